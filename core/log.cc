@@ -1,0 +1,88 @@
+#include "core/log.h"
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+
+namespace walcast::log {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
+
+const char* LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug: return "DEBUG";
+    case Level::kInfo: return "INFO";
+    case Level::kWarn: return "WARN";
+    case Level::kError: return "ERROR";
+  }
+  return "?";
+}
+
+void AppendValue(std::string* out, std::string_view v) {
+  const bool quote = v.empty() || v.find_first_of(" \t\"=") != std::string_view::npos;
+  if (!quote) {
+    out->append(v);
+    return;
+  }
+  out->push_back('"');
+  for (char c : v) {
+    if (c == '"' || c == '\\') out->push_back('\\');
+    if (c == '\n') {
+      out->append("\\n");
+      continue;
+    }
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+void SetLevel(Level level) { g_level.store(static_cast<int>(level)); }
+Level GetLevel() { return static_cast<Level>(g_level.load()); }
+
+bool ParseLevel(std::string_view text, Level* out) {
+  if (text == "debug") *out = Level::kDebug;
+  else if (text == "info") *out = Level::kInfo;
+  else if (text == "warn") *out = Level::kWarn;
+  else if (text == "error") *out = Level::kError;
+  else return false;
+  return true;
+}
+
+void Write(Level level, std::string_view message, std::initializer_list<Field> fields) {
+  if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) return;
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm utc{};
+  gmtime_r(&ts.tv_sec, &utc);
+  char stamp[96];
+  std::snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<long>(ts.tv_nsec / 1000000) % 1000);
+  std::string line;
+  line.reserve(128);
+  line.append(stamp).append(" ").append(LevelName(level)).append(" ").append(message);
+  for (const Field& f : fields) {
+    line.push_back(' ');
+    line.append(f.key).push_back('=');
+    AppendValue(&line, f.value);
+  }
+  line.push_back('\n');
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+bool RateLimiter::Allow(int* suppressed) {
+  const auto now = std::chrono::steady_clock::now();
+  if (last_.time_since_epoch().count() != 0 && now - last_ < interval_) {
+    ++suppressed_;
+    return false;
+  }
+  last_ = now;
+  *suppressed = suppressed_;
+  suppressed_ = 0;
+  return true;
+}
+
+}  // namespace walcast::log

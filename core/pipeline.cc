@@ -1,0 +1,47 @@
+#include "core/pipeline.h"
+
+namespace walcast {
+
+void Pipeline::AddSink(std::unique_ptr<Sink> sink) {
+  const int id = tracker_->RegisterSink(sink->name());
+  sink->Attach(Sink::Acker(tracker_, id));
+  sinks_.push_back(std::move(sink));
+}
+
+Status Pipeline::OnBegin(const TransactionInfo& txn) {
+  in_transaction_ = true;
+  for (auto& sink : sinks_) WALCAST_RETURN_IF_ERROR(sink->OnBegin(txn));
+  return Status::Ok();
+}
+
+Status Pipeline::OnChange(const TransactionInfo& txn, const ChangeEvent& event) {
+  for (auto& sink : sinks_) WALCAST_RETURN_IF_ERROR(sink->OnChange(txn, event));
+  return Status::Ok();
+}
+
+Status Pipeline::OnCommit(const TransactionInfo& txn) {
+  in_transaction_ = false;
+  // Track before any sink can acknowledge, so no ack is ever dropped.
+  if (!tracker_->Track(txn.end_lsn)) {
+    return Status::Internal("transaction end " + txn.end_lsn.ToString() +
+                            " is not after the last tracked LSN");
+  }
+  for (auto& sink : sinks_) WALCAST_RETURN_IF_ERROR(sink->OnCommit(txn));
+  return Status::Ok();
+}
+
+Status Pipeline::Flush(std::chrono::milliseconds timeout) {
+  for (auto& sink : sinks_) WALCAST_RETURN_IF_ERROR(sink->Flush(timeout));
+  return Status::Ok();
+}
+
+Status Pipeline::Close(std::chrono::milliseconds timeout) {
+  Status first;
+  for (auto& sink : sinks_) {
+    Status s = sink->Close(timeout);
+    if (first.ok() && !s.ok()) first = s;
+  }
+  return first;
+}
+
+}  // namespace walcast
