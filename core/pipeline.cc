@@ -30,6 +30,12 @@ Status Pipeline::OnCommit(const TransactionInfo& txn) {
   return Status::Ok();
 }
 
+void Pipeline::ResetOpenTransaction() {
+  if (!in_transaction_) return;
+  in_transaction_ = false;
+  for (auto& sink : sinks_) sink->OnReset();
+}
+
 Status Pipeline::Flush(std::chrono::milliseconds timeout) {
   for (auto& sink : sinks_) WALCAST_RETURN_IF_ERROR(sink->Flush(timeout));
   return Status::Ok();

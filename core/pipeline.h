@@ -27,6 +27,10 @@ class Pipeline : public EventHandler {
   // True between OnBegin and OnCommit.
   bool in_transaction() const { return in_transaction_; }
 
+  // The stream broke inside a transaction: tells every sink to drop what it
+  // holds of the open transaction (it will be sent again from the watermark).
+  void ResetOpenTransaction();
+
   Status Flush(std::chrono::milliseconds timeout);
   Status Close(std::chrono::milliseconds timeout);
 

@@ -33,6 +33,10 @@ class Sink : public EventHandler {
   // Called once by the pipeline before any event.
   void Attach(Acker acker) { acker_ = acker; }
 
+  // The transaction begun last will not be committed on this stream (the
+  // connection broke); drop any state held for it. Default: nothing held.
+  virtual void OnReset() {}
+
   // Blocks until everything handed over so far is durable and acknowledged,
   // or the timeout passes (kTimeout).
   virtual Status Flush(std::chrono::milliseconds timeout) = 0;
