@@ -1,0 +1,69 @@
+#include "wal_reader/catalog_type_resolver.h"
+
+#include <pqxx/pqxx>
+
+#include "core/log.h"
+
+namespace walcast::wal_reader {
+
+CatalogTypeResolver::CatalogTypeResolver(std::string conninfo,
+                                         std::unique_ptr<pqxx::connection> conn)
+    : conninfo_(std::move(conninfo)), conn_(std::move(conn)) {}
+
+CatalogTypeResolver::~CatalogTypeResolver() = default;
+
+Result<std::unique_ptr<CatalogTypeResolver>> CatalogTypeResolver::Connect(
+    const std::string& conninfo) {
+  try {
+    auto conn = std::make_unique<pqxx::connection>(conninfo + " application_name=walcast");
+    return std::unique_ptr<CatalogTypeResolver>(new CatalogTypeResolver(conninfo, std::move(conn)));
+  } catch (const std::exception& e) {
+    return Status::Unavailable(std::string("cannot connect to PostgreSQL for type lookups: ") +
+                               e.what());
+  }
+}
+
+std::optional<TypeInfo> CatalogTypeResolver::Resolve(uint32_t oid) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      if (!conn_ || !conn_->is_open()) {
+        conn_ = std::make_unique<pqxx::connection>(conninfo_ + " application_name=walcast");
+      }
+      pqxx::nontransaction tx(*conn_);
+      auto r = tx.exec_params(
+          "SELECT n.nspname, t.typname, t.typtype, t.typcategory, t.typelem, t.typbasetype, "
+          "t.typtypmod, coalesce((SELECT string_agg(e.enumlabel, chr(31) ORDER BY e.enumsortorder) "
+          "FROM pg_enum e WHERE e.enumtypid = t.oid), '') "
+          "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1",
+          oid);
+      if (r.empty()) return std::nullopt;
+      TypeInfo info;
+      info.oid = oid;
+      info.schema = r[0][0].as<std::string>();
+      info.name = r[0][1].as<std::string>();
+      info.typtype = r[0][2].as<std::string>()[0];
+      info.category = r[0][3].as<std::string>()[0];
+      // typelem is also set for fixed-length types like name/point; only arrays count.
+      info.elem_oid = info.category == 'A' ? r[0][4].as<uint32_t>() : 0;
+      info.base_oid = r[0][5].as<uint32_t>();
+      info.base_typmod = r[0][6].as<int32_t>();
+      const std::string labels = r[0][7].as<std::string>();
+      size_t start = 0;
+      while (info.typtype == 'e' && start <= labels.size()) {
+        size_t end = labels.find('\x1f', start);
+        if (end == std::string::npos) end = labels.size();
+        info.enum_labels.push_back(labels.substr(start, end - start));
+        start = end + 1;
+      }
+      return info;
+    } catch (const pqxx::broken_connection&) {
+      conn_.reset();
+    } catch (const std::exception& e) {
+      log::Warn("type lookup failed", {{"oid", oid}, {"error", e.what()}});
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace walcast::wal_reader

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/ack_tracker.h"
+#include "core/pipeline.h"
+#include "core/status.h"
+#include "wal_reader/pgoutput_decoder.h"
+#include "wal_reader/relation_cache.h"
+
+namespace walcast::wal_reader {
+
+struct ReaderOptions {
+  std::string conninfo;  // libpq keyword=value, without replication=
+  std::string slot;
+  std::string plugin = "pgoutput";  // pgoutput | wal2json
+  // Options passed in START_REPLICATION (publication_names, proto_version, ...).
+  std::vector<std::pair<std::string, std::string>> plugin_options;
+  PgOutputOptions pgoutput;  // how the pgoutput decoder handles streaming
+  std::chrono::milliseconds status_interval{10000};
+  std::chrono::milliseconds backoff_initial{500};
+  std::chrono::milliseconds backoff_max{30000};
+  std::chrono::milliseconds flush_timeout{30000};
+  // Reconnect attempts after a retryable error before giving up; -1 = forever.
+  int max_retries = -1;
+  // When valid, Run() returns OK once the watermark reaches this LSN
+  // (benchmarks and scripted runs).
+  Lsn stop_at;
+};
+
+// Counters the reader updates and others may read at any time.
+struct ReaderStats {
+  std::atomic<uint64_t> frames{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> keepalives{0};
+  std::atomic<uint64_t> status_updates{0};
+  std::atomic<uint64_t> reconnects{0};
+  std::atomic<uint64_t> received_lsn{0};
+  std::atomic<uint64_t> server_wal_end{0};
+};
+
+// The reader thread's loop: connects, streams the slot from the watermark,
+// decodes every frame into the pipeline, answers keepalives and sends standby
+// status updates whose flush LSN is the AckTracker watermark, and reconnects
+// with capped exponential backoff after retryable errors.
+//
+// Borrows the pipeline, tracker, resolver (may be null) and stop flag; all
+// must outlive Run(). Run() blocks on the calling thread.
+class Reader {
+ public:
+  Reader(ReaderOptions options, Pipeline* pipeline, AckTracker* tracker, TypeResolver* resolver,
+         const std::atomic<bool>* stop);
+
+  // Streams until *stop becomes true (returns OK after flushing the sinks and
+  // confirming the final watermark) or a non-retryable error, which it
+  // returns: kNotFound (slot or publication missing), kInvalidArgument (bad
+  // credentials), kCorruption (malformed stream), kFatal, or a sink's error.
+  Status Run();
+
+  const ReaderStats& stats() const { return stats_; }
+
+ private:
+  Status StreamOnce();
+  bool Stopping() const {
+    return stop_->load(std::memory_order_relaxed) ||
+           (options_.stop_at.valid() && tracker_->watermark() >= options_.stop_at);
+  }
+  void SleepInterruptibly(std::chrono::milliseconds d) const;
+
+  ReaderOptions options_;
+  Pipeline* pipeline_;
+  AckTracker* tracker_;
+  TypeResolver* resolver_;
+  const std::atomic<bool>* stop_;
+  ReaderStats stats_;
+  bool streamed_once_ = false;
+};
+
+}  // namespace walcast::wal_reader

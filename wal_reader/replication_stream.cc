@@ -1,0 +1,238 @@
+#include "wal_reader/replication_stream.h"
+
+#include <sys/select.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/event.h"
+
+namespace walcast::wal_reader {
+namespace {
+
+uint64_t ReadU64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+void WriteU64(char* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i) {
+    p[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+
+int64_t NowPostgresMicros() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::microseconds>(now).count() -
+         kPostgresEpochOffsetUs;
+}
+
+std::string TrimNewline(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Classifies an error result by SQLSTATE (retry on the code, never the text).
+Status StatusFromResult(const PGresult* res, const std::string& what) {
+  const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  const std::string sqlstate = state ? state : "";
+  const std::string msg = what + ": " + TrimNewline(PQresultErrorMessage(res));
+  if (sqlstate == "42704") return Status::NotFound(msg);  // undefined_object
+  if (sqlstate == "55006") return Status::Fatal(msg);     // object_in_use: slot active
+  if (sqlstate.starts_with("28")) return Status::InvalidArgument(msg);  // auth
+  if (sqlstate.starts_with("42")) return Status::PermissionDenied(msg);  // incl. 42501
+  if (sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
+      sqlstate == "57P03") {
+    return Status::Unavailable(msg);  // connection trouble, admin shutdown, starting up
+  }
+  return Status::Fatal(msg);
+}
+
+}  // namespace
+
+std::string QuoteIdentifier(const std::string& ident) {
+  std::string out = "\"";
+  for (char c : ident) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+Status ClassifyConnectError(PGconn* conn) {
+  std::string msg = conn ? TrimNewline(PQerrorMessage(conn)) : "out of memory";
+  // libpq reports no SQLSTATE for a failed connection; the server's
+  // authentication failure and missing-database texts are stable across
+  // releases, and they are the only failures retrying can never fix.
+  if (msg.find("password authentication failed") != std::string::npos ||
+      msg.find("no password supplied") != std::string::npos ||
+      msg.find("no pg_hba.conf entry") != std::string::npos ||
+      msg.find("role \"") != std::string::npos) {
+    return Status::InvalidArgument("cannot connect to PostgreSQL: " + msg);
+  }
+  if (msg.find("database \"") != std::string::npos &&
+      msg.find("does not exist") != std::string::npos) {
+    return Status::NotFound("cannot connect to PostgreSQL: " + msg);
+  }
+  return Status::Unavailable("cannot connect to PostgreSQL: " + msg);
+}
+
+Result<std::unique_ptr<ReplicationStream>> ReplicationStream::Connect(const std::string& conninfo) {
+  const std::string full = conninfo + " replication=database application_name=walcast";
+  PgConnPtr conn(PQconnectdb(full.c_str()));
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return ClassifyConnectError(conn.get());
+  return std::unique_ptr<ReplicationStream>(new ReplicationStream(std::move(conn)));
+}
+
+ReplicationStream::~ReplicationStream() {
+  if (copy_buffer_ != nullptr) PQfreemem(copy_buffer_);
+}
+
+int ReplicationStream::server_version() const { return PQserverVersion(conn_.get()); }
+
+Status ReplicationStream::ServerError(const std::string& what) const {
+  if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+    return Status::Unavailable(what + ": connection lost: " +
+                               TrimNewline(PQerrorMessage(conn_.get())));
+  }
+  return Status::Unavailable(what + ": " + TrimNewline(PQerrorMessage(conn_.get())));
+}
+
+Status ReplicationStream::Start(const std::string& slot, Lsn start,
+                                const std::vector<std::pair<std::string, std::string>>& options) {
+  std::string sql = "START_REPLICATION SLOT " + QuoteIdentifier(slot) + " LOGICAL " +
+                    (start.valid() ? start.ToString() : "0/0");
+  if (!options.empty()) {
+    sql += " (";
+    for (size_t i = 0; i < options.size(); ++i) {
+      if (i > 0) sql += ", ";
+      sql += QuoteIdentifier(options[i].first) + " '";
+      for (char c : options[i].second) {
+        if (c == '\'') sql.push_back('\'');
+        sql.push_back(c);
+      }
+      sql += "'";
+    }
+    sql += ")";
+  }
+  PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
+  if (PQresultStatus(res.get()) != PGRES_COPY_BOTH) {
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("START_REPLICATION");
+    return StatusFromResult(res.get(), "START_REPLICATION failed for slot " + slot);
+  }
+  streaming_ = true;
+  return Status::Ok();
+}
+
+Result<ReplicationFrame> ReplicationStream::Next(std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    if (copy_buffer_ != nullptr) {
+      PQfreemem(copy_buffer_);
+      copy_buffer_ = nullptr;
+    }
+    const int n = PQgetCopyData(conn_.get(), &copy_buffer_, /*async=*/1);
+    if (n == 0) {
+      // Nothing buffered: wait for the socket or the deadline.
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return ReplicationFrame{};
+      const auto wait = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
+      const int sock = PQsocket(conn_.get());
+      if (sock < 0) return ServerError("replication socket");
+      fd_set readable;
+      FD_ZERO(&readable);
+      FD_SET(sock, &readable);
+      timeval tv{};
+      tv.tv_sec = static_cast<time_t>(wait.count() / 1000000);
+      tv.tv_usec = static_cast<suseconds_t>(wait.count() % 1000000);
+      const int r = select(sock + 1, &readable, nullptr, nullptr, &tv);
+      if (r < 0) {
+        if (errno == EINTR) return ReplicationFrame{};  // let the caller check its stop flag
+        return Status::Unavailable(std::string("select on replication socket: ") +
+                                   std::strerror(errno));
+      }
+      if (r == 0) return ReplicationFrame{};
+      if (PQconsumeInput(conn_.get()) == 0) return ServerError("reading replication stream");
+      continue;
+    }
+    if (n == -1) {
+      // The server ended the copy: fetch the final result, which holds the error.
+      streaming_ = false;
+      PgResultPtr res(PQgetResult(conn_.get()));
+      if (res && PQresultStatus(res.get()) == PGRES_FATAL_ERROR) {
+        return StatusFromResult(res.get(), "replication stream ended");
+      }
+      if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("replication stream ended");
+      return Status::Unavailable("replication stream ended by the server");
+    }
+    if (n < 0) return ServerError("reading replication stream");
+
+    const char* buf = copy_buffer_;
+    ReplicationFrame frame;
+    if (buf[0] == 'w') {
+      constexpr int kHeader = 1 + 8 + 8 + 8;
+      if (n < kHeader) return Status::Corruption("XLogData frame of " + std::to_string(n) + " bytes");
+      frame.kind = ReplicationFrame::Kind::kXLogData;
+      frame.wal_start = Lsn(ReadU64(buf + 1));
+      frame.wal_end = Lsn(ReadU64(buf + 9));
+      frame.server_time_us = static_cast<int64_t>(ReadU64(buf + 17));
+      frame.payload = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf + kHeader),
+                                                 static_cast<size_t>(n - kHeader));
+      return frame;
+    }
+    if (buf[0] == 'k') {
+      constexpr int kSize = 1 + 8 + 8 + 1;
+      if (n < kSize) return Status::Corruption("keepalive frame of " + std::to_string(n) + " bytes");
+      frame.kind = ReplicationFrame::Kind::kKeepalive;
+      frame.wal_end = Lsn(ReadU64(buf + 1));
+      frame.server_time_us = static_cast<int64_t>(ReadU64(buf + 9));
+      frame.reply_requested = buf[17] != 0;
+      return frame;
+    }
+    return Status::Corruption(std::string("unknown replication frame type 0x") +
+                              "0123456789abcdef"[(static_cast<unsigned char>(buf[0]) >> 4) & 0xf] +
+                              "0123456789abcdef"[static_cast<unsigned char>(buf[0]) & 0xf]);
+  }
+}
+
+Status ReplicationStream::SendStatus(Lsn write, Lsn flush, bool reply_requested) {
+  char msg[1 + 8 + 8 + 8 + 8 + 1];
+  msg[0] = 'r';
+  WriteU64(msg + 1, write.value());
+  WriteU64(msg + 9, flush.value());
+  WriteU64(msg + 17, flush.value());  // apply: nothing is "applied" beyond what is durable
+  WriteU64(msg + 25, static_cast<uint64_t>(NowPostgresMicros()));
+  msg[33] = reply_requested ? 1 : 0;
+  if (PQputCopyData(conn_.get(), msg, sizeof(msg)) <= 0 || PQflush(conn_.get()) != 0) {
+    return ServerError("sending standby status update");
+  }
+  return Status::Ok();
+}
+
+Status ReplicationStream::Finish() {
+  if (!streaming_) return Status::Ok();
+  streaming_ = false;
+  if (PQputCopyEnd(conn_.get(), nullptr) <= 0 || PQflush(conn_.get()) != 0) {
+    return ServerError("ending replication stream");
+  }
+  // Drain: the server answers CopyDone with its own and then the command
+  // result; a late error would show here.
+  for (int i = 0; i < 1000; ++i) {
+    char* buf = nullptr;
+    const int n = PQgetCopyData(conn_.get(), &buf, /*async=*/0);
+    if (buf != nullptr) PQfreemem(buf);
+    if (n < 0) break;
+  }
+  Status status;
+  while (PGresult* raw = PQgetResult(conn_.get())) {
+    PgResultPtr res(raw);
+    if (PQresultStatus(res.get()) == PGRES_FATAL_ERROR && status.ok()) {
+      status = StatusFromResult(res.get(), "replication stream end");
+    }
+  }
+  return status;
+}
+
+}  // namespace walcast::wal_reader

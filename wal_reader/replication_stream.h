@@ -1,0 +1,95 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <libpq-fe.h>
+
+#include "core/lsn.h"
+#include "core/status.h"
+
+namespace walcast::wal_reader {
+
+struct PgConnDeleter {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
+
+struct PgResultDeleter {
+  void operator()(PGresult* res) const { PQclear(res); }
+};
+using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
+
+// Maps a failed connection attempt to a Status: authentication failures and
+// a missing database are kInvalidArgument / kNotFound (retrying won't help),
+// an unreachable server is kUnavailable.
+Status ClassifyConnectError(PGconn* conn);
+
+// One frame of the streaming replication protocol (CopyBoth data).
+struct ReplicationFrame {
+  enum class Kind { kNone, kXLogData, kKeepalive };
+  Kind kind = Kind::kNone;  // kNone: the deadline passed with nothing to read
+  Lsn wal_start;            // XLogData: start of the payload's WAL; keepalive: unused
+  Lsn wal_end;              // server's current end of WAL
+  int64_t server_time_us = 0;
+  bool reply_requested = false;             // keepalive asked for an immediate reply
+  std::span<const std::byte> payload;       // XLogData payload; valid until the next Next()
+};
+
+// A libpq replication connection ("replication=database") streaming one
+// logical slot: START_REPLICATION, XLogData and keepalive frames, and standby
+// status updates. Follows pg_recvlogical's loop (PQgetCopyData in async mode
+// and select() on the socket). Owned and used by the reader thread only.
+class ReplicationStream {
+ public:
+  // Connects with `conninfo` (libpq keyword=value string; replication and
+  // application_name are added). kInvalidArgument for bad credentials,
+  // kUnavailable when the server cannot be reached.
+  static Result<std::unique_ptr<ReplicationStream>> Connect(const std::string& conninfo);
+
+  ~ReplicationStream();
+  ReplicationStream(const ReplicationStream&) = delete;
+  ReplicationStream& operator=(const ReplicationStream&) = delete;
+
+  // START_REPLICATION SLOT slot LOGICAL start (options). kNotFound when the
+  // slot does not exist, kFatal when it is in use by another process or the
+  // plugin rejects the options.
+  Status Start(const std::string& slot, Lsn start,
+               const std::vector<std::pair<std::string, std::string>>& options);
+
+  // Waits for the next frame until `deadline`. Returns kind kNone at the
+  // deadline. kUnavailable when the connection is lost, kCorruption for a
+  // malformed frame, kNotFound/kFatal for server errors that end the stream
+  // (e.g. the slot was dropped).
+  Result<ReplicationFrame> Next(std::chrono::steady_clock::time_point deadline);
+
+  // Sends a standby status update ('r'). flush is the watermark; write is what
+  // has been received. reply_requested asks the server to answer at once.
+  Status SendStatus(Lsn write, Lsn flush, bool reply_requested = false);
+
+  // Ends the copy stream (CopyDone) and drains the server's last messages so a
+  // late error is not missed.
+  Status Finish();
+
+  PGconn* conn() const { return conn_.get(); }
+  int server_version() const;
+
+ private:
+  explicit ReplicationStream(PgConnPtr conn) : conn_(std::move(conn)) {}
+  Status ServerError(const std::string& what) const;
+
+  PgConnPtr conn_;
+  char* copy_buffer_ = nullptr;  // owned; freed with PQfreemem before each read
+  bool streaming_ = false;
+};
+
+// Quotes an identifier for the replication grammar ("slot").
+std::string QuoteIdentifier(const std::string& ident);
+
+}  // namespace walcast::wal_reader

@@ -1,0 +1,108 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/lsn.h"
+#include "core/status.h"
+
+#include <pqxx/connection>
+
+namespace walcast::wal_reader {
+
+struct TableId {
+  std::string schema;
+  std::string name;
+  std::string Qualified() const;  // "schema"."name", quoted
+  std::string Dotted() const { return schema + "." + name; }
+  bool operator==(const TableId&) const = default;
+  auto operator<=>(const TableId&) const = default;
+};
+
+struct ServerInfo {
+  int version = 0;  // server_version_num, e.g. 150018
+  std::string wal_level;
+  int max_replication_slots = 0;
+  int used_replication_slots = 0;
+  int max_wal_senders = 0;
+  int used_wal_senders = 0;
+  Lsn current_wal;
+  std::string database;
+  std::string user;
+};
+
+struct SlotInfo {
+  std::string name;
+  std::string plugin;
+  std::string database;
+  bool active = false;
+  int active_pid = 0;
+  Lsn restart_lsn;
+  Lsn confirmed_flush;
+  std::string wal_status;  // reserved / extended / unreserved / lost
+};
+
+// Which tables to capture: Debezium-style comma lists of regular
+// expressions, each matched against the whole "schema.table".
+struct TableFilter {
+  std::vector<std::string> include;  // empty: every user table
+  std::vector<std::string> exclude;
+  // kInvalidArgument naming the expression when one does not compile.
+  Status Validate() const;
+  bool Matches(const TableId& table) const;
+};
+
+// How the publication is managed (Debezium's publication.autocreate.mode).
+enum class PublicationMode { kAllTables, kFiltered, kDisabled, kNoTables };
+Result<PublicationMode> ParsePublicationMode(const std::string& text);
+
+// One result of the preflight: what was checked, whether it passed, and the
+// exact SQL that would fix it.
+struct Finding {
+  enum class Severity { kOk, kWarning, kError };
+  Severity severity = Severity::kOk;
+  std::string check;
+  std::string detail;
+  std::vector<std::string> fix_sql;
+};
+
+// Slot and publication management over an ordinary SQL connection
+// (libpqxx). Errors: kUnavailable when the server cannot be reached,
+// kPermissionDenied naming the missing privilege, kNotFound for missing
+// objects, kInvalidArgument for a server that cannot do logical decoding.
+// Not thread-safe; one owner.
+class SlotManager {
+ public:
+  static Result<std::unique_ptr<SlotManager>> Connect(const std::string& conninfo);
+  ~SlotManager();
+
+  Result<ServerInfo> GetServerInfo();
+  // kInvalidArgument unless wal_level is logical.
+  Status CheckWalLevel();
+  Result<std::optional<SlotInfo>> GetSlot(const std::string& name);
+  // Creates the slot if missing; refuses (kInvalidArgument) when it exists
+  // with another plugin or for another database.
+  Result<SlotInfo> EnsureSlot(const std::string& name, const std::string& plugin);
+  Status DropSlot(const std::string& name);
+  // Tables matching the filter, sorted.
+  Result<std::vector<TableId>> ResolveTables(const TableFilter& filter);
+  // Creates or updates the publication as the mode says. kFiltered with no
+  // matching table is kInvalidArgument (never a silent FOR ALL TABLES).
+  Status EnsurePublication(const std::string& name, PublicationMode mode,
+                           const TableFilter& filter);
+  // Changes nothing; lists every check with its fix.
+  Result<std::vector<Finding>> Preflight(const std::string& slot, const std::string& plugin,
+                                         const std::string& publication, PublicationMode mode,
+                                         const TableFilter& filter);
+
+ private:
+  explicit SlotManager(std::unique_ptr<pqxx::connection> conn);
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+// Escapes a value for a libpq keyword=value connection string.
+std::string ConninfoValue(const std::string& value);
+
+}  // namespace walcast::wal_reader
