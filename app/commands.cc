@@ -1,0 +1,238 @@
+#include "app/commands.h"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <ostream>
+#include <thread>
+
+#include "app/options.h"
+#include "core/ack_tracker.h"
+#include "core/log.h"
+#include "core/pipeline.h"
+#include "sinks/stdout/stdout_sink.h"
+#include "wal_reader/catalog_type_resolver.h"
+#include "wal_reader/reader.h"
+#include "wal_reader/slot_manager.h"
+
+namespace walcast::app {
+namespace {
+
+using wal_reader::PublicationMode;
+using wal_reader::SlotManager;
+using wal_reader::TableFilter;
+
+TableFilter FilterFrom(const Config& config) {
+  TableFilter f;
+  f.include = config.GetList("table.include.list");
+  f.exclude = config.GetList("table.exclude.list");
+  return f;
+}
+
+// Waits briefly for a slot still held by a walsender that is going away
+// (e.g. our own previous process after kill -9), then refuses clearly.
+Result<wal_reader::SlotInfo> WaitForInactiveSlot(SlotManager* manager, const std::string& slot,
+                                                 const std::atomic<bool>* stop) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (;;) {
+    WALCAST_ASSIGN_OR_RETURN(std::optional<wal_reader::SlotInfo> info, manager->GetSlot(slot));
+    if (!info) return Status::NotFound("replication slot '" + slot + "' does not exist");
+    if (!info->active) return *info;
+    if (std::chrono::steady_clock::now() >= deadline || stop->load()) {
+      return Status::Fatal("replication slot '" + slot + "' is in use by PID " +
+                           std::to_string(info->active_pid) +
+                           "; is another walcast running on this slot?");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+// The slot, plugin and publication settings `run` and `setup` share.
+struct SlotSettings {
+  std::string slot;
+  std::string plugin;
+  std::string publication;
+  PublicationMode mode;
+  TableFilter filter;
+};
+
+Result<SlotSettings> SlotSettingsFrom(const Config& config) {
+  WALCAST_ASSIGN_OR_RETURN(
+      PublicationMode mode,
+      wal_reader::ParsePublicationMode(config.GetString("publication.autocreate.mode")));
+  SlotSettings settings{config.GetString("slot.name"), config.GetString("plugin.name"),
+                        config.GetString("publication.name"), mode, FilterFrom(config)};
+  WALCAST_RETURN_IF_ERROR(settings.filter.Validate());
+  return settings;
+}
+
+}  // namespace
+
+Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
+  const std::string conninfo = Conninfo(config);
+  WALCAST_ASSIGN_OR_RETURN(const SlotSettings settings, SlotSettingsFrom(config));
+  const auto& [slot, plugin, publication, mode, filter] = settings;
+
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<SlotManager> manager, SlotManager::Connect(conninfo));
+  WALCAST_RETURN_IF_ERROR(manager->CheckWalLevel());
+  WALCAST_ASSIGN_OR_RETURN(wal_reader::ServerInfo server, manager->GetServerInfo());
+  if (plugin == "pgoutput") {
+    WALCAST_RETURN_IF_ERROR(manager->EnsurePublication(publication, mode, filter));
+  }
+  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo created, manager->EnsureSlot(slot, plugin));
+  (void)created;
+  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo slot_info,
+                           WaitForInactiveSlot(manager.get(), slot, stop));
+  WALCAST_ASSIGN_OR_RETURN(std::vector<wal_reader::TableId> tables,
+                           manager->ResolveTables(filter));
+
+  wal_reader::ReaderOptions reader;
+  reader.conninfo = conninfo;
+  reader.slot = slot;
+  reader.plugin = plugin;
+  reader.status_interval = std::chrono::milliseconds(config.GetInt("status.update.interval.ms"));
+  reader.backoff_initial = std::chrono::milliseconds(config.GetInt("reconnect.backoff.initial.ms"));
+  reader.backoff_max = std::chrono::milliseconds(config.GetInt("reconnect.backoff.max.ms"));
+  reader.max_retries = static_cast<int>(config.GetInt("reconnect.max.attempts"));
+  reader.pgoutput.stream_memory_limit_bytes =
+      static_cast<size_t>(config.GetInt("stream.buffer.memory.bytes"));
+  reader.pgoutput.spill_dir = config.GetString("stream.buffer.spill.dir");
+  if (config.Has("stop.at.lsn")) {
+    std::optional<Lsn> stop_at = Lsn::Parse(config.GetString("stop.at.lsn"));
+    if (!stop_at) {
+      return Status::InvalidArgument("config key 'stop.at.lsn': '" +
+                                     config.GetString("stop.at.lsn") + "' is not an LSN (X/X)");
+    }
+    reader.stop_at = *stop_at;
+  }
+  if (plugin == "pgoutput") {
+    const bool v14 = server.version >= 140000;
+    const std::string& proto = config.GetString("pgoutput.proto.version");
+    const std::string& streaming = config.GetString("pgoutput.streaming");
+    int version = proto == "auto" ? (v14 ? 2 : 1) : std::stoi(proto);
+    bool stream = streaming == "on" || (streaming == "auto" && version >= 2 && v14);
+    if (stream && version < 2) {
+      return Status::InvalidArgument("config key 'pgoutput.streaming': on needs "
+                                     "pgoutput.proto.version=2");
+    }
+    if (stream && !v14) {
+      return Status::InvalidArgument("config key 'pgoutput.streaming': the server is older than "
+                                     "PostgreSQL 14");
+    }
+    reader.pgoutput.proto_version = version;
+    reader.pgoutput.streaming = stream;
+    reader.plugin_options = {{"proto_version", std::to_string(version)},
+                             {"publication_names", publication}};
+    if (v14 && config.GetBool("pgoutput.messages")) reader.plugin_options.emplace_back("messages", "true");
+    if (stream) reader.plugin_options.emplace_back("streaming", "on");
+  } else {
+    std::string add_tables;
+    for (const auto& t : tables) {
+      // wal2json's add-tables escapes '.', ',' and '*' with a backslash.
+      auto esc = [](const std::string& s) {
+        std::string o;
+        for (char c : s) {
+          if (c == '.' || c == ',' || c == '*' || c == '\\') o.push_back('\\');
+          o.push_back(c);
+        }
+        return o;
+      };
+      add_tables += (add_tables.empty() ? "" : ",") + esc(t.schema) + "." + esc(t.name);
+    }
+    if (add_tables.empty()) {
+      return Status::InvalidArgument("config key 'table.include.list' matches no table");
+    }
+    reader.plugin_options = {{"format-version", "2"},    {"include-xids", "1"},
+                             {"include-timestamp", "1"}, {"include-lsn", "1"},
+                             {"include-pk", "1"},        {"include-type-oids", "1"},
+                             {"include-transaction", "1"}, {"add-tables", add_tables}};
+  }
+
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<wal_reader::CatalogTypeResolver> resolver,
+                           wal_reader::CatalogTypeResolver::Connect(conninfo));
+  AckTracker tracker(slot_info.confirmed_flush);
+  Pipeline pipeline(&tracker);
+  for (const std::string& sink : config.GetList("sinks")) {
+    if (sink == "stdout") {
+      sinks::StdoutSinkOptions opts;
+      opts.topic_prefix = config.GetString("topic.prefix");
+      opts.database = server.database;
+      pipeline.AddSink(std::make_unique<sinks::StdoutSink>(opts, stdout));
+    }
+  }
+  log::Info("walcast starting", {{"slot", slot},
+                                 {"plugin", plugin},
+                                 {"tables", tables.size()},
+                                 {"confirmed_flush_lsn", slot_info.confirmed_flush.ToString()},
+                                 {"proto_version", reader.pgoutput.proto_version},
+                                 {"streaming", reader.pgoutput.streaming ? "on" : "off"}});
+
+  wal_reader::Reader streamer(std::move(reader), &pipeline, &tracker, resolver.get(), stop);
+  Status status = streamer.Run();
+  Status closed = pipeline.Close(std::chrono::seconds(30));
+  if (status.ok() && config.GetBool("slot.drop.on.stop")) {
+    status = manager->DropSlot(slot);
+  }
+  if (!status.ok()) return status;
+  return closed;
+}
+
+Status SetupCommand(const Config& config, bool check_only, std::ostream& out) {
+  WALCAST_ASSIGN_OR_RETURN(const SlotSettings settings, SlotSettingsFrom(config));
+  const auto& [slot, plugin, publication, mode, filter] = settings;
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<SlotManager> manager,
+                           SlotManager::Connect(Conninfo(config)));
+  if (check_only) {
+    WALCAST_ASSIGN_OR_RETURN(std::vector<wal_reader::Finding> findings,
+                             manager->Preflight(slot, plugin, publication, mode, filter));
+    int errors = 0;
+    for (const auto& f : findings) {
+      const char* tag = f.severity == wal_reader::Finding::Severity::kOk        ? "ok   "
+                        : f.severity == wal_reader::Finding::Severity::kWarning ? "warn "
+                                                                                : "FAIL ";
+      if (f.severity == wal_reader::Finding::Severity::kError) ++errors;
+      out << tag << f.check << ": " << f.detail << "\n";
+      for (const auto& sql : f.fix_sql) out << "      fix: " << sql << "\n";
+    }
+    out << (errors == 0 ? "preflight passed\n"
+                        : "preflight failed: " + std::to_string(errors) + " problem(s)\n");
+    if (errors > 0) {
+      return Status::InvalidArgument("preflight found " + std::to_string(errors) + " problem(s)");
+    }
+    return Status::Ok();
+  }
+  WALCAST_RETURN_IF_ERROR(manager->CheckWalLevel());
+  if (plugin == "pgoutput") {
+    WALCAST_RETURN_IF_ERROR(manager->EnsurePublication(publication, mode, filter));
+    out << "publication " << publication << " ready\n";
+  }
+  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo info, manager->EnsureSlot(slot, plugin));
+  out << "slot " << info.name << " ready (plugin " << info.plugin << ", confirmed_flush_lsn "
+      << info.confirmed_flush.ToString() << ")\n";
+  return Status::Ok();
+}
+
+Status StatusCommand(const Config& config, std::ostream& out) {
+  const std::string slot = config.GetString("slot.name");
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<SlotManager> manager,
+                           SlotManager::Connect(Conninfo(config)));
+  WALCAST_ASSIGN_OR_RETURN(wal_reader::ServerInfo server, manager->GetServerInfo());
+  WALCAST_ASSIGN_OR_RETURN(std::optional<wal_reader::SlotInfo> info, manager->GetSlot(slot));
+  if (!info) return Status::NotFound("replication slot '" + slot + "' does not exist");
+  const uint64_t lag = server.current_wal.value() > info->confirmed_flush.value()
+                           ? server.current_wal.value() - info->confirmed_flush.value()
+                           : 0;
+  out << "slot:                " << info->name << "\n"
+      << "plugin:              " << info->plugin << "\n"
+      << "database:            " << info->database << "\n"
+      << "active:              "
+      << (info->active ? "yes (pid " + std::to_string(info->active_pid) + ")" : "no") << "\n"
+      << "wal_status:          " << info->wal_status << "\n"
+      << "restart_lsn:         " << info->restart_lsn.ToString() << "\n"
+      << "confirmed_flush_lsn: " << info->confirmed_flush.ToString() << "\n"
+      << "current_wal_lsn:     " << server.current_wal.ToString() << "\n"
+      << "lag_bytes:           " << lag << "\n";
+  return Status::Ok();
+}
+
+}  // namespace walcast::app

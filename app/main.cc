@@ -1,0 +1,143 @@
+// walcast: PostgreSQL logical replication to Kafka (Debezium format),
+// Elasticsearch and in-process metrics. See README.md.
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/options.h"
+#include "core/log.h"
+
+#ifndef WALCAST_VERSION
+#define WALCAST_VERSION "0.0.0"
+#endif
+
+namespace {
+
+namespace po = boost::program_options;
+
+// The one piece of process-wide state besides the log level: set by the
+// signal handler, read by the reader loop (STYLE.md).
+std::atomic<bool> g_stop{false};
+
+extern "C" void OnSignal(int) { g_stop.store(true); }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking select() returns EINTR at once
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+constexpr const char* kUsage =
+    "Usage: walcast [OPTIONS] COMMAND\n"
+    "\n"
+    "Streams a PostgreSQL logical replication slot to sinks, confirming to the\n"
+    "server only what every sink has made durable.\n"
+    "\n"
+    "Commands:\n"
+    "  run               stream changes into the configured sinks until SIGINT/SIGTERM\n"
+    "  setup             create the publication and the replication slot\n"
+    "  setup --check     preflight: check server, role, publication, tables and slot;\n"
+    "                    change nothing; print the SQL that fixes each problem\n"
+    "  status            slot, plugin, confirmed_flush_lsn, current WAL LSN, lag in bytes\n"
+    "\n"
+    "Exit status: 0 on success or a clean stop, 1 on a runtime error, 2 on a\n"
+    "configuration error.\n";
+
+int Fail(const walcast::Status& status) {
+  std::cerr << "walcast: error: " << status.message() << "\n";
+  return status.code() == walcast::Status::Code::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description visible("Options");
+  visible.add_options()
+      ("help,h", "print this help; with --config-keys, every configuration key")
+      ("config-keys", "with --help: list every configuration key")
+      ("version,V", "print the version")
+      ("config,c", po::value<std::string>(), "properties file (key=value lines)")
+      ("set,s", po::value<std::vector<std::string>>()->composing(),
+       "override one key: --set key=value (repeatable)")
+      ("check", "with setup: check only, change nothing");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value<std::vector<std::string>>(), "command");
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description positional;
+  positional.add("command", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "walcast: error: " << e.what() << "\n" << kUsage;
+    return 2;
+  }
+  if (vm.count("version")) {
+    std::cout << "walcast " << WALCAST_VERSION << "\n";
+    return 0;
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n" << visible << "\n";
+    if (vm.count("config-keys")) {
+      std::cout << walcast::app::ConfigHelp();
+    } else {
+      std::cout << "Run 'walcast --help --config-keys' to list every configuration key.\n";
+    }
+    return 0;
+  }
+  const std::vector<std::string> command =
+      vm.count("command") ? vm["command"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (command.size() != 1) {
+    std::cerr << (command.empty() ? "walcast: error: no command given\n"
+                                  : "walcast: error: expected one command\n")
+              << kUsage;
+    return 2;
+  }
+
+  std::map<std::string, std::string> values;
+  if (vm.count("config")) {
+    walcast::Status s = walcast::app::ReadPropertiesFile(vm["config"].as<std::string>(), &values);
+    if (!s.ok()) return Fail(walcast::Status::InvalidArgument(s.message()));
+  }
+  if (vm.count("set")) {
+    for (const auto& assignment : vm["set"].as<std::vector<std::string>>()) {
+      walcast::Status s = walcast::app::ApplyOverride(assignment, &values);
+      if (!s.ok()) return Fail(s);
+    }
+  }
+  walcast::Result<walcast::Config> config = walcast::Config::Build(
+      walcast::app::AllOptions(), values, walcast::app::PassthroughPrefixes());
+  if (!config.ok()) return Fail(config.status());
+  walcast::log::Level level = walcast::log::Level::kInfo;
+  walcast::log::ParseLevel(config->GetString("log.level"), &level);
+  walcast::log::SetLevel(level);
+
+  InstallSignalHandlers();
+  walcast::Status status;
+  const std::string& cmd = command.front();
+  if (cmd == "run") {
+    status = walcast::app::RunCommand(*config, &g_stop);
+  } else if (cmd == "setup") {
+    status = walcast::app::SetupCommand(*config, vm.count("check") > 0, std::cout);
+  } else if (cmd == "status") {
+    status = walcast::app::StatusCommand(*config, std::cout);
+  } else {
+    std::cerr << "walcast: error: unknown command '" << cmd << "'\n" << kUsage;
+    return 2;
+  }
+  if (!status.ok()) return Fail(status);
+  return 0;
+}

@@ -1,0 +1,153 @@
+#include "app/options.h"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "wal_reader/slot_manager.h"
+
+namespace walcast::app {
+
+namespace po = boost::program_options;
+using T = OptionSpec::Type;
+
+const std::vector<OptionSpec>& AllOptions() {
+  static const std::vector<OptionSpec> kOptions = [] {
+    std::vector<OptionSpec> o;
+    auto add = [&](std::string key, T type, std::string def, std::string help,
+                   std::vector<std::string> choices = {}) -> OptionSpec& {
+      OptionSpec s;
+      s.key = std::move(key);
+      s.type = type;
+      s.default_value = std::move(def);
+      s.help = std::move(help);
+      s.choices = std::move(choices);
+      o.push_back(std::move(s));
+      return o.back();
+    };
+    // Source database (Debezium names).
+    add("database.hostname", T::kString, "localhost", "PostgreSQL host");
+    add("database.port", T::kInt, "5432", "PostgreSQL port").min = 1;
+    o.back().max = 65535;
+    add("database.user", T::kString, "postgres", "role used for replication and catalog queries");
+    {
+      OptionSpec& pw = add("database.password", T::kString, "",
+                           "password; prefer the WALCAST_DATABASE_PASSWORD environment variable");
+      pw.secret = true;
+      pw.env = "WALCAST_DATABASE_PASSWORD";
+    }
+    add("database.dbname", T::kString, "postgres", "database to stream");
+    add("database.sslmode", T::kEnum, "prefer", "libpq sslmode",
+        {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"});
+    add("database.connect.timeout.ms", T::kInt, "10000", "connection timeout").min = 1000;
+    // Slot and publication.
+    add("slot.name", T::kString, "walcast", "logical replication slot");
+    add("slot.drop.on.stop", T::kBool, "false", "drop the slot on a clean stop (tests only)");
+    add("plugin.name", T::kEnum, "pgoutput", "logical decoding output plugin",
+        {"pgoutput", "wal2json"});
+    add("publication.name", T::kString, "walcast_publication", "pgoutput publication");
+    add("publication.autocreate.mode", T::kEnum, "filtered",
+        "all_tables: CREATE PUBLICATION ... FOR ALL TABLES; filtered: FOR TABLE the "
+        "tables matching table.include.list (kept in sync at start); disabled: must exist; "
+        "no_tables: create empty",
+        {"all_tables", "filtered", "disabled", "no_tables"});
+    add("table.include.list", T::kString, "",
+        "comma list of regular expressions matched against schema.table (empty: all user tables)");
+    add("table.exclude.list", T::kString, "", "comma list of regular expressions to leave out");
+    add("status.update.interval.ms", T::kInt, "10000",
+        "interval between standby status updates to the server")
+        .min = 100;
+    add("topic.prefix", T::kString, "walcast", "logical server name; source.name in events");
+    // pgoutput protocol (walcast-only).
+    add("pgoutput.proto.version", T::kEnum, "auto",
+        "pgoutput protocol version; auto = 2 on PostgreSQL 14+, else 1", {"auto", "1", "2"});
+    add("pgoutput.streaming", T::kEnum, "auto",
+        "stream in-progress transactions (proto 2, PostgreSQL 14+); auto = on where supported",
+        {"auto", "on", "off"});
+    add("pgoutput.messages", T::kBool, "true",
+        "decode pg_logical_emit_message messages (PostgreSQL 14+)");
+    add("stream.buffer.memory.bytes", T::kInt, "16777216",
+        "memory held per streamed transaction before spilling to disk")
+        .min = 4096;
+    add("stream.buffer.spill.dir", T::kString, "/tmp", "directory for spill files");
+    // Pipeline.
+    add("sinks", T::kList, "stdout", "comma list of outputs", {"stdout"});
+    add("reconnect.backoff.initial.ms", T::kInt, "500", "first reconnect delay").min = 10;
+    add("reconnect.backoff.max.ms", T::kInt, "30000", "largest reconnect delay").min = 10;
+    add("reconnect.max.attempts", T::kInt, "-1",
+        "reconnect attempts after a retryable error (-1: forever)")
+        .min = -1;
+    add("stop.at.lsn", T::kString, "",
+        "stop cleanly once everything up to this LSN (X/X) is confirmed (benchmarks, scripts)");
+    add("log.level", T::kEnum, "info", "log threshold", {"debug", "info", "warn", "error"});
+    return o;
+  }();
+  return kOptions;
+}
+
+const std::vector<std::string>& PassthroughPrefixes() {
+  static const std::vector<std::string> kPrefixes = {};
+  return kPrefixes;
+}
+
+Status ReadPropertiesFile(const std::string& path, std::map<std::string, std::string>* out) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot open config file '" + path + "'");
+  try {
+    // No registered options: every key comes back unregistered and is
+    // validated against AllOptions() by Config::Build, which names a bad key.
+    po::options_description none;
+    po::parsed_options parsed = po::parse_config_file(in, none, /*allow_unregistered=*/true);
+    for (const auto& opt : parsed.options) {
+      (*out)[opt.string_key] = opt.value.empty() ? "" : opt.value.front();
+    }
+  } catch (const po::error& e) {
+    return Status::InvalidArgument("config file '" + path + "': " + e.what());
+  }
+  return Status::Ok();
+}
+
+Status ApplyOverride(const std::string& assignment, std::map<std::string, std::string>* out) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return Status::InvalidArgument("--set expects KEY=VALUE, got '" + assignment + "'");
+  }
+  (*out)[Trim(assignment.substr(0, eq))] = assignment.substr(eq + 1);
+  return Status::Ok();
+}
+
+std::string Conninfo(const Config& config) {
+  using wal_reader::ConninfoValue;
+  std::string s;
+  s += "host=" + ConninfoValue(config.GetString("database.hostname"));
+  s += " port=" + ConninfoValue(config.GetString("database.port"));
+  s += " user=" + ConninfoValue(config.GetString("database.user"));
+  s += " dbname=" + ConninfoValue(config.GetString("database.dbname"));
+  s += " sslmode=" + ConninfoValue(config.GetString("database.sslmode"));
+  const int64_t timeout_s = std::max<int64_t>(1, config.GetInt("database.connect.timeout.ms") / 1000);
+  s += " connect_timeout=" + std::to_string(timeout_s);
+  if (config.Has("database.password")) {
+    s += " password=" + ConninfoValue(config.GetString("database.password"));
+  }
+  return s;
+}
+
+std::string ConfigHelp() {
+  std::ostringstream out;
+  out << "Configuration keys (properties file, or --set KEY=VALUE):\n";
+  for (const auto& spec : AllOptions()) {
+    out << "  " << spec.key;
+    if (!spec.default_value.empty()) out << " (default: " << spec.default_value << ")";
+    out << "\n      " << spec.help;
+    if (!spec.choices.empty()) {
+      out << " [";
+      for (size_t i = 0; i < spec.choices.size(); ++i) out << (i ? "|" : "") << spec.choices[i];
+      out << "]";
+    }
+    if (!spec.env.empty()) out << " (env " << spec.env << ")";
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace walcast::app
