@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything walcast needs from Debian's packages and builds it.
+# Idempotent: packages already present are not reinstalled, and the build is
+# incremental. The binary lands at build/walcast.
+#
+#   scripts/setup.sh              install + build (build/)
+#   scripts/setup.sh --asan       also build the ASan/UBSan tree (build-asan/)
+#   scripts/setup.sh --no-build   install only
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_asan=0
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --asan) build_asan=1 ;;
+    --no-build) build=0 ;;
+    *) echo "unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+packages=(
+  g++ cmake ninja-build pkg-config bc time
+  libpq-dev libpqxx-dev librdkafka-dev rapidjson-dev libcurl4-openssl-dev
+  libboost-program-options-dev libgtest-dev librocksdb-dev
+  postgresql-15 postgresql-client-15 postgresql-15-wal2json
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_=""
+  [[ $(id -u) -eq 0 ]] || sudo_="sudo"
+  $sudo_ apt-get update -qq
+  # The server package must not start the machine's default cluster for us;
+  # walcast's tests and demo run their own throwaway clusters.
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ((build)); then
+  cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$root/build"
+  echo "setup: built $root/build/walcast"
+fi
+if ((build_asan)); then
+  cmake -S "$root" -B "$root/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DWALCAST_SANITIZE=ON -DWALCAST_BUILD_BENCH=OFF >/dev/null
+  cmake --build "$root/build-asan"
+fi

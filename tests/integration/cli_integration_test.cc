@@ -1,0 +1,330 @@
+// End-to-end tests of the walcast binary against a real PostgreSQL 15:
+// crash safety (kill -9), bounded memory, clean stops, CLI errors.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "core/lsn.h"
+#include "rapidjson/document.h"
+#include "tests/support/postgres_cluster.h"
+#include "tests/support/process.h"
+
+namespace walcast::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Event {
+  std::string op;
+  int64_t id = 0;
+  uint64_t lsn = 0;
+};
+
+// Parses stdout-sink lines; a partial last line (kill -9 mid-write) is skipped.
+std::vector<Event> ParseEvents(const std::string& path) {
+  std::vector<Event> out;
+  for (const auto& line : ReadLines(path)) {
+    rapidjson::Document doc;
+    doc.Parse(line.c_str());
+    if (doc.HasParseError() || !doc.IsObject()) continue;
+    Event e;
+    e.op = doc["op"].GetString();
+    const auto& row = doc["after"].IsObject() ? doc["after"] : doc["before"];
+    if (row.IsObject() && row.HasMember("id") && row["id"].IsInt64()) e.id = row["id"].GetInt64();
+    e.lsn = doc["source"]["lsn"].GetUint64();
+    out.push_back(e);
+  }
+  return out;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pg_ = PostgresEnvironment::Get();
+    ASSERT_NE(pg_, nullptr) << "PostgreSQL did not start: " << PostgresEnvironment::StartError();
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    db_ = pg_->CreateDatabase(info->name());
+    char tmpl[] = "/tmp/walcast-cli-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    WriteConfig({});
+  }
+
+  void TearDown() override {
+    if (pg_ != nullptr) {
+      (void)pg_->Psql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                      "WHERE slot_name = '" + db_ + "' AND NOT active");
+    }
+    std::string ignored;
+    RunCommand("rm -rf '" + dir_ + "'", &ignored);
+  }
+
+  void WriteConfig(const std::map<std::string, std::string>& extra) {
+    std::map<std::string, std::string> kv = {
+        {"database.hostname", "127.0.0.1"},
+        {"database.port", std::to_string(pg_->port())},
+        {"database.user", "postgres"},
+        {"database.dbname", db_},
+        {"slot.name", db_},
+        {"table.include.list", "public\\.t"},
+        {"status.update.interval.ms", "100"},
+        {"reconnect.backoff.initial.ms", "50"},
+    };
+    for (const auto& [k, v] : extra) kv[k] = v;
+    std::ofstream f(dir_ + "/walcast.properties");
+    f << "# test config\n";
+    for (const auto& [k, v] : kv) f << k << "=" << v << "\n";
+  }
+
+  std::unique_ptr<ChildProcess> Start(const std::string& name, std::vector<std::string> args = {}) {
+    std::vector<std::string> argv = {WalcastBinary(), "--config", dir_ + "/walcast.properties"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    if (args.empty()) argv.push_back("run");
+    return std::make_unique<ChildProcess>(argv, dir_ + "/" + name + ".out",
+                                          dir_ + "/" + name + ".err",
+                                          std::vector<std::string>{"WALCAST_DATABASE_PASSWORD=postgres"});
+  }
+
+  // Runs walcast to completion; returns exit code, fills stdout/stderr.
+  int RunToEnd(const std::vector<std::string>& args, std::string* out, std::string* err,
+               const std::string& password = "postgres") {
+    std::vector<std::string> argv = {WalcastBinary(), "--config", dir_ + "/walcast.properties"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ChildProcess p(argv, dir_ + "/once.out", dir_ + "/once.err",
+                   {"WALCAST_DATABASE_PASSWORD=" + password});
+    const int rc = p.Wait(60s);
+    *out = ReadFile(dir_ + "/once.out");
+    *err = ReadFile(dir_ + "/once.err");
+    return rc;
+  }
+
+  bool WaitForLog(const std::string& name, const std::string& text, ChildProcess* p) {
+    return PollUntil(
+        [&] { return ReadFile(dir_ + "/" + name + ".err").find(text) != std::string::npos || !p->Running(); },
+        30s) && p->Running();
+  }
+
+  Lsn ConfirmedFlush() {
+    return Lsn::Parse(pg_->Psql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE "
+                                "slot_name = '" + db_ + "'"))
+        .value_or(Lsn());
+  }
+
+  std::string Sql(const std::string& sql) { return pg_->Psql(sql, db_); }
+
+  PostgresCluster* pg_ = nullptr;
+  std::string db_;
+  std::string dir_;
+};
+
+TEST_F(CliTest, KillNineMidStreamLosesNothingAndRepeatsNothingBelowTheWatermark) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
+  auto first = Start("first");
+  ASSERT_TRUE(WaitForLog("first", "streaming started", first.get())) << ReadFile(dir_ + "/first.err");
+
+  constexpr int kTxns = 300;
+  constexpr int kRowsPerTxn = 50;
+  std::string load;
+  for (int k = 0; k < kTxns; ++k) {
+    load += "INSERT INTO t SELECT i, i FROM generate_series(" + std::to_string(k * kRowsPerTxn + 1) +
+            ", " + std::to_string((k + 1) * kRowsPerTxn) + ") i;\n";
+  }
+  // One writer session: transactions commit one after another, so every
+  // change of a transaction lies after the end of the one before.
+  std::thread writer([&] { Sql(load); });
+  ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/first.out").size() > 2000; }, 60s));
+  first->Signal(SIGKILL);
+  EXPECT_EQ(first->Wait(10s), 128 + SIGKILL);
+  writer.join();
+  const Lsn watermark = ConfirmedFlush();
+  const auto before = ParseEvents(dir_ + "/first.out");
+
+  auto second = Start("second");
+  const int total = kTxns * kRowsPerTxn;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::set<int64_t> ids;
+        for (const auto& e : ParseEvents(dir_ + "/first.out")) ids.insert(e.id);
+        for (const auto& e : ParseEvents(dir_ + "/second.out")) ids.insert(e.id);
+        return static_cast<int>(ids.size()) == total;
+      },
+      120s))
+      << ReadFile(dir_ + "/second.err");
+  second->Signal(SIGTERM);
+  EXPECT_EQ(second->Wait(30s), 0) << ReadFile(dir_ + "/second.err");
+
+  // Confirmed means every transaction ending at or before the watermark is
+  // durable; the next transaction's first change may start exactly there.
+  const auto after = ParseEvents(dir_ + "/second.out");
+  for (const auto& e : after) {
+    ASSERT_GE(e.lsn, watermark.value()) << "event below the watermark emitted again";
+  }
+  // Everything at or below the watermark was written before the crash.
+  std::set<int64_t> early;
+  for (const auto& e : before) early.insert(e.id);
+  size_t below = 0;
+  for (const auto& e : before) below += e.lsn <= watermark.value();
+  EXPECT_GT(below, 0u) << "the watermark never moved before the crash";
+  EXPECT_EQ(Sql("SELECT count(*) FROM t"), std::to_string(total));
+}
+
+TEST_F(CliTest, MillionRowTransactionStreamsInBoundedMemory) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v text)");
+  for (const std::string streaming : {"off", "on"}) {
+    SCOPED_TRACE("pgoutput.streaming=" + streaming);
+    Sql("TRUNCATE t");
+    WriteConfig({{"pgoutput.streaming", streaming},
+                 {"pgoutput.proto.version", streaming == "on" ? "2" : "1"},
+                 {"stream.buffer.spill.dir", dir_}});
+    std::vector<std::string> argv = {WalcastBinary(), "--config", dir_ + "/walcast.properties", "run"};
+    ChildProcess p(argv, "/dev/null", dir_ + "/big.err", {"WALCAST_DATABASE_PASSWORD=postgres"});
+    ASSERT_TRUE(PollUntil([&] { return ReadFile(dir_ + "/big.err").find("streaming started") != std::string::npos; }, 30s))
+        << ReadFile(dir_ + "/big.err");
+    Sql("INSERT INTO t SELECT i, md5(i::text) FROM generate_series(1, 1000000) i");
+    const Lsn end = Lsn::Parse(Sql("SELECT pg_current_wal_lsn()")).value();
+    ASSERT_TRUE(PollUntil([&] { return ConfirmedFlush() >= end || !p.Running(); }, 300s));
+    ASSERT_TRUE(p.Running()) << ReadFile(dir_ + "/big.err");
+    const long peak_kb = p.PeakRssKb();
+    RecordProperty("peak_rss_kb_streaming_" + streaming, std::to_string(peak_kb));
+    p.Signal(SIGTERM);
+    EXPECT_EQ(p.Wait(30s), 0);
+    // The bound is a constant: it does not depend on the transaction size.
+    EXPECT_LT(peak_kb, 64 * 1024) << "peak RSS " << peak_kb << " KiB";
+    EXPECT_GT(peak_kb, 0);
+  }
+}
+
+TEST_F(CliTest, SigtermStopsCleanlyAfterConfirmingEverything) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
+  auto p = Start("run");
+  ASSERT_TRUE(WaitForLog("run", "streaming started", p.get()));
+  Sql("INSERT INTO t VALUES (1, 1); INSERT INTO t VALUES (2, 2);");
+  ASSERT_TRUE(PollUntil([&] { return ParseEvents(dir_ + "/run.out").size() == 2; }, 30s));
+  const uint64_t last = ParseEvents(dir_ + "/run.out").back().lsn;
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(30s), 0) << ReadFile(dir_ + "/run.err");
+  EXPECT_GT(ConfirmedFlush().value(), last);
+
+  // A restart emits nothing again.
+  auto again = Start("again");
+  ASSERT_TRUE(WaitForLog("again", "streaming started", again.get()));
+  Sql("INSERT INTO t VALUES (3, 3);");
+  ASSERT_TRUE(PollUntil([&] { return !ParseEvents(dir_ + "/again.out").empty(); }, 30s));
+  again->Signal(SIGTERM);
+  EXPECT_EQ(again->Wait(30s), 0);
+  const auto events = ParseEvents(dir_ + "/again.out");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].id, 3);
+}
+
+TEST_F(CliTest, EventsLookLikeDebeziumEnvelopes) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v text, ok bool)");
+  auto p = Start("run");
+  ASSERT_TRUE(WaitForLog("run", "streaming started", p.get()));
+  Sql("INSERT INTO t VALUES (1, 'a', true); UPDATE t SET v = 'b'; DELETE FROM t;");
+  ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/run.out").size() == 3; }, 30s));
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(30s), 0);
+  const auto lines = ReadLines(dir_ + "/run.out");
+  rapidjson::Document c;
+  c.Parse(lines[0].c_str());
+  ASSERT_TRUE(c.IsObject());
+  EXPECT_STREQ(c["op"].GetString(), "c");
+  EXPECT_TRUE(c["before"].IsNull());
+  EXPECT_EQ(c["after"]["id"].GetInt(), 1);
+  EXPECT_STREQ(c["after"]["v"].GetString(), "a");
+  EXPECT_TRUE(c["after"]["ok"].GetBool());
+  EXPECT_STREQ(c["source"]["schema"].GetString(), "public");
+  EXPECT_STREQ(c["source"]["table"].GetString(), "t");
+  EXPECT_STREQ(c["source"]["db"].GetString(), db_.c_str());
+  EXPECT_TRUE(c["source"]["txId"].IsInt64());
+  EXPECT_TRUE(c["source"]["lsn"].IsInt64());
+  rapidjson::Document d;
+  d.Parse(lines[2].c_str());
+  EXPECT_STREQ(d["op"].GetString(), "d");
+  EXPECT_EQ(d["before"]["id"].GetInt(), 1);
+  EXPECT_TRUE(d["before"]["v"].IsNull());
+  EXPECT_TRUE(d["after"].IsNull());
+}
+
+TEST_F(CliTest, StatusPrintsSlotPositionsAndLag) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY)");
+  std::string out, err;
+  ASSERT_EQ(RunToEnd({"setup"}, &out, &err), 0) << err;
+  Sql("INSERT INTO t SELECT generate_series(1, 1000)");
+  ASSERT_EQ(RunToEnd({"status"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("slot:                " + db_), std::string::npos) << out;
+  EXPECT_NE(out.find("plugin:              pgoutput"), std::string::npos) << out;
+  EXPECT_NE(out.find("confirmed_flush_lsn: "), std::string::npos) << out;
+  EXPECT_NE(out.find("current_wal_lsn:     "), std::string::npos) << out;
+  const size_t lag = out.find("lag_bytes:           ");
+  ASSERT_NE(lag, std::string::npos);
+  EXPECT_GT(std::stol(out.substr(lag + 21)), 0);
+}
+
+TEST_F(CliTest, ConfigErrorsNameTheKey) {
+  std::string out, err;
+  WriteConfig({{"databse.hostname", "x"}});
+  EXPECT_EQ(RunToEnd({"status"}, &out, &err), 2);
+  EXPECT_NE(err.find("databse.hostname"), std::string::npos) << err;
+
+  WriteConfig({{"database.port", "fifty"}});
+  EXPECT_EQ(RunToEnd({"status"}, &out, &err), 2);
+  EXPECT_NE(err.find("database.port"), std::string::npos) << err;
+
+  WriteConfig({});
+  EXPECT_EQ(RunToEnd({"--set", "plugin.name=decoderbufs", "run"}, &out, &err), 2);
+  EXPECT_NE(err.find("plugin.name"), std::string::npos) << err;
+  EXPECT_EQ(RunToEnd({"frobnicate"}, &out, &err), 2);
+}
+
+TEST_F(CliTest, WrongPasswordAndMissingSlotAreOneClearLine) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY)");
+  std::string out, err;
+  EXPECT_EQ(RunToEnd({"run"}, &out, &err, "wrong"), 2);
+  EXPECT_NE(err.find("password authentication failed"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(RunToEnd({"status"}, &out, &err), 1);
+  EXPECT_NE(err.find("does not exist"), std::string::npos) << err;
+}
+
+TEST_F(CliTest, PreflightPrintsTheFixForEachProblem) {
+  Sql("CREATE TABLE t(id int, v text);"  // no primary key
+      "DROP ROLE IF EXISTS " + db_ + "_r; CREATE ROLE " + db_ + "_r LOGIN PASSWORD 'pw';");
+  WriteConfig({{"database.user", db_ + "_r"}, {"publication.autocreate.mode", "disabled"}});
+  std::string out, err;
+  EXPECT_EQ(RunToEnd({"setup", "--check"}, &out, &err, "pw"), 2) << out << err;
+  EXPECT_NE(out.find("ALTER ROLE \"" + db_ + "_r\" WITH REPLICATION;"), std::string::npos) << out;
+  EXPECT_NE(out.find("GRANT SELECT ON \"public\".\"t\" TO \"" + db_ + "_r\";"), std::string::npos) << out;
+  EXPECT_NE(out.find("ALTER TABLE \"public\".\"t\" REPLICA IDENTITY FULL;"), std::string::npos) << out;
+  EXPECT_NE(out.find("CREATE PUBLICATION \"walcast_publication\" FOR TABLE \"public\".\"t\";"),
+            std::string::npos) << out;
+  // The preflight changed nothing.
+  EXPECT_EQ(Sql("SELECT count(*) FROM pg_publication"), "0");
+  EXPECT_EQ(pg_->Psql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db_ + "'"), "0");
+
+  // Fix everything as the DBA would; the preflight then passes.
+  Sql("ALTER ROLE " + db_ + "_r WITH REPLICATION; GRANT SELECT ON t TO " + db_ + "_r;"
+      "ALTER TABLE t REPLICA IDENTITY FULL; CREATE PUBLICATION walcast_publication FOR TABLE t;");
+  EXPECT_EQ(RunToEnd({"setup", "--check"}, &out, &err, "pw"), 0) << out << err;
+  EXPECT_NE(out.find("preflight passed"), std::string::npos) << out;
+}
+
+TEST_F(CliTest, HelpAndVersion) {
+  std::string out;
+  ASSERT_EQ(RunCommand(WalcastBinary() + " --help --config-keys", &out), 0);
+  for (const char* text : {"run", "setup --check", "status", "database.hostname", "slot.name",
+                           "publication.autocreate.mode", "WALCAST_DATABASE_PASSWORD"}) {
+    EXPECT_NE(out.find(text), std::string::npos) << text;
+  }
+  ASSERT_EQ(RunCommand(WalcastBinary() + " --version", &out), 0);
+  EXPECT_EQ(out.rfind("walcast ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace walcast::testing

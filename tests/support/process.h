@@ -1,0 +1,44 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace walcast::testing {
+
+// A child process with stdout and stderr redirected to files; for tests that
+// run the walcast binary. Kills the child (SIGKILL) on destruction if it is
+// still running.
+class ChildProcess {
+ public:
+  ChildProcess(std::vector<std::string> argv, std::string stdout_path, std::string stderr_path,
+               std::vector<std::string> env = {});
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  bool Running();
+  void Signal(int sig);
+  // Waits for exit up to timeout; returns the exit code, 128+signal, or -1 on timeout.
+  int Wait(std::chrono::milliseconds timeout);
+  // Peak resident set size (VmHWM) in KiB while running; 0 if unknown.
+  long PeakRssKb() const;
+
+ private:
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+// Whole file content ("" if missing).
+std::string ReadFile(const std::string& path);
+// Lines of a file.
+std::vector<std::string> ReadLines(const std::string& path);
+// Polls `pred` until it holds or the timeout passes.
+bool PollUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+
+}  // namespace walcast::testing
