@@ -74,7 +74,11 @@ Status Reader::Run() {
 Status Reader::StreamOnce() {
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<ReplicationStream> stream,
                            ReplicationStream::Connect(options_.conninfo));
-  const Lsn start = tracker_->watermark();
+  // Transactions already handed to the sinks stay with them (they retry on
+  // their own), so resume after the last one tracked: restarting from the
+  // watermark would hand them over twice. The flush LSN sent stays the
+  // watermark, so a crash still replays everything unacknowledged.
+  const Lsn start = std::max(tracker_->watermark(), tracker_->last_tracked());
   WALCAST_RETURN_IF_ERROR(stream->Start(options_.slot, start, options_.plugin_options));
   log::Info("streaming started", {{"slot", options_.slot},
                                   {"plugin", options_.plugin},

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -73,7 +74,7 @@ class RecordingSink : public Sink {
 
  private:
   std::string name_;
-  bool ack_ = true;
+  std::atomic<bool> ack_{true};
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Record> pending_;
