@@ -10,7 +10,7 @@
 #include "core/ack_tracker.h"
 #include "core/log.h"
 #include "core/pipeline.h"
-#include "sinks/stdout/stdout_sink.h"
+#include "app/sink_factory.h"
 #include "wal_reader/catalog_type_resolver.h"
 #include "wal_reader/reader.h"
 #include "wal_reader/slot_manager.h"
@@ -152,14 +152,7 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
                            wal_reader::CatalogTypeResolver::Connect(conninfo));
   AckTracker tracker(slot_info.confirmed_flush);
   Pipeline pipeline(&tracker);
-  for (const std::string& sink : config.GetList("sinks")) {
-    if (sink == "stdout") {
-      sinks::StdoutSinkOptions opts;
-      opts.topic_prefix = config.GetString("topic.prefix");
-      opts.database = server.database;
-      pipeline.AddSink(std::make_unique<sinks::StdoutSink>(opts, stdout));
-    }
-  }
+  WALCAST_RETURN_IF_ERROR(AddConfiguredSinks(config, server.database, &pipeline));
   log::Info("walcast starting", {{"slot", slot},
                                  {"plugin", plugin},
                                  {"tables", tables.size()},

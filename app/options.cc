@@ -71,7 +71,41 @@ const std::vector<OptionSpec>& AllOptions() {
         .min = 4096;
     add("stream.buffer.spill.dir", T::kString, "/tmp", "directory for spill files");
     // Pipeline.
-    add("sinks", T::kList, "stdout", "comma list of outputs", {"stdout"});
+    add("sinks", T::kList, "stdout", "comma list of outputs", {"stdout", "kafka"});
+    // Debezium record format (Kafka sink; the stdout sink prints the values).
+    add("key.converter.schemas.enable", T::kBool, "true",
+        "Kafka keys as {schema, payload} (JsonConverter schemas.enable)");
+    add("value.converter.schemas.enable", T::kBool, "true",
+        "Kafka values as {schema, payload} (JsonConverter schemas.enable)");
+    add("tombstones.on.delete", T::kBool, "true", "write a tombstone after each delete");
+    add("skipped.operations", T::kString, "t",
+        "comma list of operations not published: c, u, d, t, or none");
+    add("decimal.handling.mode", T::kEnum, "precise", "numeric and money columns",
+        {"precise", "double", "string"});
+    add("time.precision.mode", T::kEnum, "adaptive", "date/time columns",
+        {"adaptive", "adaptive_time_microseconds", "connect"});
+    add("binary.handling.mode", T::kEnum, "bytes", "bytea columns",
+        {"bytes", "base64", "base64-url-safe", "hex"});
+    add("interval.handling.mode", T::kEnum, "numeric",
+        "interval columns: numeric (microseconds) or string (ISO 8601)", {"numeric", "string"});
+    add("money.fraction.digits", T::kInt, "2", "scale of money values").min = 0;
+    add("unavailable.value.placeholder", T::kString, "__debezium_unavailable_value",
+        "written for unchanged TOASTed values the server did not send");
+    add("include.unknown.datatypes", T::kBool, "false",
+        "publish columns of types without a mapping as bytes (otherwise they are left out)");
+    add("message.key.columns", T::kString, "",
+        "custom keys: <table regex>:<col>[,<col>...][;...], e.g. idrepo.anonymous_profile:id");
+    add("provide.transaction.metadata", T::kBool, "false",
+        "write BEGIN/END records to <topic.prefix>.transaction and fill the transaction block");
+    add("transforms", T::kList, "",
+        "Kafka Connect RegexRouter transforms by name (transforms.<name>.type/regex/replacement)");
+    // Kafka sink.
+    add("errors.tolerance", T::kEnum, "none",
+        "all: records Kafka rejects (or values that cannot be converted) go to "
+        "errors.deadletterqueue.topic.name instead of stopping walcast",
+        {"none", "all"});
+    add("errors.deadletterqueue.topic.name", T::kString, "walcast.dlq",
+        "dead-letter topic used with errors.tolerance=all");
     add("reconnect.backoff.initial.ms", T::kInt, "500", "first reconnect delay").min = 10;
     add("reconnect.backoff.max.ms", T::kInt, "30000", "largest reconnect delay").min = 10;
     add("reconnect.max.attempts", T::kInt, "-1",
@@ -86,7 +120,11 @@ const std::vector<OptionSpec>& AllOptions() {
 }
 
 const std::vector<std::string>& PassthroughPrefixes() {
-  static const std::vector<std::string> kPrefixes = {};
+  // kafka.*: librdkafka producer properties (kafka.bootstrap.servers, ...);
+  // producer.override.*: the same under Debezium's name; transforms.*: the
+  // settings of each transform named in `transforms`.
+  static const std::vector<std::string> kPrefixes = {"kafka.", "producer.override.",
+                                                     "transforms."};
   return kPrefixes;
 }
 

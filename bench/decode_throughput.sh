@@ -22,6 +22,7 @@ walcast="$root/build/walcast"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 work=$(mktemp -d /tmp/walcast-bench-XXXXXX)
+chmod 755 "$work"  # the cluster runs as user postgres below it
 trap '"$root/scripts/pg_cluster.sh" destroy "$work/pg" >/dev/null 2>&1; rm -rf "$work"' EXIT
 port=$("$root/scripts/pg_cluster.sh" start "$work/pg" | sed -n 's/^port=//p')
 export PGPASSWORD=postgres WALCAST_DATABASE_PASSWORD=postgres

@@ -23,6 +23,9 @@ struct TypeInfo {
   uint32_t base_oid = 0;  // base type of a domain, else 0
   int32_t base_typmod = -1;
   std::vector<std::string> enum_labels;
+  // Resolved recursively by the relation cache: for an array its element
+  // type, for a domain its base type; empty otherwise or when unknown.
+  std::vector<TypeInfo> inner;
 
   bool operator==(const TypeInfo&) const = default;
 };
@@ -42,6 +45,11 @@ struct Column {
   // Resolved from type_oid by the relation cache when a resolver is available;
   // nullopt when the type is unknown (encoders then treat the value as text).
   std::optional<TypeInfo> type;
+  // From the catalog (pg_attribute, pg_attrdef, pg_description) when the
+  // relation cache could read it; pgoutput does not send these.
+  bool not_null = false;
+  std::optional<std::string> default_expr;  // pg_get_expr of the default
+  std::string comment;
 
   bool operator==(const Column&) const = default;
 };
@@ -55,6 +63,9 @@ struct Relation {
   std::string name;
   ReplicaIdentity replica_identity = ReplicaIdentity::kDefault;
   std::vector<Column> columns;
+  // Indexes into `columns` of the primary key, in key order; empty when the
+  // table has none (or the catalog could not be read).
+  std::vector<size_t> primary_key;
 
   bool operator==(const Relation&) const = default;
 };

@@ -33,7 +33,10 @@ free_port() {
 start() {
   [[ -x "$PG_BIN/initdb" ]] || { echo "PostgreSQL 15 not installed at $PG_BIN (run scripts/setup.sh)" >&2; exit 1; }
   mkdir -p "$dir"
-  if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$dir"; chmod 700 "$dir"; fi
+  if [[ $(id -u) -eq 0 ]]; then
+    chown postgres:postgres "$dir"; chmod 700 "$dir"
+    as_pg test -w "$dir" || { echo "user postgres cannot reach $dir (a parent directory is not traversable; chmod o+x it)" >&2; exit 1; }
+  fi
   local data="$dir/data"
   if [[ ! -f "$data/PG_VERSION" ]]; then
     local pwfile="$dir/pwfile"

@@ -11,7 +11,8 @@
 namespace walcast::wal_reader {
 
 // Resolves type OIDs from pg_type over its own SQL connection: names,
-// categories, array element types, domain base types and enum labels.
+// categories, array element types, domain base types and enum labels; and
+// tables' primary keys, NOT NULL flags, defaults and column comments.
 // Lookups that fail (connection lost) return nullopt; the relation cache
 // keeps the bare OID then. Reader thread only.
 class CatalogTypeResolver : public TypeResolver {
@@ -20,6 +21,7 @@ class CatalogTypeResolver : public TypeResolver {
   ~CatalogTypeResolver() override;
 
   std::optional<TypeInfo> Resolve(uint32_t oid) override;
+  std::optional<TableInfo> ResolveTable(uint32_t relation_oid) override;
 
  private:
   CatalogTypeResolver(std::string conninfo, std::unique_ptr<pqxx::connection> conn);

@@ -2,16 +2,47 @@
 
 namespace walcast::wal_reader {
 
-std::optional<TypeInfo> RelationCache::ResolveType(uint32_t oid) {
+std::optional<TypeInfo> RelationCache::ResolveType(uint32_t oid, int depth) {
   if (auto it = types_.find(oid); it != types_.end()) return it->second;
   if (resolver_ == nullptr) return std::nullopt;
   std::optional<TypeInfo> info = resolver_->Resolve(oid);
-  if (info) types_[oid] = *info;
+  if (!info) return info;
+  // Arrays of domains of arrays are legal but a few levels are plenty; the
+  // bound also stops a malformed catalog from recursing forever.
+  const uint32_t inner_oid = info->elem_oid != 0 ? info->elem_oid
+                             : info->typtype == 'd' ? info->base_oid
+                                                    : 0;
+  if (inner_oid != 0 && depth < 4) {
+    if (std::optional<TypeInfo> inner = ResolveType(inner_oid, depth + 1)) {
+      info->inner.push_back(std::move(*inner));
+    }
+  }
+  types_[oid] = *info;
   return info;
 }
 
 std::shared_ptr<const Relation> RelationCache::Put(Relation relation) {
   for (Column& column : relation.columns) column.type = ResolveType(column.type_oid);
+  // The catalog can be newer than the WAL being decoded (a column dropped
+  // since): match by name and ignore what does not line up.
+  if (std::optional<TableInfo> table = resolver_ ? resolver_->ResolveTable(relation.oid)
+                                                 : std::nullopt) {
+    for (Column& column : relation.columns) {
+      for (const TableInfo::ColumnInfo& info : table->columns) {
+        if (info.name != column.name) continue;
+        column.not_null = info.not_null;
+        column.default_expr = info.default_expr;
+        column.comment = info.comment;
+        break;
+      }
+    }
+    for (const std::string& key : table->primary_key) {
+      for (size_t i = 0; i < relation.columns.size(); ++i) {
+        if (relation.columns[i].name == key) relation.primary_key.push_back(i);
+      }
+    }
+    if (relation.primary_key.size() != table->primary_key.size()) relation.primary_key.clear();
+  }
   auto shared = std::make_shared<const Relation>(std::move(relation));
   relations_[shared->oid] = shared;
   return shared;

@@ -5,19 +5,38 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/event.h"
 
 namespace walcast::wal_reader {
 
-// Looks up pg_type rows by OID. Implemented over a SQL connection in
-// production (CatalogTypeResolver) and by a map in tests.
+// What the catalog says about a table beyond what pgoutput sends.
+struct TableInfo {
+  struct ColumnInfo {
+    std::string name;
+    bool not_null = false;
+    std::optional<std::string> default_expr;
+    std::string comment;
+  };
+  std::vector<ColumnInfo> columns;
+  std::vector<std::string> primary_key;  // column names in key order
+};
+
+// Looks up pg_type rows by OID, and table details by relation OID.
+// Implemented over a SQL connection in production (CatalogTypeResolver) and
+// by a map in tests.
 class TypeResolver {
  public:
   virtual ~TypeResolver() = default;
   // nullopt when the OID is unknown or the catalog cannot be read; the
   // column then keeps only its OID.
   virtual std::optional<TypeInfo> Resolve(uint32_t oid) = 0;
+  // nullopt when unknown or unreadable: the relation then has no primary
+  // key, nullability or defaults.
+  virtual std::optional<TableInfo> ResolveTable(uint32_t /*relation_oid*/) {
+    return std::nullopt;
+  }
 };
 
 // The relations the server has described, by relation OID. A new Relation
@@ -40,7 +59,7 @@ class RelationCache {
   size_t size() const { return relations_.size(); }
 
  private:
-  std::optional<TypeInfo> ResolveType(uint32_t oid);
+  std::optional<TypeInfo> ResolveType(uint32_t oid, int depth = 0);
 
   TypeResolver* resolver_;
   std::unordered_map<uint32_t, std::shared_ptr<const Relation>> relations_;

@@ -81,7 +81,13 @@ Status ClassifyConnectError(PGconn* conn) {
 }
 
 Result<std::unique_ptr<ReplicationStream>> ReplicationStream::Connect(const std::string& conninfo) {
-  const std::string full = conninfo + " replication=database application_name=walcast";
+  // pgoutput sends values in the session's text output format: pin the
+  // settings the encoders parse (ISO dates, postgres-style intervals, hex
+  // bytea, shortest-exact floats), whatever the server or role defaults are.
+  const std::string full = conninfo +
+                           " replication=database application_name=walcast"
+                           " options='-c datestyle=ISO,YMD -c intervalstyle=postgres"
+                           " -c bytea_output=hex -c extra_float_digits=1'";
   PgConnPtr conn(PQconnectdb(full.c_str()));
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return ClassifyConnectError(conn.get());
   return std::unique_ptr<ReplicationStream>(new ReplicationStream(std::move(conn)));

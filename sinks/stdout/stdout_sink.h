@@ -2,26 +2,21 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "core/sink.h"
-#include "rapidjson/stringbuffer.h"
+#include "sinks/kafka/debezium_encoder.h"
 
 namespace walcast::sinks {
 
-struct StdoutSinkOptions {
-  std::string topic_prefix = "walcast";  // source.name
-  std::string database;                  // source.db
-  // Written for unchanged TOAST values, as Debezium's unavailable.value.placeholder.
-  std::string unavailable_placeholder = "__debezium_unavailable_value";
-};
-
-// Writes one JSON object per change per line, shaped like Debezium's value
-// envelope with schemas off: {"before","after","source","op","ts_ms"}. A
-// transaction is acknowledged once its lines are written and the stream is
-// flushed. Reader thread only. Borrows `out`, which must outlive the sink.
+// Writes one JSON object per change per line: the value Debezium would put
+// in Kafka, with value schemas off (the encoder's value_schemas is forced
+// to false; tombstones are not written). A transaction is acknowledged once
+// its lines are written and the stream is flushed. Reader thread only.
+// Borrows `out`, which must outlive the sink.
 class StdoutSink : public Sink {
  public:
-  StdoutSink(StdoutSinkOptions options, std::FILE* out);
+  StdoutSink(kafka::EncoderOptions options, std::FILE* out);
 
   const std::string& name() const override { return name_; }
   Status OnBegin(const TransactionInfo& txn) override;
@@ -34,12 +29,12 @@ class StdoutSink : public Sink {
   uint64_t events_written() const { return events_written_; }
 
  private:
-  Status WriteBuffer();
-
   std::string name_ = "stdout";
-  StdoutSinkOptions options_;
+  kafka::DebeziumEncoder encoder_;
   std::FILE* out_;
-  rapidjson::StringBuffer buffer_;
+  std::vector<kafka::EncodedRecord> records_;
+  kafka::TransactionOrder order_;
+  std::string line_;
   uint64_t events_written_ = 0;
 };
 

@@ -1,0 +1,151 @@
+#include "app/sink_factory.h"
+
+#include <cstdio>
+#include <regex>
+
+#include "sinks/kafka/kafka_sink.h"
+#include "sinks/stdout/stdout_sink.h"
+
+#ifndef WALCAST_VERSION
+#define WALCAST_VERSION "dev"
+#endif
+
+namespace walcast::app {
+namespace {
+
+using sinks::kafka::BinaryMode;
+using sinks::kafka::DecimalMode;
+using sinks::kafka::IntervalMode;
+using sinks::kafka::TimePrecisionMode;
+
+Result<std::regex> CompileRegex(const std::string& key, const std::string& text) {
+  try {
+    return std::regex(text, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return Status::InvalidArgument("config key '" + key + "': bad regular expression '" + text +
+                                   "': " + e.what());
+  }
+}
+
+}  // namespace
+
+Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
+                                                        const std::string& database) {
+  sinks::kafka::EncoderOptions o;
+  o.topic_prefix = config.GetString("topic.prefix");
+  o.database = database;
+  o.source_version = std::string("walcast-") + WALCAST_VERSION;
+  o.key_schemas = config.GetBool("key.converter.schemas.enable");
+  o.value_schemas = config.GetBool("value.converter.schemas.enable");
+  o.tombstones_on_delete = config.GetBool("tombstones.on.delete");
+  o.provide_transaction_metadata = config.GetBool("provide.transaction.metadata");
+
+  o.skip_truncate = o.skip_update = o.skip_delete = o.skip_create = false;
+  for (const std::string& op : SplitList(config.GetString("skipped.operations"))) {
+    if (op == "t") {
+      o.skip_truncate = true;
+    } else if (op == "u") {
+      o.skip_update = true;
+    } else if (op == "d") {
+      o.skip_delete = true;
+    } else if (op == "c") {
+      o.skip_create = true;
+    } else if (op != "none") {
+      return Status::InvalidArgument("config key 'skipped.operations': unknown operation '" + op +
+                                     "' (expected c, u, d, t or none)");
+    }
+  }
+
+  const std::string& decimal = config.GetString("decimal.handling.mode");
+  o.values.decimal = decimal == "double"   ? DecimalMode::kDouble
+                     : decimal == "string" ? DecimalMode::kString
+                                           : DecimalMode::kPrecise;
+  const std::string& time = config.GetString("time.precision.mode");
+  o.values.time = time == "connect" ? TimePrecisionMode::kConnect
+                  : time == "adaptive_time_microseconds"
+                      ? TimePrecisionMode::kAdaptiveTimeMicroseconds
+                      : TimePrecisionMode::kAdaptive;
+  const std::string& binary = config.GetString("binary.handling.mode");
+  o.values.binary = binary == "base64"            ? BinaryMode::kBase64
+                    : binary == "base64-url-safe" ? BinaryMode::kBase64UrlSafe
+                    : binary == "hex"             ? BinaryMode::kHex
+                                                  : BinaryMode::kBytes;
+  o.values.interval = config.GetString("interval.handling.mode") == "string"
+                          ? IntervalMode::kString
+                          : IntervalMode::kNumeric;
+  o.values.money_fraction_digits = static_cast<int>(config.GetInt("money.fraction.digits"));
+  o.values.unavailable_placeholder = config.GetString("unavailable.value.placeholder");
+  o.values.include_unknown_datatypes = config.GetBool("include.unknown.datatypes");
+
+  // message.key.columns: "<table regex>:<col>,<col>;<table regex>:<col>".
+  for (const std::string& rule : SplitList(config.GetString("message.key.columns"), ';')) {
+    const size_t colon = rule.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == rule.size()) {
+      return Status::InvalidArgument("config key 'message.key.columns': expected "
+                                     "<table>:<column>[,<column>...], got '" + rule + "'");
+    }
+    WALCAST_ASSIGN_OR_RETURN(std::regex table,
+                             CompileRegex("message.key.columns", Trim(rule.substr(0, colon))));
+    o.key_columns.push_back({std::move(table), SplitList(rule.substr(colon + 1))});
+  }
+
+  // Kafka Connect RegexRouter transforms, applied in the order listed.
+  const std::map<std::string, std::string> transforms = config.WithPrefix("transforms.");
+  for (const std::string& name : config.GetList("transforms")) {
+    auto get = [&](const std::string& field) -> std::string {
+      auto it = transforms.find(name + "." + field);
+      return it == transforms.end() ? "" : it->second;
+    };
+    const std::string type = get("type");
+    const std::string key = "transforms." + name + ".type";
+    if (type != "org.apache.kafka.connect.transforms.RegexRouter") {
+      return Status::InvalidArgument(
+          "config key '" + key + "': only org.apache.kafka.connect.transforms.RegexRouter is "
+          "supported (got '" + type + "')");
+    }
+    const std::string regex = get("regex");
+    if (regex.empty()) {
+      return Status::InvalidArgument("config key 'transforms." + name + ".regex' is required");
+    }
+    WALCAST_ASSIGN_OR_RETURN(std::regex compiled,
+                             CompileRegex("transforms." + name + ".regex", regex));
+    o.routes.push_back({regex, std::move(compiled), get("replacement")});
+  }
+  for (const auto& [key, value] : transforms) {
+    const std::string name = key.substr(0, key.find('.'));
+    const auto listed = config.GetList("transforms");
+    if (std::find(listed.begin(), listed.end(), name) == listed.end()) {
+      return Status::InvalidArgument("config key 'transforms." + key + "': transform '" + name +
+                                     "' is not named in 'transforms'");
+    }
+  }
+  return o;
+}
+
+Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline) {
+  WALCAST_ASSIGN_OR_RETURN(sinks::kafka::EncoderOptions encoder,
+                           EncoderOptionsFrom(config, database));
+  for (const std::string& sink : config.GetList("sinks")) {
+    if (sink == "stdout") {
+      pipeline->AddSink(std::make_unique<sinks::StdoutSink>(encoder, stdout));
+    } else if (sink == "kafka") {
+      sinks::kafka::KafkaSinkOptions options;
+      options.encoder = encoder;
+      std::map<std::string, std::string> producer = config.WithPrefix("producer.override.");
+      for (const auto& [key, value] : config.WithPrefix("kafka.")) producer[key] = value;
+      if (producer.find("bootstrap.servers") == producer.end()) {
+        return Status::InvalidArgument(
+            "config key 'kafka.bootstrap.servers' is required with sinks=kafka");
+      }
+      options.producer_config.assign(producer.begin(), producer.end());
+      options.tolerate_errors = config.GetString("errors.tolerance") == "all";
+      options.dead_letter_topic = config.GetString("errors.deadletterqueue.topic.name");
+      WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<sinks::kafka::KafkaSink> kafka,
+                               sinks::kafka::KafkaSink::Create(std::move(options)));
+      pipeline->AddSink(std::move(kafka));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace walcast::app

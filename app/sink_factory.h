@@ -1,0 +1,22 @@
+#pragma once
+
+#include <string>
+
+#include "core/config.h"
+#include "core/pipeline.h"
+#include "core/status.h"
+#include "sinks/kafka/debezium_encoder.h"
+
+namespace walcast::app {
+
+// The Debezium record format settings from the configuration. kInvalidArgument
+// (naming the key) for a malformed transforms / message.key.columns /
+// skipped.operations value.
+Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
+                                                        const std::string& database);
+
+// Builds the sinks listed in `sinks` and adds them to `pipeline`.
+// kInvalidArgument for a sink whose settings are missing or rejected.
+Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline);
+
+}  // namespace walcast::app

@@ -1,0 +1,727 @@
+#include "sinks/kafka/column_codec.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+
+#include "sinks/kafka/java_number.h"
+#include "sinks/kafka/pg_text.h"
+
+namespace walcast::sinks::kafka {
+namespace {
+
+// Built-in type OIDs (src/include/catalog/pg_type.dat); stable across
+// PostgreSQL versions.
+enum BuiltinOid : uint32_t {
+  kBool = 16,
+  kBytea = 17,
+  kChar = 18,
+  kName = 19,
+  kInt8 = 20,
+  kInt2 = 21,
+  kInt4 = 23,
+  kText = 25,
+  kOid = 26,
+  kJson = 114,
+  kXml = 142,
+  kPoint = 600,
+  kCidr = 650,
+  kFloat4 = 700,
+  kFloat8 = 701,
+  kMacaddr8 = 774,
+  kMoney = 790,
+  kMacaddr = 829,
+  kInet = 869,
+  kBpchar = 1042,
+  kVarchar = 1043,
+  kDate = 1082,
+  kTime = 1083,
+  kTimestamp = 1114,
+  kTimestamptz = 1184,
+  kInterval = 1186,
+  kTimetz = 1266,
+  kBit = 1560,
+  kVarbit = 1562,
+  kNumeric = 1700,
+  kUuid = 2950,
+  kTsvector = 3614,
+  kJsonb = 3802,
+  kInt4range = 3904,
+  kNumrange = 3906,
+  kTsrange = 3908,
+  kTstzrange = 3910,
+  kDaterange = 3912,
+  kInt8range = 3926,
+};
+
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+// Debezium's sentinels for ±infinity timestamps (epoch milliseconds of
+// PGStatement.DATE_POSITIVE_INFINITY / DATE_NEGATIVE_INFINITY).
+constexpr int64_t kPositiveInfinity = 9223372036825200000LL;
+constexpr int64_t kNegativeInfinity = -9223372036832400000LL;
+
+// Fractional-second digits of time/timestamp(p); -1 means the default 6.
+int TimePrecision(int32_t typmod) { return typmod < 0 ? 6 : std::min(typmod, 6); }
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// "2018-06-20T13:13:16.945104Z" from epoch micros, with the fraction padded
+// to `precision` digits (none when 0).
+void AppendIsoInstant(int64_t epoch_micros, int precision, std::string* out) {
+  const int64_t days = FloorDiv(epoch_micros, kMicrosPerDay);
+  int64_t rem = epoch_micros - days * kMicrosPerDay;
+  // civil_from_days (Howard Hinnant).
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[64];
+  const int64_t secs = rem / kMicrosPerSecond;
+  const int64_t micros = rem % kMicrosPerSecond;
+  int n;
+  if (y >= 0 && y <= 9999) {
+    n = std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld",
+                      static_cast<long long>(y), static_cast<long long>(m),
+                      static_cast<long long>(d), static_cast<long long>(secs / 3600),
+                      static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  } else {
+    // java.time prints years outside 0000-9999 with a sign.
+    n = std::snprintf(buf, sizeof(buf), "%+05lld-%02lld-%02lldT%02lld:%02lld:%02lld",
+                      static_cast<long long>(y), static_cast<long long>(m),
+                      static_cast<long long>(d), static_cast<long long>(secs / 3600),
+                      static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  }
+  out->append(buf, static_cast<size_t>(n));
+  if (precision > 0) {
+    char frac[8];
+    std::snprintf(frac, sizeof(frac), "%06lld", static_cast<long long>(micros));
+    out->push_back('.');
+    out->append(frac, static_cast<size_t>(precision));
+  }
+  out->push_back('Z');
+}
+
+void AppendIsoTime(int64_t micros, int precision, std::string* out) {
+  char buf[32];
+  const int64_t secs = micros / kMicrosPerSecond;
+  const int n = std::snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld",
+                              static_cast<long long>(secs / 3600 % 24),
+                              static_cast<long long>(secs / 60 % 60),
+                              static_cast<long long>(secs % 60));
+  out->append(buf, static_cast<size_t>(n));
+  if (precision > 0) {
+    char frac[8];
+    std::snprintf(frac, sizeof(frac), "%06lld", static_cast<long long>(micros % kMicrosPerSecond));
+    out->push_back('.');
+    out->append(frac, static_cast<size_t>(precision));
+  }
+  out->push_back('Z');
+}
+
+// ISO-8601 duration as io.debezium.time.Interval writes it:
+// "P1Y2M3DT4H5M6.78S", zero components kept.
+void AppendIsoInterval(const PgInterval& iv, std::string* out) {
+  char buf[160];
+  const int64_t total_micros = iv.micros;
+  const int64_t whole = total_micros / kMicrosPerSecond;
+  const int64_t frac = std::llabs(total_micros % kMicrosPerSecond);
+  int n = std::snprintf(buf, sizeof(buf), "P%dY%dM%dDT%lldH%dM", iv.years, iv.months, iv.days,
+                        static_cast<long long>(iv.hours), iv.minutes);
+  out->append(buf, static_cast<size_t>(n));
+  if (frac == 0) {
+    n = std::snprintf(buf, sizeof(buf), "%lldS", static_cast<long long>(whole));
+  } else {
+    char digits[8];
+    std::snprintf(digits, sizeof(digits), "%06lld", static_cast<long long>(frac));
+    std::string f(digits);
+    while (!f.empty() && f.back() == '0') f.pop_back();
+    n = std::snprintf(buf, sizeof(buf), "%s%lld.%sS", total_micros < 0 && whole == 0 ? "-" : "",
+                      static_cast<long long>(whole), f.c_str());
+  }
+  out->append(buf, static_cast<size_t>(n));
+}
+
+// io.debezium.time.MicroDuration: months count as 365.25 / 12 days.
+int64_t IntervalMicros(const PgInterval& iv) {
+  constexpr double kDaysPerMonth = 365.25 / 12;
+  const double days = (static_cast<double>(iv.years) * 12 + iv.months) * kDaysPerMonth + iv.days;
+  const double seconds =
+      ((days * 24 + static_cast<double>(iv.hours)) * 60 + iv.minutes) * 60;
+  return static_cast<int64_t>(seconds * 1e6) + iv.micros;
+}
+
+void WriteRaw(JsonWriter* w, const std::string& json, rapidjson::Type type) {
+  w->RawValue(json.data(), json.size(), type);
+}
+
+void WriteString(JsonWriter* w, std::string_view s) {
+  w->String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+}  // namespace
+
+std::optional<ColumnCodec> ColumnCodec::For(const Column& column, bool optional,
+                                            const ValueOptions& options) {
+  const TypeInfo* type = column.type ? &*column.type : nullptr;
+  auto codec = ForType(column.name, type, column.type_oid, column.type_modifier, optional, options,
+                       0);
+  if (codec) {
+    codec->placeholder_ = options.unavailable_placeholder;
+    if (!column.comment.empty()) codec->schema_.doc = column.comment;
+  }
+  return codec;
+}
+
+std::optional<ColumnCodec> ColumnCodec::ForType(const std::string& column, const TypeInfo* type,
+                                                uint32_t oid, int32_t typmod, bool optional,
+                                                const ValueOptions& options, int depth) {
+  ColumnCodec c;
+  c.column_ = column;
+  c.binary_ = options.binary;
+  auto set = [&](Kind kind, ConnectType ctype, std::string name = {},
+                 std::optional<int> version = std::nullopt) {
+    c.kind_ = kind;
+    c.schema_ = ConnectSchema::Of(ctype, optional, std::move(name), version);
+  };
+  const bool connect_time = options.time == TimePrecisionMode::kConnect;
+  switch (oid) {
+    case kBool:
+      set(Kind::kBoolean, ConnectType::kBoolean);
+      return c;
+    case kInt2:
+      set(Kind::kInteger, ConnectType::kInt16);
+      return c;
+    case kInt4:
+      set(Kind::kInteger, ConnectType::kInt32);
+      return c;
+    case kInt8:
+    case kOid:
+      set(Kind::kInteger, ConnectType::kInt64);
+      return c;
+    case kFloat4:
+      set(Kind::kFloat32, ConnectType::kFloat32);
+      return c;
+    case kFloat8:
+      set(Kind::kFloat64, ConnectType::kFloat64);
+      return c;
+    case kBit:
+    case kVarbit:
+      if (oid == kBit && typmod == 1) {
+        set(Kind::kBoolean, ConnectType::kBoolean);
+        return c;
+      }
+      set(Kind::kBits, ConnectType::kBytes, "io.debezium.data.Bits", 1);
+      c.schema_.parameters.emplace_back("length", std::to_string(typmod < 0 ? 0 : typmod));
+      return c;
+    case kNumeric:
+    case kMoney: {
+      const bool money = oid == kMoney;
+      if (options.decimal == DecimalMode::kDouble) {
+        set(money ? Kind::kMoneyDouble : Kind::kDecimalDouble, ConnectType::kFloat64);
+        return c;
+      }
+      if (options.decimal == DecimalMode::kString) {
+        set(money ? Kind::kMoneyString : Kind::kDecimalString, ConnectType::kString);
+        return c;
+      }
+      if (money) {
+        set(Kind::kMoneyBytes, ConnectType::kBytes, "org.apache.kafka.connect.data.Decimal", 1);
+        c.scale_ = options.money_fraction_digits;
+        c.schema_.parameters.emplace_back("scale", std::to_string(c.scale_));
+        return c;
+      }
+      if (typmod < 0) {
+        set(Kind::kVariableDecimal, ConnectType::kStruct, "io.debezium.data.VariableScaleDecimal",
+            1);
+        c.schema_.doc = "Variable scaled decimal";
+        c.schema_.fields.push_back({"scale", ConnectSchema::Of(ConnectType::kInt32, false)});
+        c.schema_.fields.push_back({"value", ConnectSchema::Of(ConnectType::kBytes, false)});
+        return c;
+      }
+      const int32_t precision = ((typmod - 4) >> 16) & 0xffff;
+      c.scale_ = (typmod - 4) & 0xffff;
+      set(Kind::kDecimalBytes, ConnectType::kBytes, "org.apache.kafka.connect.data.Decimal", 1);
+      c.schema_.parameters.emplace_back("scale", std::to_string(c.scale_));
+      c.schema_.parameters.emplace_back("connect.decimal.precision", std::to_string(precision));
+      return c;
+    }
+    case kChar:
+    case kName:
+    case kText:
+    case kBpchar:
+    case kVarchar:
+    case kCidr:
+    case kInet:
+    case kMacaddr:
+    case kMacaddr8:
+    case kInt4range:
+    case kInt8range:
+    case kNumrange:
+    case kTsrange:
+    case kTstzrange:
+    case kDaterange:
+      set(Kind::kString, ConnectType::kString);
+      return c;
+    case kJson:
+    case kJsonb:
+      set(Kind::kString, ConnectType::kString, "io.debezium.data.Json", 1);
+      return c;
+    case kXml:
+      set(Kind::kString, ConnectType::kString, "io.debezium.data.Xml", 1);
+      return c;
+    case kUuid:
+      set(Kind::kString, ConnectType::kString, "io.debezium.data.Uuid", 1);
+      return c;
+    case kTsvector:
+      set(Kind::kString, ConnectType::kString, "io.debezium.data.Tsvector", 1);
+      return c;
+    case kDate:
+      if (connect_time) {
+        set(Kind::kDateDays, ConnectType::kInt32, "org.apache.kafka.connect.data.Date", 1);
+      } else {
+        set(Kind::kDateDays, ConnectType::kInt32, "io.debezium.time.Date", 1);
+      }
+      return c;
+    case kTime:
+      c.precision_ = TimePrecision(typmod);
+      if (connect_time) {
+        set(Kind::kTimeMillis, ConnectType::kInt32, "org.apache.kafka.connect.data.Time", 1);
+      } else if (options.time == TimePrecisionMode::kAdaptive && c.precision_ <= 3) {
+        set(Kind::kTimeMillis, ConnectType::kInt32, "io.debezium.time.Time", 1);
+      } else {
+        set(Kind::kTimeMicros, ConnectType::kInt64, "io.debezium.time.MicroTime", 1);
+      }
+      return c;
+    case kTimestamp:
+      c.precision_ = TimePrecision(typmod);
+      if (connect_time) {
+        set(Kind::kTimestampMillis, ConnectType::kInt64,
+            "org.apache.kafka.connect.data.Timestamp", 1);
+      } else if (c.precision_ <= 3) {
+        set(Kind::kTimestampMillis, ConnectType::kInt64, "io.debezium.time.Timestamp", 1);
+      } else {
+        set(Kind::kTimestampMicros, ConnectType::kInt64, "io.debezium.time.MicroTimestamp", 1);
+      }
+      return c;
+    case kTimestamptz:
+      c.precision_ = TimePrecision(typmod);
+      set(Kind::kZonedTimestamp, ConnectType::kString, "io.debezium.time.ZonedTimestamp", 1);
+      return c;
+    case kTimetz:
+      c.precision_ = TimePrecision(typmod);
+      set(Kind::kZonedTime, ConnectType::kString, "io.debezium.time.ZonedTime", 1);
+      return c;
+    case kInterval:
+      if (options.interval == IntervalMode::kString) {
+        set(Kind::kIntervalString, ConnectType::kString, "io.debezium.time.Interval", 1);
+      } else {
+        set(Kind::kIntervalMicros, ConnectType::kInt64, "io.debezium.time.MicroDuration", 1);
+      }
+      return c;
+    case kBytea:
+      if (options.binary == BinaryMode::kBytes) {
+        set(Kind::kBytes, ConnectType::kBytes);
+      } else {
+        set(Kind::kBytes, ConnectType::kString);
+      }
+      return c;
+    case kPoint:
+      set(Kind::kPoint, ConnectType::kStruct, "io.debezium.data.geometry.Point", 1);
+      c.schema_.doc = "Geometry (POINT)";
+      c.schema_.fields.push_back({"x", ConnectSchema::Of(ConnectType::kFloat64, false)});
+      c.schema_.fields.push_back({"y", ConnectSchema::Of(ConnectType::kFloat64, false)});
+      c.schema_.fields.push_back({"wkb", ConnectSchema::Of(ConnectType::kBytes, true)});
+      c.schema_.fields.push_back({"srid", ConnectSchema::Of(ConnectType::kInt32, true)});
+      return c;
+    default:
+      break;
+  }
+  if (type != nullptr && depth < 4) {
+    if (type->typtype == 'e') {
+      set(Kind::kString, ConnectType::kString, "io.debezium.data.Enum", 1);
+      std::string allowed;
+      for (const std::string& label : type->enum_labels) {
+        if (!allowed.empty()) allowed.push_back(',');
+        allowed.append(label);
+      }
+      c.schema_.parameters.emplace_back("allowed", allowed);
+      return c;
+    }
+    if (type->typtype == 'd' && !type->inner.empty()) {
+      return ForType(column, &type->inner.front(), type->base_oid, type->base_typmod, optional,
+                     options, depth + 1);
+    }
+    if (type->elem_oid != 0) {
+      const TypeInfo* elem = type->inner.empty() ? nullptr : &type->inner.front();
+      auto element = ForType(column, elem, type->elem_oid, typmod, true, options, depth + 1);
+      if (!element || element->kind_ == Kind::kUnknownBytes || element->kind_ == Kind::kPoint) {
+        // Debezium has no mapping for arrays of types it cannot map.
+        if (!options.include_unknown_datatypes) return std::nullopt;
+      } else {
+        set(Kind::kArray, ConnectType::kArray);
+        c.schema_.items.push_back(element->schema_);
+        c.element_.push_back(std::move(*element));
+        return c;
+      }
+    }
+    if (type->name == "citext" || type->name == "ltree" || type->name == "hstore") {
+      if (type->name == "citext") {
+        set(Kind::kString, ConnectType::kString);
+      } else if (type->name == "ltree") {
+        set(Kind::kString, ConnectType::kString, "io.debezium.data.Ltree", 1);
+      } else {
+        set(Kind::kString, ConnectType::kString, "io.debezium.data.Json", 1);
+      }
+      return c;
+    }
+  }
+  if (!options.include_unknown_datatypes) return std::nullopt;
+  set(Kind::kUnknownBytes, ConnectType::kBytes);
+  return c;
+}
+
+Status ColumnCodec::Bad(std::string_view text) const {
+  (void)text;  // never logged: row contents stay out of errors and logs
+  return Status::Corruption("column '" + column_ + "': value does not parse as " +
+                            std::string(ConnectTypeName(schema_.type)) +
+                            (schema_.name.empty() ? "" : " (" + schema_.name + ")"));
+}
+
+Status ColumnCodec::Write(const Datum& datum, JsonWriter* w) const {
+  switch (datum.kind) {
+    case Datum::Kind::kNull:
+      if (schema_.default_json) {
+        WriteRaw(w, *schema_.default_json, rapidjson::kStringType);
+      } else {
+        w->Null();
+      }
+      return Status::Ok();
+    case Datum::Kind::kUnchangedToast: {
+      std::string scratch;
+      switch (kind_) {
+        case Kind::kBytes:
+        case Kind::kUnknownBytes:
+        case Kind::kBits:
+          if (binary_ == BinaryMode::kBytes || kind_ != Kind::kBytes) {
+            AppendBase64(placeholder_, &scratch);
+            WriteString(w, scratch);
+          } else {
+            WriteString(w, placeholder_);
+          }
+          return Status::Ok();
+        case Kind::kArray:
+          w->StartArray();
+          WriteString(w, placeholder_);
+          w->EndArray();
+          return Status::Ok();
+        default:
+          WriteString(w, placeholder_);
+          return Status::Ok();
+      }
+    }
+    case Datum::Kind::kText: {
+      std::string scratch;
+      return WriteText(datum.data, w, &scratch);
+    }
+    case Datum::Kind::kBinary:
+      return Status::Corruption("column '" + column_ +
+                                "': binary-format values are not supported by the Kafka encoder");
+  }
+  return Status::Ok();
+}
+
+std::optional<std::string> ColumnCodec::RenderText(std::string_view text) const {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  std::string scratch;
+  if (!WriteText(text, &w, &scratch).ok()) return std::nullopt;
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string* scratch) const {
+  scratch->clear();
+  switch (kind_) {
+    case Kind::kBoolean:
+      if (text == "t" || text == "1") {
+        w->Bool(true);
+      } else if (text == "f" || text == "0") {
+        w->Bool(false);
+      } else {
+        return Bad(text);
+      }
+      return Status::Ok();
+    case Kind::kBits: {
+      // Bit i of the PostgreSQL string (most significant first) becomes bit
+      // (n-1-i) of a little-endian bit set, as java.util.BitSet stores it.
+      const size_t n = text.size();
+      std::string bytes((n + 7) / 8, '\0');
+      for (size_t i = 0; i < n; ++i) {
+        if (text[i] != '0' && text[i] != '1') return Bad(text);
+        if (text[i] == '1') {
+          const size_t bit = n - 1 - i;
+          bytes[bit / 8] = static_cast<char>(bytes[bit / 8] | (1 << (bit % 8)));
+        }
+      }
+      // BitSet.toByteArray drops trailing zero bytes.
+      while (!bytes.empty() && bytes.back() == '\0') bytes.pop_back();
+      AppendBase64(bytes, scratch);
+      WriteString(w, *scratch);
+      return Status::Ok();
+    }
+    case Kind::kInteger: {
+      int64_t v;
+      const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (r.ec != std::errc() || r.ptr != text.data() + text.size()) {
+        // oid is unsigned 32-bit and always fits; anything else is bad input.
+        return Bad(text);
+      }
+      w->Int64(v);
+      return Status::Ok();
+    }
+    case Kind::kFloat32:
+    case Kind::kFloat64: {
+      if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+        WriteString(w, text);
+        return Status::Ok();
+      }
+      const std::string s(text);
+      char* end = nullptr;
+      if (kind_ == Kind::kFloat32) {
+        const float v = std::strtof(s.c_str(), &end);
+        if (end != s.c_str() + s.size()) return Bad(text);
+        AppendJavaFloat(v, scratch);
+      } else {
+        const double v = std::strtod(s.c_str(), &end);
+        if (end != s.c_str() + s.size()) return Bad(text);
+        AppendJavaDouble(v, scratch);
+      }
+      WriteRaw(w, *scratch, rapidjson::kNumberType);
+      return Status::Ok();
+    }
+    case Kind::kDecimalBytes:
+    case Kind::kVariableDecimal:
+    case Kind::kMoneyBytes: {
+      if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+        // No Decimal can carry these; Debezium writes null.
+        w->Null();
+        return Status::Ok();
+      }
+      auto d = kind_ == Kind::kMoneyBytes ? ParseMoney(text) : ParseDecimal(text);
+      if (!d) return Bad(text);
+      if (kind_ != Kind::kVariableDecimal) *d = Rescale(*d, scale_);
+      AppendBase64(UnscaledTwosComplement(*d), scratch);
+      if (kind_ == Kind::kVariableDecimal) {
+        w->StartObject();
+        w->Key("scale");
+        w->Int(d->scale);
+        w->Key("value");
+        WriteString(w, *scratch);
+        w->EndObject();
+      } else {
+        WriteString(w, *scratch);
+      }
+      return Status::Ok();
+    }
+    case Kind::kDecimalDouble:
+    case Kind::kMoneyDouble: {
+      if (text == "NaN") {
+        WriteString(w, "NaN");
+        return Status::Ok();
+      }
+      auto d = kind_ == Kind::kMoneyDouble ? ParseMoney(text) : ParseDecimal(text);
+      if (!d) return Bad(text);
+      std::string plain = d->negative ? "-" : "";
+      std::string digits = d->digits;
+      if (d->scale > 0) {
+        if (digits.size() <= static_cast<size_t>(d->scale)) {
+          digits.insert(0, static_cast<size_t>(d->scale) + 1 - digits.size(), '0');
+        }
+        digits.insert(digits.size() - static_cast<size_t>(d->scale), ".");
+      }
+      plain += digits;
+      AppendJavaDouble(std::strtod(plain.c_str(), nullptr), scratch);
+      WriteRaw(w, *scratch, rapidjson::kNumberType);
+      return Status::Ok();
+    }
+    case Kind::kDecimalString:
+    case Kind::kString:
+      WriteString(w, text);
+      return Status::Ok();
+    case Kind::kMoneyString: {
+      auto d = ParseMoney(text);
+      if (!d) return Bad(text);
+      std::string digits = d->digits;
+      if (d->scale > 0) {
+        if (digits.size() <= static_cast<size_t>(d->scale)) {
+          digits.insert(0, static_cast<size_t>(d->scale) + 1 - digits.size(), '0');
+        }
+        digits.insert(digits.size() - static_cast<size_t>(d->scale), ".");
+      }
+      WriteString(w, (d->negative ? "-" : "") + digits);
+      return Status::Ok();
+    }
+    case Kind::kDateDays: {
+      auto d = ParseDate(text);
+      if (!d) return Bad(text);
+      if (d->infinity != 0) {
+        // Debezium maps ±infinity dates through the same sentinel instants.
+        const int64_t ms = d->infinity > 0 ? kPositiveInfinity : kNegativeInfinity;
+        w->Int64(FloorDiv(ms, 86'400'000));
+      } else {
+        w->Int64(d->epoch_day);
+      }
+      return Status::Ok();
+    }
+    case Kind::kDateMillis: {
+      auto d = ParseDate(text);
+      if (!d) return Bad(text);
+      w->Int64(d->epoch_day * 86'400'000);
+      return Status::Ok();
+    }
+    case Kind::kTimeMillis:
+    case Kind::kTimeMicros: {
+      auto micros = ParseTimeMicros(text);
+      if (!micros) return Bad(text);
+      w->Int64(kind_ == Kind::kTimeMillis ? *micros / 1000 : *micros);
+      return Status::Ok();
+    }
+    case Kind::kTimestampMillis:
+    case Kind::kTimestampMicros: {
+      auto ts = ParseTimestamp(text);
+      if (!ts) return Bad(text);
+      if (ts->infinity != 0) {
+        w->Int64(ts->infinity > 0 ? kPositiveInfinity : kNegativeInfinity);
+      } else if (kind_ == Kind::kTimestampMillis) {
+        w->Int64(FloorDiv(ts->epoch_micros, 1000));
+      } else {
+        w->Int64(ts->epoch_micros);
+      }
+      return Status::Ok();
+    }
+    case Kind::kZonedTimestamp: {
+      auto ts = ParseTimestampTz(text);
+      if (!ts) return Bad(text);
+      if (ts->infinity != 0) {
+        WriteString(w, ts->infinity > 0 ? "infinity" : "-infinity");
+        return Status::Ok();
+      }
+      AppendIsoInstant(ts->epoch_micros, precision_, scratch);
+      WriteString(w, *scratch);
+      return Status::Ok();
+    }
+    case Kind::kZonedTime: {
+      auto t = ParseTimeTz(text);
+      if (!t) return Bad(text);
+      int64_t utc = t->micros - static_cast<int64_t>(t->offset_seconds) * kMicrosPerSecond;
+      utc = ((utc % kMicrosPerDay) + kMicrosPerDay) % kMicrosPerDay;
+      AppendIsoTime(utc, precision_, scratch);
+      WriteString(w, *scratch);
+      return Status::Ok();
+    }
+    case Kind::kIntervalMicros:
+    case Kind::kIntervalString: {
+      auto iv = ParseInterval(text);
+      if (!iv) return Bad(text);
+      if (kind_ == Kind::kIntervalMicros) {
+        w->Int64(IntervalMicros(*iv));
+      } else {
+        AppendIsoInterval(*iv, scratch);
+        WriteString(w, *scratch);
+      }
+      return Status::Ok();
+    }
+    case Kind::kBytes:
+    case Kind::kUnknownBytes: {
+      std::string raw;
+      if (kind_ == Kind::kBytes) {
+        auto bytes = ParseByteaHex(text);
+        if (!bytes) return Bad(text);
+        raw = std::move(*bytes);
+      } else {
+        raw = std::string(text);
+      }
+      switch (binary_) {
+        case BinaryMode::kBytes:
+        case BinaryMode::kBase64:
+          AppendBase64(raw, scratch);
+          break;
+        case BinaryMode::kBase64UrlSafe:
+          AppendBase64(raw, scratch, true);
+          break;
+        case BinaryMode::kHex:
+          AppendHex(raw, scratch);
+          break;
+      }
+      WriteString(w, *scratch);
+      return Status::Ok();
+    }
+    case Kind::kPoint: {
+      // "(x,y)"
+      if (text.size() < 5 || text.front() != '(' || text.back() != ')') return Bad(text);
+      const size_t comma = text.find(',');
+      if (comma == std::string_view::npos) return Bad(text);
+      const std::string xs(text.substr(1, comma - 1));
+      const std::string ys(text.substr(comma + 1, text.size() - comma - 2));
+      char* end = nullptr;
+      const double x = std::strtod(xs.c_str(), &end);
+      if (end != xs.c_str() + xs.size()) return Bad(text);
+      const double y = std::strtod(ys.c_str(), &end);
+      if (end != ys.c_str() + ys.size()) return Bad(text);
+      // WKB of a 2-D point, little endian: byte order 1, type 1, x, y.
+      std::string wkb;
+      wkb.push_back('\x01');
+      wkb.append("\x01\x00\x00\x00", 4);
+      wkb.append(reinterpret_cast<const char*>(&x), sizeof(x));
+      wkb.append(reinterpret_cast<const char*>(&y), sizeof(y));
+      w->StartObject();
+      w->Key("x");
+      AppendJavaDouble(x, scratch);
+      WriteRaw(w, *scratch, rapidjson::kNumberType);
+      w->Key("y");
+      scratch->clear();
+      AppendJavaDouble(y, scratch);
+      WriteRaw(w, *scratch, rapidjson::kNumberType);
+      w->Key("wkb");
+      scratch->clear();
+      AppendBase64(wkb, scratch);
+      WriteString(w, *scratch);
+      w->Key("srid");
+      w->Null();
+      w->EndObject();
+      return Status::Ok();
+    }
+    case Kind::kArray: {
+      auto elements = ParseArray(text);
+      if (!elements) return Bad(text);
+      const ColumnCodec& element = element_.front();
+      std::function<Status(const std::vector<ArrayElement>&)> write_level =
+          [&](const std::vector<ArrayElement>& level) -> Status {
+        w->StartArray();
+        for (const ArrayElement& e : level) {
+          if (e.nested) {
+            WALCAST_RETURN_IF_ERROR(write_level(e.children));
+          } else if (!e.text) {
+            w->Null();
+          } else {
+            std::string inner;
+            WALCAST_RETURN_IF_ERROR(element.WriteText(*e.text, w, &inner));
+          }
+        }
+        w->EndArray();
+        return Status::Ok();
+      };
+      return write_level(*elements);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace walcast::sinks::kafka

@@ -1,0 +1,16 @@
+#pragma once
+
+// Floating-point text as Java's Double.toString / Float.toString write it
+// (Jackson, and so Kafka's JsonConverter, use them): the shortest digits
+// that round-trip, plain notation with at least one fractional digit for
+// 1e-3 <= |x| < 1e7 ("1.5", "100.0"), otherwise computerized scientific
+// notation ("1.0E10", "1.0E-4"). NaN and infinities are not handled here.
+
+#include <string>
+
+namespace walcast::sinks::kafka {
+
+void AppendJavaDouble(double value, std::string* out);
+void AppendJavaFloat(float value, std::string* out);
+
+}  // namespace walcast::sinks::kafka

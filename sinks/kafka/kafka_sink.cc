@@ -1,0 +1,354 @@
+#include "sinks/kafka/kafka_sink.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include "core/log.h"
+
+namespace walcast::sinks::kafka {
+namespace {
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
+};
+struct HeadersDeleter {
+  void operator()(rd_kafka_headers_t* headers) const { rd_kafka_headers_destroy(headers); }
+};
+
+}  // namespace
+
+KafkaSink::KafkaSink(KafkaSinkOptions options)
+    : options_(std::move(options)), encoder_(options_.encoder) {}
+
+Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(KafkaSinkOptions options) {
+  std::unique_ptr<KafkaSink> sink(new KafkaSink(std::move(options)));
+  std::unique_ptr<rd_kafka_conf_t, ConfDeleter> conf(rd_kafka_conf_new());
+  char errstr[512];
+  std::vector<std::pair<std::string, std::string>> settings = {
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"partitioner", "murmur2_random"},
+      {"message.timeout.ms", "0"},
+      {"linger.ms", "5"},
+      {"client.id", "walcast"},
+  };
+  for (const auto& kv : sink->options_.producer_config) settings.push_back(kv);
+  for (const auto& [key, value] : settings) {
+    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
+        RD_KAFKA_CONF_OK) {
+      return Status::InvalidArgument("config key 'kafka." + key + "': " + errstr);
+    }
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaSink::DeliveryCallback);
+  rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::ErrorCallback);
+  rd_kafka_conf_set_opaque(conf.get(), sink.get());
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof(errstr));
+  if (rk == nullptr) return Status::InvalidArgument(std::string("kafka producer: ") + errstr);
+  conf.release();  // owned by rk now
+  sink->producer_ = rk;
+  sink->poll_thread_ = std::thread([s = sink.get()] { s->PollLoop(); });
+  return sink;
+}
+
+KafkaSink::~KafkaSink() {
+  (void)Close(std::chrono::milliseconds(0));
+}
+
+void KafkaSink::PollLoop() {
+  while (!stop_poll_.load()) rd_kafka_poll(producer_, 100);
+}
+
+void KafkaSink::DeliveryCallback(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message,
+                                 void* opaque) {
+  static_cast<KafkaSink*>(opaque)->OnDelivery(message);
+}
+
+void KafkaSink::ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char fatal[512];
+    rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+    std::lock_guard lock(self->mu_);
+    if (self->failure_.ok()) self->failure_ = Status::Fatal(std::string("kafka: ") + fatal);
+    self->settled_cv_.notify_all();
+    return;
+  }
+  // Everything else (brokers down, transport errors) librdkafka retries on
+  // its own; say so now and then while it lasts.
+  const int64_t now = SteadyMs();
+  int64_t last = self->last_broker_error_log_ms_.load();
+  if (now - last >= self->options_.queue_full_log_interval.count() &&
+      self->last_broker_error_log_ms_.compare_exchange_strong(last, now)) {
+    log::Warn("kafka unavailable; retrying",
+              {{"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))},
+               {"reason", reason}});
+  }
+}
+
+Status KafkaSink::FailureStatus() {
+  std::lock_guard lock(mu_);
+  return failure_;
+}
+
+Status KafkaSink::Produce(EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
+                          bool dead_letter) {
+  auto* context = new RecordContext{txn, lsn, dead_letter};
+  std::unique_ptr<rd_kafka_headers_t, HeadersDeleter> headers;
+  if (!record.headers.empty()) {
+    headers.reset(rd_kafka_headers_new(record.headers.size()));
+    for (const auto& [name, value] : record.headers) {
+      rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()),
+                          value.data(), static_cast<ssize_t>(value.size()));
+    }
+  }
+  if (txn) {
+    std::lock_guard lock(mu_);
+    ++txn->outstanding;
+  }
+  int64_t waiting_since = 0;
+  // A null key or value (tombstone) is a null pointer, not an empty buffer.
+  void* key = record.key ? record.key->data() : nullptr;
+  const size_t key_len = record.key ? record.key->size() : 0;
+  void* value = record.value ? record.value->data() : nullptr;
+  const size_t value_len = record.value ? record.value->size() : 0;
+  while (true) {
+    rd_kafka_headers_t* h = headers.get();
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_, RD_KAFKA_V_TOPIC(record.topic.c_str()), RD_KAFKA_V_KEY(key, key_len),
+        RD_KAFKA_V_VALUE(value, value_len),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+        RD_KAFKA_V_OPAQUE(context), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      (void)headers.release();  // owned by the message now
+      return Status::Ok();
+    }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      // Backpressure: the poll thread drains delivery reports; wait.
+      const int64_t now = SteadyMs();
+      if (waiting_since == 0) waiting_since = now;
+      if (now - waiting_since >= options_.queue_full_log_interval.count()) {
+        log::Warn("kafka producer queue full; waiting for deliveries",
+                  {{"waited_ms", now - waiting_since}});
+        waiting_since = now;
+      }
+      Status failure = FailureStatus();
+      if (!failure.ok()) {
+        delete context;
+        return failure;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    delete context;
+    if (txn) {
+      std::lock_guard lock(mu_);
+      --txn->outstanding;
+    }
+    const std::string reason = std::string(rd_kafka_err2str(err));
+    if (options_.tolerate_errors && !dead_letter && !options_.dead_letter_topic.empty()) {
+      EncodedRecord dlq;
+      dlq.topic = options_.dead_letter_topic;
+      dlq.key = std::move(record.key);
+      dlq.value = std::move(record.value);
+      dlq.headers = {{"walcast.error.reason", reason},
+                     {"walcast.error.topic", record.topic},
+                     {"walcast.lsn", lsn.ToString()}};
+      dead_lettered_.fetch_add(1);
+      log::Warn("record sent to the dead-letter topic",
+                {{"topic", record.topic}, {"lsn", lsn.ToString()}, {"error", reason}});
+      return Produce(std::move(dlq), txn, lsn, true);
+    }
+    return Status::Fatal("kafka rejected a record for topic '" + record.topic + "' at " +
+                         lsn.ToString() + ": " + reason);
+  }
+}
+
+void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
+  std::unique_ptr<RecordContext> context(static_cast<RecordContext*>(message->_private));
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const std::string reason = rd_kafka_err2str(message->err);
+    const char* topic = rd_kafka_topic_name(message->rkt);
+    if (options_.tolerate_errors && !context->dead_letter && !options_.dead_letter_topic.empty()) {
+      EncodedRecord dlq;
+      dlq.topic = options_.dead_letter_topic;
+      if (message->key) dlq.key.emplace(static_cast<const char*>(message->key), message->key_len);
+      if (message->payload) {
+        dlq.value.emplace(static_cast<const char*>(message->payload), message->len);
+      }
+      dlq.headers = {{"walcast.error.reason", reason},
+                     {"walcast.error.topic", topic},
+                     {"walcast.lsn", context->lsn.ToString()}};
+      dead_lettered_.fetch_add(1);
+      log::Warn("record sent to the dead-letter topic",
+                {{"topic", topic}, {"lsn", context->lsn.ToString()}, {"error", reason}});
+      // The dead letter joins the same transaction; this record is settled.
+      Status s = Produce(std::move(dlq), context->txn, context->lsn, true);
+      if (!s.ok()) {
+        std::lock_guard lock(mu_);
+        if (failure_.ok()) failure_ = s;
+      }
+    } else {
+      std::lock_guard lock(mu_);
+      if (failure_.ok()) {
+        failure_ = Status::Fatal("kafka delivery to '" + std::string(topic) + "' failed at " +
+                                 context->lsn.ToString() + ": " + reason);
+        log::Error("kafka delivery failed; stopping",
+                   {{"topic", topic}, {"lsn", context->lsn.ToString()}, {"error", reason}});
+      }
+      settled_cv_.notify_all();
+      return;  // never acknowledged
+    }
+  } else {
+    delivered_.fetch_add(1);
+  }
+  if (!context->txn) return;
+  bool ack = false;
+  {
+    std::lock_guard lock(mu_);
+    --context->txn->outstanding;
+    if (context->txn->committed && context->txn->outstanding == 0 && !context->txn->abandoned) {
+      ack = true;
+    }
+  }
+  if (ack) Settle(context->txn);
+}
+
+void KafkaSink::Settle(const std::shared_ptr<InFlight>& txn) {
+  acker().Ack(txn->end_lsn);
+  std::lock_guard lock(mu_);
+  --unsettled_;
+  settled_cv_.notify_all();
+}
+
+Status KafkaSink::OnBegin(const TransactionInfo& txn) {
+  WALCAST_RETURN_IF_ERROR(FailureStatus());
+  current_ = std::make_shared<InFlight>();
+  order_ = TransactionOrder{};
+  if (encoder_.options().provide_transaction_metadata && !txn.snapshot) {
+    WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionBegin(txn), current_, txn.commit_lsn));
+  }
+  return Status::Ok();
+}
+
+Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event) {
+  WALCAST_RETURN_IF_ERROR(FailureStatus());
+  if (!current_) return Status::Internal("kafka sink: change outside a transaction");
+  records_.clear();
+  Status encoded = encoder_.Encode(txn, event, NowUs(), &order_, &records_);
+  if (!encoded.ok()) {
+    if (!options_.tolerate_errors || options_.dead_letter_topic.empty()) return encoded;
+    // A value that cannot be converted: dead-letter the raw event position
+    // and the reason; the rest of the transaction goes on.
+    EncodedRecord dlq;
+    dlq.topic = options_.dead_letter_topic;
+    dlq.headers = {{"walcast.error.reason", encoded.message()},
+                   {"walcast.lsn", event.lsn.ToString()}};
+    if (event.relation) {
+      dlq.headers.emplace_back("walcast.error.table",
+                               event.relation->schema + "." + event.relation->name);
+    }
+    dead_lettered_.fetch_add(1);
+    log::Warn("event sent to the dead-letter topic",
+              {{"lsn", event.lsn.ToString()}, {"error", encoded.message()}});
+    return Produce(std::move(dlq), current_, event.lsn, true);
+  }
+  for (EncodedRecord& record : records_) {
+    WALCAST_RETURN_IF_ERROR(Produce(std::move(record), current_, event.lsn));
+  }
+  return Status::Ok();
+}
+
+Status KafkaSink::OnCommit(const TransactionInfo& txn) {
+  WALCAST_RETURN_IF_ERROR(FailureStatus());
+  if (!current_) current_ = std::make_shared<InFlight>();
+  if (encoder_.options().provide_transaction_metadata && !txn.snapshot && order_.total > 0) {
+    WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionEnd(txn, order_), current_, txn.end_lsn));
+  }
+  encoder_.NoteCommit(txn);
+  std::shared_ptr<InFlight> in_flight = std::move(current_);
+  current_.reset();
+  bool ack = false;
+  {
+    std::lock_guard lock(mu_);
+    in_flight->end_lsn = txn.end_lsn;
+    in_flight->committed = true;
+    ++unsettled_;
+    ack = in_flight->outstanding == 0;
+  }
+  if (ack) Settle(in_flight);
+  // Serve delivery reports promptly even when the poll thread sleeps.
+  rd_kafka_poll(producer_, 0);
+  return Status::Ok();
+}
+
+void KafkaSink::OnReset() {
+  if (!current_) return;
+  std::lock_guard lock(mu_);
+  current_->abandoned = true;
+  current_.reset();
+}
+
+Status KafkaSink::ProduceHeartbeat() {
+  WALCAST_RETURN_IF_ERROR(FailureStatus());
+  EncodedRecord record = encoder_.Heartbeat(NowUs() / 1000);
+  // Debezium pins heartbeats to partition 0.
+  auto* context = new RecordContext{nullptr, Lsn(), false};
+  const rd_kafka_resp_err_t err = rd_kafka_producev(
+      producer_, RD_KAFKA_V_TOPIC(record.topic.c_str()), RD_KAFKA_V_PARTITION(0),
+      RD_KAFKA_V_KEY(record.key->data(), record.key->size()),
+      RD_KAFKA_V_VALUE(record.value->data(), record.value->size()),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(context), RD_KAFKA_V_END);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    delete context;
+    return Status::Unavailable(std::string("heartbeat: ") + rd_kafka_err2str(err));
+  }
+  return Status::Ok();
+}
+
+Status KafkaSink::Flush(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  rd_kafka_flush(producer_, static_cast<int>(timeout.count()));
+  std::unique_lock lock(mu_);
+  settled_cv_.wait_until(lock, deadline, [&] { return unsettled_ == 0 || !failure_.ok(); });
+  if (!failure_.ok()) return failure_;
+  if (unsettled_ != 0) {
+    return Status::Timeout("kafka: " + std::to_string(unsettled_) +
+                           " transaction(s) not yet delivered");
+  }
+  return Status::Ok();
+}
+
+Status KafkaSink::Close(std::chrono::milliseconds timeout) {
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  Status flushed = timeout.count() > 0 ? Flush(timeout) : Status::Ok();
+  stop_poll_.store(true);
+  if (poll_thread_.joinable()) poll_thread_.join();
+  if (producer_ != nullptr) {
+    // Purge what is left so destroy does not block, then free the
+    // contexts of the purged messages through their delivery reports.
+    rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    {
+      std::lock_guard lock(mu_);
+      options_.tolerate_errors = false;
+      if (failure_.ok()) failure_ = Status::Fatal("kafka sink closed");
+    }
+    rd_kafka_poll(producer_, 0);
+    rd_kafka_destroy(producer_);
+    producer_ = nullptr;
+  }
+  return flushed;
+}
+
+}  // namespace walcast::sinks::kafka
