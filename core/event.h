@@ -130,7 +130,9 @@ struct TransactionInfo {
   Lsn commit_lsn;           // LSN of the commit record
   Lsn end_lsn;              // end of the commit record; the acknowledgement key
   int64_t commit_time_us = 0;  // commit time, microseconds since the Unix epoch
+  Lsn begin_lsn;            // WAL position of the Begin message (first change for streamed ones)
   std::string origin;       // replication origin name, if the server sent one
+  Lsn origin_lsn;           // commit LSN on the origin server, with `origin`
   bool snapshot = false;    // rows read by the initial snapshot
 
   bool operator==(const TransactionInfo&) const = default;

@@ -99,11 +99,17 @@ std::optional<TableInfo> CatalogTypeResolver::ResolveTable(uint32_t relation_oid
       c.comment = row[3].as<std::string>();
       table.columns.push_back(std::move(c));
     }
+    // The primary key; without one, the first unique index by name that
+    // has no expression columns (Debezium's choice too).
     auto key = tx.exec_params(
-        "SELECT a.attname FROM pg_index i "
-        "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
-        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-        "WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
+        "WITH chosen AS ("
+        "  SELECT i.indexrelid, i.indkey FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "  WHERE i.indrelid = $1 AND (i.indisprimary OR i.indisunique) "
+        "    AND NOT (0 = ANY (i.indkey::int2[])) "
+        "  ORDER BY i.indisprimary DESC, c.relname LIMIT 1) "
+        "SELECT a.attname FROM chosen "
+        "CROSS JOIN LATERAL unnest(chosen.indkey) WITH ORDINALITY AS k(attnum, ord) "
+        "JOIN pg_attribute a ON a.attrelid = $1 AND a.attnum = k.attnum ORDER BY k.ord",
         relation_oid);
     for (const auto& row : key) table.primary_key.push_back(row[0].as<std::string>());
     return table;

@@ -197,7 +197,7 @@ struct PgOutputDecoder::Impl {
   // Messages outside a stream block.
   Status DecodeBegin(const MessageRef& ref, Reader& r);
   Status DecodeCommit(const MessageRef& ref, Reader& r);
-  Status DecodeOrigin(const MessageRef& ref, Reader& r, std::string* origin);
+  Status DecodeOrigin(const MessageRef& ref, Reader& r, std::string* origin, Lsn* origin_lsn);
   Status DecodeStreamStart(const MessageRef& ref, Reader& r);
   Status DecodeStreamCommit(const MessageRef& ref, Reader& r);
   Status DecodeStreamAbort(const MessageRef& ref, Reader& r);
@@ -245,6 +245,8 @@ struct PgOutputDecoder::Impl {
   struct StreamedTxn {
     std::unique_ptr<StreamBuffer> buffer;
     std::string origin;
+    Lsn origin_lsn;
+    Lsn first_lsn;  // WAL position of the first segment's first message
   };
   bool in_stream_block = false;
   uint32_t stream_xid = 0;
@@ -290,7 +292,7 @@ Status PgOutputDecoder::Impl::Decode(Lsn wal_start, std::span<const std::byte> m
         status = BufferStreamed(wal_start, message);
         break;
       case 'O':
-        status = DecodeOrigin(ref, r, &current_stream->origin);
+        status = DecodeOrigin(ref, r, &current_stream->origin, &current_stream->origin_lsn);
         break;
       case 'E':
         status = ExpectEnd(ref, r);
@@ -310,7 +312,7 @@ Status PgOutputDecoder::Impl::Decode(Lsn wal_start, std::span<const std::byte> m
         break;
       case 'O':
         status =
-            in_txn ? DecodeOrigin(ref, r, &txn.origin) : Malformed(ref, 0, "outside a transaction");
+            in_txn ? DecodeOrigin(ref, r, &txn.origin, &txn.origin_lsn) : Malformed(ref, 0, "outside a transaction");
         break;
       case 'R':
       case 'Y':
@@ -373,6 +375,7 @@ Status PgOutputDecoder::Impl::DecodeBegin(const MessageRef& ref, Reader& r) {
   txn.xid = xid;
   txn.commit_lsn = Lsn(final_lsn);
   txn.commit_time_us = commit_time + kPostgresEpochOffsetUs;
+  txn.begin_lsn = ref.wal_start;
   in_txn = true;
   begin_pending = true;
   return Status::Ok();
@@ -391,13 +394,15 @@ Status PgOutputDecoder::Impl::DecodeCommit(const MessageRef& ref, Reader& r) {
   return handler->OnCommit(txn);
 }
 
-Status PgOutputDecoder::Impl::DecodeOrigin(const MessageRef& ref, Reader& r, std::string* origin) {
-  uint64_t origin_lsn;
+Status PgOutputDecoder::Impl::DecodeOrigin(const MessageRef& ref, Reader& r, std::string* origin,
+                                           Lsn* origin_lsn) {
+  uint64_t origin_lsn_value;
   std::string_view name;
-  if (!r.ReadU64(&origin_lsn)) return Truncated(ref, r, "origin lsn");
+  if (!r.ReadU64(&origin_lsn_value)) return Truncated(ref, r, "origin lsn");
   if (!r.ReadString(&name)) return Truncated(ref, r, "origin name");
   WALCAST_RETURN_IF_ERROR(ExpectEnd(ref, r));
   origin->assign(name);
+  *origin_lsn = Lsn(origin_lsn_value);
   return Status::Ok();
 }
 
@@ -420,9 +425,10 @@ Status PgOutputDecoder::Impl::DecodeStreamStart(const MessageRef& ref, Reader& r
       it = streams
                .emplace(xid, StreamedTxn{std::make_unique<StreamBuffer>(
                                              options.stream_memory_limit_bytes, options.spill_dir),
-                                         std::string()})
+                                         std::string(), Lsn(), ref.wal_start})
                .first;
     }
+    it->second.first_lsn = ref.wal_start;
   } else if (it == streams.end()) {
     return Malformed(
         ref, 1,
@@ -468,6 +474,8 @@ Status PgOutputDecoder::Impl::DecodeStreamCommit(const MessageRef& ref, Reader& 
   streamed_txn.commit_lsn = Lsn(commit.commit_lsn);
   streamed_txn.commit_time_us = commit.commit_time + kPostgresEpochOffsetUs;
   streamed_txn.origin = std::move(it->second.origin);
+  streamed_txn.origin_lsn = it->second.origin_lsn;
+  streamed_txn.begin_lsn = it->second.first_lsn;
   Status status = handler->OnBegin(streamed_txn);
   if (status.ok()) {
     // Replayed messages take the normal path: Relation and Type update the

@@ -1,6 +1,7 @@
 #include "sinks/kafka/column_codec.h"
 
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -109,7 +110,9 @@ void AppendIsoInstant(int64_t epoch_micros, int precision, std::string* out) {
   out->push_back('Z');
 }
 
-void AppendIsoTime(int64_t micros, int precision, std::string* out) {
+// ISO_OFFSET_TIME in UTC: "HH:MM:SS", a fraction only when non-zero with
+// its trailing zeros stripped, then "Z".
+void AppendIsoTime(int64_t micros, std::string* out) {
   char buf[32];
   const int64_t secs = micros / kMicrosPerSecond;
   const int n = std::snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld",
@@ -117,11 +120,13 @@ void AppendIsoTime(int64_t micros, int precision, std::string* out) {
                               static_cast<long long>(secs / 60 % 60),
                               static_cast<long long>(secs % 60));
   out->append(buf, static_cast<size_t>(n));
-  if (precision > 0) {
-    char frac[8];
-    std::snprintf(frac, sizeof(frac), "%06lld", static_cast<long long>(micros % kMicrosPerSecond));
+  if (const int64_t frac = micros % kMicrosPerSecond; frac != 0) {
+    char digits[8];
+    std::snprintf(digits, sizeof(digits), "%06lld", static_cast<long long>(frac));
+    std::string f(digits);
+    while (f.back() == '0') f.pop_back();
     out->push_back('.');
-    out->append(frac, static_cast<size_t>(precision));
+    out->append(f);
   }
   out->push_back('Z');
 }
@@ -149,13 +154,20 @@ void AppendIsoInterval(const PgInterval& iv, std::string* out) {
   out->append(buf, static_cast<size_t>(n));
 }
 
-// io.debezium.time.MicroDuration: months count as 365.25 / 12 days.
+// io.debezium.time.MicroDuration: months count as 365.25 / 12 days, and the
+// sum is taken in doubles in this order and truncated, exactly as Debezium
+// computes it (this file is built with -ffp-contract=off so no fused
+// multiply-add changes a rounding).
 int64_t IntervalMicros(const PgInterval& iv) {
-  constexpr double kDaysPerMonth = 365.25 / 12;
-  const double days = (static_cast<double>(iv.years) * 12 + iv.months) * kDaysPerMonth + iv.days;
-  const double seconds =
-      ((days * 24 + static_cast<double>(iv.hours)) * 60 + iv.minutes) * 60;
-  return static_cast<int64_t>(seconds * 1e6) + iv.micros;
+  constexpr double kDaysPerMonth = 30.4375;
+  const double seconds = static_cast<double>(iv.micros / kMicrosPerSecond) +
+                         static_cast<double>(iv.micros % kMicrosPerSecond) / 1e6;
+  const double days =
+      static_cast<double>(iv.years * 12 + iv.months) * kDaysPerMonth + static_cast<double>(iv.days);
+  const double secs =
+      (((days * 24 + static_cast<double>(iv.hours)) * 60) + static_cast<double>(iv.minutes)) * 60 +
+      seconds;
+  return static_cast<int64_t>(secs * 1e6 + 0);
 }
 
 void WriteRaw(JsonWriter* w, const std::string& json, rapidjson::Type type) {
@@ -175,7 +187,12 @@ std::optional<ColumnCodec> ColumnCodec::For(const Column& column, bool optional,
                        0);
   if (codec) {
     codec->placeholder_ = options.unavailable_placeholder;
-    if (!column.comment.empty()) codec->schema_.doc = column.comment;
+    // Debezium parses defaults by the declared type's name: a domain or an
+    // array never gets one.
+    if (type != nullptr && (type->typtype == 'd' || type->elem_oid != 0)) {
+      codec->default_parsable_ = false;
+    }
+    if (column.not_null) codec->not_null_fallback_ = codec->FallbackJson();
   }
   return codec;
 }
@@ -213,17 +230,22 @@ std::optional<ColumnCodec> ColumnCodec::ForType(const std::string& column, const
       set(Kind::kFloat64, ConnectType::kFloat64);
       return c;
     case kBit:
-    case kVarbit:
-      if (oid == kBit && typmod == 1) {
+    case kVarbit: {
+      // bit without a length is bit(1); varbit without one is unbounded.
+      const int32_t length = typmod >= 0 ? typmod : (oid == kBit ? 1 : 2147483647);
+      c.placeholder_default_ = oid == kBit ? "00" : "0";
+      if (length <= 1) {
         set(Kind::kBoolean, ConnectType::kBoolean);
         return c;
       }
       set(Kind::kBits, ConnectType::kBytes, "io.debezium.data.Bits", 1);
-      c.schema_.parameters.emplace_back("length", std::to_string(typmod < 0 ? 0 : typmod));
+      c.schema_.parameters.emplace_back("length", std::to_string(length));
       return c;
+    }
     case kNumeric:
     case kMoney: {
       const bool money = oid == kMoney;
+      c.default_parsable_ = !money;
       if (options.decimal == DecimalMode::kDouble) {
         set(money ? Kind::kMoneyDouble : Kind::kDecimalDouble, ConnectType::kFloat64);
         return c;
@@ -234,6 +256,7 @@ std::optional<ColumnCodec> ColumnCodec::ForType(const std::string& column, const
       }
       if (money) {
         set(Kind::kMoneyBytes, ConnectType::kBytes, "org.apache.kafka.connect.data.Decimal", 1);
+        c.default_parsable_ = false;
         c.scale_ = options.money_fraction_digits;
         c.schema_.parameters.emplace_back("scale", std::to_string(c.scale_));
         return c;
@@ -241,6 +264,7 @@ std::optional<ColumnCodec> ColumnCodec::ForType(const std::string& column, const
       if (typmod < 0) {
         set(Kind::kVariableDecimal, ConnectType::kStruct, "io.debezium.data.VariableScaleDecimal",
             1);
+        c.default_parsable_ = false;  // a struct default is dropped (KAFKA-12694)
         c.schema_.doc = "Variable scaled decimal";
         c.schema_.fields.push_back({"scale", ConnectSchema::Of(ConnectType::kInt32, false)});
         c.schema_.fields.push_back({"value", ConnectSchema::Of(ConnectType::kBytes, false)});
@@ -253,11 +277,17 @@ std::optional<ColumnCodec> ColumnCodec::ForType(const std::string& column, const
       c.schema_.parameters.emplace_back("connect.decimal.precision", std::to_string(precision));
       return c;
     }
-    case kChar:
     case kName:
+      // Debezium's pgoutput value resolver has no case for `name`: always null.
+      set(Kind::kString, ConnectType::kString);
+      c.always_null_ = true;
+      return c;
     case kText:
     case kBpchar:
     case kVarchar:
+      set(Kind::kString, ConnectType::kString);
+      return c;
+    case kChar:
     case kCidr:
     case kInet:
     case kMacaddr:
@@ -269,19 +299,23 @@ std::optional<ColumnCodec> ColumnCodec::ForType(const std::string& column, const
     case kTstzrange:
     case kDaterange:
       set(Kind::kString, ConnectType::kString);
+      c.default_parsable_ = false;
       return c;
     case kJson:
     case kJsonb:
       set(Kind::kString, ConnectType::kString, "io.debezium.data.Json", 1);
+      c.placeholder_default_ = "{}";
       return c;
     case kXml:
       set(Kind::kString, ConnectType::kString, "io.debezium.data.Xml", 1);
       return c;
     case kUuid:
       set(Kind::kString, ConnectType::kString, "io.debezium.data.Uuid", 1);
+      c.placeholder_default_ = "00000000-0000-0000-0000-000000000000";
       return c;
     case kTsvector:
       set(Kind::kString, ConnectType::kString, "io.debezium.data.Tsvector", 1);
+      c.default_parsable_ = false;
       return c;
     case kDate:
       if (connect_time) {
@@ -318,6 +352,7 @@ std::optional<ColumnCodec> ColumnCodec::ForType(const std::string& column, const
     case kTimetz:
       c.precision_ = TimePrecision(typmod);
       set(Kind::kZonedTime, ConnectType::kString, "io.debezium.time.ZonedTime", 1);
+      c.default_parsable_ = false;
       return c;
     case kInterval:
       if (options.interval == IntervalMode::kString) {
@@ -361,18 +396,34 @@ std::optional<ColumnCodec> ColumnCodec::ForType(const std::string& column, const
     }
     if (type->elem_oid != 0) {
       const TypeInfo* elem = type->inner.empty() ? nullptr : &type->inner.front();
-      auto element = ForType(column, elem, type->elem_oid, typmod, true, options, depth + 1);
-      if (!element || element->kind_ == Kind::kUnknownBytes || element->kind_ == Kind::kPoint) {
-        // Debezium has no mapping for arrays of types it cannot map.
-        if (!options.include_unknown_datatypes) return std::nullopt;
-      } else {
+      switch (type->elem_oid) {
+        case kMoney:
+        case kName:
+        case kInterval:
+        case kVarbit:
+        case kXml:
+        case kPoint:
+          return std::nullopt;  // Debezium leaves these arrays out, always
+        default:
+          break;
+      }
+      const bool element_is_domain = elem != nullptr && elem->typtype == 'd';
+      std::optional<ColumnCodec> element;
+      if (!element_is_domain) {
+        element = ForType(column, elem, type->elem_oid, typmod, true, options, depth + 1);
+      }
+      if (element && element->kind_ != Kind::kUnknownBytes) {
+        // Enum elements are required in Debezium's array schema.
+        if (elem != nullptr && elem->typtype == 'e') element->schema_.optional = false;
         set(Kind::kArray, ConnectType::kArray);
         c.schema_.items.push_back(element->schema_);
         c.element_.push_back(std::move(*element));
         return c;
       }
+      if (!options.include_unknown_datatypes) return std::nullopt;
     }
     if (type->name == "citext" || type->name == "ltree" || type->name == "hstore") {
+      c.default_parsable_ = false;
       if (type->name == "citext") {
         set(Kind::kString, ConnectType::kString);
       } else if (type->name == "ltree") {
@@ -398,36 +449,16 @@ Status ColumnCodec::Bad(std::string_view text) const {
 Status ColumnCodec::Write(const Datum& datum, JsonWriter* w) const {
   switch (datum.kind) {
     case Datum::Kind::kNull:
-      if (schema_.default_json) {
-        WriteRaw(w, *schema_.default_json, rapidjson::kStringType);
-      } else {
-        w->Null();
-      }
+      WriteNull(w);
       return Status::Ok();
-    case Datum::Kind::kUnchangedToast: {
-      std::string scratch;
-      switch (kind_) {
-        case Kind::kBytes:
-        case Kind::kUnknownBytes:
-        case Kind::kBits:
-          if (binary_ == BinaryMode::kBytes || kind_ != Kind::kBytes) {
-            AppendBase64(placeholder_, &scratch);
-            WriteString(w, scratch);
-          } else {
-            WriteString(w, placeholder_);
-          }
-          return Status::Ok();
-        case Kind::kArray:
-          w->StartArray();
-          WriteString(w, placeholder_);
-          w->EndArray();
-          return Status::Ok();
-        default:
-          WriteString(w, placeholder_);
-          return Status::Ok();
-      }
-    }
+    case Datum::Kind::kUnchangedToast:
+      WriteUnavailable(w);
+      return Status::Ok();
     case Datum::Kind::kText: {
+      if (always_null_) {
+        WriteNull(w);
+        return Status::Ok();
+      }
       std::string scratch;
       return WriteText(datum.data, w, &scratch);
     }
@@ -436,6 +467,232 @@ Status ColumnCodec::Write(const Datum& datum, JsonWriter* w) const {
                                 "': binary-format values are not supported by the Kafka encoder");
   }
   return Status::Ok();
+}
+
+void ColumnCodec::WriteNull(JsonWriter* w) const {
+  if (schema_.default_json) {
+    WriteRaw(w, *schema_.default_json, rapidjson::kStringType);
+  } else if (not_null_fallback_) {
+    WriteRaw(w, *not_null_fallback_, rapidjson::kStringType);
+  } else {
+    w->Null();
+  }
+}
+
+void ColumnCodec::WriteUnavailable(JsonWriter* w) const {
+  std::string scratch;
+  switch (kind_) {
+    case Kind::kString:
+    case Kind::kDecimalString:
+    case Kind::kMoneyString:
+      WriteString(w, placeholder_);
+      return;
+    case Kind::kBytes:
+      if (binary_ == BinaryMode::kBytes) {
+        AppendBase64(placeholder_, &scratch);
+        WriteString(w, scratch);
+      } else if (binary_ == BinaryMode::kHex) {
+        WriteString(w, placeholder_);
+      } else {
+        w->Null();  // Debezium's base64 converters drop the marker
+      }
+      return;
+    case Kind::kArray: {
+      const ColumnCodec& e = element_.front();
+      if (e.kind_ == Kind::kString && e.schema_.name != "io.debezium.data.Uuid") {
+        w->StartArray();
+        WriteString(w, placeholder_);
+        w->EndArray();
+      } else if (e.kind_ == Kind::kInteger || e.kind_ == Kind::kDateDays) {
+        // The placeholder's bytes, one number each.
+        w->StartArray();
+        for (char c : placeholder_) w->Int(static_cast<unsigned char>(c));
+        w->EndArray();
+      } else if (e.kind_ == Kind::kBytes && e.binary_ == BinaryMode::kBytes) {
+        AppendBase64(placeholder_, &scratch);
+        w->StartArray();
+        WriteString(w, scratch);
+        w->EndArray();
+      } else if (e.schema_.name == "io.debezium.data.Uuid" &&
+                 placeholder_ == "__debezium_unavailable_value") {
+        // UUID.nameUUIDFromBytes of the default placeholder.
+        w->StartArray();
+        WriteString(w, "b68a35a7-17ad-35b3-af2a-ae46edb4545a");
+        w->EndArray();
+      } else {
+        w->Null();
+      }
+      return;
+    }
+    default:
+      // The placeholder does not fit the schema; Debezium ends with null.
+      WriteNull(w);
+      return;
+  }
+}
+
+std::optional<std::string> ColumnCodec::FallbackJson() const {
+  switch (kind_) {
+    case Kind::kBoolean:
+      return "false";
+    case Kind::kInteger:
+    case Kind::kDateDays:
+    case Kind::kDateMillis:
+    case Kind::kTimeMillis:
+    case Kind::kTimeMicros:
+    case Kind::kTimestampMillis:
+    case Kind::kTimestampMicros:
+    case Kind::kIntervalMicros:
+      return "0";
+    case Kind::kFloat32:
+    case Kind::kFloat64:
+    case Kind::kDecimalDouble:
+    case Kind::kMoneyDouble:
+      return "0.0";
+    case Kind::kString:
+    case Kind::kBits:
+    case Kind::kBytes:
+    case Kind::kUnknownBytes:
+      return "\"\"";
+    case Kind::kZonedTimestamp:
+      return "\"1970-01-01T00:00:00Z\"";
+    case Kind::kZonedTime:
+      return "\"00:00:00Z\"";
+    case Kind::kIntervalString:
+      return "\"P0Y0M0DT0H0M0S\"";
+    case Kind::kDecimalBytes:
+    case Kind::kMoneyBytes:
+      return "\"AA==\"";
+    case Kind::kVariableDecimal:
+      return "{\"scale\":0,\"value\":\"AA==\"}";
+    case Kind::kDecimalString:
+      return RenderText("0");
+    case Kind::kMoneyString:
+      return "\"0.00\"";
+    case Kind::kArray:
+      return "[]";
+    case Kind::kPoint:
+      return "{\"x\":0.0,\"y\":0.0,\"wkb\":\"AQEAAAAAAAAAAAAAAAAAAAAAAAAA\",\"srid\":null}";
+  }
+  return std::nullopt;
+}
+
+void ColumnCodec::ApplyDefaultExpression(std::string_view expr) {
+  if (!default_parsable_) return;
+  switch (kind_) {
+    case Kind::kZonedTime:
+    case Kind::kBytes:
+    case Kind::kPoint:
+    case Kind::kArray:
+    case Kind::kUnknownBytes:
+    case Kind::kVariableDecimal:
+    case Kind::kMoneyBytes:
+    case Kind::kMoneyDouble:
+    case Kind::kMoneyString:
+      return;
+    default:
+      break;
+  }
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+    return v;
+  };
+  expr = trim(expr);
+  std::string lower(expr);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  // A function call (nextval(...), now(), gen_random_uuid()) or a
+  // CURRENT_* keyword: the type's placeholder.
+  size_t i = expr.empty() || expr[0] != '(' ? 0 : 1;
+  const size_t name_start = i;
+  while (i < expr.size() && (std::isalnum(static_cast<unsigned char>(expr[i])) || expr[i] == '_' ||
+                             expr[i] == '.')) {
+    ++i;
+  }
+  const bool call = i > name_start && i < expr.size() && expr[i] == '(';
+  const bool keyword = lower == "current_timestamp" || lower == "current_time" ||
+                       lower == "current_date" || lower == "localtime" ||
+                       lower == "localtimestamp";
+  std::string literal;
+  if (call || keyword) {
+    literal = placeholder_default_;
+    if (literal.empty()) {
+      switch (kind_) {
+        case Kind::kBoolean:
+          literal = "f";
+          break;
+        case Kind::kInteger:
+          literal = "0";
+          break;
+        case Kind::kFloat32:
+        case Kind::kFloat64:
+        case Kind::kDecimalBytes:
+        case Kind::kDecimalDouble:
+        case Kind::kDecimalString:
+          literal = "0.0";
+          break;
+        case Kind::kDateDays:
+        case Kind::kDateMillis:
+          literal = "1970-01-01";
+          break;
+        case Kind::kTimeMillis:
+        case Kind::kTimeMicros:
+          literal = "00:00:00";
+          break;
+        case Kind::kTimestampMillis:
+        case Kind::kTimestampMicros:
+          literal = "1970-01-01 00:00:00";
+          break;
+        case Kind::kZonedTimestamp:
+          literal = "1970-01-01 00:00:00+00";
+          break;
+        case Kind::kIntervalMicros:
+        case Kind::kIntervalString:
+          literal = "00:00:00";
+          break;
+        default:
+          literal = "";  // strings
+      }
+    }
+  } else if (expr.find('\'') != std::string_view::npos) {
+    // The first quoted literal, '' un-doubled.
+    const size_t open = expr.find('\'');
+    size_t j = open + 1;
+    for (; j < expr.size(); ++j) {
+      if (expr[j] == '\'') {
+        if (j + 1 < expr.size() && expr[j + 1] == '\'') {
+          literal.push_back('\'');
+          ++j;
+          continue;
+        }
+        break;
+      }
+      literal.push_back(expr[j]);
+    }
+    if (j >= expr.size()) return;
+  } else {
+    if (lower.rfind("null", 0) == 0) return;  // NULL::type: no default
+    literal = std::string(expr);
+    while (!literal.empty() && literal.front() == '(' && literal.back() == ')') {
+      literal = literal.substr(1, literal.size() - 2);
+    }
+    const size_t cast = literal.find("::");
+    if (cast != std::string::npos) literal.resize(cast);
+  }
+  if (kind_ == Kind::kBoolean) {
+    std::string b = literal;
+    for (char& ch : b) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (b == "true" || b == "t" || b == "1") {
+      literal = "t";
+    } else if (b == "false" || b == "f" || b == "0" || b == "00") {
+      literal = "f";
+    } else {
+      return;
+    }
+  }
+  if (std::optional<std::string> json = RenderText(trim(literal))) {
+    schema_.default_json = std::move(*json);
+  }
 }
 
 std::optional<std::string> ColumnCodec::RenderText(std::string_view text) const {
@@ -450,9 +707,9 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
   scratch->clear();
   switch (kind_) {
     case Kind::kBoolean:
-      if (text == "t" || text == "1") {
+      if (text == "t" || text == "1" || text == "true") {
         w->Bool(true);
-      } else if (text == "f" || text == "0") {
+      } else if (text == "f" || text == "0" || text == "false") {
         w->Bool(false);
       } else {
         return Bad(text);
@@ -510,13 +767,23 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
     case Kind::kVariableDecimal:
     case Kind::kMoneyBytes: {
       if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
-        // No Decimal can carry these; Debezium writes null.
-        w->Null();
+        // No Decimal can carry these; the conversion fails and Debezium
+        // leaves the field unset.
+        WriteNull(w);
         return Status::Ok();
       }
       auto d = kind_ == Kind::kMoneyBytes ? ParseMoney(text) : ParseDecimal(text);
       if (!d) return Bad(text);
-      if (kind_ != Kind::kVariableDecimal) *d = Rescale(*d, scale_);
+      if (kind_ != Kind::kVariableDecimal) {
+        *d = Rescale(*d, scale_);
+      } else {
+        // BigDecimal.stripTrailingZeros, and no negative scale.
+        while (d->scale > 0 && d->digits.size() > 1 && d->digits.back() == '0') {
+          d->digits.pop_back();
+          --d->scale;
+        }
+        if (d->digits == "0") d->scale = 0;
+      }
       AppendBase64(UnscaledTwosComplement(*d), scratch);
       if (kind_ == Kind::kVariableDecimal) {
         w->StartObject();
@@ -532,8 +799,8 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
     }
     case Kind::kDecimalDouble:
     case Kind::kMoneyDouble: {
-      if (text == "NaN") {
-        WriteString(w, "NaN");
+      if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+        WriteString(w, text);  // Jackson quotes non-finite doubles
         return Status::Ok();
       }
       auto d = kind_ == Kind::kMoneyDouble ? ParseMoney(text) : ParseDecimal(text);
@@ -552,6 +819,17 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
       return Status::Ok();
     }
     case Kind::kDecimalString:
+      // Special values print as the names of Debezium's enum.
+      if (text == "NaN") {
+        WriteString(w, "NAN");
+      } else if (text == "Infinity") {
+        WriteString(w, "POSITIVE_INFINITY");
+      } else if (text == "-Infinity") {
+        WriteString(w, "NEGATIVE_INFINITY");
+      } else {
+        WriteString(w, text);
+      }
+      return Status::Ok();
     case Kind::kString:
       WriteString(w, text);
       return Status::Ok();
@@ -572,9 +850,10 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
       auto d = ParseDate(text);
       if (!d) return Bad(text);
       if (d->infinity != 0) {
-        // Debezium maps ±infinity dates through the same sentinel instants.
-        const int64_t ms = d->infinity > 0 ? kPositiveInfinity : kNegativeInfinity;
-        w->Int64(FloorDiv(ms, 86'400'000));
+        // Debezium's ±infinity dates are PostgreSQL's internal extreme day
+        // numbers rebased to 1970 and wrapped to int32, so +infinity is
+        // negative.
+        w->Int64(d->infinity > 0 ? -2147472692 : -2147472691);
       } else {
         w->Int64(d->epoch_day);
       }
@@ -598,7 +877,8 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
       auto ts = ParseTimestamp(text);
       if (!ts) return Bad(text);
       if (ts->infinity != 0) {
-        w->Int64(ts->infinity > 0 ? kPositiveInfinity : kNegativeInfinity);
+        const int64_t sentinel = ts->infinity > 0 ? kPositiveInfinity : kNegativeInfinity;
+        w->Int64(kind_ == Kind::kTimestampMillis ? sentinel / 1000 : sentinel);
       } else if (kind_ == Kind::kTimestampMillis) {
         w->Int64(FloorDiv(ts->epoch_micros, 1000));
       } else {
@@ -620,9 +900,13 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
     case Kind::kZonedTime: {
       auto t = ParseTimeTz(text);
       if (!t) return Bad(text);
+      if (t->micros == kMicrosPerDay && t->offset_seconds == 0) {
+        WriteString(w, "24:00:00Z");
+        return Status::Ok();
+      }
       int64_t utc = t->micros - static_cast<int64_t>(t->offset_seconds) * kMicrosPerSecond;
       utc = ((utc % kMicrosPerDay) + kMicrosPerDay) % kMicrosPerDay;
-      AppendIsoTime(utc, precision_, scratch);
+      AppendIsoTime(utc, scratch);
       WriteString(w, *scratch);
       return Status::Ok();
     }

@@ -59,9 +59,12 @@ class ColumnCodec {
   std::optional<std::string> RenderText(std::string_view text) const;
   // Sets the schema's "default" (JSON), which also replaces nulls on write.
   void set_default_json(std::string json) { schema_.default_json = std::move(json); }
-  // True for int2/int4/int8 columns (serial defaults become 0).
-  bool is_integer() const { return kind_ == Kind::kInteger; }
-  void set_optional(bool optional) { schema_.optional = optional; }
+  // Sets the schema default from a column default expression as pg_get_expr
+  // prints it, the way Debezium parses it: a quoted or bare literal is
+  // converted like a value; a function call or CURRENT_* keyword gives the
+  // type's placeholder (0 for a serial's nextval, the epoch for now()).
+  // Types Debezium has no default parser for get none.
+  void ApplyDefaultExpression(std::string_view expr);
 
  private:
   enum class Kind {
@@ -99,6 +102,12 @@ class ColumnCodec {
                                             uint32_t oid, int32_t typmod, bool optional,
                                             const ValueOptions& options, int depth);
   Status WriteText(std::string_view text, JsonWriter* w, std::string* scratch) const;
+  // Null: the default, else the NOT NULL fallback, else null.
+  void WriteNull(JsonWriter* w) const;
+  // An unchanged TOAST value, per type as Debezium writes its placeholder.
+  void WriteUnavailable(JsonWriter* w) const;
+  // The value Debezium's converters produce for a null in a NOT NULL column.
+  std::optional<std::string> FallbackJson() const;
   Status Bad(std::string_view text) const;
 
   std::string column_;
@@ -108,6 +117,12 @@ class ColumnCodec {
   BinaryMode binary_ = BinaryMode::kBytes;
   ConnectSchema schema_;
   std::string placeholder_;
+  // Written for a null in a NOT NULL column without a default (a key-only
+  // old tuple's other columns), as Debezium's converters do.
+  std::optional<std::string> not_null_fallback_;
+  bool always_null_ = false;           // `name` columns: Debezium never reads them
+  bool default_parsable_ = true;       // Debezium has a default parser for the type
+  std::string placeholder_default_;    // the text a function default stands for
   std::vector<ColumnCodec> element_;  // kArray: exactly one
 };
 

@@ -1,6 +1,8 @@
 #include "sinks/kafka/debezium_encoder.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 
 #include "sinks/kafka/pg_text.h"
 
@@ -32,6 +34,8 @@ ConnectSchema SourceSchema() {
   add("txId", ConnectSchema::Of(T::kInt64, true));
   add("lsn", ConnectSchema::Of(T::kInt64, true));
   add("xmin", ConnectSchema::Of(T::kInt64, true));
+  add("origin", ConnectSchema::Of(T::kString, true));
+  add("origin_lsn", ConnectSchema::Of(T::kInt64, true));
   return s;
 }
 
@@ -42,47 +46,6 @@ ConnectSchema TransactionBlockSchema() {
   s.fields.push_back({"total_order", ConnectSchema::Of(T::kInt64, false)});
   s.fields.push_back({"data_collection_order", ConnectSchema::Of(T::kInt64, false)});
   return s;
-}
-
-// The literal text of a column default as pg_get_expr prints it, for the
-// forms Debezium turns into a schema default: quoted literals with an
-// optional cast ('abc'::character varying), bare numbers and booleans.
-// nullopt for expressions (functions, operators) and NULL.
-std::optional<std::string> DefaultLiteral(std::string_view expr) {
-  while (expr.size() >= 2 && expr.front() == '(' && expr.back() == ')') {
-    expr = expr.substr(1, expr.size() - 2);
-  }
-  if (!expr.empty() && expr.front() == '\'') {
-    std::string literal;
-    size_t i = 1;
-    for (; i < expr.size(); ++i) {
-      if (expr[i] == '\'') {
-        if (i + 1 < expr.size() && expr[i + 1] == '\'') {
-          literal.push_back('\'');
-          ++i;
-          continue;
-        }
-        break;
-      }
-      literal.push_back(expr[i]);
-    }
-    if (i >= expr.size()) return std::nullopt;
-    const std::string_view rest = expr.substr(i + 1);
-    if (!rest.empty() && rest.substr(0, 2) != "::") return std::nullopt;
-    return literal;
-  }
-  const size_t cast = expr.find("::");
-  const std::string_view bare = expr.substr(0, cast);
-  if (bare == "true") return std::string("t");
-  if (bare == "false") return std::string("f");
-  if (bare.empty() || bare == "NULL") return std::nullopt;
-  for (char c : bare) {
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == 'e' ||
-          c == '+')) {
-      return std::nullopt;
-    }
-  }
-  return std::string(bare);
 }
 
 void WriteStr(JsonWriter* w, std::string_view s) {
@@ -108,10 +71,74 @@ struct DebeziumEncoder::TableSchema {
   std::string envelope_schema_json;
 };
 
+namespace {
+
+// A random (version 4) UUID.
+std::string RandomUuid() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  uint64_t hi = gen();
+  uint64_t lo = gen();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
+                static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
+// Java's String.hashCode over UTF-16 code units (ASCII/BMP names only
+// matter here: "schema.table").
+int32_t JavaStringHash(const std::string& s) {
+  uint32_t h = 0;
+  for (unsigned char c : s) h = 31 * h + c;
+  return static_cast<int32_t>(h);
+}
+
+// The iteration order of a java.util.HashMap holding `keys` inserted in
+// this order: by bucket of the final table size, then insertion order.
+std::vector<std::string> JavaHashMapOrder(const std::vector<std::string>& keys) {
+  size_t capacity = 16;
+  while (static_cast<double>(keys.size()) > 0.75 * static_cast<double>(capacity)) capacity *= 2;
+  std::vector<std::pair<size_t, size_t>> order;  // bucket, insertion index
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const auto h = static_cast<uint32_t>(JavaStringHash(keys[i]));
+    order.emplace_back((h ^ (h >> 16)) & (capacity - 1), i);
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<std::string> out;
+  for (const auto& [bucket, index] : order) out.push_back(keys[index]);
+  return out;
+}
+
+}  // namespace
+
 DebeziumEncoder::DebeziumEncoder(EncoderOptions options)
-    : options_(std::move(options)), writer_(buffer_) {
+    : options_(std::move(options)), run_id_(RandomUuid()), writer_(buffer_) {
   AppendSchemaJson(SourceSchema(), &source_schema_json_);
   AppendSchemaJson(TransactionBlockSchema(), &transaction_block_schema_json_);
+  ConnectSchema key = ConnectSchema::Of(ConnectType::kStruct, false,
+                                        "io.debezium.connector.postgresql.MessageKey", 1);
+  key.fields.push_back({"prefix", ConnectSchema::Of(ConnectType::kString, true)});
+  AppendSchemaJson(key, &message_key_schema_json_);
+  ConnectSchema message =
+      ConnectSchema::Of(ConnectType::kStruct, false, "io.debezium.connector.postgresql.Message", 1);
+  message.fields.push_back({"prefix", ConnectSchema::Of(ConnectType::kString, true)});
+  message.fields.push_back(
+      {"content", ConnectSchema::Of(options_.values.binary == BinaryMode::kBytes
+                                        ? ConnectType::kBytes
+                                        : ConnectType::kString,
+                                    true)});
+  ConnectSchema value = ConnectSchema::Of(ConnectType::kStruct, false,
+                                          "io.debezium.connector.postgresql.MessageValue", 1);
+  value.fields.push_back({"op", ConnectSchema::Of(ConnectType::kString, false)});
+  value.fields.push_back({"ts_ms", ConnectSchema::Of(ConnectType::kInt64, true)});
+  value.fields.push_back({"source", SourceSchema()});
+  value.fields.push_back({"transaction", TransactionBlockSchema()});
+  value.fields.push_back({"message", std::move(message)});
+  AppendSchemaJson(value, &message_value_schema_json_);
 }
 
 DebeziumEncoder::~DebeziumEncoder() = default;
@@ -172,29 +199,17 @@ Result<const DebeziumEncoder::TableSchema*> DebeziumEncoder::SchemaFor(
   ConnectSchema value = ConnectSchema::Of(ConnectType::kStruct, true, base + ".Value");
   for (size_t i = 0; i < relation->columns.size(); ++i) {
     const Column& column = relation->columns[i];
-    const bool in_key = std::find(key.begin(), key.end(), i) != key.end();
-    std::optional<ColumnCodec> codec =
-        ColumnCodec::For(column, !column.not_null && !in_key, options_.values);
-    if (codec && column.default_expr) {
-      std::optional<std::string> literal = DefaultLiteral(*column.default_expr);
-      if (!literal && codec->is_integer() &&
-          column.default_expr->rfind("nextval(", 0) == 0) {
-        literal = "0";
-      }
-      if (literal) {
-        if (std::optional<std::string> json = codec->RenderText(*literal)) {
-          codec->set_default_json(std::move(*json));
-        }
-      }
-    }
+    std::optional<ColumnCodec> codec = ColumnCodec::For(column, !column.not_null, options_.values);
+    if (codec && column.default_expr) codec->ApplyDefaultExpression(*column.default_expr);
     if (codec) value.fields.push_back({column.name, codec->schema()});
     table->column_names.push_back(column.name);
     table->value_codecs.push_back(std::move(codec));
   }
   for (size_t index : key) {
     if (!table->value_codecs[index]) continue;  // a key column of an unmapped type
+    // Same schema as in the value (a nullable unique-index column stays
+    // optional in the key, as in Debezium).
     ColumnCodec codec = *table->value_codecs[index];
-    codec.set_optional(false);
     table->key_indexes.push_back(index);
     table->key_codecs.push_back(std::move(codec));
   }
@@ -224,6 +239,14 @@ Result<const DebeziumEncoder::TableSchema*> DebeziumEncoder::SchemaFor(
   return result;
 }
 
+void DebeziumEncoder::AddContextHeaders(EncodedRecord* record) const {
+  if (!options_.extended_headers) return;
+  record->headers.emplace_back("__debezium.context.connectorLogicalName", options_.topic_prefix);
+  record->headers.emplace_back("__debezium.context.taskId", "0");
+  record->headers.emplace_back("__debezium.context.connectorName", "postgresql");
+  record->headers.emplace_back("__debezium.context.runId", run_id_);
+}
+
 std::string DebeziumEncoder::TransactionId(const TransactionInfo& txn) const {
   return std::to_string(txn.xid) + ":" + std::to_string(txn.commit_lsn.value());
 }
@@ -232,6 +255,7 @@ void DebeziumEncoder::WriteSource(const TransactionInfo& txn, const ChangeEvent&
                                   const std::string& schema, const std::string& table) {
   JsonWriter* w = &writer_;
   const int64_t ts_us = txn.commit_time_us;
+  last_source_ts_us_ = ts_us;
   w->StartObject();
   WriteKey(w, "version");
   WriteStr(w, options_.source_version);
@@ -272,10 +296,23 @@ void DebeziumEncoder::WriteSource(const TransactionInfo& txn, const ChangeEvent&
   w->Int64(static_cast<int64_t>(event.lsn.value()));
   WriteKey(w, "xmin");
   w->Null();
+  WriteKey(w, "origin");
+  if (txn.origin.empty()) {
+    w->Null();
+  } else {
+    WriteStr(w, txn.origin);
+  }
+  WriteKey(w, "origin_lsn");
+  if (txn.origin.empty()) {
+    w->Null();
+  } else {
+    w->Int64(static_cast<int64_t>(txn.origin_lsn.value()));
+  }
   w->EndObject();
 }
 
-void DebeziumEncoder::WriteTransactionBlock(const TransactionInfo& txn, TransactionOrder* order,
+void DebeziumEncoder::WriteTransactionBlock(const TransactionInfo& txn, Lsn change_lsn,
+                                            TransactionOrder* order,
                                             const std::string& collection) {
   JsonWriter* w = &writer_;
   if (!options_.provide_transaction_metadata || order == nullptr || txn.snapshot) {
@@ -288,7 +325,7 @@ void DebeziumEncoder::WriteTransactionBlock(const TransactionInfo& txn, Transact
   ++it->second;
   w->StartObject();
   WriteKey(w, "id");
-  WriteStr(w, TransactionId(txn));
+  WriteStr(w, std::to_string(txn.xid) + ":" + std::to_string(change_lsn.value()));
   WriteKey(w, "total_order");
   w->Int64(order->total);
   WriteKey(w, "data_collection_order");
@@ -307,7 +344,8 @@ void DebeziumEncoder::WriteTimestamps(int64_t now_us) {
 }
 
 Status DebeziumEncoder::EncodeKey(const TableSchema& table, const Tuple& tuple,
-                                  std::optional<std::string>* key) {
+                                  std::optional<std::string>* key, bool with_schema) {
+  with_schema = with_schema && options_.key_schemas;
   if (table.key_indexes.empty()) {
     key->reset();
     return Status::Ok();
@@ -315,7 +353,7 @@ Status DebeziumEncoder::EncodeKey(const TableSchema& table, const Tuple& tuple,
   buffer_.Clear();
   writer_.Reset(buffer_);
   JsonWriter* w = &writer_;
-  if (options_.key_schemas) {
+  if (with_schema) {
     w->StartObject();
     WriteKey(w, "schema");
     w->RawValue(table.key_schema_json.data(), table.key_schema_json.size(), rapidjson::kObjectType);
@@ -332,7 +370,7 @@ Status DebeziumEncoder::EncodeKey(const TableSchema& table, const Tuple& tuple,
     WALCAST_RETURN_IF_ERROR(table.key_codecs[k].Write(tuple[index], w));
   }
   w->EndObject();
-  if (options_.key_schemas) w->EndObject();
+  if (with_schema) w->EndObject();
   key->emplace(buffer_.GetString(), buffer_.GetSize());
   return Status::Ok();
 }
@@ -378,7 +416,7 @@ Status DebeziumEncoder::EncodeRow(const TableSchema& table, const ChangeEvent& e
   WriteKey(w, "source");
   WriteSource(txn, event, table.schema_name, table.table_name);
   WriteKey(w, "transaction");
-  WriteTransactionBlock(txn, order, table.collection);
+  WriteTransactionBlock(txn, event.lsn, order, table.collection);
   WriteKey(w, "op");
   const char op_char = static_cast<char>(op);
   w->String(&op_char, 1);
@@ -393,7 +431,8 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
                                int64_t now_us, TransactionOrder* order,
                                std::vector<EncodedRecord>* out) {
   if (event.op == Op::kMessage) {
-    // Logical decoding messages: key {prefix}, value with a `message` block.
+    // Logical decoding message: key {prefix}; value {op, ts_ms, source,
+    // transaction, message}; no headers.
     EncodedRecord record;
     record.topic = MessageTopic();
     buffer_.Clear();
@@ -402,12 +441,8 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
     if (options_.key_schemas) {
       w->StartObject();
       WriteKey(w, "schema");
-      std::string key_schema;
-      ConnectSchema ks = ConnectSchema::Of(ConnectType::kStruct, false,
-                                           "io.debezium.connector.postgresql.MessageKey");
-      ks.fields.push_back({"prefix", ConnectSchema::Of(ConnectType::kString, true)});
-      AppendSchemaJson(ks, &key_schema);
-      w->RawValue(key_schema.data(), key_schema.size(), rapidjson::kObjectType);
+      w->RawValue(message_key_schema_json_.data(), message_key_schema_json_.size(),
+                  rapidjson::kObjectType);
       WriteKey(w, "payload");
     }
     w->StartObject();
@@ -420,21 +455,10 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
     buffer_.Clear();
     writer_.Reset(buffer_);
     if (options_.value_schemas) {
-      ConnectSchema message = ConnectSchema::Of(ConnectType::kStruct, true);
-      message.fields.push_back({"prefix", ConnectSchema::Of(ConnectType::kString, true)});
-      message.fields.push_back({"content", ConnectSchema::Of(ConnectType::kBytes, true)});
-      ConnectSchema env = ConnectSchema::Of(ConnectType::kStruct, false,
-                                            "io.debezium.connector.postgresql.MessageValue");
-      ConnectSchema source;
-      env.fields.push_back({"op", ConnectSchema::Of(ConnectType::kString, false)});
-      env.fields.push_back({"ts_ms", ConnectSchema::Of(ConnectType::kInt64, true)});
-      env.fields.push_back({"source", SourceSchema()});
-      env.fields.push_back({"message", message});
-      std::string schema;
-      AppendSchemaJson(env, &schema);
       w->StartObject();
       WriteKey(w, "schema");
-      w->RawValue(schema.data(), schema.size(), rapidjson::kObjectType);
+      w->RawValue(message_value_schema_json_.data(), message_value_schema_json_.size(),
+                  rapidjson::kObjectType);
       WriteKey(w, "payload");
     }
     w->StartObject();
@@ -444,15 +468,37 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
     w->Int64(now_us / 1000);
     WriteKey(w, "source");
     TransactionInfo source_txn = txn;
-    if (!event.message_transactional) source_txn.xid = 0;
+    if (!event.message_transactional) {
+      // No transaction: no xid, and the source time stays that of the
+      // previous event, as in Debezium.
+      source_txn.xid = 0;
+      source_txn.commit_time_us = last_source_ts_us_;
+    }
     WriteSource(source_txn, event, "", "");
+    WriteKey(w, "transaction");
+    if (event.message_transactional) {
+      WriteTransactionBlock(txn, event.lsn, order, "");
+    } else {
+      w->Null();
+    }
     WriteKey(w, "message");
     w->StartObject();
     WriteKey(w, "prefix");
     WriteStr(w, event.message_prefix);
     WriteKey(w, "content");
     std::string content;
-    AppendBase64(event.message_content, &content);
+    switch (options_.values.binary) {
+      case BinaryMode::kBytes:
+      case BinaryMode::kBase64:
+        AppendBase64(event.message_content, &content);
+        break;
+      case BinaryMode::kBase64UrlSafe:
+        AppendBase64(event.message_content, &content, true);
+        break;
+      case BinaryMode::kHex:
+        AppendHex(event.message_content, &content);
+        break;
+    }
     WriteStr(w, content);
     w->EndObject();
     w->EndObject();
@@ -474,12 +520,16 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
         EncodeRow(*table, event, Op::kTruncate, std::nullopt, std::nullopt, txn, now_us, order,
                   &value));
     record.value = std::move(value);
+    AddContextHeaders(&record);
     out->push_back(std::move(record));
     return Status::Ok();
   }
 
+  // `header` (name, value) comes before the context headers when set.
   auto emit = [&](Op op, const std::optional<Tuple>& before, const std::optional<Tuple>& after,
-                  const std::optional<std::string>& key) -> Status {
+                  const std::optional<std::string>& key,
+                  std::optional<std::pair<std::string, std::string>> header =
+                      std::nullopt) -> Status {
     EncodedRecord record;
     record.topic = table->topic;
     record.key = key;
@@ -487,14 +537,18 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
     WALCAST_RETURN_IF_ERROR(
         EncodeRow(*table, event, op, before, after, txn, now_us, order, &value));
     record.value = std::move(value);
+    if (header) record.headers.push_back(std::move(*header));
+    AddContextHeaders(&record);
     out->push_back(std::move(record));
     return Status::Ok();
   };
+  // A tombstone carries the headers of the delete before it.
   auto tombstone = [&](const std::optional<std::string>& key) {
     if (!options_.tombstones_on_delete || !key) return;
     EncodedRecord record;
     record.topic = table->topic;
     record.key = key;
+    record.headers = out->back().headers;
     out->push_back(std::move(record));
   };
 
@@ -509,22 +563,40 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
     }
     case Op::kUpdate: {
       if (!event.after) return Status::Corruption("update of " + table->collection + " without a row");
+      // With a full old row (REPLICA IDENTITY FULL) an unchanged TOASTed
+      // value is known: take it from there, as Debezium does.
+      std::optional<Tuple> after = event.after;
+      if (event.before && !event.before_is_key_only && event.before->size() == after->size()) {
+        for (size_t i = 0; i < after->size(); ++i) {
+          if ((*after)[i].kind == Datum::Kind::kUnchangedToast &&
+              (*event.before)[i].kind != Datum::Kind::kUnchangedToast) {
+            (*after)[i] = (*event.before)[i];
+          }
+        }
+      }
       std::optional<std::string> key;
-      WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *event.after, &key));
+      WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *after, &key));
       if (event.before && !table->key_indexes.empty()) {
         std::optional<std::string> old_key;
         WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *event.before, &old_key));
         if (old_key != key) {
+          // The headers hold each key's payload (the worker's default
+          // SimpleHeaderConverter prints the struct as compact JSON).
+          std::optional<std::string> key_header;
+          std::optional<std::string> old_key_header;
+          WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *after, &key_header, false));
+          WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *event.before, &old_key_header, false));
           // A key change is a delete of the old key and a create of the new
           // one, linked by headers, as Debezium emits it.
           if (!options_.skip_delete) {
-            WALCAST_RETURN_IF_ERROR(emit(Op::kDelete, event.before, std::nullopt, old_key));
-            if (key) out->back().headers.emplace_back("__debezium.newkey", *key);
+            WALCAST_RETURN_IF_ERROR(emit(Op::kDelete, event.before, std::nullopt, old_key,
+                                         std::make_pair("__debezium.newkey", *key_header)));
             tombstone(old_key);
           }
           if (!options_.skip_create) {
-            WALCAST_RETURN_IF_ERROR(emit(Op::kCreate, std::nullopt, event.after, key));
-            if (old_key) out->back().headers.emplace_back("__debezium.oldkey", *old_key);
+            WALCAST_RETURN_IF_ERROR(
+                emit(Op::kCreate, std::nullopt, after, key,
+                     std::make_pair("__debezium.oldkey", *old_key_header)));
           }
           return Status::Ok();
         }
@@ -533,7 +605,7 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
       // pgoutput sends a key-only old tuple only when the key changed; an
       // unchanged key under REPLICA IDENTITY DEFAULT has no `before`.
       const std::optional<Tuple> before = event.before_is_key_only ? std::nullopt : event.before;
-      return emit(Op::kUpdate, before, event.after, key);
+      return emit(Op::kUpdate, before, after, key);
     }
     case Op::kDelete: {
       if (options_.skip_delete) return Status::Ok();
@@ -609,7 +681,9 @@ EncodedRecord DebeziumEncoder::TransactionRecord(const TransactionInfo& txn,
                                                  const TransactionOrder* end) const {
   EncodedRecord record;
   record.topic = TransactionTopic();
-  const std::string id = TransactionId(txn);
+  // BEGIN is identified by the Begin message's LSN, END by the commit's end.
+  const std::string id = std::to_string(txn.xid) + ":" +
+                         std::to_string(end ? txn.end_lsn.value() : txn.begin_lsn.value());
   record.key = TransactionKeyJson(options_.key_schemas, id);
   std::string value;
   if (options_.value_schemas) {
@@ -622,7 +696,7 @@ EncodedRecord DebeziumEncoder::TransactionRecord(const TransactionInfo& txn,
   } else {
     value += ",\"event_count\":" + std::to_string(end->total) + ",\"data_collections\":[";
     bool first = true;
-    for (const std::string& collection : end->collections) {
+    for (const std::string& collection : JavaHashMapOrder(end->collections)) {
       if (!first) value += ",";
       first = false;
       value += "{\"data_collection\":";
@@ -647,7 +721,7 @@ EncodedRecord DebeziumEncoder::TransactionEnd(const TransactionInfo& txn,
 }
 
 void DebeziumEncoder::NoteCommit(const TransactionInfo& txn) {
-  last_commit_lsn_ = std::to_string(txn.commit_lsn.value());
+  last_commit_lsn_ = std::to_string(txn.end_lsn.value());
 }
 
 }  // namespace walcast::sinks::kafka

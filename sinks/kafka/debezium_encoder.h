@@ -52,6 +52,9 @@ struct EncoderOptions {
   bool skip_delete = false;              // ... d
   bool skip_create = false;              // ... c
   bool provide_transaction_metadata = false;
+  // extended.headers.enabled: the four __debezium.context.* headers on
+  // every change record and tombstone.
+  bool extended_headers = true;
   ValueOptions values;
   std::vector<TopicRoute> routes;
   std::vector<KeyColumnsRule> key_columns;
@@ -114,11 +117,15 @@ class DebeziumEncoder {
                    const std::optional<Tuple>& before, const std::optional<Tuple>& after,
                    const TransactionInfo& txn, int64_t now_us, TransactionOrder* order,
                    std::string* value);
-  Status EncodeKey(const TableSchema& table, const Tuple& tuple, std::optional<std::string>* key);
+  // The key record (with its schema when key.converter.schemas.enable and
+  // `with_schema`); nullopt for a table without key columns.
+  Status EncodeKey(const TableSchema& table, const Tuple& tuple, std::optional<std::string>* key,
+                   bool with_schema = true);
   void WriteSource(const TransactionInfo& txn, const ChangeEvent& event, const std::string& schema,
                    const std::string& table);
-  void WriteTransactionBlock(const TransactionInfo& txn, TransactionOrder* order,
+  void WriteTransactionBlock(const TransactionInfo& txn, Lsn change_lsn, TransactionOrder* order,
                              const std::string& collection);
+  void AddContextHeaders(EncodedRecord* record) const;
   void WriteTimestamps(int64_t now_us);
   std::string TransactionId(const TransactionInfo& txn) const;
   // BEGIN when `end` is null, else END with its counts.
@@ -127,13 +134,17 @@ class DebeziumEncoder {
   EncoderOptions options_;
   std::string source_schema_json_;
   std::string transaction_block_schema_json_;
+  std::string message_key_schema_json_;
+  std::string message_value_schema_json_;
   // Keyed by the relation object: a new Relation message (schema change)
   // gets a new schema. Entries for replaced relations stay until the cache
   // holds 4096 entries, then the cache starts over.
   std::unordered_map<const Relation*,
                      std::pair<std::shared_ptr<const Relation>, std::unique_ptr<TableSchema>>>
       tables_;
-  std::string last_commit_lsn_;  // for source.sequence
+  std::string last_commit_lsn_;  // end LSN of the last commit, for source.sequence
+  int64_t last_source_ts_us_ = 0;  // source.ts of the last event written
+  std::string run_id_;             // __debezium.context.runId: random per start
   rapidjson::StringBuffer buffer_;
   JsonWriter writer_;
 };
