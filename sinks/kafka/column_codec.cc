@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-#include <functional>
 
 #include "sinks/kafka/java_number.h"
 #include "sinks/kafka/pg_text.h"
@@ -986,23 +985,18 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
       auto elements = ParseArray(text);
       if (!elements) return Bad(text);
       const ColumnCodec& element = element_.front();
-      std::function<Status(const std::vector<ArrayElement>&)> write_level =
-          [&](const std::vector<ArrayElement>& level) -> Status {
-        w->StartArray();
-        for (const ArrayElement& e : level) {
-          if (e.nested) {
-            WALCAST_RETURN_IF_ERROR(write_level(e.children));
-          } else if (!e.text) {
-            w->Null();
-          } else {
-            std::string inner;
-            WALCAST_RETURN_IF_ERROR(element.WriteText(*e.text, w, &inner));
-          }
+      std::string inner;
+      w->StartArray();
+      for (const ArrayElement& e : *elements) {
+        if (e.nested || !e.text) {
+          // NULL, or an inner dimension Debezium cannot convert: null.
+          w->Null();
+        } else {
+          WALCAST_RETURN_IF_ERROR(element.WriteText(*e.text, w, &inner));
         }
-        w->EndArray();
-        return Status::Ok();
-      };
-      return write_level(*elements);
+      }
+      w->EndArray();
+      return Status::Ok();
     }
   }
   return Status::Ok();
