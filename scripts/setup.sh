@@ -23,6 +23,7 @@ packages=(
   libpq-dev libpqxx-dev librdkafka-dev rapidjson-dev libcurl4-openssl-dev
   libboost-program-options-dev libgtest-dev librocksdb-dev
   postgresql-15 postgresql-client-15 postgresql-15-wal2json
+  openjdk-17-jre-headless maven
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -37,6 +38,10 @@ if ((${#missing[@]})); then
   # walcast's tests and demo run their own throwaway clusters.
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Kafka's jars for the throwaway test broker (scripts/kafka.sh); a no-op once
+# cached in build/jars.
+"$root/scripts/kafka.sh" fetch
 
 if ((build)); then
   cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

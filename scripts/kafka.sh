@@ -1,0 +1,293 @@
+#!/usr/bin/env bash
+# Throwaway single-node Apache Kafka (KRaft, broker and controller in one JVM)
+# for tests and the demo. Everything lives under DIR; nothing is installed.
+#
+#   scripts/kafka.sh fetch           cache the broker's jars (Maven) in
+#                                    ${WALCAST_JARS_DIR:-build/jars}/kafka-VERSION;
+#                                    does nothing when the cache is complete
+#   scripts/kafka.sh start DIR       format DIR (if new) and start the broker on
+#                                    free loopback ports (the same ones again on a
+#                                    restart); waits until it serves requests and
+#                                    prints "bootstrap=127.0.0.1:PORT"; DIR/port holds it
+#   scripts/kafka.sh stop DIR        controlled shutdown (SIGTERM, SIGKILL after
+#                                    KAFKA_STOP_TIMEOUT seconds)
+#   scripts/kafka.sh destroy DIR     stop and remove DIR
+#
+# Layout: DIR/server.properties, DIR/data (log.dirs and KRaft metadata),
+# DIR/logs/server.log (the broker's log4j2 log), DIR/stdout.log (JVM output),
+# DIR/pid, DIR/port, DIR/controller_port.
+#
+# Environment: KAFKA_VERSION (default from scripts/versions.env),
+# KAFKA_NUM_PARTITIONS (default 1; topics may still be created with more),
+# KAFKA_HEAP_OPTS (default -Xmx512m -Xms256m), KAFKA_JVM_PERFORMANCE_OPTS
+# (default C1 only and G1, see java_opts), KAFKA_START_TIMEOUT (s, default
+# 90), KAFKA_STOP_TIMEOUT (s, default 30), WALCAST_KAFKA_OWNER_PID (if set,
+# the broker is killed once that process is gone, so a crashed or timed-out
+# test leaves no JVM behind).
+#
+# Works as root and as any user who can write DIR and read the jar cache.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=versions.env
+source "$root/scripts/versions.env"
+KAFKA_VERSION=${KAFKA_VERSION:?}
+jars="${WALCAST_JARS_DIR:-$root/build/jars}/kafka-$KAFKA_VERSION"
+cmd=${1:-}
+dir=${2:-}
+usage() { echo "usage: $0 fetch | start|stop|destroy DIR" >&2; exit 2; }
+[[ -n "$cmd" ]] || usage
+[[ "$cmd" == fetch || -n "$dir" ]] || usage
+# Absolute: the paths end up in server.properties and the JVM's command line.
+if [[ "$cmd" == start ]]; then mkdir -p "$dir"; fi
+if [[ -n "$dir" && -d "$dir" ]]; then dir=$(cd "$dir" && pwd); fi
+
+# Maven's output goes to a log; only failures are shown. The cache is filled in
+# a private directory and renamed into place, so an interrupted or concurrent
+# fetch never leaves a half-filled cache that looks complete.
+fetch() {
+  [[ -f "$jars/.complete" ]] && return 0
+  command -v mvn >/dev/null || { echo "mvn not found (run scripts/setup.sh)" >&2; exit 1; }
+  mkdir -p "$(dirname "$jars")"
+  local tmp
+  tmp=$(mktemp -d "$jars.tmp.XXXXXX")
+  chmod 755 "$tmp"  # mktemp makes it 0700; other users run brokers from it too
+  echo "kafka.sh: fetching Kafka $KAFKA_VERSION jars into $jars" >&2
+  if ! mvn -q -B -f "$root/scripts/maven/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/lib" \
+      >"$tmp/mvn.log" 2>&1; then
+    echo "kafka.sh: mvn dependency:copy-dependencies failed:" >&2
+    tail -n 40 "$tmp/mvn.log" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
+  mv "$tmp/lib"/*.jar "$tmp/" && rmdir "$tmp/lib" && rm -f "$tmp/mvn.log"
+  touch "$tmp/.complete"
+  # mv -T fails if another fetch won the race; its cache is as good as ours.
+  mv -T "$tmp" "$jars" 2>/dev/null || rm -rf "$tmp"
+  [[ -f "$jars/.complete" ]] || { echo "kafka.sh: $jars is incomplete; remove it" >&2; exit 1; }
+}
+
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( (RANDOM % 30000) + 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  echo "no free port found" >&2
+  return 1
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# True while the process runs. Unlike kill -0, a zombie (an exited child not
+# yet reaped) counts as gone.
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ "${stat:0:1}" != Z ]]
+}
+
+# The broker's pid if it is running; checks the command line so that a reused
+# pid never counts.
+broker_pid() {
+  local pid
+  [[ -f "$dir/pid" ]] || return 1
+  pid=$(cat "$dir/pid")
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/server.properties" || return 1
+  echo "$pid"
+}
+
+write_config() {
+  local port=$1 cport=$2
+  cat >"$dir/server.properties" <<CONF
+# Written by scripts/kafka.sh at each start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=${KAFKA_NUM_PARTITIONS:-1}
+auto.create.topics.enable=true
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=2
+num.recovery.threads.per.data.dir=1
+log.cleaner.threads=1
+CONF
+  cat >"$dir/log4j2.properties" <<CONF
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $dir/logs/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+# Per-request and per-partition chatter.
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.state.name = state.change.logger
+logger.state.level = WARN
+CONF
+}
+
+# Both option lists split into words on purpose. The defaults favour start
+# time over peak throughput: C1 alone halves the CPU a start costs (about 4 s
+# instead of 8 s), and tests never run long enough for C2 to pay off.
+java_opts() {
+  local heap perf
+  read -r -a heap <<<"${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
+  read -r -a perf <<<"${KAFKA_JVM_PERFORMANCE_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseG1GC -XX:MaxGCPauseMillis=20}"
+  jvm_opts=("${heap[@]}" "${perf[@]}" -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
+    "-Dlog4j2.configurationFile=$dir/log4j2.properties" "-Dkafka.logs.dir=$dir/logs")
+}
+
+log_tail() {
+  echo "--- $dir/logs/server.log (tail) ---" >&2
+  tail -n 40 "$dir/logs/server.log" >&2 2>/dev/null || true
+  echo "--- $dir/stdout.log (tail) ---" >&2
+  tail -n 20 "$dir/stdout.log" >&2 2>/dev/null || true
+}
+
+# Kills the broker once WALCAST_KAFKA_OWNER_PID is gone; ends with the broker.
+start_watchdog() {
+  local owner=$1 pid=$2
+  setsid bash -c '
+    while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
+    kill -0 "$2" 2>/dev/null && kill -KILL "$2"' watchdog "$owner" "$pid" \
+    </dev/null >/dev/null 2>&1 &
+}
+
+# Starts the JVM on the given ports and waits until the broker serves
+# requests. Returns 1 if a port was taken; exits the script with the log tail
+# if the JVM dies otherwise or the broker is not up in time.
+start_on() {
+  local port=$1 cport=$2
+  write_config "$port" "$cport"
+  mkdir -p "$dir/logs"
+  local jvm_opts
+  java_opts
+  if [[ ! -f "$dir/data/meta.properties" ]]; then
+    # A cluster id is 16 random bytes in URL-safe base64 without padding;
+    # made here to save a JVM start (StorageTool random-uuid).
+    local cluster_id
+    # An id starting with '-' would be read as an option by StorageTool.
+    cluster_id=-
+    while [[ $cluster_id == -* ]]; do
+      cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    done
+    java "${jvm_opts[@]}" -cp "$jars/*" kafka.tools.StorageTool format \
+      --cluster-id "$cluster_id" --config "$dir/server.properties" \
+      >"$dir/format.log" 2>&1 || { echo "kafka-storage format failed:" >&2; cat "$dir/format.log" >&2; exit 1; }
+  fi
+  # Only log lines written by this start count (the log survives restarts).
+  local offset=0
+  [[ -f "$dir/logs/server.log" ]] && offset=$(stat -c %s "$dir/logs/server.log")
+  # setsid: the broker must not die with the caller's terminal or process
+  # group, and must not hold the caller's stdout (a popen() would never end).
+  setsid java "${jvm_opts[@]}" -cp "$jars/*" kafka.Kafka "$dir/server.properties" \
+    </dev/null >>"$dir/stdout.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$dir/pid"
+  [[ -n "${WALCAST_KAFKA_OWNER_PID:-}" ]] && start_watchdog "$WALCAST_KAFKA_OWNER_PID" "$pid"
+  local deadline=$(( SECONDS + ${KAFKA_START_TIMEOUT:-90} ))
+  while (( SECONDS < deadline )); do
+    if ! alive "$pid"; then
+      rm -f "$dir/pid"
+      # Another process took a port between free_port and the bind: the
+      # caller may try other ports. Anything else is for a human.
+      if tail -c +$(( offset + 1 )) "$dir/logs/server.log" 2>/dev/null \
+          | grep -q "Address already in use"; then
+        return 1
+      fi
+      echo "Kafka exited while starting (ports $port/$cport)" >&2
+      log_tail
+      exit 1
+    fi
+    # KafkaRaftServer logs this once the broker is unfenced and its request
+    # handlers run; the port check guards against a log written but a
+    # listener not yet accepting.
+    if tail -c +$(( offset + 1 )) "$dir/logs/server.log" 2>/dev/null | grep -q "Kafka Server started" \
+        && port_open "$port"; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "Kafka did not start within ${KAFKA_START_TIMEOUT:-90}s" >&2
+  log_tail
+  stop
+  exit 1
+}
+
+start() {
+  command -v java >/dev/null || { echo "java not found (run scripts/setup.sh)" >&2; exit 1; }
+  fetch
+  local pid port cport
+  if pid=$(broker_pid); then
+    echo "bootstrap=127.0.0.1:$(cat "$dir/port")"
+    return 0
+  fi
+  # A restart reuses the ports, so clients keep their bootstrap address.
+  if [[ -f "$dir/port" && -f "$dir/controller_port" ]]; then
+    port=$(cat "$dir/port")
+    cport=$(cat "$dir/controller_port")
+    if start_on "$port" "$cport"; then echo "bootstrap=127.0.0.1:$port"; return 0; fi
+    echo "Kafka cannot listen on its ports $port/$cport again (taken by another process):" >&2
+    log_tail
+    exit 1
+  fi
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    cport=$(free_port)
+    [[ "$port" != "$cport" ]] || continue
+    if start_on "$port" "$cport"; then
+      echo "$port" >"$dir/port"
+      echo "$cport" >"$dir/controller_port"
+      echo "bootstrap=127.0.0.1:$port"
+      return 0
+    fi
+    echo "start on ports $port/$cport failed (attempt $attempt)" >&2
+  done
+  echo "Kafka did not start:" >&2
+  log_tail
+  exit 1
+}
+
+stop() {
+  [[ -d "$dir" ]] || return 0
+  local pid
+  pid=$(broker_pid) || { rm -f "$dir/pid"; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$(( SECONDS + ${KAFKA_STOP_TIMEOUT:-30} ))
+  while alive "$pid" && (( SECONDS < deadline )); do sleep 0.1; done
+  if alive "$pid"; then
+    echo "Kafka did not stop within ${KAFKA_STOP_TIMEOUT:-30}s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    while alive "$pid"; do sleep 0.1; done
+  fi
+  rm -f "$dir/pid"
+}
+
+case "$cmd" in
+  fetch) fetch ;;
+  start) start ;;
+  stop) stop ;;
+  destroy) stop; rm -rf "$dir" ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+esac
