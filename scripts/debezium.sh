@@ -39,6 +39,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=versions.env
 source "$root/scripts/versions.env"
+# shellcheck source=lib.sh
+source "$root/scripts/lib.sh"
 DEBEZIUM_VERSION=${DEBEZIUM_VERSION:?}
 KAFKA_VERSION=${KAFKA_VERSION:?}
 jars_root="${WALCAST_JARS_DIR:-$root/build/jars}"
@@ -59,70 +61,17 @@ if [[ "$cmd" == start ]]; then mkdir -p "$dir"; fi
 # Absolute: the paths end up in worker.properties and the JVM's command line.
 if [[ -n "$dir" && -d "$dir" ]]; then dir=$(cd "$dir" && pwd); fi
 
-# Copies the runtime dependencies of one pom into $dest. The cache is filled in
-# a private directory and renamed into place, so an interrupted or concurrent
-# fetch never leaves a half-filled cache that looks complete.
-fetch_into() {
-  local dest=$1 pom=$2
-  shift 2
-  [[ -f "$dest/.complete" ]] && return 0
-  command -v mvn >/dev/null || { echo "mvn not found (install maven)" >&2; exit 1; }
-  mkdir -p "$(dirname "$dest")"
-  local tmp
-  # Beside the caches, not inside plugin/: Connect scans every entry there.
-  tmp=$(mktemp -d "$jars_root/.debezium-fetch.XXXXXX")
-  # mktemp makes it 0700; the cache may be shared with other users.
-  chmod 755 "$tmp"
-  echo "debezium.sh: fetching jars into $dest" >&2
-  if ! mvn -q -B -f "$pom" "$@" dependency:copy-dependencies -DincludeScope=runtime \
-      -DoutputDirectory="$tmp/lib" >"$tmp/mvn.log" 2>&1; then
-    echo "debezium.sh: mvn dependency:copy-dependencies failed ($pom):" >&2
-    tail -n 40 "$tmp/mvn.log" >&2
-    rm -rf "$tmp"
-    exit 1
-  fi
-  mv "$tmp/lib"/*.jar "$tmp/" && rmdir "$tmp/lib" && rm -f "$tmp/mvn.log"
-  touch "$tmp/.complete"
-  # mv -T fails if another fetch won the race; its cache is as good as ours.
-  mv -T "$tmp" "$dest" 2>/dev/null || rm -rf "$tmp"
-  [[ -f "$dest/.complete" ]] || { echo "debezium.sh: $dest is incomplete; remove it" >&2; exit 1; }
-}
-
 fetch() {
-  fetch_into "$plugin_dir" "$root/scripts/maven/debezium/pom.xml" \
-    -Ddebezium.version="$DEBEZIUM_VERSION"
-  fetch_into "$worker_jars" "$root/scripts/maven/debezium/worker/pom.xml" \
-    -Dkafka.version="$KAFKA_VERSION"
+  # Temporary directories go beside the caches, not inside plugin/: Connect
+  # scans every entry there.
+  maven_fetch "$plugin_dir" "$jars_root/.debezium-fetch.XXXXXX" debezium.sh \
+    "$root/scripts/maven/debezium/pom.xml" -Ddebezium.version="$DEBEZIUM_VERSION"
+  maven_fetch "$worker_jars" "$jars_root/.debezium-fetch.XXXXXX" debezium.sh \
+    "$root/scripts/maven/debezium/worker/pom.xml" -Dkafka.version="$KAFKA_VERSION"
 }
 
-free_port() {
-  local port
-  for _ in $(seq 1 200); do
-    port=$(( (RANDOM % 30000) + 20000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
-  done
-  echo "no free port found" >&2
-  return 1
-}
-
-# True while the process runs. Unlike kill -0, a zombie counts as gone.
-alive() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ "${stat:0:1}" != Z ]]
-}
-
-# The worker's pid if it is running; checks the command line so that a reused
-# pid never counts.
-worker_pid() {
-  local pid
-  [[ -f "$dir/pid" ]] || return 1
-  pid=$(cat "$dir/pid")
-  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/worker.properties" || return 1
-  echo "$pid"
-}
+# The worker's pid if it is running.
+worker_pid() { pid_if_running "$dir/pid" "$dir/worker.properties"; }
 
 log_tail() {
   # The first errors matter most; the tail is often only shutdown noise.
@@ -289,14 +238,7 @@ stop() {
   [[ -d "$dir" ]] || return 0
   local pid
   pid=$(worker_pid) || { rm -f "$dir/pid"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$(( SECONDS + ${DEBEZIUM_STOP_TIMEOUT:-30} ))
-  while alive "$pid" && (( SECONDS < deadline )); do sleep 0.1; done
-  if alive "$pid"; then
-    echo "Kafka Connect did not stop within ${DEBEZIUM_STOP_TIMEOUT:-30}s; killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-    while alive "$pid"; do sleep 0.1; done
-  fi
+  stop_pid "$pid" "${DEBEZIUM_STOP_TIMEOUT:-30}" "Kafka Connect"
   rm -f "$dir/pid"
 }
 

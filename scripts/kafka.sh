@@ -31,6 +31,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=versions.env
 source "$root/scripts/versions.env"
+# shellcheck source=lib.sh
+source "$root/scripts/lib.sh"
 KAFKA_VERSION=${KAFKA_VERSION:?}
 jars="${WALCAST_JARS_DIR:-$root/build/jars}/kafka-$KAFKA_VERSION"
 cmd=${1:-}
@@ -42,63 +44,13 @@ usage() { echo "usage: $0 fetch | start|stop|destroy DIR" >&2; exit 2; }
 if [[ "$cmd" == start ]]; then mkdir -p "$dir"; fi
 if [[ -n "$dir" && -d "$dir" ]]; then dir=$(cd "$dir" && pwd); fi
 
-# Maven's output goes to a log; only failures are shown. The cache is filled in
-# a private directory and renamed into place, so an interrupted or concurrent
-# fetch never leaves a half-filled cache that looks complete.
 fetch() {
-  [[ -f "$jars/.complete" ]] && return 0
-  command -v mvn >/dev/null || { echo "mvn not found (run scripts/setup.sh)" >&2; exit 1; }
-  mkdir -p "$(dirname "$jars")"
-  local tmp
-  tmp=$(mktemp -d "$jars.tmp.XXXXXX")
-  chmod 755 "$tmp"  # mktemp makes it 0700; other users run brokers from it too
-  echo "kafka.sh: fetching Kafka $KAFKA_VERSION jars into $jars" >&2
-  if ! mvn -q -B -f "$root/scripts/maven/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
-      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/lib" \
-      >"$tmp/mvn.log" 2>&1; then
-    echo "kafka.sh: mvn dependency:copy-dependencies failed:" >&2
-    tail -n 40 "$tmp/mvn.log" >&2
-    rm -rf "$tmp"
-    exit 1
-  fi
-  mv "$tmp/lib"/*.jar "$tmp/" && rmdir "$tmp/lib" && rm -f "$tmp/mvn.log"
-  touch "$tmp/.complete"
-  # mv -T fails if another fetch won the race; its cache is as good as ours.
-  mv -T "$tmp" "$jars" 2>/dev/null || rm -rf "$tmp"
-  [[ -f "$jars/.complete" ]] || { echo "kafka.sh: $jars is incomplete; remove it" >&2; exit 1; }
+  maven_fetch "$jars" "$jars.tmp.XXXXXX" kafka.sh "$root/scripts/maven/kafka/pom.xml" \
+    -Dkafka.version="$KAFKA_VERSION"
 }
 
-free_port() {
-  local port
-  for _ in $(seq 1 200); do
-    port=$(( (RANDOM % 30000) + 20000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
-  done
-  echo "no free port found" >&2
-  return 1
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# True while the process runs. Unlike kill -0, a zombie (an exited child not
-# yet reaped) counts as gone.
-alive() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ "${stat:0:1}" != Z ]]
-}
-
-# The broker's pid if it is running; checks the command line so that a reused
-# pid never counts.
-broker_pid() {
-  local pid
-  [[ -f "$dir/pid" ]] || return 1
-  pid=$(cat "$dir/pid")
-  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/server.properties" || return 1
-  echo "$pid"
-}
+# The broker's pid if it is running.
+broker_pid() { pid_if_running "$dir/pid" "$dir/server.properties"; }
 
 write_config() {
   local port=$1 cport=$2
@@ -273,14 +225,7 @@ stop() {
   [[ -d "$dir" ]] || return 0
   local pid
   pid=$(broker_pid) || { rm -f "$dir/pid"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$(( SECONDS + ${KAFKA_STOP_TIMEOUT:-30} ))
-  while alive "$pid" && (( SECONDS < deadline )); do sleep 0.1; done
-  if alive "$pid"; then
-    echo "Kafka did not stop within ${KAFKA_STOP_TIMEOUT:-30}s; killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-    while alive "$pid"; do sleep 0.1; done
-  fi
+  stop_pid "$pid" "${KAFKA_STOP_TIMEOUT:-30}" Kafka
   rm -f "$dir/pid"
 }
 

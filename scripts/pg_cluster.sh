@@ -10,6 +10,8 @@
 # Superuser: postgres / password "postgres" (scram-sha-256 over TCP 127.0.0.1).
 set -euo pipefail
 
+# shellcheck source=lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 cmd=${1:-}
 dir=${2:-}
@@ -18,16 +20,6 @@ dir=${2:-}
 # initdb and postgres refuse to run as root; run them as the postgres user.
 as_pg() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-free_port() {
-  local port
-  for _ in $(seq 1 200); do
-    port=$(( (RANDOM % 30000) + 20000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
-  done
-  echo "no free port found" >&2
-  return 1
 }
 
 start() {
