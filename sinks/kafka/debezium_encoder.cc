@@ -117,8 +117,32 @@ std::vector<std::string> JavaHashMapOrder(const std::vector<std::string>& keys) 
 
 DebeziumEncoder::DebeziumEncoder(EncoderOptions options)
     : options_(std::move(options)), run_id_(RandomUuid()), writer_(buffer_) {
-  AppendSchemaJson(SourceSchema(), &source_schema_json_);
-  AppendSchemaJson(TransactionBlockSchema(), &transaction_block_schema_json_);
+  using T = ConnectType;
+  ConnectSchema server_key = ConnectSchema::Of(
+      T::kStruct, false, "io.debezium.connector.common.ServerNameKey", 1);
+  server_key.fields.push_back({"serverName", ConnectSchema::Of(T::kString, false)});
+  AppendSchemaJson(server_key, &heartbeat_key_schema_json_);
+  ConnectSchema heartbeat =
+      ConnectSchema::Of(T::kStruct, false, "io.debezium.connector.common.Heartbeat", 1);
+  heartbeat.fields.push_back({"ts_ms", ConnectSchema::Of(T::kInt64, false)});
+  AppendSchemaJson(heartbeat, &heartbeat_value_schema_json_);
+  ConnectSchema tx_key = ConnectSchema::Of(
+      T::kStruct, false, "io.debezium.connector.common.TransactionMetadataKey", 1);
+  tx_key.fields.push_back({"id", ConnectSchema::Of(T::kString, false)});
+  AppendSchemaJson(tx_key, &transaction_key_schema_json_);
+  ConnectSchema collection = ConnectSchema::Of(T::kStruct, false, "event.collection", 1);
+  collection.fields.push_back({"data_collection", ConnectSchema::Of(T::kString, false)});
+  collection.fields.push_back({"event_count", ConnectSchema::Of(T::kInt64, false)});
+  ConnectSchema collections = ConnectSchema::Of(T::kArray, true);
+  collections.items.push_back(std::move(collection));
+  ConnectSchema tx_value = ConnectSchema::Of(
+      T::kStruct, false, "io.debezium.connector.common.TransactionMetadataValue", 1);
+  tx_value.fields.push_back({"status", ConnectSchema::Of(T::kString, false)});
+  tx_value.fields.push_back({"id", ConnectSchema::Of(T::kString, false)});
+  tx_value.fields.push_back({"event_count", ConnectSchema::Of(T::kInt64, true)});
+  tx_value.fields.push_back({"data_collections", std::move(collections)});
+  tx_value.fields.push_back({"ts_ms", ConnectSchema::Of(T::kInt64, false)});
+  AppendSchemaJson(tx_value, &transaction_value_schema_json_);
   ConnectSchema key = ConnectSchema::Of(ConnectType::kStruct, false,
                                         "io.debezium.connector.postgresql.MessageKey", 1);
   key.fields.push_back({"prefix", ConnectSchema::Of(ConnectType::kString, true)});
@@ -245,10 +269,6 @@ void DebeziumEncoder::AddContextHeaders(EncodedRecord* record) const {
   record->headers.emplace_back("__debezium.context.taskId", "0");
   record->headers.emplace_back("__debezium.context.connectorName", "postgresql");
   record->headers.emplace_back("__debezium.context.runId", run_id_);
-}
-
-std::string DebeziumEncoder::TransactionId(const TransactionInfo& txn) const {
-  return std::to_string(txn.xid) + ":" + std::to_string(txn.commit_lsn.value());
 }
 
 void DebeziumEncoder::WriteSource(const TransactionInfo& txn, const ChangeEvent& event,
@@ -623,59 +643,27 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
   }
 }
 
+namespace {
+
+// `payload`, wrapped as {"schema":…,"payload":…} when `with_schema`.
+std::string Enveloped(bool with_schema, const std::string& schema_json, std::string payload) {
+  if (!with_schema) return payload;
+  return "{\"schema\":" + schema_json + ",\"payload\":" + payload + "}";
+}
+
+}  // namespace
+
 EncodedRecord DebeziumEncoder::Heartbeat(int64_t now_ms) const {
   EncodedRecord record;
   record.topic = HeartbeatTopic();
-  std::string key, value;
-  if (options_.key_schemas) {
-    key = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,"
-          "\"field\":\"serverName\"}],\"optional\":false,\"name\":"
-          "\"io.debezium.connector.common.ServerNameKey\",\"version\":1},\"payload\":";
-  }
-  key += "{\"serverName\":";
+  std::string key = "{\"serverName\":";
   AppendJsonString(options_.topic_prefix, &key);
   key += "}";
-  if (options_.key_schemas) key += "}";
-  if (options_.value_schemas) {
-    value = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,"
-            "\"field\":\"ts_ms\"}],\"optional\":false,\"name\":"
-            "\"io.debezium.connector.common.Heartbeat\",\"version\":1},\"payload\":";
-  }
-  value += "{\"ts_ms\":" + std::to_string(now_ms) + "}";
-  if (options_.value_schemas) value += "}";
-  record.key = std::move(key);
-  record.value = std::move(value);
+  record.key = Enveloped(options_.key_schemas, heartbeat_key_schema_json_, std::move(key));
+  record.value = Enveloped(options_.value_schemas, heartbeat_value_schema_json_,
+                           "{\"ts_ms\":" + std::to_string(now_ms) + "}");
   return record;
 }
-
-namespace {
-
-std::string TransactionKeyJson(bool schemas, const std::string& id) {
-  std::string key;
-  if (schemas) {
-    key = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,"
-          "\"field\":\"id\"}],\"optional\":false,\"name\":"
-          "\"io.debezium.connector.common.TransactionMetadataKey\",\"version\":1},\"payload\":";
-  }
-  key += "{\"id\":";
-  AppendJsonString(id, &key);
-  key += "}";
-  if (schemas) key += "}";
-  return key;
-}
-
-const char kTransactionValueSchema[] =
-    "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":"
-    "\"status\"},{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},{\"type\":"
-    "\"int64\",\"optional\":true,\"field\":\"event_count\"},{\"type\":\"array\",\"items\":"
-    "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":"
-    "\"data_collection\"},{\"type\":\"int64\",\"optional\":false,\"field\":\"event_count\"}],"
-    "\"optional\":false,\"name\":\"event.collection\",\"version\":1},\"optional\":true,"
-    "\"field\":\"data_collections\"},{\"type\":\"int64\",\"optional\":false,\"field\":"
-    "\"ts_ms\"}],\"optional\":false,\"name\":"
-    "\"io.debezium.connector.common.TransactionMetadataValue\",\"version\":1}";
-
-}  // namespace
 
 EncodedRecord DebeziumEncoder::TransactionRecord(const TransactionInfo& txn,
                                                  const TransactionOrder* end) const {
@@ -684,12 +672,11 @@ EncodedRecord DebeziumEncoder::TransactionRecord(const TransactionInfo& txn,
   // BEGIN is identified by the Begin message's LSN, END by the commit's end.
   const std::string id = std::to_string(txn.xid) + ":" +
                          std::to_string(end ? txn.end_lsn.value() : txn.begin_lsn.value());
-  record.key = TransactionKeyJson(options_.key_schemas, id);
-  std::string value;
-  if (options_.value_schemas) {
-    value = std::string("{\"schema\":") + kTransactionValueSchema + ",\"payload\":";
-  }
-  value += end ? "{\"status\":\"END\",\"id\":" : "{\"status\":\"BEGIN\",\"id\":";
+  std::string key = "{\"id\":";
+  AppendJsonString(id, &key);
+  key += "}";
+  record.key = Enveloped(options_.key_schemas, transaction_key_schema_json_, std::move(key));
+  std::string value = end ? "{\"status\":\"END\",\"id\":" : "{\"status\":\"BEGIN\",\"id\":";
   AppendJsonString(id, &value);
   if (end == nullptr) {
     value += ",\"event_count\":null,\"data_collections\":null";
@@ -706,8 +693,7 @@ EncodedRecord DebeziumEncoder::TransactionRecord(const TransactionInfo& txn,
     value += "]";
   }
   value += ",\"ts_ms\":" + std::to_string(txn.commit_time_us / 1000) + "}";
-  if (options_.value_schemas) value += "}";
-  record.value = std::move(value);
+  record.value = Enveloped(options_.value_schemas, transaction_value_schema_json_, std::move(value));
   return record;
 }
 

@@ -127,13 +127,15 @@ class DebeziumEncoder {
                              const std::string& collection);
   void AddContextHeaders(EncodedRecord* record) const;
   void WriteTimestamps(int64_t now_us);
-  std::string TransactionId(const TransactionInfo& txn) const;
   // BEGIN when `end` is null, else END with its counts.
   EncodedRecord TransactionRecord(const TransactionInfo& txn, const TransactionOrder* end) const;
 
   EncoderOptions options_;
-  std::string source_schema_json_;
-  std::string transaction_block_schema_json_;
+  // Schemas of the records that are not table changes, rendered once.
+  std::string heartbeat_key_schema_json_;
+  std::string heartbeat_value_schema_json_;
+  std::string transaction_key_schema_json_;
+  std::string transaction_value_schema_json_;
   std::string message_key_schema_json_;
   std::string message_value_schema_json_;
   // Keyed by the relation object: a new Relation message (schema change)

@@ -240,5 +240,77 @@ TEST(DebeziumEncoderTest, SequenceNamesTheLastCommitEnd) {
   EXPECT_NE(out[0].value->find(R"("sequence":"[\"23976650\",\"23976632\"]")"), std::string::npos);
 }
 
+
+// Heartbeat records as Debezium 3.7.0 wrote them
+// (tests/data/debezium/txmeta.jsonl).
+TEST(DebeziumEncoderTest, HeartbeatMatchesDebezium) {
+  EncoderOptions o = Options(true);
+  o.topic_prefix = "dbtx";
+  DebeziumEncoder encoder(o);
+  const EncodedRecord r = encoder.Heartbeat(1795454194763);
+  EXPECT_EQ(r.topic, "__debezium-heartbeat.dbtx");
+  EXPECT_EQ(*r.key,
+            R"({"schema":{"type":"struct","fields":[{"type":"string","optional":false,)"
+            R"("field":"serverName"}],"optional":false,)"
+            R"("name":"io.debezium.connector.common.ServerNameKey","version":1},)"
+            R"("payload":{"serverName":"dbtx"}})");
+  EXPECT_EQ(*r.value,
+            R"({"schema":{"type":"struct","fields":[{"type":"int64","optional":false,)"
+            R"("field":"ts_ms"}],"optional":false,"name":"io.debezium.connector.common.Heartbeat",)"
+            R"("version":1},"payload":{"ts_ms":1795454194763}})");
+  DebeziumEncoder plain(Options(false));
+  const EncodedRecord p = plain.Heartbeat(5);
+  EXPECT_EQ(*p.key, R"({"serverName":"dbserver1"})");
+  EXPECT_EQ(*p.value, R"({"ts_ms":5})");
+}
+
+TEST(DebeziumEncoderTest, TransactionBeginAndEndRecords) {
+  EncoderOptions o = Options(false);
+  DebeziumEncoder encoder(o);
+  TransactionInfo txn = Txn();
+  txn.begin_lsn = Lsn(26749240);
+  const EncodedRecord begin = encoder.TransactionBegin(txn);
+  EXPECT_EQ(begin.topic, "dbserver1.transaction");
+  EXPECT_EQ(*begin.key, R"({"id":"771:26749240"})");
+  EXPECT_EQ(*begin.value, R"({"status":"BEGIN","id":"771:26749240","event_count":null,)"
+                          R"("data_collections":null,"ts_ms":1700000000123})");
+  TransactionOrder order;
+  order.total = 3;
+  order.collections = {"public.b", "public.a"};
+  order.per_collection = {{"public.a", 1}, {"public.b", 2}};
+  const EncodedRecord end = encoder.TransactionEnd(txn, order);
+  EXPECT_EQ(*end.key, R"({"id":"771:23976650"})");
+  // data_collections in java.util.HashMap iteration order.
+  EXPECT_EQ(*end.value,
+            R"({"status":"END","id":"771:23976650","event_count":3,"data_collections":[)"
+            R"({"data_collection":"public.a","event_count":1},)"
+            R"({"data_collection":"public.b","event_count":2}],"ts_ms":1700000000123})");
+}
+
+TEST(DebeziumEncoderTest, TransactionRecordSchemas) {
+  DebeziumEncoder encoder(Options(true));
+  const EncodedRecord begin = encoder.TransactionBegin(Txn());
+  EXPECT_EQ(begin.key->substr(0, 175),
+            std::string(R"({"schema":{"type":"struct","fields":[{"type":"string","optional":false,)"
+                        R"("field":"id"}],"optional":false,)"
+                        R"("name":"io.debezium.connector.common.TransactionMetadataKey",)"
+                        R"("version":1},"payload":)")
+                .substr(0, 175));
+  EXPECT_EQ(begin.value->rfind(
+                R"({"schema":{"type":"struct","fields":[{"type":"string","optional":false,)"
+                R"("field":"status"},{"type":"string","optional":false,"field":"id"},)"
+                R"({"type":"int64","optional":true,"field":"event_count"},{"type":"array",)"
+                R"("items":{"type":"struct","fields":[{"type":"string","optional":false,)"
+                R"("field":"data_collection"},{"type":"int64","optional":false,)"
+                R"("field":"event_count"}],"optional":false,"name":"event.collection",)"
+                R"("version":1},"optional":true,"field":"data_collections"},{"type":"int64",)"
+                R"("optional":false,"field":"ts_ms"}],"optional":false,)"
+                R"("name":"io.debezium.connector.common.TransactionMetadataValue","version":1},)"
+                R"("payload":{"status":"BEGIN")",
+                0),
+            0u)
+      << *begin.value;
+}
+
 }  // namespace
 }  // namespace walcast::sinks::kafka
