@@ -130,7 +130,9 @@ DebeziumEncoder::DebeziumEncoder(EncoderOptions options)
       T::kStruct, false, "io.debezium.connector.common.TransactionMetadataKey", 1);
   tx_key.fields.push_back({"id", ConnectSchema::Of(T::kString, false)});
   AppendSchemaJson(tx_key, &transaction_key_schema_json_);
-  ConnectSchema collection = ConnectSchema::Of(T::kStruct, false, "event.collection", 1);
+  // Debezium 3.7.0 marks the collection items optional
+  // (tests/data/debezium/txmeta.jsonl).
+  ConnectSchema collection = ConnectSchema::Of(T::kStruct, true, "event.collection", 1);
   collection.fields.push_back({"data_collection", ConnectSchema::Of(T::kString, false)});
   collection.fields.push_back({"event_count", ConnectSchema::Of(T::kInt64, false)});
   ConnectSchema collections = ConnectSchema::Of(T::kArray, true);
