@@ -156,22 +156,28 @@ Status KafkaSink::Produce(EncodedRecord record, const std::shared_ptr<InFlight>&
       --txn->outstanding;
     }
     const std::string reason = std::string(rd_kafka_err2str(err));
-    if (options_.tolerate_errors && !dead_letter && !options_.dead_letter_topic.empty()) {
+    if (DeadLettersEnabled() && !dead_letter) {
       EncodedRecord dlq;
-      dlq.topic = options_.dead_letter_topic;
       dlq.key = std::move(record.key);
       dlq.value = std::move(record.value);
       dlq.headers = {{"walcast.error.reason", reason},
                      {"walcast.error.topic", record.topic},
                      {"walcast.lsn", lsn.ToString()}};
-      dead_lettered_.fetch_add(1);
-      log::Warn("record sent to the dead-letter topic",
-                {{"topic", record.topic}, {"lsn", lsn.ToString()}, {"error", reason}});
-      return Produce(std::move(dlq), txn, lsn, true);
+      return ProduceDeadLetter(std::move(dlq), record.topic, reason, txn, lsn);
     }
     return Status::Fatal("kafka rejected a record for topic '" + record.topic + "' at " +
                          lsn.ToString() + ": " + reason);
   }
+}
+
+Status KafkaSink::ProduceDeadLetter(EncodedRecord record, const std::string& source,
+                                    const std::string& reason,
+                                    const std::shared_ptr<InFlight>& txn, Lsn lsn) {
+  record.topic = options_.dead_letter_topic;
+  dead_lettered_.fetch_add(1);
+  log::Warn("record sent to the dead-letter topic",
+            {{"topic", source}, {"lsn", lsn.ToString()}, {"error", reason}});
+  return Produce(std::move(record), txn, lsn, /*dead_letter=*/true);
 }
 
 void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
@@ -179,9 +185,8 @@ void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     const std::string reason = rd_kafka_err2str(message->err);
     const char* topic = rd_kafka_topic_name(message->rkt);
-    if (options_.tolerate_errors && !context->dead_letter && !options_.dead_letter_topic.empty()) {
+    if (DeadLettersEnabled() && !context->dead_letter) {
       EncodedRecord dlq;
-      dlq.topic = options_.dead_letter_topic;
       if (message->key) dlq.key.emplace(static_cast<const char*>(message->key), message->key_len);
       if (message->payload) {
         dlq.value.emplace(static_cast<const char*>(message->payload), message->len);
@@ -189,11 +194,8 @@ void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
       dlq.headers = {{"walcast.error.reason", reason},
                      {"walcast.error.topic", topic},
                      {"walcast.lsn", context->lsn.ToString()}};
-      dead_lettered_.fetch_add(1);
-      log::Warn("record sent to the dead-letter topic",
-                {{"topic", topic}, {"lsn", context->lsn.ToString()}, {"error", reason}});
       // The dead letter joins the same transaction; this record is settled.
-      Status s = Produce(std::move(dlq), context->txn, context->lsn, true);
+      Status s = ProduceDeadLetter(std::move(dlq), topic, reason, context->txn, context->lsn);
       if (!s.ok()) {
         std::lock_guard lock(mu_);
         if (failure_.ok()) failure_ = s;
@@ -247,21 +249,18 @@ Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event)
   records_.clear();
   Status encoded = encoder_.Encode(txn, event, NowUs(), &order_, &records_);
   if (!encoded.ok()) {
-    if (!options_.tolerate_errors || options_.dead_letter_topic.empty()) return encoded;
+    if (!DeadLettersEnabled()) return encoded;
     // A value that cannot be converted: dead-letter the raw event position
     // and the reason; the rest of the transaction goes on.
     EncodedRecord dlq;
-    dlq.topic = options_.dead_letter_topic;
     dlq.headers = {{"walcast.error.reason", encoded.message()},
                    {"walcast.lsn", event.lsn.ToString()}};
+    std::string table;
     if (event.relation) {
-      dlq.headers.emplace_back("walcast.error.table",
-                               event.relation->schema + "." + event.relation->name);
+      table = event.relation->schema + "." + event.relation->name;
+      dlq.headers.emplace_back("walcast.error.table", table);
     }
-    dead_lettered_.fetch_add(1);
-    log::Warn("event sent to the dead-letter topic",
-              {{"lsn", event.lsn.ToString()}, {"error", encoded.message()}});
-    return Produce(std::move(dlq), current_, event.lsn, true);
+    return ProduceDeadLetter(std::move(dlq), table, encoded.message(), current_, event.lsn);
   }
   for (EncodedRecord& record : records_) {
     WALCAST_RETURN_IF_ERROR(Produce(std::move(record), current_, event.lsn));

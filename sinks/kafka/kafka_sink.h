@@ -89,6 +89,14 @@ class KafkaSink : public Sink {
   explicit KafkaSink(KafkaSinkOptions options);
   Status Produce(EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
                  bool dead_letter = false);
+  bool DeadLettersEnabled() const {
+    return options_.tolerate_errors && !options_.dead_letter_topic.empty();
+  }
+  // Sends `record` (headers already set) to the dead-letter topic as part of
+  // `txn`, counts and logs it; `source` names the topic or table it came from.
+  Status ProduceDeadLetter(EncodedRecord record, const std::string& source,
+                           const std::string& reason, const std::shared_ptr<InFlight>& txn,
+                           Lsn lsn);
   void OnDelivery(const rd_kafka_message_s* message);
   void Settle(const std::shared_ptr<InFlight>& txn);
   Status FailureStatus();
