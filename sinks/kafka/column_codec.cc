@@ -804,16 +804,7 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
       }
       auto d = kind_ == Kind::kMoneyDouble ? ParseMoney(text) : ParseDecimal(text);
       if (!d) return Bad(text);
-      std::string plain = d->negative ? "-" : "";
-      std::string digits = d->digits;
-      if (d->scale > 0) {
-        if (digits.size() <= static_cast<size_t>(d->scale)) {
-          digits.insert(0, static_cast<size_t>(d->scale) + 1 - digits.size(), '0');
-        }
-        digits.insert(digits.size() - static_cast<size_t>(d->scale), ".");
-      }
-      plain += digits;
-      AppendJavaDouble(std::strtod(plain.c_str(), nullptr), scratch);
+      AppendJavaDouble(std::strtod(PlainText(*d).c_str(), nullptr), scratch);
       WriteRaw(w, *scratch, rapidjson::kNumberType);
       return Status::Ok();
     }
@@ -835,14 +826,7 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
     case Kind::kMoneyString: {
       auto d = ParseMoney(text);
       if (!d) return Bad(text);
-      std::string digits = d->digits;
-      if (d->scale > 0) {
-        if (digits.size() <= static_cast<size_t>(d->scale)) {
-          digits.insert(0, static_cast<size_t>(d->scale) + 1 - digits.size(), '0');
-        }
-        digits.insert(digits.size() - static_cast<size_t>(d->scale), ".");
-      }
-      WriteString(w, (d->negative ? "-" : "") + digits);
+      WriteString(w, PlainText(*d));
       return Status::Ok();
     }
     case Kind::kDateDays: {

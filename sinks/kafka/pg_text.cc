@@ -345,6 +345,25 @@ std::string UnscaledTwosComplement(const PgDecimal& d) {
   return std::string(magnitude.rbegin(), magnitude.rend());
 }
 
+std::string PlainText(const PgDecimal& d) {
+  std::string out;
+  if (d.negative) out.push_back('-');
+  const size_t scale = d.scale > 0 ? static_cast<size_t>(d.scale) : 0;
+  if (scale == 0) return out + d.digits;
+  // Integer part ("0" when every digit is fractional), then the fraction,
+  // zero-padded on the left to `scale` digits.
+  const size_t int_len = d.digits.size() > scale ? d.digits.size() - scale : 0;
+  if (int_len == 0) {
+    out.push_back('0');
+  } else {
+    out.append(d.digits, 0, int_len);
+  }
+  out.push_back('.');
+  if (d.digits.size() < scale) out.append(scale - d.digits.size(), '0');
+  out.append(d.digits, int_len, std::string::npos);
+  return out;
+}
+
 std::optional<PgDecimal> ParseMoney(std::string_view text) {
   std::string cleaned;
   bool negative = false;

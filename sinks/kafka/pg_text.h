@@ -73,6 +73,10 @@ PgDecimal Rescale(const PgDecimal& d, int32_t scale);
 // (Java's BigInteger.toByteArray()).
 std::string UnscaledTwosComplement(const PgDecimal& d);
 
+// The number in plain notation ("-0.05", "1234.56"), as BigDecimal's
+// toPlainString writes it.
+std::string PlainText(const PgDecimal& d);
+
 // money text under lc_monetary=C: "$1,234.56", "-$0.50", "($1.00)".
 std::optional<PgDecimal> ParseMoney(std::string_view text);
 

@@ -94,6 +94,13 @@ TEST(PgTextTest, DecimalsBecomeJavaUnscaledBytes) {
   EXPECT_FALSE(ParseDecimal("abc"));
 }
 
+TEST(PgTextTest, PlainTextOfDecimals) {
+  EXPECT_EQ(PlainText(*ParseDecimal("12.34")), "12.34");
+  EXPECT_EQ(PlainText(*ParseDecimal("-0.05")), "-0.05");
+  EXPECT_EQ(PlainText(*ParseDecimal("1500")), "1500");
+  EXPECT_EQ(PlainText(*ParseMoney("-$1,234.56")), "-1234.56");
+}
+
 TEST(PgTextTest, MoneyUnderTheCLocale) {
   auto m = ParseMoney("$1,234.56");
   ASSERT_TRUE(m);
