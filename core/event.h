@@ -45,11 +45,10 @@ struct Column {
   // Resolved from type_oid by the relation cache when a resolver is available;
   // nullopt when the type is unknown (encoders then treat the value as text).
   std::optional<TypeInfo> type;
-  // From the catalog (pg_attribute, pg_attrdef, pg_description) when the
-  // relation cache could read it; pgoutput does not send these.
+  // From the catalog (pg_attribute, pg_attrdef) when the relation cache
+  // could read it; pgoutput does not send these.
   bool not_null = false;
   std::optional<std::string> default_expr;  // pg_get_expr of the default
-  std::string comment;
 
   bool operator==(const Column&) const = default;
 };
@@ -63,8 +62,9 @@ struct Relation {
   std::string name;
   ReplicaIdentity replica_identity = ReplicaIdentity::kDefault;
   std::vector<Column> columns;
-  // Indexes into `columns` of the primary key, in key order; empty when the
-  // table has none (or the catalog could not be read).
+  // Indexes into `columns` of the key: the primary key, or without one the
+  // first unique index by name, in key order; empty when the table has
+  // neither (or the catalog could not be read).
   std::vector<size_t> primary_key;
 
   bool operator==(const Relation&) const = default;

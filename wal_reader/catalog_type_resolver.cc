@@ -83,8 +83,7 @@ std::optional<TypeInfo> CatalogTypeResolver::Resolve(uint32_t oid) {
 std::optional<TableInfo> CatalogTypeResolver::ResolveTable(uint32_t relation_oid) {
   return WithConnection(conninfo_, conn_, [relation_oid](pqxx::nontransaction& tx) -> std::optional<TableInfo> {
     auto columns = tx.exec_params(
-        "SELECT a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "
-        "coalesce(col_description(a.attrelid, a.attnum), '') "
+        "SELECT a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) "
         "FROM pg_attribute a LEFT JOIN pg_attrdef d "
         "ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
@@ -96,7 +95,6 @@ std::optional<TableInfo> CatalogTypeResolver::ResolveTable(uint32_t relation_oid
       c.name = row[0].as<std::string>();
       c.not_null = row[1].as<bool>();
       if (!row[2].is_null()) c.default_expr = row[2].as<std::string>();
-      c.comment = row[3].as<std::string>();
       table.columns.push_back(std::move(c));
     }
     // The primary key; without one, the first unique index by name that

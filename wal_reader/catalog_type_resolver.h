@@ -12,7 +12,7 @@ namespace walcast::wal_reader {
 
 // Resolves type OIDs from pg_type over its own SQL connection: names,
 // categories, array element types, domain base types and enum labels; and
-// tables' primary keys, NOT NULL flags, defaults and column comments.
+// tables' key columns, NOT NULL flags and defaults.
 // Lookups that fail (connection lost) return nullopt; the relation cache
 // keeps the bare OID then. Reader thread only.
 class CatalogTypeResolver : public TypeResolver {

@@ -32,7 +32,6 @@ std::shared_ptr<const Relation> RelationCache::Put(Relation relation) {
         if (info.name != column.name) continue;
         column.not_null = info.not_null;
         column.default_expr = info.default_expr;
-        column.comment = info.comment;
         break;
       }
     }

@@ -17,10 +17,11 @@ struct TableInfo {
     std::string name;
     bool not_null = false;
     std::optional<std::string> default_expr;
-    std::string comment;
   };
   std::vector<ColumnInfo> columns;
-  std::vector<std::string> primary_key;  // column names in key order
+  // Key column names in key order: the primary key, else the first unique
+  // index by name without expression columns.
+  std::vector<std::string> primary_key;
 };
 
 // Looks up pg_type rows by OID, and table details by relation OID.
