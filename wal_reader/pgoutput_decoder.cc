@@ -170,6 +170,23 @@ Status ExpectEnd(const MessageRef& ref, const Reader& r) {
 
 }  // namespace
 
+// Relation, Type, Insert, Update, Delete, Truncate and Message: the
+// messages that may appear both in a transaction and inside a stream block.
+bool IsBodyMessage(char type) {
+  switch (type) {
+    case 'R':
+    case 'Y':
+    case 'I':
+    case 'U':
+    case 'D':
+    case 'T':
+    case 'M':
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The fields shared by Commit and Stream Commit, up to the end of the message.
 struct CommitFields {
   uint8_t flags = 0;
@@ -280,17 +297,13 @@ Status PgOutputDecoder::Impl::Decode(Lsn wal_start, std::span<const std::byte> m
   (void)r.ReadU8(&type_byte);  // non-empty, checked above
 
   Status status;
-  if (in_stream_block) {
+  if (IsBodyMessage(ref.type)) {
+    // Inside a stream block the message is held until Stream Commit.
+    status = in_stream_block
+                 ? BufferStreamed(wal_start, message)
+                 : DecodeBody(wal_start, message, /*has_xid=*/false, in_txn ? &txn : nullptr);
+  } else if (in_stream_block) {
     switch (ref.type) {
-      case 'R':
-      case 'Y':
-      case 'I':
-      case 'U':
-      case 'D':
-      case 'T':
-      case 'M':
-        status = BufferStreamed(wal_start, message);
-        break;
       case 'O':
         status = DecodeOrigin(ref, r, &current_stream->origin, &current_stream->origin_lsn);
         break;
@@ -311,17 +324,8 @@ Status PgOutputDecoder::Impl::Decode(Lsn wal_start, std::span<const std::byte> m
         status = DecodeCommit(ref, r);
         break;
       case 'O':
-        status =
-            in_txn ? DecodeOrigin(ref, r, &txn.origin, &txn.origin_lsn) : Malformed(ref, 0, "outside a transaction");
-        break;
-      case 'R':
-      case 'Y':
-      case 'I':
-      case 'U':
-      case 'D':
-      case 'T':
-      case 'M':
-        status = DecodeBody(wal_start, message, /*has_xid=*/false, in_txn ? &txn : nullptr);
+        status = in_txn ? DecodeOrigin(ref, r, &txn.origin, &txn.origin_lsn)
+                        : Malformed(ref, 0, "outside a transaction");
         break;
       case 'S':
         status = DecodeStreamStart(ref, r);
