@@ -1,5 +1,6 @@
 #include "app/sink_factory.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <regex>
 
@@ -91,7 +92,8 @@ Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
 
   // Kafka Connect RegexRouter transforms, applied in the order listed.
   const std::map<std::string, std::string> transforms = config.WithPrefix("transforms.");
-  for (const std::string& name : config.GetList("transforms")) {
+  const std::vector<std::string> listed = config.GetList("transforms");
+  for (const std::string& name : listed) {
     auto get = [&](const std::string& field) -> std::string {
       auto it = transforms.find(name + "." + field);
       return it == transforms.end() ? "" : it->second;
@@ -113,7 +115,6 @@ Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
   }
   for (const auto& [key, value] : transforms) {
     const std::string name = key.substr(0, key.find('.'));
-    const auto listed = config.GetList("transforms");
     if (std::find(listed.begin(), listed.end(), name) == listed.end()) {
       return Status::InvalidArgument("config key 'transforms." + key + "': transform '" + name +
                                      "' is not named in 'transforms'");
