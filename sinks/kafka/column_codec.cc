@@ -86,19 +86,14 @@ void AppendIsoInstant(int64_t epoch_micros, int precision, std::string* out) {
   char buf[64];
   const int64_t secs = rem / kMicrosPerSecond;
   const int64_t micros = rem % kMicrosPerSecond;
-  int n;
-  if (y >= 0 && y <= 9999) {
-    n = std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld",
-                      static_cast<long long>(y), static_cast<long long>(m),
-                      static_cast<long long>(d), static_cast<long long>(secs / 3600),
-                      static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
-  } else {
-    // java.time prints years outside 0000-9999 with a sign.
-    n = std::snprintf(buf, sizeof(buf), "%+05lld-%02lld-%02lldT%02lld:%02lld:%02lld",
-                      static_cast<long long>(y), static_cast<long long>(m),
-                      static_cast<long long>(d), static_cast<long long>(secs / 3600),
-                      static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
-  }
+  // java.time prints years outside 0000-9999 with a sign.
+  const char* format = y >= 0 && y <= 9999 ? "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld"
+                                           : "%+05lld-%02lld-%02lldT%02lld:%02lld:%02lld";
+  const int n = std::snprintf(buf, sizeof(buf), format, static_cast<long long>(y),
+                              static_cast<long long>(m), static_cast<long long>(d),
+                              static_cast<long long>(secs / 3600),
+                              static_cast<long long>(secs / 60 % 60),
+                              static_cast<long long>(secs % 60));
   out->append(buf, static_cast<size_t>(n));
   if (precision > 0) {
     char frac[8];

@@ -313,5 +313,21 @@ TEST(DebeziumEncoderTest, TransactionRecordSchemas) {
       << *begin.value;
 }
 
+std::string Render(uint32_t oid, int32_t typmod, std::string_view text) {
+  Column column = Col("c", oid, false, typmod);
+  std::optional<ColumnCodec> codec = ColumnCodec::For(column, true, ValueOptions{});
+  EXPECT_TRUE(codec.has_value());
+  return codec ? codec->RenderText(text).value_or("<bad>") : "<none>";
+}
+
+TEST(ColumnCodecTest, ZonedTimestampsAreUtcPaddedToThePrecision) {
+  EXPECT_EQ(Render(1184, -1, "2018-06-20 15:13:16.9451+02"), R"("2018-06-20T13:13:16.945100Z")");
+  EXPECT_EQ(Render(1184, 3, "2018-06-20 15:13:16.5+05:30"), R"("2018-06-20T09:43:16.500Z")");
+  EXPECT_EQ(Render(1184, 0, "2018-06-20 15:13:16+00"), R"("2018-06-20T15:13:16Z")");
+  EXPECT_EQ(Render(1184, -1, "21016-11-04 13:51:30+00"), R"("+21016-11-04T13:51:30.000000Z")");
+  EXPECT_EQ(Render(1184, -1, "0044-03-15 12:00:00+00 BC"), R"("-0043-03-15T12:00:00.000000Z")");
+  EXPECT_EQ(Render(1184, -1, "infinity"), R"("infinity")");
+}
+
 }  // namespace
 }  // namespace walcast::sinks::kafka
