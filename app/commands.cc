@@ -6,6 +6,7 @@
 #include <ostream>
 #include <thread>
 
+#include "app/heartbeat.h"
 #include "app/options.h"
 #include "core/ack_tracker.h"
 #include "core/log.h"
@@ -153,6 +154,21 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
   AckTracker tracker(slot_info.confirmed_flush);
   Pipeline pipeline(&tracker);
   WALCAST_RETURN_IF_ERROR(AddConfiguredSinks(config, server.database, &pipeline));
+  std::unique_ptr<HeartbeatAction> heartbeat_action;
+  const auto heartbeat_interval = std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
+  std::string heartbeat_sql = config.GetString("heartbeat.action.query");
+  if (heartbeat_sql.empty() && config.GetBool("heartbeat.logical.message")) {
+    heartbeat_sql = HeartbeatMessageSql();
+  }
+  if (!heartbeat_sql.empty()) {
+    if (heartbeat_interval.count() == 0) {
+      return Status::InvalidArgument(
+          "config key 'heartbeat.interval.ms' must be > 0 with heartbeat.action.query or "
+          "heartbeat.logical.message");
+    }
+    heartbeat_action = std::make_unique<HeartbeatAction>(conninfo, heartbeat_sql, heartbeat_interval);
+    pipeline.AddTicker([action = heartbeat_action.get()](auto now) { return action->Tick(now); });
+  }
   log::Info("walcast starting", {{"slot", slot},
                                  {"plugin", plugin},
                                  {"tables", tables.size()},

@@ -99,6 +99,20 @@ const std::vector<OptionSpec>& AllOptions() {
         "write BEGIN/END records to <topic.prefix>.transaction and fill the transaction block");
     add("transforms", T::kList, "",
         "Kafka Connect RegexRouter transforms by name (transforms.<name>.type/regex/replacement)");
+    add("message.prefix.include.list", T::kString, "",
+        "comma list of regular expressions: publish only logical messages whose prefix matches");
+    add("message.prefix.exclude.list", T::kString, "",
+        "comma list of regular expressions: logical message prefixes not published");
+    // Heartbeats.
+    add("heartbeat.interval.ms", T::kInt, "0",
+        "write a heartbeat record to __debezium-heartbeat.<topic.prefix> this often (0: off)")
+        .min = 0;
+    add("heartbeat.action.query", T::kString, "",
+        "SQL run on the source database at each heartbeat, e.g. an UPSERT into a published "
+        "heartbeat table");
+    add("heartbeat.logical.message", T::kBool, "false",
+        "at each heartbeat call pg_logical_emit_message(false, 'walcast.heartbeat', '') so "
+        "WAL flows through the slot without a heartbeat table (these messages are not published)");
     // Kafka sink.
     add("errors.tolerance", T::kEnum, "none",
         "all: records Kafka rejects (or values that cannot be converted) go to "

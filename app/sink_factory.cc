@@ -90,6 +90,18 @@ Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
     o.key_columns.push_back({std::move(table), SplitList(rule.substr(colon + 1))});
   }
 
+  for (const auto& [key, list] :
+       {std::pair{"message.prefix.include.list", &o.message_prefix_include},
+        std::pair{"message.prefix.exclude.list", &o.message_prefix_exclude}}) {
+    for (const std::string& text : SplitList(config.GetString(key))) {
+      WALCAST_ASSIGN_OR_RETURN(std::regex re, CompileRegex(key, text));
+      list->push_back(std::move(re));
+    }
+  }
+  if (config.GetBool("heartbeat.logical.message")) {
+    o.message_prefix_exclude.emplace_back(std::string(kHeartbeatMessagePrefix));
+  }
+
   // Kafka Connect RegexRouter transforms, applied in the order listed.
   const std::map<std::string, std::string> transforms = config.WithPrefix("transforms.");
   const std::vector<std::string> listed = config.GetList("transforms");
@@ -141,6 +153,7 @@ Status AddConfiguredSinks(const Config& config, const std::string& database, Pip
       options.producer_config.assign(producer.begin(), producer.end());
       options.tolerate_errors = config.GetString("errors.tolerance") == "all";
       options.dead_letter_topic = config.GetString("errors.deadletterqueue.topic.name");
+      options.heartbeat_interval = std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
       WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<sinks::kafka::KafkaSink> kafka,
                                sinks::kafka::KafkaSink::Create(std::move(options)));
       pipeline->AddSink(std::move(kafka));

@@ -15,6 +15,10 @@ namespace walcast::app {
 Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
                                                         const std::string& database);
 
+// Prefix of the logical messages heartbeat.logical.message writes; never
+// published. Written as a regular expression that matches only itself.
+inline constexpr const char* kHeartbeatMessagePrefix = "walcast\\.heartbeat";
+
 // Builds the sinks listed in `sinks` and adds them to `pipeline`.
 // kInvalidArgument for a sink whose settings are missing or rejected.
 Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline);

@@ -75,6 +75,12 @@ size_t AckTracker::pending() const {
   return pending_.size();
 }
 
+void AckTracker::Rewind() {
+  std::lock_guard lock(mu_);
+  pending_.clear();
+  last_tracked_ = watermark_;
+}
+
 Lsn AckTracker::last_tracked() const {
   std::lock_guard lock(mu_);
   return last_tracked_;

@@ -49,6 +49,11 @@ class AckTracker {
   // is not inside a transaction. Returns true if the watermark moved.
   bool AdvanceIdle(Lsn server_lsn);
 
+  // A sink lost transactions it had accepted (e.g. Kafka failed their
+  // deliveries): forgets every tracked transaction above the watermark, so
+  // streaming restarts from the watermark and tracks them again. Acks that
+  // still arrive for the forgotten LSNs are ignored.
+  void Rewind();
   Lsn watermark() const;
   // Number of tracked transactions not yet acknowledged by every sink.
   size_t pending() const;

@@ -30,10 +30,21 @@ Status Pipeline::OnCommit(const TransactionInfo& txn) {
   return Status::Ok();
 }
 
+Status Pipeline::Tick(std::chrono::steady_clock::time_point now) {
+  for (auto& sink : sinks_) WALCAST_RETURN_IF_ERROR(sink->OnTick(now));
+  for (auto& ticker : tickers_) WALCAST_RETURN_IF_ERROR(ticker(now));
+  return Status::Ok();
+}
+
 void Pipeline::ResetOpenTransaction() {
   if (!in_transaction_) return;
   in_transaction_ = false;
   for (auto& sink : sinks_) sink->OnReset();
+}
+
+void Pipeline::Rewind() {
+  in_transaction_ = false;
+  for (auto& sink : sinks_) sink->OnRewind();
 }
 
 Status Pipeline::Flush(std::chrono::milliseconds timeout) {

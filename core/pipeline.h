@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -20,6 +21,13 @@ class Pipeline : public EventHandler {
   // Adds a sink before streaming starts.
   void AddSink(std::unique_ptr<Sink> sink);
 
+  // Work on a timer that is not a sink (e.g. heartbeat.action.query); runs
+  // on every Tick after the sinks' OnTick.
+  using Ticker = std::function<Status(std::chrono::steady_clock::time_point)>;
+  void AddTicker(Ticker ticker) { tickers_.push_back(std::move(ticker)); }
+  // Called by the reader at least every 200 ms.
+  Status Tick(std::chrono::steady_clock::time_point now);
+
   Status OnBegin(const TransactionInfo& txn) override;
   Status OnChange(const TransactionInfo& txn, const ChangeEvent& event) override;
   Status OnCommit(const TransactionInfo& txn) override;
@@ -30,6 +38,9 @@ class Pipeline : public EventHandler {
   // The stream broke inside a transaction: tells every sink to drop what it
   // holds of the open transaction (it will be sent again from the watermark).
   void ResetOpenTransaction();
+  // A sink returned kReplay: every sink forgets what is not acknowledged.
+  // The caller rewinds the tracker and restarts from the watermark.
+  void Rewind();
 
   Status Flush(std::chrono::milliseconds timeout);
   Status Close(std::chrono::milliseconds timeout);
@@ -39,6 +50,7 @@ class Pipeline : public EventHandler {
  private:
   AckTracker* tracker_;
   std::vector<std::unique_ptr<Sink>> sinks_;
+  std::vector<Ticker> tickers_;
   bool in_transaction_ = false;
 };
 

@@ -37,6 +37,16 @@ class Sink : public EventHandler {
   // connection broke); drop any state held for it. Default: nothing held.
   virtual void OnReset() {}
 
+  // After this or another sink returned kReplay: forget every transaction
+  // not yet acknowledged (it will be handed over again from the watermark)
+  // and be ready to accept events again. Default: nothing held.
+  virtual void OnRewind() {}
+
+  // Called on the reader thread at least every 200 ms, between or inside
+  // transactions, for work on a timer (e.g. heartbeats). A non-OK status
+  // stops the stream like an event's. Default: nothing.
+  virtual Status OnTick(std::chrono::steady_clock::time_point /*now*/) { return Status::Ok(); }
+
   // Blocks until everything handed over so far is durable and acknowledged,
   // or the timeout passes (kTimeout).
   virtual Status Flush(std::chrono::milliseconds timeout) = 0;

@@ -17,6 +17,7 @@ std::string_view CodeName(Status::Code code) {
     case Status::Code::kFatal: return "fatal";
     case Status::Code::kInternal: return "internal";
     case Status::Code::kPermissionDenied: return "permission denied";
+    case Status::Code::kReplay: return "replay";
   }
   return "unknown";
 }

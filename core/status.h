@@ -26,6 +26,8 @@ class [[nodiscard]] Status {
     kFatal,            // unrecoverable; the pipeline must stop
     kInternal,         // a bug in walcast
     kPermissionDenied, // the role lacks a privilege; the message names it
+    kReplay,           // a sink lost work it had accepted but not made durable;
+                       // streaming must restart from the watermark
   };
 
   Status() = default;
@@ -43,6 +45,7 @@ class [[nodiscard]] Status {
   static Status PermissionDenied(std::string m) {
     return {Code::kPermissionDenied, std::move(m)};
   }
+  static Status Replay(std::string m) { return {Code::kReplay, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -50,6 +53,7 @@ class [[nodiscard]] Status {
   bool IsNotFound() const { return code_ == Code::kNotFound; }
   bool IsCorruption() const { return code_ == Code::kCorruption; }
   bool IsUnavailable() const { return code_ == Code::kUnavailable; }
+  bool IsReplay() const { return code_ == Code::kReplay; }
   bool IsRetryable() const { return code_ == Code::kUnavailable || code_ == Code::kTimeout; }
 
   // "<code name>: <message>", for logs and error lines.

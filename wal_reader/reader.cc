@@ -33,6 +33,21 @@ Status Reader::Run() {
   while (!Stopping()) {
     Status s = StreamOnce();
     if (s.ok()) return s;
+    if (s.IsReplay()) {
+      // A sink lost accepted work (e.g. Kafka failed deliveries while a
+      // broker restarted): everything above the watermark is handed over
+      // again. Duplicates only ever follow the watermark, as after a crash.
+      log::Warn("a sink lost unacknowledged records; replaying from the confirmed LSN",
+                {{"slot", options_.slot},
+                 {"lsn", tracker_->watermark().ToString()},
+                 {"error", s.message()}});
+      pipeline_->Rewind();
+      tracker_->Rewind();
+      stats_.reconnects.fetch_add(1);
+      SleepInterruptibly(backoff);
+      backoff = std::min(backoff * 2, options_.backoff_max);
+      continue;
+    }
     if (!s.IsRetryable()) {
       // Hand what the sinks already hold to durability before giving up, so
       // the watermark reflects every transaction that made it out.
@@ -112,6 +127,7 @@ Status Reader::StreamOnce() {
     // Wake at least every 200 ms to notice a stop request promptly.
     const auto deadline = std::min(next_status, now + std::chrono::milliseconds(200));
     WALCAST_ASSIGN_OR_RETURN(ReplicationFrame frame, stream->Next(deadline));
+    WALCAST_RETURN_IF_ERROR(pipeline_->Tick(std::chrono::steady_clock::now()));
     switch (frame.kind) {
       case ReplicationFrame::Kind::kNone:
         break;

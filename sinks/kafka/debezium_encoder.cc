@@ -449,10 +449,22 @@ Status DebeziumEncoder::EncodeRow(const TableSchema& table, const ChangeEvent& e
   return Status::Ok();
 }
 
+bool DebeziumEncoder::MessagePrefixPublished(const std::string& prefix) const {
+  auto matches = [&](const std::vector<std::regex>& list) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const std::regex& re) { return std::regex_match(prefix, re); });
+  };
+  if (!options_.message_prefix_include.empty() && !matches(options_.message_prefix_include)) {
+    return false;
+  }
+  return !matches(options_.message_prefix_exclude);
+}
+
 Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& event,
                                int64_t now_us, TransactionOrder* order,
                                std::vector<EncodedRecord>* out) {
   if (event.op == Op::kMessage) {
+    if (!MessagePrefixPublished(event.message_prefix)) return Status::Ok();
     // Logical decoding message: key {prefix}; value {op, ts_ms, source,
     // transaction, message}; no headers.
     EncodedRecord record;

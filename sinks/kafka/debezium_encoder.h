@@ -58,6 +58,11 @@ struct EncoderOptions {
   ValueOptions values;
   std::vector<TopicRoute> routes;
   std::vector<KeyColumnsRule> key_columns;
+  // message.prefix.include.list / exclude.list: logical messages whose
+  // prefix is not included (when the include list is set) or is excluded
+  // produce no record.
+  std::vector<std::regex> message_prefix_include;
+  std::vector<std::regex> message_prefix_exclude;
 };
 
 struct EncodedRecord {
@@ -109,6 +114,7 @@ class DebeziumEncoder {
   const EncoderOptions& options() const { return options_; }
 
  private:
+  bool MessagePrefixPublished(const std::string& prefix) const;
   struct TableSchema;
 
   Result<const TableSchema*> SchemaFor(const std::shared_ptr<const Relation>& relation);

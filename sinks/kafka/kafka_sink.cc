@@ -26,6 +26,25 @@ struct HeadersDeleter {
   void operator()(rd_kafka_headers_t* headers) const { rd_kafka_headers_destroy(headers); }
 };
 
+// Delivery errors no retry can fix: the record itself, the topic name or the
+// credentials are wrong. Everything else is transient.
+bool PermanentDeliveryError(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 KafkaSink::KafkaSink(KafkaSinkOptions options)
@@ -33,6 +52,12 @@ KafkaSink::KafkaSink(KafkaSinkOptions options)
 
 Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(KafkaSinkOptions options) {
   std::unique_ptr<KafkaSink> sink(new KafkaSink(std::move(options)));
+  WALCAST_ASSIGN_OR_RETURN(sink->producer_, sink->NewProducer());
+  sink->StartPolling();
+  return sink;
+}
+
+Result<rd_kafka_s*> KafkaSink::NewProducer() {
   std::unique_ptr<rd_kafka_conf_t, ConfDeleter> conf(rd_kafka_conf_new());
   char errstr[512];
   std::vector<std::pair<std::string, std::string>> settings = {
@@ -43,7 +68,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(KafkaSinkOptions options) {
       {"linger.ms", "5"},
       {"client.id", "walcast"},
   };
-  for (const auto& kv : sink->options_.producer_config) settings.push_back(kv);
+  for (const auto& kv : options_.producer_config) settings.push_back(kv);
   for (const auto& [key, value] : settings) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
         RD_KAFKA_CONF_OK) {
@@ -52,13 +77,54 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(KafkaSinkOptions options) {
   }
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaSink::DeliveryCallback);
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::ErrorCallback);
-  rd_kafka_conf_set_opaque(conf.get(), sink.get());
+  rd_kafka_conf_set_opaque(conf.get(), this);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof(errstr));
   if (rk == nullptr) return Status::InvalidArgument(std::string("kafka producer: ") + errstr);
   conf.release();  // owned by rk now
-  sink->producer_ = rk;
-  sink->poll_thread_ = std::thread([s = sink.get()] { s->PollLoop(); });
-  return sink;
+  return rk;
+}
+
+void KafkaSink::StartPolling() {
+  stop_poll_.store(false);
+  poll_thread_ = std::thread([this] { PollLoop(); });
+}
+
+void KafkaSink::StopPolling() {
+  stop_poll_.store(true);
+  if (poll_thread_.joinable()) poll_thread_.join();
+}
+
+std::shared_ptr<KafkaSink::InFlight> KafkaSink::NewInFlight() {
+  auto txn = std::make_shared<InFlight>();
+  std::lock_guard lock(mu_);
+  txn->generation = generation_;
+  return txn;
+}
+
+void KafkaSink::OnRewind() {
+  StopPolling();
+  {
+    std::lock_guard lock(mu_);
+    ++generation_;  // deliveries of everything produced so far are ignored
+    unsettled_ = 0;
+    failure_ = Status::Ok();
+    settled_cv_.notify_all();
+  }
+  current_.reset();
+  // Drop what is queued or in flight; the purge reports run in flush.
+  rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_flush(producer_, 10000);
+  rd_kafka_destroy(producer_);
+  producer_ = nullptr;
+  // A new producer: a fresh idempotent producer id and sequence numbers.
+  Result<rd_kafka_s*> producer = NewProducer();
+  if (!producer.ok()) {
+    std::lock_guard lock(mu_);
+    failure_ = Status::Fatal(producer.status().message());
+    return;
+  }
+  producer_ = *producer;
+  StartPolling();
 }
 
 KafkaSink::~KafkaSink() {
@@ -79,8 +145,12 @@ void KafkaSink::ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void*
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char fatal[512];
     rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+    // The idempotent producer cannot go on (e.g. its sequence numbers were
+    // lost with a broker's data): replace it and replay from the watermark.
     std::lock_guard lock(self->mu_);
-    if (self->failure_.ok()) self->failure_ = Status::Fatal(std::string("kafka: ") + fatal);
+    if (self->failure_.ok()) {
+      self->failure_ = Status::Replay(std::string("kafka producer failed: ") + fatal);
+    }
     self->settled_cv_.notify_all();
     return;
   }
@@ -182,9 +252,28 @@ Status KafkaSink::ProduceDeadLetter(EncodedRecord record, const std::string& sou
 
 void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
   std::unique_ptr<RecordContext> context(static_cast<RecordContext*>(message->_private));
+  if (context->txn) {
+    std::lock_guard lock(mu_);
+    // Produced before a rewind: replayed anyway, so the outcome is moot.
+    if (context->txn->generation != generation_) return;
+  }
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     const std::string reason = rd_kafka_err2str(message->err);
     const char* topic = rd_kafka_topic_name(message->rkt);
+    if (!context->txn) {
+      // A heartbeat: the next interval sends another.
+      log::Warn("kafka: heartbeat not delivered", {{"error", reason}});
+      return;
+    }
+    if (!PermanentDeliveryError(message->err)) {
+      std::lock_guard lock(mu_);
+      if (failure_.ok()) {
+        failure_ = Status::Replay("kafka delivery to '" + std::string(topic) + "' failed at " +
+                                  context->lsn.ToString() + ": " + reason);
+      }
+      settled_cv_.notify_all();
+      return;  // never acknowledged
+    }
     if (DeadLettersEnabled() && !context->dead_letter) {
       EncodedRecord dlq;
       if (message->key) dlq.key.emplace(static_cast<const char*>(message->key), message->key_len);
@@ -235,7 +324,7 @@ void KafkaSink::Settle(const std::shared_ptr<InFlight>& txn) {
 
 Status KafkaSink::OnBegin(const TransactionInfo& txn) {
   WALCAST_RETURN_IF_ERROR(FailureStatus());
-  current_ = std::make_shared<InFlight>();
+  current_ = NewInFlight();
   order_ = TransactionOrder{};
   if (encoder_.options().provide_transaction_metadata && !txn.snapshot) {
     WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionBegin(txn), current_, txn.commit_lsn));
@@ -270,7 +359,7 @@ Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event)
 
 Status KafkaSink::OnCommit(const TransactionInfo& txn) {
   WALCAST_RETURN_IF_ERROR(FailureStatus());
-  if (!current_) current_ = std::make_shared<InFlight>();
+  if (!current_) current_ = NewInFlight();
   if (encoder_.options().provide_transaction_metadata && !txn.snapshot && order_.total > 0) {
     WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionEnd(txn, order_), current_, txn.end_lsn));
   }
@@ -296,6 +385,20 @@ void KafkaSink::OnReset() {
   std::lock_guard lock(mu_);
   current_->abandoned = true;
   current_.reset();
+}
+
+Status KafkaSink::OnTick(std::chrono::steady_clock::time_point now) {
+  // A failed delivery surfaces here too when no new event arrives.
+  WALCAST_RETURN_IF_ERROR(FailureStatus());
+  if (options_.heartbeat_interval.count() <= 0 || now < next_heartbeat_) return Status::Ok();
+  next_heartbeat_ = now + options_.heartbeat_interval;
+  Status s = ProduceHeartbeat();
+  if (s.IsUnavailable()) {
+    // A full queue or a broker that is away: the next interval tries again.
+    log::Warn("kafka: heartbeat not sent", {{"error", s.message()}});
+    return Status::Ok();
+  }
+  return s;
 }
 
 Status KafkaSink::ProduceHeartbeat() {

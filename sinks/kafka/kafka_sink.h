@@ -31,6 +31,9 @@ struct KafkaSinkOptions {
   // stopping walcast.
   bool tolerate_errors = false;
   std::string dead_letter_topic;
+  // heartbeat.interval.ms: a heartbeat record to HeartbeatTopic() this
+  // often; 0 disables.
+  std::chrono::milliseconds heartbeat_interval{0};
   // How long one queue-full wait lasts before logging that Kafka is slow.
   std::chrono::milliseconds queue_full_log_interval{10000};
 };
@@ -40,6 +43,14 @@ struct KafkaSinkOptions {
 // AckTracker once every record of it has a successful delivery report
 // (acks=all). A full producer queue blocks the reader thread until
 // deliveries free space: backpressure, never a drop.
+//
+// A delivery that fails for a transient reason (a broker restarting, a
+// partition without a leader yet, the idempotent producer's sequence lost)
+// makes the next reader-thread call return kReplay: the reader rewinds to
+// the watermark, OnRewind() replaces the producer, and the unacknowledged
+// transactions are produced again. A permanent failure (record too large,
+// invalid topic, not authorized) goes to the dead-letter topic with
+// errors.tolerance=all and otherwise stops walcast with kFatal.
 //
 // Threads: OnBegin/OnChange/OnCommit/OnReset/Flush/Close on the reader
 // thread; delivery reports run on the sink's own poll thread, which
@@ -60,6 +71,10 @@ class KafkaSink : public Sink {
   Status OnChange(const TransactionInfo& txn, const ChangeEvent& event) override;
   Status OnCommit(const TransactionInfo& txn) override;
   void OnReset() override;
+  void OnRewind() override;
+  // Returns a delivery failure as soon as there is one (kReplay / kFatal),
+  // and produces a heartbeat when heartbeat_interval has passed.
+  Status OnTick(std::chrono::steady_clock::time_point now) override;
   Status Flush(std::chrono::milliseconds timeout) override;
   Status Close(std::chrono::milliseconds timeout) override;
 
@@ -78,6 +93,7 @@ class KafkaSink : public Sink {
     int64_t outstanding = 0;
     bool committed = false;
     bool abandoned = false;  // reset before commit: never acknowledged
+    uint64_t generation = 0;  // producer generation it was produced with
   };
   // Per-record opaque passed to librdkafka.
   struct RecordContext {
@@ -87,6 +103,11 @@ class KafkaSink : public Sink {
   };
 
   explicit KafkaSink(KafkaSinkOptions options);
+  // A producer with walcast's settings and the user's; the sink is its opaque.
+  Result<rd_kafka_s*> NewProducer();
+  void StartPolling();
+  void StopPolling();
+  std::shared_ptr<InFlight> NewInFlight();
   Status Produce(EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
                  bool dead_letter = false);
   bool DeadLettersEnabled() const {
@@ -113,10 +134,12 @@ class KafkaSink : public Sink {
   std::shared_ptr<InFlight> current_;
   TransactionOrder order_;
   std::vector<EncodedRecord> records_;
+  std::chrono::steady_clock::time_point next_heartbeat_{};
 
   std::mutex mu_;  // guards InFlight fields, failure_, unsettled_
   std::condition_variable settled_cv_;
   int64_t unsettled_ = 0;  // committed transactions not yet acknowledged
+  uint64_t generation_ = 0;  // bumped by OnRewind
   Status failure_;
 
   std::atomic<bool> stop_poll_{false};

@@ -13,6 +13,7 @@
 #include "rapidjson/document.h"
 #include "tests/support/postgres_cluster.h"
 #include "tests/support/process.h"
+#include "tests/support/walcast_process_test.h"
 
 namespace walcast::testing {
 namespace {
@@ -42,85 +43,7 @@ std::vector<Event> ParseEvents(const std::string& path) {
   return out;
 }
 
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    pg_ = PostgresEnvironment::Get();
-    ASSERT_NE(pg_, nullptr) << "PostgreSQL did not start: " << PostgresEnvironment::StartError();
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    db_ = pg_->CreateDatabase(info->name());
-    char tmpl[] = "/tmp/walcast-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    WriteConfig({});
-  }
-
-  void TearDown() override {
-    if (pg_ != nullptr) {
-      (void)pg_->Psql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                      "WHERE slot_name = '" + db_ + "' AND NOT active");
-    }
-    std::string ignored;
-    RunCommand("rm -rf '" + dir_ + "'", &ignored);
-  }
-
-  void WriteConfig(const std::map<std::string, std::string>& extra) {
-    std::map<std::string, std::string> kv = {
-        {"database.hostname", "127.0.0.1"},
-        {"database.port", std::to_string(pg_->port())},
-        {"database.user", "postgres"},
-        {"database.dbname", db_},
-        {"slot.name", db_},
-        {"table.include.list", "public\\.t"},
-        {"status.update.interval.ms", "100"},
-        {"reconnect.backoff.initial.ms", "50"},
-    };
-    for (const auto& [k, v] : extra) kv[k] = v;
-    std::ofstream f(dir_ + "/walcast.properties");
-    f << "# test config\n";
-    for (const auto& [k, v] : kv) f << k << "=" << v << "\n";
-  }
-
-  std::unique_ptr<ChildProcess> Start(const std::string& name, std::vector<std::string> args = {}) {
-    std::vector<std::string> argv = {WalcastBinary(), "--config", dir_ + "/walcast.properties"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    if (args.empty()) argv.push_back("run");
-    return std::make_unique<ChildProcess>(argv, dir_ + "/" + name + ".out",
-                                          dir_ + "/" + name + ".err",
-                                          std::vector<std::string>{"WALCAST_DATABASE_PASSWORD=postgres"});
-  }
-
-  // Runs walcast to completion; returns exit code, fills stdout/stderr.
-  int RunToEnd(const std::vector<std::string>& args, std::string* out, std::string* err,
-               const std::string& password = "postgres") {
-    std::vector<std::string> argv = {WalcastBinary(), "--config", dir_ + "/walcast.properties"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ChildProcess p(argv, dir_ + "/once.out", dir_ + "/once.err",
-                   {"WALCAST_DATABASE_PASSWORD=" + password});
-    const int rc = p.Wait(60s);
-    *out = ReadFile(dir_ + "/once.out");
-    *err = ReadFile(dir_ + "/once.err");
-    return rc;
-  }
-
-  bool WaitForLog(const std::string& name, const std::string& text, ChildProcess* p) {
-    return PollUntil(
-        [&] { return ReadFile(dir_ + "/" + name + ".err").find(text) != std::string::npos || !p->Running(); },
-        30s) && p->Running();
-  }
-
-  Lsn ConfirmedFlush() {
-    return Lsn::Parse(pg_->Psql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE "
-                                "slot_name = '" + db_ + "'"))
-        .value_or(Lsn());
-  }
-
-  std::string Sql(const std::string& sql) { return pg_->Psql(sql, db_); }
-
-  PostgresCluster* pg_ = nullptr;
-  std::string db_;
-  std::string dir_;
-};
+using CliTest = WalcastProcessTest;
 
 TEST_F(CliTest, KillNineMidStreamLosesNothingAndRepeatsNothingBelowTheWatermark) {
   Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
