@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/heartbeat.h"
+#include "app/snapshot_state.h"
 #include "app/options.h"
 #include "core/ack_tracker.h"
 #include "core/log.h"
@@ -14,6 +15,8 @@
 #include "app/sink_factory.h"
 #include "wal_reader/catalog_type_resolver.h"
 #include "wal_reader/reader.h"
+#include "wal_reader/replication_stream.h"
+#include "wal_reader/snapshot.h"
 #include "wal_reader/slot_manager.h"
 
 namespace walcast::app {
@@ -67,6 +70,61 @@ Result<SlotSettings> SlotSettingsFrom(const Config& config) {
   return settings;
 }
 
+// Reads the snapshot into the pipeline, waits until every sink has made it
+// durable, then records it as completed. Returns OK with the watermark below
+// the consistent point when a stop request interrupted it.
+Status RunSnapshot(const Config& config, const std::string& conninfo,
+                   const wal_reader::ReplicationStream::CreatedSlot& exported,
+                   const std::vector<wal_reader::TableId>& tables, Pipeline* pipeline,
+                   AckTracker* tracker, wal_reader::TypeResolver* resolver,
+                   const SnapshotState& state, const std::atomic<bool>* stop) {
+  wal_reader::SnapshotOptions options;
+  options.conninfo = conninfo;
+  options.snapshot_name = exported.snapshot_name;
+  options.lsn = exported.consistent_point;
+  options.threads = static_cast<int>(config.GetInt("snapshot.max.threads"));
+  wal_reader::Snapshotter snapshotter(options, pipeline, resolver, stop);
+
+  // `walcast status` reads the progress from state.dir.
+  std::atomic<bool> done{false};
+  std::thread progress([&] {
+    while (!done.load()) {
+      const auto& p = snapshotter.progress();
+      (void)state.WriteProgress(p.rows_done.load(), p.rows_estimated.load(), p.tables_done.load(),
+                                p.tables_total.load());
+      for (int i = 0; i < 10 && !done.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  });
+  Status read = snapshotter.Run(tables);
+  Status durable = Status::Ok();
+  if (read.ok()) {
+    // Deliveries of a big snapshot can take a while; wait as long as they
+    // make progress and nobody asked to stop.
+    while (!stop->load()) {
+      durable = pipeline->Flush(std::chrono::seconds(10));
+      if (durable.ok() || !durable.IsRetryable()) break;
+    }
+  }
+  done.store(true);
+  progress.join();
+  if (!read.ok()) {
+    if (stop->load()) {
+      log::Warn("snapshot interrupted; the next start takes it again from the beginning",
+                {{"rows_done", snapshotter.progress().rows_done.load()}});
+      return Status::Ok();
+    }
+    return read;
+  }
+  WALCAST_RETURN_IF_ERROR(durable);
+  if (tracker->watermark() < exported.consistent_point) return Status::Ok();  // stopped
+  WALCAST_RETURN_IF_ERROR(state.MarkCompleted(exported.consistent_point));
+  log::Info("snapshot completed", {{"lsn", exported.consistent_point.ToString()},
+                                   {"rows", snapshotter.progress().rows_done.load()}});
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
@@ -80,12 +138,50 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
   if (plugin == "pgoutput") {
     WALCAST_RETURN_IF_ERROR(manager->EnsurePublication(publication, mode, filter));
   }
-  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo created, manager->EnsureSlot(slot, plugin));
-  (void)created;
-  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo slot_info,
-                           WaitForInactiveSlot(manager.get(), slot, stop));
   WALCAST_ASSIGN_OR_RETURN(std::vector<wal_reader::TableId> tables,
                            manager->ResolveTables(filter));
+
+  // The initial snapshot (snapshot.mode): needed when no completed snapshot
+  // is recorded for this slot in state.dir. It is taken from a slot created
+  // with an exported snapshot, so it must (re)create the slot: a slot left
+  // by an interrupted snapshot, or by `walcast setup`, is dropped first.
+  const std::string snapshot_mode = config.GetString("snapshot.mode");
+  const SnapshotState snapshot_state(config.GetString("state.dir"), slot);
+  WALCAST_ASSIGN_OR_RETURN(std::optional<wal_reader::SlotInfo> existing, manager->GetSlot(slot));
+  bool take_snapshot = false;
+  if (snapshot_mode == "always") {
+    take_snapshot = true;
+  } else if (snapshot_mode != "never" && snapshot_mode != "no_data") {
+    take_snapshot = !existing || !snapshot_state.Completed();
+    if (existing && existing->wal_status == "lost") {
+      if (snapshot_mode != "when_needed") {
+        return Status::Fatal("replication slot '" + slot + "' has lost required WAL; changes are "
+                             "missing. Run with snapshot.mode=when_needed to take a new snapshot");
+      }
+      take_snapshot = true;
+    }
+  }
+  std::unique_ptr<wal_reader::ReplicationStream> exporter;
+  std::optional<wal_reader::ReplicationStream::CreatedSlot> exported;
+  if (take_snapshot) {
+    if (existing) {
+      WALCAST_RETURN_IF_ERROR(WaitForInactiveSlot(manager.get(), slot, stop).status());
+      log::Warn("dropping the replication slot to take a consistent snapshot",
+                {{"slot", slot},
+                 {"reason", snapshot_mode == "always"           ? "snapshot.mode=always"
+                            : existing->wal_status == "lost" ? "slot lost its WAL"
+                                                              : "no completed snapshot recorded"}});
+      WALCAST_RETURN_IF_ERROR(manager->DropSlot(slot));
+    }
+    WALCAST_RETURN_IF_ERROR(snapshot_state.Clear());
+    WALCAST_ASSIGN_OR_RETURN(exporter, wal_reader::ReplicationStream::Connect(conninfo));
+    WALCAST_ASSIGN_OR_RETURN(exported, exporter->CreateSlotExportingSnapshot(slot, plugin));
+  } else {
+    WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo created, manager->EnsureSlot(slot, plugin));
+    (void)created;
+  }
+  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo slot_info,
+                           WaitForInactiveSlot(manager.get(), slot, stop));
 
   wal_reader::ReaderOptions reader;
   reader.conninfo = conninfo;
@@ -151,7 +247,10 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
 
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<wal_reader::CatalogTypeResolver> resolver,
                            wal_reader::CatalogTypeResolver::Connect(conninfo));
-  AckTracker tracker(slot_info.confirmed_flush);
+  // A snapshot is one transaction ending at the consistent point; the
+  // tracker starts just below it so that the snapshot can be tracked.
+  AckTracker tracker(exported ? Lsn(exported->consistent_point.value() - 1)
+                              : slot_info.confirmed_flush);
   Pipeline pipeline(&tracker);
   WALCAST_RETURN_IF_ERROR(AddConfiguredSinks(config, server.database, &pipeline));
   std::unique_ptr<HeartbeatAction> heartbeat_action;
@@ -175,6 +274,20 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
                                  {"confirmed_flush_lsn", slot_info.confirmed_flush.ToString()},
                                  {"proto_version", reader.pgoutput.proto_version},
                                  {"streaming", reader.pgoutput.streaming ? "on" : "off"}});
+
+  if (exported) {
+    WALCAST_RETURN_IF_ERROR(RunSnapshot(config, conninfo, *exported, tables, &pipeline, &tracker,
+                                        resolver.get(), snapshot_state, stop));
+    exporter.reset();
+    if (!tracker.watermark().valid() || tracker.watermark() < exported->consistent_point) {
+      // Interrupted: nothing is recorded, the next start takes it again.
+      return pipeline.Close(std::chrono::seconds(30));
+    }
+    if (snapshot_mode == "initial_only") {
+      log::Info("snapshot.mode=initial_only: snapshot complete, not streaming", {{"slot", slot}});
+      return pipeline.Close(std::chrono::seconds(30));
+    }
+  }
 
   wal_reader::Reader streamer(std::move(reader), &pipeline, &tracker, resolver.get(), stop);
   Status status = streamer.Run();
@@ -240,7 +353,9 @@ Status StatusCommand(const Config& config, std::ostream& out) {
       << "restart_lsn:         " << info->restart_lsn.ToString() << "\n"
       << "confirmed_flush_lsn: " << info->confirmed_flush.ToString() << "\n"
       << "current_wal_lsn:     " << server.current_wal.ToString() << "\n"
-      << "lag_bytes:           " << lag << "\n";
+      << "lag_bytes:           " << lag << "\n"
+      << "snapshot:            " << SnapshotState(config.GetString("state.dir"), slot).Describe()
+      << "\n";
   return Status::Ok();
 }
 

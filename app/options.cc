@@ -58,6 +58,18 @@ const std::vector<OptionSpec>& AllOptions() {
         "interval between standby status updates to the server")
         .min = 100;
     add("topic.prefix", T::kString, "walcast", "logical server name; source.name in events");
+    // Initial snapshot.
+    add("snapshot.mode", T::kEnum, "initial",
+        "initial: snapshot when no completed snapshot is recorded for the slot, then stream; "
+        "initial_only: snapshot, then stop; always: snapshot at every start; when_needed: like "
+        "initial, and also when the slot lost its WAL; never / no_data: stream only",
+        {"initial", "initial_only", "always", "when_needed", "never", "no_data"});
+    add("snapshot.max.threads", T::kInt, "1",
+        "connections reading the snapshot; big tables are split into ctid ranges")
+        .min = 1;
+    o.back().max = 64;
+    add("state.dir", T::kString, "walcast-state",
+        "directory for walcast's own state (snapshot completion, metric state)");
     // pgoutput protocol (walcast-only).
     add("pgoutput.proto.version", T::kEnum, "auto",
         "pgoutput protocol version; auto = 2 on PostgreSQL 14+, else 1", {"auto", "1", "2"});

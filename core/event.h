@@ -98,6 +98,17 @@ enum class Op : char {
   kMessage = 'm',  // pg_logical_emit_message
 };
 
+// Where a snapshot row (kRead) stands in the snapshot: Debezium's
+// source.snapshot values. kNone for streamed changes.
+enum class SnapshotMark : uint8_t {
+  kNone,
+  kFirst,              // first row of the first table
+  kFirstInCollection,  // first row of a table
+  kTrue,               // any other row
+  kLastInCollection,   // last row of a table
+  kLast,               // last row of the last table
+};
+
 // One change inside a transaction. For kTruncate there is one event per
 // truncated table. For kMessage relation is null and the message_* fields
 // are set.
@@ -110,6 +121,7 @@ struct ChangeEvent {
   std::optional<Tuple> before;
   bool before_is_key_only = false;  // 'K': only replica identity columns are meaningful
   std::optional<Tuple> after;       // kCreate, kUpdate, kRead
+  SnapshotMark snapshot = SnapshotMark::kNone;  // kRead
 
   // kTruncate: pgoutput option bits (1 = CASCADE, 2 = RESTART IDENTITY).
   uint8_t truncate_options = 0;
@@ -126,7 +138,9 @@ struct ChangeEvent {
 // commit_time_us; commit() adds end_lsn. Sinks acknowledge by end_lsn: it
 // is what the server compares against confirmed_flush_lsn on restart.
 struct TransactionInfo {
-  uint32_t xid = 0;
+  // The 32-bit xid the stream carries; for the snapshot, the snapshot
+  // transaction's 64-bit txid_current().
+  uint64_t xid = 0;
   Lsn commit_lsn;           // LSN of the commit record
   Lsn end_lsn;              // end of the commit record; the acknowledgement key
   int64_t commit_time_us = 0;  // commit time, microseconds since the Unix epoch

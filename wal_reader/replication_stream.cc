@@ -34,6 +34,8 @@ std::string TrimNewline(std::string s) {
   return s;
 }
 
+}  // namespace
+
 // Classifies an error result by SQLSTATE (retry on the code, never the text).
 Status StatusFromResult(const PGresult* res, const std::string& what) {
   const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -50,7 +52,13 @@ Status StatusFromResult(const PGresult* res, const std::string& what) {
   return Status::Fatal(msg);
 }
 
-}  // namespace
+std::string SessionOptions() {
+  // pgoutput sends values in the session's text output format: pin the
+  // settings the encoders parse (ISO dates, postgres-style intervals, hex
+  // bytea, shortest-exact floats), whatever the server or role defaults are.
+  return " options='-c datestyle=ISO,YMD -c intervalstyle=postgres"
+         " -c bytea_output=hex -c extra_float_digits=1'";
+}
 
 std::string QuoteIdentifier(const std::string& ident) {
   std::string out = "\"";
@@ -81,13 +89,8 @@ Status ClassifyConnectError(PGconn* conn) {
 }
 
 Result<std::unique_ptr<ReplicationStream>> ReplicationStream::Connect(const std::string& conninfo) {
-  // pgoutput sends values in the session's text output format: pin the
-  // settings the encoders parse (ISO dates, postgres-style intervals, hex
-  // bytea, shortest-exact floats), whatever the server or role defaults are.
-  const std::string full = conninfo +
-                           " replication=database application_name=walcast"
-                           " options='-c datestyle=ISO,YMD -c intervalstyle=postgres"
-                           " -c bytea_output=hex -c extra_float_digits=1'";
+  const std::string full =
+      conninfo + " replication=database application_name=walcast" + SessionOptions();
   PgConnPtr conn(PQconnectdb(full.c_str()));
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return ClassifyConnectError(conn.get());
   return std::unique_ptr<ReplicationStream>(new ReplicationStream(std::move(conn)));
@@ -105,6 +108,23 @@ Status ReplicationStream::ServerError(const std::string& what) const {
                                TrimNewline(PQerrorMessage(conn_.get())));
   }
   return Status::Unavailable(what + ": " + TrimNewline(PQerrorMessage(conn_.get())));
+}
+
+Result<ReplicationStream::CreatedSlot> ReplicationStream::CreateSlotExportingSnapshot(
+    const std::string& slot, const std::string& plugin) {
+  const std::string sql = "CREATE_REPLICATION_SLOT " + QuoteIdentifier(slot) + " LOGICAL " +
+                          QuoteIdentifier(plugin) + " EXPORT_SNAPSHOT";
+  PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
+  if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("CREATE_REPLICATION_SLOT");
+    return StatusFromResult(res.get(), "cannot create replication slot " + slot);
+  }
+  // Columns: slot_name, consistent_point, snapshot_name, output_plugin.
+  std::optional<Lsn> point = Lsn::Parse(PQgetvalue(res.get(), 0, 1));
+  if (!point || PQgetisnull(res.get(), 0, 2)) {
+    return Status::Corruption("CREATE_REPLICATION_SLOT returned no consistent point or snapshot");
+  }
+  return CreatedSlot{*point, PQgetvalue(res.get(), 0, 2)};
 }
 
 Status ReplicationStream::Start(const std::string& slot, Lsn start,

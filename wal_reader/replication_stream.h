@@ -57,6 +57,18 @@ class ReplicationStream {
   ReplicationStream(const ReplicationStream&) = delete;
   ReplicationStream& operator=(const ReplicationStream&) = delete;
 
+  // CREATE_REPLICATION_SLOT slot LOGICAL plugin EXPORT_SNAPSHOT: creates the
+  // slot and exports a snapshot of the database exactly at the slot's
+  // consistent point. The snapshot stays importable (SET TRANSACTION
+  // SNAPSHOT) until this connection runs its next command or closes.
+  // kFatal when the slot exists or the server refuses.
+  struct CreatedSlot {
+    Lsn consistent_point;
+    std::string snapshot_name;
+  };
+  Result<CreatedSlot> CreateSlotExportingSnapshot(const std::string& slot,
+                                                  const std::string& plugin);
+
   // START_REPLICATION SLOT slot LOGICAL start (options). kNotFound when the
   // slot does not exist, kFatal when it is in use by another process or the
   // plugin rejects the options.
@@ -88,6 +100,14 @@ class ReplicationStream {
   char* copy_buffer_ = nullptr;  // owned; freed with PQfreemem before each read
   bool streaming_ = false;
 };
+
+// Classifies an error result by SQLSTATE (retry on the code, never the text).
+Status StatusFromResult(const PGresult* res, const std::string& what);
+
+// The libpq `options=` setting that pins the text output formats walcast
+// parses (datestyle, intervalstyle, bytea_output, extra_float_digits); every
+// connection whose values reach an encoder uses it.
+std::string SessionOptions();
 
 // Quotes an identifier for the replication grammar ("slot").
 std::string QuoteIdentifier(const std::string& ident);

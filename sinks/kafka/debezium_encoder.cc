@@ -73,6 +73,20 @@ struct DebeziumEncoder::TableSchema {
 
 namespace {
 
+// Debezium's source.snapshot value. Streamed changes carry "false" (a null
+// that JsonConverter replaces with the field's default).
+const char* SnapshotMarkName(SnapshotMark mark) {
+  switch (mark) {
+    case SnapshotMark::kFirst: return "first";
+    case SnapshotMark::kFirstInCollection: return "first_in_data_collection";
+    case SnapshotMark::kTrue: return "true";
+    case SnapshotMark::kLastInCollection: return "last_in_data_collection";
+    case SnapshotMark::kLast: return "last";
+    case SnapshotMark::kNone: break;
+  }
+  return "false";
+}
+
 // A random (version 4) UUID.
 std::string RandomUuid() {
   std::random_device rd;
@@ -288,12 +302,13 @@ void DebeziumEncoder::WriteSource(const TransactionInfo& txn, const ChangeEvent&
   WriteKey(w, "ts_ms");
   w->Int64(ts_us / 1000);
   WriteKey(w, "snapshot");
-  WriteStr(w, txn.snapshot ? "true" : "false");
+  WriteStr(w, SnapshotMarkName(txn.snapshot ? event.snapshot : SnapshotMark::kNone));
   WriteKey(w, "db");
   WriteStr(w, options_.database);
   WriteKey(w, "sequence");
   if (txn.snapshot) {
-    w->Null();
+    // Snapshot rows: no last commit, the consistent point as the position.
+    WriteStr(w, "[null,\"" + std::to_string(event.lsn.value()) + "\"]");
   } else {
     std::string sequence = "[";
     sequence += last_commit_lsn_.empty() ? "null" : "\"" + last_commit_lsn_ + "\"";
@@ -310,7 +325,7 @@ void DebeziumEncoder::WriteSource(const TransactionInfo& txn, const ChangeEvent&
   WriteStr(w, table);
   WriteKey(w, "txId");
   if (txn.xid != 0) {
-    w->Int64(txn.xid);
+    w->Int64(static_cast<int64_t>(txn.xid));
   } else {
     w->Null();
   }

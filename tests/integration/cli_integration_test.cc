@@ -175,6 +175,120 @@ TEST_F(CliTest, EventsLookLikeDebeziumEnvelopes) {
   EXPECT_TRUE(d["after"].IsNull());
 }
 
+// Parsed stdout line of a snapshot row: op, table, id and source.snapshot.
+struct SnapshotLine {
+  std::string op, table, mark;
+  int64_t id = 0;
+  int64_t tx_id = 0;
+  uint64_t lsn = 0;
+};
+
+std::vector<SnapshotLine> ParseSnapshotLines(const std::string& path) {
+  std::vector<SnapshotLine> out;
+  for (const auto& line : ReadLines(path)) {
+    rapidjson::Document doc;
+    doc.Parse(line.c_str());
+    if (doc.HasParseError() || !doc.IsObject()) continue;
+    SnapshotLine l;
+    l.op = doc["op"].GetString();
+    l.table = doc["source"]["table"].GetString();
+    l.mark = doc["source"]["snapshot"].GetString();
+    const auto& row = doc["after"].IsObject() ? doc["after"] : doc["before"];
+    if (row.IsObject() && row.HasMember("id")) l.id = row["id"].GetInt64();
+    l.tx_id = doc["source"]["txId"].IsInt64() ? doc["source"]["txId"].GetInt64() : 0;
+    l.lsn = doc["source"]["lsn"].GetUint64();
+    out.push_back(l);
+  }
+  return out;
+}
+
+TEST_F(CliTest, InitialSnapshotMarksRowsAndIsTakenOnce) {
+  Sql("CREATE TABLE a(id int PRIMARY KEY); CREATE TABLE b(id int PRIMARY KEY);"
+      "CREATE TABLE c(id int PRIMARY KEY);"
+      "INSERT INTO a SELECT generate_series(1, 3); INSERT INTO c VALUES (7)");
+  WriteConfig({{"table.include.list", "public\\.(a|b|c)"}});
+  auto p = Start("first");
+  ASSERT_TRUE(WaitForLog("first", "streaming started", p.get())) << Log("first");
+  Sql("INSERT INTO b VALUES (100)");
+  ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/first.out").size() == 5; }, 30s))
+      << Log("first");
+  p->Signal(SIGTERM);
+  ASSERT_EQ(p->Wait(30s), 0) << Log("first");
+  const auto lines = ParseSnapshotLines(dir_ + "/first.out");
+  ASSERT_EQ(lines.size(), 5u);
+  // Tables in name order, rows in heap order; b is empty.
+  std::vector<std::string> marks;
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(lines[i].op, "r");
+    marks.push_back(lines[i].table + ":" + std::to_string(lines[i].id) + ":" + lines[i].mark);
+  }
+  EXPECT_EQ(marks, (std::vector<std::string>{"a:1:first", "a:2:true", "a:3:last_in_data_collection",
+                                             "c:7:last"}));
+  // One snapshot transaction at the slot's consistent point; streaming follows it.
+  EXPECT_EQ(lines[0].lsn, lines[3].lsn);
+  EXPECT_EQ(lines[0].tx_id, lines[3].tx_id);
+  EXPECT_GT(lines[0].tx_id, 0);
+  EXPECT_EQ(lines[4].op, "c");
+  EXPECT_EQ(lines[4].mark, "false");
+  EXPECT_GT(lines[4].lsn, lines[0].lsn);
+
+  std::string out, err;
+  ASSERT_EQ(RunToEnd({"status"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("snapshot:            completed at"), std::string::npos) << out;
+
+  // A restart streams on from the slot: no second snapshot.
+  Sql("INSERT INTO a VALUES (4)");
+  auto second = Start("second");
+  ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/second.out").size() >= 1; }, 30s))
+      << Log("second");
+  std::this_thread::sleep_for(1s);
+  second->Signal(SIGTERM);
+  ASSERT_EQ(second->Wait(30s), 0) << Log("second");
+  const auto again = ParseSnapshotLines(dir_ + "/second.out");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].op, "c");
+  EXPECT_EQ(again[0].id, 4);
+}
+
+TEST_F(CliTest, ParallelSnapshotReadsEveryRowOnceInHeapOrder) {
+  // Big enough to be cut into ctid ranges read by 3 connections.
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v text);"
+      "INSERT INTO t SELECT i, repeat('x', 100) FROM generate_series(1, 200000) i");
+  const int pages = std::stoi(Sql("SELECT pg_relation_size('t') / 8192"));
+  ASSERT_GT(pages, 2048);
+  WriteConfig({{"snapshot.max.threads", "3"}, {"snapshot.mode", "initial_only"}});
+  std::string out, err;
+  ASSERT_EQ(RunToEnd({"run"}, &out, &err), 0) << err;
+  const auto lines = ParseSnapshotLines(dir_ + "/once.out");
+  ASSERT_EQ(lines.size(), 200000u) << err;
+  // Inserted in order into an empty table, so heap order is id order.
+  for (size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_EQ(lines[i].id, static_cast<int64_t>(i + 1)) << "row " << i;
+  }
+  EXPECT_EQ(lines.front().mark, "first");
+  EXPECT_EQ(lines.back().mark, "last");
+  EXPECT_NE(err.find("snapshot completed"), std::string::npos);
+}
+
+TEST_F(CliTest, InterruptedSnapshotIsTakenAgainFromScratch) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v text);"
+      "INSERT INTO t SELECT i, repeat('y', 200) FROM generate_series(1, 300000) i");
+  auto first = Start("first");
+  ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/first.out").size() > 1000; }, 60s))
+      << Log("first");
+  first->Signal(SIGKILL);
+  first->Wait(10s);
+  auto second = Start("second");
+  ASSERT_TRUE(WaitForLog("second", "streaming started", second.get(), 180s)) << Log("second");
+  second->Signal(SIGTERM);
+  ASSERT_EQ(second->Wait(30s), 0) << Log("second");
+  EXPECT_NE(Log("second").find("no completed snapshot recorded"), std::string::npos);
+  const auto lines = ParseSnapshotLines(dir_ + "/second.out");
+  ASSERT_EQ(lines.size(), 300000u);
+  EXPECT_EQ(lines.front().mark, "first");
+  EXPECT_EQ(lines.back().mark, "last");
+}
+
 TEST_F(CliTest, StatusPrintsSlotPositionsAndLag) {
   Sql("CREATE TABLE t(id int PRIMARY KEY)");
   std::string out, err;

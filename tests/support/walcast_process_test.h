@@ -54,6 +54,7 @@ class WalcastProcessTest : public ::testing::Test {
         {"table.include.list", "public\\.t"},
         {"status.update.interval.ms", "100"},
         {"reconnect.backoff.initial.ms", "50"},
+        {"state.dir", dir_ + "/state"},
     };
   }
 

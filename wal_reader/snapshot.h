@@ -1,0 +1,76 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+#include "core/event_handler.h"
+#include "core/status.h"
+#include "wal_reader/relation_cache.h"
+#include "wal_reader/slot_manager.h"
+
+namespace walcast::wal_reader {
+
+struct SnapshotOptions {
+  std::string conninfo;       // libpq keyword=value, ordinary (not replication) connection
+  std::string snapshot_name;  // exported by CREATE_REPLICATION_SLOT ... EXPORT_SNAPSHOT
+  Lsn lsn;                    // the slot's consistent point: every row's source.lsn
+  // snapshot.max.threads: connections reading in parallel. A table larger
+  // than min_pages_to_split pages is cut into ctid ranges read by different
+  // connections, so one big table does not wait on one thread.
+  int threads = 1;
+  int64_t min_pages_to_split = 2048;
+  // Rows each reader may hold ahead of the pipeline, per ctid range.
+  size_t queue_rows = 4096;
+  std::chrono::milliseconds progress_interval{10000};
+};
+
+// Figures any thread may read while the snapshot runs (walcast status).
+struct SnapshotProgress {
+  std::atomic<uint64_t> rows_done{0};
+  std::atomic<uint64_t> rows_estimated{0};  // sum of pg_class.reltuples
+  std::atomic<uint32_t> tables_done{0};
+  std::atomic<uint32_t> tables_total{0};
+};
+
+// Reads the included tables inside the slot's exported snapshot and hands
+// every row to the handler as one transaction of kRead events (Debezium's
+// op "r"): source.lsn is the consistent point, txId the snapshot
+// transaction's txid, and each row carries its SnapshotMark. Tables are read
+// in the order given (sorted by name, as Debezium does), rows in heap order;
+// with threads > 1 the ranges are read ahead in parallel and still handed
+// over in heap order. Memory is bounded by threads × queue_rows rows.
+//
+// Runs on the calling (reader) thread; its own reader threads only read and
+// parse COPY output. The exporting replication connection must stay open and
+// idle until Run() returns.
+class Snapshotter {
+ public:
+  Snapshotter(SnapshotOptions options, EventHandler* handler, TypeResolver* resolver,
+              const std::atomic<bool>* stop);
+
+  // kUnavailable when *stop interrupted it (nothing was committed to the
+  // handler); kNotFound when the snapshot can no longer be imported; the
+  // server's error otherwise.
+  Status Run(const std::vector<TableId>& tables);
+
+  const SnapshotProgress& progress() const { return progress_; }
+
+ private:
+  SnapshotOptions options_;
+  EventHandler* handler_;
+  TypeResolver* resolver_;
+  const std::atomic<bool>* stop_;
+  SnapshotProgress progress_;
+};
+
+// Splits one row of COPY ... TO STDOUT text format (no trailing newline)
+// into `columns` values, undoing COPY's escapes; \N is NULL. kCorruption
+// when the field count differs or an escape is malformed.
+Status ParseCopyTextRow(std::string_view line, size_t columns, Tuple* out);
+
+}  // namespace walcast::wal_reader
