@@ -3,9 +3,13 @@
 #   1. installs and builds (scripts/setup.sh)
 #   2. starts a throwaway PostgreSQL 15 (logical WAL) on a free loopback port
 #   3. creates MOSIP's idrepo tables with sample anonymous profiles
-#   4. runs `walcast setup --check`, then `walcast run` with the stdout sink
-#   5. writes more profiles while walcast runs, shows the change events and
-#      `walcast status`, then stops everything cleanly
+#   3b. starts a throwaway Kafka (KRaft) broker on a free loopback port
+#   4. runs `walcast setup --check`, then `walcast run` with the stdout and
+#      Kafka sinks: an initial snapshot of the existing rows, then streaming;
+#      anonymous profiles go to the Kafka topic "Profiles" as in MOSIP
+#   5. writes more profiles while walcast runs, shows the change events, the
+#      records in the Profiles topic and `walcast status`, then stops
+#      everything cleanly
 #
 #   scripts/demo.sh          run the demo and clean up
 #   scripts/demo.sh --keep   leave PostgreSQL and walcast running afterwards
@@ -22,9 +26,11 @@ mkdir -p "$demo"
 pgdir="$demo/pg"
 port=$("$root/scripts/pg_cluster.sh" start "$pgdir" | sed -n 's/^port=//p')
 walcast_pid=""
+kafkadir="$demo/kafka"
 cleanup() {
   if ((keep)); then return; fi
   [[ -n "$walcast_pid" ]] && kill -TERM "$walcast_pid" 2>/dev/null && wait "$walcast_pid" 2>/dev/null || true
+  "$root/scripts/kafka.sh" stop "$kafkadir" || true
   "$root/scripts/pg_cluster.sh" stop "$pgdir" || true
 }
 trap cleanup EXIT
@@ -33,6 +39,9 @@ export PGPASSWORD=postgres
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
 psql_ -d postgres -c "CREATE DATABASE mosip_idrepo" >/dev/null
 psql_ -d mosip_idrepo -f "$root/sql/sample_anonymous_profile.sql" >/dev/null
+
+echo "== starting Kafka (KRaft, $kafkadir)"
+bootstrap=$("$root/scripts/kafka.sh" start "$kafkadir" | sed -n 's/^bootstrap=//p')
 
 cat > "$demo/walcast.properties" <<CONF
 database.hostname=127.0.0.1
@@ -45,7 +54,14 @@ publication.autocreate.mode=filtered
 table.include.list=idrepo\\.anonymous_profile,idrepo\\.channel_info
 topic.prefix=mosip
 status.update.interval.ms=1000
-sinks=stdout
+state.dir=$demo/state
+sinks=stdout,kafka
+kafka.bootstrap.servers=$bootstrap
+# MOSIP's anonymous profiles go to the topic "Profiles":
+transforms=route
+transforms.route.type=org.apache.kafka.connect.transforms.RegexRouter
+transforms.route.regex=.*\\.anonymous_profile
+transforms.route.replacement=Profiles
 CONF
 export WALCAST_DATABASE_PASSWORD=postgres
 walcast="$root/build/walcast"
@@ -75,6 +91,8 @@ for _ in $(seq 1 100); do
 done
 echo "== change events (one JSON object per line, Debezium envelope, schemas off)"
 cut -c1-220 "$demo/events.jsonl" | sed 's/$/.../'
+echo "== the Kafka topic Profiles (key, then value with schema; first records, cut)"
+"$root/scripts/kafka.sh" consume "$kafkadir" Profiles 5 | cut -c1-200 | sed 's/$/.../'
 sleep 1.5  # one status interval, so the confirmed position is visible below
 echo "== walcast status"
 "$walcast" --config "$demo/walcast.properties" status
@@ -86,8 +104,11 @@ Where to look:
   walcast log:    $demo/walcast.log
   config:         $demo/walcast.properties
   PostgreSQL:     psql -h 127.0.0.1 -p $port -U postgres mosip_idrepo  (password: postgres)
+  Kafka:          bootstrap $bootstrap; topics Profiles, mosip.idrepo.channel_info
+                  scripts/kafka.sh consume $kafkadir Profiles 100
 INFO
 if ((keep)); then
   echo "  walcast is still running (pid $walcast_pid); stop it with: kill $walcast_pid"
   echo "  stop PostgreSQL with: scripts/pg_cluster.sh stop $pgdir"
+  echo "  stop Kafka with: scripts/kafka.sh stop $kafkadir"
 fi

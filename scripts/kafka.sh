@@ -12,6 +12,10 @@
 #   scripts/kafka.sh stop DIR        controlled shutdown (SIGTERM, SIGKILL after
 #                                    KAFKA_STOP_TIMEOUT seconds)
 #   scripts/kafka.sh destroy DIR     stop and remove DIR
+#   scripts/kafka.sh consume DIR TOPIC [MAX]
+#                                    print up to MAX (default 10) records of TOPIC
+#                                    from the beginning as "key<TAB>value" (Kafka's
+#                                    console consumer; gives up after 10 s of silence)
 #
 # Layout: DIR/server.properties, DIR/data (log.dirs and KRaft metadata),
 # DIR/logs/server.log (the broker's log4j2 log), DIR/stdout.log (JVM output),
@@ -229,8 +233,16 @@ stop() {
   rm -f "$dir/pid"
 }
 
+consume() {
+  local topic=${3:?topic} max=${4:-10}
+  java -cp "$jars/*" -Dlog4j2.level=error org.apache.kafka.tools.consumer.ConsoleConsumer \
+    --bootstrap-server "127.0.0.1:$(cat "$dir/port")" --topic "$topic" --from-beginning \
+    --max-messages "$max" --timeout-ms 10000 --property print.key=true 2>/dev/null || true
+}
+
 case "$cmd" in
   fetch) fetch ;;
+  consume) consume "$@" ;;
   start) start ;;
   stop) stop ;;
   destroy) stop; rm -rf "$dir" ;;
