@@ -237,7 +237,7 @@ consume() {
   local topic=${3:?topic} max=${4:-10}
   java -cp "$jars/*" -Dlog4j2.level=error org.apache.kafka.tools.consumer.ConsoleConsumer \
     --bootstrap-server "127.0.0.1:$(cat "$dir/port")" --topic "$topic" --from-beginning \
-    --max-messages "$max" --timeout-ms 10000 --property print.key=true 2>/dev/null || true
+    --max-messages "$max" --timeout-ms 10000 --formatter-property print.key=true 2>/dev/null || true
 }
 
 case "$cmd" in
