@@ -85,15 +85,6 @@ log_tail() {
   tail -n 20 "$dir/stdout.log" >&2 2>/dev/null || true
 }
 
-# Kills the worker once WALCAST_DEBEZIUM_OWNER_PID is gone; ends with the worker.
-start_watchdog() {
-  local owner=$1 pid=$2
-  setsid bash -c '
-    while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
-    kill -0 "$2" 2>/dev/null && kill -KILL "$2"' watchdog "$owner" "$pid" \
-    </dev/null >/dev/null 2>&1 &
-}
-
 # The value of "name=" in a connector properties file (Java properties syntax:
 # "name=x", "name = x" or "name: x").
 connector_name() {

@@ -121,15 +121,6 @@ log_tail() {
   tail -n 20 "$dir/stdout.log" >&2 2>/dev/null || true
 }
 
-# Kills the broker once WALCAST_KAFKA_OWNER_PID is gone; ends with the broker.
-start_watchdog() {
-  local owner=$1 pid=$2
-  setsid bash -c '
-    while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
-    kill -0 "$2" 2>/dev/null && kill -KILL "$2"' watchdog "$owner" "$pid" \
-    </dev/null >/dev/null 2>&1 &
-}
-
 # Starts the JVM on the given ports and waits until the broker serves
 # requests. Returns 1 if a port was taken; exits the script with the log tail
 # if the JVM dies otherwise or the broker is not up in time.

@@ -35,6 +35,17 @@ pid_if_running() {
   echo "$pid"
 }
 
+# start_watchdog OWNER_PID PID: in the background, SIGKILLs PID once
+# OWNER_PID is gone (a crashed or timed-out test leaves no server behind);
+# ends by itself when PID ends.
+start_watchdog() {
+  local owner=$1 pid=$2
+  setsid bash -c '
+    while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
+    kill -0 "$2" 2>/dev/null && kill -KILL "$2"' watchdog "$owner" "$pid" \
+    </dev/null >/dev/null 2>&1 &
+}
+
 # stop_pid PID TIMEOUT_S NAME: SIGTERM, wait up to TIMEOUT_S seconds, then
 # SIGKILL; returns once the process is gone.
 stop_pid() {
