@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -154,5 +155,13 @@ struct TransactionInfo {
 
 // Seconds between the Unix epoch and PostgreSQL's epoch (2000-01-01).
 inline constexpr int64_t kPostgresEpochOffsetUs = 946684800LL * 1000000LL;
+
+// The wall clock in microseconds since the Unix epoch (processing times such
+// as the envelope's ts_ms/ts_us/ts_ns).
+inline int64_t UnixMicrosNow() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace walcast

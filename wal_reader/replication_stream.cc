@@ -23,11 +23,7 @@ void WriteU64(char* p, uint64_t v) {
   }
 }
 
-int64_t NowPostgresMicros() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::microseconds>(now).count() -
-         kPostgresEpochOffsetUs;
-}
+int64_t NowPostgresMicros() { return UnixMicrosNow() - kPostgresEpochOffsetUs; }
 
 std::string TrimNewline(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();

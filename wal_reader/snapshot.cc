@@ -15,12 +15,6 @@
 namespace walcast::wal_reader {
 namespace {
 
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Literal(PGconn* conn, const std::string& text) {
   char* escaped = PQescapeLiteral(conn, text.data(), text.size());
   std::string out = escaped ? escaped : "''";
@@ -150,7 +144,7 @@ Snapshotter::Snapshotter(SnapshotOptions options, EventHandler* handler, TypeRes
     : options_(std::move(options)), handler_(handler), resolver_(resolver), stop_(stop) {}
 
 Status Snapshotter::Run(const std::vector<TableId>& tables) {
-  const int64_t started_us = NowUs();
+  const int64_t started_us = UnixMicrosNow();
   WALCAST_ASSIGN_OR_RETURN(PgConnPtr catalog, OpenSnapshotConnection(options_));
   const int threads = std::max(1, options_.threads);
   // Every reader imports the snapshot now, while the exporting connection is
@@ -390,7 +384,7 @@ Status Snapshotter::Run(const std::vector<TableId>& tables) {
   WALCAST_RETURN_IF_ERROR(handler_->OnCommit(txn));
   log::Info("snapshot read", {{"tables", tables.size()},
                               {"rows", progress_.rows_done.load()},
-                              {"seconds", (NowUs() - started_us) / 1000000.0}});
+                              {"seconds", (UnixMicrosNow() - started_us) / 1000000.0}});
   return Status::Ok();
 }
 

@@ -7,12 +7,6 @@
 namespace walcast::sinks::kafka {
 namespace {
 
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -111,11 +105,7 @@ void KafkaSink::OnRewind() {
     settled_cv_.notify_all();
   }
   current_.reset();
-  // Drop what is queued or in flight; the purge reports run in flush.
-  rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-  rd_kafka_flush(producer_, 10000);
-  rd_kafka_destroy(producer_);
-  producer_ = nullptr;
+  DiscardProducer();
   // A new producer: a fresh idempotent producer id and sequence numbers.
   Result<rd_kafka_s*> producer = NewProducer();
   if (!producer.ok()) {
@@ -125,6 +115,15 @@ void KafkaSink::OnRewind() {
   }
   producer_ = *producer;
   StartPolling();
+}
+
+void KafkaSink::DiscardProducer() {
+  // Drop what is queued or in flight, so destroy does not block; the purged
+  // messages' delivery reports run in flush and free their contexts.
+  rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_flush(producer_, 10000);
+  rd_kafka_destroy(producer_);
+  producer_ = nullptr;
 }
 
 KafkaSink::~KafkaSink() {
@@ -336,7 +335,7 @@ Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event)
   WALCAST_RETURN_IF_ERROR(FailureStatus());
   if (!current_) return Status::Internal("kafka sink: change outside a transaction");
   records_.clear();
-  Status encoded = encoder_.Encode(txn, event, NowUs(), &order_, &records_);
+  Status encoded = encoder_.Encode(txn, event, UnixMicrosNow(), &order_, &records_);
   if (!encoded.ok()) {
     if (!DeadLettersEnabled()) return encoded;
     // A value that cannot be converted: dead-letter the raw event position
@@ -403,7 +402,7 @@ Status KafkaSink::OnTick(std::chrono::steady_clock::time_point now) {
 
 Status KafkaSink::ProduceHeartbeat() {
   WALCAST_RETURN_IF_ERROR(FailureStatus());
-  EncodedRecord record = encoder_.Heartbeat(NowUs() / 1000);
+  EncodedRecord record = encoder_.Heartbeat(UnixMicrosNow() / 1000);
   // Debezium pins heartbeats to partition 0.
   auto* context = new RecordContext{nullptr, Lsn(), false};
   const rd_kafka_resp_err_t err = rd_kafka_producev(
@@ -435,20 +434,15 @@ Status KafkaSink::Close(std::chrono::milliseconds timeout) {
   if (closed_) return Status::Ok();
   closed_ = true;
   Status flushed = timeout.count() > 0 ? Flush(timeout) : Status::Ok();
-  stop_poll_.store(true);
-  if (poll_thread_.joinable()) poll_thread_.join();
+  StopPolling();
   if (producer_ != nullptr) {
-    // Purge what is left so destroy does not block, then free the
-    // contexts of the purged messages through their delivery reports.
-    rd_kafka_purge(producer_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     {
+      // What is purged now is neither dead-lettered nor acknowledged.
       std::lock_guard lock(mu_);
       options_.tolerate_errors = false;
       if (failure_.ok()) failure_ = Status::Fatal("kafka sink closed");
     }
-    rd_kafka_poll(producer_, 0);
-    rd_kafka_destroy(producer_);
-    producer_ = nullptr;
+    DiscardProducer();
   }
   return flushed;
 }

@@ -107,6 +107,9 @@ class KafkaSink : public Sink {
   Result<rd_kafka_s*> NewProducer();
   void StartPolling();
   void StopPolling();
+  // Purges everything queued or in flight, serves the purge reports and
+  // destroys the producer; the poll thread must be stopped.
+  void DiscardProducer();
   std::shared_ptr<InFlight> NewInFlight();
   Status Produce(EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
                  bool dead_letter = false);

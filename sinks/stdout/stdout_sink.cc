@@ -24,10 +24,7 @@ Status StdoutSink::OnBegin(const TransactionInfo& /*txn*/) {
 
 Status StdoutSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event) {
   records_.clear();
-  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  WALCAST_RETURN_IF_ERROR(encoder_.Encode(txn, event, now_us, &order_, &records_));
+  WALCAST_RETURN_IF_ERROR(encoder_.Encode(txn, event, UnixMicrosNow(), &order_, &records_));
   for (const kafka::EncodedRecord& record : records_) {
     if (!record.value) continue;  // tombstone
     line_.assign(*record.value);

@@ -20,9 +20,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// One stdout-sink line: op, source.table, source.snapshot, source.txId,
+// source.lsn and the row's id (after, else before).
 struct Event {
   std::string op;
+  std::string table;
+  std::string mark;
   int64_t id = 0;
+  int64_t tx_id = 0;
   uint64_t lsn = 0;
 };
 
@@ -37,7 +42,11 @@ std::vector<Event> ParseEvents(const std::string& path) {
     e.op = doc["op"].GetString();
     const auto& row = doc["after"].IsObject() ? doc["after"] : doc["before"];
     if (row.IsObject() && row.HasMember("id") && row["id"].IsInt64()) e.id = row["id"].GetInt64();
-    e.lsn = doc["source"]["lsn"].GetUint64();
+    const auto& source = doc["source"];
+    e.table = source["table"].GetString();
+    e.mark = source["snapshot"].GetString();
+    if (source["txId"].IsInt64()) e.tx_id = source["txId"].GetInt64();
+    e.lsn = source["lsn"].GetUint64();
     out.push_back(e);
   }
   return out;
@@ -175,33 +184,6 @@ TEST_F(CliTest, EventsLookLikeDebeziumEnvelopes) {
   EXPECT_TRUE(d["after"].IsNull());
 }
 
-// Parsed stdout line of a snapshot row: op, table, id and source.snapshot.
-struct SnapshotLine {
-  std::string op, table, mark;
-  int64_t id = 0;
-  int64_t tx_id = 0;
-  uint64_t lsn = 0;
-};
-
-std::vector<SnapshotLine> ParseSnapshotLines(const std::string& path) {
-  std::vector<SnapshotLine> out;
-  for (const auto& line : ReadLines(path)) {
-    rapidjson::Document doc;
-    doc.Parse(line.c_str());
-    if (doc.HasParseError() || !doc.IsObject()) continue;
-    SnapshotLine l;
-    l.op = doc["op"].GetString();
-    l.table = doc["source"]["table"].GetString();
-    l.mark = doc["source"]["snapshot"].GetString();
-    const auto& row = doc["after"].IsObject() ? doc["after"] : doc["before"];
-    if (row.IsObject() && row.HasMember("id")) l.id = row["id"].GetInt64();
-    l.tx_id = doc["source"]["txId"].IsInt64() ? doc["source"]["txId"].GetInt64() : 0;
-    l.lsn = doc["source"]["lsn"].GetUint64();
-    out.push_back(l);
-  }
-  return out;
-}
-
 TEST_F(CliTest, InitialSnapshotMarksRowsAndIsTakenOnce) {
   Sql("CREATE TABLE a(id int PRIMARY KEY); CREATE TABLE b(id int PRIMARY KEY);"
       "CREATE TABLE c(id int PRIMARY KEY);"
@@ -214,7 +196,7 @@ TEST_F(CliTest, InitialSnapshotMarksRowsAndIsTakenOnce) {
       << Log("first");
   p->Signal(SIGTERM);
   ASSERT_EQ(p->Wait(30s), 0) << Log("first");
-  const auto lines = ParseSnapshotLines(dir_ + "/first.out");
+  const auto lines = ParseEvents(dir_ + "/first.out");
   ASSERT_EQ(lines.size(), 5u);
   // Tables in name order, rows in heap order; b is empty.
   std::vector<std::string> marks;
@@ -244,7 +226,7 @@ TEST_F(CliTest, InitialSnapshotMarksRowsAndIsTakenOnce) {
   std::this_thread::sleep_for(1s);
   second->Signal(SIGTERM);
   ASSERT_EQ(second->Wait(30s), 0) << Log("second");
-  const auto again = ParseSnapshotLines(dir_ + "/second.out");
+  const auto again = ParseEvents(dir_ + "/second.out");
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].op, "c");
   EXPECT_EQ(again[0].id, 4);
@@ -259,7 +241,7 @@ TEST_F(CliTest, ParallelSnapshotReadsEveryRowOnceInHeapOrder) {
   WriteConfig({{"snapshot.max.threads", "3"}, {"snapshot.mode", "initial_only"}});
   std::string out, err;
   ASSERT_EQ(RunToEnd({"run"}, &out, &err), 0) << err;
-  const auto lines = ParseSnapshotLines(dir_ + "/once.out");
+  const auto lines = ParseEvents(dir_ + "/once.out");
   ASSERT_EQ(lines.size(), 200000u) << err;
   // Inserted in order into an empty table, so heap order is id order.
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -283,7 +265,7 @@ TEST_F(CliTest, InterruptedSnapshotIsTakenAgainFromScratch) {
   second->Signal(SIGTERM);
   ASSERT_EQ(second->Wait(30s), 0) << Log("second");
   EXPECT_NE(Log("second").find("no completed snapshot recorded"), std::string::npos);
-  const auto lines = ParseSnapshotLines(dir_ + "/second.out");
+  const auto lines = ParseEvents(dir_ + "/second.out");
   ASSERT_EQ(lines.size(), 300000u);
   EXPECT_EQ(lines.front().mark, "first");
   EXPECT_EQ(lines.back().mark, "last");

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -353,21 +354,8 @@ TEST_F(KafkaSinkTest, SnapshotThenStreamingWithConcurrentWritesGivesEveryRowOnce
     }
   }
   std::map<int64_t, int64_t> table;
-  for (const auto& line : [&] {
-         std::vector<std::string> rows;
-         std::string all = Sql("SELECT id || ' ' || v FROM t ORDER BY id");
-         size_t start = 0;
-         while (start < all.size()) {
-           size_t end = all.find('\n', start);
-           if (end == std::string::npos) end = all.size();
-           rows.push_back(all.substr(start, end - start));
-           start = end + 1;
-         }
-         return rows;
-       }()) {
-    const size_t space = line.find(' ');
-    table[std::stoll(line.substr(0, space))] = std::stoll(line.substr(space + 1));
-  }
+  std::istringstream rows(Sql("SELECT id || ' ' || v FROM t"));
+  for (int64_t id, v; rows >> id >> v;) table[id] = v;
   ASSERT_EQ(table.size(), static_cast<size_t>(kRows + 20 - kRows / 1000));
   EXPECT_EQ(state, table) << "the topic replayed per key differs from the table";
   for (const auto& [id, n] : births) ASSERT_EQ(n, 1) << "row " << id << " read or created twice";
