@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/generate_profiles.h"
 #include "app/options.h"
 #include "core/log.h"
 
@@ -49,6 +50,10 @@ constexpr const char* kUsage =
     "  setup --check     preflight: check server, role, publication, tables and slot;\n"
     "                    change nothing; print the SQL that fixes each problem\n"
     "  status            slot, plugin, confirmed_flush_lsn, current WAL LSN, lag in bytes\n"
+    "  generate-profiles write sample MOSIP anonymous profiles (every shape, reproducible\n"
+    "                    with --seed) into idrepo/regprc/prereg.anonymous_profile and\n"
+    "                    idrepo.channel_info, creating missing tables from sql/mosip;\n"
+    "                    --output FILE writes JSON lines instead (docs/profiles.md)\n"
     "\n"
     "Exit status: 0 on success or a clean stop, 1 on a runtime error, 2 on a\n"
     "configuration error.\n";
@@ -70,6 +75,7 @@ int main(int argc, char** argv) {
       ("set,s", po::value<std::vector<std::string>>()->composing(),
        "override one key: --set key=value (repeatable)")
       ("check", "with setup: check only, change nothing");
+  visible.add(walcast::app::GenerateProfilesFlags());
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "command");
   po::options_description all;
@@ -134,6 +140,11 @@ int main(int argc, char** argv) {
     status = walcast::app::SetupCommand(*config, vm.count("check") > 0, std::cout);
   } else if (cmd == "status") {
     status = walcast::app::StatusCommand(*config, std::cout);
+  } else if (cmd == "generate-profiles") {
+    walcast::Result<walcast::app::GenerateProfilesRequest> request =
+        walcast::app::GenerateProfilesRequestFrom(vm);
+    if (!request.ok()) return Fail(request.status());
+    status = walcast::app::GenerateProfilesCommand(*config, *request, std::cout);
   } else {
     std::cerr << "walcast: error: unknown command '" << cmd << "'\n" << kUsage;
     return 2;

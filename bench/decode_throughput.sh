@@ -28,7 +28,7 @@ port=$("$root/scripts/pg_cluster.sh" start "$work/pg" | sed -n 's/^port=//p')
 export PGPASSWORD=postgres WALCAST_DATABASE_PASSWORD=postgres
 psql_() { psql -X -q -tA -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d bench "$@"; }
 psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE bench"
-psql_ -f "$root/sql/sample_anonymous_profile.sql"
+psql_ -f "$root/sql/mosip/idrepo_anonymous_profile.sql"
 psql_ -c "CREATE PUBLICATION bench_pub FOR TABLE idrepo.anonymous_profile"
 
 # A ~650-byte idrepo-shaped profile; the id and a few fields vary per row.

@@ -2,7 +2,8 @@
 # walcast demo, end to end on this machine:
 #   1. installs and builds (scripts/setup.sh)
 #   2. starts a throwaway PostgreSQL 15 (logical WAL) on a free loopback port
-#   3. creates MOSIP's idrepo tables with sample anonymous profiles
+#   3. creates MOSIP's idrepo tables (sql/mosip) and fills them with
+#      generated anonymous profiles (`walcast generate-profiles`)
 #   3b. starts a throwaway Kafka (KRaft) broker on a free loopback port
 #   4. runs `walcast setup --check`, then `walcast run` with the stdout and
 #      Kafka sinks: an initial snapshot of the existing rows, then streaming;
@@ -38,7 +39,6 @@ trap cleanup EXIT
 export PGPASSWORD=postgres
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
 psql_ -d postgres -c "CREATE DATABASE mosip_idrepo" >/dev/null
-psql_ -d mosip_idrepo -f "$root/sql/sample_anonymous_profile.sql" >/dev/null
 
 echo "== starting Kafka (KRaft, $kafkadir)"
 bootstrap=$("$root/scripts/kafka.sh" start "$kafkadir" | sed -n 's/^bootstrap=//p')
@@ -66,6 +66,11 @@ CONF
 export WALCAST_DATABASE_PASSWORD=postgres
 walcast="$root/build/walcast"
 
+echo "== walcast generate-profiles (MOSIP's idrepo tables, 200 profiles)"
+"$walcast" --config "$demo/walcast.properties" generate-profiles --count 200 --shape idrepo --seed 7
+existing=$(psql_ -d mosip_idrepo -tA -c "SELECT (SELECT count(*) FROM idrepo.anonymous_profile)
+  + (SELECT count(*) FROM idrepo.channel_info)")
+
 echo "== walcast setup --check (preflight; changes nothing)"
 "$walcast" --config "$demo/walcast.properties" setup --check || true
 
@@ -84,13 +89,14 @@ psql_ -d mosip_idrepo -f "$root/sql/sample_profiles_insert.sql" >/dev/null
 psql_ -d mosip_idrepo -c "UPDATE idrepo.anonymous_profile SET upd_by = 'demo', upd_dtimes = now() WHERE id LIKE '%02'" >/dev/null
 psql_ -d mosip_idrepo -c "DELETE FROM idrepo.anonymous_profile WHERE id LIKE '%03'" >/dev/null
 
-expected=6
+expected=$((existing + 6))  # the snapshot, then 3 inserts, 1 channel upsert, 1 update, 1 delete
 for _ in $(seq 1 100); do
   [[ $(wc -l <"$demo/events.jsonl") -ge $expected ]] && break
   sleep 0.1
 done
 echo "== change events (one JSON object per line, Debezium envelope, schemas off)"
-cut -c1-220 "$demo/events.jsonl" | sed 's/$/.../'
+echo "($(wc -l <"$demo/events.jsonl") events: the snapshot's op \"r\" records, then the live changes; the last ones:)"
+tail -n 8 "$demo/events.jsonl" | cut -c1-220 | sed 's/$/.../'
 echo "== the Kafka topic Profiles (key, then value with schema; first records, cut)"
 "$root/scripts/kafka.sh" consume "$kafkadir" Profiles 5 | cut -c1-200 | sed 's/$/.../'
 sleep 1.5  # one status interval, so the confirmed position is visible below

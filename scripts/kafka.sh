@@ -114,12 +114,7 @@ java_opts() {
     "-Dlog4j2.configurationFile=$dir/log4j2.properties" "-Dkafka.logs.dir=$dir/logs")
 }
 
-log_tail() {
-  echo "--- $dir/logs/server.log (tail) ---" >&2
-  tail -n 40 "$dir/logs/server.log" >&2 2>/dev/null || true
-  echo "--- $dir/stdout.log (tail) ---" >&2
-  tail -n 20 "$dir/stdout.log" >&2 2>/dev/null || true
-}
+log_tail() { tail_logs "$dir/logs/server.log:40" "$dir/stdout.log:20"; }
 
 # Starts the JVM on the given ports and waits until the broker serves
 # requests. Returns 1 if a port was taken; exits the script with the log tail
@@ -153,67 +148,25 @@ start_on() {
   local pid=$!
   echo "$pid" >"$dir/pid"
   [[ -n "${WALCAST_KAFKA_OWNER_PID:-}" ]] && start_watchdog "$WALCAST_KAFKA_OWNER_PID" "$pid"
-  local deadline=$(( SECONDS + ${KAFKA_START_TIMEOUT:-90} ))
-  while (( SECONDS < deadline )); do
-    if ! alive "$pid"; then
-      rm -f "$dir/pid"
-      # Another process took a port between free_port and the bind: the
-      # caller may try other ports. Anything else is for a human.
-      if tail -c +$(( offset + 1 )) "$dir/logs/server.log" 2>/dev/null \
-          | grep -q "Address already in use"; then
-        return 1
-      fi
-      echo "Kafka exited while starting (ports $port/$cport)" >&2
-      log_tail
-      exit 1
-    fi
-    # KafkaRaftServer logs this once the broker is unfenced and its request
-    # handlers run; the port check guards against a log written but a
-    # listener not yet accepting.
-    if tail -c +$(( offset + 1 )) "$dir/logs/server.log" 2>/dev/null | grep -q "Kafka Server started" \
-        && port_open "$port"; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  echo "Kafka did not start within ${KAFKA_START_TIMEOUT:-90}s" >&2
-  log_tail
-  stop
-  exit 1
+  # KafkaRaftServer logs "Kafka Server started" once the broker is unfenced
+  # and its request handlers run; the port check guards against a log
+  # written but a listener not yet accepting.
+  wait_started Kafka "$pid" "$dir/logs/server.log" "$offset" "${KAFKA_START_TIMEOUT:-90}" \
+    "Address already in use" broker_ready "$port" "$offset"
+}
+
+broker_ready() {
+  tail -c +$(( $2 + 1 )) "$dir/logs/server.log" 2>/dev/null | grep -q "Kafka Server started" \
+    && port_open "$1"
 }
 
 start() {
   command -v java >/dev/null || { echo "java not found (run scripts/setup.sh)" >&2; exit 1; }
   fetch
-  local pid port cport
-  if pid=$(broker_pid); then
-    echo "bootstrap=127.0.0.1:$(cat "$dir/port")"
-    return 0
+  if ! broker_pid >/dev/null; then
+    start_on_ports Kafka controller_port start_on
   fi
-  # A restart reuses the ports, so clients keep their bootstrap address.
-  if [[ -f "$dir/port" && -f "$dir/controller_port" ]]; then
-    port=$(cat "$dir/port")
-    cport=$(cat "$dir/controller_port")
-    if start_on "$port" "$cport"; then echo "bootstrap=127.0.0.1:$port"; return 0; fi
-    echo "Kafka cannot listen on its ports $port/$cport again (taken by another process):" >&2
-    log_tail
-    exit 1
-  fi
-  for attempt in 1 2 3 4 5; do
-    port=$(free_port)
-    cport=$(free_port)
-    [[ "$port" != "$cport" ]] || continue
-    if start_on "$port" "$cport"; then
-      echo "$port" >"$dir/port"
-      echo "$cport" >"$dir/controller_port"
-      echo "bootstrap=127.0.0.1:$port"
-      return 0
-    fi
-    echo "start on ports $port/$cport failed (attempt $attempt)" >&2
-  done
-  echo "Kafka did not start:" >&2
-  log_tail
-  exit 1
+  echo "bootstrap=127.0.0.1:$(cat "$dir/port")"
 }
 
 stop() {

@@ -1,4 +1,5 @@
-# Shell helpers shared by scripts/pg_cluster.sh, kafka.sh and debezium.sh.
+# Shell helpers shared by scripts/pg_cluster.sh, kafka.sh, elasticsearch.sh
+# and debezium.sh.
 # Source it; it defines functions only.
 
 # A free TCP port on 127.0.0.1 (one nobody is listening on right now).
@@ -35,15 +36,90 @@ pid_if_running() {
   echo "$pid"
 }
 
-# start_watchdog OWNER_PID PID: in the background, SIGKILLs PID once
-# OWNER_PID is gone (a crashed or timed-out test leaves no server behind);
-# ends by itself when PID ends.
+# start_watchdog OWNER_PID PID [PIDFILE]: in the background, SIGKILLs PID
+# (and the pid written in PIDFILE, for launchers that fork the real server)
+# once OWNER_PID is gone, so a crashed or timed-out test leaves no server
+# behind; ends by itself when PID ends.
 start_watchdog() {
-  local owner=$1 pid=$2
+  local owner=$1 pid=$2 pidfile=${3:-}
   setsid bash -c '
     while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
-    kill -0 "$2" 2>/dev/null && kill -KILL "$2"' watchdog "$owner" "$pid" \
+    if kill -0 "$2" 2>/dev/null; then
+      server=$([[ -n "$3" ]] && cat "$3" 2>/dev/null || true)
+      kill -KILL "$2"
+      [[ -n "$server" ]] && kill -KILL "$server" 2>/dev/null
+    fi' watchdog "$owner" "$pid" "$pidfile" \
     </dev/null >/dev/null 2>&1 &
+}
+
+# tail_logs FILE:LINES...: the last LINES lines of each FILE, on stderr.
+tail_logs() {
+  local spec
+  for spec in "$@"; do
+    echo "--- ${spec%:*} (tail) ---" >&2
+    tail -n "${spec##*:}" "${spec%:*}" >&2 2>/dev/null || true
+  done
+}
+
+# wait_started NAME PID LOG OFFSET TIMEOUT_S BIND_REGEX READY_CMD...: waits
+# until READY_CMD succeeds while PID runs. Returns 0 once ready, 1 if PID
+# died and the lines LOG gained after byte OFFSET match BIND_REGEX (a port
+# taken between free_port and the bind: the caller may try other ports).
+# Otherwise exits the script with the caller's log_tail, after the caller's
+# stop on a timeout. Removes $dir/pid when PID died.
+wait_started() {
+  local name=$1 pid=$2 log=$3 offset=$4 timeout=$5 bind_regex=$6
+  shift 6
+  local deadline=$(( SECONDS + timeout ))
+  while (( SECONDS < deadline )); do
+    if ! alive "$pid"; then
+      rm -f "$dir/pid"
+      if tail -c +$(( offset + 1 )) "$log" 2>/dev/null | grep -q "$bind_regex"; then
+        return 1
+      fi
+      echo "$name exited while starting" >&2
+      log_tail
+      exit 1
+    fi
+    "$@" && return 0
+    sleep 0.2
+  done
+  echo "$name did not start within ${timeout}s" >&2
+  log_tail
+  stop
+  exit 1
+}
+
+# start_on_ports NAME PORT2_FILE START_FN: runs START_FN PORT PORT2, which
+# starts the server and returns 1 when a port was taken. A restart reuses
+# the ports in $dir/port and $dir/PORT2_FILE, so clients keep their address;
+# a first start tries free ports, up to 5 times, and records them. Exits the
+# script with the log tail (the caller's log_tail) when the server does not
+# start.
+start_on_ports() {
+  local name=$1 port2_file=$2 start_fn=$3 port port2
+  if [[ -f "$dir/port" && -f "$dir/$port2_file" ]]; then
+    port=$(cat "$dir/port")
+    port2=$(cat "$dir/$port2_file")
+    "$start_fn" "$port" "$port2" && return 0
+    echo "$name cannot listen on its ports $port/$port2 again (taken by another process):" >&2
+    log_tail
+    exit 1
+  fi
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    port2=$(free_port)
+    [[ "$port" != "$port2" ]] || continue
+    if "$start_fn" "$port" "$port2"; then
+      echo "$port" >"$dir/port"
+      echo "$port2" >"$dir/$port2_file"
+      return 0
+    fi
+    echo "start on ports $port/$port2 failed (attempt $attempt)" >&2
+  done
+  echo "$name did not start:" >&2
+  log_tail
+  exit 1
 }
 
 # stop_pid PID TIMEOUT_S NAME: SIGTERM, wait up to TIMEOUT_S seconds, then

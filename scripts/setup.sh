@@ -20,7 +20,7 @@ done
 
 packages=(
   g++ cmake ninja-build pkg-config bc time
-  libpq-dev libpqxx-dev librdkafka-dev rapidjson-dev libcurl4-openssl-dev
+  libpq-dev libpqxx-dev librdkafka-dev rapidjson-dev libcurl4-openssl-dev zlib1g-dev curl
   libboost-program-options-dev libgtest-dev librocksdb-dev
   postgresql-15 postgresql-client-15 postgresql-15-wal2json
   openjdk-17-jre-headless maven
@@ -42,6 +42,7 @@ fi
 # Kafka's jars for the throwaway test broker (scripts/kafka.sh); a no-op once
 # cached in build/jars.
 "$root/scripts/kafka.sh" fetch
+"$root/scripts/elasticsearch.sh" fetch  # WALCAST_ES_FLAVOUR's server (default opensearch)
 
 if ((build)); then
   cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/encoding.h"
 #include "sinks/kafka/java_number.h"
 #include "sinks/kafka/pg_text.h"
 

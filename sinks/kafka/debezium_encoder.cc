@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <random>
 
+#include "core/encoding.h"
 #include "sinks/kafka/pg_text.h"
 
 namespace walcast::sinks::kafka {

@@ -90,8 +90,4 @@ struct ArrayElement {
 // "[1:2]=" dimension prefix. Returns the top-level elements.
 std::optional<std::vector<ArrayElement>> ParseArray(std::string_view text, char delimiter = ',');
 
-// Standard base64 with padding (Jackson's binary encoding).
-void AppendBase64(std::string_view bytes, std::string* out, bool url_safe = false);
-void AppendHex(std::string_view bytes, std::string* out);
-
 }  // namespace walcast::sinks::kafka

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include "core/log.h"
+#include "core/status.h"
+#include "sinks/elasticsearch/backoff.h"
+#include "sinks/elasticsearch/bulk_request.h"
+#include "sinks/elasticsearch/bulk_response.h"
+#include "sinks/elasticsearch/http_transport.h"
+
+namespace walcast::sinks::elasticsearch {
+
+struct BulkClientOptions {
+  BackoffOptions backoff;
+  // Sends of one request, the first included, before Send gives up with
+  // kUnavailable; -1: no limit (the sink's choice: an outage means waiting,
+  // and the caller's keep_going ends the wait at shutdown).
+  int max_attempts = -1;
+};
+
+// The outcome of one Send: every item done() or kRejected.
+struct BulkResult {
+  std::vector<BulkItemResult> items;  // in the request's order
+  int attempts = 0;                   // HTTP requests it took
+
+  // Indices of the items the server refused for good (dead letters).
+  std::vector<size_t> Rejected() const;
+};
+
+// Sends bulk requests to POST /_bulk and retries what can succeed later:
+// the whole request on connection errors, timeouts, 429 and 5xx answers,
+// and on a 200 answer only the items that failed retryably (429, 5xx,
+// es_rejected_execution_exception), each resent alone in a smaller
+// request. Items that succeeded or failed for good are never sent again.
+// Waits between sends follow Backoff (exponential, full jitter), reset
+// after a send that made progress.
+//
+// Resending is safe because walcast's actions carry external versions: an
+// item whose first send did arrive answers 409 on the second, which counts
+// as done (ItemDisposition::kSuperseded).
+//
+// Thread: one caller at a time; borrows `transport`, which must outlive the
+// client. Send blocks for as long as it retries (sleeping through `sleep`).
+class BulkClient {
+ public:
+  using Sleep = std::function<void(std::chrono::milliseconds)>;
+
+  // `random` and `sleep` default to real randomness and
+  // std::this_thread::sleep_for; tests inject their own.
+  BulkClient(HttpTransport& transport, BulkClientOptions options, Backoff::RandomUnit random = {},
+             Sleep sleep = {});
+
+  // Sends `request` until every item is done or rejected; returns the items
+  // in the request's order. `keep_going`, asked before each wait, may end
+  // the retries (shutdown). Errors, each meaning that some items may be
+  // applied and others not (resending the whole request is safe):
+  //   kUnavailable / kTimeout  max_attempts reached, or keep_going said stop;
+  //                            the message has the last failure
+  //   kPermissionDenied        401 or 403 on the request: credentials
+  //   kInvalidArgument         413: the body exceeds http.max_content_length
+  //   kInternal                another 4xx: a malformed request (a bug)
+  //   kCorruption              a 200 answer that is not a bulk response
+  //   kFatal                   a transport failure retrying cannot fix
+  //                            (e.g. TLS verification)
+  Result<BulkResult> Send(const BulkRequest& request, const std::function<bool()>& keep_going = {});
+
+ private:
+  HttpTransport& transport_;
+  BulkClientOptions options_;
+  Backoff backoff_;
+  Sleep sleep_;
+  log::RateLimiter retry_log_{std::chrono::seconds(10)};
+};
+
+}  // namespace walcast::sinks::elasticsearch

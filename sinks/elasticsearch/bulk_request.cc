@@ -1,0 +1,117 @@
+#include "sinks/elasticsearch/bulk_request.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+namespace walcast::sinks::elasticsearch {
+namespace {
+
+void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+}  // namespace
+
+BulkRequest BulkRequest::Select(const std::vector<size_t>& which) const {
+  BulkRequest out;
+  size_t total = 0;
+  for (const size_t i : which) total += spans_[i].second;
+  out.body_.reserve(total);
+  out.actions_.reserve(which.size());
+  out.spans_.reserve(which.size());
+  for (const size_t i : which) {
+    const auto [offset, length] = spans_[i];
+    out.spans_.emplace_back(out.body_.size(), length);
+    out.body_.append(body_, offset, length);
+    out.actions_.push_back(actions_[i]);
+  }
+  return out;
+}
+
+BulkRequestBuilder::BulkRequestBuilder(Clock clock) : clock_(std::move(clock)) {
+  if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
+}
+
+Status BulkRequestBuilder::Index(std::string_view index, std::string_view id,
+                                 std::string_view document_json, std::optional<int64_t> version,
+                                 std::string_view routing) {
+  if (document_json.empty()) {
+    return Status::InvalidArgument("bulk: empty document for _id " + std::string(id));
+  }
+  return Append(BulkOp::kIndex, index, id, version, routing, document_json);
+}
+
+Status BulkRequestBuilder::Delete(std::string_view index, std::string_view id,
+                                  std::optional<int64_t> version, std::string_view routing) {
+  return Append(BulkOp::kDelete, index, id, version, routing, {});
+}
+
+// NOLINTBEGIN(bugprone-easily-swappable-parameters): private; Index and Delete fix the order.
+Status BulkRequestBuilder::Append(BulkOp op, std::string_view index, std::string_view id,
+                                  std::optional<int64_t> version, std::string_view routing,
+                                  std::string_view document_json) {
+  // NOLINTEND(bugprone-easily-swappable-parameters)
+  if (index.empty() || id.empty()) return Status::InvalidArgument("bulk: empty _index or _id");
+  // Elasticsearch accepts external versions from 0 to 2^63-1.
+  if (version && *version < 0) {
+    return Status::InvalidArgument("bulk: negative version for _id " + std::string(id));
+  }
+  rapidjson::StringBuffer line;
+  rapidjson::Writer<rapidjson::StringBuffer> w(line);
+  w.StartObject();
+  w.Key(op == BulkOp::kIndex ? "index" : "delete");
+  w.StartObject();
+  w.Key("_index");
+  WriteString(w, index);
+  w.Key("_id");
+  WriteString(w, id);
+  if (version) {
+    w.Key("version");
+    w.Int64(*version);
+    w.Key("version_type");
+    w.String("external");
+  }
+  if (!routing.empty()) {
+    w.Key("routing");
+    WriteString(w, routing);
+  }
+  w.EndObject();
+  w.EndObject();
+
+  if (request_.empty()) first_added_ = clock_();
+  std::string& body = request_.body_;
+  const size_t offset = body.size();
+  body.append(line.GetString(), line.GetSize());
+  body.push_back('\n');
+  if (op == BulkOp::kIndex) {
+    const size_t doc_offset = body.size();
+    body.append(document_json);
+    std::replace_if(
+        body.begin() + static_cast<std::ptrdiff_t>(doc_offset), body.end(),
+        [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    body.push_back('\n');
+  }
+  request_.spans_.emplace_back(offset, body.size() - offset);
+  request_.actions_.push_back(
+      BulkAction{op, std::string(index), std::string(id), version, std::string(routing)});
+  return Status::Ok();
+}
+
+bool BulkRequestBuilder::Full(const BulkLimits& limits) const {
+  return count() >= limits.max_actions || bytes() >= limits.max_bytes;
+}
+
+bool BulkRequestBuilder::Due(const BulkLimits& limits,
+                             std::chrono::steady_clock::time_point now) const {
+  return Full(limits) || (!empty() && now - first_added_ >= limits.max_age);
+}
+
+BulkRequest BulkRequestBuilder::Take() {
+  BulkRequest out = std::move(request_);
+  request_ = BulkRequest();
+  return out;
+}
+
+}  // namespace walcast::sinks::elasticsearch

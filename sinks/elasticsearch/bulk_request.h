@@ -1,0 +1,113 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace walcast::sinks::elasticsearch {
+
+enum class BulkOp { kIndex, kDelete };
+
+// One action of a bulk request as the builder wrote it.
+struct BulkAction {
+  BulkOp op = BulkOp::kIndex;
+  std::string index;
+  std::string id;
+  // Written with version_type=external: the document changes only if this
+  // is greater than the stored version. nullopt: an unversioned write.
+  std::optional<int64_t> version;
+  std::string routing;  // "" for none
+
+  bool operator==(const BulkAction&) const = default;
+};
+
+// A finished _bulk body (NDJSON, "\n"-terminated) and the actions in it, in
+// order: item i of the response answers action(i). Immutable value.
+class BulkRequest {
+ public:
+  const std::string& body() const { return body_; }
+  const std::vector<BulkAction>& actions() const { return actions_; }
+  const BulkAction& action(size_t i) const { return actions_[i]; }
+  size_t size() const { return actions_.size(); }
+  bool empty() const { return actions_.empty(); }
+
+  // A request with only the actions at `which` (ascending indices into this
+  // request), their lines copied unchanged; used to resend retryable items.
+  BulkRequest Select(const std::vector<size_t>& which) const;
+
+ private:
+  friend class BulkRequestBuilder;
+
+  std::string body_;
+  std::vector<BulkAction> actions_;
+  // Where each action's lines (metadata, and the source for an index) are
+  // in body_: offset and length.
+  std::vector<std::pair<size_t, size_t>> spans_;
+};
+
+// When a batch is due: whichever limit is reached first.
+struct BulkLimits {
+  size_t max_actions = 1000;
+  size_t max_bytes = 5 << 20;               // uncompressed NDJSON
+  std::chrono::milliseconds max_age{1000};  // since the first action was added
+};
+
+// Builds the NDJSON body of one _bulk request
+// (https://www.elastic.co/guide/en/elasticsearch/reference/7.17/docs-bulk.html;
+// the same format on Elasticsearch 8 and OpenSearch):
+//
+//   {"index":{"_index":"i","_id":"k","version":7,"version_type":"external"}}
+//   {…the document…}
+//   {"delete":{"_index":"i","_id":"k","version":8,"version_type":"external"}}
+//
+// and tracks the body's size, its action count and when the first action
+// came, so that callers flush by size, count or time (Full, Due).
+//
+// Thread: one caller at a time.
+class BulkRequestBuilder {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+  // `clock` stamps the first action of each batch (default: steady_clock).
+  explicit BulkRequestBuilder(Clock clock = {});
+
+  // Appends an index action (create or replace) with `document_json`, one
+  // JSON object; line breaks in it become spaces (outside strings they are
+  // whitespace, inside they cannot occur unescaped), so the NDJSON stays
+  // one line per document. kInvalidArgument for an empty index, id or
+  // document, or a negative version; nothing is appended then.
+  Status Index(std::string_view index, std::string_view id, std::string_view document_json,
+               std::optional<int64_t> version, std::string_view routing = {});
+  // Appends a delete action; same errors as Index.
+  Status Delete(std::string_view index, std::string_view id, std::optional<int64_t> version,
+                std::string_view routing = {});
+
+  size_t count() const { return request_.size(); }
+  size_t bytes() const { return request_.body_.size(); }
+  bool empty() const { return request_.empty(); }
+  // True once the batch has max_actions actions or max_bytes bytes.
+  bool Full(const BulkLimits& limits) const;
+  // Full, or not empty and max_age has passed since its first action.
+  bool Due(const BulkLimits& limits, std::chrono::steady_clock::time_point now) const;
+
+  // The batch so far; the builder starts a new, empty one.
+  BulkRequest Take();
+
+ private:
+  Status Append(BulkOp op, std::string_view index, std::string_view id,
+                std::optional<int64_t> version, std::string_view routing,
+                std::string_view document_json);
+
+  Clock clock_;
+  BulkRequest request_;
+  std::chrono::steady_clock::time_point first_added_{};
+};
+
+}  // namespace walcast::sinks::elasticsearch

@@ -1,0 +1,122 @@
+#include "sinks/elasticsearch/bulk_request.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace walcast::sinks::elasticsearch {
+namespace {
+
+using std::chrono::milliseconds;
+using TimePoint = std::chrono::steady_clock::time_point;
+
+TEST(BulkRequestTest, WritesIndexAndDeleteLinesWithExternalVersions) {
+  BulkRequestBuilder builder;
+  ASSERT_TRUE(
+      builder.Index("mosip.idrepo.anonymous_profile", "6c1d", R"({"id":"6c1d","n":1})", 42).ok());
+  ASSERT_TRUE(builder.Delete("mosip.idrepo.anonymous_profile", "77", 43, "r1").ok());
+  ASSERT_TRUE(builder.Index("metrics", "m1", R"({"v":2})", std::nullopt).ok());
+  const BulkRequest request = builder.Take();
+  EXPECT_EQ(
+      request.body(),
+      R"({"index":{"_index":"mosip.idrepo.anonymous_profile","_id":"6c1d","version":42,"version_type":"external"}})"
+      "\n"
+      R"({"id":"6c1d","n":1})"
+      "\n"
+      R"({"delete":{"_index":"mosip.idrepo.anonymous_profile","_id":"77","version":43,"version_type":"external","routing":"r1"}})"
+      "\n"
+      R"({"index":{"_index":"metrics","_id":"m1"}})"
+      "\n"
+      R"({"v":2})"
+      "\n");
+  ASSERT_EQ(request.size(), 3u);
+  EXPECT_EQ(request.action(0),
+            (BulkAction{BulkOp::kIndex, "mosip.idrepo.anonymous_profile", "6c1d", 42, ""}));
+  EXPECT_EQ(request.action(1),
+            (BulkAction{BulkOp::kDelete, "mosip.idrepo.anonymous_profile", "77", 43, "r1"}));
+  EXPECT_EQ(request.action(2).version, std::nullopt);
+}
+
+TEST(BulkRequestTest, EscapesIdsAndFlattensLineBreaksInDocuments) {
+  BulkRequestBuilder builder;
+  ASSERT_TRUE(builder.Index("i", "a\"b\\c\n", "{\n  \"text\": \"x\\ny\"\r\n}", 1).ok());
+  EXPECT_EQ(builder.Take().body(),
+            R"({"index":{"_index":"i","_id":"a\"b\\c\n","version":1,"version_type":"external"}})"
+            "\n"
+            R"({   "text": "x\ny"  })"
+            "\n");
+}
+
+TEST(BulkRequestTest, RejectsEmptyNamesDocumentsAndNegativeVersions) {
+  BulkRequestBuilder builder;
+  EXPECT_EQ(builder.Index("", "1", "{}", 1).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(builder.Index("i", "", "{}", 1).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(builder.Index("i", "1", "", 1).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(builder.Delete("i", "1", -1).code(), Status::Code::kInvalidArgument);
+  EXPECT_TRUE(builder.empty());
+  EXPECT_EQ(builder.bytes(), 0u);
+}
+
+TEST(BulkRequestTest, TracksCountBytesAndAgeForFlushing) {
+  TimePoint now{};
+  BulkRequestBuilder builder([&now] { return now; });
+  const BulkLimits limits{.max_actions = 3, .max_bytes = 1000, .max_age = milliseconds(500)};
+  EXPECT_FALSE(builder.Due(limits, now + std::chrono::hours(1)));  // empty is never due
+
+  now += milliseconds(100);
+  ASSERT_TRUE(builder.Index("i", "1", R"({"a":1})", 1).ok());
+  EXPECT_EQ(builder.count(), 1u);
+  const size_t one = builder.bytes();
+  EXPECT_EQ(one, std::string(
+                     R"({"index":{"_index":"i","_id":"1","version":1,"version_type":"external"}})")
+                         .size() +
+                     1 + 7 + 1);
+  EXPECT_FALSE(builder.Due(limits, now + milliseconds(499)));
+  EXPECT_TRUE(builder.Due(limits, now + milliseconds(500)));  // age counts from the first action
+
+  now += milliseconds(300);
+  ASSERT_TRUE(builder.Delete("i", "2", 2).ok());
+  EXPECT_FALSE(builder.Full(limits));
+  EXPECT_TRUE(builder.Due(limits, TimePoint{} + milliseconds(600)));
+  ASSERT_TRUE(builder.Delete("i", "3", 3).ok());
+  EXPECT_TRUE(builder.Full(limits));  // max_actions
+
+  const BulkRequest taken = builder.Take();
+  EXPECT_EQ(taken.size(), 3u);
+  EXPECT_TRUE(builder.empty());
+  EXPECT_EQ(builder.bytes(), 0u);
+  EXPECT_FALSE(builder.Due(limits, now + std::chrono::hours(1)));
+
+  // A new batch starts its own clock; max_bytes makes it full.
+  now += milliseconds(1000);
+  ASSERT_TRUE(builder.Index("i", "4", "{\"pad\":\"" + std::string(1000, 'x') + "\"}", 4).ok());
+  EXPECT_TRUE(builder.Full(limits));
+  EXPECT_TRUE(builder.Due(limits, now));
+}
+
+TEST(BulkRequestTest, SelectKeepsTheChosenActionsLinesAndOrder) {
+  BulkRequestBuilder builder;
+  ASSERT_TRUE(builder.Index("i", "1", R"({"n":1})", 1).ok());
+  ASSERT_TRUE(builder.Delete("i", "2", 2).ok());
+  ASSERT_TRUE(builder.Index("i", "3", R"({"n":3})", 3).ok());
+  const BulkRequest all = builder.Take();
+  const BulkRequest some = all.Select({0, 2});
+  ASSERT_EQ(some.size(), 2u);
+  EXPECT_EQ(some.action(0).id, "1");
+  EXPECT_EQ(some.action(1).id, "3");
+  EXPECT_EQ(some.body(),
+            R"({"index":{"_index":"i","_id":"1","version":1,"version_type":"external"}})"
+            "\n"
+            R"({"n":1})"
+            "\n"
+            R"({"index":{"_index":"i","_id":"3","version":3,"version_type":"external"}})"
+            "\n"
+            R"({"n":3})"
+            "\n");
+  EXPECT_EQ(some.Select({1}).action(0).id, "3");
+  EXPECT_TRUE(all.Select({}).empty());
+  EXPECT_EQ(all.Select({}).body(), "");
+}
+
+}  // namespace
+}  // namespace walcast::sinks::elasticsearch
