@@ -91,6 +91,18 @@ void AppendQuoted(std::string_view s, std::string* out) {
   out->push_back('"');
   uint32_t previous = 0;
   for (size_t i = 0; i < s.size();) {
+    // A run of printable ASCII that needs no escape goes out in one piece.
+    size_t run = i;
+    while (run < s.size() && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\' &&
+           s[run] != '/') {
+      ++run;
+    }
+    if (run > i) {
+      out->append(s.substr(i, run - i));
+      previous = static_cast<unsigned char>(s[run - 1]);
+      i = run;
+      continue;
+    }
     uint32_t cp = 0;
     const size_t n = NextCodePoint(s, i, &cp);
     if (cp >= 0x10000) {  // a surrogate pair: never escaped
@@ -359,6 +371,7 @@ Status UpdateIdEncoder::Compute(std::string_view profile_json, std::string_view 
     json_.clear();
     depth_ = 0;
     Write(root, &json_);
+    id->reserve((json_.size() + 2) / 3 * 4);
     AppendBase64(json_, id);
   }
   return Status::Ok();

@@ -6,7 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
+#include <cstring>
 
 #include "core/encoding.h"
 #include "sinks/kafka/pg_text.h"
@@ -83,6 +83,15 @@ constexpr int64_t kLastFourDigitDay = 2932896;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
+// Writes `value` as exactly `width` decimal digits at `p`.
+char* PutDigits(char* p, int64_t value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return p + width;
+}
+
 // "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'" (UTC) of an instant, as MOSIP's
 // TimestampConverterAdv writes it; the microseconds are cut to milliseconds
 // (rounding down). False for years outside 0000-9999.
@@ -90,16 +99,73 @@ bool FormatMillisUtc(int64_t epoch_micros, std::string* out) {
   const int64_t millis = FloorDiv(epoch_micros, kMicrosPerMilli);
   const int64_t days = FloorDiv(millis, kMillisPerDay);
   if (days < kFirstFourDigitDay || days > kLastFourDigitDay) return false;
-  int64_t in_day = millis - days * kMillisPerDay;
+  const int64_t in_day = millis - days * kMillisPerDay;
   const std::chrono::year_month_day ymd{
       std::chrono::sys_days{std::chrono::days{static_cast<int>(days)}}};
-  char buf[32];
-  const int n = std::snprintf(
-      buf, sizeof(buf), "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<int>(ymd.year()),
-      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-      static_cast<long long>(in_day / 3'600'000), static_cast<long long>(in_day / 60'000 % 60),
-      static_cast<long long>(in_day / 1000 % 60), static_cast<long long>(in_day % 1000));
-  out->assign(buf, static_cast<size_t>(n));
+  char buf[24];
+  char* p = PutDigits(buf, static_cast<int>(ymd.year()), 4);
+  *p++ = '-';
+  p = PutDigits(p, static_cast<unsigned>(ymd.month()), 2);
+  *p++ = '-';
+  p = PutDigits(p, static_cast<unsigned>(ymd.day()), 2);
+  *p++ = 'T';
+  p = PutDigits(p, in_day / 3'600'000, 2);
+  *p++ = ':';
+  p = PutDigits(p, in_day / 60'000 % 60, 2);
+  *p++ = ':';
+  p = PutDigits(p, in_day / 1000 % 60, 2);
+  *p++ = '.';
+  p = PutDigits(p, in_day % 1000, 3);
+  *p++ = 'Z';
+  out->assign(buf, static_cast<size_t>(p - buf));
+  return true;
+}
+
+// Well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+// past U+10FFFF), eight ASCII bytes at a time where it can.
+bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    if (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, p + i, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return false;
+    }
+    i += len;
+  }
   return true;
 }
 
@@ -352,6 +418,10 @@ Status RawDocumentBuilder::Build(const Relation& relation, const Tuple& row, int
       out->partial = true;
       continue;
     }
+    if (!IsValidUtf8(column.name)) {
+      return Status::Rejected("table " + TableName(relation) +
+                              ": a column name is not valid UTF-8");
+    }
     writer_.Key(column.name.data(), static_cast<rapidjson::SizeType>(column.name.size()));
     bool ok = true;
     if (static_cast<int>(i) == profile_column && have_profile) {
@@ -405,6 +475,10 @@ bool RawDocumentBuilder::WriteString(std::string_view s) {
   return writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
+bool RawDocumentBuilder::WriteColumnString(std::string_view s) {
+  return IsValidUtf8(s) && WriteString(s);
+}
+
 void RawDocumentBuilder::WriteStringOrNull(std::string_view s) {
   if (s.empty()) {
     writer_.Null();
@@ -440,14 +514,14 @@ bool RawDocumentBuilder::WriteText(uint32_t oid, char category, const TypeInfo* 
   const ValueType element = depth < 4 ? ElementOf({oid, category, info}) : ValueType{};
   if (element.oid != 0) {
     const std::optional<std::vector<kafka::ArrayElement>> elements = kafka::ParseArray(text);
-    if (!elements) return WriteString(text);
+    if (!elements) return WriteColumnString(text);
     return WriteArray(*elements, element.oid, element.category, element.info, depth);
   }
   switch (oid) {
     case kBool:
       if (text == "t" || text == "true") return writer_.Bool(true);
       if (text == "f" || text == "false") return writer_.Bool(false);
-      return WriteString(text);
+      return WriteColumnString(text);
     case kInt2:
     case kInt4:
     case kInt8:
@@ -459,7 +533,7 @@ bool RawDocumentBuilder::WriteText(uint32_t oid, char category, const TypeInfo* 
       if (IsJsonNumber(text)) {
         return writer_.RawValue(text.data(), text.size(), rapidjson::kNumberType);
       }
-      return WriteString(text);
+      return WriteColumnString(text);
     case kTimestamp:
     case kTimestamptz: {
       const std::optional<kafka::PgTimestamp> ts =
@@ -467,7 +541,7 @@ bool RawDocumentBuilder::WriteText(uint32_t oid, char category, const TypeInfo* 
       if (ts && ts->infinity == 0 && FormatMillisUtc(ts->epoch_micros, &scratch_)) {
         return WriteString(scratch_);
       }
-      return WriteString(text);  // infinity, or a year a date field cannot hold
+      return WriteColumnString(text);  // infinity, or a year a date field cannot hold
     }
     case kJson:
     case kJsonb: {
@@ -484,11 +558,11 @@ bool RawDocumentBuilder::WriteText(uint32_t oid, char category, const TypeInfo* 
         return writer_.RawValue(json_scratch_.GetString(), json_scratch_.GetSize(),
                                 rapidjson::kObjectType);
       }
-      return WriteString(text);
+      return WriteColumnString(text);
     }
     case kBytea: {
       const std::optional<std::string> bytes = kafka::ParseByteaHex(text);
-      if (!bytes) return WriteString(text);
+      if (!bytes) return WriteColumnString(text);
       scratch_.clear();
       AppendBase64(*bytes, &scratch_);  // Elasticsearch's binary type reads base64
       return WriteString(scratch_);
@@ -501,7 +575,7 @@ bool RawDocumentBuilder::WriteText(uint32_t oid, char category, const TypeInfo* 
     return writer_.RawValue(text.data(), text.size(), rapidjson::kNumberType);
   }
   if (category == 'B' && (text == "t" || text == "f")) return writer_.Bool(text == "t");
-  return WriteString(text);
+  return WriteColumnString(text);
 }
 
 // Nested dimensions are arrays of the same element type.
@@ -539,8 +613,10 @@ bool RawDocumentBuilder::WriteProfile(int64_t fallback_time_us, const RawDocumen
     writer_.Key("date");
     WriteStringOrNull(profile_.date);
     if (!doc.update_id.empty()) {
+      // Base64 needs no escaping: skip the writer's per-character scan.
+      scratch_.assign(1, '"').append(doc.update_id).push_back('"');
       writer_.Key("updateId");
-      WriteString(doc.update_id);
+      writer_.RawValue(scratch_.data(), scratch_.size(), rapidjson::kStringType);
     }
     const bool idrepo = profile_.shape == ProfileShape::kIdRepo;
     for (const auto& [key, snapshot] :

@@ -618,6 +618,19 @@ TEST(RawDocumentTest, InvalidUtf8IsRejectedNamingTheColumn) {
   EXPECT_EQ(s.code(), Status::Code::kRejected);
   EXPECT_NE(s.message().find("cr_by"), std::string::npos) << s.message();
   EXPECT_TRUE(doc.source.empty());
+  // Overlong forms, surrogates and truncated sequences too; real text passes.
+  for (const std::string& bad :
+       {std::string("\xc0\xaf"), std::string("\xed\xa0\x80"), std::string("abcdefgh\xe2\x82"),
+        std::string("\xf4\x90\x80\x80")}) {
+    row.row[3] = Text(bad);
+    EXPECT_EQ(builder.Build(*row.relation, row.row, 0, &doc).code(), Status::Code::kRejected);
+  }
+  row.row[3] = Text("s\xc3\xa9rvice \xf0\x9f\x98\x80 \xe2\x82\xac long ascii run here");
+  ASSERT_TRUE(builder.Build(*row.relation, row.row, 0, &doc).ok());
+  rapidjson::Document parsed;
+  parsed.Parse(doc.source.c_str());
+  EXPECT_EQ(Str(parsed["cr_by"]),
+            "s\xc3\xa9rvice \xf0\x9f\x98\x80 \xe2\x82\xac long ascii run here");
 }
 
 // ---- _id ----
