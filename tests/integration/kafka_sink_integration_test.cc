@@ -455,6 +455,34 @@ TEST_F(KafkaSinkTest, BrokerDownForThirtySecondsLosesNothing) {
   }
 }
 
+TEST_F(KafkaSinkTest, ExactlyOnceBrokerDownForThirtySecondsLosesAndRepeatsNothing) {
+  constexpr int kRows = 50000;
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
+  WriteConfig({{"value.converter.schemas.enable", "false"}, {"exactly.once", "true"}});
+  auto walcast = Start("walcast");
+  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get(), 60s)) << Log("walcast");
+  Sql(LoadSql(1, kRows / 2, 100));
+  ASSERT_TRUE(kafka_->Stop());
+  // The second half is written while the broker is down.
+  std::thread writer([&] { Sql(LoadSql(kRows / 2 + 1, kRows, 100)); });
+  std::this_thread::sleep_for(5s);
+  const Lsn confirmed_while_down = ConfirmedFlush();
+  std::this_thread::sleep_for(25s);
+  writer.join();
+  // Nothing is confirmed that Kafka has not committed.
+  EXPECT_EQ(ConfirmedFlush(), confirmed_while_down);
+  EXPECT_TRUE(walcast->Running()) << Log("walcast");
+  ASSERT_TRUE(kafka_->Start());
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 180s));
+  walcast->Signal(SIGTERM);
+  EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+
+  const auto records = kafka_->ConsumeAll(Topic("t"), 3s, 120s);
+  const Seen seen = CountIds(records);
+  ASSERT_EQ(seen.count.size(), static_cast<size_t>(kRows)) << "rows missing after the outage";
+  EXPECT_EQ(records.size(), static_cast<size_t>(kRows)) << "rows repeated after the outage";
+}
+
 TEST_F(KafkaSinkTest, SnapshotThenStreamingWithConcurrentWritesGivesEveryRowOnce) {
   constexpr int kRows = 60000;
   Sql("CREATE TABLE t(id int PRIMARY KEY, v int);"
