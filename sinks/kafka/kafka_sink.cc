@@ -605,12 +605,10 @@ Status KafkaSink::CommitKafkaTransaction() {
         EncodeCheckpoint({eos.slot, batch_.back(), eos.transactional_id, UnixMicrosNow() / 1000});
     WALCAST_RETURN_IF_ERROR(Produce(std::move(checkpoint), nullptr, batch_.back()));
   }
-  const Status committed = transactions_->Commit(eos.commit_timeout);
+  Status committed = transactions_->Commit(eos.commit_timeout);
   if (!committed.ok()) {
-    if (committed.code() == Status::Code::kFatal) {
-      log::Error("kafka transaction failed; stopping", {{"error", committed.message()}});
-      return committed;
-    }
+    // Fenced or refused: walcast stops and main reports it.
+    if (committed.code() == Status::Code::kFatal) return committed;
     // A failed record explains the failed commit better than the commit.
     const Status failure = FailureStatus();
     const Status aborted = AbortKafkaTransaction();
