@@ -252,7 +252,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
   AckTracker tracker(exported ? Lsn(exported->consistent_point.value() - 1)
                               : slot_info.confirmed_flush);
   Pipeline pipeline(&tracker);
-  WALCAST_RETURN_IF_ERROR(AddConfiguredSinks(config, server.database, &pipeline));
+  WALCAST_RETURN_IF_ERROR(
+      AddConfiguredSinks(config, server.database, &pipeline, server.current_wal));
   std::unique_ptr<HeartbeatAction> heartbeat_action;
   const auto heartbeat_interval = std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
   std::string heartbeat_sql = config.GetString("heartbeat.action.query");

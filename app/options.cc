@@ -132,6 +132,23 @@ const std::vector<OptionSpec>& AllOptions() {
         {"none", "all"});
     add("errors.deadletterqueue.topic.name", T::kString, "walcast.dlq",
         "dead-letter topic used with errors.tolerance=all");
+    add("exactly.once", T::kBool, "false",
+        "Kafka transactions: read_committed consumers see every change once, even after "
+        "kill -9; the slot's LSN checkpoint commits with the records (docs/design.md)");
+    add("exactly.once.transactional.id", T::kString, "",
+        "producer transactional.id; must be unique per walcast instance "
+        "(default walcast-<topic.prefix>-<slot.name>)");
+    add("exactly.once.checkpoint.topic", T::kString, "",
+        "compacted topic with the LSN checkpoint per slot, created if missing "
+        "(default <topic.prefix>.walcast.checkpoints)");
+    add("exactly.once.commit.interval.ms", T::kInt, "100",
+        "commit the Kafka transaction at the first transaction boundary after this long; "
+        "the latency read_committed consumers see")
+        .min = 1;
+    add("exactly.once.commit.max.records", T::kInt, "10000",
+        "commit the Kafka transaction at the first transaction boundary once it holds this "
+        "many records")
+        .min = 1;
     add("reconnect.backoff.initial.ms", T::kInt, "500", "first reconnect delay").min = 10;
     add("reconnect.backoff.max.ms", T::kInt, "30000", "largest reconnect delay").min = 10;
     add("reconnect.max.attempts", T::kInt, "-1",

@@ -135,7 +135,8 @@ Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
   return o;
 }
 
-Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline) {
+Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline,
+                          Lsn server_wal_lsn) {
   WALCAST_ASSIGN_OR_RETURN(sinks::kafka::EncoderOptions encoder,
                            EncoderOptionsFrom(config, database));
   for (const std::string& sink : config.GetList("sinks")) {
@@ -154,6 +155,32 @@ Status AddConfiguredSinks(const Config& config, const std::string& database, Pip
       options.tolerate_errors = config.GetString("errors.tolerance") == "all";
       options.dead_letter_topic = config.GetString("errors.deadletterqueue.topic.name");
       options.heartbeat_interval = std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
+      if (config.GetBool("exactly.once")) {
+        sinks::kafka::ExactlyOnceOptions& eos = options.exactly_once;
+        const std::string prefix = config.GetString("topic.prefix");
+        const std::string slot = config.GetString("slot.name");
+        eos.enabled = true;
+        eos.slot = slot;
+        eos.transactional_id = config.Has("exactly.once.transactional.id")
+                                   ? config.GetString("exactly.once.transactional.id")
+                                   : "walcast-" + prefix + "-" + slot;
+        eos.checkpoint_topic = config.Has("exactly.once.checkpoint.topic")
+                                   ? config.GetString("exactly.once.checkpoint.topic")
+                                   : prefix + ".walcast.checkpoints";
+        eos.commit_interval =
+            std::chrono::milliseconds(config.GetInt("exactly.once.commit.interval.ms"));
+        eos.commit_max_records = config.GetInt("exactly.once.commit.max.records");
+        eos.server_wal_lsn = server_wal_lsn;
+        // A commit may wait for records until their transaction times out.
+        if (auto t = producer.find("transaction.timeout.ms"); t != producer.end()) {
+          try {
+            eos.commit_timeout = std::chrono::milliseconds(std::stoll(t->second) + 30000);
+          } catch (const std::exception&) {
+            return Status::InvalidArgument("config key 'kafka.transaction.timeout.ms': '" +
+                                           t->second + "' is not a number");
+          }
+        }
+      }
       WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<sinks::kafka::KafkaSink> kafka,
                                sinks::kafka::KafkaSink::Create(std::move(options)));
       pipeline->AddSink(std::move(kafka));

@@ -20,7 +20,11 @@ Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
 inline constexpr const char* kHeartbeatMessagePrefix = "walcast\\.heartbeat";
 
 // Builds the sinks listed in `sinks` and adds them to `pipeline`.
-// kInvalidArgument for a sink whose settings are missing or rejected.
-Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline);
+// `server_wal_lsn` is the server's WAL position at start (exactly.once
+// refuses a Kafka checkpoint beyond it). kInvalidArgument for a sink whose
+// settings are missing or rejected; with exactly.once, kUnavailable /
+// kFatal when Kafka's transactions or checkpoint cannot be set up.
+Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline,
+                          Lsn server_wal_lsn = Lsn());
 
 }  // namespace walcast::app

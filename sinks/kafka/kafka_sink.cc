@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "core/log.h"
+#include "sinks/kafka/kafka_checkpoint.h"
 
 namespace walcast::sinks::kafka {
 namespace {
@@ -39,6 +40,13 @@ bool PermanentDeliveryError(rd_kafka_resp_err_t err) {
   }
 }
 
+// The record is bigger than the broker or the client accepts: its dead
+// letter cannot carry the value either.
+bool SizeError(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+         err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+}
+
 }  // namespace
 
 KafkaSink::KafkaSink(KafkaSinkOptions options)
@@ -48,6 +56,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(KafkaSinkOptions options) {
   std::unique_ptr<KafkaSink> sink(new KafkaSink(std::move(options)));
   WALCAST_ASSIGN_OR_RETURN(sink->producer_, sink->NewProducer());
   sink->StartPolling();
+  if (sink->exactly_once()) WALCAST_RETURN_IF_ERROR(sink->StartTransactions());
   return sink;
 }
 
@@ -55,14 +64,25 @@ Result<rd_kafka_s*> KafkaSink::NewProducer() {
   std::unique_ptr<rd_kafka_conf_t, ConfDeleter> conf(rd_kafka_conf_new());
   char errstr[512];
   std::vector<std::pair<std::string, std::string>> settings = {
-      {"enable.idempotence", "true"},
-      {"acks", "all"},
-      {"partitioner", "murmur2_random"},
-      {"message.timeout.ms", "0"},
-      {"linger.ms", "5"},
+      {"enable.idempotence", "true"},    {"acks", "all"},
+      {"partitioner", "murmur2_random"}, {"linger.ms", "5"},
       {"client.id", "walcast"},
   };
-  for (const auto& kv : options_.producer_config) settings.push_back(kv);
+  if (exactly_once()) {
+    // A transactional producer's records time out with their transaction
+    // (transaction.timeout.ms); a broker outage then aborts and replays.
+    settings.emplace_back("transactional.id", options_.exactly_once.transactional_id);
+  } else {
+    settings.emplace_back("message.timeout.ms", "0");
+  }
+  for (const auto& kv : options_.producer_config) {
+    if (kv.first == "transactional.id") {
+      return Status::InvalidArgument(
+          "config key 'kafka.transactional.id': set exactly.once=true and "
+          "exactly.once.transactional.id instead");
+    }
+    settings.push_back(kv);
+  }
   for (const auto& [key, value] : settings) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
         RD_KAFKA_CONF_OK) {
@@ -89,13 +109,67 @@ void KafkaSink::StopPolling() {
 }
 
 std::shared_ptr<KafkaSink::InFlight> KafkaSink::NewInFlight() {
-  auto txn = std::make_shared<InFlight>();
-  std::lock_guard lock(mu_);
-  txn->generation = generation_;
-  return txn;
+  return std::make_shared<InFlight>();
+}
+
+Status KafkaSink::StartTransactions() {
+  const ExactlyOnceOptions& eos = options_.exactly_once;
+  if (eos.transactional_id.empty() || eos.checkpoint_topic.empty() || eos.slot.empty()) {
+    return Status::InvalidArgument(
+        "exactly.once needs a transactional.id, a checkpoint topic and a slot name");
+  }
+  transactions_ = std::make_unique<KafkaTransactions>(producer_, eos.transactional_id);
+  // Fences every earlier producer with this transactional.id and aborts its
+  // open transaction first, so that the checkpoint read next is final: no
+  // zombie can commit after it.
+  WALCAST_RETURN_IF_ERROR(transactions_->Init(eos.start_timeout));
+  WALCAST_RETURN_IF_ERROR(
+      EnsureCheckpointTopic(producer_, eos.checkpoint_topic, eos.start_timeout));
+  WALCAST_ASSIGN_OR_RETURN(std::optional<KafkaCheckpoint> last,
+                           ReadLastCheckpoint(ClientSettings(options_.producer_config),
+                                              eos.checkpoint_topic, eos.slot, eos.start_timeout));
+  if (!last) {
+    log::Info("kafka exactly-once: no checkpoint yet",
+              {{"slot", eos.slot}, {"topic", eos.checkpoint_topic}});
+    return Status::Ok();
+  }
+  if (eos.server_wal_lsn.valid() && last->end_lsn > eos.server_wal_lsn) {
+    return Status::Fatal("kafka exactly-once: the checkpoint of slot '" + eos.slot + "' in '" +
+                         eos.checkpoint_topic + "' is at " + last->end_lsn.ToString() +
+                         ", beyond the server's WAL position " + eos.server_wal_lsn.ToString() +
+                         "; it was written for another server. Delete it (a null record with "
+                         "key '" +
+                         eos.slot + "') or set exactly.once.checkpoint.topic");
+  }
+  committed_lsn_ = last->end_lsn;
+  log::Info(
+      "kafka exactly-once: resuming after the committed checkpoint",
+      {{"slot", eos.slot}, {"lsn", committed_lsn_.ToString()}, {"topic", eos.checkpoint_topic}});
+  return Status::Ok();
 }
 
 void KafkaSink::OnRewind() {
+  if (exactly_once()) {
+    // The producer stays (its transactional.id and epoch); only the Kafka
+    // transaction holding the lost records goes.
+    {
+      std::lock_guard lock(mu_);
+      ++generation_;  // reports of the aborted records are ignored
+      failure_ = Status::Ok();
+    }
+    current_.reset();
+    skipping_ = false;
+    reset_aborted_ = false;
+    Status aborted = AbortKafkaTransaction();
+    if (!aborted.ok()) {
+      // Still open (no answer from the broker): the next call returns
+      // kReplay and the reader's next rewind, after its backoff, tries again.
+      std::lock_guard lock(mu_);
+      failure_ =
+          aborted.code() == Status::Code::kFatal ? aborted : Status::Replay(aborted.message());
+    }
+    return;
+  }
   StopPolling();
   {
     std::lock_guard lock(mu_);
@@ -143,12 +217,16 @@ void KafkaSink::ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void*
   auto* self = static_cast<KafkaSink*>(opaque);
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char fatal[512];
-    rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
-    // The idempotent producer cannot go on (e.g. its sequence numbers were
-    // lost with a broker's data): replace it and replay from the watermark.
+    const rd_kafka_resp_err_t code = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
     std::lock_guard lock(self->mu_);
     if (self->failure_.ok()) {
-      self->failure_ = Status::Replay(std::string("kafka producer failed: ") + fatal);
+      // The idempotent producer cannot go on (e.g. its sequence numbers were
+      // lost with a broker's data): replace it and replay from the
+      // watermark. A transactional one was fenced or refused: a new producer
+      // would fence the other instance in turn, so stop.
+      self->failure_ = self->exactly_once() && self->transactions_
+                           ? self->transactions_->FatalStatus(code, fatal)
+                           : Status::Replay(std::string("kafka producer failed: ") + fatal);
     }
     self->settled_cv_.notify_all();
     return;
@@ -170,9 +248,56 @@ Status KafkaSink::FailureStatus() {
   return failure_;
 }
 
+EncodedRecord KafkaSink::DeadLetter(std::optional<std::string> key,
+                                    std::optional<std::string> value, const std::string& topic,
+                                    const std::string& reason, Lsn lsn, bool too_large) {
+  EncodedRecord dlq;
+  dlq.key = std::move(key);
+  dlq.headers = {{"walcast.error.reason", reason},
+                 {"walcast.error.topic", topic},
+                 {"walcast.lsn", lsn.ToString()}};
+  if (too_large && value) {
+    // The value is what was too large; its size says how far off it was.
+    dlq.headers.emplace_back("walcast.error.value.bytes", std::to_string(value->size()));
+  } else {
+    dlq.value = std::move(value);
+  }
+  return dlq;
+}
+
+Status KafkaSink::EnsureKafkaTransaction() {
+  if (!exactly_once() || transactions_->open()) return Status::Ok();
+  WALCAST_RETURN_IF_ERROR(transactions_->BeginIfNeeded());
+  batch_started_ = std::chrono::steady_clock::now();
+  batch_records_ = 0;
+  return Status::Ok();
+}
+
 Status KafkaSink::Produce(EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
                           bool dead_letter) {
-  auto* context = new RecordContext{txn, lsn, dead_letter};
+  RecordId id{};
+  if (exactly_once()) {
+    WALCAST_RETURN_IF_ERROR(EnsureKafkaTransaction());
+    if (txn && !dead_letter) {
+      id = {current_commit_lsn_, record_index_++};
+      std::optional<Rejection> rejected;
+      {
+        std::lock_guard lock(mu_);
+        if (auto it = rejected_.find(id); it != rejected_.end()) rejected = it->second;
+      }
+      if (rejected) {
+        // The broker refused this record for good on an earlier attempt of
+        // this transaction: this time it goes to the dead-letter topic.
+        return ProduceDeadLetter(
+            DeadLetter(std::move(record.key), std::move(record.value), record.topic,
+                       rejected->reason, lsn, rejected->too_large),
+            record.topic, rejected->reason, txn, lsn);
+      }
+    }
+    ++batch_records_;
+    if (txn) ++current_records_;
+  }
+  auto* context = new RecordContext{txn, lsn, dead_letter, id, generation_};
   std::unique_ptr<rd_kafka_headers_t, HeadersDeleter> headers;
   if (!record.headers.empty()) {
     headers.reset(rd_kafka_headers_new(record.headers.size()));
@@ -225,14 +350,21 @@ Status KafkaSink::Produce(EncodedRecord record, const std::shared_ptr<InFlight>&
       --txn->outstanding;
     }
     const std::string reason = std::string(rd_kafka_err2str(err));
+    if (err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR__FENCED ||
+        err == RD_KAFKA_RESP_ERR__STATE) {
+      // Not about this record: the producer failed (the error callback says
+      // why) or its Kafka transaction must be aborted.
+      Status failure = FailureStatus();
+      if (!failure.ok()) return failure;
+      if (err == RD_KAFKA_RESP_ERR__STATE || !exactly_once()) {
+        return Status::Replay("kafka producer cannot produce: " + reason);
+      }
+      return Status::Fatal("kafka producer failed: " + reason);
+    }
     if (DeadLettersEnabled() && !dead_letter) {
-      EncodedRecord dlq;
-      dlq.key = std::move(record.key);
-      dlq.value = std::move(record.value);
-      dlq.headers = {{"walcast.error.reason", reason},
-                     {"walcast.error.topic", record.topic},
-                     {"walcast.lsn", lsn.ToString()}};
-      return ProduceDeadLetter(std::move(dlq), record.topic, reason, txn, lsn);
+      return ProduceDeadLetter(DeadLetter(std::move(record.key), std::move(record.value),
+                                          record.topic, reason, lsn, SizeError(err)),
+                               record.topic, reason, txn, lsn);
     }
     return Status::Fatal("kafka rejected a record for topic '" + record.topic + "' at " +
                          lsn.ToString() + ": " + reason);
@@ -251,10 +383,14 @@ Status KafkaSink::ProduceDeadLetter(EncodedRecord record, const std::string& sou
 
 void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
   std::unique_ptr<RecordContext> context(static_cast<RecordContext*>(message->_private));
-  if (context->txn) {
+  {
     std::lock_guard lock(mu_);
     // Produced before a rewind: replayed anyway, so the outcome is moot.
-    if (context->txn->generation != generation_) return;
+    if (context->generation != generation_) return;
+  }
+  if (exactly_once()) {
+    OnTransactionalDelivery(message, *context);
+    return;
   }
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     const std::string reason = rd_kafka_err2str(message->err);
@@ -274,16 +410,14 @@ void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
       return;  // never acknowledged
     }
     if (DeadLettersEnabled() && !context->dead_letter) {
-      EncodedRecord dlq;
-      if (message->key) dlq.key.emplace(static_cast<const char*>(message->key), message->key_len);
-      if (message->payload) {
-        dlq.value.emplace(static_cast<const char*>(message->payload), message->len);
-      }
-      dlq.headers = {{"walcast.error.reason", reason},
-                     {"walcast.error.topic", topic},
-                     {"walcast.lsn", context->lsn.ToString()}};
+      std::optional<std::string> key;
+      std::optional<std::string> value;
+      if (message->key) key.emplace(static_cast<const char*>(message->key), message->key_len);
+      if (message->payload) value.emplace(static_cast<const char*>(message->payload), message->len);
       // The dead letter joins the same transaction; this record is settled.
-      Status s = ProduceDeadLetter(std::move(dlq), topic, reason, context->txn, context->lsn);
+      Status s = ProduceDeadLetter(DeadLetter(std::move(key), std::move(value), topic, reason,
+                                              context->lsn, SizeError(message->err)),
+                                   topic, reason, context->txn, context->lsn);
       if (!s.ok()) {
         std::lock_guard lock(mu_);
         if (failure_.ok()) failure_ = s;
@@ -314,6 +448,37 @@ void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
   if (ack) Settle(context->txn);
 }
 
+void KafkaSink::OnTransactionalDelivery(const rd_kafka_message_s* message,
+                                        const RecordContext& context) {
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    delivered_.fetch_add(1);
+    return;
+  }
+  // Any failed record dooms the open Kafka transaction: librdkafka fails its
+  // commit. Record why, so the next reader-thread call says so at once.
+  const std::string reason = rd_kafka_err2str(message->err);
+  const std::string topic = rd_kafka_topic_name(message->rkt);
+  const std::string where =
+      "kafka delivery to '" + topic + "' failed at " + context.lsn.ToString() + ": " + reason;
+  std::lock_guard lock(mu_);
+  const bool permanent = PermanentDeliveryError(message->err);
+  // A data record (not a dead letter, heartbeat or checkpoint) refused for
+  // good is dead-lettered on the replay, inside the next attempt's
+  // transaction. Remembered whatever failed first.
+  const bool tolerated = permanent && context.txn && !context.dead_letter && DeadLettersEnabled();
+  if (tolerated) rejected_[context.id] = Rejection{topic, reason, SizeError(message->err)};
+  if (!failure_.ok()) return;
+  if (tolerated || !permanent) {
+    failure_ = Status::Replay(where + "; the Kafka transaction is aborted and replayed" +
+                              (tolerated ? " with this record in the dead-letter topic" : ""));
+  } else {
+    failure_ = Status::Fatal(where);
+    log::Error("kafka delivery failed; stopping",
+               {{"topic", topic}, {"lsn", context.lsn.ToString()}, {"error", reason}});
+  }
+  settled_cv_.notify_all();
+}
+
 void KafkaSink::Settle(const std::shared_ptr<InFlight>& txn) {
   acker().Ack(txn->end_lsn);
   std::lock_guard lock(mu_);
@@ -325,6 +490,24 @@ Status KafkaSink::OnBegin(const TransactionInfo& txn) {
   WALCAST_RETURN_IF_ERROR(FailureStatus());
   current_ = NewInFlight();
   order_ = TransactionOrder{};
+  if (exactly_once()) {
+    current_commit_lsn_ = txn.commit_lsn;
+    record_index_ = 0;
+    current_records_ = 0;
+    // Already in Kafka when the checkpoint covers its end. The end LSN is
+    // known at begin only for the snapshot; for the others the commit LSN
+    // is below the checkpoint exactly when the end is at or below it, as the
+    // next transaction's commit record starts at or after this one's end.
+    skipping_ = committed_lsn_.valid() && (txn.end_lsn.valid() ? txn.end_lsn <= committed_lsn_
+                                                               : txn.commit_lsn < committed_lsn_);
+    if (skipping_) {
+      if (skipped_ == 0) {
+        log::Info("kafka exactly-once: skipping transactions the checkpoint shows in Kafka",
+                  {{"lsn", txn.commit_lsn.ToString()}, {"checkpoint", committed_lsn_.ToString()}});
+      }
+      return Status::Ok();
+    }
+  }
   if (encoder_.options().provide_transaction_metadata && !txn.snapshot) {
     WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionBegin(txn), current_, txn.commit_lsn));
   }
@@ -334,6 +517,7 @@ Status KafkaSink::OnBegin(const TransactionInfo& txn) {
 Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event) {
   WALCAST_RETURN_IF_ERROR(FailureStatus());
   if (!current_) return Status::Internal("kafka sink: change outside a transaction");
+  if (skipping_) return Status::Ok();
   records_.clear();
   Status encoded = encoder_.Encode(txn, event, UnixMicrosNow(), &order_, &records_);
   if (!encoded.ok()) {
@@ -353,18 +537,42 @@ Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event)
   for (EncodedRecord& record : records_) {
     WALCAST_RETURN_IF_ERROR(Produce(std::move(record), current_, event.lsn));
   }
+  // The snapshot is one transaction of any size: commit it in pieces, without
+  // a checkpoint. A crash before it completes takes it again from scratch
+  // anyway (docs/design.md, "Initial snapshot").
+  if (exactly_once() && txn.snapshot && CommitDue(std::chrono::steady_clock::now())) {
+    WALCAST_RETURN_IF_ERROR(CommitKafkaTransaction());
+  }
   return Status::Ok();
 }
 
 Status KafkaSink::OnCommit(const TransactionInfo& txn) {
   WALCAST_RETURN_IF_ERROR(FailureStatus());
   if (!current_) current_ = NewInFlight();
+  if (skipping_) {
+    skipping_ = false;
+    current_.reset();
+    encoder_.NoteCommit(txn);
+    ++skipped_;
+    acker().Ack(txn.end_lsn);
+    return Status::Ok();
+  }
   if (encoder_.options().provide_transaction_metadata && !txn.snapshot && order_.total > 0) {
     WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionEnd(txn, order_), current_, txn.end_lsn));
   }
   encoder_.NoteCommit(txn);
   std::shared_ptr<InFlight> in_flight = std::move(current_);
   current_.reset();
+  if (exactly_once()) {
+    if (current_records_ == 0) {
+      // Nothing of it went to Kafka (e.g. only skipped operations).
+      acker().Ack(txn.end_lsn);
+    } else {
+      batch_.push_back(txn.end_lsn);
+    }
+    if (CommitDue(std::chrono::steady_clock::now())) return CommitKafkaTransaction();
+    return Status::Ok();
+  }
   bool ack = false;
   {
     std::lock_guard lock(mu_);
@@ -379,8 +587,72 @@ Status KafkaSink::OnCommit(const TransactionInfo& txn) {
   return Status::Ok();
 }
 
+bool KafkaSink::CommitDue(std::chrono::steady_clock::time_point now) const {
+  const ExactlyOnceOptions& eos = options_.exactly_once;
+  return transactions_->open() &&
+         (now - batch_started_ >= eos.commit_interval || batch_records_ >= eos.commit_max_records);
+}
+
+Status KafkaSink::CommitKafkaTransaction() {
+  if (!transactions_->open()) return Status::Ok();
+  const ExactlyOnceOptions& eos = options_.exactly_once;
+  if (!batch_.empty()) {
+    // The checkpoint commits with the records it vouches for, or not at all.
+    EncodedRecord checkpoint;
+    checkpoint.topic = eos.checkpoint_topic;
+    checkpoint.key = eos.slot;
+    checkpoint.value =
+        EncodeCheckpoint({eos.slot, batch_.back(), eos.transactional_id, UnixMicrosNow() / 1000});
+    WALCAST_RETURN_IF_ERROR(Produce(std::move(checkpoint), nullptr, batch_.back()));
+  }
+  Status committed = transactions_->Commit(eos.commit_timeout);
+  if (!committed.ok()) {
+    // Fenced or refused: walcast stops and main reports it.
+    if (committed.code() == Status::Code::kFatal) return committed;
+    // A failed record explains the failed commit better than the commit.
+    const Status failure = FailureStatus();
+    const Status aborted = AbortKafkaTransaction();
+    if (aborted.code() == Status::Code::kFatal) return aborted;
+    if (!failure.ok()) return failure;
+    return Status::Replay(committed.message());
+  }
+  ++kafka_commits_;
+  std::vector<Lsn> done;
+  done.swap(batch_);
+  batch_records_ = 0;
+  if (done.empty()) return Status::Ok();
+  committed_lsn_ = done.back();
+  {
+    // Rejections of committed transactions are never needed again.
+    std::lock_guard lock(mu_);
+    rejected_.erase(rejected_.begin(), rejected_.lower_bound(RecordId{committed_lsn_, 0}));
+  }
+  for (const Lsn end_lsn : done) acker().Ack(end_lsn);
+  return Status::Ok();
+}
+
+Status KafkaSink::AbortKafkaTransaction() {
+  batch_.clear();
+  batch_records_ = 0;
+  return transactions_->Abort(options_.exactly_once.start_timeout);
+}
+
 void KafkaSink::OnReset() {
   if (!current_) return;
+  if (exactly_once() && current_records_ > 0) {
+    // Part of a transaction that will come again whole is in the open Kafka
+    // transaction, which cannot drop it: abort it, with the batch before it,
+    // and replay from the watermark (the reader resumes after the last
+    // tracked transaction, so the next call asks for the rewind).
+    (void)AbortKafkaTransaction();  // if it fails, OnRewind tries again
+    reset_aborted_ = true;
+    std::lock_guard lock(mu_);
+    if (failure_.ok()) {
+      failure_ = Status::Replay(
+          "kafka: the stream broke inside a transaction; its Kafka transaction was aborted");
+    }
+  }
+  skipping_ = false;
   std::lock_guard lock(mu_);
   current_->abandoned = true;
   current_.reset();
@@ -389,6 +661,10 @@ void KafkaSink::OnReset() {
 Status KafkaSink::OnTick(std::chrono::steady_clock::time_point now) {
   // A failed delivery surfaces here too when no new event arrives.
   WALCAST_RETURN_IF_ERROR(FailureStatus());
+  // Between transactions, a batch that has waited long enough is committed.
+  if (exactly_once() && !current_ && CommitDue(now)) {
+    WALCAST_RETURN_IF_ERROR(CommitKafkaTransaction());
+  }
   if (options_.heartbeat_interval.count() <= 0 || now < next_heartbeat_) return Status::Ok();
   next_heartbeat_ = now + options_.heartbeat_interval;
   Status s = ProduceHeartbeat();
@@ -402,9 +678,13 @@ Status KafkaSink::OnTick(std::chrono::steady_clock::time_point now) {
 
 Status KafkaSink::ProduceHeartbeat() {
   WALCAST_RETURN_IF_ERROR(FailureStatus());
+  // Exactly once: a transactional producer writes nothing outside a
+  // transaction; the heartbeat commits with the next batch.
+  WALCAST_RETURN_IF_ERROR(EnsureKafkaTransaction());
+  if (exactly_once()) ++batch_records_;
   EncodedRecord record = encoder_.Heartbeat(UnixMicrosNow() / 1000);
   // Debezium pins heartbeats to partition 0.
-  auto* context = new RecordContext{nullptr, Lsn(), false};
+  auto* context = new RecordContext{nullptr, Lsn(), false, {}, generation_};
   const rd_kafka_resp_err_t err = rd_kafka_producev(
       producer_, RD_KAFKA_V_TOPIC(record.topic.c_str()), RD_KAFKA_V_PARTITION(0),
       RD_KAFKA_V_KEY(record.key->data(), record.key->size()),
@@ -418,6 +698,18 @@ Status KafkaSink::ProduceHeartbeat() {
 }
 
 Status KafkaSink::Flush(std::chrono::milliseconds timeout) {
+  if (exactly_once()) {
+    if (reset_aborted_) {
+      // Not lost: the reader replays them from the watermark.
+      return Status::Unavailable(
+          "kafka: the Kafka transaction was aborted with a transaction the stream broke in; "
+          "its transactions are replayed");
+    }
+    WALCAST_RETURN_IF_ERROR(FailureStatus());
+    // Inside a transaction only the snapshot may commit part of it.
+    if (current_) return Status::Timeout("kafka: a transaction is still open");
+    return CommitKafkaTransaction();
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   rd_kafka_flush(producer_, static_cast<int>(timeout.count()));
   std::unique_lock lock(mu_);
@@ -434,6 +726,11 @@ Status KafkaSink::Close(std::chrono::milliseconds timeout) {
   if (closed_) return Status::Ok();
   closed_ = true;
   Status flushed = timeout.count() > 0 ? Flush(timeout) : Status::Ok();
+  if (producer_ != nullptr && transactions_ && transactions_->open()) {
+    // An open Kafka transaction would hold read_committed consumers back
+    // until the broker times it out.
+    (void)transactions_->Abort(std::chrono::seconds(5));
+  }
   StopPolling();
   if (producer_ != nullptr) {
     {

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -13,11 +15,37 @@
 
 #include "core/sink.h"
 #include "sinks/kafka/debezium_encoder.h"
+#include "sinks/kafka/kafka_transactions.h"
 
 struct rd_kafka_s;
 struct rd_kafka_message_s;
 
 namespace walcast::sinks::kafka {
+
+// exactly.once=true: Kafka transactions over batches of PostgreSQL
+// transactions, each carrying the slot's LSN checkpoint (kafka_checkpoint.h).
+struct ExactlyOnceOptions {
+  bool enabled = false;
+  // Unique per walcast instance: a second producer with the same id fences
+  // the first.
+  std::string transactional_id;
+  std::string checkpoint_topic;
+  std::string slot;  // checkpoint key
+  // A Kafka transaction is committed at the first PostgreSQL transaction
+  // boundary after it has been open this long or holds this many records.
+  std::chrono::milliseconds commit_interval{100};
+  int64_t commit_max_records = 10000;
+  // Bounds init_transactions, creating and reading the checkpoint topic at
+  // start, and each abort.
+  std::chrono::milliseconds start_timeout{60000};
+  // How long one commit may take before walcast gives up (kFatal); covers a
+  // broker outage up to librdkafka's transaction.timeout.ms.
+  std::chrono::milliseconds commit_timeout{90000};
+  // The server's WAL position at start. A checkpoint beyond it cannot come
+  // from this server (a re-created cluster, another database): refused, as
+  // skipping up to it would drop every transaction below it.
+  Lsn server_wal_lsn;
+};
 
 struct KafkaSinkOptions {
   EncoderOptions encoder;
@@ -36,6 +64,7 @@ struct KafkaSinkOptions {
   std::chrono::milliseconds heartbeat_interval{0};
   // How long one queue-full wait lasts before logging that Kafka is slow.
   std::chrono::milliseconds queue_full_log_interval{10000};
+  ExactlyOnceOptions exactly_once;
 };
 
 // Publishes change events to Kafka in Debezium's format
@@ -52,11 +81,25 @@ struct KafkaSinkOptions {
 // invalid topic, not authorized) goes to the dead-letter topic with
 // errors.tolerance=all and otherwise stops walcast with kFatal.
 //
+// With exactly_once.enabled the producer is transactional instead: records
+// go into a Kafka transaction that spans a batch of PostgreSQL transactions
+// and ends with the slot's LSN checkpoint (KafkaCheckpoint) in the same Kafka
+// transaction; the batch is acknowledged only once commit_transaction
+// succeeded. At start the newest committed checkpoint is read and every
+// transaction ending at or before it is acknowledged without being produced
+// again. A failed record or commit aborts the Kafka transaction and returns
+// kReplay; a fenced producer returns kFatal. Dead letters are written inside
+// the transaction: a record the broker rejects for good (with
+// errors.tolerance=all) aborts it once, and on the replay that record goes
+// to the dead-letter topic instead. See docs/design.md, "Exactly once".
+//
 // Threads: OnBegin/OnChange/OnCommit/OnReset/Flush/Close on the reader
 // thread; delivery reports run on the sink's own poll thread, which
-// acknowledges. A delivery that fails for good (and is not tolerated)
-// makes the next reader-thread call return kFatal; that transaction is
-// never acknowledged, so the watermark stays before it.
+// acknowledges (at-least-once mode). A delivery that fails for good (and is
+// not tolerated) makes the next reader-thread call return kFatal; that
+// transaction is never acknowledged, so the watermark stays before it. The
+// reader thread blocks in Create (exactly once: up to start_timeout) and at
+// each Kafka commit.
 class KafkaSink : public Sink {
  public:
   // kInvalidArgument for a librdkafka property it rejects (named).
@@ -84,6 +127,12 @@ class KafkaSink : public Sink {
 
   uint64_t records_delivered() const { return delivered_.load(); }
   uint64_t records_dead_lettered() const { return dead_lettered_.load(); }
+  // Exactly once: Kafka transactions committed, and PostgreSQL transactions
+  // acknowledged without producing because a checkpoint already covered them.
+  uint64_t kafka_transactions_committed() const { return kafka_commits_; }
+  uint64_t transactions_skipped() const { return skipped_; }
+  // Exactly once: the end LSN of the newest committed checkpoint.
+  Lsn committed_lsn() const { return committed_lsn_; }
 
  private:
   // One transaction in flight: acknowledged when committed and every
@@ -93,13 +142,24 @@ class KafkaSink : public Sink {
     int64_t outstanding = 0;
     bool committed = false;
     bool abandoned = false;  // reset before commit: never acknowledged
-    uint64_t generation = 0;  // producer generation it was produced with
   };
+  // A record by its place in the PostgreSQL transaction, the same on every
+  // replay: (commit LSN, index of the record among those produced for it).
+  using RecordId = std::pair<Lsn, uint64_t>;
   // Per-record opaque passed to librdkafka.
   struct RecordContext {
-    std::shared_ptr<InFlight> txn;  // null for heartbeats
+    std::shared_ptr<InFlight> txn;  // null for heartbeats and checkpoints
     Lsn lsn;
     bool dead_letter = false;
+    RecordId id;              // exactly once: for dead-lettering on the replay
+    uint64_t generation = 0;  // generation_ when produced
+  };
+  // Exactly once: a record the broker rejected for good; on the replay it
+  // goes to the dead-letter topic instead.
+  struct Rejection {
+    std::string topic;
+    std::string reason;
+    bool too_large = false;
   };
 
   explicit KafkaSink(KafkaSinkOptions options);
@@ -113,6 +173,11 @@ class KafkaSink : public Sink {
   std::shared_ptr<InFlight> NewInFlight();
   Status Produce(EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
                  bool dead_letter = false);
+  // A dead letter for a record of `topic`: its key and value (only the
+  // value's size when it was too large), and the reason and LSN in headers.
+  static EncodedRecord DeadLetter(std::optional<std::string> key, std::optional<std::string> value,
+                                  const std::string& topic, const std::string& reason, Lsn lsn,
+                                  bool too_large);
   bool DeadLettersEnabled() const {
     return options_.tolerate_errors && !options_.dead_letter_topic.empty();
   }
@@ -125,6 +190,23 @@ class KafkaSink : public Sink {
   void Settle(const std::shared_ptr<InFlight>& txn);
   Status FailureStatus();
   void PollLoop();
+
+  // Exactly-once mode.
+  bool exactly_once() const { return options_.exactly_once.enabled; }
+  // init_transactions, the checkpoint topic, the newest checkpoint.
+  Status StartTransactions();
+  // Delivery report in exactly-once mode: a failure dooms the open Kafka
+  // transaction; nothing is acknowledged here.
+  void OnTransactionalDelivery(const rd_kafka_message_s* message, const RecordContext& context);
+  // True when the open Kafka transaction should be committed now.
+  bool CommitDue(std::chrono::steady_clock::time_point now) const;
+  // Produces the checkpoint (when PostgreSQL transactions completed in this
+  // Kafka transaction), commits, and acknowledges them.
+  Status CommitKafkaTransaction();
+  // Aborts the open Kafka transaction and forgets its batch.
+  Status AbortKafkaTransaction();
+  // Begins a Kafka transaction if none is open (exactly once); OK otherwise.
+  Status EnsureKafkaTransaction();
   static void DeliveryCallback(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
   static void ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void* opaque);
 
@@ -142,7 +224,7 @@ class KafkaSink : public Sink {
   std::mutex mu_;  // guards InFlight fields, failure_, unsettled_
   std::condition_variable settled_cv_;
   int64_t unsettled_ = 0;  // committed transactions not yet acknowledged
-  uint64_t generation_ = 0;  // bumped by OnRewind
+  uint64_t generation_ = 0;  // bumped by OnRewind; written on the reader thread only
   Status failure_;
 
   std::atomic<bool> stop_poll_{false};
@@ -151,6 +233,21 @@ class KafkaSink : public Sink {
   std::atomic<uint64_t> dead_lettered_{0};
   std::atomic<int64_t> last_broker_error_log_ms_{0};
   bool closed_ = false;
+
+  // Exactly-once state, reader thread only unless noted.
+  std::unique_ptr<KafkaTransactions> transactions_;
+  Lsn committed_lsn_;          // newest checkpoint committed in Kafka
+  std::vector<Lsn> batch_;     // end LSNs completed in the open Kafka transaction
+  int64_t batch_records_ = 0;  // records produced into it
+  std::chrono::steady_clock::time_point batch_started_{};
+  bool skipping_ = false;        // the current transaction is covered by the checkpoint
+  Lsn current_commit_lsn_;       // commit LSN of the current transaction
+  uint64_t record_index_ = 0;    // data records produced for it so far
+  int64_t current_records_ = 0;  // records of any kind produced for it
+  bool reset_aborted_ = false;   // OnReset aborted a batch; Flush says so
+  uint64_t kafka_commits_ = 0;
+  uint64_t skipped_ = 0;
+  std::map<RecordId, Rejection> rejected_;  // guarded by mu_
 };
 
 }  // namespace walcast::sinks::kafka

@@ -1,8 +1,10 @@
 // End-to-end tests of walcast's Kafka sink: the walcast binary streams a
 // real PostgreSQL 15 into a real Kafka broker (scripts/kafka.sh), and the
 // tests read the topics back. Covers topics/keys/partitions for every DML
-// kind, kill -9 under load, a broker outage under load, and heartbeats.
+// kind, kill -9 under load, a broker outage under load, heartbeats, and
+// exactly.once=true (kill -9 without duplicates, fencing).
 
+#include <librdkafka/rdkafka.h>
 #include <signal.h>
 
 #include <cstdint>
@@ -107,6 +109,13 @@ Value ParseValue(const std::string& json) {
   return v;
 }
 
+// What LoadThroughABrokerOutage read back, and the slot's position while the
+// broker was down.
+struct Outage {
+  std::vector<KafkaRecord> records;
+  Lsn confirmed_while_down;
+};
+
 class KafkaSinkTest : public WalcastProcessTest {
  protected:
   void SetUp() override {
@@ -141,6 +150,12 @@ class KafkaSinkTest : public WalcastProcessTest {
            << "); walcast " << (p->Running() ? "running" : "exited") << "\n"
            << Log("walcast");
   }
+
+  // Streams `rows` rows in 100-row transactions with `config`; the broker
+  // stops after the first half and comes back 30 s later (the second half is
+  // written while it is down). Checks that the slot did not move during the
+  // outage and that walcast confirms everything afterwards.
+  Outage LoadThroughABrokerOutage(const std::map<std::string, std::string>& config, int rows);
 
   KafkaCluster* kafka_ = nullptr;
 };
@@ -242,12 +257,15 @@ Seen CountIds(const std::vector<KafkaRecord>& records) {
 }
 
 // Rows 1..total in transactions of `per_txn`, from one session, so each
-// transaction ends before the next begins.
-std::string LoadSql(int first, int total, int per_txn) {
+// transaction ends before the next begins; with `pause_every`, a 0.1 s pause
+// after that many transactions stretches the load out.
+std::string LoadSql(int first, int total, int per_txn, int pause_every = 0) {
   std::string load;
+  int transactions = 0;
   for (int k = first; k <= total; k += per_txn) {
     load += "INSERT INTO t SELECT i, i FROM generate_series(" + std::to_string(k) + ", " +
             std::to_string(std::min(total, k + per_txn - 1)) + ") i;\n";
+    if (pause_every > 0 && ++transactions % pause_every == 0) load += "SELECT pg_sleep(0.1);\n";
   }
   return load;
 }
@@ -289,36 +307,182 @@ TEST_F(KafkaSinkTest, KillNineDuringALoadLosesNoRow) {
   }
 }
 
-TEST_F(KafkaSinkTest, BrokerDownForThirtySecondsLosesNothing) {
-  constexpr int kRows = 50000;
+// The newest checkpoint of `slot` in `records` (the checkpoint topic), as
+// its end LSN; Lsn() when there is none.
+Lsn NewestCheckpoint(const std::vector<KafkaRecord>& records, const std::string& slot) {
+  Lsn newest;
+  for (const auto& r : records) {
+    if (!r.key || *r.key != slot || !r.value) continue;
+    rapidjson::Document doc;
+    doc.Parse(r.value->c_str());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("end_lsn") ||
+        !doc["end_lsn"].IsString() || doc["slot"] != slot.c_str()) {
+      ADD_FAILURE() << "not a checkpoint of " << slot << ": " << *r.value;
+      continue;
+    }
+    newest = std::max(newest, Lsn::Parse(doc["end_lsn"].GetString()).value_or(Lsn()));
+  }
+  return newest;
+}
+
+TEST_F(KafkaSinkTest, ExactlyOnceKillNineSeveralTimesGivesEveryRowOnce) {
+  constexpr int kRows = 60000;
+  constexpr int kKills = 3;
   Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
-  WriteConfig({{"value.converter.schemas.enable", "false"}});
+  ASSERT_TRUE(kafka_->CreateTopic(Topic("t"), 3));
+  WriteConfig({{"value.converter.schemas.enable", "false"},
+               {"key.converter.schemas.enable", "false"},
+               {"exactly.once", "true"},
+               // The slot confirms long after Kafka commits (every 100 ms), so
+               // a kill mostly leaves Kafka ahead of the slot: the restart
+               // must skip what the checkpoint covers.
+               {"status.update.interval.ms", "5000"}});
+  std::unique_ptr<std::thread> writer;
+  int restarts_that_skipped = 0;
+  for (int k = 0; k <= kKills; ++k) {
+    const std::string name = "run" + std::to_string(k);
+    auto run = Start(name);
+    ASSERT_TRUE(WaitForLog(name, "streaming started", run.get(), 60s)) << Log(name);
+    // Small transactions, from one session, written while walcast runs and
+    // is killed (the pauses stretch the load over the kills).
+    if (!writer) writer = std::make_unique<std::thread>([&] { Sql(LoadSql(1, kRows, 10, 50)); });
+    auto skipped = [&] { return Log(name).find("checkpoint shows in Kafka") != std::string::npos; };
+    if (k == kKills) {
+      writer->join();
+      ASSERT_TRUE(WaitConfirmed(run.get(), 300s));
+      restarts_that_skipped += skipped() ? 1 : 0;
+      run->Signal(SIGTERM);
+      EXPECT_EQ(run->Wait(30s), 0) << Log(name);
+      break;
+    }
+    // Kill once this run has moved the slot, at a spread of load levels.
+    const Lsn confirmed = ConfirmedFlush();
+    const std::string rows = std::to_string((k + 1) * kRows / (kKills + 2));
+    ASSERT_TRUE(PollUntil(
+        [&] {
+          return !run->Running() || (ConfirmedFlush() > confirmed &&
+                                     std::stoi(Sql("SELECT count(*) FROM t")) >= std::stoi(rows));
+        },
+        180s))
+        << Log(name);
+    ASSERT_TRUE(run->Running()) << Log(name);
+    restarts_that_skipped += skipped() ? 1 : 0;
+    run->Signal(SIGKILL);
+    EXPECT_EQ(run->Wait(10s), 128 + SIGKILL);
+  }
+  ASSERT_EQ(Sql("SELECT count(*) FROM t"), std::to_string(kRows));
+
+  // A read_committed consumer (KafkaCluster reads that way) sees every row
+  // exactly once: no duplicates at all, unlike at-least-once.
+  const auto records = kafka_->ConsumeAll(Topic("t"), 3s, 120s);
+  const Seen seen = CountIds(records);
+  ASSERT_EQ(seen.count.size(), static_cast<size_t>(kRows)) << "rows missing";
+  EXPECT_EQ(records.size(), static_cast<size_t>(kRows)) << "rows repeated";
+  std::vector<int64_t> repeated;
+  for (const auto& [id, n] : seen.count) {
+    if (n > 1 && repeated.size() < 10) repeated.push_back(id);
+  }
+  EXPECT_TRUE(repeated.empty()) << "first repeated ids: " << ::testing::PrintToString(repeated);
+  // The kills left Kafka ahead of the slot at least once, and the restart
+  // skipped what the checkpoint covered rather than writing it again.
+  EXPECT_GE(restarts_that_skipped, 1);
+
+  // The checkpoint topic holds the end of the last transaction: past every
+  // change, and confirmed to the slot at the clean stop.
+  const Lsn checkpoint =
+      NewestCheckpoint(kafka_->ConsumeAll(db_ + ".walcast.checkpoints", 2s), db_);
+  uint64_t last_change = 0;
+  for (const auto& r : records) last_change = std::max(last_change, ParseValue(*r.value).lsn);
+  EXPECT_GT(checkpoint.value(), last_change);
+  EXPECT_LE(checkpoint, ConfirmedFlush());
+}
+
+TEST_F(KafkaSinkTest, ExactlyOnceFencedByAnotherProducerStopsWithAClearError) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
+  WriteConfig({{"exactly.once", "true"}, {"exactly.once.transactional.id", "tid-" + db_}});
   auto walcast = Start("walcast");
-  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
-  Sql(LoadSql(1, kRows / 2, 100));
-  ASSERT_TRUE(kafka_->Stop());
+  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get(), 60s)) << Log("walcast");
+  Sql("INSERT INTO t VALUES (1, 1)");
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s));
+
+  // Another producer registers the same transactional.id: walcast is fenced.
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  ASSERT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", kafka_->bootstrap().c_str(), errstr,
+                              sizeof(errstr)),
+            RD_KAFKA_CONF_OK);
+  ASSERT_EQ(
+      rd_kafka_conf_set(conf, "transactional.id", ("tid-" + db_).c_str(), errstr, sizeof(errstr)),
+      RD_KAFKA_CONF_OK);
+  struct Destroy {
+    void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+  };
+  std::unique_ptr<rd_kafka_t, Destroy> other(
+      rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)));
+  ASSERT_NE(other, nullptr) << errstr;
+  rd_kafka_error_t* init = rd_kafka_init_transactions(other.get(), 30000);
+  EXPECT_EQ(init, nullptr) << rd_kafka_error_string(init);
+  if (init != nullptr) rd_kafka_error_destroy(init);
+
+  Sql("INSERT INTO t VALUES (2, 2)");
+  const Lsn after_row2 = Lsn::Parse(Sql("SELECT pg_current_wal_lsn()")).value();
+  EXPECT_EQ(walcast->Wait(60s), 1) << Log("walcast");
+  other.reset();
+  EXPECT_NE(Log("walcast").find("exactly.once.transactional.id must be unique"), std::string::npos)
+      << Log("walcast");
+  // Row 2 was never committed to Kafka, so the slot did not move past it.
+  EXPECT_LT(ConfirmedFlush(), after_row2);
+  const Seen seen = CountIds(kafka_->ConsumeAll(Topic("t"), 2s));
+  EXPECT_EQ(seen.count, (std::map<int64_t, int>{{1, 1}}));
+}
+
+Outage KafkaSinkTest::LoadThroughABrokerOutage(const std::map<std::string, std::string>& config,
+                                               int rows) {
+  Outage outage;
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
+  WriteConfig(config);
+  auto walcast = Start("walcast");
+  EXPECT_TRUE(WaitForLog("walcast", "streaming started", walcast.get(), 60s)) << Log("walcast");
+  Sql(LoadSql(1, rows / 2, 100));
+  EXPECT_TRUE(kafka_->Stop());
   // The second half is written while the broker is down.
-  std::thread writer([&] { Sql(LoadSql(kRows / 2 + 1, kRows, 100)); });
+  std::thread writer([&] { Sql(LoadSql(rows / 2 + 1, rows, 100)); });
   std::this_thread::sleep_for(5s);
-  const Lsn confirmed_while_down = ConfirmedFlush();
+  outage.confirmed_while_down = ConfirmedFlush();
   std::this_thread::sleep_for(25s);
   writer.join();
-  // Nothing the broker has not acknowledged is confirmed while it is down.
-  EXPECT_EQ(ConfirmedFlush(), confirmed_while_down);
+  // Nothing the broker has not acknowledged (or committed) is confirmed.
+  EXPECT_EQ(ConfirmedFlush(), outage.confirmed_while_down);
   EXPECT_TRUE(walcast->Running()) << Log("walcast");
-  ASSERT_TRUE(kafka_->Start());
-  ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s));
+  EXPECT_TRUE(kafka_->Start());
+  EXPECT_TRUE(WaitConfirmed(walcast.get(), 180s));
   walcast->Signal(SIGTERM);
   EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+  outage.records = kafka_->ConsumeAll(Topic("t"), 3s, 120s);
+  return outage;
+}
 
-  const Seen seen = CountIds(kafka_->ConsumeAll(Topic("t"), 3s, 120s));
+TEST_F(KafkaSinkTest, BrokerDownForThirtySecondsLosesNothing) {
+  constexpr int kRows = 50000;
+  const Outage outage =
+      LoadThroughABrokerOutage({{"value.converter.schemas.enable", "false"}}, kRows);
+  const Seen seen = CountIds(outage.records);
   ASSERT_EQ(seen.count.size(), static_cast<size_t>(kRows)) << "rows missing after the outage";
   // The idempotent producer retries without duplicating; deliveries that
   // failed while the broker restarted are replayed from the watermark, so a
   // repeat can only lie after what was confirmed when the broker went away.
   if (seen.min_repeat_lsn != UINT64_MAX) {
-    EXPECT_GE(seen.min_repeat_lsn, confirmed_while_down.value());
+    EXPECT_GE(seen.min_repeat_lsn, outage.confirmed_while_down.value());
   }
+}
+
+TEST_F(KafkaSinkTest, ExactlyOnceBrokerDownForThirtySecondsLosesAndRepeatsNothing) {
+  constexpr int kRows = 50000;
+  const Outage outage = LoadThroughABrokerOutage(
+      {{"value.converter.schemas.enable", "false"}, {"exactly.once", "true"}}, kRows);
+  const Seen seen = CountIds(outage.records);
+  ASSERT_EQ(seen.count.size(), static_cast<size_t>(kRows)) << "rows missing after the outage";
+  EXPECT_EQ(outage.records.size(), static_cast<size_t>(kRows)) << "rows repeated after the outage";
 }
 
 TEST_F(KafkaSinkTest, SnapshotThenStreamingWithConcurrentWritesGivesEveryRowOnce) {

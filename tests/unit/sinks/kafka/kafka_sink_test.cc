@@ -1,0 +1,429 @@
+// The Kafka sink's delivery paths against librdkafka's mock cluster:
+// acknowledgement after delivery, dead letters for records the broker
+// refuses for good, replay after transient failures, and exactly-once mode
+// (acknowledgement only after the Kafka commit, the checkpoint, skipping what
+// it covers, fencing). Real-broker behaviour (read_committed filtering,
+// kill -9) is in tests/integration/kafka_sink_integration_test.cc.
+
+#include "sinks/kafka/kafka_sink.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/ack_tracker.h"
+#include "core/pipeline.h"
+#include "sinks/kafka/kafka_checkpoint.h"
+#include "tests/support/process.h"
+#include "tests/unit/sinks/kafka/mock_kafka.h"
+
+namespace walcast::sinks::kafka {
+namespace {
+
+using testing::kApiEndTxn;
+using testing::kApiProduce;
+using testing::MockKafka;
+using testing::MockRecord;
+using testing::PollUntil;
+using namespace std::chrono_literals;
+
+constexpr char kTopic[] = "mock.public.t";
+constexpr char kDeadLetters[] = "mock.dlq";
+constexpr char kCheckpoints[] = "mock.walcast.checkpoints";
+constexpr uint64_t kStart = 0x1000;
+
+std::shared_ptr<const Relation> Table() {
+  auto r = std::make_shared<Relation>();
+  r->oid = 16384;
+  r->schema = "public";
+  r->name = "t";
+  Column id;
+  id.name = "id";
+  id.type_oid = 23;  // int4
+  id.not_null = true;
+  id.is_key = true;
+  Column v;
+  v.name = "v";
+  v.type_oid = 25;  // text
+  r->columns = {id, v};
+  r->primary_key = {0};
+  return r;
+}
+
+// Transaction n (1, 2, ...) has commit LSN kStart + 100n and ends 8 bytes later.
+TransactionInfo Txn(int n) {
+  TransactionInfo t;
+  t.xid = 700 + n;
+  t.commit_lsn = Lsn(kStart + 100 * n);
+  t.commit_time_us = 1700000000000000;
+  return t;
+}
+Lsn EndOf(int n) { return Lsn(kStart + 100 * n + 8); }
+
+class KafkaSinkMockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(kafka_.ok());
+    kafka_.CreateTopic(kTopic);
+    kafka_.CreateTopic(kDeadLetters);
+    kafka_.CreateTopic(kCheckpoints);
+  }
+
+  KafkaSinkOptions Options(std::vector<std::pair<std::string, std::string>> extra = {}) const {
+    KafkaSinkOptions o;
+    o.encoder.topic_prefix = "mock";
+    o.encoder.database = "db";
+    o.encoder.key_schemas = false;
+    o.encoder.value_schemas = false;
+    o.producer_config = {{"bootstrap.servers", kafka_.bootstrap()}, {"log_level", "0"}};
+    for (auto& kv : extra) o.producer_config.push_back(std::move(kv));
+    o.dead_letter_topic = kDeadLetters;
+    return o;
+  }
+  KafkaSinkOptions ExactlyOnce(std::vector<std::pair<std::string, std::string>> extra = {}) const {
+    KafkaSinkOptions o = Options(std::move(extra));
+    o.exactly_once.enabled = true;
+    o.exactly_once.transactional_id = "walcast-mock";
+    o.exactly_once.checkpoint_topic = kCheckpoints;
+    o.exactly_once.slot = "slot1";
+    // Commits only when the test flushes.
+    o.exactly_once.commit_interval = std::chrono::hours(1);
+    o.exactly_once.start_timeout = 20s;
+    return o;
+  }
+
+  // A pipeline over one Kafka sink built from `options`; tracker_ starts at kStart.
+  ::testing::AssertionResult Start(KafkaSinkOptions options) {
+    tracker_ = std::make_unique<AckTracker>(Lsn(kStart));
+    pipeline_ = std::make_unique<Pipeline>(tracker_.get());
+    Result<std::unique_ptr<KafkaSink>> sink = KafkaSink::Create(std::move(options));
+    if (!sink.ok()) return ::testing::AssertionFailure() << sink.status().ToString();
+    sink_ = sink->get();
+    pipeline_->AddSink(std::move(*sink));
+    return ::testing::AssertionSuccess();
+  }
+
+  // Transaction n inserting the rows `ids` (value "v<id>", or `value` when set).
+  Status Write(int n, const std::vector<int>& ids, const std::string& value = "") {
+    const std::shared_ptr<const Relation> table = Table();
+    TransactionInfo txn = Txn(n);
+    WALCAST_RETURN_IF_ERROR(pipeline_->OnBegin(txn));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      ChangeEvent e;
+      e.op = Op::kCreate;
+      e.lsn = Lsn(txn.commit_lsn.value() - 50 + i);
+      e.relation = table;
+      e.after = Tuple{Datum::Text(std::to_string(ids[i])),
+                      Datum::Text(value.empty() ? "v" + std::to_string(ids[i]) : value)};
+      WALCAST_RETURN_IF_ERROR(pipeline_->OnChange(txn, e));
+    }
+    txn.end_lsn = EndOf(n);
+    return pipeline_->OnCommit(txn);
+  }
+
+  // After a kReplay: what the reader does before streaming from the watermark.
+  void Rewind() {
+    pipeline_->Rewind();
+    tracker_->Rewind();
+  }
+
+  // Ticks until a failure that a delivery report recorded surfaces, as the
+  // reader's next call would see it; kTimeout if none does within 20 s.
+  Status NextFailure() {
+    Status failed;
+    const bool surfaced = PollUntil(
+        [&] {
+          failed = pipeline_->Tick(std::chrono::steady_clock::now());
+          return !failed.ok();
+        },
+        20s);
+    return surfaced ? failed : Status::Timeout("no failure surfaced");
+  }
+
+  Lsn watermark() const { return tracker_->watermark(); }
+
+  MockKafka kafka_;
+  std::unique_ptr<AckTracker> tracker_;
+  std::unique_ptr<Pipeline> pipeline_;
+  KafkaSink* sink_ = nullptr;  // owned by pipeline_
+};
+
+// Ids of the rows in `records` (values {"after":{"id":N,...}}).
+std::vector<int> Ids(const std::vector<MockRecord>& records) {
+  std::vector<int> ids;
+  for (const MockRecord& r : records) {
+    if (!r.key) continue;
+    // Keys are {"id":N} without schemas.
+    ids.push_back(std::stoi(r.key->substr(r.key->find(':') + 1)));
+  }
+  return ids;
+}
+
+TEST_F(KafkaSinkMockTest, TransactionIsAcknowledgedOnceDelivered) {
+  ASSERT_TRUE(Start(Options()));
+  ASSERT_TRUE(Write(1, {1, 2, 3}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(1));
+  EXPECT_EQ(Ids(kafka_.Read(kTopic)), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(sink_->records_delivered(), 3u);
+}
+
+TEST_F(KafkaSinkMockTest, RecordTheBrokerRejectsGoesToTheDeadLetterTopic) {
+  KafkaSinkOptions options = Options();
+  options.tolerate_errors = true;
+  ASSERT_TRUE(Start(std::move(options)));
+  kafka_.PushErrors(kApiProduce, {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE});
+  ASSERT_TRUE(Write(1, {7}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  // The transaction is acknowledged: its one record is in the dead-letter topic.
+  EXPECT_EQ(watermark(), EndOf(1));
+  EXPECT_EQ(sink_->records_dead_lettered(), 1u);
+  EXPECT_TRUE(kafka_.Read(kTopic).empty());
+  const std::vector<MockRecord> dlq = kafka_.Read(kDeadLetters);
+  ASSERT_EQ(dlq.size(), 1u);
+  EXPECT_EQ(dlq[0].key, std::optional<std::string>(R"({"id":7})"));
+  EXPECT_EQ(dlq[0].headers.at("walcast.error.topic"), kTopic);
+  EXPECT_EQ(dlq[0].headers.at("walcast.lsn"), Lsn(Txn(1).commit_lsn.value() - 50).ToString());
+  EXPECT_NE(dlq[0].headers.at("walcast.error.reason").find("too large"), std::string::npos)
+      << dlq[0].headers.at("walcast.error.reason");
+  // A value too large for Kafka would be too large in the dead letter too.
+  EXPECT_FALSE(dlq[0].value.has_value());
+  EXPECT_GT(std::stoul(dlq[0].headers.at("walcast.error.value.bytes")), 10u);
+}
+
+TEST_F(KafkaSinkMockTest, RecordTooLargeForTheClientGoesToTheDeadLetterTopic) {
+  KafkaSinkOptions options = Options({{"message.max.bytes", "2000"}});
+  options.tolerate_errors = true;
+  ASSERT_TRUE(Start(std::move(options)));
+  ASSERT_TRUE(Write(1, {1, 2}, std::string(5000, 'x')).ok());
+  ASSERT_TRUE(Write(2, {3}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(2));
+  EXPECT_EQ(Ids(kafka_.Read(kTopic)), (std::vector<int>{3}));
+  const std::vector<MockRecord> dlq = kafka_.Read(kDeadLetters);
+  ASSERT_EQ(Ids(dlq), (std::vector<int>{1, 2}));
+  for (const MockRecord& r : dlq) {
+    EXPECT_FALSE(r.value.has_value());
+    EXPECT_GT(std::stoul(r.headers.at("walcast.error.value.bytes")), 5000u);
+  }
+}
+
+TEST_F(KafkaSinkMockTest, RejectedRecordWithoutToleranceStopsUnacknowledged) {
+  ASSERT_TRUE(Start(Options()));
+  kafka_.PushErrors(kApiProduce, {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE});
+  ASSERT_TRUE(Write(1, {7}).ok());
+  const Status flushed = pipeline_->Flush(10s);
+  EXPECT_EQ(flushed.code(), Status::Code::kFatal) << flushed.ToString();
+  EXPECT_NE(flushed.message().find(kTopic), std::string::npos) << flushed.message();
+  EXPECT_EQ(watermark(), Lsn(kStart));
+  // And every later call says so.
+  EXPECT_EQ(Write(2, {8}).code(), Status::Code::kFatal);
+  EXPECT_TRUE(kafka_.Read(kDeadLetters).empty());
+}
+
+TEST_F(KafkaSinkMockTest, TransientFailureReplaysAndAcknowledgesNothingEarly) {
+  ASSERT_TRUE(Start(Options({{"message.timeout.ms", "300"}})));
+  kafka_.SetBrokerUp(false);
+  ASSERT_TRUE(Write(1, {1, 2}).ok());
+  const Status flushed = pipeline_->Flush(10s);
+  EXPECT_EQ(flushed.code(), Status::Code::kReplay) << flushed.ToString();
+  EXPECT_EQ(watermark(), Lsn(kStart));
+  // The reader rewinds to the watermark and hands the transaction over again.
+  kafka_.SetBrokerUp(true);
+  Rewind();
+  ASSERT_TRUE(Write(1, {1, 2}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(1));
+  EXPECT_EQ(Ids(kafka_.Read(kTopic)), (std::vector<int>{1, 2}));
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceAcknowledgesOnlyAfterTheCommitWithItsCheckpoint) {
+  ASSERT_TRUE(Start(ExactlyOnce()));
+  EXPECT_FALSE(sink_->committed_lsn().valid());
+  ASSERT_TRUE(Write(1, {1}).ok());
+  ASSERT_TRUE(Write(2, {2, 3}).ok());
+  // Delivered, but the Kafka transaction is still open: nothing is acknowledged.
+  ASSERT_TRUE(PollUntil([&] { return sink_->records_delivered() == 3; }, 20s));
+  EXPECT_EQ(watermark(), Lsn(kStart));
+  EXPECT_EQ(sink_->kafka_transactions_committed(), 0u);
+
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(2));
+  EXPECT_EQ(sink_->kafka_transactions_committed(), 1u);
+  EXPECT_EQ(sink_->committed_lsn(), EndOf(2));
+  const std::vector<MockRecord> checkpoints = kafka_.Read(kCheckpoints);
+  ASSERT_EQ(checkpoints.size(), 1u);
+  EXPECT_EQ(checkpoints[0].key, std::optional<std::string>("slot1"));
+  Result<KafkaCheckpoint> checkpoint = DecodeCheckpoint(*checkpoints[0].value);
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status().ToString();
+  EXPECT_EQ(checkpoint->slot, "slot1");
+  EXPECT_EQ(checkpoint->end_lsn, EndOf(2));
+  EXPECT_EQ(checkpoint->transactional_id, "walcast-mock");
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceCommitsWhenTheBatchIsFull) {
+  KafkaSinkOptions options = ExactlyOnce();
+  options.exactly_once.commit_max_records = 3;
+  ASSERT_TRUE(Start(std::move(options)));
+  ASSERT_TRUE(Write(1, {1, 2}).ok());
+  EXPECT_EQ(sink_->kafka_transactions_committed(), 0u);
+  // The third record fills the batch; it is committed at this transaction's end.
+  ASSERT_TRUE(Write(2, {3, 4}).ok());
+  EXPECT_EQ(sink_->kafka_transactions_committed(), 1u);
+  EXPECT_EQ(watermark(), EndOf(2));
+  ASSERT_TRUE(Write(3, {5}).ok());
+  EXPECT_EQ(watermark(), EndOf(2));
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceSkipsWhatTheCheckpointCovers) {
+  ASSERT_TRUE(Start(ExactlyOnce()));
+  ASSERT_TRUE(Write(1, {1}).ok());
+  ASSERT_TRUE(Write(2, {2}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  ASSERT_TRUE(pipeline_->Close(10s).ok());
+
+  // A restart whose slot lags behind Kafka: transactions 1 and 2 come again.
+  ASSERT_TRUE(Start(ExactlyOnce()));
+  EXPECT_EQ(sink_->committed_lsn(), EndOf(2));
+  ASSERT_TRUE(Write(1, {1}).ok());
+  ASSERT_TRUE(Write(2, {2}).ok());
+  // Already in Kafka: acknowledged without a Kafka transaction.
+  EXPECT_EQ(watermark(), EndOf(2));
+  EXPECT_EQ(sink_->transactions_skipped(), 2u);
+  ASSERT_TRUE(Write(3, {3}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(3));
+  EXPECT_EQ(Ids(kafka_.Read(kTopic)), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(sink_->committed_lsn(), EndOf(3));
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceRefusesACheckpointBeyondTheServer) {
+  ASSERT_TRUE(Start(ExactlyOnce()));
+  ASSERT_TRUE(Write(1, {1}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  ASSERT_TRUE(pipeline_->Close(10s).ok());
+  KafkaSinkOptions options = ExactlyOnce();
+  options.exactly_once.server_wal_lsn = Lsn(kStart);  // e.g. a re-created cluster
+  Result<std::unique_ptr<KafkaSink>> sink = KafkaSink::Create(std::move(options));
+  ASSERT_FALSE(sink.ok());
+  EXPECT_EQ(sink.status().code(), Status::Code::kFatal);
+  EXPECT_NE(sink.status().message().find("slot1"), std::string::npos) << sink.status().message();
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceRejectedRecordIsDeadLetteredOnTheReplay) {
+  KafkaSinkOptions options = ExactlyOnce();
+  options.tolerate_errors = true;
+  ASSERT_TRUE(Start(std::move(options)));
+  ASSERT_TRUE(Write(1, {1}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  kafka_.PushErrors(kApiProduce, {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE});
+  ASSERT_TRUE(Write(2, {2}).ok());
+  // The rejection dooms the open Kafka transaction; the next call says so.
+  Status flushed = NextFailure();
+  ASSERT_EQ(flushed.code(), Status::Code::kReplay) << flushed.ToString();
+  EXPECT_EQ(watermark(), EndOf(1));
+  // Replays until the abort has reset the producer's sequence numbers
+  // (librdkafka may need a second abort for that).
+  int attempts = 0;
+  do {
+    Rewind();
+    ASSERT_LT(++attempts, 5) << flushed.ToString();
+    Status written = Write(2, {2});
+    flushed = written.ok() ? pipeline_->Flush(10s) : written;
+    ASSERT_TRUE(flushed.ok() || flushed.IsReplay()) << flushed.ToString();
+  } while (!flushed.ok());
+  EXPECT_EQ(watermark(), EndOf(2));
+  const std::vector<MockRecord> dlq = kafka_.Read(kDeadLetters);
+  ASSERT_EQ(dlq.size(), 1u);
+  EXPECT_EQ(Ids(dlq), (std::vector<int>{2}));
+  EXPECT_EQ(dlq[0].headers.at("walcast.error.topic"), kTopic);
+  EXPECT_EQ(dlq[0].headers.at("walcast.lsn"), Lsn(Txn(2).commit_lsn.value() - 50).ToString());
+  EXPECT_NE(dlq[0].headers.at("walcast.error.reason").find("too large"), std::string::npos);
+  // The mock keeps the records of aborted transactions (no read_committed
+  // filtering), so the data topic says nothing more here.
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceRejectedRecordWithoutToleranceStops) {
+  ASSERT_TRUE(Start(ExactlyOnce()));
+  kafka_.PushErrors(kApiProduce, {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE});
+  ASSERT_TRUE(Write(1, {1}).ok());
+  const Status failed = NextFailure();
+  EXPECT_EQ(failed.code(), Status::Code::kFatal) << failed.ToString();
+  EXPECT_NE(failed.message().find(kTopic), std::string::npos) << failed.message();
+  EXPECT_EQ(pipeline_->Flush(10s).code(), Status::Code::kFatal);
+  EXPECT_EQ(watermark(), Lsn(kStart));
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceTransientFailureAbortsAndReplays) {
+  ASSERT_TRUE(
+      Start(ExactlyOnce({{"transaction.timeout.ms", "2000"}, {"message.timeout.ms", "500"}})));
+  std::vector<rd_kafka_resp_err_t> errors(200, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+  kafka_.PushErrors(kApiProduce, errors);
+  ASSERT_TRUE(Write(1, {1, 2}).ok());
+  const Status flushed = pipeline_->Flush(10s);
+  ASSERT_EQ(flushed.code(), Status::Code::kReplay) << flushed.ToString();
+  EXPECT_EQ(watermark(), Lsn(kStart));
+  EXPECT_EQ(sink_->kafka_transactions_committed(), 0u);
+  kafka_.ClearErrors(kApiProduce);
+  Status replayed;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    Rewind();
+    replayed = Write(1, {1, 2});
+    if (replayed.ok()) replayed = pipeline_->Flush(10s);
+    if (!replayed.IsReplay()) break;
+  }
+  ASSERT_TRUE(replayed.ok()) << replayed.ToString();
+  EXPECT_EQ(watermark(), EndOf(1));
+  EXPECT_EQ(sink_->committed_lsn(), EndOf(1));
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceFencedProducerStops) {
+  ASSERT_TRUE(Start(ExactlyOnce()));
+  ASSERT_TRUE(Write(1, {1}).ok());
+  kafka_.PushErrors(kApiEndTxn, {RD_KAFKA_RESP_ERR_PRODUCER_FENCED});
+  const Status flushed = pipeline_->Flush(10s);
+  EXPECT_EQ(flushed.code(), Status::Code::kFatal) << flushed.ToString();
+  EXPECT_NE(flushed.message().find("walcast-mock"), std::string::npos) << flushed.message();
+  EXPECT_EQ(watermark(), Lsn(kStart));
+  // A fenced producer is not replaced: every later call fails too.
+  EXPECT_FALSE(Write(2, {2}).ok());
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceStreamBreakInsideATransactionReplaysTheBatch) {
+  ASSERT_TRUE(Start(ExactlyOnce()));
+  ASSERT_TRUE(Write(1, {1}).ok());
+  TransactionInfo open = Txn(2);
+  ASSERT_TRUE(pipeline_->OnBegin(open).ok());
+  ChangeEvent e;
+  e.op = Op::kCreate;
+  e.lsn = Lsn(open.commit_lsn.value() - 50);
+  e.relation = Table();
+  e.after = Tuple{Datum::Text("2"), Datum::Text("v2")};
+  ASSERT_TRUE(pipeline_->OnChange(open, e).ok());
+  // The connection breaks: transaction 2 will come again whole, and half of
+  // it is in the open Kafka transaction with transaction 1.
+  pipeline_->ResetOpenTransaction();
+  const Status flushed = pipeline_->Flush(10s);
+  EXPECT_TRUE(flushed.IsRetryable()) << flushed.ToString();
+  EXPECT_EQ(watermark(), Lsn(kStart));
+  const Status tick = pipeline_->Tick(std::chrono::steady_clock::now());
+  ASSERT_EQ(tick.code(), Status::Code::kReplay) << tick.ToString();
+  Rewind();
+  ASSERT_TRUE(Write(1, {1}).ok());
+  ASSERT_TRUE(Write(2, {2}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(2));
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceRejectsAPassthroughTransactionalId) {
+  Result<std::unique_ptr<KafkaSink>> sink =
+      KafkaSink::Create(Options({{"transactional.id", "mine"}}));
+  ASSERT_FALSE(sink.ok());
+  EXPECT_EQ(sink.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(sink.status().message().find("exactly.once.transactional.id"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace walcast::sinks::kafka
