@@ -140,6 +140,19 @@ void BulkWorker::Run() {
   }
 }
 
+Status BulkWorker::RunTask(const std::function<Status(HttpTransport&)>& task) {
+  // Outages pass like a bulk request's: wait and try again.
+  Backoff backoff(options_.client.backoff);
+  while (true) {
+    Status status = task(*transport_);
+    const bool retryable =
+        status.code() == Status::Code::kUnavailable || status.code() == Status::Code::kTimeout;
+    if (!retryable) return status;
+    log::Warn(options_.name + ": request failed; retrying", {{"reason", status.ToString()}});
+    if (!SleepUnlessStopping(backoff.Next())) return status;
+  }
+}
+
 bool BulkWorker::SleepUnlessStopping(std::chrono::milliseconds wait) {
   std::unique_lock lock(mu_);
   return !changed_.wait_for(lock, wait, [&] { return stopping_; });
@@ -152,23 +165,13 @@ bool BulkWorker::KeepGoing() const {
 
 Status BulkWorker::Process(BulkJob& job) {
   auto keep_going = [this] { return KeepGoing(); };
-  if (job.task) {
-    // Outages pass like a bulk request's: wait and try again.
-    Backoff backoff(options_.client.backoff);
-    while (true) {
-      Status status = job.task(*transport_);
-      const bool retryable = status.code() == Status::Code::kUnavailable ||
-                             status.code() == Status::Code::kTimeout;
-      if (!retryable) return status;
-      log::Warn(options_.name + ": request failed; retrying", {{"reason", status.ToString()}});
-      if (!SleepUnlessStopping(backoff.Next())) return status;
-    }
-  }
+  if (job.task) return RunTask(job.task);
   if (job.request.empty()) return Status::Ok();
   Result<BulkResult> result = client_.Send(job.request, keep_going);
   if (!result.ok()) return result.status();
   const std::vector<size_t> rejected = result->Rejected();
   if (!rejected.empty()) WALCAST_RETURN_IF_ERROR(WriteDeadLetters(job, *result, rejected));
+  if (job.after) WALCAST_RETURN_IF_ERROR(RunTask(job.after));
   std::lock_guard lock(mu_);
   ++stats_.requests;
   stats_.items += job.request.size() - rejected.size();

@@ -60,6 +60,9 @@ struct BulkJob {
   BulkRequest request;
   std::vector<ItemOrigin> origins;
   std::function<Status(HttpTransport&)> task;
+  // Runs after `request` is durable (retried like a task), e.g. deleting
+  // the documents that the request's rows supersede.
+  std::function<Status(HttpTransport&)> after;
   std::function<void(const Status&)> done;
 };
 
@@ -120,6 +123,7 @@ class BulkWorker {
   // False if Stop was called before `wait` passed.
   bool SleepUnlessStopping(std::chrono::milliseconds wait);
   Status Process(BulkJob& job);
+  Status RunTask(const std::function<Status(HttpTransport&)>& task);
   Status WriteDeadLetters(const BulkJob& job, const BulkResult& result,
                           const std::vector<size_t>& rejected);
 

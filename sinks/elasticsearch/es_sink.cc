@@ -1,5 +1,9 @@
 #include "sinks/elasticsearch/es_sink.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <map>
 #include <utility>
 
 #include "core/log.h"
@@ -18,7 +22,65 @@ bool UrlSafeIndexName(std::string_view index) {
   return true;
 }
 
+void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// POST /INDEX/_delete_by_query with `query_json` ({"query": …}); a missing
+// index counts as done.
+Status DeleteByQuery(HttpTransport& transport, const std::string& index,
+                     std::string_view query_json) {
+  if (!UrlSafeIndexName(index)) {
+    return Status::InvalidArgument("elasticsearch: cannot delete from index '" + index + "'");
+  }
+  // conflicts=proceed: a document changed meanwhile is left alone (a change
+  // that came later); refresh so later searches see the result.
+  const std::string path = "/" + index + "/_delete_by_query?conflicts=proceed&refresh=true";
+  WALCAST_ASSIGN_OR_RETURN(HttpResponse response,
+                           transport.Send(HttpMethod::kPost, path, query_json, ContentType::kJson));
+  if (response.ok() || response.status == 404) return Status::Ok();
+  const std::string what = "elasticsearch: _delete_by_query on " + index + " answered HTTP " +
+                           std::to_string(response.status);
+  if (response.status == 429 || response.status >= 500) return Status::Unavailable(what);
+  return Status::Fatal(what);
+}
+
 }  // namespace
+
+Status DeleteSuperseded(HttpTransport& transport, const std::vector<SupersedeDelete>& deletes) {
+  std::map<std::pair<std::string, std::string>, std::vector<const std::string*>> grouped;
+  for (const SupersedeDelete& d : deletes) grouped[{d.index, d.field}].push_back(&d.value);
+  for (const auto& [where, values] : grouped) {
+    const auto& [index, field] = where;
+    if (!UrlSafeIndexName(index)) {
+      return Status::InvalidArgument("elasticsearch: cannot delete from index '" + index + "'");
+    }
+    WALCAST_ASSIGN_OR_RETURN(HttpResponse refreshed,
+                             transport.Send(HttpMethod::kPost, "/" + index + "/_refresh", {},
+                                            ContentType::kJson));
+    if (!refreshed.ok() && refreshed.status != 404) {
+      return Status::Unavailable("elasticsearch: _refresh on " + index + " answered HTTP " +
+                                 std::to_string(refreshed.status));
+    }
+    rapidjson::StringBuffer query;
+    rapidjson::Writer<rapidjson::StringBuffer> w(query);
+    w.StartObject();
+    w.Key("query");
+    w.StartObject();
+    w.Key("terms");
+    w.StartObject();
+    WriteString(w, field);
+    w.StartArray();
+    for (const std::string* value : values) WriteString(w, *value);
+    w.EndArray();
+    w.EndObject();
+    w.EndObject();
+    w.EndObject();
+    WALCAST_RETURN_IF_ERROR(
+        DeleteByQuery(transport, index, std::string_view(query.GetString(), query.GetSize())));
+  }
+  return Status::Ok();
+}
 
 ElasticsearchSink::ElasticsearchSink(std::unique_ptr<HttpTransport> transport,
                                      std::unique_ptr<DocumentMapper> mapper,
@@ -48,23 +110,29 @@ Status ElasticsearchSink::OnChange(const TransactionInfo& txn, const ChangeEvent
     WALCAST_RETURN_IF_ERROR(AppendDeadLetter(txn, action_, mapped));
   } else if (!mapped.ok()) {
     return mapped;
-  } else {
-    const int64_t version = VersionOf(txn);
-    switch (action_.kind) {
-      case DocumentAction::Kind::kSkip:
-        return Status::Ok();
-      case DocumentAction::Kind::kIndex:
-        WALCAST_RETURN_IF_ERROR(builder_.Index(action_.index, action_.id, action_.source, version));
-        break;
-      case DocumentAction::Kind::kDelete:
-        WALCAST_RETURN_IF_ERROR(builder_.Delete(action_.index, action_.id, version));
-        break;
-      case DocumentAction::Kind::kTruncate:
-        return Truncate(action_.index);
-    }
-    origins_.push_back({std::move(action_.table), std::move(action_.key), txn.commit_lsn});
+  } else if (action_.kind == DocumentAction::Kind::kTruncate) {
+    return Truncate(action_.index);
+  } else if (action_.kind != DocumentAction::Kind::kSkip) {
+    WALCAST_RETURN_IF_ERROR(Append(action_, VersionOf(txn), txn.commit_lsn));
   }
   if (builder_.Full(options_.limits)) return Dispatch();
+  return Status::Ok();
+}
+
+Status ElasticsearchSink::Append(const DocumentAction& action, int64_t version, Lsn lsn) {
+  if (!action.previous_id.empty()) {
+    WALCAST_RETURN_IF_ERROR(builder_.Delete(action.index, action.previous_id, version));
+    origins_.push_back({action.table, action.key, lsn});
+  }
+  if (action.kind == DocumentAction::Kind::kDelete) {
+    WALCAST_RETURN_IF_ERROR(builder_.Delete(action.index, action.id, version));
+  } else {
+    WALCAST_RETURN_IF_ERROR(builder_.Index(action.index, action.id, action.source, version));
+    if (!action.supersede_field.empty() && !action.supersede_value.empty()) {
+      supersedes_.push_back({action.index, action.supersede_field, action.supersede_value});
+    }
+  }
+  origins_.push_back({action.table, action.key, lsn});
   return Status::Ok();
 }
 
@@ -95,7 +163,14 @@ Status ElasticsearchSink::AppendDeadLetter(const TransactionInfo& txn,
   WALCAST_RETURN_IF_ERROR(builder_.Index(options_.worker.dead_letter_index, id,
                                          DeadLetterJson(letter), std::nullopt));
   origins_.push_back(origin);
-  return Status::Ok();
+  if (action.index.empty() || action.id.empty()) return Status::Ok();
+  DocumentAction remove;
+  remove.kind = DocumentAction::Kind::kDelete;
+  remove.index = action.index;
+  remove.id = action.id;
+  remove.table = action.table;
+  remove.key = action.key;
+  return Append(remove, VersionOf(txn), txn.commit_lsn);
 }
 
 Status ElasticsearchSink::OnCommit(const TransactionInfo& txn) {
@@ -110,6 +185,12 @@ Status ElasticsearchSink::Dispatch() {
   job.request = builder_.Take();
   job.origins = std::move(origins_);
   origins_.clear();
+  if (!supersedes_.empty()) {
+    job.after = [supersedes = std::move(supersedes_)](HttpTransport& transport) {
+      return DeleteSuperseded(transport, supersedes);
+    };
+    supersedes_.clear();
+  }
   const Lsn through = committed_through_;
   if (through != dispatched_through_) {
     job.done = [acker = acker(), through](const Status& status) {
@@ -121,26 +202,12 @@ Status ElasticsearchSink::Dispatch() {
 }
 
 Status ElasticsearchSink::Truncate(const std::string& index) {
-  if (!UrlSafeIndexName(index)) {
-    return Status::InvalidArgument(name_ + ": cannot truncate index '" + index + "'");
-  }
   WALCAST_RETURN_IF_ERROR(Dispatch());
   BulkJob job;
   job.task = [index, name = name_](HttpTransport& transport) -> Status {
-    // conflicts=proceed: a document changed meanwhile is left alone (a
-    // change after the truncate); refresh so later searches see the result.
-    const std::string path = "/" + index + "/_delete_by_query?conflicts=proceed&refresh=true";
-    WALCAST_ASSIGN_OR_RETURN(
-        HttpResponse response,
-        transport.Send(HttpMethod::kPost, path, R"({"query":{"match_all":{}}})", ContentType::kJson));
-    if (response.ok() || response.status == 404) {
-      log::Info(name + ": truncate applied", {{"index", index}});
-      return Status::Ok();
-    }
-    const std::string what = name + ": _delete_by_query on " + index + " answered HTTP " +
-                             std::to_string(response.status);
-    if (response.status == 429 || response.status >= 500) return Status::Unavailable(what);
-    return Status::Fatal(what);
+    WALCAST_RETURN_IF_ERROR(DeleteByQuery(transport, index, R"({"query":{"match_all":{}}})"));
+    log::Info(name + ": truncate applied", {{"index", index}});
+    return Status::Ok();
   };
   return worker_.Submit(std::move(job));
 }
@@ -151,6 +218,7 @@ void ElasticsearchSink::OnRewind() {
   // write what the replay writes again).
   builder_.Take();
   origins_.clear();
+  supersedes_.clear();
   committed_through_ = dispatched_through_;
 }
 

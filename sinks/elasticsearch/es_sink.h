@@ -26,6 +26,14 @@ struct DocumentAction {
   std::string index;
   std::string id;
   std::string source;  // kIndex: one JSON object
+  // kIndex: the row's previous _id when the change moved it to a new key;
+  // that document is deleted first.
+  std::string previous_id;
+  // kIndex: once the document is durable, delete every other document of
+  // `index` whose `supersede_field` (a keyword field) equals
+  // `supersede_value` (MOSIP's delete-on-supersede of profile.updateId).
+  std::string supersede_field;
+  std::string supersede_value;
   // For dead letters: "schema.table" and the key as text.
   std::string table;
   std::string key;
@@ -35,6 +43,9 @@ struct DocumentAction {
     index.clear();
     id.clear();
     source.clear();
+    previous_id.clear();
+    supersede_field.clear();
+    supersede_value.clear();
     table.clear();
     key.clear();
   }
@@ -48,10 +59,24 @@ class DocumentMapper {
   // Fills *out (cleared by the caller). kRejected: the change cannot become
   // a document (e.g. a profile that does not parse); *out's index, id,
   // table and key say where it was going, and the sink writes a dead letter
-  // with the status message as the reason. Any other error stops the sink.
+  // with the status message as the reason, then deletes `id` from `index`
+  // when both are set, so no earlier version of the row lingers there. Any
+  // other error stops the sink.
   virtual Status Map(const TransactionInfo& txn, const ChangeEvent& event,
                      DocumentAction* out) = 0;
 };
+
+// Documents of `index` whose keyword `field` equals `value` are deleted.
+struct SupersedeDelete {
+  std::string index;
+  std::string field;
+  std::string value;
+};
+
+// Runs the supersede deletes, one _delete_by_query per index and field
+// (after a refresh, so documents of the bulk request just written are
+// seen). kUnavailable on 429/5xx (retry), kFatal on other refusals.
+Status DeleteSuperseded(HttpTransport& transport, const std::vector<SupersedeDelete>& deletes);
 
 struct ElasticsearchSinkOptions {
   BulkWorkerOptions worker;
@@ -73,7 +98,9 @@ struct ElasticsearchSinkOptions {
 // bulk requests, in bounded memory.
 //
 // A truncate waits for everything before it, then deletes every document
-// of the index with _delete_by_query.
+// of the index with _delete_by_query. Supersede deletes (see
+// DocumentAction) run after the bulk request that wrote the superseding
+// documents, as one _delete_by_query per index; a replay runs them again.
 class ElasticsearchSink : public Sink {
  public:
   ElasticsearchSink(std::unique_ptr<HttpTransport> transport, std::unique_ptr<DocumentMapper> mapper,
@@ -101,6 +128,7 @@ class ElasticsearchSink : public Sink {
   // committed into it, to the worker.
   Status Dispatch();
   Status Truncate(const std::string& index);
+  Status Append(const DocumentAction& action, int64_t version, Lsn lsn);
 
   std::string name_ = "elasticsearch";
   ElasticsearchSinkOptions options_;
@@ -108,6 +136,7 @@ class ElasticsearchSink : public Sink {
   BulkWorker worker_;
   BulkRequestBuilder builder_;
   std::vector<ItemOrigin> origins_;  // one per action in builder_
+  std::vector<SupersedeDelete> supersedes_;  // of the documents in builder_
   DocumentAction action_;            // reused
   Lsn committed_through_;            // end LSN of the last transaction committed into builder_
   Lsn dispatched_through_;           // the last one handed to the worker

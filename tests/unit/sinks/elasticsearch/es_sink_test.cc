@@ -153,7 +153,9 @@ TEST_F(ElasticsearchSinkTest, UnmappableChangeBecomesADeadLetterAndThePipelineGo
   ElasticsearchSinkOptions options;
   options.worker.dead_letter_index = "dlq";
   Make(options);
-  transport_->Answer(200, BulkOk(2));
+  transport_->Answer(
+      200,
+      R"({"errors":false,"items":[{"index":{"status":201}},{"delete":{"status":404}},{"index":{"status":201}}]})");
   ASSERT_TRUE(Apply(Txn(100), {Row(Op::kCreate, "bad", "k1", "x"), Row(Op::kCreate, "t", "a", "1")}).ok());
   ASSERT_TRUE(sink_->Flush(milliseconds(5000)).ok());
   ASSERT_EQ(transport_->requests().size(), 1u);
@@ -168,6 +170,10 @@ TEST_F(ElasticsearchSinkTest, UnmappableChangeBecomesADeadLetterAndThePipelineGo
   EXPECT_STREQ(letter["key"].GetString(), "k1");
   EXPECT_STREQ(letter["lsn"].GetString(), "0/64");
   EXPECT_STREQ(letter["reason"].GetString(), "profile: malformed JSON at offset 3");
+  // An earlier version of the row must not linger in its index.
+  const size_t third_line_end = body.find('\n', second_line_end + 1);
+  EXPECT_EQ(body.substr(second_line_end + 1, third_line_end - second_line_end - 1),
+            R"({"delete":{"_index":"i","_id":"k1","version":100,"version_type":"external_gte"}})");
   EXPECT_EQ(tracker_.watermark(), Lsn(108));
 }
 
@@ -256,6 +262,46 @@ TEST_F(ElasticsearchSinkTest, TruncateWaitsForEarlierWritesThenDeletesByQuery) {
   EXPECT_EQ(transport_->requests()[0].path.rfind("/_bulk", 0), 0u);
   EXPECT_EQ(transport_->requests()[1].path, "/i/_delete_by_query?conflicts=proceed&refresh=true");
   EXPECT_EQ(tracker_.watermark(), Lsn(208));
+}
+
+// Maps every row of "t" to an index action that supersedes documents whose
+// profile.updateId is "old-" + the row's value.
+class SupersedingMapper : public FakeMapper {
+ public:
+  Status Map(const TransactionInfo& txn, const ChangeEvent& e, DocumentAction* out) override {
+    WALCAST_RETURN_IF_ERROR(FakeMapper::Map(txn, e, out));
+    out->supersede_field = "profile.updateId";
+    out->supersede_value = "old-" + (*e.after)[1].data;
+    if ((*e.after)[0].data == "moved") out->previous_id = "was";
+    return Status::Ok();
+  }
+};
+
+TEST_F(ElasticsearchSinkTest, SupersededDocumentsAreDeletedAfterTheBulkAndMovedKeysFirst) {
+  auto transport = std::make_unique<ScriptedTransport>();
+  transport_ = transport.get();
+  sink_ = std::make_unique<ElasticsearchSink>(std::move(transport),
+                                              std::make_unique<SupersedingMapper>(),
+                                              ElasticsearchSinkOptions{});
+  sink_->Attach(Sink::Acker(&tracker_, tracker_.RegisterSink("elasticsearch")));
+  transport_->Answer(
+      200,
+      R"({"errors":false,"items":[{"index":{"status":201}},{"delete":{"status":200}},{"index":{"status":201}}]})");
+  transport_->Answer(200, "{}");                // _refresh
+  transport_->Answer(200, R"({"deleted":2})");  // _delete_by_query
+  ASSERT_TRUE(Apply(Txn(100), {Row(Op::kCreate, "t", "a", "1"), Row(Op::kCreate, "t", "moved", "2")}).ok());
+  ASSERT_TRUE(sink_->Flush(milliseconds(5000)).ok());
+  ASSERT_EQ(transport_->requests().size(), 3u);
+  EXPECT_NE(transport_->requests()[0].body.find(
+                R"({"delete":{"_index":"i","_id":"was","version":100,"version_type":"external_gte"}})"
+                "\n"
+                R"({"index":{"_index":"i","_id":"moved")"),
+            std::string::npos);
+  EXPECT_EQ(transport_->requests()[1].path, "/i/_refresh");
+  EXPECT_EQ(transport_->requests()[2].path, "/i/_delete_by_query?conflicts=proceed&refresh=true");
+  EXPECT_EQ(transport_->requests()[2].body,
+            R"({"query":{"terms":{"profile.updateId":["old-1","old-2"]}}})");
+  EXPECT_EQ(tracker_.watermark(), Lsn(108));
 }
 
 TEST_F(ElasticsearchSinkTest, RewindDropsWhatWasNotSent) {
