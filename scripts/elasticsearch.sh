@@ -223,13 +223,25 @@ start_on() {
   rm -f "$dir/server.pid"
   local -a run_as=()
   if [[ $(id -u) -eq 0 ]]; then
-    # Elasticsearch and OpenSearch refuse to run as root.
-    chown -R nobody "$dir"
+    # Elasticsearch and OpenSearch refuse to run as root: the node runs as
+    # nobody and owns its directory (but not a staged copy of the server,
+    # below, whose files are links into the cache).
+    find "$dir" -path "$dir/home" -prune -o -exec chown nobody {} +
     run_as=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
-    "${run_as[@]}" test -x "$home/bin/$product" || {
-      echo "user nobody cannot run $home/bin/$product (a parent directory is not traversable; chmod o+x it)" >&2
-      exit 1
-    }
+    if ! "${run_as[@]}" test -x "$home/bin/$product"; then
+      # The cache sits below a directory nobody may not enter (a checkout in
+      # a private temp dir, /root): run a copy staged in the node's own
+      # directory, hard links where the file system allows.
+      if [[ ! -x "$dir/home/bin/$product" ]]; then
+        rm -rf "$dir/home"
+        cp -al "$home" "$dir/home" 2>/dev/null || cp -a "$home" "$dir/home"
+      fi
+      home="$dir/home"
+      "${run_as[@]}" test -x "$home/bin/$product" || {
+        echo "user nobody cannot run $home/bin/$product (a parent directory is not traversable; chmod o+x it)" >&2
+        exit 1
+      }
+    fi
   fi
   # setsid: the node must not die with the caller's terminal or process
   # group, and must not hold the caller's stdout (a popen() would never end).
