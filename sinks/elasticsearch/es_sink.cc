@@ -3,6 +3,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <rapidjson/document.h>
+
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -26,58 +29,140 @@ void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-// POST /INDEX/_delete_by_query with `query_json` ({"query": …}); a missing
-// index counts as done.
-Status DeleteByQuery(HttpTransport& transport, const std::string& index,
-                     std::string_view query_json) {
+// A non-2xx answer as a status: 429 and 5xx may pass (kUnavailable), other
+// refusals are kFatal. The message has the error type, never the reason
+// (it may quote values).
+Status HttpFailure(const std::string& what, const HttpResponse& response) {
+  std::string type;
+  rapidjson::Document d;
+  d.Parse(response.body.c_str());
+  if (d.IsObject() && d.HasMember("error") && d["error"].IsObject() &&
+      d["error"].HasMember("type") && d["error"]["type"].IsString()) {
+    type = std::string(" (") + d["error"]["type"].GetString() + ")";
+  }
+  const std::string message =
+      "elasticsearch: " + what + " answered HTTP " + std::to_string(response.status) + type;
+  if (response.status == 429 || response.status >= 500) return Status::Unavailable(message);
+  return Status::Fatal(message);
+}
+
+// Deletes the documents of `index` that match `query_json` (a query
+// object) and whose version is at most `version`, with versioned bulk
+// deletes: a document written by a later change survives, and a replay
+// deletes nothing newer. Scrolls over a refreshed view, so it needs only
+// the core search and bulk APIs (no _delete_by_query, which lives in a
+// module not every distribution loads). A missing index counts as done.
+Status DeleteMatching(HttpTransport& transport, const std::string& index,
+                      std::string_view query_json, int64_t version) {
   if (!UrlSafeIndexName(index)) {
     return Status::InvalidArgument("elasticsearch: cannot delete from index '" + index + "'");
   }
-  // conflicts=proceed: a document changed meanwhile is left alone (a change
-  // that came later); refresh so later searches see the result.
-  const std::string path = "/" + index + "/_delete_by_query?conflicts=proceed&refresh=true";
-  WALCAST_ASSIGN_OR_RETURN(HttpResponse response,
-                           transport.Send(HttpMethod::kPost, path, query_json, ContentType::kJson));
-  if (response.ok() || response.status == 404) return Status::Ok();
-  const std::string what = "elasticsearch: _delete_by_query on " + index + " answered HTTP " +
-                           std::to_string(response.status);
-  if (response.status == 429 || response.status >= 500) return Status::Unavailable(what);
-  return Status::Fatal(what);
+  WALCAST_ASSIGN_OR_RETURN(HttpResponse refreshed,
+                           transport.Send(HttpMethod::kPost, "/" + index + "/_refresh", {},
+                                          ContentType::kJson));
+  if (refreshed.status == 404) return Status::Ok();
+  if (!refreshed.ok()) return HttpFailure("_refresh on " + index, refreshed);
+  std::string body = R"({"size":1000,"_source":false,"version":true,"query":)";
+  body.append(query_json).push_back('}');
+  WALCAST_ASSIGN_OR_RETURN(HttpResponse page,
+                           transport.Send(HttpMethod::kPost, "/" + index + "/_search?scroll=1m",
+                                          body, ContentType::kJson));
+  if (page.status == 404) return Status::Ok();
+  BulkClientOptions client_options;
+  client_options.max_attempts = 5;
+  BulkClient client(transport, client_options);
+  std::string scroll_id;
+  Status status;
+  while (status.ok()) {
+    if (!page.ok()) {
+      status = HttpFailure("search of " + index, page);
+      break;
+    }
+    rapidjson::Document d;
+    d.Parse(page.body.c_str());
+    if (!d.IsObject() || !d.HasMember("hits") || !d["hits"].HasMember("hits") ||
+        !d["hits"]["hits"].IsArray()) {
+      status = Status::Corruption("elasticsearch: search of " + index + " answered no hits list");
+      break;
+    }
+    if (d.HasMember("_scroll_id") && d["_scroll_id"].IsString()) {
+      scroll_id = d["_scroll_id"].GetString();
+    }
+    const auto& hits = d["hits"]["hits"];
+    if (hits.Empty()) break;
+    BulkRequestBuilder deletes({}, VersionType::kExternalGte);
+    for (const auto& hit : hits.GetArray()) {
+      if (!hit.HasMember("_id") || !hit["_id"].IsString()) continue;
+      if (hit.HasMember("_version") && hit["_version"].IsInt64() &&
+          hit["_version"].GetInt64() > version) {
+        continue;  // written by a later change
+      }
+      status = deletes.Delete(index, hit["_id"].GetString(), version);
+      if (!status.ok()) break;
+    }
+    if (!status.ok()) break;
+    if (!deletes.empty()) {
+      Result<BulkResult> sent = client.Send(deletes.Take());
+      if (!sent.ok()) {
+        status = sent.status();
+        break;
+      }
+    }
+    rapidjson::StringBuffer next;
+    rapidjson::Writer<rapidjson::StringBuffer> w(next);
+    w.StartObject();
+    w.Key("scroll");
+    w.String("1m");
+    w.Key("scroll_id");
+    WriteString(w, scroll_id);
+    w.EndObject();
+    Result<HttpResponse> more = transport.Send(
+        HttpMethod::kPost, "/_search/scroll", std::string_view(next.GetString(), next.GetSize()),
+        ContentType::kJson);
+    if (!more.ok()) {
+      status = more.status();
+      break;
+    }
+    page = std::move(*more);
+  }
+  if (!scroll_id.empty()) {
+    // Frees the server's view early; it expires by itself otherwise.
+    (void)transport.Send(HttpMethod::kDelete, "/_search/scroll",
+                         R"({"scroll_id":[")" + scroll_id + R"("]})", ContentType::kJson);
+  }
+  return status;
 }
 
 }  // namespace
 
 Status DeleteSuperseded(HttpTransport& transport, const std::vector<SupersedeDelete>& deletes) {
-  std::map<std::pair<std::string, std::string>, std::vector<const std::string*>> grouped;
-  for (const SupersedeDelete& d : deletes) grouped[{d.index, d.field}].push_back(&d.value);
-  for (const auto& [where, values] : grouped) {
+  struct Group {
+    std::vector<const std::string*> values;
+    int64_t version = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Group> grouped;
+  for (const SupersedeDelete& d : deletes) {
+    Group& g = grouped[{d.index, d.field}];
+    g.values.push_back(&d.value);
+    g.version = std::max(g.version, d.version);
+  }
+  for (const auto& [where, group] : grouped) {
     const auto& [index, field] = where;
-    if (!UrlSafeIndexName(index)) {
-      return Status::InvalidArgument("elasticsearch: cannot delete from index '" + index + "'");
-    }
-    WALCAST_ASSIGN_OR_RETURN(HttpResponse refreshed,
-                             transport.Send(HttpMethod::kPost, "/" + index + "/_refresh", {},
-                                            ContentType::kJson));
-    if (!refreshed.ok() && refreshed.status != 404) {
-      return Status::Unavailable("elasticsearch: _refresh on " + index + " answered HTTP " +
-                                 std::to_string(refreshed.status));
-    }
     rapidjson::StringBuffer query;
     rapidjson::Writer<rapidjson::StringBuffer> w(query);
-    w.StartObject();
-    w.Key("query");
     w.StartObject();
     w.Key("terms");
     w.StartObject();
     WriteString(w, field);
     w.StartArray();
-    for (const std::string* value : values) WriteString(w, *value);
+    for (const std::string* value : group.values) WriteString(w, *value);
     w.EndArray();
     w.EndObject();
     w.EndObject();
-    w.EndObject();
-    WALCAST_RETURN_IF_ERROR(
-        DeleteByQuery(transport, index, std::string_view(query.GetString(), query.GetSize())));
+    // The superseding documents themselves carry the new updateId: only
+    // their predecessors match.
+    WALCAST_RETURN_IF_ERROR(DeleteMatching(
+        transport, index, std::string_view(query.GetString(), query.GetSize()), group.version));
   }
   return Status::Ok();
 }
@@ -111,7 +196,7 @@ Status ElasticsearchSink::OnChange(const TransactionInfo& txn, const ChangeEvent
   } else if (!mapped.ok()) {
     return mapped;
   } else if (action_.kind == DocumentAction::Kind::kTruncate) {
-    return Truncate(action_.index);
+    return Truncate(action_.index, VersionOf(txn));
   } else if (action_.kind != DocumentAction::Kind::kSkip) {
     WALCAST_RETURN_IF_ERROR(Append(action_, VersionOf(txn), txn.commit_lsn));
   }
@@ -129,7 +214,8 @@ Status ElasticsearchSink::Append(const DocumentAction& action, int64_t version, 
   } else {
     WALCAST_RETURN_IF_ERROR(builder_.Index(action.index, action.id, action.source, version));
     if (!action.supersede_field.empty() && !action.supersede_value.empty()) {
-      supersedes_.push_back({action.index, action.supersede_field, action.supersede_value});
+      supersedes_.push_back(
+          {action.index, action.supersede_field, action.supersede_value, version});
     }
   }
   origins_.push_back({action.table, action.key, lsn});
@@ -193,19 +279,21 @@ Status ElasticsearchSink::Dispatch() {
   }
   const Lsn through = committed_through_;
   if (through != dispatched_through_) {
-    job.done = [acker = acker(), through](const Status& status) {
-      if (status.ok()) acker.AckThrough(through);
+    job.done = [acker = acker(), through, items = job.request.size()](const Status& status) {
+      if (!status.ok()) return;
+      log::Debug("elasticsearch: durable", {{"through", through.ToString()}, {"items", items}});
+      acker.AckThrough(through);
     };
   }
   dispatched_through_ = through;
   return worker_.Submit(std::move(job));
 }
 
-Status ElasticsearchSink::Truncate(const std::string& index) {
+Status ElasticsearchSink::Truncate(const std::string& index, int64_t version) {
   WALCAST_RETURN_IF_ERROR(Dispatch());
   BulkJob job;
-  job.task = [index, name = name_](HttpTransport& transport) -> Status {
-    WALCAST_RETURN_IF_ERROR(DeleteByQuery(transport, index, R"({"query":{"match_all":{}}})"));
+  job.task = [index, name = name_, version](HttpTransport& transport) -> Status {
+    WALCAST_RETURN_IF_ERROR(DeleteMatching(transport, index, R"({"match_all":{}})", version));
     log::Info(name + ": truncate applied", {{"index", index}});
     return Status::Ok();
   };

@@ -66,16 +66,19 @@ class DocumentMapper {
                      DocumentAction* out) = 0;
 };
 
-// Documents of `index` whose keyword `field` equals `value` are deleted.
+// Documents of `index` whose keyword `field` equals `value` and whose
+// version is at most `version` (the superseding document's) are deleted.
 struct SupersedeDelete {
   std::string index;
   std::string field;
   std::string value;
+  int64_t version = 0;
 };
 
-// Runs the supersede deletes, one _delete_by_query per index and field
-// (after a refresh, so documents of the bulk request just written are
-// seen). kUnavailable on 429/5xx (retry), kFatal on other refusals.
+// Runs the supersede deletes, one search per index and field over a
+// refreshed view (so documents of the bulk request just written are seen),
+// then versioned bulk deletes. kUnavailable on 429/5xx (retry), kFatal on
+// other refusals.
 Status DeleteSuperseded(HttpTransport& transport, const std::vector<SupersedeDelete>& deletes);
 
 struct ElasticsearchSinkOptions {
@@ -98,9 +101,10 @@ struct ElasticsearchSinkOptions {
 // bulk requests, in bounded memory.
 //
 // A truncate waits for everything before it, then deletes every document
-// of the index with _delete_by_query. Supersede deletes (see
-// DocumentAction) run after the bulk request that wrote the superseding
-// documents, as one _delete_by_query per index; a replay runs them again.
+// of the index that no later change wrote (versioned deletes of what a
+// scroll finds). Supersede deletes (see DocumentAction) run the same way
+// after the bulk request that wrote the superseding documents; a replay
+// runs them again.
 class ElasticsearchSink : public Sink {
  public:
   ElasticsearchSink(std::unique_ptr<HttpTransport> transport, std::unique_ptr<DocumentMapper> mapper,
@@ -127,7 +131,7 @@ class ElasticsearchSink : public Sink {
   // Hands the batch so far, and the acknowledgement of every transaction
   // committed into it, to the worker.
   Status Dispatch();
-  Status Truncate(const std::string& index);
+  Status Truncate(const std::string& index, int64_t version);
   Status Append(const DocumentAction& action, int64_t version, Lsn lsn);
 
   std::string name_ = "elasticsearch";

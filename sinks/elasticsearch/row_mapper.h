@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "sinks/elasticsearch/es_sink.h"
@@ -27,7 +28,9 @@ struct RowMapperOptions {
 // index. An UPDATE that did not send an unchanged TOASTed column takes it
 // from the old row when the table has REPLICA IDENTITY FULL; otherwise the
 // row is refused with a reason that says so (indexing it would drop the
-// column from the document).
+// column from the document). Tables without a primary key (and without a
+// replica identity index) have no _id: their rows are skipped, with one
+// warning per table.
 class RowMapper : public DocumentMapper {
  public:
   explicit RowMapper(RowMapperOptions options);
@@ -46,6 +49,7 @@ class RowMapper : public DocumentMapper {
   // address from being reused).
   std::shared_ptr<const Relation> last_relation_;
   std::string last_index_;
+  std::set<std::string> keyless_warned_;
 };
 
 }  // namespace walcast::sinks::elasticsearch

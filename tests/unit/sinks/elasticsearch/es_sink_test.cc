@@ -251,16 +251,31 @@ TEST_F(ElasticsearchSinkTest, FullBatchGoesMidTransactionButAcksOnlyCommittedTra
   EXPECT_EQ(tracker_.watermark(), Lsn(208));
 }
 
-TEST_F(ElasticsearchSinkTest, TruncateWaitsForEarlierWritesThenDeletesByQuery) {
+TEST_F(ElasticsearchSinkTest, TruncateWaitsForEarlierWritesThenDeletesWhatNoLaterChangeWrote) {
   Make();
   transport_->Answer(200, BulkOk(1));
-  transport_->Answer(200, R"({"deleted":1})");
+  transport_->Answer(200, "{}");  // _refresh
+  transport_->Answer(
+      200,
+      R"({"_scroll_id":"s1","hits":{"hits":[{"_id":"a","_version":100},{"_id":"z","_version":300}]}})");
+  transport_->Answer(200, R"({"errors":false,"items":[{"delete":{"status":200}}]})");
+  transport_->Answer(200, R"({"_scroll_id":"s1","hits":{"hits":[]}})");
+  transport_->Answer(200, "{}");  // clear scroll
   ASSERT_TRUE(Apply(Txn(100), {Row(Op::kCreate, "t", "a", "1")}).ok());
   ASSERT_TRUE(Apply(Txn(200), {Row(Op::kTruncate, "t", "-")}).ok());
   ASSERT_TRUE(sink_->Flush(milliseconds(5000)).ok());
-  ASSERT_EQ(transport_->requests().size(), 2u);
-  EXPECT_EQ(transport_->requests()[0].path.rfind("/_bulk", 0), 0u);
-  EXPECT_EQ(transport_->requests()[1].path, "/i/_delete_by_query?conflicts=proceed&refresh=true");
+  const auto& r = transport_->requests();
+  ASSERT_EQ(r.size(), 6u);
+  EXPECT_EQ(r[0].path.rfind("/_bulk", 0), 0u);
+  EXPECT_EQ(r[1].path, "/i/_refresh");
+  EXPECT_EQ(r[2].path, "/i/_search?scroll=1m");
+  EXPECT_EQ(r[2].body, R"({"size":1000,"_source":false,"version":true,"query":{"match_all":{}}})");
+  // "z" was written by a change after the truncate (version 300 > 200).
+  EXPECT_EQ(r[3].body,
+            R"({"delete":{"_index":"i","_id":"a","version":200,"version_type":"external_gte"}})"
+            "\n");
+  EXPECT_EQ(r[4].path, "/_search/scroll");
+  EXPECT_EQ(r[5].method, HttpMethod::kDelete);
   EXPECT_EQ(tracker_.watermark(), Lsn(208));
 }
 
@@ -287,20 +302,28 @@ TEST_F(ElasticsearchSinkTest, SupersededDocumentsAreDeletedAfterTheBulkAndMovedK
   transport_->Answer(
       200,
       R"({"errors":false,"items":[{"index":{"status":201}},{"delete":{"status":200}},{"index":{"status":201}}]})");
-  transport_->Answer(200, "{}");                // _refresh
-  transport_->Answer(200, R"({"deleted":2})");  // _delete_by_query
+  transport_->Answer(200, "{}");  // _refresh
+  transport_->Answer(
+      200, R"({"_scroll_id":"s2","hits":{"hits":[{"_id":"p1","_version":50},{"_id":"p2","_version":60}]}})");
+  transport_->Answer(
+      200, R"({"errors":false,"items":[{"delete":{"status":200}},{"delete":{"status":200}}]})");
+  transport_->Answer(200, R"({"_scroll_id":"s2","hits":{"hits":[]}})");
+  transport_->Answer(200, "{}");  // clear scroll
   ASSERT_TRUE(Apply(Txn(100), {Row(Op::kCreate, "t", "a", "1"), Row(Op::kCreate, "t", "moved", "2")}).ok());
   ASSERT_TRUE(sink_->Flush(milliseconds(5000)).ok());
-  ASSERT_EQ(transport_->requests().size(), 3u);
+  ASSERT_EQ(transport_->requests().size(), 6u);
   EXPECT_NE(transport_->requests()[0].body.find(
                 R"({"delete":{"_index":"i","_id":"was","version":100,"version_type":"external_gte"}})"
                 "\n"
                 R"({"index":{"_index":"i","_id":"moved")"),
             std::string::npos);
   EXPECT_EQ(transport_->requests()[1].path, "/i/_refresh");
-  EXPECT_EQ(transport_->requests()[2].path, "/i/_delete_by_query?conflicts=proceed&refresh=true");
   EXPECT_EQ(transport_->requests()[2].body,
-            R"({"query":{"terms":{"profile.updateId":["old-1","old-2"]}}})");
+            R"({"size":1000,"_source":false,"version":true,)"
+            R"("query":{"terms":{"profile.updateId":["old-1","old-2"]}}})");
+  EXPECT_NE(transport_->requests()[3].body.find(
+                R"({"delete":{"_index":"i","_id":"p2","version":100,"version_type":"external_gte"}})"),
+            std::string::npos);
   EXPECT_EQ(tracker_.watermark(), Lsn(108));
 }
 
