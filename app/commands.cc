@@ -1,11 +1,13 @@
 #include "app/commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <ostream>
 #include <thread>
 
+#include "app/elasticsearch_factory.h"
 #include "app/heartbeat.h"
 #include "app/snapshot_state.h"
 #include "app/options.h"
@@ -332,6 +334,13 @@ Status SetupCommand(const Config& config, bool check_only, std::ostream& out) {
   WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo info, manager->EnsureSlot(slot, plugin));
   out << "slot " << info.name << " ready (plugin " << info.plugin << ", confirmed_flush_lsn "
       << info.confirmed_flush.ToString() << ")\n";
+  const std::vector<std::string> sinks = config.GetList("sinks");
+  if (std::find(sinks.begin(), sinks.end(), "elasticsearch") != sinks.end()) {
+    WALCAST_ASSIGN_OR_RETURN(ElasticsearchTarget target, ElasticsearchTargetFrom(config));
+    std::string report;
+    WALCAST_RETURN_IF_ERROR(InstallElasticsearchTemplates(target, &report));
+    out << report << "\n";
+  }
   return Status::Ok();
 }
 

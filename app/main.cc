@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <boost/program_options.hpp>
+#include <curl/curl.h>
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -132,6 +133,11 @@ int main(int argc, char** argv) {
   walcast::log::SetLevel(level);
 
   InstallSignalHandlers();
+  // libcurl's global state (the Elasticsearch client), once, before any
+  // thread starts.
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    return Fail(walcast::Status::Internal("curl_global_init failed"));
+  }
   walcast::Status status;
   const std::string& cmd = command.front();
   if (cmd == "run") {

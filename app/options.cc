@@ -83,7 +83,7 @@ const std::vector<OptionSpec>& AllOptions() {
         .min = 4096;
     add("stream.buffer.spill.dir", T::kString, "/tmp", "directory for spill files");
     // Pipeline.
-    add("sinks", T::kList, "stdout", "comma list of outputs", {"stdout", "kafka"});
+    add("sinks", T::kList, "stdout", "comma list of outputs", {"stdout", "kafka", "elasticsearch"});
     // Debezium record format (Kafka sink; the stdout sink prints the values).
     add("key.converter.schemas.enable", T::kBool, "true",
         "Kafka keys as {schema, payload} (JsonConverter schemas.enable)");
@@ -154,6 +154,55 @@ const std::vector<OptionSpec>& AllOptions() {
     add("reconnect.max.attempts", T::kInt, "-1",
         "reconnect attempts after a retryable error (-1: forever)")
         .min = -1;
+    // Elasticsearch / OpenSearch sink (raw documents; metric documents).
+    add("elasticsearch.url", T::kString, "",
+        "http(s)://host:port of an Elasticsearch 7.8+/8 or OpenSearch node (required with "
+        "sinks=elasticsearch)");
+    add("elasticsearch.username", T::kString, "", "basic auth user");
+    {
+      OptionSpec& pw = add("elasticsearch.password", T::kString, "",
+                           "basic auth password; prefer WALCAST_ELASTICSEARCH_PASSWORD");
+      pw.secret = true;
+      pw.env = "WALCAST_ELASTICSEARCH_PASSWORD";
+    }
+    add("elasticsearch.api.key.id", T::kString, "",
+        "API key id (with elasticsearch.api.key; leave empty if the key is already encoded)");
+    {
+      OptionSpec& key = add("elasticsearch.api.key", T::kString, "",
+                            "API key (or its base64 'encoded' form); prefer "
+                            "WALCAST_ELASTICSEARCH_API_KEY");
+      key.secret = true;
+      key.env = "WALCAST_ELASTICSEARCH_API_KEY";
+    }
+    {
+      OptionSpec& token = add("elasticsearch.bearer.token", T::kString, "",
+                              "bearer token; prefer WALCAST_ELASTICSEARCH_BEARER_TOKEN");
+      token.secret = true;
+      token.env = "WALCAST_ELASTICSEARCH_BEARER_TOKEN";
+    }
+    add("elasticsearch.ca.file", T::kString, "", "PEM bundle of the CAs to trust (https)");
+    add("elasticsearch.client.cert.file", T::kString, "", "PEM client certificate (mutual TLS)");
+    add("elasticsearch.client.key.file", T::kString, "", "PEM client key (mutual TLS)");
+    add("elasticsearch.index.prefix", T::kString, "",
+        "index names start with this (default: topic.prefix): <prefix>.<schema>.<table>");
+    add("elasticsearch.dead.letter.index", T::kString, "",
+        "index for rows and documents that cannot be indexed (default: "
+        "<prefix>.walcast.dead_letter; 'none': stop instead)");
+    add("elasticsearch.bulk.max.actions", T::kInt, "1000", "actions per _bulk request").min = 1;
+    add("elasticsearch.bulk.max.bytes", T::kInt, "5242880", "bytes per _bulk request").min = 1024;
+    add("elasticsearch.bulk.flush.interval.ms", T::kInt, "1000",
+        "send a partial _bulk request after this long")
+        .min = 1;
+    add("elasticsearch.profile.tables", T::kString, "*.anonymous_profile",
+        "comma list of schema.table patterns ('*' wildcard) whose profile column is an "
+        "anonymous profile, indexed in MOSIP's dashboard shape");
+    add("elasticsearch.age.groups", T::kString, "0-5, 5-18, 18-60, 60 and above",
+        "age buckets of profile.*.ageGroup (MOSIP's by default)");
+    add("elasticsearch.delete.superseded", T::kBool, "true",
+        "an idrepo update profile deletes the document it supersedes (profile.updateId), as "
+        "MOSIP's sink does");
+    add("elasticsearch.templates", T::kBool, "true",
+        "install walcast's index templates at start when missing (walcast setup always does)");
     add("stop.at.lsn", T::kString, "",
         "stop cleanly once everything up to this LSN (X/X) is confirmed (benchmarks, scripts)");
     add("log.level", T::kEnum, "info", "log threshold", {"debug", "info", "warn", "error"});

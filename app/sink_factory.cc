@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <regex>
 
+#include "app/elasticsearch_factory.h"
 #include "sinks/kafka/kafka_sink.h"
 #include "sinks/stdout/stdout_sink.h"
 
@@ -184,6 +185,9 @@ Status AddConfiguredSinks(const Config& config, const std::string& database, Pip
       WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<sinks::kafka::KafkaSink> kafka,
                                sinks::kafka::KafkaSink::Create(std::move(options)));
       pipeline->AddSink(std::move(kafka));
+    } else if (sink == "elasticsearch") {
+      WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<Sink> elasticsearch, MakeElasticsearchSink(config));
+      pipeline->AddSink(std::move(elasticsearch));
     }
   }
   return Status::Ok();

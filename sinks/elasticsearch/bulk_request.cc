@@ -14,6 +14,16 @@ void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view
 
 }  // namespace
 
+std::string_view BulkRequest::Source(size_t i) const {
+  if (actions_[i].op != BulkOp::kIndex) return {};
+  const std::string_view lines(body_.data() + spans_[i].first, spans_[i].second);
+  const size_t first_end = lines.find('\n');
+  if (first_end == std::string_view::npos) return {};
+  std::string_view source = lines.substr(first_end + 1);
+  if (!source.empty() && source.back() == '\n') source.remove_suffix(1);
+  return source;
+}
+
 BulkRequest BulkRequest::Select(const std::vector<size_t>& which) const {
   BulkRequest out;
   size_t total = 0;
@@ -30,7 +40,8 @@ BulkRequest BulkRequest::Select(const std::vector<size_t>& which) const {
   return out;
 }
 
-BulkRequestBuilder::BulkRequestBuilder(Clock clock) : clock_(std::move(clock)) {
+BulkRequestBuilder::BulkRequestBuilder(Clock clock, VersionType version_type)
+    : clock_(std::move(clock)), version_type_(version_type) {
   if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
 }
 
@@ -71,7 +82,7 @@ Status BulkRequestBuilder::Append(BulkOp op, std::string_view index, std::string
     w.Key("version");
     w.Int64(*version);
     w.Key("version_type");
-    w.String("external");
+    w.String(version_type_ == VersionType::kExternalGte ? "external_gte" : "external");
   }
   if (!routing.empty()) {
     w.Key("routing");
@@ -95,7 +106,8 @@ Status BulkRequestBuilder::Append(BulkOp op, std::string_view index, std::string
   }
   request_.spans_.emplace_back(offset, body.size() - offset);
   request_.actions_.push_back(
-      BulkAction{op, std::string(index), std::string(id), version, std::string(routing)});
+      BulkAction{op, std::string(index), std::string(id), version, std::string(routing),
+                 version_type_});
   return Status::Ok();
 }
 

@@ -16,6 +16,16 @@ namespace walcast::sinks::elasticsearch {
 
 enum class BulkOp { kIndex, kDelete };
 
+// How a versioned action compares with the stored document's version.
+enum class VersionType {
+  kExternal,     // applies only if ours is greater
+  // Applies if ours is greater or equal: several changes of one row in one
+  // PostgreSQL transaction share its commit LSN as their version, and the
+  // last of them, sent last, must win; a replay of the same change rewrites
+  // the same content.
+  kExternalGte,
+};
+
 // One action of a bulk request as the builder wrote it.
 struct BulkAction {
   BulkOp op = BulkOp::kIndex;
@@ -25,6 +35,7 @@ struct BulkAction {
   // is greater than the stored version. nullopt: an unversioned write.
   std::optional<int64_t> version;
   std::string routing;  // "" for none
+  VersionType version_type = VersionType::kExternal;
 
   bool operator==(const BulkAction&) const = default;
 };
@@ -38,6 +49,10 @@ class BulkRequest {
   const BulkAction& action(size_t i) const { return actions_[i]; }
   size_t size() const { return actions_.size(); }
   bool empty() const { return actions_.empty(); }
+
+  // The document line of index action i, without its '\n'; "" for a
+  // delete.
+  std::string_view Source(size_t i) const;
 
   // A request with only the actions at `which` (ascending indices into this
   // request), their lines copied unchanged; used to resend retryable items.
@@ -76,7 +91,8 @@ class BulkRequestBuilder {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
   // `clock` stamps the first action of each batch (default: steady_clock).
-  explicit BulkRequestBuilder(Clock clock = {});
+  // Versioned actions are written with `version_type`.
+  explicit BulkRequestBuilder(Clock clock = {}, VersionType version_type = VersionType::kExternal);
 
   // Appends an index action (create or replace) with `document_json`, one
   // JSON object; line breaks in it become spaces (outside strings they are
@@ -106,6 +122,7 @@ class BulkRequestBuilder {
                 std::string_view document_json);
 
   Clock clock_;
+  VersionType version_type_;
   BulkRequest request_;
   std::chrono::steady_clock::time_point first_added_{};
 };

@@ -138,19 +138,6 @@ class KafkaSinkTest : public WalcastProcessTest {
 
   std::string Topic(const std::string& table) const { return db_ + ".public." + table; }
 
-  // Waits until the slot has confirmed everything written so far.
-  ::testing::AssertionResult WaitConfirmed(ChildProcess* p, std::chrono::milliseconds timeout) {
-    const Lsn end = Lsn::Parse(Sql("SELECT pg_current_wal_lsn()")).value();
-    if (PollUntil([&] { return ConfirmedFlush() >= end || !p->Running(); }, timeout) &&
-        p->Running()) {
-      return ::testing::AssertionSuccess();
-    }
-    return ::testing::AssertionFailure()
-           << "slot did not confirm " << end.ToString() << " (at " << ConfirmedFlush().ToString()
-           << "); walcast " << (p->Running() ? "running" : "exited") << "\n"
-           << Log("walcast");
-  }
-
   // Streams `rows` rows in 100-row transactions with `config`; the broker
   // stops after the first half and comes back 30 s later (the second half is
   // written while it is down). Checks that the slot did not move during the

@@ -112,6 +112,21 @@ class WalcastProcessTest : public ::testing::Test {
 
   std::string Sql(const std::string& sql) { return pg_->Psql(sql, db_); }
 
+  // Waits until the slot has confirmed everything written so far, while the
+  // walcast of log `name` (the child `p`) runs.
+  ::testing::AssertionResult WaitConfirmed(ChildProcess* p, std::chrono::milliseconds timeout,
+                                           const std::string& name = "walcast") {
+    const Lsn end = Lsn::Parse(Sql("SELECT pg_current_wal_lsn()")).value();
+    if (PollUntil([&] { return ConfirmedFlush() >= end || !p->Running(); }, timeout) &&
+        p->Running()) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << "slot did not confirm " << end.ToString() << " (at " << ConfirmedFlush().ToString()
+           << "); walcast " << (p->Running() ? "running" : "exited") << "\n"
+           << Log(name);
+  }
+
   PostgresCluster* pg_ = nullptr;
   std::string db_;
   std::string dir_;

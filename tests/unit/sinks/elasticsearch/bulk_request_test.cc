@@ -37,6 +37,22 @@ TEST(BulkRequestTest, WritesIndexAndDeleteLinesWithExternalVersions) {
   EXPECT_EQ(request.action(2).version, std::nullopt);
 }
 
+TEST(BulkRequestTest, ExternalGteVersions) {
+  BulkRequestBuilder builder({}, VersionType::kExternalGte);
+  ASSERT_TRUE(builder.Index("i", "1", "{}", 7).ok());
+  ASSERT_TRUE(builder.Delete("i", "1", 7).ok());
+  ASSERT_TRUE(builder.Index("dlq", "x", "{}", std::nullopt).ok());
+  const BulkRequest request = builder.Take();
+  EXPECT_EQ(request.body(),
+            R"({"index":{"_index":"i","_id":"1","version":7,"version_type":"external_gte"}})"
+            "\n{}\n"
+            R"({"delete":{"_index":"i","_id":"1","version":7,"version_type":"external_gte"}})"
+            "\n"
+            R"({"index":{"_index":"dlq","_id":"x"}})"
+            "\n{}\n");
+  EXPECT_EQ(request.action(1).version_type, VersionType::kExternalGte);
+}
+
 TEST(BulkRequestTest, EscapesIdsAndFlattensLineBreaksInDocuments) {
   BulkRequestBuilder builder;
   ASSERT_TRUE(builder.Index("i", "a\"b\\c\n", "{\n  \"text\": \"x\\ny\"\r\n}", 1).ok());
@@ -114,6 +130,9 @@ TEST(BulkRequestTest, SelectKeepsTheChosenActionsLinesAndOrder) {
             R"({"n":3})"
             "\n");
   EXPECT_EQ(some.Select({1}).action(0).id, "3");
+  EXPECT_EQ(all.Source(0), R"({"n":1})");
+  EXPECT_EQ(all.Source(1), "");  // a delete has no document
+  EXPECT_EQ(some.Source(1), R"({"n":3})");
   EXPECT_TRUE(all.Select({}).empty());
   EXPECT_EQ(all.Select({}).body(), "");
 }

@@ -1,0 +1,95 @@
+#include "app/elasticsearch_factory.h"
+
+#include <utility>
+
+#include "core/log.h"
+#include "metrics/profile.h"
+#include "sinks/elasticsearch/es_sink.h"
+#include "sinks/elasticsearch/row_mapper.h"
+#include "sinks/elasticsearch/server_info.h"
+
+namespace walcast::app {
+
+namespace es = sinks::elasticsearch;
+
+Result<ElasticsearchTarget> ElasticsearchTargetFrom(const Config& config) {
+  ElasticsearchTarget t;
+  t.http.base_url = config.GetString("elasticsearch.url");
+  if (t.http.base_url.empty()) {
+    return Status::InvalidArgument("config key 'elasticsearch.url' is required with "
+                                   "sinks=elasticsearch");
+  }
+  t.http.credentials.username = config.GetString("elasticsearch.username");
+  t.http.credentials.password = config.GetString("elasticsearch.password");
+  t.http.credentials.api_key_id = config.GetString("elasticsearch.api.key.id");
+  t.http.credentials.api_key = config.GetString("elasticsearch.api.key");
+  t.http.credentials.bearer_token = config.GetString("elasticsearch.bearer.token");
+  t.http.ca_file = config.GetString("elasticsearch.ca.file");
+  t.http.client_cert_file = config.GetString("elasticsearch.client.cert.file");
+  t.http.client_key_file = config.GetString("elasticsearch.client.key.file");
+  t.templates.prefix = config.GetString("elasticsearch.index.prefix");
+  if (t.templates.prefix.empty()) t.templates.prefix = config.GetString("topic.prefix");
+  t.templates.profile_tables = SplitList(config.GetString("elasticsearch.profile.tables"));
+  const std::string& letters = config.GetString("elasticsearch.dead.letter.index");
+  t.dead_letter_index = letters == "none"  ? ""
+                        : letters.empty() ? es::DeadLetterIndexName(t.templates.prefix)
+                                          : letters;
+  return t;
+}
+
+Status InstallElasticsearchTemplates(const ElasticsearchTarget& target, std::string* report) {
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<es::HttpClient> client,
+                           es::HttpClient::Create(target.http));
+  const std::string where = "elasticsearch at " + target.http.base_url;
+  Result<es::ServerInfo> server = es::DetectServer(*client);
+  if (!server.ok()) {
+    return Status(server.status().code(), where + ": " + server.status().message());
+  }
+  if (!server->SupportsComposableTemplates()) {
+    return Status::InvalidArgument(where + " is " + std::string(es::DistributionName(
+                                                        server->distribution)) +
+                                   " " + server->version +
+                                   "; walcast needs Elasticsearch 7.8+ or OpenSearch");
+  }
+  Result<int> installed = es::InstallTemplates(*client, target.templates);
+  if (!installed.ok()) {
+    return Status(installed.status().code(), where + ": " + installed.status().message());
+  }
+  *report = std::string(es::DistributionName(server->distribution)) + " " + server->version +
+            ": " + std::to_string(*installed) + " index template(s) installed, " +
+            std::to_string(es::AllTemplates(target.templates).size() - *installed) +
+            " already there";
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config) {
+  WALCAST_ASSIGN_OR_RETURN(ElasticsearchTarget target, ElasticsearchTargetFrom(config));
+  if (config.GetBool("elasticsearch.templates")) {
+    std::string report;
+    WALCAST_RETURN_IF_ERROR(InstallElasticsearchTemplates(target, &report));
+    log::Info("elasticsearch: " + report, {{"url", target.http.base_url}});
+  }
+  es::RowMapperOptions mapper;
+  mapper.index_prefix = target.templates.prefix;
+  mapper.documents.profile_tables = target.templates.profile_tables;
+  Result<metrics::AgeGroups> ages = metrics::AgeGroups::Parse(config.GetString("elasticsearch.age.groups"));
+  if (!ages.ok()) {
+    return Status::InvalidArgument("config key 'elasticsearch.age.groups': " +
+                                   ages.status().message());
+  }
+  mapper.documents.age_groups = std::move(*ages);
+  mapper.delete_superseded = config.GetBool("elasticsearch.delete.superseded");
+
+  es::ElasticsearchSinkOptions options;
+  options.worker.dead_letter_index = target.dead_letter_index;
+  options.limits.max_actions = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.actions"));
+  options.limits.max_bytes = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.bytes"));
+  options.limits.max_age =
+      std::chrono::milliseconds(config.GetInt("elasticsearch.bulk.flush.interval.ms"));
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<es::HttpClient> client,
+                           es::HttpClient::Create(target.http));
+  return std::unique_ptr<Sink>(std::make_unique<es::ElasticsearchSink>(
+      std::move(client), std::make_unique<es::RowMapper>(std::move(mapper)), std::move(options)));
+}
+
+}  // namespace walcast::app

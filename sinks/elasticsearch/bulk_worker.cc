@@ -1,0 +1,227 @@
+#include "sinks/elasticsearch/bulk_worker.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <utility>
+
+#include "core/event.h"
+#include "core/log.h"
+
+namespace walcast::sinks::elasticsearch {
+namespace {
+
+void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+}  // namespace
+
+std::string DeadLetterJson(const DeadLetter& letter) {
+  static const ItemOrigin kNoOrigin;
+  const ItemOrigin& origin = letter.origin ? *letter.origin : kNoOrigin;
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> w(out);
+  w.StartObject();
+  w.Key("@timestamp");
+  w.Int64(UnixMicrosNow() / 1000);
+  for (const auto& [key, value] :
+       {std::pair{"index", letter.index}, std::pair{"id", letter.id},
+        std::pair{"operation", letter.operation}, std::pair{"table", std::string_view(origin.table)},
+        std::pair{"key", std::string_view(origin.key)}}) {
+    w.Key(key);
+    WriteString(w, value);
+  }
+  w.Key("lsn");
+  WriteString(w, origin.lsn.ToString());
+  w.Key("status");
+  w.Int(letter.status);
+  for (const auto& [key, value] :
+       {std::pair{"error_type", letter.error_type}, std::pair{"reason", letter.reason},
+        std::pair{"document", letter.document}}) {
+    w.Key(key);
+    WriteString(w, value);
+  }
+  w.EndObject();
+  return std::string(out.GetString(), out.GetSize());
+}
+
+std::string DeadLetterId(std::string_view index, std::string_view id,
+                         std::optional<int64_t> version) {
+  std::string out(index);
+  out.push_back('/');
+  out.append(id);
+  if (version) out.append("@").append(std::to_string(*version));
+  return out;
+}
+
+BulkWorker::BulkWorker(std::unique_ptr<HttpTransport> transport, BulkWorkerOptions options)
+    : transport_(std::move(transport)),
+      options_(std::move(options)),
+      client_(*transport_, options_.client) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+BulkWorker::~BulkWorker() { Stop(); }
+
+Status BulkWorker::Submit(BulkJob job) {
+  std::unique_lock lock(mu_);
+  changed_.wait(lock, [&] {
+    return !failure_.ok() || stopping_ || queue_.size() < options_.max_queued;
+  });
+  if (!failure_.ok()) return failure_;
+  if (stopping_) return Status::Unavailable(options_.name + ": stopped");
+  queue_.push_back(std::move(job));
+  changed_.notify_all();
+  return Status::Ok();
+}
+
+Status BulkWorker::Drain(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  const bool drained = changed_.wait_for(
+      lock, timeout, [&] { return !failure_.ok() || (queue_.empty() && !busy_); });
+  if (!failure_.ok()) return failure_;
+  if (!drained) {
+    return Status::Timeout(options_.name + ": " + std::to_string(queue_.size() + (busy_ ? 1 : 0)) +
+                           " bulk request(s) not yet durable");
+  }
+  return Status::Ok();
+}
+
+Status BulkWorker::failure() const {
+  std::lock_guard lock(mu_);
+  return failure_;
+}
+
+BulkWorkerStats BulkWorker::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void BulkWorker::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    changed_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void BulkWorker::Run() {
+  while (true) {
+    BulkJob job;
+    {
+      std::unique_lock lock(mu_);
+      changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+    }
+    Status status = Process(job);
+    std::unique_lock lock(mu_);
+    if (stopping_) {
+      // Shutdown interrupted the retries: the job is abandoned, not failed.
+      busy_ = false;
+      changed_.notify_all();
+      return;
+    }
+    if (!status.ok()) {
+      log::Error(options_.name + ": bulk request failed; stopping",
+                 {{"reason", status.ToString()}});
+      failure_ = status;
+      queue_.clear();
+    }
+    lock.unlock();
+    if (job.done) job.done(status);
+    lock.lock();
+    busy_ = false;
+    changed_.notify_all();
+  }
+}
+
+Status BulkWorker::RunTask(const std::function<Status(HttpTransport&)>& task) {
+  // Outages pass like a bulk request's: wait and try again.
+  Backoff backoff(options_.client.backoff);
+  while (true) {
+    Status status = task(*transport_);
+    const bool retryable =
+        status.code() == Status::Code::kUnavailable || status.code() == Status::Code::kTimeout;
+    if (!retryable) return status;
+    log::Warn(options_.name + ": request failed; retrying", {{"reason", status.ToString()}});
+    if (!SleepUnlessStopping(backoff.Next())) return status;
+  }
+}
+
+bool BulkWorker::SleepUnlessStopping(std::chrono::milliseconds wait) {
+  std::unique_lock lock(mu_);
+  return !changed_.wait_for(lock, wait, [&] { return stopping_; });
+}
+
+bool BulkWorker::KeepGoing() const {
+  std::lock_guard lock(mu_);
+  return !stopping_;
+}
+
+Status BulkWorker::Process(BulkJob& job) {
+  auto keep_going = [this] { return KeepGoing(); };
+  if (job.task) return RunTask(job.task);
+  if (job.request.empty()) return Status::Ok();
+  Result<BulkResult> result = client_.Send(job.request, keep_going);
+  if (!result.ok()) return result.status();
+  const std::vector<size_t> rejected = result->Rejected();
+  if (!rejected.empty()) WALCAST_RETURN_IF_ERROR(WriteDeadLetters(job, *result, rejected));
+  if (job.after) WALCAST_RETURN_IF_ERROR(RunTask(job.after));
+  std::lock_guard lock(mu_);
+  ++stats_.requests;
+  stats_.items += job.request.size() - rejected.size();
+  stats_.dead_letters += rejected.size();
+  return Status::Ok();
+}
+
+Status BulkWorker::WriteDeadLetters(const BulkJob& job, const BulkResult& result,
+                                    const std::vector<size_t>& rejected) {
+  const BulkItemResult& first = result.items[rejected.front()];
+  if (options_.dead_letter_index.empty()) {
+    return Status::Fatal(options_.name + ": the server refused a document (" + first.error_type +
+                         ", index " + job.request.action(rejected.front()).index +
+                         ") and no dead-letter index is configured");
+  }
+  BulkRequestBuilder builder;
+  for (const size_t i : rejected) {
+    const BulkAction& action = job.request.action(i);
+    const ItemOrigin* origin = i < job.origins.size() ? &job.origins[i] : nullptr;
+    const BulkItemResult& item = result.items[i];
+    const DeadLetter letter{.index = action.index,
+                            .id = action.id,
+                            .operation = action.op == BulkOp::kIndex ? "index" : "delete",
+                            .origin = origin,
+                            .status = item.status,
+                            .error_type = item.error_type,
+                            .reason = item.error_reason,
+                            .document = job.request.Source(i)};
+    WALCAST_RETURN_IF_ERROR(builder.Index(options_.dead_letter_index,
+                                          DeadLetterId(action.index, action.id, action.version),
+                                          DeadLetterJson(letter), std::nullopt));
+    // The reason may quote the refused value: it goes to the index, never
+    // to the log.
+    log::Warn(options_.name + ": document refused; written to the dead-letter index",
+              {{"index", action.index},
+               {"table", origin ? origin->table : ""},
+               {"lsn", origin ? origin->lsn.ToString() : ""},
+               {"error_type", result.items[i].error_type},
+               {"dead_letter_index", options_.dead_letter_index}});
+  }
+  auto keep_going = [this] { return KeepGoing(); };
+  const BulkRequest letters = builder.Take();
+  WALCAST_ASSIGN_OR_RETURN(BulkResult written, client_.Send(letters, keep_going));
+  const std::vector<size_t> refused = written.Rejected();
+  if (!refused.empty()) {
+    return Status::Fatal(options_.name + ": the dead-letter index " + options_.dead_letter_index +
+                         " refused a dead letter (" + written.items[refused.front()].error_type +
+                         ")");
+  }
+  return Status::Ok();
+}
+
+}  // namespace walcast::sinks::elasticsearch

@@ -1,0 +1,144 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/lsn.h"
+#include "core/status.h"
+#include "sinks/elasticsearch/bulk_client.h"
+#include "sinks/elasticsearch/bulk_request.h"
+#include "sinks/elasticsearch/http_transport.h"
+
+namespace walcast::sinks::elasticsearch {
+
+// Where a bulk item came from, for its dead letter if the server refuses it.
+struct ItemOrigin {
+  std::string table;  // "schema.table", or a metric id
+  std::string key;    // the row's key as text
+  Lsn lsn;            // commit LSN of the change
+};
+
+// A record that could not be indexed, as stored in the dead-letter index.
+// `reason` and `document` may quote row values: they are stored, never
+// logged.
+struct DeadLetter {
+  std::string_view index;      // where the document was going
+  std::string_view id;         // its _id there
+  std::string_view operation;  // "index", "delete"
+  const ItemOrigin* origin = nullptr;
+  int status = 0;              // the server's item status; 0 if refused before sending
+  std::string_view error_type;
+  std::string_view reason;
+  std::string_view document;   // the refused document, if any
+};
+
+// The dead letter's JSON document (@timestamp, index, id, operation, table,
+// key, lsn, status, error_type, reason, document).
+std::string DeadLetterJson(const DeadLetter& letter);
+
+// The dead letter's _id: one per refused version of a document, so a
+// replay of the same change overwrites its own dead letter.
+std::string DeadLetterId(std::string_view index, std::string_view id,
+                         std::optional<int64_t> version);
+
+// One unit of work for the worker thread: a bulk request (with one origin
+// per action), or a task that talks to the server directly (a truncate's
+// delete-by-query; retried with backoff while it returns kUnavailable or
+// kTimeout). `done` runs on the worker thread once the job is over:
+// OK when every item is durable in its index or in the dead-letter index.
+struct BulkJob {
+  BulkRequest request;
+  std::vector<ItemOrigin> origins;
+  std::function<Status(HttpTransport&)> task;
+  // Runs after `request` is durable (retried like a task), e.g. deleting
+  // the documents that the request's rows supersede.
+  std::function<Status(HttpTransport&)> after;
+  std::function<void(const Status&)> done;
+};
+
+struct BulkWorkerOptions {
+  BulkClientOptions client;
+  // Index for documents the server refuses for good. Empty: a refused
+  // document stops the sink (kFailedPrecondition) instead.
+  std::string dead_letter_index;
+  // Jobs waiting behind the one being sent; Submit blocks beyond this
+  // (backpressure on the reader).
+  size_t max_queued = 2;
+  // Name in log lines ("elasticsearch", "metrics").
+  std::string name = "elasticsearch";
+};
+
+// Counters for tests and `walcast status`.
+struct BulkWorkerStats {
+  uint64_t requests = 0;      // bulk jobs finished
+  uint64_t items = 0;         // items durable in their index
+  uint64_t dead_letters = 0;  // items written to the dead-letter index
+};
+
+// Sends bulk jobs to Elasticsearch on one thread, in submission order, each
+// until every item is durable (the BulkClient retries outages without a
+// limit, so an unreachable server means waiting, not losing). Items the
+// server refuses for good become documents in the dead-letter index (the
+// reason, the origin, and the refused document as unindexed text) before
+// the job counts as done. A job that cannot finish (credentials refused, a
+// dead letter refused, a malformed request) makes the worker fail: its
+// `done` gets the error, later jobs are not sent, and Submit returns the
+// error from then on.
+//
+// Thread: Submit, Drain, failure and Stop from one owner thread; `done`
+// callbacks run on the worker thread.
+class BulkWorker {
+ public:
+  BulkWorker(std::unique_ptr<HttpTransport> transport, BulkWorkerOptions options);
+  ~BulkWorker();
+  BulkWorker(const BulkWorker&) = delete;
+  BulkWorker& operator=(const BulkWorker&) = delete;
+
+  // Queues `job`; blocks while max_queued jobs wait. Returns the worker's
+  // failure, if any (the job is then dropped and its `done` not called).
+  Status Submit(BulkJob job);
+  // Blocks until every submitted job is done, the worker failed, or the
+  // timeout passed (kTimeout).
+  Status Drain(std::chrono::milliseconds timeout);
+  // The first failure (sticky), or OK.
+  Status failure() const;
+  BulkWorkerStats stats() const;
+  // Ends retries and joins the thread; jobs not finished are abandoned
+  // (their `done` is not called). Idempotent.
+  void Stop();
+
+ private:
+  void Run();
+  bool KeepGoing() const;
+  // False if Stop was called before `wait` passed.
+  bool SleepUnlessStopping(std::chrono::milliseconds wait);
+  Status Process(BulkJob& job);
+  Status RunTask(const std::function<Status(HttpTransport&)>& task);
+  Status WriteDeadLetters(const BulkJob& job, const BulkResult& result,
+                          const std::vector<size_t>& rejected);
+
+  std::unique_ptr<HttpTransport> transport_;
+  BulkWorkerOptions options_;
+  BulkClient client_;
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<BulkJob> queue_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  Status failure_;
+  BulkWorkerStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace walcast::sinks::elasticsearch

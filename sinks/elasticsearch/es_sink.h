@@ -1,0 +1,150 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/sink.h"
+#include "core/status.h"
+#include "sinks/elasticsearch/bulk_request.h"
+#include "sinks/elasticsearch/bulk_worker.h"
+#include "sinks/elasticsearch/http_transport.h"
+
+namespace walcast::sinks::elasticsearch {
+
+// What one change becomes in Elasticsearch.
+struct DocumentAction {
+  enum class Kind {
+    kSkip,      // nothing (a table or operation the sink does not index)
+    kIndex,     // create or replace `id` in `index` with `source`
+    kDelete,    // remove `id` from `index`
+    kTruncate,  // remove every document of `index`
+  };
+  Kind kind = Kind::kSkip;
+  std::string index;
+  std::string id;
+  std::string source;  // kIndex: one JSON object
+  // kIndex: the row's previous _id when the change moved it to a new key;
+  // that document is deleted first.
+  std::string previous_id;
+  // kIndex: once the document is durable, delete every other document of
+  // `index` whose `supersede_field` (a keyword field) equals
+  // `supersede_value` (MOSIP's delete-on-supersede of profile.updateId).
+  std::string supersede_field;
+  std::string supersede_value;
+  // For dead letters: "schema.table" and the key as text.
+  std::string table;
+  std::string key;
+
+  void Clear() {
+    kind = Kind::kSkip;
+    index.clear();
+    id.clear();
+    source.clear();
+    previous_id.clear();
+    supersede_field.clear();
+    supersede_value.clear();
+    table.clear();
+    key.clear();
+  }
+};
+
+// Turns changes into document actions (the raw-document layout lives
+// behind this). Called on the reader thread only.
+class DocumentMapper {
+ public:
+  virtual ~DocumentMapper() = default;
+  // Fills *out (cleared by the caller). kRejected: the change cannot become
+  // a document (e.g. a profile that does not parse); *out's index, id,
+  // table and key say where it was going, and the sink writes a dead letter
+  // with the status message as the reason, then deletes `id` from `index`
+  // when both are set, so no earlier version of the row lingers there. Any
+  // other error stops the sink.
+  virtual Status Map(const TransactionInfo& txn, const ChangeEvent& event,
+                     DocumentAction* out) = 0;
+};
+
+// Documents of `index` whose keyword `field` equals `value` and whose
+// version is at most `version` (the superseding document's) are deleted.
+struct SupersedeDelete {
+  std::string index;
+  std::string field;
+  std::string value;
+  int64_t version = 0;
+};
+
+// Runs the supersede deletes, one search per index and field over a
+// refreshed view (so documents of the bulk request just written are seen),
+// then versioned bulk deletes. kUnavailable on 429/5xx (retry), kFatal on
+// other refusals.
+Status DeleteSuperseded(HttpTransport& transport, const std::vector<SupersedeDelete>& deletes);
+
+struct ElasticsearchSinkOptions {
+  BulkWorkerOptions worker;
+  BulkLimits limits;
+};
+
+// The Elasticsearch sink: streams document actions into _bulk requests
+// (by size, count or age: `limits`) sent by one worker thread, and
+// acknowledges a transaction once every action of it and of every earlier
+// transaction is durable in Elasticsearch or in the dead-letter index.
+//
+// Versions. Every action carries version = the commit LSN of its
+// transaction (for the initial snapshot's rows, the snapshot's LSN minus
+// one, so that every streamed change, which commits at or after it, wins)
+// with version_type=external_gte: a replay after a restart rewrites what is
+// there with the same content, an older change never overwrites a newer
+// one, and several changes of one row in one transaction land in order.
+// A transaction is never buffered whole: a huge one is cut into several
+// bulk requests, in bounded memory.
+//
+// A truncate waits for everything before it, then deletes every document
+// of the index that no later change wrote (versioned deletes of what a
+// scroll finds). Supersede deletes (see DocumentAction) run the same way
+// after the bulk request that wrote the superseding documents; a replay
+// runs them again.
+class ElasticsearchSink : public Sink {
+ public:
+  ElasticsearchSink(std::unique_ptr<HttpTransport> transport, std::unique_ptr<DocumentMapper> mapper,
+                    ElasticsearchSinkOptions options);
+  ~ElasticsearchSink() override;
+
+  const std::string& name() const override { return name_; }
+  Status OnBegin(const TransactionInfo& txn) override;
+  Status OnChange(const TransactionInfo& txn, const ChangeEvent& event) override;
+  Status OnCommit(const TransactionInfo& txn) override;
+  void OnRewind() override;
+  Status OnTick(std::chrono::steady_clock::time_point now) override;
+  Status Flush(std::chrono::milliseconds timeout) override;
+  Status Close(std::chrono::milliseconds timeout) override;
+
+  BulkWorkerStats stats() const { return worker_.stats(); }
+
+  // The version of every action of `txn` (see above).
+  static int64_t VersionOf(const TransactionInfo& txn);
+
+ private:
+  Status AppendDeadLetter(const TransactionInfo& txn, const DocumentAction& action,
+                          const Status& reason);
+  // Hands the batch so far, and the acknowledgement of every transaction
+  // committed into it, to the worker.
+  Status Dispatch();
+  Status Truncate(const std::string& index, int64_t version);
+  Status Append(const DocumentAction& action, int64_t version, Lsn lsn);
+
+  std::string name_ = "elasticsearch";
+  ElasticsearchSinkOptions options_;
+  std::unique_ptr<DocumentMapper> mapper_;
+  BulkWorker worker_;
+  BulkRequestBuilder builder_;
+  std::vector<ItemOrigin> origins_;  // one per action in builder_
+  std::vector<SupersedeDelete> supersedes_;  // of the documents in builder_
+  DocumentAction action_;            // reused
+  Lsn committed_through_;            // end LSN of the last transaction committed into builder_
+  Lsn dispatched_through_;           // the last one handed to the worker
+  bool closed_ = false;
+};
+
+}  // namespace walcast::sinks::elasticsearch

@@ -1,0 +1,118 @@
+#include "sinks/elasticsearch/row_mapper.h"
+
+#include <utility>
+
+#include "core/log.h"
+
+#include "sinks/elasticsearch/templates.h"
+
+namespace walcast::sinks::elasticsearch {
+namespace {
+
+bool HasUnchangedToast(const Tuple& row) {
+  for (const Datum& d : row) {
+    if (d.kind == Datum::Kind::kUnchangedToast) return true;
+  }
+  return false;
+}
+
+// What RawDocumentBuilder::BuildId keys on: the primary key, else the
+// replica identity index's columns.
+bool HasKey(const Relation& relation) {
+  if (!relation.primary_key.empty()) return true;
+  if (relation.replica_identity != ReplicaIdentity::kDefault &&
+      relation.replica_identity != ReplicaIdentity::kIndex) {
+    return false;
+  }
+  for (const Column& c : relation.columns) {
+    if (c.is_key) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+RowMapper::RowMapper(RowMapperOptions options)
+    : options_(std::move(options)), builder_(options_.documents) {}
+
+const std::string& RowMapper::IndexOf(const std::shared_ptr<const Relation>& relation) {
+  if (relation != last_relation_) {
+    last_index_ = RawIndexName(options_.index_prefix, relation->schema, relation->name);
+    last_relation_ = relation;
+  }
+  return last_index_;
+}
+
+Status RowMapper::Map(const TransactionInfo& txn, const ChangeEvent& event, DocumentAction* out) {
+  if (!event.relation) return Status::Ok();  // a logical decoding message
+  const Relation& relation = *event.relation;
+  out->table = relation.schema + "." + relation.name;
+  out->index = IndexOf(event.relation);
+  if (!HasKey(relation)) {
+    // No key, no _id: its rows cannot be updated or deleted in the index.
+    if (keyless_warned_.insert(out->table).second) {
+      log::Warn("elasticsearch: table has no primary key; its rows are not indexed",
+                {{"table", out->table}});
+    }
+    return Status::Ok();
+  }
+
+  switch (event.op) {
+    case Op::kMessage:
+      return Status::Ok();
+    case Op::kTruncate:
+      out->kind = DocumentAction::Kind::kTruncate;
+      return Status::Ok();
+    case Op::kDelete: {
+      if (!event.before) return Status::Internal("delete without an old row");
+      WALCAST_RETURN_IF_ERROR(builder_.BuildId(relation, *event.before, &out->id));
+      out->key = out->id;
+      out->kind = DocumentAction::Kind::kDelete;
+      return Status::Ok();
+    }
+    case Op::kCreate:
+    case Op::kRead:
+    case Op::kUpdate:
+      break;
+  }
+  if (!event.after) return Status::Internal("change without a new row");
+  const Tuple* row = &*event.after;
+  if (HasUnchangedToast(*row)) {
+    if (!event.before || event.before_is_key_only || event.before->size() != row->size()) {
+      if (builder_.BuildId(relation, *row, &out->id).ok()) out->key = out->id;
+      return Status::Rejected(
+          "an unchanged TOASTed column was not sent by the server and the table has no full "
+          "old row to take it from (set REPLICA IDENTITY FULL on " +
+          out->table + ")");
+    }
+    merged_ = *row;
+    for (size_t i = 0; i < merged_.size(); ++i) {
+      if (merged_[i].kind == Datum::Kind::kUnchangedToast) merged_[i] = (*event.before)[i];
+    }
+    row = &merged_;
+  }
+
+  const Status built = builder_.Build(relation, *row, txn.commit_time_us, &document_);
+  out->id = document_.id;
+  out->key = document_.id;
+  if (!built.ok()) return built;
+  out->kind = DocumentAction::Kind::kIndex;
+  out->source.swap(document_.source);
+
+  // A key change moves the document.
+  if (event.op == Op::kUpdate && event.before) {
+    previous_id_.clear();
+    if (builder_.BuildId(relation, *event.before, &previous_id_).ok() &&
+        previous_id_ != out->id) {
+      out->previous_id = previous_id_;
+    }
+  }
+  if (options_.delete_superseded && document_.is_profile &&
+      !document_.superseded_update_id.empty()) {
+    out->supersede_field = "profile.updateId";
+    out->supersede_value = document_.superseded_update_id;
+  }
+  return Status::Ok();
+}
+
+}  // namespace walcast::sinks::elasticsearch

@@ -1,0 +1,306 @@
+// The Elasticsearch sink end to end: the walcast binary streams MOSIP's
+// tables (filled by `walcast generate-profiles`) from the test PostgreSQL
+// into the test Elasticsearch/OpenSearch node (WALCAST_ES_FLAVOUR), through
+// kill -9s, an outage of the node and documents the node refuses.
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "tests/support/es_cluster.h"
+#include "tests/support/walcast_process_test.h"
+
+namespace walcast::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// One row's fields that the test compares with its document.
+struct RowFacts {
+  std::string upd_by;  // "" for NULL
+  bool is_deleted = false;
+  bool operator==(const RowFacts&) const = default;
+};
+
+class EsSinkTest : public WalcastProcessTest {
+ protected:
+  void SetUp() override {
+    WalcastProcessTest::SetUp();
+    if (HasFatalFailure()) return;
+    es_ = EsEnvironment::Get();
+    ASSERT_NE(es_, nullptr) << "Elasticsearch did not start: " << EsEnvironment::StartError();
+    WriteConfig({});
+  }
+
+  std::map<std::string, std::string> BaseConfig() const override {
+    std::map<std::string, std::string> kv = WalcastProcessTest::BaseConfig();
+    kv["sinks"] = "elasticsearch";
+    kv["topic.prefix"] = db_;
+    kv["table.include.list"] =
+        "idrepo\\.anonymous_profile,idrepo\\.channel_info,regprc\\.anonymous_profile,public\\.t";
+    if (es_ != nullptr) kv["elasticsearch.url"] = es_->url();
+    kv["elasticsearch.bulk.flush.interval.ms"] = "200";
+    // Row-for-row comparisons: MOSIP's delete-on-supersede would remove the
+    // predecessors of update profiles (SupersededProfilesAreDeleted checks it).
+    kv["elasticsearch.delete.superseded"] = "false";
+    return kv;
+  }
+
+  std::string Index(const std::string& table) const { return db_ + "." + table; }
+
+  // `walcast generate-profiles ARGS` into the test database.
+  void Generate(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"generate-profiles"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string out;
+    std::string err;
+    ASSERT_EQ(RunToEnd(argv, &out, &err), 0) << err;
+  }
+
+  // The table's rows by id (key column `key`).
+  std::map<std::string, RowFacts> TableRows(const std::string& table, const std::string& key) {
+    std::map<std::string, RowFacts> rows;
+    const std::string text = Sql("SELECT string_agg(" + key + " || '|' || coalesce(upd_by, '') ||"
+                                 " '|' || coalesce(is_deleted, false)::text, E'\\n') FROM " +
+                                 table);
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      const std::string line = text.substr(start, end - start);
+      const size_t a = line.find('|');
+      const size_t b = line.rfind('|');
+      rows[line.substr(0, a)] = {line.substr(a + 1, b - a - 1), line.substr(b + 1) == "true"};
+      start = end + 1;
+    }
+    return rows;
+  }
+
+  // Every document of `index` by _id (a scroll: one consistent view).
+  std::map<std::string, RowFacts> IndexDocs(const std::string& index) {
+    std::map<std::string, RowFacts> docs;
+    EXPECT_TRUE(es_->Refresh(index));
+    auto answer = es_->Request(
+        "POST", "/" + index + "/_search?scroll=1m",
+        R"({"size":5000,"sort":["_doc"],"_source":["upd_by","is_deleted"]})");
+    while (true) {
+      rapidjson::Document d;
+      d.Parse(answer.body.c_str());
+      if (answer.status != 200 || !d.IsObject() || !d.HasMember("hits")) {
+        ADD_FAILURE() << "search of " << index << " failed: " << answer.body.substr(0, 500);
+        return docs;
+      }
+      const auto& hits = d["hits"]["hits"];
+      if (hits.Empty()) break;
+      for (const auto& hit : hits.GetArray()) {
+        const auto& src = hit["_source"];
+        RowFacts facts;
+        if (src.HasMember("upd_by") && src["upd_by"].IsString()) facts.upd_by = src["upd_by"].GetString();
+        facts.is_deleted = src.HasMember("is_deleted") && src["is_deleted"].IsBool() &&
+                           src["is_deleted"].GetBool();
+        docs[hit["_id"].GetString()] = facts;
+      }
+      answer = es_->Request("POST", "/_search/scroll",
+                            std::string(R"({"scroll":"1m","scroll_id":")") +
+                                d["_scroll_id"].GetString() + "\"}");
+    }
+    return docs;
+  }
+
+  // Raw documents equal the table row for row.
+  void ExpectIndexEqualsTable(const std::string& table, const std::string& key) {
+    const auto rows = TableRows(table, key);
+    const auto docs = IndexDocs(Index(table));
+    EXPECT_EQ(rows.size(), docs.size()) << table;
+    size_t shown = 0;
+    for (const auto& [id, facts] : rows) {
+      auto it = docs.find(id);
+      if (it == docs.end()) {
+        if (shown++ < 5) {
+          ADD_FAILURE() << table << ": row " << id << " has no document; row position "
+                        << Sql("SELECT n FROM (SELECT id, row_number() OVER (ORDER BY ctid) n FROM " +
+                               table + ") x WHERE id = '" + id + "'");
+        }
+      } else if (!(it->second == facts)) {
+        if (shown++ < 5) {
+          ADD_FAILURE() << table << ": document " << id << " differs: upd_by '" << it->second.upd_by
+                        << "' vs '" << facts.upd_by << "', is_deleted " << it->second.is_deleted
+                        << " vs " << facts.is_deleted;
+        }
+      }
+    }
+    for (const auto& [id, facts] : docs) {
+      if (rows.find(id) == rows.end() && shown++ < 5) {
+        ADD_FAILURE() << table << ": document " << id << " has no row";
+      }
+    }
+  }
+
+  EsCluster* es_ = nullptr;
+};
+
+// Random updates and deletes over the profile tables: upd_by marks the
+// round, is_deleted flips on some.
+std::string ChurnSql(int round) {
+  const std::string mark = "'round" + std::to_string(round) + "'";
+  std::string sql;
+  for (const std::string table : {"idrepo.anonymous_profile", "regprc.anonymous_profile"}) {
+    sql += "UPDATE " + table + " SET upd_by = " + mark +
+           ", upd_dtimes = now(), is_deleted = random() < 0.3 WHERE id IN (SELECT id FROM " +
+           table + " ORDER BY random() LIMIT 150);";
+    sql += "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table +
+           " ORDER BY random() LIMIT 60);";
+  }
+  return sql;
+}
+
+TEST_F(EsSinkTest, RawDocumentsEqualTheTableAfterRepeatedKillNine) {
+  // Profiles are TOASTed: updates that leave them alone need the old row.
+  Generate({"--count", "2000", "--seed", "1", "--shape", "all"});
+  Sql("ALTER TABLE idrepo.anonymous_profile REPLICA IDENTITY FULL;"
+      "ALTER TABLE regprc.anonymous_profile REPLICA IDENTITY FULL");
+  WriteConfig({});
+
+  std::atomic<bool> done{false};
+  std::unique_ptr<ChildProcess> walcast = Start("walcast0");
+  ASSERT_TRUE(WaitForLog("walcast0", "streaming started", walcast.get(), 120s)) << Log("walcast0");
+  std::thread writer([&] {
+    // ~50,000 inserts, updates and deletes in all.
+    for (int round = 2; round <= 21 && !HasFailure(); ++round) {
+      Generate({"--count", "2000", "--seed", std::to_string(round), "--shape", "all",
+                "--batch-rows", "50"});
+      Sql(ChurnSql(round));
+    }
+    done = true;
+  });
+  // Kill while changes stream, at random points, restarting each time
+  // (kills during the initial snapshot are the CLI test's business).
+  std::mt19937 random(42);
+  int kills = 0;
+  while (!done || kills < 5) {
+    const std::string name = "walcast" + std::to_string(kills);
+    if (!WaitForLog(name, "streaming started", walcast.get(), 120s)) {
+      ADD_FAILURE() << name << " did not stream:\n" << Log(name);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300 + random() % 2500));
+    if (kills >= 8 && done) break;
+    walcast->Signal(SIGKILL);
+    EXPECT_EQ(walcast->Wait(10s), 128 + SIGKILL) << Log(name);
+    ++kills;
+    walcast = Start("walcast" + std::to_string(kills));
+  }
+  writer.join();
+  ASSERT_GE(kills, 5);
+  const std::string last = "walcast" + std::to_string(kills);
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 300s, last));
+  walcast->Signal(SIGTERM);
+  EXPECT_EQ(walcast->Wait(30s), 0) << Log(last);
+
+  ExpectIndexEqualsTable("idrepo.anonymous_profile", "id");
+  ExpectIndexEqualsTable("regprc.anonymous_profile", "id");
+  // channel_info has no upd_by churn but its upserts and counts flow too.
+  EXPECT_EQ(es_->Count(Index("idrepo.channel_info")),
+            std::stoll(Sql("SELECT count(*) FROM idrepo.channel_info")));
+  EXPECT_EQ(es_->Count(db_ + ".walcast.dead_letter"), 0);
+  if (HasFailure()) {
+    for (int i = 0; i <= kills; ++i) {
+      std::cerr << "--- walcast" << i << "\n" << Log("walcast" + std::to_string(i)).substr(0, 3000);
+    }
+  }
+}
+
+TEST_F(EsSinkTest, ElasticsearchDownForThirtySecondsLosesNothing) {
+  Generate({"--count", "1", "--seed", "1", "--shape", "idrepo"});
+  auto walcast = Start("walcast");
+  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
+  Generate({"--count", "3000", "--seed", "2", "--shape", "idrepo"});
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s));
+  ASSERT_TRUE(es_->Stop());
+  const Lsn before = ConfirmedFlush();
+  Generate({"--count", "3000", "--seed", "3", "--shape", "idrepo"});
+  const Lsn written = Lsn::Parse(Sql("SELECT pg_current_wal_lsn()")).value();
+  std::this_thread::sleep_for(30s);
+  // Nothing committed while the node was down may be confirmed (the
+  // watermark may move into the transaction still being decoded: the
+  // server resends it whole).
+  EXPECT_LT(ConfirmedFlush(), written) << Log("walcast");
+  EXPECT_GE(ConfirmedFlush(), before);
+  EXPECT_TRUE(walcast->Running()) << Log("walcast");
+  ASSERT_TRUE(es_->Start());
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 180s));
+  walcast->Signal(SIGTERM);
+  EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+  ExpectIndexEqualsTable("idrepo.anonymous_profile", "id");
+}
+
+TEST_F(EsSinkTest, SupersededProfilesAreDeleted) {
+  Generate({"--count", "1", "--seed", "1", "--shape", "idrepo"});
+  WriteConfig({{"elasticsearch.delete.superseded", "true"}});
+  auto walcast = Start("walcast");
+  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
+  Generate({"--count", "2000", "--seed", "5", "--mix", "idrepo-new=1,idrepo-update=1"});
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s));
+  walcast->Signal(SIGTERM);
+  EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+  // MOSIP's sink keeps one document per identity: an update profile
+  // deletes the document whose profile.updateId is its old side. The
+  // generator's updates start from earlier "New" profiles of the same run.
+  const int64_t rows = std::stoll(Sql("SELECT count(*) FROM idrepo.anonymous_profile"));
+  const int64_t updates = std::stoll(Sql(
+      "SELECT count(*) FROM idrepo.anonymous_profile WHERE profile::jsonb->>'processName' = 'Update'"));
+  ASSERT_GT(updates, 100);
+  ASSERT_TRUE(es_->Refresh(Index("idrepo.anonymous_profile")));
+  const int64_t docs = es_->Count(Index("idrepo.anonymous_profile"));
+  EXPECT_LT(docs, rows);
+  EXPECT_GE(docs, rows - updates);
+}
+
+TEST_F(EsSinkTest, RefusedDocumentsGoToTheDeadLetterIndexAndThePipelineGoesOn) {
+  // The node refuses text for an integer field (the operator mapped `v`
+  // so); walcast refuses a profile that is not JSON.
+  Generate({"--count", "1", "--seed", "1", "--shape", "idrepo"});
+  Sql("CREATE TABLE public.t(id int PRIMARY KEY, v text)");
+  const auto created = es_->Request("PUT", "/" + Index("public.t"),
+                                    R"({"mappings":{"properties":{"v":{"type":"integer"}}}})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  auto walcast = Start("walcast");
+  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
+  Sql("INSERT INTO public.t VALUES (1, '10'), (2, 'not a number')");
+  Sql("INSERT INTO idrepo.anonymous_profile(id, profile, cr_by, cr_dtimes) VALUES "
+      "('bad-profile', '{\"processName\": \"New\", ', 'test', now())");
+  Sql("INSERT INTO public.t VALUES (3, '30')");
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s));
+  EXPECT_TRUE(walcast->Running());
+
+  const std::string letters = db_ + ".walcast.dead_letter";
+  ASSERT_TRUE(es_->Refresh(letters));
+  EXPECT_EQ(es_->Count(letters), 2);
+  const std::string refused = es_->Search(letters, R"({"query":{"term":{"table":"public.t"}}})");
+  EXPECT_NE(refused.find(R"("key":"2")"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("parse"), std::string::npos) << refused;
+  const std::string bad =
+      es_->Search(letters, R"({"query":{"term":{"table":"idrepo.anonymous_profile"}}})");
+  EXPECT_NE(bad.find("bad-profile"), std::string::npos) << bad;
+  EXPECT_NE(bad.find(R"("lsn":")"), std::string::npos) << bad;
+  // The good rows around them are indexed; the bad profile is not.
+  ASSERT_TRUE(es_->Refresh(Index("public.t")));
+  EXPECT_EQ(es_->Count(Index("public.t")), 2);
+  EXPECT_NE(es_->Get(Index("idrepo.anonymous_profile"), "bad-profile").find(R"("found":false)"),
+            std::string::npos);
+  // The log says what happened without quoting the row.
+  EXPECT_NE(Log("walcast").find("dead-letter"), std::string::npos);
+  EXPECT_EQ(Log("walcast").find("not a number"), std::string::npos);
+  walcast->Signal(SIGTERM);
+  EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+}
+
+}  // namespace
+}  // namespace walcast::testing
