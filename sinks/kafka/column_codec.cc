@@ -63,6 +63,34 @@ constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 constexpr int64_t kPositiveInfinity = 9223372036825200000LL;
 constexpr int64_t kNegativeInfinity = -9223372036832400000LL;
 
+// date 'infinity' and '-infinity' as Debezium 3.7.0 writes them.
+// Streaming: its stand-in LocalDates +5877611-06-21 and -5877611-06-22,
+// whose epoch days are cast to int (the first wraps around).
+constexpr int64_t kStreamedPositiveInfinityDay = 2146033979;
+constexpr int64_t kStreamedNegativeInfinityDay = -2147472691;
+// Snapshot: the JDBC driver returns java.sql.Date(±PGStatement infinity
+// millis), which Debezium turns into a LocalDate in the JVM's time zone
+// (UTC for Kafka Connect here) and casts its epoch day to int.
+constexpr int64_t kSnapshotPositiveInfinityDay = -622191234;
+constexpr int64_t kSnapshotNegativeInfinityDay = -625821272;
+
+// The epoch day Debezium writes for a date its snapshot read over JDBC:
+// the infinities above, and a BC date loses its era (java.sql.Date's
+// toLocalDate keeps only the year of era), so '0001-01-01 BC' reads as
+// 0001-01-01.
+int64_t JdbcEpochDay(const PgDate& date, std::string_view text) {
+  if (date.infinity != 0) {
+    return date.infinity > 0 ? kSnapshotPositiveInfinityDay : kSnapshotNegativeInfinityDay;
+  }
+  constexpr std::string_view kBc = " BC";
+  if (text.size() > kBc.size() && text.substr(text.size() - kBc.size()) == kBc) {
+    if (std::optional<PgDate> ad = ParseDate(text.substr(0, text.size() - kBc.size()))) {
+      return ad->epoch_day;
+    }
+  }
+  return date.epoch_day;
+}
+
 // Fractional-second digits of time/timestamp(p); -1 means the default 6.
 int TimePrecision(int32_t typmod) { return typmod < 0 ? 6 : std::min(typmod, 6); }
 
@@ -441,7 +469,7 @@ Status ColumnCodec::Bad(std::string_view text) const {
                             (schema_.name.empty() ? "" : " (" + schema_.name + ")"));
 }
 
-Status ColumnCodec::Write(const Datum& datum, JsonWriter* w) const {
+Status ColumnCodec::Write(const Datum& datum, JsonWriter* w, ValueSource source) const {
   switch (datum.kind) {
     case Datum::Kind::kNull:
       WriteNull(w);
@@ -455,7 +483,7 @@ Status ColumnCodec::Write(const Datum& datum, JsonWriter* w) const {
         return Status::Ok();
       }
       std::string scratch;
-      return WriteText(datum.data, w, &scratch);
+      return WriteText(datum.data, w, &scratch, source);
     }
     case Datum::Kind::kBinary:
       return Status::Corruption("column '" + column_ +
@@ -698,7 +726,8 @@ std::optional<std::string> ColumnCodec::RenderText(std::string_view text) const 
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string* scratch) const {
+Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string* scratch,
+                              ValueSource source) const {
   scratch->clear();
   switch (kind_) {
     case Kind::kBoolean:
@@ -828,11 +857,10 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
     case Kind::kDateDays: {
       auto d = ParseDate(text);
       if (!d) return Bad(text);
-      if (d->infinity != 0) {
-        // Debezium's ±infinity dates are PostgreSQL's internal extreme day
-        // numbers rebased to 1970 and wrapped to int32, so +infinity is
-        // negative.
-        w->Int64(d->infinity > 0 ? -2147472692 : -2147472691);
+      if (source == ValueSource::kSnapshot) {
+        w->Int64(JdbcEpochDay(*d, text));
+      } else if (d->infinity != 0) {
+        w->Int64(d->infinity > 0 ? kStreamedPositiveInfinityDay : kStreamedNegativeInfinityDay);
       } else {
         w->Int64(d->epoch_day);
       }
@@ -857,7 +885,8 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
       if (!ts) return Bad(text);
       if (ts->infinity != 0) {
         const int64_t sentinel = ts->infinity > 0 ? kPositiveInfinity : kNegativeInfinity;
-        w->Int64(kind_ == Kind::kTimestampMillis ? sentinel / 1000 : sentinel);
+        // The same number for Timestamp (ms) and MicroTimestamp (µs).
+        w->Int64(sentinel);
       } else if (kind_ == Kind::kTimestampMillis) {
         w->Int64(FloorDiv(ts->epoch_micros, 1000));
       } else {
@@ -972,7 +1001,7 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
           // NULL, or an inner dimension Debezium cannot convert: null.
           w->Null();
         } else {
-          WALCAST_RETURN_IF_ERROR(element.WriteText(*e.text, w, &inner));
+          WALCAST_RETURN_IF_ERROR(element.WriteText(*e.text, w, &inner, source));
         }
       }
       w->EndArray();

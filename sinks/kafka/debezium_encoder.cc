@@ -112,6 +112,21 @@ int32_t JavaStringHash(const std::string& s) {
   return static_cast<int32_t>(h);
 }
 
+// The data collection Debezium counts a logical decoding message under in
+// transaction metadata: a new LogicalDecodingMessageId per message, named by
+// Object.toString, so class name, '@' and the identity hash in hex. The
+// hash is the JVM's and differs on every run; walcast derives one from the
+// message's LSN, distinct per message as Debezium's objects are.
+std::string MessageCollection(Lsn lsn) {
+  char hash[16];
+  std::snprintf(hash, sizeof(hash), "%x",
+                static_cast<unsigned>((lsn.value() * 0x9E3779B97F4A7C15ULL) >> 33));
+  return std::string(
+             "io.debezium.connector.postgresql.LogicalDecodingMessageMonitor$"
+             "LogicalDecodingMessageId@") +
+         hash;
+}
+
 // The iteration order of a java.util.HashMap holding `keys` inserted in
 // this order: by bucket of the final table size, then insertion order.
 std::vector<std::string> JavaHashMapOrder(const std::vector<std::string>& keys) {
@@ -310,6 +325,11 @@ void DebeziumEncoder::WriteSource(const TransactionInfo& txn, const ChangeEvent&
   if (txn.snapshot) {
     // Snapshot rows: no last commit, the consistent point as the position.
     WriteStr(w, "[null,\"" + std::to_string(event.lsn.value()) + "\"]");
+  } else if (txn.xid == 0 && event.op == Op::kMessage) {
+    // A non-transactional message counts as committed at its own LSN
+    // before Debezium writes it.
+    const std::string lsn = std::to_string(event.lsn.value());
+    WriteStr(w, "[\"" + lsn + "\",\"" + lsn + "\"]");
   } else {
     std::string sequence = "[";
     sequence += last_commit_lsn_.empty() ? "null" : "\"" + last_commit_lsn_ + "\"";
@@ -405,7 +425,7 @@ Status DebeziumEncoder::EncodeKey(const TableSchema& table, const Tuple& tuple,
                                 table.column_names[index] + "'");
     }
     WriteKey(w, table.column_names[index]);
-    WALCAST_RETURN_IF_ERROR(table.key_codecs[k].Write(tuple[index], w));
+    WALCAST_RETURN_IF_ERROR(table.key_codecs[k].Write(tuple[index], w, source_));
   }
   w->EndObject();
   if (with_schema) w->EndObject();
@@ -442,7 +462,7 @@ Status DebeziumEncoder::EncodeRow(const TableSchema& table, const ChangeEvent& e
     for (size_t i = 0; i < tuple->size(); ++i) {
       if (!table.value_codecs[i]) continue;
       WriteKey(w, table.column_names[i]);
-      WALCAST_RETURN_IF_ERROR(table.value_codecs[i]->Write((*tuple)[i], w));
+      WALCAST_RETURN_IF_ERROR(table.value_codecs[i]->Write((*tuple)[i], w, source_));
     }
     w->EndObject();
     return Status::Ok();
@@ -479,6 +499,7 @@ bool DebeziumEncoder::MessagePrefixPublished(const std::string& prefix) const {
 Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& event,
                                int64_t now_us, TransactionOrder* order,
                                std::vector<EncodedRecord>* out) {
+  source_ = txn.snapshot ? ValueSource::kSnapshot : ValueSource::kStreaming;
   if (event.op == Op::kMessage) {
     if (!MessagePrefixPublished(event.message_prefix)) return Status::Ok();
     // Logical decoding message: key {prefix}; value {op, ts_ms, source,
@@ -527,7 +548,7 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
     WriteSource(source_txn, event, "", "");
     WriteKey(w, "transaction");
     if (event.message_transactional) {
-      WriteTransactionBlock(txn, event.lsn, order, "");
+      WriteTransactionBlock(txn, event.lsn, order, MessageCollection(event.lsn));
     } else {
       w->Null();
     }
@@ -592,9 +613,11 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
     out->push_back(std::move(record));
     return Status::Ok();
   };
-  // A tombstone carries the headers of the delete before it.
+  // A tombstone carries the headers of the delete before it. A table
+  // without a key gets one too, with a null key, as in Debezium
+  // (tests/data/debezium/noschemas.jsonl, no_pk_full).
   auto tombstone = [&](const std::optional<std::string>& key) {
-    if (!options_.tombstones_on_delete || !key) return;
+    if (!options_.tombstones_on_delete) return;
     EncodedRecord record;
     record.topic = table->topic;
     record.key = key;
@@ -737,7 +760,11 @@ EncodedRecord DebeziumEncoder::TransactionEnd(const TransactionInfo& txn,
 }
 
 void DebeziumEncoder::NoteCommit(const TransactionInfo& txn) {
-  last_commit_lsn_ = std::to_string(txn.end_lsn.value());
+  // The snapshot is no commit Debezium streamed: the first streamed
+  // transaction has no last commit. A non-transactional message (xid 0,
+  // delivered as a transaction of its own) is committed at its own LSN.
+  if (txn.snapshot) return;
+  last_commit_lsn_ = std::to_string((txn.xid == 0 ? txn.commit_lsn : txn.end_lsn).value());
 }
 
 }  // namespace walcast::sinks::kafka

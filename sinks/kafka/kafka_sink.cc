@@ -325,7 +325,8 @@ Status KafkaSink::OnBegin(const TransactionInfo& txn) {
   WALCAST_RETURN_IF_ERROR(FailureStatus());
   current_ = NewInFlight();
   order_ = TransactionOrder{};
-  if (encoder_.options().provide_transaction_metadata && !txn.snapshot) {
+  // A non-transactional logical message (xid 0) has no transaction record.
+  if (encoder_.options().provide_transaction_metadata && !txn.snapshot && txn.xid != 0) {
     WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionBegin(txn), current_, txn.commit_lsn));
   }
   return Status::Ok();
