@@ -1,11 +1,13 @@
 #include "sinks/kafka/column_codec.h"
 
-#include <charconv>
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
 #include "core/encoding.h"
+#include "sinks/kafka/java_hash_map.h"
 #include "sinks/kafka/java_number.h"
 #include "sinks/kafka/pg_text.h"
 
@@ -74,10 +76,13 @@ constexpr int64_t kStreamedNegativeInfinityDay = -2147472691;
 constexpr int64_t kSnapshotPositiveInfinityDay = -622191234;
 constexpr int64_t kSnapshotNegativeInfinityDay = -625821272;
 
-// The epoch day Debezium writes for a date its snapshot read over JDBC:
-// the infinities above, and a BC date loses its era (java.sql.Date's
-// toLocalDate keeps only the year of era), so '0001-01-01 BC' reads as
-// 0001-01-01.
+// The epoch day Debezium writes for a date its snapshot read over JDBC,
+// which goes through java.sql.Date and so through java.util's Julian/
+// Gregorian calendar: the infinities above; a BC date loses its era
+// (toLocalDate keeps the year of era: '0001-01-01 BC' reads as 0001-01-01);
+// and the ten days the calendar skips (1582-10-05 to 1582-10-14) are taken
+// as Julian dates, ten days later. Other dates keep their year, month and
+// day.
 int64_t JdbcEpochDay(const PgDate& date, std::string_view text) {
   if (date.infinity != 0) {
     return date.infinity > 0 ? kSnapshotPositiveInfinityDay : kSnapshotNegativeInfinityDay;
@@ -88,6 +93,8 @@ int64_t JdbcEpochDay(const PgDate& date, std::string_view text) {
       return ad->epoch_day;
     }
   }
+  const int64_t gap_start = DaysFromCivil(1582, 10, 5);
+  if (date.epoch_day >= gap_start && date.epoch_day < gap_start + 10) return date.epoch_day + 10;
   return date.epoch_day;
 }
 
@@ -452,7 +459,7 @@ std::optional<ColumnCodec> ColumnCodec::ForType(const std::string& column, const
       } else if (type->name == "ltree") {
         set(Kind::kString, ConnectType::kString, "io.debezium.data.Ltree", 1);
       } else {
-        set(Kind::kString, ConnectType::kString, "io.debezium.data.Json", 1);
+        set(Kind::kHstoreJson, ConnectType::kString, "io.debezium.data.Json", 1);
       }
       return c;
     }
@@ -506,6 +513,7 @@ void ColumnCodec::WriteUnavailable(JsonWriter* w) const {
   std::string scratch;
   switch (kind_) {
     case Kind::kString:
+    case Kind::kHstoreJson:
     case Kind::kDecimalString:
     case Kind::kMoneyString:
       WriteString(w, placeholder_);
@@ -577,6 +585,8 @@ std::optional<std::string> ColumnCodec::FallbackJson() const {
     case Kind::kBytes:
     case Kind::kUnknownBytes:
       return "\"\"";
+    case Kind::kHstoreJson:
+      return "\"{}\"";  // Debezium's fallback for an hstore
     case Kind::kZonedTimestamp:
       return "\"1970-01-01T00:00:00Z\"";
     case Kind::kZonedTime:
@@ -848,6 +858,38 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
     case Kind::kString:
       WriteString(w, text);
       return Status::Ok();
+    case Kind::kHstoreJson: {
+      // Debezium reads the hstore into a HashMap (PgJDBC's HStoreConverter)
+      // and writes its entries with Jackson, in the map's iteration order.
+      std::optional<std::vector<HstoreEntry>> entries = ParseHstore(text);
+      if (!entries) return Bad(text);
+      std::vector<std::string> keys;
+      std::vector<const std::optional<std::string>*> values;
+      for (const HstoreEntry& e : *entries) {
+        // HashMap.put: a repeated key keeps its place and takes the value.
+        const auto it = std::find(keys.begin(), keys.end(), e.key);
+        if (it != keys.end()) {
+          values[static_cast<size_t>(it - keys.begin())] = &e.value;
+        } else {
+          keys.push_back(e.key);
+          values.push_back(&e.value);
+        }
+      }
+      rapidjson::StringBuffer json;
+      JsonWriter inner(json);
+      inner.StartObject();
+      for (const size_t i : JavaHashMapOrder(keys)) {
+        inner.Key(keys[i].data(), static_cast<rapidjson::SizeType>(keys[i].size()));
+        if (*values[i]) {
+          WriteString(&inner, **values[i]);
+        } else {
+          inner.Null();
+        }
+      }
+      inner.EndObject();
+      WriteString(w, std::string_view(json.GetString(), json.GetSize()));
+      return Status::Ok();
+    }
     case Kind::kMoneyString: {
       auto d = ParseMoney(text);
       if (!d) return Bad(text);

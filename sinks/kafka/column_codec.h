@@ -87,6 +87,7 @@ class ColumnCodec {
     kMoneyDouble,
     kMoneyString,
     kString,
+    kHstoreJson,  // hstore as a JSON object in java.util.HashMap order
     kDateDays,
     kDateMillis,  // time.precision.mode=connect
     kTimeMillis,

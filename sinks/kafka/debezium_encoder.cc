@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/encoding.h"
+#include "sinks/kafka/java_hash_map.h"
 #include "sinks/kafka/pg_text.h"
 
 namespace walcast::sinks::kafka {
@@ -104,14 +105,6 @@ std::string RandomUuid() {
   return buf;
 }
 
-// Java's String.hashCode over UTF-16 code units (ASCII/BMP names only
-// matter here: "schema.table").
-int32_t JavaStringHash(const std::string& s) {
-  uint32_t h = 0;
-  for (unsigned char c : s) h = 31 * h + c;
-  return static_cast<int32_t>(h);
-}
-
 // The data collection Debezium counts a logical decoding message under in
 // transaction metadata: a new LogicalDecodingMessageId per message, named by
 // Object.toString, so class name, '@' and the identity hash in hex. The
@@ -125,22 +118,6 @@ std::string MessageCollection(Lsn lsn) {
              "io.debezium.connector.postgresql.LogicalDecodingMessageMonitor$"
              "LogicalDecodingMessageId@") +
          hash;
-}
-
-// The iteration order of a java.util.HashMap holding `keys` inserted in
-// this order: by bucket of the final table size, then insertion order.
-std::vector<std::string> JavaHashMapOrder(const std::vector<std::string>& keys) {
-  size_t capacity = 16;
-  while (static_cast<double>(keys.size()) > 0.75 * static_cast<double>(capacity)) capacity *= 2;
-  std::vector<std::pair<size_t, size_t>> order;  // bucket, insertion index
-  for (size_t i = 0; i < keys.size(); ++i) {
-    const auto h = static_cast<uint32_t>(JavaStringHash(keys[i]));
-    order.emplace_back((h ^ (h >> 16)) & (capacity - 1), i);
-  }
-  std::sort(order.begin(), order.end());
-  std::vector<std::string> out;
-  for (const auto& [bucket, index] : order) out.push_back(keys[index]);
-  return out;
 }
 
 }  // namespace
@@ -736,7 +713,8 @@ EncodedRecord DebeziumEncoder::TransactionRecord(const TransactionInfo& txn,
   } else {
     value += ",\"event_count\":" + std::to_string(end->total) + ",\"data_collections\":[";
     bool first = true;
-    for (const std::string& collection : JavaHashMapOrder(end->collections)) {
+    for (const size_t index : JavaHashMapOrder(end->collections)) {
+      const std::string& collection = end->collections[index];
       if (!first) value += ",";
       first = false;
       value += "{\"data_collection\":";

@@ -438,4 +438,71 @@ std::optional<std::vector<ArrayElement>> ParseArray(std::string_view text, char 
   return out;
 }
 
+namespace {
+
+bool HstoreSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+// One hstore key or value at `*pos`: quoted (backslash escapes) or bare (up
+// to whitespace, ',' or '='). `*quoted` says which; nullopt when malformed.
+std::optional<std::string> HstoreToken(std::string_view text, size_t* pos, bool* quoted) {
+  std::string out;
+  *quoted = *pos < text.size() && text[*pos] == '"';
+  if (*quoted) {
+    for (++*pos; *pos < text.size(); ++*pos) {
+      char c = text[*pos];
+      if (c == '"') {
+        ++*pos;
+        return out;
+      }
+      if (c == '\\') {
+        if (++*pos >= text.size()) return std::nullopt;
+        c = text[*pos];
+      }
+      out.push_back(c);
+    }
+    return std::nullopt;  // no closing quote
+  }
+  while (*pos < text.size() && !HstoreSpace(text[*pos]) && text[*pos] != ',' && text[*pos] != '=') {
+    if (text[*pos] == '\\' && *pos + 1 < text.size()) ++*pos;
+    out.push_back(text[(*pos)++]);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<HstoreEntry>> ParseHstore(std::string_view text) {
+  std::vector<HstoreEntry> entries;
+  size_t pos = 0;
+  auto skip_space = [&] {
+    while (pos < text.size() && HstoreSpace(text[pos])) ++pos;
+  };
+  skip_space();
+  while (pos < text.size()) {
+    bool quoted = false;
+    std::optional<std::string> key = HstoreToken(text, &pos, &quoted);
+    if (!key) return std::nullopt;
+    skip_space();
+    if (text.substr(pos, 2) != "=>") return std::nullopt;
+    pos += 2;
+    skip_space();
+    std::optional<std::string> value = HstoreToken(text, &pos, &quoted);
+    if (!value) return std::nullopt;
+    std::string upper = *value;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    HstoreEntry entry{std::move(*key), std::move(value)};
+    if (!quoted && upper == "NULL") entry.value.reset();
+    entries.push_back(std::move(entry));
+    skip_space();
+    if (pos < text.size()) {
+      if (text[pos] != ',') return std::nullopt;
+      ++pos;
+      skip_space();
+      if (pos >= text.size()) return std::nullopt;  // trailing comma
+    }
+  }
+  return entries;
+}
+
 }  // namespace walcast::sinks::kafka

@@ -90,4 +90,14 @@ struct ArrayElement {
 // "[1:2]=" dimension prefix. Returns the top-level elements.
 std::optional<std::vector<ArrayElement>> ParseArray(std::string_view text, char delimiter = ',');
 
+// One key/value pair of an hstore; a null value is nullopt.
+struct HstoreEntry {
+  std::string key;
+  std::optional<std::string> value;
+};
+// hstore's text: '"k"=>"v", "n"=>NULL' (hstore_out quotes everything,
+// escaping '"' and '\' with a backslash); unquoted keys and values
+// ('a=>1') are read too. Returns the pairs in text order.
+std::optional<std::vector<HstoreEntry>> ParseHstore(std::string_view text);
+
 }  // namespace walcast::sinks::kafka

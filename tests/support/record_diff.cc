@@ -371,8 +371,12 @@ std::string SignificantDigits(std::string_view text) {
 // (JDK-4511638), so the text Debezium writes depends on the JVM it runs on.
 // walcast writes the shortest form. Accepted: both texts are Java
 // floating-point literals of the same value in the same notation, and
-// walcast's has no more significant digits than Debezium's.
-bool JdkFloatTextsAgree(const std::string& debezium, const std::string& walcast) {
+// walcast's has no more significant digits than Debezium's. The value is
+// compared as the field's type says ("float": as a float, whose JDK 17
+// text may name another double; "double"), or as either when the record
+// carries no schema.
+bool JdkFloatTextsAgree(const std::string& debezium, const std::string& walcast,
+                        const std::string* connect_type) {
   // Java's forms: a '.' always, 'E' (never 'e') for the scientific one.
   auto java_like = [](const std::string& s) {
     return s.find('.') != std::string::npos && s.find('e') == std::string::npos;
@@ -381,13 +385,47 @@ bool JdkFloatTextsAgree(const std::string& debezium, const std::string& walcast)
   if ((debezium.find('E') == std::string::npos) != (walcast.find('E') == std::string::npos)) {
     return false;
   }
-  char* end = nullptr;
-  const double d = std::strtod(debezium.c_str(), &end);
-  if (*end != '\0') return false;
-  const double w = std::strtod(walcast.c_str(), &end);
-  if (*end != '\0') return false;
-  return std::isfinite(d) && d == w &&
-         SignificantDigits(walcast).size() <= SignificantDigits(debezium).size();
+  if (SignificantDigits(walcast).size() > SignificantDigits(debezium).size()) return false;
+  char* end_d = nullptr;
+  char* end_w = nullptr;
+  const double d = std::strtod(debezium.c_str(), &end_d);
+  const double w = std::strtod(walcast.c_str(), &end_w);
+  if (*end_d != '\0' || *end_w != '\0' || !std::isfinite(d)) return false;
+  const bool same_double = d == w;
+  const bool same_float =
+      std::strtof(debezium.c_str(), nullptr) == std::strtof(walcast.c_str(), nullptr);
+  if (connect_type == nullptr) return same_double || same_float;
+  if (*connect_type == "float") return same_float;
+  return *connect_type == "double" && same_double;
+}
+
+// The Connect type ("float", "double", ...) the schema `schema` gives the
+// payload value at `path` ("/after/c_real", "/after/c_arr/1"); nullptr
+// when the schema does not say.
+const std::string* ConnectTypeAt(const JsonNode* schema, std::string_view path) {
+  while (schema != nullptr && !path.empty()) {
+    path.remove_prefix(1);  // '/'
+    const size_t slash = path.find('/');
+    const std::string_view part = path.substr(0, slash);
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+    const std::string* type = schema->GetString("type");
+    if (type == nullptr) return nullptr;
+    if (*type == "array") {
+      schema = schema->Get("items");
+    } else if (*type == "map") {
+      schema = schema->Get("values");
+    } else if (*type == "struct") {
+      const JsonNode* fields = schema->Get("fields");
+      schema = nullptr;
+      for (size_t i = 0; fields != nullptr && i < fields->children.size(); ++i) {
+        const std::string* name = fields->children[i].GetString("field");
+        if (name != nullptr && *name == part) schema = &fields->children[i];
+      }
+    } else {
+      return nullptr;
+    }
+  }
+  return schema != nullptr ? schema->GetString("type") : nullptr;
 }
 
 // Compares documents of one record part (key or value) and collects the
@@ -418,6 +456,7 @@ class DocumentComparer {
       }
       return;
     }
+    schema_ = Wrapped(*d) ? d->Get("schema") : nullptr;
     masked_ = MaskedPaths(*d);
     const std::set<std::string> w_masked = MaskedPaths(*w);
     masked_.insert(w_masked.begin(), w_masked.end());
@@ -472,7 +511,7 @@ class DocumentComparer {
         return;
       case JsonNode::Kind::kNumber:
         if (d.text == w.text) return;
-        if (JdkFloatTextsAgree(d.text, w.text)) {
+        if (JdkFloatTextsAgree(d.text, w.text, PayloadType(path))) {
           Note(where + path, "JDK 17 float text", d.text, w.text);
           masked_.insert(path);
           return;
@@ -568,7 +607,15 @@ class DocumentComparer {
     return true;
   }
 
+  // The schema's type for a path of the document, when it has a schema.
+  const std::string* PayloadType(const std::string& path) const {
+    constexpr std::string_view kPayload = "/payload";
+    if (schema_ == nullptr || path.rfind(kPayload, 0) != 0) return nullptr;
+    return ConnectTypeAt(schema_, std::string_view(path).substr(kPayload.size()));
+  }
+
   RecordDifference at_;
+  const JsonNode* schema_ = nullptr;  // of the Debezium document being compared
   std::vector<RecordDifference>* differences_;
   std::vector<RecordDifference>* normalised_;
   std::set<std::string> masked_;

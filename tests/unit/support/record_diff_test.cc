@@ -96,6 +96,24 @@ TEST(RecordDiffTest, LongerJdk17FloatTextIsNormalisedNotIgnored) {
             1u);
 }
 
+// A float field's JDK 17 text can name another double than walcast's
+// shortest float text; the schema says to compare them as floats.
+TEST(RecordDiffTest, FloatFieldsCompareAsFloatsWhenTheSchemaSaysSo) {
+  const auto doc = [](const std::string& type, const std::string& number) {
+    return R"({"schema":{"type":"struct","fields":[{"type":"struct","fields":[{"type":")" + type +
+           R"(","optional":true,"field":"r"}],"optional":true,"field":"after"}],)"
+           R"("optional":false},"payload":{"after":{"r":)" +
+           number + "}}}";
+  };
+  EXPECT_TRUE(Diff({Record(0, std::nullopt, doc("float", "8.5899735E9"))},
+                   {Record(0, std::nullopt, doc("float", "8.589974E9"))})
+                  .differences.empty());
+  EXPECT_EQ(Diff({Record(0, std::nullopt, doc("double", "8.5899735E9"))},
+                 {Record(0, std::nullopt, doc("double", "8.589974E9"))})
+                .differences.size(),
+            1u);
+}
+
 TEST(RecordDiffTest, MissingAndExtraFieldsRecordsAndTopics) {
   KafkaRecord extra = Record(1, R"({"id":2})", std::nullopt);
   const DiffReport r = DiffTopics({{kTopic, {Record(0, R"({"id":1,"x":1})", std::nullopt)}}},

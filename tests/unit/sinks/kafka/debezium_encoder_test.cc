@@ -418,6 +418,38 @@ TEST(ColumnCodecTest, DatesOutOfRangeDependOnTheSource) {
   EXPECT_EQ(Written(kDate, -1, "-infinity", ValueSource::kSnapshot), "-625821272");
   EXPECT_EQ(Written(kDate, -1, "0001-01-01 BC", ValueSource::kSnapshot), "-719162");
   EXPECT_EQ(Written(kDate, -1, "2024-02-29", ValueSource::kSnapshot), "19782");
+  // The days java.util's calendar skips read as Julian dates in the
+  // snapshot (the differential test's more_types row 2: -141422).
+  EXPECT_EQ(Written(kDate, -1, "1582-10-10", ValueSource::kSnapshot), "-141422");
+  EXPECT_EQ(Written(kDate, -1, "1582-10-10", ValueSource::kStreaming), "-141432");
+  EXPECT_EQ(Written(kDate, -1, "1582-10-15", ValueSource::kSnapshot), "-141427");
+  EXPECT_EQ(Written(kDate, -1, "1000-03-01", ValueSource::kSnapshot),
+            Written(kDate, -1, "1000-03-01", ValueSource::kStreaming));
+}
+
+// hstore as Debezium writes it: a JSON object string in java.util.HashMap
+// order (the differential test's more_types: 18 keys, a resized table).
+TEST(ColumnCodecTest, HstoreIsJsonInHashMapOrder) {
+  Column column = Col("h", 16500, false);
+  TypeInfo hstore;
+  hstore.oid = 16500;
+  hstore.schema = "public";
+  hstore.name = "hstore";
+  column.type = hstore;
+  std::optional<ColumnCodec> codec = ColumnCodec::For(column, true, ValueOptions{});
+  ASSERT_TRUE(codec.has_value());
+  EXPECT_EQ(codec->schema().name, "io.debezium.data.Json");
+  EXPECT_EQ(codec->RenderText(""), R"("{}")");
+  EXPECT_EQ(codec->RenderText(R"("x"=>"y")"), R"("{\"x\":\"y\"}")");
+  EXPECT_EQ(codec->RenderText(
+                R"(""=>"empty", "a"=>"1", "b"=>"2", "c"=>"3", "d"=>"4", "e"=>"5", "f"=>"6", )"
+                R"("g"=>"7", "h"=>"8", "i"=>"9", "j"=>"10", "k"=>"11", "l"=>"12", "m"=>"13", )"
+                R"("n"=>NULL, "é"=>"ü", "tab	key"=>"x", "key with space"=>"v \"q\" \\ b")"),
+            R"("{\"\":\"empty\",\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",)"
+            R"(\"e\":\"5\",\"f\":\"6\",\"g\":\"7\",\"h\":\"8\",\"tab\\tkey\":\"x\",)"
+            R"(\"i\":\"9\",\"é\":\"ü\",\"j\":\"10\",\"k\":\"11\",\"l\":\"12\",)"
+            R"(\"m\":\"13\",\"n\":null,\"key with space\":\"v \\\"q\\\" \\\\ b\"}")");
+  EXPECT_FALSE(codec->RenderText(R"("x"=>)").has_value());
 }
 
 // timestamp(0..3) is Timestamp (ms) but its infinities are the same numbers
