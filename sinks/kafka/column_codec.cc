@@ -108,17 +108,10 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 void AppendIsoInstant(int64_t epoch_micros, int precision, std::string* out) {
   const int64_t days = FloorDiv(epoch_micros, kMicrosPerDay);
   int64_t rem = epoch_micros - days * kMicrosPerDay;
-  // civil_from_days (Howard Hinnant).
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
+  const CivilDate date = CivilFromDays(days);
+  const int64_t y = date.year;
+  const int64_t m = date.month;
+  const int64_t d = date.day;
   char buf[64];
   const int64_t secs = rem / kMicrosPerSecond;
   const int64_t micros = rem % kMicrosPerSecond;

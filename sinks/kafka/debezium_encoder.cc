@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/encoding.h"
+#include "sinks/kafka/connect_string.h"
 #include "sinks/kafka/java_hash_map.h"
 #include "sinks/kafka/pg_text.h"
 
@@ -69,6 +70,7 @@ struct DebeziumEncoder::TableSchema {
   std::vector<std::optional<ColumnCodec>> value_codecs;  // by column index
   std::vector<size_t> key_indexes;
   std::vector<ColumnCodec> key_codecs;  // parallel to key_indexes
+  ConnectSchema key_schema;             // the key struct, for key headers
   std::string key_schema_json;
   std::string envelope_schema_json;
 };
@@ -254,6 +256,7 @@ Result<const DebeziumEncoder::TableSchema*> DebeziumEncoder::SchemaFor(
           {relation->columns[table->key_indexes[k]].name, table->key_codecs[k].schema()});
     }
     AppendSchemaJson(key_schema, &table->key_schema_json);
+    table->key_schema = std::move(key_schema);
   }
 
   ConnectSchema envelope = ConnectSchema::Of(ConnectType::kStruct, false, base + ".Envelope", 2);
@@ -630,23 +633,27 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
         std::optional<std::string> old_key;
         WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *event.before, &old_key));
         if (old_key != key) {
-          // The headers hold each key's payload (the worker's default
-          // SimpleHeaderConverter prints the struct as compact JSON).
-          std::optional<std::string> key_header;
-          std::optional<std::string> old_key_header;
-          WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *after, &key_header, false));
-          WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *event.before, &old_key_header, false));
+          // The headers hold each key as the worker's default
+          // SimpleHeaderConverter prints a struct (connect_string.h).
+          std::optional<std::string> key_json;
+          std::optional<std::string> old_key_json;
+          WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *after, &key_json, false));
+          WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *event.before, &old_key_json, false));
+          std::string key_header;
+          std::string old_key_header;
+          WALCAST_RETURN_IF_ERROR(AppendConnectString(table->key_schema, *key_json, &key_header));
+          WALCAST_RETURN_IF_ERROR(
+              AppendConnectString(table->key_schema, *old_key_json, &old_key_header));
           // A key change is a delete of the old key and a create of the new
           // one, linked by headers, as Debezium emits it.
           if (!options_.skip_delete) {
             WALCAST_RETURN_IF_ERROR(emit(Op::kDelete, event.before, std::nullopt, old_key,
-                                         std::make_pair("__debezium.newkey", *key_header)));
+                                         std::make_pair("__debezium.newkey", key_header)));
             tombstone(old_key);
           }
           if (!options_.skip_create) {
-            WALCAST_RETURN_IF_ERROR(
-                emit(Op::kCreate, std::nullopt, after, key,
-                     std::make_pair("__debezium.oldkey", *old_key_header)));
+            WALCAST_RETURN_IF_ERROR(emit(Op::kCreate, std::nullopt, after, key,
+                                         std::make_pair("__debezium.oldkey", old_key_header)));
           }
           return Status::Ok();
         }

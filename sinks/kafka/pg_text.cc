@@ -136,6 +136,21 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+CivilDate CivilFromDays(int64_t days) {
+  // civil_from_days (Howard Hinnant).
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  CivilDate date;
+  date.day = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
+  date.month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+  date.year = yoe + era * 400 + (date.month <= 2 ? 1 : 0);
+  return date;
+}
+
 std::optional<PgDate> ParseDate(std::string_view text) {
   if (text == "infinity") return PgDate{0, 1};
   if (text == "-infinity") return PgDate{0, -1};

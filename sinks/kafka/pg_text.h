@@ -18,6 +18,15 @@ namespace walcast::sinks::kafka {
 // Days since 1970-01-01 of a proleptic Gregorian date (year 0 = 1 BC).
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 
+// The proleptic Gregorian date `days` after 1970-01-01 (DaysFromCivil's
+// inverse).
+struct CivilDate {
+  int64_t year = 1970;
+  unsigned month = 1;
+  unsigned day = 1;
+};
+CivilDate CivilFromDays(int64_t days);
+
 struct PgDate {
   int64_t epoch_day = 0;
   int infinity = 0;  // +1 'infinity', -1 '-infinity'

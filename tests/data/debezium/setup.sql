@@ -176,6 +176,15 @@ INSERT INTO public.ri_index VALUES (1, 100, 'x');
 CREATE TABLE public.composite_pk (tenant integer, id integer, val text, PRIMARY KEY (id, tenant));
 INSERT INTO public.composite_pk VALUES (1, 10, 'a'), (2, 10, 'b');
 
+-- Keys of other types: a numeric(10,2) with a date, an unconstrained
+-- numeric (a struct in the key), a uuid.
+CREATE TABLE public.numeric_pk (id numeric(10, 2), day date, v text, PRIMARY KEY (id, day));
+INSERT INTO public.numeric_pk VALUES (1.50, '2024-02-29', 'a'), (-0.01, '1970-01-01', 'b');
+CREATE TABLE public.numeric_var_pk (id numeric PRIMARY KEY, v text);
+INSERT INTO public.numeric_var_pk VALUES (12.345, 'a'), (1e20, 'b');
+CREATE TABLE public.uuid_pk (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), v text);
+INSERT INTO public.uuid_pk VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'a');
+
 -- Unchanged TOAST columns, one per type, stored out of line uncompressed.
 CREATE TABLE public.toast (
   id       integer PRIMARY KEY,

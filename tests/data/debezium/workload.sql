@@ -117,5 +117,15 @@ INSERT INTO public.more_types SELECT id + 100, c_hstore, c_ltree, c_citext, c_ts
 UPDATE public.more_types SET c_hstore = c_hstore || 'o=>15'::hstore WHERE id = 101;
 DELETE FROM public.more_types WHERE id = 104;
 
+-- 14. Keys of other types: insert, update, key change, delete.
+INSERT INTO public.numeric_pk VALUES (99999999.99, '2000-01-01', 'c');
+UPDATE public.numeric_pk SET v = 'a!' WHERE id = 1.50;
+UPDATE public.numeric_pk SET id = 2.5 WHERE id = -0.01;
+DELETE FROM public.numeric_pk WHERE id = 99999999.99;
+INSERT INTO public.numeric_var_pk VALUES (-0.5, 'c');
+UPDATE public.numeric_var_pk SET id = 7.250 WHERE id = 1e20;
+DELETE FROM public.numeric_var_pk WHERE id = -0.5;
+UPDATE public.uuid_pk SET id = '00000000-0000-0000-0000-000000000001' WHERE v = 'a';
+
 -- Last: capture.sh waits for this event on every run.
 INSERT INTO public.capture_done VALUES (1);
