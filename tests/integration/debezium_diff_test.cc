@@ -70,7 +70,13 @@ std::vector<Variant> Variants() {
   // named at the same level.
   plain.debezium_only = {{"key.converter", "org.apache.kafka.connect.json.JsonConverter"},
                          {"value.converter", "org.apache.kafka.connect.json.JsonConverter"}};
-  return {schemas, plain};
+  // The handling modes users switch most, each away from its default.
+  Variant modes{"modes", "dbmodes", {common[0], common[1]}, {}};
+  modes.shared.emplace_back("decimal.handling.mode", "string");
+  modes.shared.emplace_back("time.precision.mode", "connect");
+  modes.shared.emplace_back("binary.handling.mode", "hex");
+  modes.shared.emplace_back("interval.handling.mode", "string");
+  return {schemas, plain, modes};
 }
 
 size_t CountOccurrences(const std::string& text, const std::string& what) {
