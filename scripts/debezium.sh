@@ -15,6 +15,14 @@
 #       free loopback REST port; waits until every connector's task is RUNNING
 #       and prints "rest=http://127.0.0.1:PORT"
 #   scripts/debezium.sh stop DIR     SIGTERM, SIGKILL after DEBEZIUM_STOP_TIMEOUT s
+#   scripts/debezium.sh connector FILE --name NAME --pg-port PORT --db DBNAME
+#                             --slot SLOT --publication PUB [KEY=VALUE ...]
+#       write the properties file of a PostgreSQL connector reading DBNAME on
+#       127.0.0.1:PORT as postgres/postgres: PostgresConnector, one task,
+#       plugin.name=pgoutput, publication.autocreate.mode=filtered,
+#       snapshot.mode=initial, then each KEY=VALUE in order (a later key wins).
+#       Values are given as walcast reads them (regexes with single
+#       backslashes); backslashes are doubled for Java's properties syntax.
 #   scripts/debezium.sh status DIR   print each connector's REST status; exits 1
 #                                    if the worker is not running
 #
@@ -52,7 +60,9 @@ cmd=${1:-}
 dir=${2:-}
 usage() {
   echo "usage: $0 fetch | start DIR --bootstrap HOST:PORT --connector FILE [--connector FILE ...]" \
-    "[--schemas true|false] [--worker KEY=VALUE ...] | stop DIR | status DIR" >&2
+    "[--schemas true|false] [--worker KEY=VALUE ...] | stop DIR | status DIR" \
+    "| connector FILE --name NAME --pg-port PORT --db DBNAME --slot SLOT --publication PUB" \
+    "[KEY=VALUE ...]" >&2
   exit 2
 }
 [[ -n "$cmd" ]] || usage
@@ -68,6 +78,45 @@ fetch() {
     "$root/scripts/maven/debezium/pom.xml" -Ddebezium.version="$DEBEZIUM_VERSION"
   maven_fetch "$worker_jars" "$jars_root/.debezium-fetch.XXXXXX" debezium.sh \
     "$root/scripts/maven/debezium/worker/pom.xml" -Dkafka.version="$KAFKA_VERSION"
+}
+
+# Writes a connector properties file (see the header).
+connector() {
+  local file=$dir
+  shift 2
+  local name="" port="" db="" slot="" publication=""
+  while (($#)) && [[ "$1" == --* ]]; do
+    case "$1" in
+      --name) name=${2:?--name needs a value}; shift 2 ;;
+      --pg-port) port=${2:?--pg-port needs a value}; shift 2 ;;
+      --db) db=${2:?--db needs a value}; shift 2 ;;
+      --slot) slot=${2:?--slot needs a value}; shift 2 ;;
+      --publication) publication=${2:?--publication needs a value}; shift 2 ;;
+      *) echo "unknown option $1" >&2; usage ;;
+    esac
+  done
+  [[ -n "$name" && -n "$port" && -n "$db" && -n "$slot" && -n "$publication" ]] || usage
+  local kv
+  {
+    echo "# Written by scripts/debezium.sh connector."
+    echo "name=$name"
+    echo "connector.class=io.debezium.connector.postgresql.PostgresConnector"
+    echo "tasks.max=1"
+    echo "database.hostname=127.0.0.1"
+    echo "database.port=$port"
+    echo "database.user=postgres"
+    echo "database.password=postgres"
+    echo "database.dbname=$db"
+    echo "plugin.name=pgoutput"
+    echo "slot.name=$slot"
+    echo "publication.name=$publication"
+    echo "publication.autocreate.mode=filtered"
+    echo "snapshot.mode=initial"
+    for kv in "$@"; do
+      [[ "$kv" == *=* ]] || { echo "connector settings are KEY=VALUE, got $kv" >&2; exit 2; }
+      echo "${kv//\\/\\\\}"
+    done
+  } >"$file"
 }
 
 # The worker's pid if it is running.
@@ -254,5 +303,6 @@ case "$cmd" in
   start) start "$@" ;;
   stop) stop ;;
   status) status ;;
+  connector) connector "$@" ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

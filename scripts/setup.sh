@@ -39,9 +39,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Kafka's jars for the throwaway test broker (scripts/kafka.sh); a no-op once
-# cached in build/jars.
+# Kafka's jars for the throwaway test broker (scripts/kafka.sh) and
+# Debezium's PostgreSQL connector with a Kafka Connect worker for the
+# differential test (scripts/debezium.sh); no-ops once cached in build/jars.
 "$root/scripts/kafka.sh" fetch
+"$root/scripts/debezium.sh" fetch
 "$root/scripts/elasticsearch.sh" fetch  # WALCAST_ES_FLAVOUR's server (default opensearch)
 
 if ((build)); then

@@ -53,21 +53,18 @@ std::shared_ptr<const Relation> RelationCache::Get(uint32_t relation_oid) const 
 }
 
 void RelationCache::PutType(uint32_t type_oid, std::string schema, std::string name) {
-  auto it = types_.find(type_oid);
-  if (it != types_.end()) {
-    // Keep what the catalog told us (category, labels); refresh the names.
-    it->second.schema = std::move(schema);
-    it->second.name = std::move(name);
-    return;
+  // Resolved like a column's type, with its element or base type: the
+  // Relation message that follows finds the entry and uses it as it is, so
+  // a domain without its base type would have no mapping.
+  if (!ResolveType(type_oid)) {
+    TypeInfo info;
+    info.oid = type_oid;
+    types_[type_oid] = std::move(info);
   }
-  std::optional<TypeInfo> info = resolver_ ? resolver_->Resolve(type_oid) : std::nullopt;
-  if (!info) {
-    info = TypeInfo{};
-    info->oid = type_oid;
-  }
-  info->schema = std::move(schema);
-  info->name = std::move(name);
-  types_[type_oid] = *info;
+  // Keep what the catalog told us (category, labels); take the names.
+  TypeInfo& info = types_[type_oid];
+  info.schema = std::move(schema);
+  info.name = std::move(name);
 }
 
 }  // namespace walcast::wal_reader

@@ -91,6 +91,14 @@ bool TableFilter::Matches(const TableId& table) const {
   return !any(exclude);
 }
 
+size_t TableFilter::IncludeRank(const TableId& table) const {
+  const std::string dotted = table.Dotted();
+  for (size_t i = 0; i < include.size(); ++i) {
+    if (std::regex_match(dotted, std::regex(include[i]))) return i;
+  }
+  return 0;
+}
+
 Result<PublicationMode> ParsePublicationMode(const std::string& text) {
   if (text == "all_tables") return PublicationMode::kAllTables;
   if (text == "filtered") return PublicationMode::kFiltered;
@@ -241,7 +249,15 @@ Result<std::vector<TableId>> SlotManager::ResolveTables(const TableFilter& filte
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  return tables;
+  std::vector<std::pair<size_t, std::string>> order;
+  for (const TableId& t : tables) order.emplace_back(filter.IncludeRank(t), t.Dotted());
+  std::vector<size_t> index(tables.size());
+  for (size_t i = 0; i < index.size(); ++i) index[i] = i;
+  std::sort(index.begin(), index.end(), [&](size_t a, size_t b) { return order[a] < order[b]; });
+  std::vector<TableId> sorted;
+  sorted.reserve(tables.size());
+  for (size_t i : index) sorted.push_back(std::move(tables[i]));
+  return sorted;
 }
 
 Status SlotManager::EnsurePublication(const std::string& name, PublicationMode mode,

@@ -2,13 +2,12 @@
 
 #include <memory>
 #include <optional>
+#include <pqxx/connection>
 #include <string>
 #include <vector>
 
 #include "core/lsn.h"
 #include "core/status.h"
-
-#include <pqxx/connection>
 
 namespace walcast::wal_reader {
 
@@ -52,6 +51,9 @@ struct TableFilter {
   // kInvalidArgument naming the expression when one does not compile.
   Status Validate() const;
   bool Matches(const TableId& table) const;
+  // The index of the first include expression `table` matches (0 when the
+  // include list is empty); the snapshot reads tables in this order.
+  size_t IncludeRank(const TableId& table) const;
 };
 
 // How the publication is managed (Debezium's publication.autocreate.mode).
@@ -87,6 +89,9 @@ class SlotManager {
   Result<SlotInfo> EnsureSlot(const std::string& name, const std::string& plugin);
   Status DropSlot(const std::string& name);
   // Tables matching the filter, sorted.
+  // The tables `filter` selects, in Debezium's snapshot order: those
+  // matching the first include expression, then the second, ..., each
+  // group sorted by "schema.table" (byte order, as Java compares the names).
   Result<std::vector<TableId>> ResolveTables(const TableFilter& filter);
   // Creates or updates the publication as the mode says. kFiltered with no
   // matching table is kInvalidArgument (never a silent FOR ALL TABLES).

@@ -1,11 +1,13 @@
 #include "sinks/kafka/column_codec.h"
 
-#include <charconv>
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
 #include "core/encoding.h"
+#include "sinks/kafka/java_hash_map.h"
 #include "sinks/kafka/java_number.h"
 #include "sinks/kafka/pg_text.h"
 
@@ -63,6 +65,39 @@ constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 constexpr int64_t kPositiveInfinity = 9223372036825200000LL;
 constexpr int64_t kNegativeInfinity = -9223372036832400000LL;
 
+// date 'infinity' and '-infinity' as Debezium 3.7.0 writes them.
+// Streaming: its stand-in LocalDates +5877611-06-21 and -5877611-06-22,
+// whose epoch days are cast to int (the first wraps around).
+constexpr int64_t kStreamedPositiveInfinityDay = 2146033979;
+constexpr int64_t kStreamedNegativeInfinityDay = -2147472691;
+// Snapshot: the JDBC driver returns java.sql.Date(±PGStatement infinity
+// millis), which Debezium turns into a LocalDate in the JVM's time zone
+// (UTC for Kafka Connect here) and casts its epoch day to int.
+constexpr int64_t kSnapshotPositiveInfinityDay = -622191234;
+constexpr int64_t kSnapshotNegativeInfinityDay = -625821272;
+
+// The epoch day Debezium writes for a date its snapshot read over JDBC,
+// which goes through java.sql.Date and so through java.util's Julian/
+// Gregorian calendar: the infinities above; a BC date loses its era
+// (toLocalDate keeps the year of era: '0001-01-01 BC' reads as 0001-01-01);
+// and the ten days the calendar skips (1582-10-05 to 1582-10-14) are taken
+// as Julian dates, ten days later. Other dates keep their year, month and
+// day.
+int64_t JdbcEpochDay(const PgDate& date, std::string_view text) {
+  if (date.infinity != 0) {
+    return date.infinity > 0 ? kSnapshotPositiveInfinityDay : kSnapshotNegativeInfinityDay;
+  }
+  constexpr std::string_view kBc = " BC";
+  if (text.size() > kBc.size() && text.substr(text.size() - kBc.size()) == kBc) {
+    if (std::optional<PgDate> ad = ParseDate(text.substr(0, text.size() - kBc.size()))) {
+      return ad->epoch_day;
+    }
+  }
+  const int64_t gap_start = DaysFromCivil(1582, 10, 5);
+  if (date.epoch_day >= gap_start && date.epoch_day < gap_start + 10) return date.epoch_day + 10;
+  return date.epoch_day;
+}
+
 // Fractional-second digits of time/timestamp(p); -1 means the default 6.
 int TimePrecision(int32_t typmod) { return typmod < 0 ? 6 : std::min(typmod, 6); }
 
@@ -73,17 +108,10 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 void AppendIsoInstant(int64_t epoch_micros, int precision, std::string* out) {
   const int64_t days = FloorDiv(epoch_micros, kMicrosPerDay);
   int64_t rem = epoch_micros - days * kMicrosPerDay;
-  // civil_from_days (Howard Hinnant).
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
+  const CivilDate date = CivilFromDays(days);
+  const int64_t y = date.year;
+  const int64_t m = date.month;
+  const int64_t d = date.day;
   char buf[64];
   const int64_t secs = rem / kMicrosPerSecond;
   const int64_t micros = rem % kMicrosPerSecond;
@@ -424,7 +452,7 @@ std::optional<ColumnCodec> ColumnCodec::ForType(const std::string& column, const
       } else if (type->name == "ltree") {
         set(Kind::kString, ConnectType::kString, "io.debezium.data.Ltree", 1);
       } else {
-        set(Kind::kString, ConnectType::kString, "io.debezium.data.Json", 1);
+        set(Kind::kHstoreJson, ConnectType::kString, "io.debezium.data.Json", 1);
       }
       return c;
     }
@@ -441,7 +469,7 @@ Status ColumnCodec::Bad(std::string_view text) const {
                             (schema_.name.empty() ? "" : " (" + schema_.name + ")"));
 }
 
-Status ColumnCodec::Write(const Datum& datum, JsonWriter* w) const {
+Status ColumnCodec::Write(const Datum& datum, JsonWriter* w, ValueSource source) const {
   switch (datum.kind) {
     case Datum::Kind::kNull:
       WriteNull(w);
@@ -455,7 +483,7 @@ Status ColumnCodec::Write(const Datum& datum, JsonWriter* w) const {
         return Status::Ok();
       }
       std::string scratch;
-      return WriteText(datum.data, w, &scratch);
+      return WriteText(datum.data, w, &scratch, source);
     }
     case Datum::Kind::kBinary:
       return Status::Corruption("column '" + column_ +
@@ -478,6 +506,7 @@ void ColumnCodec::WriteUnavailable(JsonWriter* w) const {
   std::string scratch;
   switch (kind_) {
     case Kind::kString:
+    case Kind::kHstoreJson:
     case Kind::kDecimalString:
     case Kind::kMoneyString:
       WriteString(w, placeholder_);
@@ -549,6 +578,8 @@ std::optional<std::string> ColumnCodec::FallbackJson() const {
     case Kind::kBytes:
     case Kind::kUnknownBytes:
       return "\"\"";
+    case Kind::kHstoreJson:
+      return "\"{}\"";  // Debezium's fallback for an hstore
     case Kind::kZonedTimestamp:
       return "\"1970-01-01T00:00:00Z\"";
     case Kind::kZonedTime:
@@ -698,7 +729,8 @@ std::optional<std::string> ColumnCodec::RenderText(std::string_view text) const 
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string* scratch) const {
+Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string* scratch,
+                              ValueSource source) const {
   scratch->clear();
   switch (kind_) {
     case Kind::kBoolean:
@@ -819,6 +851,38 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
     case Kind::kString:
       WriteString(w, text);
       return Status::Ok();
+    case Kind::kHstoreJson: {
+      // Debezium reads the hstore into a HashMap (PgJDBC's HStoreConverter)
+      // and writes its entries with Jackson, in the map's iteration order.
+      std::optional<std::vector<HstoreEntry>> entries = ParseHstore(text);
+      if (!entries) return Bad(text);
+      std::vector<std::string> keys;
+      std::vector<const std::optional<std::string>*> values;
+      for (const HstoreEntry& e : *entries) {
+        // HashMap.put: a repeated key keeps its place and takes the value.
+        const auto it = std::find(keys.begin(), keys.end(), e.key);
+        if (it != keys.end()) {
+          values[static_cast<size_t>(it - keys.begin())] = &e.value;
+        } else {
+          keys.push_back(e.key);
+          values.push_back(&e.value);
+        }
+      }
+      rapidjson::StringBuffer json;
+      JsonWriter inner(json);
+      inner.StartObject();
+      for (const size_t i : JavaHashMapOrder(keys)) {
+        inner.Key(keys[i].data(), static_cast<rapidjson::SizeType>(keys[i].size()));
+        if (*values[i]) {
+          WriteString(&inner, **values[i]);
+        } else {
+          inner.Null();
+        }
+      }
+      inner.EndObject();
+      WriteString(w, std::string_view(json.GetString(), json.GetSize()));
+      return Status::Ok();
+    }
     case Kind::kMoneyString: {
       auto d = ParseMoney(text);
       if (!d) return Bad(text);
@@ -828,11 +892,10 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
     case Kind::kDateDays: {
       auto d = ParseDate(text);
       if (!d) return Bad(text);
-      if (d->infinity != 0) {
-        // Debezium's ±infinity dates are PostgreSQL's internal extreme day
-        // numbers rebased to 1970 and wrapped to int32, so +infinity is
-        // negative.
-        w->Int64(d->infinity > 0 ? -2147472692 : -2147472691);
+      if (source == ValueSource::kSnapshot) {
+        w->Int64(JdbcEpochDay(*d, text));
+      } else if (d->infinity != 0) {
+        w->Int64(d->infinity > 0 ? kStreamedPositiveInfinityDay : kStreamedNegativeInfinityDay);
       } else {
         w->Int64(d->epoch_day);
       }
@@ -857,7 +920,8 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
       if (!ts) return Bad(text);
       if (ts->infinity != 0) {
         const int64_t sentinel = ts->infinity > 0 ? kPositiveInfinity : kNegativeInfinity;
-        w->Int64(kind_ == Kind::kTimestampMillis ? sentinel / 1000 : sentinel);
+        // The same number for Timestamp (ms) and MicroTimestamp (µs).
+        w->Int64(sentinel);
       } else if (kind_ == Kind::kTimestampMillis) {
         w->Int64(FloorDiv(ts->epoch_micros, 1000));
       } else {
@@ -972,7 +1036,7 @@ Status ColumnCodec::WriteText(std::string_view text, JsonWriter* w, std::string*
           // NULL, or an inner dimension Debezium cannot convert: null.
           w->Null();
         } else {
-          WALCAST_RETURN_IF_ERROR(element.WriteText(*e.text, w, &inner));
+          WALCAST_RETURN_IF_ERROR(element.WriteText(*e.text, w, &inner, source));
         }
       }
       w->EndArray();

@@ -26,6 +26,11 @@ enum class TimePrecisionMode { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
 enum class BinaryMode { kBytes, kBase64, kBase64UrlSafe, kHex };
 enum class IntervalMode { kNumeric, kString };
 
+// Where a value's text comes from. Debezium reads snapshot rows over JDBC
+// and streamed rows from pgoutput's text, and a few values come out
+// differently (docs/debezium-compat.md, item 23): walcast reproduces both.
+enum class ValueSource { kStreaming, kSnapshot };
+
 // Debezium's value-handling settings (same names and defaults).
 struct ValueOptions {
   DecimalMode decimal = DecimalMode::kPrecise;              // decimal.handling.mode
@@ -52,7 +57,8 @@ class ColumnCodec {
   // null; an unchanged TOAST datum writes the placeholder. kCorruption when
   // the text cannot be parsed as the column's type (message names the
   // column).
-  Status Write(const Datum& datum, JsonWriter* w) const;
+  Status Write(const Datum& datum, JsonWriter* w,
+               ValueSource source = ValueSource::kStreaming) const;
 
   // The JSON of a value given as PostgreSQL text (e.g. a column default's
   // literal); nullopt when it does not parse.
@@ -81,6 +87,7 @@ class ColumnCodec {
     kMoneyDouble,
     kMoneyString,
     kString,
+    kHstoreJson,  // hstore as a JSON object in java.util.HashMap order
     kDateDays,
     kDateMillis,  // time.precision.mode=connect
     kTimeMillis,
@@ -101,7 +108,8 @@ class ColumnCodec {
   static std::optional<ColumnCodec> ForType(const std::string& column, const TypeInfo* type,
                                             uint32_t oid, int32_t typmod, bool optional,
                                             const ValueOptions& options, int depth);
-  Status WriteText(std::string_view text, JsonWriter* w, std::string* scratch) const;
+  Status WriteText(std::string_view text, JsonWriter* w, std::string* scratch,
+                   ValueSource source = ValueSource::kStreaming) const;
   // Null: the default, else the NOT NULL fallback, else null.
   void WriteNull(JsonWriter* w) const;
   // An unchanged TOAST value, per type as Debezium writes its placeholder.

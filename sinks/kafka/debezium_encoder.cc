@@ -5,6 +5,8 @@
 #include <random>
 
 #include "core/encoding.h"
+#include "sinks/kafka/connect_string.h"
+#include "sinks/kafka/java_hash_map.h"
 #include "sinks/kafka/pg_text.h"
 
 namespace walcast::sinks::kafka {
@@ -68,6 +70,7 @@ struct DebeziumEncoder::TableSchema {
   std::vector<std::optional<ColumnCodec>> value_codecs;  // by column index
   std::vector<size_t> key_indexes;
   std::vector<ColumnCodec> key_codecs;  // parallel to key_indexes
+  ConnectSchema key_schema;             // the key struct, for key headers
   std::string key_schema_json;
   std::string envelope_schema_json;
 };
@@ -104,28 +107,19 @@ std::string RandomUuid() {
   return buf;
 }
 
-// Java's String.hashCode over UTF-16 code units (ASCII/BMP names only
-// matter here: "schema.table").
-int32_t JavaStringHash(const std::string& s) {
-  uint32_t h = 0;
-  for (unsigned char c : s) h = 31 * h + c;
-  return static_cast<int32_t>(h);
-}
-
-// The iteration order of a java.util.HashMap holding `keys` inserted in
-// this order: by bucket of the final table size, then insertion order.
-std::vector<std::string> JavaHashMapOrder(const std::vector<std::string>& keys) {
-  size_t capacity = 16;
-  while (static_cast<double>(keys.size()) > 0.75 * static_cast<double>(capacity)) capacity *= 2;
-  std::vector<std::pair<size_t, size_t>> order;  // bucket, insertion index
-  for (size_t i = 0; i < keys.size(); ++i) {
-    const auto h = static_cast<uint32_t>(JavaStringHash(keys[i]));
-    order.emplace_back((h ^ (h >> 16)) & (capacity - 1), i);
-  }
-  std::sort(order.begin(), order.end());
-  std::vector<std::string> out;
-  for (const auto& [bucket, index] : order) out.push_back(keys[index]);
-  return out;
+// The data collection Debezium counts a logical decoding message under in
+// transaction metadata: a new LogicalDecodingMessageId per message, named by
+// Object.toString, so class name, '@' and the identity hash in hex. The
+// hash is the JVM's and differs on every run; walcast derives one from the
+// message's LSN, distinct per message as Debezium's objects are.
+std::string MessageCollection(Lsn lsn) {
+  char hash[16];
+  std::snprintf(hash, sizeof(hash), "%x",
+                static_cast<unsigned>((lsn.value() * 0x9E3779B97F4A7C15ULL) >> 33));
+  return std::string(
+             "io.debezium.connector.postgresql.LogicalDecodingMessageMonitor$"
+             "LogicalDecodingMessageId@") +
+         hash;
 }
 
 }  // namespace
@@ -262,6 +256,7 @@ Result<const DebeziumEncoder::TableSchema*> DebeziumEncoder::SchemaFor(
           {relation->columns[table->key_indexes[k]].name, table->key_codecs[k].schema()});
     }
     AppendSchemaJson(key_schema, &table->key_schema_json);
+    table->key_schema = std::move(key_schema);
   }
 
   ConnectSchema envelope = ConnectSchema::Of(ConnectType::kStruct, false, base + ".Envelope", 2);
@@ -310,6 +305,11 @@ void DebeziumEncoder::WriteSource(const TransactionInfo& txn, const ChangeEvent&
   if (txn.snapshot) {
     // Snapshot rows: no last commit, the consistent point as the position.
     WriteStr(w, "[null,\"" + std::to_string(event.lsn.value()) + "\"]");
+  } else if (txn.xid == 0 && event.op == Op::kMessage) {
+    // A non-transactional message counts as committed at its own LSN
+    // before Debezium writes it.
+    const std::string lsn = std::to_string(event.lsn.value());
+    WriteStr(w, "[\"" + lsn + "\",\"" + lsn + "\"]");
   } else {
     std::string sequence = "[";
     sequence += last_commit_lsn_.empty() ? "null" : "\"" + last_commit_lsn_ + "\"";
@@ -405,7 +405,7 @@ Status DebeziumEncoder::EncodeKey(const TableSchema& table, const Tuple& tuple,
                                 table.column_names[index] + "'");
     }
     WriteKey(w, table.column_names[index]);
-    WALCAST_RETURN_IF_ERROR(table.key_codecs[k].Write(tuple[index], w));
+    WALCAST_RETURN_IF_ERROR(table.key_codecs[k].Write(tuple[index], w, source_));
   }
   w->EndObject();
   if (with_schema) w->EndObject();
@@ -442,7 +442,7 @@ Status DebeziumEncoder::EncodeRow(const TableSchema& table, const ChangeEvent& e
     for (size_t i = 0; i < tuple->size(); ++i) {
       if (!table.value_codecs[i]) continue;
       WriteKey(w, table.column_names[i]);
-      WALCAST_RETURN_IF_ERROR(table.value_codecs[i]->Write((*tuple)[i], w));
+      WALCAST_RETURN_IF_ERROR(table.value_codecs[i]->Write((*tuple)[i], w, source_));
     }
     w->EndObject();
     return Status::Ok();
@@ -479,6 +479,7 @@ bool DebeziumEncoder::MessagePrefixPublished(const std::string& prefix) const {
 Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& event,
                                int64_t now_us, TransactionOrder* order,
                                std::vector<EncodedRecord>* out) {
+  source_ = txn.snapshot ? ValueSource::kSnapshot : ValueSource::kStreaming;
   if (event.op == Op::kMessage) {
     if (!MessagePrefixPublished(event.message_prefix)) return Status::Ok();
     // Logical decoding message: key {prefix}; value {op, ts_ms, source,
@@ -527,7 +528,7 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
     WriteSource(source_txn, event, "", "");
     WriteKey(w, "transaction");
     if (event.message_transactional) {
-      WriteTransactionBlock(txn, event.lsn, order, "");
+      WriteTransactionBlock(txn, event.lsn, order, MessageCollection(event.lsn));
     } else {
       w->Null();
     }
@@ -592,9 +593,11 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
     out->push_back(std::move(record));
     return Status::Ok();
   };
-  // A tombstone carries the headers of the delete before it.
+  // A tombstone carries the headers of the delete before it. A table
+  // without a key gets one too, with a null key, as in Debezium
+  // (tests/data/debezium/noschemas.jsonl, no_pk_full).
   auto tombstone = [&](const std::optional<std::string>& key) {
-    if (!options_.tombstones_on_delete || !key) return;
+    if (!options_.tombstones_on_delete) return;
     EncodedRecord record;
     record.topic = table->topic;
     record.key = key;
@@ -630,23 +633,27 @@ Status DebeziumEncoder::Encode(const TransactionInfo& txn, const ChangeEvent& ev
         std::optional<std::string> old_key;
         WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *event.before, &old_key));
         if (old_key != key) {
-          // The headers hold each key's payload (the worker's default
-          // SimpleHeaderConverter prints the struct as compact JSON).
-          std::optional<std::string> key_header;
-          std::optional<std::string> old_key_header;
-          WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *after, &key_header, false));
-          WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *event.before, &old_key_header, false));
+          // The headers hold each key as the worker's default
+          // SimpleHeaderConverter prints a struct (connect_string.h).
+          std::optional<std::string> key_json;
+          std::optional<std::string> old_key_json;
+          WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *after, &key_json, false));
+          WALCAST_RETURN_IF_ERROR(EncodeKey(*table, *event.before, &old_key_json, false));
+          std::string key_header;
+          std::string old_key_header;
+          WALCAST_RETURN_IF_ERROR(AppendConnectString(table->key_schema, *key_json, &key_header));
+          WALCAST_RETURN_IF_ERROR(
+              AppendConnectString(table->key_schema, *old_key_json, &old_key_header));
           // A key change is a delete of the old key and a create of the new
           // one, linked by headers, as Debezium emits it.
           if (!options_.skip_delete) {
             WALCAST_RETURN_IF_ERROR(emit(Op::kDelete, event.before, std::nullopt, old_key,
-                                         std::make_pair("__debezium.newkey", *key_header)));
+                                         std::make_pair("__debezium.newkey", key_header)));
             tombstone(old_key);
           }
           if (!options_.skip_create) {
-            WALCAST_RETURN_IF_ERROR(
-                emit(Op::kCreate, std::nullopt, after, key,
-                     std::make_pair("__debezium.oldkey", *old_key_header)));
+            WALCAST_RETURN_IF_ERROR(emit(Op::kCreate, std::nullopt, after, key,
+                                         std::make_pair("__debezium.oldkey", old_key_header)));
           }
           return Status::Ok();
         }
@@ -713,7 +720,8 @@ EncodedRecord DebeziumEncoder::TransactionRecord(const TransactionInfo& txn,
   } else {
     value += ",\"event_count\":" + std::to_string(end->total) + ",\"data_collections\":[";
     bool first = true;
-    for (const std::string& collection : JavaHashMapOrder(end->collections)) {
+    for (const size_t index : JavaHashMapOrder(end->collections)) {
+      const std::string& collection = end->collections[index];
       if (!first) value += ",";
       first = false;
       value += "{\"data_collection\":";
@@ -737,7 +745,11 @@ EncodedRecord DebeziumEncoder::TransactionEnd(const TransactionInfo& txn,
 }
 
 void DebeziumEncoder::NoteCommit(const TransactionInfo& txn) {
-  last_commit_lsn_ = std::to_string(txn.end_lsn.value());
+  // The snapshot is no commit Debezium streamed: the first streamed
+  // transaction has no last commit. A non-transactional message (xid 0,
+  // delivered as a transaction of its own) is committed at its own LSN.
+  if (txn.snapshot) return;
+  last_commit_lsn_ = std::to_string((txn.xid == 0 ? txn.commit_lsn : txn.end_lsn).value());
 }
 
 }  // namespace walcast::sinks::kafka

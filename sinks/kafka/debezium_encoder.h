@@ -150,6 +150,8 @@ class DebeziumEncoder {
   std::unordered_map<const Relation*,
                      std::pair<std::shared_ptr<const Relation>, std::unique_ptr<TableSchema>>>
       tables_;
+  // Where the values of the event being encoded come from (Encode sets it).
+  ValueSource source_ = ValueSource::kStreaming;
   std::string last_commit_lsn_;  // end LSN of the last commit, for source.sequence
   int64_t last_source_ts_us_ = 0;  // source.ts of the last event written
   std::string run_id_;             // __debezium.context.runId: random per start

@@ -3,11 +3,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <string_view>
 
 namespace walcast::sinks::kafka {
 namespace {
 
-// `sci` is to_chars' shortest scientific form: "-1.2345e+07", "5e-324".
+// `sci` is a to_chars scientific form: "-1.2345e+07", "5e-324", "4.9e-324".
 void AppendJavaStyle(const char* sci, size_t len, std::string* out) {
   std::string_view s(sci, len);
   if (!s.empty() && s[0] == '-') {
@@ -21,6 +22,7 @@ void AppendJavaStyle(const char* sci, size_t len, std::string* out) {
   for (char c : mantissa) {
     if (c != '.') digits.push_back(c);
   }
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
   if (exponent >= -3 && exponent < 7) {
     if (exponent >= 0) {
       const size_t int_len = static_cast<size_t>(exponent) + 1;
@@ -60,7 +62,20 @@ void AppendJava(Float value, std::string* out) {
     return;
   }
   char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::scientific);
+  auto r = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::scientific);
+  if (std::string_view(buf, static_cast<size_t>(r.ptr - buf)).find('.') == std::string_view::npos) {
+    // One digit is enough, but Java (JDK 19+, JDK-4511638) picks the
+    // two-digit decimal closest to the value when it still reads back as
+    // the same value: Double.MIN_VALUE is "4.9E-324", not "5.0E-324".
+    char two[64];
+    const auto r2 = std::to_chars(two, two + sizeof(two), value, std::chars_format::scientific, 1);
+    Float back = 0;
+    const auto parsed = std::from_chars(two, r2.ptr, back);
+    if (parsed.ec == std::errc() && back == value) {
+      AppendJavaStyle(two, static_cast<size_t>(r2.ptr - two), out);
+      return;
+    }
+  }
   AppendJavaStyle(buf, static_cast<size_t>(r.ptr - buf), out);
 }
 

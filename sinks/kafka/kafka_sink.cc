@@ -508,7 +508,8 @@ Status KafkaSink::OnBegin(const TransactionInfo& txn) {
       return Status::Ok();
     }
   }
-  if (encoder_.options().provide_transaction_metadata && !txn.snapshot) {
+  // A non-transactional logical message (xid 0) has no transaction record.
+  if (encoder_.options().provide_transaction_metadata && !txn.snapshot && txn.xid != 0) {
     WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionBegin(txn), current_, txn.commit_lsn));
   }
   return Status::Ok();

@@ -136,6 +136,21 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+CivilDate CivilFromDays(int64_t days) {
+  // civil_from_days (Howard Hinnant).
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  CivilDate date;
+  date.day = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
+  date.month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+  date.year = yoe + era * 400 + (date.month <= 2 ? 1 : 0);
+  return date;
+}
+
 std::optional<PgDate> ParseDate(std::string_view text) {
   if (text == "infinity") return PgDate{0, 1};
   if (text == "-infinity") return PgDate{0, -1};
@@ -436,6 +451,73 @@ std::optional<std::vector<ArrayElement>> ParseArray(std::string_view text, char 
   std::vector<ArrayElement> out;
   if (!ParseArrayLevel(text, &pos, delimiter, &out) || pos != text.size()) return std::nullopt;
   return out;
+}
+
+namespace {
+
+bool HstoreSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+// One hstore key or value at `*pos`: quoted (backslash escapes) or bare (up
+// to whitespace, ',' or '='). `*quoted` says which; nullopt when malformed.
+std::optional<std::string> HstoreToken(std::string_view text, size_t* pos, bool* quoted) {
+  std::string out;
+  *quoted = *pos < text.size() && text[*pos] == '"';
+  if (*quoted) {
+    for (++*pos; *pos < text.size(); ++*pos) {
+      char c = text[*pos];
+      if (c == '"') {
+        ++*pos;
+        return out;
+      }
+      if (c == '\\') {
+        if (++*pos >= text.size()) return std::nullopt;
+        c = text[*pos];
+      }
+      out.push_back(c);
+    }
+    return std::nullopt;  // no closing quote
+  }
+  while (*pos < text.size() && !HstoreSpace(text[*pos]) && text[*pos] != ',' && text[*pos] != '=') {
+    if (text[*pos] == '\\' && *pos + 1 < text.size()) ++*pos;
+    out.push_back(text[(*pos)++]);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<HstoreEntry>> ParseHstore(std::string_view text) {
+  std::vector<HstoreEntry> entries;
+  size_t pos = 0;
+  auto skip_space = [&] {
+    while (pos < text.size() && HstoreSpace(text[pos])) ++pos;
+  };
+  skip_space();
+  while (pos < text.size()) {
+    bool quoted = false;
+    std::optional<std::string> key = HstoreToken(text, &pos, &quoted);
+    if (!key) return std::nullopt;
+    skip_space();
+    if (text.substr(pos, 2) != "=>") return std::nullopt;
+    pos += 2;
+    skip_space();
+    std::optional<std::string> value = HstoreToken(text, &pos, &quoted);
+    if (!value) return std::nullopt;
+    std::string upper = *value;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    HstoreEntry entry{std::move(*key), std::move(value)};
+    if (!quoted && upper == "NULL") entry.value.reset();
+    entries.push_back(std::move(entry));
+    skip_space();
+    if (pos < text.size()) {
+      if (text[pos] != ',') return std::nullopt;
+      ++pos;
+      skip_space();
+      if (pos >= text.size()) return std::nullopt;  // trailing comma
+    }
+  }
+  return entries;
 }
 
 }  // namespace walcast::sinks::kafka

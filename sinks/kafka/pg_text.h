@@ -18,6 +18,15 @@ namespace walcast::sinks::kafka {
 // Days since 1970-01-01 of a proleptic Gregorian date (year 0 = 1 BC).
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 
+// The proleptic Gregorian date `days` after 1970-01-01 (DaysFromCivil's
+// inverse).
+struct CivilDate {
+  int64_t year = 1970;
+  unsigned month = 1;
+  unsigned day = 1;
+};
+CivilDate CivilFromDays(int64_t days);
+
 struct PgDate {
   int64_t epoch_day = 0;
   int infinity = 0;  // +1 'infinity', -1 '-infinity'
@@ -89,5 +98,15 @@ struct ArrayElement {
 // "{1,2,NULL}", "{\"a b\",c}", "{{1,2},{3,4}}", with an optional
 // "[1:2]=" dimension prefix. Returns the top-level elements.
 std::optional<std::vector<ArrayElement>> ParseArray(std::string_view text, char delimiter = ',');
+
+// One key/value pair of an hstore; a null value is nullopt.
+struct HstoreEntry {
+  std::string key;
+  std::optional<std::string> value;
+};
+// hstore's text: '"k"=>"v", "n"=>NULL' (hstore_out quotes everything,
+// escaping '"' and '\' with a backslash); unquoted keys and values
+// ('a=>1') are read too. Returns the pairs in text order.
+std::optional<std::vector<HstoreEntry>> ParseHstore(std::string_view text);
 
 }  // namespace walcast::sinks::kafka

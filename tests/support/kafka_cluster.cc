@@ -65,18 +65,6 @@ using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>;
 using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "'";
-}
-
 // Runs `scripts/kafka.sh <command> <dir>`, capturing stdout and stderr. The
 // owner pid lets the script kill the broker if this test binary dies without
 // running its destructors (crash, ctest timeout).
@@ -402,6 +390,27 @@ KafkaCluster::~KafkaCluster() { RunKafkaScript("destroy", dir_, nullptr); }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // metadata answers at once
   }
   return ::testing::AssertionSuccess();
+}
+
+std::vector<std::string> KafkaCluster::Topics() {
+  std::string error;
+  RdKafkaPtr rk = NewClient(RD_KAFKA_PRODUCER, bootstrap_, {}, &error);
+  if (!rk) {
+    ADD_FAILURE() << "Topics(): " << error;
+    return {};
+  }
+  const rd_kafka_metadata_t* raw = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk.get(), 1, nullptr, &raw, 30000);
+  const MetadataPtr md(raw);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ADD_FAILURE() << "Topics(): metadata: " << rd_kafka_err2name(err) << ": "
+                  << rd_kafka_err2str(err);
+    return {};
+  }
+  std::vector<std::string> names;
+  for (int i = 0; i < md->topic_cnt; ++i) names.emplace_back(md->topics[i].topic);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::vector<KafkaRecord> KafkaCluster::Consume(const std::string& topic, size_t at_least,

@@ -69,6 +69,12 @@ class KafkaCluster {
   // broker does not answer within 30 s.
   ::testing::AssertionResult CreateTopic(const std::string& name, int partitions);
 
+  // Names of every topic on the broker, internal ones (e.g.
+  // __consumer_offsets) included, sorted. Fails the current test
+  // (ADD_FAILURE) and returns an empty list if the broker does not answer
+  // within 30 s.
+  std::vector<std::string> Topics();
+
   // Controlled shutdown of the broker; data and ports are kept. Clients see
   // connection refused until Start().
   ::testing::AssertionResult Stop();

@@ -22,6 +22,8 @@ namespace {
 std::unique_ptr<PostgresCluster> g_cluster;
 std::string g_error;
 
+}  // namespace
+
 std::string ShellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -30,8 +32,6 @@ std::string ShellQuote(const std::string& s) {
   }
   return out + "'";
 }
-
-}  // namespace
 
 std::string SourcePath(const std::string& relative) {
   return std::string(WALCAST_SOURCE_DIR) + "/" + relative;

@@ -52,6 +52,8 @@ class PostgresEnvironment : public ::testing::Environment {
 std::string SourcePath(const std::string& relative);
 // Path of the built walcast binary.
 std::string WalcastBinary();
+// `s` in single quotes for a POSIX shell command line.
+std::string ShellQuote(const std::string& s);
 // Runs a shell command, returns its exit status and captures stdout.
 int RunCommand(const std::string& command, std::string* output);
 

@@ -86,43 +86,29 @@ bs_noschemas=$(sed -n 's/^bootstrap=//p' "$work/kafka-noschemas.out")
 log "brokers: schemas=$bs_schemas noschemas=$bs_noschemas"
 
 # --- Debezium -----------------------------------------------------------------
-# $1 name, $2 topic.prefix, $3 slot/publication suffix, then extra lines.
+# $1 name, $2 topic.prefix, $3 slot/publication suffix, then extra
+# KEY=VALUE settings (regexes with single backslashes).
 connector_file() {
   local name=$1 prefix=$2 suffix=$3
   shift 3
-  {
-    echo "name=$name"
-    echo "connector.class=io.debezium.connector.postgresql.PostgresConnector"
-    echo "tasks.max=1"
-    echo "database.hostname=127.0.0.1"
-    echo "database.port=$pg_port"
-    echo "database.user=postgres"
-    echo "database.password=postgres"
-    echo "database.dbname=inventory"
-    echo "topic.prefix=$prefix"
-    echo "plugin.name=pgoutput"
-    echo "slot.name=dbz_$suffix"
-    echo "publication.name=dbz_pub_$suffix"
-    echo "publication.autocreate.mode=filtered"
-    echo "snapshot.mode=initial"
-    echo "skipped.operations=none"
-    printf '%s\n' "$@"
-  } >"$work/$name.properties"
+  "$root/scripts/debezium.sh" connector "$work/$name.properties" --name "$name" \
+    --pg-port "$pg_port" --db inventory --slot "dbz_$suffix" --publication "dbz_pub_$suffix" \
+    "topic.prefix=$prefix" "skipped.operations=none" "$@"
 }
 route=(
   "transforms=route"
   "transforms.route.type=org.apache.kafka.connect.transforms.RegexRouter"
-  'transforms.route.regex=.*\\.anonymous_profile'
+  'transforms.route.regex=.*\.anonymous_profile'
   "transforms.route.replacement=Profiles"
 )
 connector_file dbz-schemas dbserver1 schemas "schema.include.list=public,idrepo" "${route[@]}"
 connector_file dbz-noschemas dbserver1 noschemas "schema.include.list=public,idrepo" "${route[@]}"
 connector_file dbz-txmeta dbtx txmeta \
-  'table.include.list=public\\.ri_default,public\\.composite_pk,public\\.trunc_a,public\\.trunc_b,public\\.capture_done' \
+  'table.include.list=public\.ri_default,public\.composite_pk,public\.trunc_a,public\.trunc_b,public\.capture_done' \
   "provide.transaction.metadata=true" "heartbeat.interval.ms=1000"
 # Connector-level converters replace the worker's, settings included.
 connector_file dbz-options dbopt options \
-  'table.include.list=public\\.defaults,public\\.ri_default,public\\.capture_done' \
+  'table.include.list=public\.defaults,public\.ri_default,public\.capture_done' \
   "include.schema.comments=true" \
   "key.converter=org.apache.kafka.connect.json.JsonConverter" \
   "key.converter.schemas.enable=true" \

@@ -176,6 +176,15 @@ INSERT INTO public.ri_index VALUES (1, 100, 'x');
 CREATE TABLE public.composite_pk (tenant integer, id integer, val text, PRIMARY KEY (id, tenant));
 INSERT INTO public.composite_pk VALUES (1, 10, 'a'), (2, 10, 'b');
 
+-- Keys of other types: a numeric(10,2) with a date, an unconstrained
+-- numeric (a struct in the key), a uuid.
+CREATE TABLE public.numeric_pk (id numeric(10, 2), day date, v text, PRIMARY KEY (id, day));
+INSERT INTO public.numeric_pk VALUES (1.50, '2024-02-29', 'a'), (-0.01, '1970-01-01', 'b');
+CREATE TABLE public.numeric_var_pk (id numeric PRIMARY KEY, v text);
+INSERT INTO public.numeric_var_pk VALUES (12.345, 'a'), (1e20, 'b');
+CREATE TABLE public.uuid_pk (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), v text);
+INSERT INTO public.uuid_pk VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'a');
+
 -- Unchanged TOAST columns, one per type, stored out of line uncompressed.
 CREATE TABLE public.toast (
   id       integer PRIMARY KEY,
@@ -202,6 +211,63 @@ CREATE TABLE public.trunc_a (id integer PRIMARY KEY, v text);
 CREATE TABLE public.trunc_b (id integer PRIMARY KEY, v text);
 INSERT INTO public.trunc_a VALUES (1, 'a');
 INSERT INTO public.trunc_b VALUES (1, 'b');
+
+-- Extension types of the mapping table, arrays of other element types,
+-- and values whose text depends on the JVM or the JDBC driver: floats that
+-- JDK 17 prints with more digits than needed, dates before the Gregorian
+-- calendar (1582-10-15), hstore maps big enough to resize a Java HashMap.
+CREATE EXTENSION hstore;
+CREATE EXTENSION ltree;
+CREATE EXTENSION citext;
+CREATE TABLE public.more_types (
+  id             smallserial PRIMARY KEY,
+  c_hstore       hstore,
+  c_ltree        ltree,
+  c_citext       citext,
+  c_tsvector     tsvector,
+  c_real         real,
+  c_double       double precision,
+  c_date         date,
+  c_ts           timestamp,
+  c_tstz         timestamptz,
+  c_time         time(3),
+  c_bool_arr     boolean[],
+  c_int2_arr     smallint[],
+  c_int8_arr     bigint[],
+  c_real_arr     real[],
+  c_double_arr   double precision[],
+  c_numeric_arr  numeric(5, 2)[],
+  c_varchar_arr  varchar(10)[],
+  c_uuid_arr     uuid[],
+  c_date_arr     date[],
+  c_ts_arr       timestamp[],
+  c_tstz_arr     timestamptz[],
+  c_jsonb_arr    jsonb[],
+  c_inet_arr     inet[],
+  c_enum_arr     public.mood[],
+  c_bytea_arr    bytea[],
+  c_ltree_arr    ltree[],
+  c_citext_arr   citext[]
+);
+INSERT INTO public.more_types VALUES (
+  1,
+  'a=>1, b=>2, c=>3, d=>4, e=>5, f=>6, g=>7, h=>8, i=>9, j=>10, k=>11, l=>12, m=>13, '
+  '"key with space"=>"value \"quoted\" \\ back", n=>NULL, é=>ü, "tab	key"=>x, ""=>empty',
+  'Top.Science.Astronomy', 'MiXeD Case', 'a fat cat sat on a mat',
+  8.589974e9, 2e23, '1000-03-01', '1000-03-01 12:00:00', '1000-03-01 12:00:00+00', '12:34:56.789',
+  '{t,f,NULL}', '{1,-32768}', '{9223372036854775807,NULL}', '{1.5,8.589974e9}', '{2e23,0.1}',
+  '{1.50,-999.99}', '{"a b","",NULL}', '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}',
+  '{2024-02-29,1970-01-01}', '{"2024-02-29 13:14:15.5"}', '{"2024-02-29 13:14:15.5+02"}',
+  ARRAY['{"b": 1}'::jsonb, '[]'::jsonb], '{192.168.0.1,::1}', '{happy,sad}', '{"\\x00ff",NULL}',
+  '{a.b,c}', '{Ab,cD}'
+);
+INSERT INTO public.more_types (id, c_hstore, c_ltree, c_citext, c_tsvector, c_real, c_double,
+                               c_date, c_ts, c_tstz, c_time)
+  VALUES (2, '', '', '', '', 1.17549435e-38, 2.82879384806159e17, '1582-10-10', '1582-10-10 00:00:00',
+          '1582-10-10 00:00:00+00', '00:00:00'),
+         (3, 'x=>y', 'a', 'b', 'c:1A', -0.0, 5e-324, '0001-01-01', '0001-01-01 00:00:00', '1969-07-20 20:17:40+00', NULL);
+INSERT INTO public.more_types (id) VALUES (4);
+SELECT setval('public.more_types_id_seq', 100);
 
 -- Written last by workload.sql; capture.sh waits for its event.
 CREATE TABLE public.capture_done (id integer PRIMARY KEY);

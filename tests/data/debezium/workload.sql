@@ -107,5 +107,25 @@ VALUES ('0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
  '{"processName":"Update","date":"2025-06-02","oldProfile":{"yearOfBirth":"1988","gender":"Female","location":["Zone-North","10101"],"preferredLanguage":"eng","channel":["PHONE","EMAIL"],"exceptions":[],"verified":[],"biometricInfo":[],"documents":["DOC001"]},"newProfile":{"yearOfBirth":"1988","gender":"Female","location":["Zone-South","20450"],"preferredLanguage":"eng","channel":["PHONE"],"exceptions":[],"verified":["phone"],"biometricInfo":[],"documents":["DOC001","DOC007"]}}',
  'mosip-idrepo', '2025-06-02 10:00:00.5', 'mosip-idrepo', '2025-06-02 10:00:00.123456');
 
+-- 13. The extension types and JVM-dependent values of more_types again
+--     (streaming), then an update of the hstore and a delete.
+INSERT INTO public.more_types SELECT id + 100, c_hstore, c_ltree, c_citext, c_tsvector, c_real,
+       c_double, c_date, c_ts, c_tstz, c_time, c_bool_arr, c_int2_arr, c_int8_arr, c_real_arr,
+       c_double_arr, c_numeric_arr, c_varchar_arr, c_uuid_arr, c_date_arr, c_ts_arr, c_tstz_arr,
+       c_jsonb_arr, c_inet_arr, c_enum_arr, c_bytea_arr, c_ltree_arr, c_citext_arr
+  FROM public.more_types WHERE id < 100 ORDER BY id;
+UPDATE public.more_types SET c_hstore = c_hstore || 'o=>15'::hstore WHERE id = 101;
+DELETE FROM public.more_types WHERE id = 104;
+
+-- 14. Keys of other types: insert, update, key change, delete.
+INSERT INTO public.numeric_pk VALUES (99999999.99, '2000-01-01', 'c');
+UPDATE public.numeric_pk SET v = 'a!' WHERE id = 1.50;
+UPDATE public.numeric_pk SET id = 2.5 WHERE id = -0.01;
+DELETE FROM public.numeric_pk WHERE id = 99999999.99;
+INSERT INTO public.numeric_var_pk VALUES (-0.5, 'c');
+UPDATE public.numeric_var_pk SET id = 7.250 WHERE id = 1e20;
+DELETE FROM public.numeric_var_pk WHERE id = -0.5;
+UPDATE public.uuid_pk SET id = '00000000-0000-0000-0000-000000000001' WHERE v = 'a';
+
 -- Last: capture.sh waits for this event on every run.
 INSERT INTO public.capture_done VALUES (1);

@@ -74,5 +74,28 @@ TEST(RelationCacheTest, TypeMessageNamesUnknownTypes) {
   EXPECT_FALSE(rel->columns[1].type.has_value());
 }
 
+// pgoutput sends a Type message before the Relation of a table with a
+// domain column; the domain must still carry its base type.
+TEST(RelationCacheTest, TypeMessageForADomainKeepsItsBaseType) {
+  MapResolver resolver;
+  TypeInfo int4;
+  int4.oid = 23;
+  int4.name = "int4";
+  TypeInfo posint;
+  posint.oid = 16400;
+  posint.name = "posint";
+  posint.typtype = 'd';
+  posint.base_oid = 23;
+  resolver.types[23] = int4;
+  resolver.types[16400] = posint;
+  RelationCache cache(&resolver);
+  cache.PutType(16400, "public", "posint");
+  auto rel = cache.Put(MakeRelation(7, {16400}));
+  ASSERT_TRUE(rel->columns[0].type.has_value());
+  EXPECT_EQ(rel->columns[0].type->schema, "public");
+  ASSERT_EQ(rel->columns[0].type->inner.size(), 1u);
+  EXPECT_EQ(rel->columns[0].type->inner[0].name, "int4");
+}
+
 }  // namespace
 }  // namespace walcast::wal_reader

@@ -184,7 +184,9 @@ TEST(DebeziumEncoderTest, RegexRouterSendsProfilesToItsTopic) {
   EXPECT_EQ(encoder.TopicFor("idrepo", "channel_info"), "dbserver1.idrepo.channel_info");
 }
 
-TEST(DebeziumEncoderTest, TableWithoutKeyHasNullKeyAndNoTombstone) {
+// Debezium 3.7.0 follows a delete from a keyless table with a tombstone
+// whose key is null too (tests/data/debezium/noschemas.jsonl, no_pk_full).
+TEST(DebeziumEncoderTest, TableWithoutKeyHasNullKeyAndANullKeyTombstone) {
   auto r = std::make_shared<Relation>(*Customers());
   r->primary_key.clear();
   DebeziumEncoder encoder(Options(true));
@@ -195,8 +197,12 @@ TEST(DebeziumEncoderTest, TableWithoutKeyHasNullKeyAndNoTombstone) {
   e.before = Tuple{Datum::Text("1"), Datum::Text("a"), Datum::Null()};
   std::vector<EncodedRecord> out;
   ASSERT_TRUE(encoder.Encode(Txn(), e, kNow, nullptr, &out).ok());
-  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out.size(), 2u);
   EXPECT_FALSE(out[0].key.has_value());
+  EXPECT_TRUE(out[0].value.has_value());
+  EXPECT_FALSE(out[1].key.has_value());
+  EXPECT_FALSE(out[1].value.has_value());
+  EXPECT_EQ(out[1].headers, out[0].headers);
 }
 
 TEST(DebeziumEncoderTest, MessagesGoToTheMessageTopic) {
@@ -240,6 +246,75 @@ TEST(DebeziumEncoderTest, SequenceNamesTheLastCommitEnd) {
   EXPECT_NE(out[0].value->find(R"("sequence":"[\"23976650\",\"23976632\"]")"), std::string::npos);
 }
 
+// The first transaction streamed after the snapshot has no last commit
+// (the differential test, docs/differential-test.md), and a
+// non-transactional message counts as committed at its own LSN, for itself
+// and for what follows (tests/data/debezium/txmeta.jsonl, dbtx.message).
+TEST(DebeziumEncoderTest, SequenceAfterSnapshotAndNonTransactionalMessage) {
+  DebeziumEncoder encoder(Options(false));
+  TransactionInfo snapshot = Txn();
+  snapshot.snapshot = true;
+  encoder.NoteCommit(snapshot);
+  std::vector<EncodedRecord> out;
+  ASSERT_TRUE(encoder
+                  .Encode(Txn(),
+                          Insert(Customers(), {Datum::Text("1"), Datum::Text("a"), Datum::Null()}),
+                          kNow, nullptr, &out)
+                  .ok());
+  EXPECT_NE(out[0].value->find(R"("sequence":"[null,\"23976632\"]")"), std::string::npos)
+      << *out[0].value;
+  encoder.NoteCommit(Txn());
+
+  TransactionInfo own;  // as the decoder delivers a non-transactional message
+  own.commit_lsn = Lsn(26798976);
+  own.end_lsn = Lsn(26798977);
+  ChangeEvent m;
+  m.op = Op::kMessage;
+  m.lsn = Lsn(26798976);
+  m.message_prefix = "p";
+  out.clear();
+  ASSERT_TRUE(encoder.Encode(own, m, kNow, nullptr, &out).ok());
+  EXPECT_NE(out[0].value->find(R"("sequence":"[\"26798976\",\"26798976\"]")"), std::string::npos)
+      << *out[0].value;
+  encoder.NoteCommit(own);
+  out.clear();
+  ASSERT_TRUE(encoder
+                  .Encode(Txn(),
+                          Insert(Customers(), {Datum::Text("2"), Datum::Text("b"), Datum::Null()}),
+                          kNow, nullptr, &out)
+                  .ok());
+  EXPECT_NE(out[0].value->find(R"("sequence":"[\"26798976\",\"23976632\"]")"), std::string::npos)
+      << *out[0].value;
+}
+
+// A transactional message is counted under a data collection of its own,
+// named as Debezium names its LogicalDecodingMessageId objects.
+TEST(DebeziumEncoderTest, TransactionalMessageHasItsOwnDataCollection) {
+  EncoderOptions o = Options(false);
+  o.provide_transaction_metadata = true;
+  DebeziumEncoder encoder(o);
+  ChangeEvent m;
+  m.op = Op::kMessage;
+  m.lsn = Lsn(500);
+  m.message_transactional = true;
+  m.message_prefix = "p";
+  TransactionOrder order;
+  std::vector<EncodedRecord> out;
+  ASSERT_TRUE(encoder.Encode(Txn(), m, kNow, &order, &out).ok());
+  m.lsn = Lsn(600);
+  ASSERT_TRUE(encoder.Encode(Txn(), m, kNow, &order, &out).ok());
+  ASSERT_EQ(order.collections.size(), 2u);
+  for (const std::string& c : order.collections) {
+    EXPECT_EQ(c.rfind("io.debezium.connector.postgresql.LogicalDecodingMessageMonitor$"
+                      "LogicalDecodingMessageId@",
+                      0),
+              0u)
+        << c;
+  }
+  EXPECT_NE(order.collections[0], order.collections[1]);
+  EXPECT_NE(out[1].value->find(R"("total_order":2,"data_collection_order":1)"), std::string::npos)
+      << *out[1].value;
+}
 
 // Heartbeat records as Debezium 3.7.0 wrote them
 // (tests/data/debezium/txmeta.jsonl).
@@ -318,6 +393,73 @@ std::string Render(uint32_t oid, int32_t typmod, std::string_view text) {
   std::optional<ColumnCodec> codec = ColumnCodec::For(column, true, ValueOptions{});
   EXPECT_TRUE(codec.has_value());
   return codec ? codec->RenderText(text).value_or("<bad>") : "<none>";
+}
+
+std::string Written(uint32_t oid, int32_t typmod, const std::string& text, ValueSource source) {
+  Column column = Col("c", oid, false, typmod);
+  std::optional<ColumnCodec> codec = ColumnCodec::For(column, true, ValueOptions{});
+  EXPECT_TRUE(codec.has_value());
+  if (!codec) return "<none>";
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  if (!codec->Write(Datum::Text(text), &w, source).ok()) return "<bad>";
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// Debezium 3.7.0's dates out of java.time's everyday range differ between
+// snapshot (JDBC) and streaming (tests/data/debezium/noschemas.jsonl,
+// all_types ids 2, 4, 6 and 102, 104, 106).
+TEST(ColumnCodecTest, DatesOutOfRangeDependOnTheSource) {
+  constexpr uint32_t kDate = 1082;
+  EXPECT_EQ(Written(kDate, -1, "infinity", ValueSource::kStreaming), "2146033979");
+  EXPECT_EQ(Written(kDate, -1, "-infinity", ValueSource::kStreaming), "-2147472691");
+  EXPECT_EQ(Written(kDate, -1, "0001-01-01 BC", ValueSource::kStreaming), "-719528");
+  EXPECT_EQ(Written(kDate, -1, "infinity", ValueSource::kSnapshot), "-622191234");
+  EXPECT_EQ(Written(kDate, -1, "-infinity", ValueSource::kSnapshot), "-625821272");
+  EXPECT_EQ(Written(kDate, -1, "0001-01-01 BC", ValueSource::kSnapshot), "-719162");
+  EXPECT_EQ(Written(kDate, -1, "2024-02-29", ValueSource::kSnapshot), "19782");
+  // The days java.util's calendar skips read as Julian dates in the
+  // snapshot (the differential test's more_types row 2: -141422).
+  EXPECT_EQ(Written(kDate, -1, "1582-10-10", ValueSource::kSnapshot), "-141422");
+  EXPECT_EQ(Written(kDate, -1, "1582-10-10", ValueSource::kStreaming), "-141432");
+  EXPECT_EQ(Written(kDate, -1, "1582-10-15", ValueSource::kSnapshot), "-141427");
+  EXPECT_EQ(Written(kDate, -1, "1000-03-01", ValueSource::kSnapshot),
+            Written(kDate, -1, "1000-03-01", ValueSource::kStreaming));
+}
+
+// hstore as Debezium writes it: a JSON object string in java.util.HashMap
+// order (the differential test's more_types: 18 keys, a resized table).
+TEST(ColumnCodecTest, HstoreIsJsonInHashMapOrder) {
+  Column column = Col("h", 16500, false);
+  TypeInfo hstore;
+  hstore.oid = 16500;
+  hstore.schema = "public";
+  hstore.name = "hstore";
+  column.type = hstore;
+  std::optional<ColumnCodec> codec = ColumnCodec::For(column, true, ValueOptions{});
+  ASSERT_TRUE(codec.has_value());
+  EXPECT_EQ(codec->schema().name, "io.debezium.data.Json");
+  EXPECT_EQ(codec->RenderText(""), R"("{}")");
+  EXPECT_EQ(codec->RenderText(R"("x"=>"y")"), R"("{\"x\":\"y\"}")");
+  EXPECT_EQ(codec->RenderText(
+                R"(""=>"empty", "a"=>"1", "b"=>"2", "c"=>"3", "d"=>"4", "e"=>"5", "f"=>"6", )"
+                R"("g"=>"7", "h"=>"8", "i"=>"9", "j"=>"10", "k"=>"11", "l"=>"12", "m"=>"13", )"
+                R"("n"=>NULL, "é"=>"ü", "tab	key"=>"x", "key with space"=>"v \"q\" \\ b")"),
+            R"("{\"\":\"empty\",\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",)"
+            R"(\"e\":\"5\",\"f\":\"6\",\"g\":\"7\",\"h\":\"8\",\"tab\\tkey\":\"x\",)"
+            R"(\"i\":\"9\",\"é\":\"ü\",\"j\":\"10\",\"k\":\"11\",\"l\":\"12\",)"
+            R"(\"m\":\"13\",\"n\":null,\"key with space\":\"v \\\"q\\\" \\\\ b\"}")");
+  EXPECT_FALSE(codec->RenderText(R"("x"=>)").has_value());
+}
+
+// timestamp(0..3) is Timestamp (ms) but its infinities are the same numbers
+// as MicroTimestamp's (all_types ids 2 and 102, c_ts0 and c_ts3).
+TEST(ColumnCodecTest, TimestampInfinitiesDoNotDependOnThePrecision) {
+  constexpr uint32_t kTimestamp = 1114;
+  EXPECT_EQ(Render(kTimestamp, 0, "infinity"), "9223372036825200000");
+  EXPECT_EQ(Render(kTimestamp, 3, "-infinity"), "-9223372036832400000");
+  EXPECT_EQ(Render(kTimestamp, 6, "infinity"), "9223372036825200000");
+  EXPECT_EQ(Render(kTimestamp, 0, "2024-02-29 13:14:15"), "1709212455000");
 }
 
 TEST(ColumnCodecTest, ZonedTimestampsAreUtcPaddedToThePrecision) {

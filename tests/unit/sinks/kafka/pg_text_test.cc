@@ -178,5 +178,36 @@ TEST(JavaNumberTest, MatchesDoubleToString) {
   EXPECT_EQ(JavaFloat(0.5f), "0.5");
 }
 
+// JDK 19+ (checked against Temurin 25): when one digit would do, the
+// closest two-digit decimal that reads back the same; trailing zeros go.
+TEST(JavaNumberTest, TwoDigitsWhenOneIsNotTheClosest) {
+  EXPECT_EQ(JavaDouble(5e-324), "4.9E-324");
+  EXPECT_EQ(JavaDouble(1e-323), "9.9E-324");
+  EXPECT_EQ(JavaDouble(2e23), "2.0E23");
+  EXPECT_EQ(JavaDouble(0.5), "0.5");
+  EXPECT_EQ(JavaDouble(1e23), "1.0E23");
+  EXPECT_EQ(JavaFloat(1.4e-45f), "1.4E-45");
+  EXPECT_EQ(JavaFloat(8.589974e9f), "8.589974E9");
+  EXPECT_EQ(JavaFloat(1.17549435e-38f), "1.1754944E-38");
+}
+
+TEST(PgTextTest, HstoreText) {
+  auto h = ParseHstore(R"("a"=>"1", "k \"q\""=>NULL, "n"=>"NULL", b=>2,c => NULL)");
+  ASSERT_TRUE(h.has_value());
+  ASSERT_EQ(h->size(), 5u);
+  EXPECT_EQ((*h)[0].key, "a");
+  EXPECT_EQ((*h)[0].value, "1");
+  EXPECT_EQ((*h)[1].key, "k \"q\"");
+  EXPECT_FALSE((*h)[1].value.has_value());
+  EXPECT_EQ((*h)[2].value, "NULL");  // quoted: a string
+  EXPECT_EQ((*h)[3].value, "2");
+  EXPECT_FALSE((*h)[4].value.has_value());
+  EXPECT_TRUE(ParseHstore("")->empty());
+  EXPECT_FALSE(ParseHstore(R"("a"=>)"));
+  EXPECT_FALSE(ParseHstore(R"("a"=>"1",)"));
+  EXPECT_FALSE(ParseHstore(R"("a"=>"1)"));
+  EXPECT_FALSE(ParseHstore(R"("a" "1")"));
+}
+
 }  // namespace
 }  // namespace walcast::sinks::kafka
