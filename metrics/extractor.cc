@@ -405,12 +405,13 @@ void ContributionExtractor::Emit(const MetricDefinition& def, const RowInput& ro
   if (def.list) {
     elements = view.List(*def.list);
     if (elements.empty()) {
-      // An empty list adds nothing, unless its key names a label for it.
-      const auto key = std::find_if(def.keys.begin(), def.keys.end(), [&](const KeySpec& k) {
-        return k.ref.field == *def.list ||
-               (*def.list == Field::kHashedChannel && k.ref.field == Field::kChannelType);
-      });
-      if (key == def.keys.end() || !key->missing) return;
+      // An empty list adds nothing, unless the list's own key names a label
+      // for it (a count of "None"); a count_distinct never counts a label.
+      const auto key = std::find_if(def.keys.begin(), def.keys.end(),
+                                    [&](const KeySpec& k) { return k.ref.field == *def.list; });
+      if (def.measure.kind != MeasureKind::kCount || key == def.keys.end() || !key->missing) {
+        return;
+      }
       elements.push_back({*key->missing, *key->missing, {}, {}});
     }
   } else {

@@ -51,6 +51,29 @@ TEST(MetricDefinitionsTest, ShippedSetFollowsTheModeRecommendation) {
   }
 }
 
+TEST(MetricDefinitionsTest, EveryShippedMetricHasItsSql) {
+  for (const MetricDefinition& d : Mosip().metrics) {
+    const std::string path = kSource + "/sql/metrics/" + d.id + ".sql";
+    std::ifstream in(path);
+    EXPECT_TRUE(in.good()) << "missing " << path;
+    std::stringstream text;
+    text << in.rdbuf();
+    // The query returns what a document holds, from the metric's table(s).
+    EXPECT_NE(text.str().find("bucket_start"), std::string::npos) << path;
+    EXPECT_NE(text.str().find("keys"), std::string::npos) << path;
+    for (Source s : d.sources) {
+      EXPECT_NE(text.str().find(Mosip().TableOf(s)), std::string::npos) << path;
+    }
+  }
+  // And no SQL file is left without a metric.
+  const MetricSet set = Mosip();
+  for (const auto& entry : std::filesystem::directory_iterator(kSource + "/sql/metrics")) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".sql" || name.starts_with("00_")) continue;
+    EXPECT_NE(set.Find(entry.path().stem().string()), nullptr) << "orphan " << name;
+  }
+}
+
 TEST(MetricDefinitionsTest, DefaultsAndShorthands) {
   Result<MetricSet> set = ParseMetricDefinitions(R"({"metrics": [
     {"id": "a", "source": "idrepo", "keys": ["location_L2", "column.cr_by",
