@@ -363,6 +363,11 @@ TEST_F(EngineTest, SharedChannelsFromAnnexureHashes) {
   a.hashed = {{"9f2c", "phone"}};
   Person b;
   b.hashed = {{"9F2C", "phone"}, {"03a1", "email"}};  // same phone, other case
+  Person none;  // no channel at all: in no hash, and no "Unknown" one either
+  for (const char* id : {"n0", "n1", "n2"}) {
+    Apply(Row(Op::kCreate, IdrepoRelation(),
+              {{"id", id}, {"profile", AnnexureProfile("new", std::nullopt, none)}}));
+  }
   Apply(Row(Op::kCreate, IdrepoRelation(),
             {{"id", "a"}, {"profile", AnnexureProfile("new", std::nullopt, a)}}));
   Apply(Row(Op::kCreate, IdrepoRelation(),
