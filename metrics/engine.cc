@@ -1,0 +1,772 @@
+#include "metrics/engine.h"
+
+#include <algorithm>
+
+#include "core/log.h"
+
+namespace walcast::metrics {
+namespace {
+
+constexpr std::string_view kFormatVersion = "1";
+constexpr std::string_view kMetaFormat = "format";
+constexpr std::string_view kMetaAppliedLsn = "applied_lsn";
+constexpr std::string_view kMetaFingerprint = "fingerprint";
+constexpr std::string_view kMetaInstance = "instance";
+constexpr std::string_view kMetaBadProfiles = "bad_profiles";
+constexpr std::string_view kMetaNegative = "state_negative_corrections";
+
+std::string Fixed(uint64_t v) {
+  std::string s;
+  PutFixed64(v, &s);
+  return s;
+}
+
+std::optional<uint64_t> ReadFixed(const std::optional<std::string>& s) {
+  if (!s) return std::nullopt;
+  std::string_view in = *s;
+  uint64_t v = 0;
+  if (!GetFixed64(&in, &v) || !in.empty()) return std::nullopt;
+  return v;
+}
+
+std::string EncodeAggregate(std::string_view canonical, int64_t count, int64_t sum) {
+  std::string out;
+  PutBytes(canonical, &out);
+  PutSigned(count, &out);
+  PutSigned(sum, &out);
+  return out;
+}
+
+bool DecodeAggregate(std::string_view in, std::string* canonical, int64_t* count, int64_t* sum) {
+  std::string_view c;
+  if (!GetBytes(&in, &c) || !GetSigned(&in, count) || !GetSigned(&in, sum) || !in.empty()) {
+    return false;
+  }
+  canonical->assign(c);
+  return true;
+}
+
+bool IsTrue(std::optional<std::string_view> text) {
+  return text && (*text == "t" || *text == "true");
+}
+
+// The histogram bucket of a weight total: the index of the last lower bound
+// at or below it, or -1 below the first one.
+int HistogramBucket(const std::vector<int64_t>& bounds, int64_t m) {
+  int index = -1;
+  for (size_t i = 0; i < bounds.size() && bounds[i] <= m; ++i) index = static_cast<int>(i);
+  return index;
+}
+
+std::string HistogramLabel(const std::vector<int64_t>& bounds, size_t i) {
+  if (i + 1 == bounds.size()) return std::to_string(bounds[i]) + "+";
+  if (bounds[i + 1] - 1 == bounds[i]) return std::to_string(bounds[i]);
+  return std::to_string(bounds[i]) + "-" + std::to_string(bounds[i + 1] - 1);
+}
+
+}  // namespace
+
+// ---- DeadLetter ----
+
+std::string DeadLetter::Encode() const {
+  std::string out;
+  PutBytes(table, &out);
+  PutVarint(key.size(), &out);
+  for (const auto& [column, value] : key) {
+    PutBytes(column, &out);
+    PutBytes(value, &out);
+  }
+  PutFixed64(lsn.value(), &out);
+  out.push_back(op);
+  PutBytes(error, &out);
+  PutBytes(reason, &out);
+  return out;
+}
+
+std::optional<DeadLetter> DeadLetter::Decode(std::string_view in) {
+  DeadLetter d;
+  std::string_view s;
+  uint64_t n = 0;
+  if (!GetBytes(&in, &s) || !GetVarint(&in, &n) || n > in.size()) return std::nullopt;
+  d.table.assign(s);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view column;
+    std::string_view value;
+    if (!GetBytes(&in, &column) || !GetBytes(&in, &value)) return std::nullopt;
+    d.key.emplace_back(std::string(column), std::string(value));
+  }
+  uint64_t lsn = 0;
+  if (!GetFixed64(&in, &lsn) || in.empty()) return std::nullopt;
+  d.lsn = Lsn(lsn);
+  d.op = in.front();
+  in.remove_prefix(1);
+  std::string_view error;
+  std::string_view reason;
+  if (!GetBytes(&in, &error) || !GetBytes(&in, &reason) || !in.empty()) return std::nullopt;
+  d.error.assign(error);
+  d.reason.assign(reason);
+  return d;
+}
+
+// ---- Tables ----
+
+// What the engine needs to know about one captured table, resolved once per
+// Relation (a schema change brings a new one).
+struct MetricsEngine::TableInfo {
+  std::shared_ptr<const Relation> relation;  // pinned: the cache is keyed by its identity
+  std::string name;                          // "schema.table"
+  bool tracked = false;                      // some metric reads it
+  bool channel_info = false;
+  std::vector<Source> sources;  // profile sources whose table this is
+  std::optional<size_t> profile_column;
+  bool has_process_stage = false;
+};
+
+const MetricsEngine::TableInfo* MetricsEngine::TableFor(const Relation& relation) {
+  auto& slot = tables_[relation.oid];
+  if (slot && slot->relation.get() == &relation) return slot.get();
+  return nullptr;
+}
+
+MetricsEngine::MetricsEngine(const MetricSet& set, EngineOptions options,
+                             std::unique_ptr<StateStore> store)
+    : set_(set),
+      options_(std::move(options)),
+      store_(std::move(store)),
+      extractor_(set),
+      parser_(options_.parser) {
+  for (const MetricDefinition& d : set_.metrics) metric_by_id_[d.id] = &d;
+}
+
+MetricsEngine::~MetricsEngine() = default;
+
+Status MetricsEngine::Fail(Status s) {
+  if (failed_.ok()) {
+    failed_ = s;
+    log::Error("metrics: state error; the engine stops", {{"error", s.ToString()}});
+  }
+  return s;
+}
+
+Result<std::unique_ptr<MetricsEngine>> MetricsEngine::Open(const MetricSet& set,
+                                                           EngineOptions options) {
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, StateStore::Open(options.store));
+  std::unique_ptr<MetricsEngine> engine(
+      new MetricsEngine(set, std::move(options), std::move(store)));
+  WALCAST_RETURN_IF_ERROR(engine->Restore());
+  return engine;
+}
+
+Status MetricsEngine::Restore() {
+  const std::string& dir = options_.store.dir;
+  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> format,
+                           store_->Get(state_key::Meta(kMetaFormat)));
+  if (!format) {
+    // A new state directory.
+    StateStore::Batch batch;
+    batch.Put(state_key::Meta(kMetaFormat), kFormatVersion);
+    batch.Put(state_key::Meta(kMetaFingerprint), Fixed(set_.fingerprint));
+    batch.Put(state_key::Meta(kMetaInstance), options_.instance);
+    return store_->Write(&batch);
+  }
+  if (*format != kFormatVersion) {
+    return Status::Corruption("metric state in " + dir + " has format '" + *format +
+                              "'; this walcast reads format " + std::string(kFormatVersion));
+  }
+  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> instance,
+                           store_->Get(state_key::Meta(kMetaInstance)));
+  if (instance.value_or("") != options_.instance) {
+    return Status::InvalidArgument("metric state in " + dir + " belongs to instance '" +
+                                   instance.value_or("") + "', not '" + options_.instance +
+                                   "' (topic.prefix/slot.name); use another metrics.state.dir");
+  }
+  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> fp,
+                           store_->Get(state_key::Meta(kMetaFingerprint)));
+  if (ReadFixed(fp) != set_.fingerprint) {
+    if (!options_.reset_on_definition_change) {
+      return Status::InvalidArgument(
+          "metric state in " + dir +
+          " was built with other metric definitions; its aggregates would be wrong under these. "
+          "Take a fresh snapshot with an empty metrics.state.dir (or allow the reset)");
+    }
+    log::Warn("metrics: definitions changed; wiping the metric state", {{"dir", dir}});
+    reset_at_open_ = true;
+    WALCAST_RETURN_IF_ERROR(Reset());
+    StateStore::Batch batch;
+    batch.Put(state_key::Meta(kMetaFingerprint), Fixed(set_.fingerprint));
+    return store_->Write(&batch);
+  }
+
+  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> applied,
+                           store_->Get(state_key::Meta(kMetaAppliedLsn)));
+  applied_lsn_ = Lsn(ReadFixed(applied).value_or(0));
+  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> bad,
+                           store_->Get(state_key::Meta(kMetaBadProfiles)));
+  stats_.bad_profiles = ReadFixed(bad).value_or(0);
+  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> negative,
+                           store_->Get(state_key::Meta(kMetaNegative)));
+  stats_.state_negative_corrections = ReadFixed(negative).value_or(0);
+
+  // Aggregates committed but not acknowledged before the stop: their
+  // documents go out again (absolute values: rewriting them is idempotent).
+  WALCAST_RETURN_IF_ERROR(
+      store_->Scan(std::string(1, state_key::kDirty), [&](std::string_view key, std::string_view) {
+        dirty_[state_key::IdOf(key)] = next_version_++;
+        return true;
+      }));
+  WALCAST_RETURN_IF_ERROR(store_->Scan(
+      std::string(1, state_key::kDeadLetter), [&](std::string_view key, std::string_view) {
+        ++pending_dead_letters_;
+        next_dead_letter_ = std::max(next_dead_letter_, state_key::IdOf(key) + 1);
+        return true;
+      }));
+  log::Info("metrics: state restored", {{"dir", dir},
+                                        {"applied_lsn", applied_lsn_.ToString()},
+                                        {"dirty", dirty_.size()},
+                                        {"dead_letters", pending_dead_letters_}});
+  return Status::Ok();
+}
+
+// ---- Apply ----
+
+Status MetricsEngine::Apply(const ChangeEvent& event) {
+  WALCAST_RETURN_IF_ERROR(failed_);
+  if (event.op == Op::kMessage || !event.relation) return Status::Ok();
+  const TableInfo* table = TableFor(*event.relation);
+  if (table == nullptr) {
+    auto info = std::make_unique<TableInfo>();
+    const Relation& r = *event.relation;
+    info->relation = event.relation;
+    info->name = r.schema + "." + r.name;
+    for (size_t i = 0; i < kSourceCount; ++i) {
+      const auto s = static_cast<Source>(i);
+      if (set_.TableOf(s) != info->name || !extractor_.HasMetrics(s)) continue;
+      info->tracked = true;
+      if (s == Source::kChannelInfo) {
+        info->channel_info = true;
+      } else {
+        info->sources.push_back(s);
+      }
+    }
+    for (size_t i = 0; i < r.columns.size(); ++i) {
+      if (r.columns[i].name == "profile") info->profile_column = i;
+      if (r.columns[i].name == "process_stage") info->has_process_stage = true;
+    }
+    if (info->tracked && r.primary_key.empty()) {
+      return Fail(Status::InvalidArgument(
+          "metrics: table " + info->name +
+          " has no primary key; rows cannot be told apart for retraction (metrics.md §2)"));
+    }
+    if (info->tracked && !info->sources.empty() && !info->profile_column) {
+      return Fail(
+          Status::InvalidArgument("metrics: table " + info->name + " has no 'profile' column"));
+    }
+    tables_[r.oid] = std::move(info);
+    table = tables_[r.oid].get();
+  }
+  if (!table->tracked) return Status::Ok();
+  Status s = event.op == Op::kTruncate ? Truncate(*table) : ApplyRow(*table, event);
+  if (!s.ok()) return Fail(std::move(s));
+  if (rows_.size() >= options_.max_batch_rows) {
+    // Inside a large transaction (a snapshot, a bulk load): write what we
+    // have without moving applied_lsn, keeping memory bounded.
+    ++stats_.spills;
+    s = WriteBatch(std::nullopt);
+    if (!s.ok()) return Fail(std::move(s));
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// The primary key of a tuple: the encoded state key and the (column, value)
+// pairs for dead letters.
+std::string RowKey(const Relation& r, const Tuple& t,
+                   std::vector<std::pair<std::string, std::string>>* pairs) {
+  std::string key;
+  pairs->clear();
+  for (size_t i : r.primary_key) {
+    const std::string& value = i < t.size() ? t[i].data : std::string();
+    PutBytes(value, &key);
+    pairs->emplace_back(r.columns[i].name, value);
+  }
+  return key;
+}
+
+}  // namespace
+
+Status MetricsEngine::ApplyRow(const TableInfo& table, const ChangeEvent& event) {
+  const Relation& r = *event.relation;
+  std::vector<std::pair<std::string, std::string>> key_pairs;
+  if (event.op == Op::kDelete) {
+    const std::optional<Tuple>& old = event.before ? event.before : event.after;
+    if (!old) return Status::Corruption("delete on " + table.name + " without a key");
+    const std::string key = state_key::Row(table.name, RowKey(r, *old, &key_pairs));
+    WALCAST_ASSIGN_OR_RETURN(std::optional<RowState> stored, LoadRow(key));
+    if (!stored) {
+      ++stats_.rows_ignored;
+      return Status::Ok();
+    }
+    if (stored->active) WALCAST_RETURN_IF_ERROR(AddRow(*stored, -1));
+    StoreRow(key, std::nullopt);
+    ++stats_.rows_applied;
+    return Status::Ok();
+  }
+  if (!event.after) return Status::Corruption("change on " + table.name + " without a new row");
+  const std::string key = state_key::Row(table.name, RowKey(r, *event.after, &key_pairs));
+
+  if (event.op == Op::kUpdate && event.before) {
+    // A changed primary key: the old row is gone (as a delete would say).
+    std::vector<std::pair<std::string, std::string>> old_pairs;
+    const std::string old_key = state_key::Row(table.name, RowKey(r, *event.before, &old_pairs));
+    if (old_key != key) {
+      WALCAST_ASSIGN_OR_RETURN(std::optional<RowState> old_state, LoadRow(old_key));
+      if (old_state) {
+        if (old_state->active) WALCAST_RETURN_IF_ERROR(AddRow(*old_state, -1));
+        StoreRow(old_key, std::nullopt);
+      }
+    }
+  }
+
+  WALCAST_ASSIGN_OR_RETURN(std::optional<RowState> stored, LoadRow(key));
+  if (stored && (event.op == Op::kCreate || event.op == Op::kRead)) {
+    ++stats_.rows_ignored;  // a replay or a re-snapshot of a row already counted
+    return Status::Ok();
+  }
+  RowState next;
+  WALCAST_RETURN_IF_ERROR(NewState(table, event, *event.after, key_pairs, stored, &next));
+  if (stored && stored->active) WALCAST_RETURN_IF_ERROR(AddRow(*stored, -1));
+  if (next.active) WALCAST_RETURN_IF_ERROR(AddRow(next, +1));
+  // Rows keep no canonical strings: retraction only needs the ids.
+  for (AggregateDelta& a : next.contributions.aggregates) a.canonical.clear();
+  for (DistinctDelta& d : next.contributions.distinct) d.group.clear();
+  StoreRow(key, next);
+  ++stats_.rows_applied;
+  return Status::Ok();
+}
+
+Status MetricsEngine::NewState(const TableInfo& table, const ChangeEvent& event, const Tuple& after,
+                               const std::vector<std::pair<std::string, std::string>>& key,
+                               const std::optional<RowState>& stored, RowState* out) {
+  const Relation& r = *event.relation;
+  const RowColumns columns(&r, &after);
+  out->active = !IsTrue(columns.Get("is_deleted"));
+  out->bad = false;
+  out->contributions.Clear();
+  auto dead_letter = [&](std::string error, std::string reason) {
+    out->bad = true;
+    ++stats_.bad_profiles;
+    AddDeadLetter({table.name, key, event.lsn, static_cast<char>(event.op), std::move(error),
+                   std::move(reason)});
+  };
+
+  RowInput row;
+  row.columns = columns;
+  if (const auto cr = columns.Get("cr_dtimes")) row.row_date = ParseLeadingDate(*cr);
+  if (table.channel_info) {
+    row.source = Source::kChannelInfo;
+    extractor_.Compute(row, &out->contributions);
+    return Status::Ok();
+  }
+
+  const Datum& profile = after[*table.profile_column];
+  if (profile.kind == Datum::Kind::kUnchangedToast) {
+    // The update left the profile alone and the server did not resend it
+    // (REPLICA IDENTITY DEFAULT): keep what the row contributed.
+    if (stored) {
+      out->bad = stored->bad;
+      out->contributions = stored->contributions;
+      return Status::Ok();
+    }
+    dead_letter("unchanged_toast",
+                "update of a row the metric state does not know, without its profile (an "
+                "unchanged TOASTed value); set REPLICA IDENTITY FULL or take a new snapshot");
+    return Status::Ok();
+  }
+  if (profile.kind == Datum::Kind::kNull) {
+    dead_letter("null_profile", "the profile column is NULL");
+    return Status::Ok();
+  }
+  ProfileRowContext context;
+  std::optional<std::string_view> stage;
+  if (table.has_process_stage) {
+    stage = columns.Get("process_stage");
+    context.process_stage_column = stage.value_or(std::string_view());
+  }
+  const Status parsed = parser_.Parse(profile.data, context, &profile_);
+  if (!parsed.ok()) {
+    dead_letter(std::string(ProfileErrorName(parser_.last_error())), parsed.message());
+    return Status::Ok();
+  }
+  row.source = SourceOfShape(profile_.shape);
+  // A shape this table is not configured for (an idrepo profile in the
+  // regprc table) feeds no metric; it is not an error.
+  if (std::find(table.sources.begin(), table.sources.end(), row.source) == table.sources.end()) {
+    return Status::Ok();
+  }
+  row.profile = &profile_;
+  extractor_.Compute(row, &out->contributions);
+  return Status::Ok();
+}
+
+Status MetricsEngine::Truncate(const TableInfo& table) {
+  // Everything the table contributed goes. Earlier changes of this batch
+  // are written first, so the scan below sees every row.
+  WALCAST_RETURN_IF_ERROR(WriteBatch(std::nullopt));
+  Status inner;
+  Status scan = store_->Scan(state_key::RowPrefix(table.name),
+                             [&](std::string_view key, std::string_view value) {
+                               std::optional<RowState> state = RowState::Decode(value);
+                               if (!state) {
+                                 inner = Status::Corruption("metric state: bad row state");
+                                 return false;
+                               }
+                               if (state->active) inner = AddRow(*state, -1);
+                               if (!inner.ok()) return false;
+                               StoreRow(std::string(key), std::nullopt);
+                               if (rows_.size() >= options_.max_batch_rows) {
+                                 inner = WriteBatch(std::nullopt);
+                               }
+                               return inner.ok();
+                             });
+  WALCAST_RETURN_IF_ERROR(inner);
+  return scan;
+}
+
+Status MetricsEngine::AddRow(const RowState& state, int sign) {
+  for (const AggregateDelta& a : state.contributions.aggregates) {
+    WALCAST_RETURN_IF_ERROR(ApplyAggregate(a.id, a.canonical, sign * a.count, sign * a.sum));
+  }
+  for (const DistinctDelta& d : state.contributions.distinct) {
+    WALCAST_RETURN_IF_ERROR(ApplyDistinct(d, sign));
+  }
+  return Status::Ok();
+}
+
+Status MetricsEngine::ApplyAggregate(uint64_t id, const std::string& canonical, int64_t count,
+                                     int64_t sum) {
+  auto it = aggregates_.find(id);
+  if (it == aggregates_.end()) {
+    CachedAggregate entry;
+    WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                             store_->Get(state_key::Aggregate(id)));
+    if (stored) {
+      if (!DecodeAggregate(*stored, &entry.canonical, &entry.count, &entry.sum)) {
+        return Status::Corruption("metric state: bad aggregate record");
+      }
+    } else if (canonical.empty()) {
+      // Retraction of a row whose aggregate is gone: the state is damaged.
+      return Status::Corruption("metric state: a row refers to a missing aggregate");
+    } else {
+      entry.canonical = canonical;
+    }
+    it = aggregates_.emplace(id, std::move(entry)).first;
+  }
+  CachedAggregate& a = it->second;
+  if (!canonical.empty() && a.canonical != canonical) {
+    return Status::Internal("metric state: two aggregates share the hash " + std::to_string(id));
+  }
+  const bool was_negative = a.count < 0;
+  a.count += count;
+  a.sum += sum;
+  if (!was_negative && a.count < 0) ++stats_.state_negative_corrections;
+  a.changed = true;
+  uncommitted_ = true;
+  return Status::Ok();
+}
+
+Result<MetricsEngine::Group*> MetricsEngine::LoadGroup(uint64_t id, const std::string& canonical) {
+  auto it = groups_.find(id);
+  if (it != groups_.end()) return &it->second;
+  Group group;
+  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(state_key::Group(id)));
+  if (stored) {
+    group.canonical = std::move(*stored);
+  } else if (!canonical.empty()) {
+    group.canonical = canonical;
+    new_groups_.push_back(id);
+  } else {
+    return Status::Corruption("metric state: a row refers to a missing count_distinct group");
+  }
+  const std::optional<AggregateKey> key = AggregateKey::Decode(group.canonical);
+  if (!key) return Status::Corruption("metric state: bad count_distinct group");
+  const auto def = metric_by_id_.find(key->metric);
+  if (def == metric_by_id_.end()) {
+    return Status::Corruption("metric state: group of unknown metric '" + key->metric + "'");
+  }
+  group.def = def->second;
+  // The aggregates the group's histogram buckets feed (or the group itself).
+  const std::vector<int64_t>& bounds = group.def->measure.histogram;
+  if (bounds.empty()) {
+    group.bucket_aggregates.emplace_back(group.canonical, id);
+  } else {
+    for (size_t i = 0; i < bounds.size(); ++i) {
+      AggregateKey bucket = *key;
+      bucket.keys.emplace_back(group.def->measure.histogram_key, HistogramLabel(bounds, i));
+      std::string canon = bucket.Encode();
+      const uint64_t bucket_id = Hash64(canon);
+      group.bucket_aggregates.emplace_back(std::move(canon), bucket_id);
+    }
+  }
+  return &groups_.emplace(id, std::move(group)).first->second;
+}
+
+Status MetricsEngine::ApplyDistinct(const DistinctDelta& delta, int sign) {
+  WALCAST_ASSIGN_OR_RETURN(Group * group, LoadGroup(delta.group_id, delta.group));
+  const std::string key = state_key::Value(delta.group_id, delta.value);
+  auto it = values_.find(key);
+  if (it == values_.end()) {
+    WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(key));
+    int64_t weight = 0;
+    if (stored) {
+      std::string_view in = *stored;
+      if (!GetSigned(&in, &weight) || !in.empty()) {
+        return Status::Corruption("metric state: bad value weight");
+      }
+    }
+    it = values_.emplace(key, weight).first;
+  }
+  const int64_t before = it->second;
+  const int64_t after = before + sign * delta.weight;
+  it->second = after;
+  uncommitted_ = true;
+  if (before >= 0 && after < 0) ++stats_.state_negative_corrections;
+
+  // The value leaves the aggregate its old total counted in and joins the
+  // one its new total counts in: count = values, sum = their totals.
+  const MeasureSpec& m = group->def->measure;
+  auto target = [&](int64_t total) -> const std::pair<std::string, uint64_t>* {
+    if (total < m.min_count) return nullptr;
+    if (m.histogram.empty()) return &group->bucket_aggregates[0];
+    const int bucket = HistogramBucket(m.histogram, total);
+    return bucket < 0 ? nullptr : &group->bucket_aggregates[static_cast<size_t>(bucket)];
+  };
+  const auto* from = target(before);
+  const auto* to = target(after);
+  if (from == to && before == after) return Status::Ok();
+  if (from != nullptr) {
+    WALCAST_RETURN_IF_ERROR(
+        ApplyAggregate(from->second, from->first, -1, -before * kMicrosPerUnit));
+  }
+  if (to != nullptr) {
+    WALCAST_RETURN_IF_ERROR(ApplyAggregate(to->second, to->first, +1, after * kMicrosPerUnit));
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<RowState>> MetricsEngine::LoadRow(const std::string& key) {
+  std::optional<std::string> bytes;
+  if (auto it = rows_.find(key); it != rows_.end()) {
+    bytes = it->second;
+  } else {
+    WALCAST_ASSIGN_OR_RETURN(bytes, store_->Get(key));
+  }
+  if (!bytes) return std::optional<RowState>();
+  std::optional<RowState> state = RowState::Decode(*bytes);
+  if (!state) return Status::Corruption("metric state: bad row state");
+  return state;
+}
+
+void MetricsEngine::StoreRow(const std::string& key, const std::optional<RowState>& state) {
+  rows_[key] = state ? std::optional<std::string>(state->Encode()) : std::nullopt;
+  uncommitted_ = true;
+}
+
+void MetricsEngine::AddDeadLetter(DeadLetter item) {
+  log::Warn("metrics: row sent to the dead letters",
+            {{"table", item.table}, {"lsn", item.lsn.ToString()}, {"error", item.error}});
+  new_dead_letters_.emplace_back(next_dead_letter_++, std::move(item));
+  uncommitted_ = true;
+}
+
+// ---- Commit ----
+
+Status MetricsEngine::Commit(Lsn applied_lsn) {
+  WALCAST_RETURN_IF_ERROR(failed_);
+  std::optional<Lsn> applied;
+  if (applied_lsn.valid() && applied_lsn > applied_lsn_) applied = applied_lsn;
+  if (!uncommitted_ && !applied) return Status::Ok();
+  Status s = WriteBatch(applied);
+  if (!s.ok()) return Fail(std::move(s));
+  return Status::Ok();
+}
+
+Status MetricsEngine::WriteBatch(std::optional<Lsn> applied) {
+  StateStore::Batch batch;
+  std::vector<uint64_t> changed;
+  for (auto& [id, a] : aggregates_) {
+    if (!a.changed) continue;
+    batch.Put(state_key::Aggregate(id), EncodeAggregate(a.canonical, a.count, a.sum));
+    batch.Put(state_key::Dirty(id), "");
+    changed.push_back(id);
+  }
+  for (uint64_t id : new_groups_) batch.Put(state_key::Group(id), groups_[id].canonical);
+  for (const auto& [key, value] : rows_) {
+    if (value) {
+      batch.Put(key, *value);
+    } else {
+      batch.Delete(key);
+    }
+  }
+  for (const auto& [key, weight] : values_) {
+    if (weight == 0) {
+      batch.Delete(key);
+    } else {
+      std::string v;
+      PutSigned(weight, &v);
+      batch.Put(key, v);
+    }
+  }
+  for (const auto& [seq, item] : new_dead_letters_) {
+    batch.Put(state_key::DeadLetter(seq), item.Encode());
+  }
+  if (applied) batch.Put(state_key::Meta(kMetaAppliedLsn), Fixed(applied->value()));
+  batch.Put(state_key::Meta(kMetaBadProfiles), Fixed(stats_.bad_profiles));
+  batch.Put(state_key::Meta(kMetaNegative), Fixed(stats_.state_negative_corrections));
+  WALCAST_RETURN_IF_ERROR(store_->Write(&batch));
+
+  ++stats_.commits;
+  if (applied) applied_lsn_ = *applied;
+  for (uint64_t id : changed) {
+    aggregates_[id].changed = false;
+    dirty_[id] = next_version_++;
+  }
+  pending_dead_letters_ += new_dead_letters_.size();
+  new_dead_letters_.clear();
+  new_groups_.clear();
+  rows_.clear();
+  values_.clear();
+  uncommitted_ = false;
+  if (aggregates_.size() > options_.max_cached_aggregates) aggregates_.clear();
+  return Status::Ok();
+}
+
+// ---- Output ----
+
+Result<Outbox> MetricsEngine::PendingOutput(size_t max_items) const {
+  WALCAST_RETURN_IF_ERROR(failed_);
+  Outbox out;
+  std::vector<std::pair<uint64_t, uint64_t>> ids(dirty_.begin(), dirty_.end());
+  std::sort(ids.begin(), ids.end());
+  for (const auto& [id, version] : ids) {
+    if (out.aggregates.size() >= max_items) break;
+    WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                             store_->Get(state_key::Aggregate(id)));
+    AggregateValue v;
+    std::string canonical;
+    if (!stored || !DecodeAggregate(*stored, &canonical, &v.count, &v.sum)) {
+      return Status::Corruption("metric state: dirty aggregate without a record");
+    }
+    std::optional<AggregateKey> key = AggregateKey::Decode(canonical);
+    if (!key) return Status::Corruption("metric state: bad aggregate key");
+    v.id = id;
+    v.version = version;
+    v.key = std::move(*key);
+    out.aggregates.push_back(std::move(v));
+  }
+  Status inner;
+  WALCAST_RETURN_IF_ERROR(store_->Scan(
+      std::string(1, state_key::kDeadLetter), [&](std::string_view key, std::string_view value) {
+        if (out.aggregates.size() + out.dead_letters.size() >= max_items) return false;
+        std::optional<DeadLetter> item = DeadLetter::Decode(value);
+        if (!item) {
+          inner = Status::Corruption("metric state: bad dead letter");
+          return false;
+        }
+        out.dead_letters.emplace_back(state_key::IdOf(key), std::move(*item));
+        return true;
+      }));
+  WALCAST_RETURN_IF_ERROR(inner);
+  return out;
+}
+
+Result<std::vector<AggregateValue>> MetricsEngine::ReadAggregates(std::string_view metric) const {
+  std::vector<AggregateValue> out;
+  Status inner;
+  WALCAST_RETURN_IF_ERROR(store_->Scan(
+      std::string(1, state_key::kAggregate), [&](std::string_view key, std::string_view value) {
+        AggregateValue v;
+        std::string canonical;
+        std::optional<AggregateKey> decoded;
+        if (!DecodeAggregate(value, &canonical, &v.count, &v.sum) ||
+            !(decoded = AggregateKey::Decode(canonical))) {
+          inner = Status::Corruption("metric state: bad aggregate record");
+          return false;
+        }
+        if (!metric.empty() && decoded->metric != metric) return true;
+        v.id = state_key::IdOf(key);
+        v.key = std::move(*decoded);
+        out.push_back(std::move(v));
+        return true;
+      }));
+  WALCAST_RETURN_IF_ERROR(inner);
+  return out;
+}
+
+Status MetricsEngine::Acknowledge(const Outbox& outbox) {
+  WALCAST_RETURN_IF_ERROR(failed_);
+  StateStore::Batch batch;
+  std::vector<uint64_t> done;
+  for (const AggregateValue& v : outbox.aggregates) {
+    const auto it = dirty_.find(v.id);
+    // Changed and committed again since: its newer value still has to go.
+    if (it == dirty_.end() || it->second != v.version) continue;
+    batch.Delete(state_key::Dirty(v.id));
+    done.push_back(v.id);
+  }
+  for (const auto& [seq, item] : outbox.dead_letters) batch.Delete(state_key::DeadLetter(seq));
+  if (batch.count() == 0) return Status::Ok();
+  Status s = store_->Write(&batch);
+  if (!s.ok()) return Fail(std::move(s));
+  for (uint64_t id : done) dirty_.erase(id);
+  pending_dead_letters_ -= std::min(pending_dead_letters_, outbox.dead_letters.size());
+  return Status::Ok();
+}
+
+// ---- Reset ----
+
+Status MetricsEngine::Reset() {
+  failed_ = Status::Ok();
+  rows_.clear();
+  values_.clear();
+  aggregates_.clear();
+  groups_.clear();
+  new_groups_.clear();
+  uncommitted_ = false;
+  StateStore::Batch batch;
+  // Every aggregate's document is rewritten as 0; the new snapshot fills
+  // them again.
+  std::vector<uint64_t> zeroed;
+  Status inner;
+  WALCAST_RETURN_IF_ERROR(store_->Scan(
+      std::string(1, state_key::kAggregate), [&](std::string_view key, std::string_view value) {
+        std::string canonical;
+        int64_t count = 0;
+        int64_t sum = 0;
+        if (!DecodeAggregate(value, &canonical, &count, &sum)) {
+          inner = Status::Corruption("metric state: bad aggregate record");
+          return false;
+        }
+        const uint64_t id = state_key::IdOf(key);
+        batch.Put(key, EncodeAggregate(canonical, 0, 0));
+        batch.Put(state_key::Dirty(id), "");
+        zeroed.push_back(id);
+        return true;
+      }));
+  WALCAST_RETURN_IF_ERROR(inner);
+  for (char kind : {state_key::kRow, state_key::kValue, state_key::kGroup}) {
+    batch.DeleteRange(std::string(1, kind), std::string(1, static_cast<char>(kind + 1)));
+  }
+  batch.Delete(state_key::Meta(kMetaAppliedLsn));
+  batch.Put(state_key::Meta(kMetaBadProfiles), Fixed(0));
+  batch.Put(state_key::Meta(kMetaNegative), Fixed(0));
+  WALCAST_RETURN_IF_ERROR(store_->Write(&batch));
+  applied_lsn_ = Lsn();
+  stats_.bad_profiles = 0;
+  stats_.state_negative_corrections = 0;
+  for (uint64_t id : zeroed) dirty_[id] = next_version_++;
+  log::Info("metrics: state reset for a new snapshot", {{"aggregates", zeroed.size()}});
+  return Status::Ok();
+}
+
+}  // namespace walcast::metrics

@@ -1,0 +1,82 @@
+#pragma once
+
+// Turns one captured row into its Contributions under a MetricSet: filters,
+// group keys (exploding the metric's list), time bucket and measure, for the
+// metric's side, or for both sides with opposite signs in state mode
+// (metrics.md §2). A pure function of the row and the definitions, which is
+// what makes replaying a row idempotent (engine.h).
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+#include "metrics/codec.h"
+#include "metrics/contributions.h"
+#include "metrics/definition.h"
+#include "metrics/profile.h"
+
+namespace walcast::metrics {
+
+// The columns of one row, by name. Borrows the relation and the tuple.
+class RowColumns {
+ public:
+  RowColumns() = default;
+  RowColumns(const Relation* relation, const Tuple* tuple) : relation_(relation), tuple_(tuple) {}
+  // The column's text; nullopt when there is no such column, or it is NULL or
+  // an unchanged TOASTed value the server did not send.
+  std::optional<std::string_view> Get(std::string_view name) const;
+
+ private:
+  const Relation* relation_ = nullptr;
+  const Tuple* tuple_ = nullptr;
+};
+
+// One row as the metrics see it.
+struct RowInput {
+  Source source = Source::kIdRepo;
+  const Profile* profile = nullptr;  // set for profile sources; borrowed
+  RowColumns columns;
+  // The row's cr_dtimes date: the time and age reference when the profile's
+  // own date is missing (metrics.md M15, anonymous-profile.md §4.1).
+  std::optional<CivilDate> row_date;
+};
+
+// Reads "YYYY-MM-DD..." (a date, timestamp or the profile's date text).
+std::optional<CivilDate> ParseLeadingDate(std::string_view text);
+
+// The attributes an update changed (metrics.md M14), in a fixed order:
+// yearOfBirth, gender, location_L1.., preferredLanguage, channel,
+// hashedChannel.<name>, verified, exceptions, documents, biometrics; "none"
+// when nothing profiled changed. Empty unless the profile is an update.
+std::vector<std::string> ChangedAttributes(const Profile& profile);
+
+// Thread: one caller at a time (it keeps scratch buffers). Borrows `set`,
+// which must outlive it.
+class ContributionExtractor {
+ public:
+  explicit ContributionExtractor(const MetricSet& set);
+
+  // Replaces *out with the row's contributions to every metric of
+  // row.source, normalized (Contributions::Normalize).
+  void Compute(const RowInput& row, Contributions* out);
+
+  // Whether any metric reads this source.
+  bool HasMetrics(Source source) const { return !by_source_[static_cast<size_t>(source)].empty(); }
+
+ private:
+  struct Element;
+  class SideView;
+
+  // Adds one side's contribution to metric `def` with sign +1 or -1.
+  void Emit(const MetricDefinition& def, const RowInput& row, const IdentitySnapshot& side,
+            int sign, Contributions* out);
+
+  const MetricSet& set_;
+  std::vector<const MetricDefinition*> by_source_[kSourceCount];
+  std::vector<bool> uses_side_;          // per metric, by index in set_.metrics
+  std::vector<AggregateKey> seen_keys_;  // de-duplication within one Emit
+};
+
+}  // namespace walcast::metrics

@@ -1,0 +1,232 @@
+#include "metrics/metrics_sink.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace walcast::metrics {
+
+MetricsSink::MetricsSink(const MetricSet& set, MetricsSinkOptions options,
+                         MetricDocumentWriter* writer, std::unique_ptr<MetricsEngine> engine)
+    : set_(set), options_(std::move(options)), writer_(writer), engine_(std::move(engine)) {}
+
+MetricsSink::~MetricsSink() = default;
+
+Result<std::unique_ptr<MetricsSink>> MetricsSink::Create(const MetricSet& set,
+                                                         MetricsSinkOptions options,
+                                                         MetricDocumentWriter* writer) {
+  if (writer == nullptr) return Status::InvalidArgument("metrics: no document writer");
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsEngine> engine,
+                           MetricsEngine::Open(set, options.engine));
+  // The restored state is committed: a transaction at or below applied_lsn
+  // is acknowledged once the re-queued documents are durable.
+  const Lsn applied = engine->applied_lsn();
+  std::unique_ptr<MetricsSink> sink(
+      new MetricsSink(set, std::move(options), writer, std::move(engine)));
+  sink->committed_ = applied;
+  sink->last_end_ = applied;
+  return sink;
+}
+
+Status MetricsSink::OnBegin(const TransactionInfo& txn) {
+  in_transaction_ = true;
+  const Lsn applied = engine_->applied_lsn();
+  // A transaction is in the state iff its end LSN is <= applied_lsn. At
+  // Begin the end LSN is known only for the snapshot; otherwise the commit
+  // LSN decides: a transaction applied earlier ended at or before applied_lsn,
+  // so its commit record starts below it, while every later one commits at or
+  // after it.
+  if (!applied.valid()) {
+    skipping_ = false;
+  } else if (txn.end_lsn.valid()) {
+    skipping_ = txn.end_lsn <= applied;
+  } else {
+    skipping_ = txn.commit_lsn.valid() && txn.commit_lsn < applied;
+  }
+  return Status::Ok();
+}
+
+Status MetricsSink::OnChange(const TransactionInfo& /*txn*/, const ChangeEvent& event) {
+  if (skipping_) return Status::Ok();
+  return engine_->Apply(event);
+}
+
+Status MetricsSink::OnCommit(const TransactionInfo& txn) {
+  in_transaction_ = false;
+  if (skipping_) {
+    skipping_ = false;
+    ++stats_.transactions_skipped;
+    committed_ = std::max(committed_, txn.end_lsn);
+  }
+  last_end_ = std::max(last_end_, txn.end_lsn);
+  return Status::Ok();
+}
+
+void MetricsSink::OnReset() {
+  in_transaction_ = false;
+  skipping_ = false;
+}
+
+void MetricsSink::OnRewind() {
+  // The tracker forgets what is not acknowledged; those transactions come
+  // again and are either skipped (committed here) or applied again
+  // (idempotent). Later acknowledgements cover them by LSN.
+  in_transaction_ = false;
+  skipping_ = false;
+}
+
+Status MetricsSink::Commit(std::chrono::steady_clock::time_point now) {
+  // Inside a transaction (Flush at a stop) the partial changes are written
+  // without moving applied_lsn: the transaction comes again and its rows
+  // apply idempotently.
+  WALCAST_RETURN_IF_ERROR(engine_->Commit(in_transaction_ ? Lsn() : last_end_));
+  if (!in_transaction_) committed_ = std::max(committed_, last_end_);
+  last_commit_ = now;
+  return Status::Ok();
+}
+
+Status MetricsSink::StartWrite(std::chrono::steady_clock::time_point now) {
+  if (in_flight_ || now < retry_at_) return Status::Ok();
+  if (!engine_->HasPendingOutput()) {
+    // Nothing to index: the committed state is all there is to make durable.
+    if (committed_ > acknowledged_) {
+      acker().AckThrough(committed_);
+      acknowledged_ = committed_;
+    }
+    return Status::Ok();
+  }
+  WALCAST_ASSIGN_OR_RETURN(Outbox outbox,
+                           engine_->PendingOutput(std::numeric_limits<size_t>::max()));
+  std::vector<MetricDocument> docs;
+  docs.reserve(outbox.aggregates.size() + outbox.dead_letters.size());
+  const int64_t now_us = UnixMicrosNow();
+  const std::string& instance = engine_->instance();
+  for (const AggregateValue& v : outbox.aggregates) {
+    docs.push_back(BuildMetricDocument(instance, set_.Find(v.key.metric), v, now_us));
+  }
+  for (const auto& [seq, item] : outbox.dead_letters) {
+    docs.push_back(BuildDeadLetterDocument(instance, item, now_us));
+  }
+  {
+    std::lock_guard lock(completion_->mu);
+    completion_->status.reset();
+  }
+  in_flight_ = InFlight{std::move(outbox), committed_, docs.size()};
+  // The callback holds the completion, not the sink: it may run after Close.
+  writer_->Write(std::move(docs), [completion = completion_](Status status) {
+    {
+      std::lock_guard lock(completion->mu);
+      completion->status = std::move(status);
+    }
+    completion->cv.notify_all();
+  });
+  return Status::Ok();
+}
+
+Status MetricsSink::Collect(std::chrono::steady_clock::time_point now) {
+  if (!in_flight_) return Status::Ok();
+  Status status;
+  {
+    std::lock_guard lock(completion_->mu);
+    if (!completion_->status) return Status::Ok();
+    status = std::move(*completion_->status);
+    completion_->status.reset();
+  }
+  InFlight done = std::move(*in_flight_);
+  in_flight_.reset();
+  if (status.ok()) {
+    WALCAST_RETURN_IF_ERROR(engine_->Acknowledge(done.outbox));
+    ++stats_.writes;
+    stats_.documents_written += done.outbox.aggregates.size();
+    stats_.dead_letters_written += done.outbox.dead_letters.size();
+    retry_delay_ = std::chrono::milliseconds(0);
+    // The outbox held every document of the state committed up to target.
+    if (done.target > acknowledged_) {
+      acker().AckThrough(done.target);
+      acknowledged_ = done.target;
+    }
+    return Status::Ok();
+  }
+  if (status.IsRetryable()) {
+    ++stats_.write_retries;
+    retry_delay_ = retry_delay_.count() == 0 ? options_.retry_initial
+                                             : std::min(retry_delay_ * 2, options_.retry_max);
+    retry_at_ = now + retry_delay_;
+    int suppressed = 0;
+    if (retry_log_.Allow(&suppressed)) {
+      log::Warn("metrics: document write failed; retrying", {{"error", status.ToString()},
+                                                             {"documents", done.documents},
+                                                             {"retry_ms", retry_delay_.count()},
+                                                             {"suppressed", suppressed}});
+    }
+    return Status::Ok();
+  }
+  log::Error("metrics: document write failed", {{"error", status.ToString()}});
+  return status;
+}
+
+Status MetricsSink::OnTick(std::chrono::steady_clock::time_point now) {
+  if (closed_) return Status::Ok();
+  WALCAST_RETURN_IF_ERROR(Collect(now));
+  if (!in_transaction_ && now - last_commit_ >= options_.checkpoint_interval &&
+      (engine_->HasUncommitted() || last_end_ > committed_)) {
+    WALCAST_RETURN_IF_ERROR(Commit(now));
+  }
+  return StartWrite(now);
+}
+
+bool MetricsSink::Idle() const {
+  return !in_flight_ && !engine_->HasUncommitted() && !engine_->HasPendingOutput() &&
+         acknowledged_ >= committed_;
+}
+
+Status MetricsSink::Flush(std::chrono::milliseconds timeout) {
+  if (closed_) return Status::Ok();
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  WALCAST_RETURN_IF_ERROR(Collect(Clock::now()));
+  WALCAST_RETURN_IF_ERROR(Commit(Clock::now()));
+  for (;;) {
+    const Clock::time_point now = Clock::now();
+    WALCAST_RETURN_IF_ERROR(Collect(now));
+    WALCAST_RETURN_IF_ERROR(StartWrite(now));
+    if (Idle()) return Status::Ok();
+    if (now >= deadline) {
+      return Status::Timeout("metrics: documents not acknowledged by the writer within " +
+                             std::to_string(timeout.count()) + " ms");
+    }
+    // Wait for the write in flight, or for the retry time.
+    const Clock::time_point until = in_flight_ ? deadline : std::min(deadline, retry_at_);
+    std::unique_lock lock(completion_->mu);
+    completion_->cv.wait_until(lock, until, [&] { return completion_->status.has_value(); });
+  }
+}
+
+Status MetricsSink::Close(std::chrono::milliseconds timeout) {
+  if (closed_) return Status::Ok();
+  Status s = Flush(timeout);
+  stats_ = stats();
+  closed_ = true;
+  engine_.reset();  // closes RocksDB and releases its lock
+  return s;
+}
+
+Status MetricsSink::Reset() {
+  if (closed_) return Status::InvalidArgument("metrics: sink is closed");
+  return engine_->Reset();
+}
+
+Lsn MetricsSink::applied_lsn() const {
+  return engine_ ? engine_->applied_lsn() : stats_.applied_lsn;
+}
+
+MetricsSinkStats MetricsSink::stats() const {
+  MetricsSinkStats s = stats_;
+  if (engine_) {
+    s.engine = engine_->stats();
+    s.applied_lsn = engine_->applied_lsn();
+  }
+  s.acknowledged_lsn = acknowledged_;
+  return s;
+}
+
+}  // namespace walcast::metrics

@@ -1,0 +1,189 @@
+#include "metrics/state_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "metrics/codec.h"
+
+namespace walcast::metrics {
+namespace {
+
+rocksdb::Slice AsSlice(std::string_view s) { return {s.data(), s.size()}; }
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  const std::string message = "metric state: " + std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(message);
+  if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::InvalidArgument(message);
+  return Status::Unavailable(message);
+}
+
+std::string Prefixed(char kind, uint64_t id) {
+  std::string k(1, kind);
+  PutFixed64(id, &k);
+  return k;
+}
+
+}  // namespace
+
+namespace state_key {
+std::string Meta(std::string_view name) { return "m" + std::string(name); }
+std::string Aggregate(uint64_t id) { return Prefixed(kAggregate, id); }
+std::string Group(uint64_t id) { return Prefixed(kGroup, id); }
+std::string Value(uint64_t group, std::string_view value) {
+  std::string k = Prefixed(kValue, group);
+  k.append(value);
+  return k;
+}
+std::string RowPrefix(std::string_view table) {
+  std::string k(1, kRow);
+  k.append(table);
+  k.push_back('\0');
+  return k;
+}
+std::string Row(std::string_view table, std::string_view key) {
+  std::string k = RowPrefix(table);
+  k.append(key);
+  return k;
+}
+std::string Dirty(uint64_t id) { return Prefixed(kDirty, id); }
+std::string DeadLetter(uint64_t seq) { return Prefixed(kDeadLetter, seq); }
+uint64_t IdOf(std::string_view key) {
+  uint64_t id = 0;
+  key.remove_prefix(1);
+  return GetFixed64(&key, &id) ? id : 0;
+}
+}  // namespace state_key
+
+class StateStore::Batch::Impl {
+ public:
+  rocksdb::WriteBatch batch;
+};
+
+StateStore::Batch::Batch() : impl_(std::make_unique<Impl>()) {}
+StateStore::Batch::~Batch() = default;
+StateStore::Batch::Batch(Batch&&) noexcept = default;
+StateStore::Batch& StateStore::Batch::operator=(Batch&&) noexcept = default;
+
+void StateStore::Batch::Put(std::string_view key, std::string_view value) {
+  // WriteBatch only fails past its max_bytes, which is unlimited here.
+  const rocksdb::Status s = impl_->batch.Put(AsSlice(key), AsSlice(value));
+  WALCAST_CHECK(s.ok());
+}
+
+void StateStore::Batch::Delete(std::string_view key) {
+  const rocksdb::Status s = impl_->batch.Delete(AsSlice(key));
+  WALCAST_CHECK(s.ok());
+}
+
+void StateStore::Batch::DeleteRange(std::string_view begin, std::string_view end) {
+  const rocksdb::Status s = impl_->batch.DeleteRange(AsSlice(begin), AsSlice(end));
+  WALCAST_CHECK(s.ok());
+}
+
+size_t StateStore::Batch::count() const { return impl_->batch.Count(); }
+size_t StateStore::Batch::bytes() const { return impl_->batch.GetDataSize(); }
+void StateStore::Batch::Clear() { impl_->batch.Clear(); }
+
+class StateStore::Impl {
+ public:
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::WriteOptions write_options;
+  rocksdb::ReadOptions read_options;
+};
+
+StateStore::StateStore(StateStoreOptions options, std::unique_ptr<Impl> impl)
+    : options_(std::move(options)), impl_(std::move(impl)) {}
+
+StateStore::~StateStore() {
+  if (impl_ && impl_->db) {
+    // Close() flushes nothing we need (every batch went through the WAL);
+    // it only releases the files and the lock.
+    (void)impl_->db->Close();
+  }
+}
+
+Result<std::unique_ptr<StateStore>> StateStore::Open(const StateStoreOptions& options) {
+  if (options.dir.empty()) return Status::InvalidArgument("metric state: no directory given");
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) {
+    return Status::Unavailable("metric state: cannot create " + options.dir + ": " + ec.message());
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->cache = rocksdb::NewLRUCache(std::max<size_t>(options.cache_bytes, size_t{1} << 20));
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = impl->cache;
+  // Index and filter blocks live in the bounded cache too, so memory does
+  // not grow with the number of files (i.e. with the state).
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Most row lookups are misses (a new row's first event): a Bloom filter
+  // answers them without reading a data block.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  db_options.write_buffer_size = size_t{16} << 20;
+  db_options.max_write_buffer_number = 2;
+  db_options.max_open_files = 512;
+  db_options.keep_log_file_num = 4;
+  db_options.max_background_jobs = 2;
+  db_options.compression = rocksdb::kLZ4Compression;
+  const auto supported = rocksdb::GetSupportedCompressions();
+  if (std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) == supported.end()) {
+    db_options.compression = rocksdb::kNoCompression;
+  }
+
+  rocksdb::DB* db = nullptr;
+  WALCAST_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DB::Open(db_options, options.dir, &db), "cannot open " + options.dir));
+  impl->db.reset(db);
+  impl->write_options.sync = options.sync;
+  return std::unique_ptr<StateStore>(new StateStore(options, std::move(impl)));
+}
+
+Result<std::optional<std::string>> StateStore::Get(std::string_view key) const {
+  std::string value;
+  const rocksdb::Status s = impl_->db->Get(impl_->read_options, AsSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  WALCAST_RETURN_IF_ERROR(FromRocks(s, "read"));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status StateStore::Write(Batch* batch) {
+  return FromRocks(impl_->db->Write(impl_->write_options, &batch->impl_->batch), "write");
+}
+
+Status StateStore::Scan(
+    std::string_view prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(impl_->read_options));
+  for (it->Seek(AsSlice(prefix)); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    const std::string_view key(k.data(), k.size());
+    if (!key.starts_with(prefix)) break;
+    const rocksdb::Slice v = it->value();
+    if (!fn(key, std::string_view(v.data(), v.size()))) break;
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+uint64_t StateStore::Property(const std::string& name) const {
+  uint64_t value = 0;
+  if (!impl_->db->GetIntProperty(name, &value)) return 0;
+  return value;
+}
+
+}  // namespace walcast::metrics

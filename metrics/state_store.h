@@ -1,0 +1,114 @@
+#pragma once
+
+// The metrics' durable state: a RocksDB database in its own directory,
+// written only in atomic batches (one WriteBatch per commit), so that the
+// aggregates, the per-row state and applied_lsn always agree with each
+// other after a crash (DESIGN.md, "The checkpoint protocol" 4).
+//
+// Key layout (one key space, the first byte says what a key holds):
+//   'm' name                  meta: format, applied_lsn, fingerprint, instance, counters
+//   'a' id(8)                 aggregate: canonical AggregateKey, count, sum
+//   'g' id(8)                 count_distinct group: canonical AggregateKey
+//   'v' group(8) value        a value's weight total inside a group
+//   'r' table '\0' key        RowState of one captured row
+//   'd' id(8)                 aggregate changed, its document not yet acknowledged
+//   'q' seq(8)                dead letter not yet acknowledged: the document
+// Ids are big-endian, so each kind is one contiguous, ordered range.
+//
+// Memory: RocksDB's block cache (bounded by cache_bytes, index and filter
+// blocks included), its write buffers (bounded, 2 × 16 MiB) and nothing
+// else; the data lives on disk. Thread: one caller at a time.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace walcast::metrics {
+
+struct StateStoreOptions {
+  std::string dir;                        // created if missing
+  size_t cache_bytes = size_t{32} << 20;  // block cache (metrics.state.cache.bytes)
+  bool sync = true;  // fsync every batch (survives power loss, not just kill -9)
+};
+
+// Key builders for the layout above.
+namespace state_key {
+std::string Meta(std::string_view name);
+std::string Aggregate(uint64_t id);
+std::string Group(uint64_t id);
+std::string Value(uint64_t group, std::string_view value);
+std::string Row(std::string_view table, std::string_view key);
+std::string RowPrefix(std::string_view table);
+std::string Dirty(uint64_t id);
+std::string DeadLetter(uint64_t seq);
+// The id behind an 'a', 'g' or 'd' key, or the sequence of a 'q' key.
+uint64_t IdOf(std::string_view key);
+inline constexpr char kAggregate = 'a';
+inline constexpr char kGroup = 'g';
+inline constexpr char kValue = 'v';
+inline constexpr char kRow = 'r';
+inline constexpr char kDirty = 'd';
+inline constexpr char kDeadLetter = 'q';
+}  // namespace state_key
+
+class StateStore {
+ public:
+  // A set of puts and deletes applied atomically by Write().
+  class Batch {
+   public:
+    Batch();
+    ~Batch();
+    Batch(Batch&&) noexcept;
+    Batch& operator=(Batch&&) noexcept;
+    void Put(std::string_view key, std::string_view value);
+    void Delete(std::string_view key);
+    // Deletes every key in [begin, end).
+    void DeleteRange(std::string_view begin, std::string_view end);
+    size_t count() const;
+    size_t bytes() const;
+    void Clear();
+
+   private:
+    friend class StateStore;
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+  };
+
+  // Opens (or creates) the database in options.dir. kUnavailable when it
+  // cannot be opened (e.g. another process holds its lock: two walcasts on
+  // one state directory), kCorruption when RocksDB reports corruption.
+  static Result<std::unique_ptr<StateStore>> Open(const StateStoreOptions& options);
+  ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  // nullopt when the key is absent. Errors: kUnavailable (I/O), kCorruption.
+  Result<std::optional<std::string>> Get(std::string_view key) const;
+
+  // Applies the batch atomically (fsynced when options.sync). On error
+  // nothing of it is applied.
+  Status Write(Batch* batch);
+
+  // Calls fn(key, value) for every key starting with `prefix`, in order,
+  // until fn returns false. Sees the state as of the call.
+  Status Scan(std::string_view prefix,
+              const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
+  // RocksDB's own figures, for the benchmark and status pages:
+  // "rocksdb.estimate-num-keys", "rocksdb.block-cache-usage", ...
+  uint64_t Property(const std::string& name) const;
+  const StateStoreOptions& options() const { return options_; }
+
+ private:
+  class Impl;
+  StateStore(StateStoreOptions options, std::unique_ptr<Impl> impl);
+  StateStoreOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace walcast::metrics

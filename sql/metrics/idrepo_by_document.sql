@@ -1,0 +1,10 @@
+-- idrepo_by_document (state): document type codes of current identities
+-- Source: idrepo.anonymous_profile. Recomputes the metric of config/metrics/mosip.json from the
+-- table; needs sql/metrics/00_functions.sql. One row per document whose
+-- count is above 0: bucket_start, keys, value, count, sum.
+SELECT NULL::date AS bucket_start, jsonb_build_object('document', d) AS keys,
+       sum(sign) AS value, sum(sign) AS count, 0 AS sum
+FROM walcast_check.idrepo_sides()
+CROSS JOIN LATERAL walcast_check.distinct_items(side->'documents') d
+GROUP BY 2
+HAVING sum(sign) > 0;

@@ -1,0 +1,9 @@
+-- idrepo_identities (state): identities in the register: +1 per new side, -1 per old side
+-- Source: idrepo.anonymous_profile. Recomputes the metric of config/metrics/mosip.json from the
+-- table; needs sql/metrics/00_functions.sql. One row per document whose
+-- count is above 0: bucket_start, keys, value, count, sum.
+SELECT NULL::date AS bucket_start, '{}'::jsonb AS keys,
+       sum(sign) AS value, sum(sign) AS count, 0 AS sum
+FROM walcast_check.idrepo_sides()
+GROUP BY 2
+HAVING sum(sign) > 0;

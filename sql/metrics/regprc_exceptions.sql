@@ -1,0 +1,9 @@
+-- regprc_exceptions (event): biometric exceptions in registrations by (type, subType)
+-- Source: regprc.anonymous_profile. Recomputes the metric of config/metrics/mosip.json from the
+-- table; needs sql/metrics/00_functions.sql. One row per document whose
+-- count is above 0: bucket_start, keys, value, count, sum.
+SELECT NULL::date AS bucket_start, jsonb_build_object('exceptionType', e.type, 'exceptionSubType', e.sub_type) AS keys,
+       count(*) AS value, count(*) AS count, 0 AS sum
+FROM walcast_check.regprc_profiles()
+CROSS JOIN LATERAL walcast_check.exceptions(p, 'regprc') e
+GROUP BY 1, 2;

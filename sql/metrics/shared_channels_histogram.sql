@@ -1,0 +1,11 @@
+-- shared_channels_histogram (state): hashes by identities per hash (1, 2, 3-5, 6-10, 11+)
+-- Source: idrepo.channel_info. Recomputes the metric of config/metrics/mosip.json from the
+-- table; needs sql/metrics/00_functions.sql. One row per document whose
+-- count is above 0: bucket_start, keys, value, count, sum.
+SELECT NULL::date AS bucket_start,
+       jsonb_build_object('channelType', channel_type,
+                          'identitiesPerChannel', walcast_check.per_channel_bucket(weight)) AS keys,
+       count(*) AS value, count(*) AS count, sum(weight) AS sum
+FROM walcast_check.channel_info_hash_weights()
+WHERE weight >= 1
+GROUP BY 2;
