@@ -60,6 +60,10 @@ class TestProducer {
         {"bootstrap.servers", bootstrap},
         {"message.timeout.ms", std::to_string(message_timeout.count())},
         {"linger.ms", "0"},
+        // Retries (e.g. while a just-created topic's leader is elected) must
+        // not reorder a partition's records: the tests expect offsets in
+        // produce order.
+        {"enable.idempotence", "true"},
         {"reconnect.backoff.max.ms", "500"},
         {"log.connection.close", "false"},
     };
