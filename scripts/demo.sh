@@ -24,7 +24,11 @@ keep=0
 demo="$root/build/demo"
 rm -rf "$demo"
 mkdir -p "$demo"
-pgdir="$demo/pg"
+# PostgreSQL runs as user postgres (when we are root), which may not be able
+# to enter the checkout (e.g. under /root): its data lives in /tmp.
+pgdir=$(mktemp -d "${TMPDIR:-/tmp}/walcast-demo-pg.XXXXXX")
+chmod 755 "$pgdir"
+echo "$pgdir" >"$demo/pgdir"
 port=$("$root/scripts/pg_cluster.sh" start "$pgdir" | sed -n 's/^port=//p')
 walcast_pid=""
 kafkadir="$demo/kafka"
@@ -32,7 +36,7 @@ cleanup() {
   if ((keep)); then return; fi
   [[ -n "$walcast_pid" ]] && kill -TERM "$walcast_pid" 2>/dev/null && wait "$walcast_pid" 2>/dev/null || true
   "$root/scripts/kafka.sh" stop "$kafkadir" || true
-  "$root/scripts/pg_cluster.sh" stop "$pgdir" || true
+  "$root/scripts/pg_cluster.sh" destroy "$pgdir" || true
 }
 trap cleanup EXIT
 
