@@ -5,6 +5,8 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "core/encoding.h"
+#include "core/json_writer.h"
 #include "metrics/codec.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -17,22 +19,14 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 std::string HexId(std::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
+  // The first 128 bits.
   std::string out;
-  for (int i = 0; i < 16; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xF]);
-  }
+  AppendHex(std::string_view(reinterpret_cast<const char*>(digest), 16), &out);
   return out;
 }
 
-void String(Writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-void Key(Writer& w, std::string_view s) {
-  w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+using json::Key;
+using json::String;
 
 // Micro-units as an exact decimal ("12.5", "-0.000001").
 void Micros(Writer& w, int64_t micros) {

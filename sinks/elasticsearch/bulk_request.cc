@@ -5,15 +5,9 @@
 
 #include <algorithm>
 
+#include "core/json_writer.h"
+
 namespace walcast::sinks::elasticsearch {
-namespace {
-
-void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-}  // namespace
-
 std::string_view BulkRequest::Source(size_t i) const {
   if (actions_[i].op != BulkOp::kIndex) return {};
   const std::string_view lines(body_.data() + spans_[i].first, spans_[i].second);
@@ -75,9 +69,9 @@ Status BulkRequestBuilder::Append(BulkOp op, std::string_view index, std::string
   w.Key(op == BulkOp::kIndex ? "index" : "delete");
   w.StartObject();
   w.Key("_index");
-  WriteString(w, index);
+  json::String(w, index);
   w.Key("_id");
-  WriteString(w, id);
+  json::String(w, id);
   if (version) {
     w.Key("version");
     w.Int64(*version);
@@ -86,7 +80,7 @@ Status BulkRequestBuilder::Append(BulkOp op, std::string_view index, std::string
   }
   if (!routing.empty()) {
     w.Key("routing");
-    WriteString(w, routing);
+    json::String(w, routing);
   }
   w.EndObject();
   w.EndObject();

@@ -6,17 +6,10 @@
 #include <utility>
 
 #include "core/event.h"
+#include "core/json_writer.h"
 #include "core/log.h"
 
 namespace walcast::sinks::elasticsearch {
-namespace {
-
-void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-}  // namespace
-
 std::string DeadLetterJson(const DeadLetter& letter) {
   static const ItemOrigin kNoOrigin;
   const ItemOrigin& origin = letter.origin ? *letter.origin : kNoOrigin;
@@ -30,17 +23,17 @@ std::string DeadLetterJson(const DeadLetter& letter) {
         std::pair{"operation", letter.operation}, std::pair{"table", std::string_view(origin.table)},
         std::pair{"key", std::string_view(origin.key)}}) {
     w.Key(key);
-    WriteString(w, value);
+    json::String(w, value);
   }
   w.Key("lsn");
-  WriteString(w, origin.lsn.ToString());
+  json::String(w, origin.lsn.ToString());
   w.Key("status");
   w.Int(letter.status);
   for (const auto& [key, value] :
        {std::pair{"error_type", letter.error_type}, std::pair{"reason", letter.reason},
         std::pair{"document", letter.document}}) {
     w.Key(key);
-    WriteString(w, value);
+    json::String(w, value);
   }
   w.EndObject();
   return std::string(out.GetString(), out.GetSize());

@@ -1,14 +1,14 @@
 #include "sinks/elasticsearch/es_sink.h"
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-
-#include <rapidjson/document.h>
 
 #include <algorithm>
 #include <map>
 #include <utility>
 
+#include "core/json_writer.h"
 #include "core/log.h"
 
 namespace walcast::sinks::elasticsearch {
@@ -23,10 +23,6 @@ bool UrlSafeIndexName(std::string_view index) {
     if (!ok) return false;
   }
   return true;
-}
-
-void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
 // A non-2xx answer as a status: 429 and 5xx may pass (kUnavailable), other
@@ -114,7 +110,7 @@ Status DeleteMatching(HttpTransport& transport, const std::string& index,
     w.Key("scroll");
     w.String("1m");
     w.Key("scroll_id");
-    WriteString(w, scroll_id);
+    json::String(w, scroll_id);
     w.EndObject();
     Result<HttpResponse> more = transport.Send(
         HttpMethod::kPost, "/_search/scroll", std::string_view(next.GetString(), next.GetSize()),
@@ -153,9 +149,9 @@ Status DeleteSuperseded(HttpTransport& transport, const std::vector<SupersedeDel
     w.StartObject();
     w.Key("terms");
     w.StartObject();
-    WriteString(w, field);
+    json::String(w, field);
     w.StartArray();
-    for (const std::string* value : group.values) WriteString(w, *value);
+    for (const std::string* value : group.values) json::String(w, *value);
     w.EndArray();
     w.EndObject();
     w.EndObject();
