@@ -309,20 +309,26 @@ bool RawDocumentBuilder::IsProfileTable(const Relation& relation) const {
   return false;
 }
 
+const std::vector<size_t>& RawDocumentBuilder::KeyColumns(const Relation& relation,
+                                                         std::vector<size_t>* scratch) {
+  // The primary key, else the replica identity (pgoutput's key flags are
+  // the primary key under DEFAULT and the index's columns under INDEX).
+  if (!relation.primary_key.empty()) return relation.primary_key;
+  scratch->clear();
+  if (relation.replica_identity == ReplicaIdentity::kDefault ||
+      relation.replica_identity == ReplicaIdentity::kIndex) {
+    for (size_t i = 0; i < relation.columns.size(); ++i) {
+      if (relation.columns[i].is_key) scratch->push_back(i);
+    }
+  }
+  return *scratch;
+}
+
 Status RawDocumentBuilder::BuildId(const Relation& relation, const Tuple& row,
                                    std::string* id) const {
   id->clear();
-  // The primary key, else the replica identity (pgoutput's key flags are
-  // the primary key under DEFAULT and the index's columns under INDEX).
   std::vector<size_t> replica_identity;
-  const std::vector<size_t>* key = &relation.primary_key;
-  if (key->empty() && (relation.replica_identity == ReplicaIdentity::kDefault ||
-                       relation.replica_identity == ReplicaIdentity::kIndex)) {
-    for (size_t i = 0; i < relation.columns.size(); ++i) {
-      if (relation.columns[i].is_key) replica_identity.push_back(i);
-    }
-    key = &replica_identity;
-  }
+  const std::vector<size_t>* key = &KeyColumns(relation, &replica_identity);
   if (key->empty()) {
     return Status::InvalidArgument("table " + TableName(relation) +
                                    " has no primary key: raw documents need one for their _id");

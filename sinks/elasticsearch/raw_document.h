@@ -137,6 +137,12 @@ class RawDocumentBuilder {
   // 512 bytes.
   Status BuildId(const Relation& relation, const Tuple& row, std::string* id) const;
 
+  // The columns BuildId keys on: the primary key, else (REPLICA IDENTITY
+  // DEFAULT or INDEX) the replica identity columns, filled into *scratch.
+  // Empty when the relation has no key: its rows cannot have an _id.
+  static const std::vector<size_t>& KeyColumns(const Relation& relation,
+                                               std::vector<size_t>* scratch);
+
   // Whether rows of `relation` get the profile treatment.
   bool IsProfileTable(const Relation& relation) const;
 

@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "core/log.h"
-
 #include "sinks/elasticsearch/templates.h"
 
 namespace walcast::sinks::elasticsearch {
@@ -12,20 +11,6 @@ namespace {
 bool HasUnchangedToast(const Tuple& row) {
   for (const Datum& d : row) {
     if (d.kind == Datum::Kind::kUnchangedToast) return true;
-  }
-  return false;
-}
-
-// What RawDocumentBuilder::BuildId keys on: the primary key, else the
-// replica identity index's columns.
-bool HasKey(const Relation& relation) {
-  if (!relation.primary_key.empty()) return true;
-  if (relation.replica_identity != ReplicaIdentity::kDefault &&
-      relation.replica_identity != ReplicaIdentity::kIndex) {
-    return false;
-  }
-  for (const Column& c : relation.columns) {
-    if (c.is_key) return true;
   }
   return false;
 }
@@ -48,7 +33,8 @@ Status RowMapper::Map(const TransactionInfo& txn, const ChangeEvent& event, Docu
   const Relation& relation = *event.relation;
   out->table = relation.schema + "." + relation.name;
   out->index = IndexOf(event.relation);
-  if (!HasKey(relation)) {
+  std::vector<size_t> scratch;
+  if (RawDocumentBuilder::KeyColumns(relation, &scratch).empty()) {
     // No key, no _id: its rows cannot be updated or deleted in the index.
     if (keyless_warned_.insert(out->table).second) {
       log::Warn("elasticsearch: table has no primary key; its rows are not indexed",
