@@ -17,19 +17,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-1000000}
-walcast="$root/build/walcast"
-[[ -x "$walcast" ]] || "$root/scripts/setup.sh"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-
-work=$(mktemp -d /tmp/walcast-bench-XXXXXX)
-chmod 755 "$work"  # the cluster runs as user postgres below it
-trap '"$root/scripts/pg_cluster.sh" destroy "$work/pg" >/dev/null 2>&1; rm -rf "$work"' EXIT
-port=$("$root/scripts/pg_cluster.sh" start "$work/pg" | sed -n 's/^port=//p')
-export PGPASSWORD=postgres WALCAST_DATABASE_PASSWORD=postgres
-psql_() { psql -X -q -tA -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d bench "$@"; }
-psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE bench"
-psql_ -f "$root/sql/mosip/idrepo_anonymous_profile.sql"
-psql_ -c "CREATE PUBLICATION bench_pub FOR TABLE idrepo.anonymous_profile"
+# shellcheck source=lib.sh
+source "$root/bench/lib.sh"
+bench_start
 
 # A ~650-byte idrepo-shaped profile; the id and a few fields vary per row.
 profile_sql="'{\"processName\":\"New\",\"date\":\"2025-03-14\",\"oldProfile\":null,\"newProfile\":{\"yearOfBirth\":\"' || (1940 + i % 70) || '\",\"gender\":\"' || (CASE WHEN i % 2 = 0 THEN 'Female' ELSE 'Male' END) || '\",\"location\":[\"Zone-' || (i % 17) || '\",\"' || (10000 + i % 900) || '\"],\"preferredLanguage\":\"eng\",\"channel\":[\"PHONE\",\"EMAIL\"],\"exceptions\":[],\"verified\":[\"phone\"],\"biometricInfo\":[{\"type\":\"Finger\",\"subType\":\"Left IndexFinger\",\"qualityScore\":' || (i % 100) || ',\"attempts\":\"1\",\"digitalId\":null},{\"type\":\"Iris\",\"subType\":\"Left\",\"qualityScore\":80,\"attempts\":\"1\",\"digitalId\":null},{\"type\":\"Face\",\"subType\":\"\",\"qualityScore\":90,\"attempts\":\"2\",\"digitalId\":null}],\"documents\":[\"DOC001\",\"DOC004\"],\"hash\":\"' || md5(i::text) || md5((i+1)::text) || '\"}}'"
