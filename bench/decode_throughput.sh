@@ -65,7 +65,8 @@ run_case() {
           --set publication.autocreate.mode=disabled --set table.include.list='idrepo\.anonymous_profile' \
           --set pgoutput.proto.version=$proto --set pgoutput.streaming=$streaming \
           --set status.update.interval.ms=1000 --set stop.at.lsn="$end" --set log.level=warn \
-          --set stream.buffer.spill.dir="$work" run 2>&1 >/dev/null | tail -n 1) ;;
+          --set stream.buffer.spill.dir="$work" --set state.dir="$work/state" \
+          run 2>&1 >/dev/null | tail -n 1) ;;
     esac
     stop=$(date +%s.%N)
     local secs
