@@ -573,8 +573,13 @@ void MetricsEngine::StoreRow(const std::string& key, const std::optional<RowStat
 }
 
 void MetricsEngine::AddDeadLetter(DeadLetter item) {
-  log::Warn("metrics: row sent to the dead letters",
-            {{"table", item.table}, {"lsn", item.lsn.ToString()}, {"error", item.error}});
+  int suppressed = 0;
+  if (dead_letter_log_.Allow(&suppressed)) {
+    log::Warn("metrics: row sent to the dead letters", {{"table", item.table},
+                                                        {"lsn", item.lsn.ToString()},
+                                                        {"error", item.error},
+                                                        {"suppressed", suppressed}});
+  }
   new_dead_letters_.emplace_back(next_dead_letter_++, std::move(item));
   uncommitted_ = true;
 }

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/log.h"
 #include "core/lsn.h"
 #include "core/status.h"
 #include "metrics/codec.h"
@@ -54,7 +55,7 @@ struct EngineOptions {
   std::string instance;
   // Rows changed in memory before they are written to RocksDB
   // (metrics.batch.max.rows).
-  size_t max_batch_rows = 20000;
+  size_t max_batch_rows = 5000;
   // Aggregates kept in memory between commits (a cache; they are on disk).
   size_t max_cached_aggregates = 100000;
   // When the definitions changed since the state was built: false refuses
@@ -223,6 +224,7 @@ class MetricsEngine {
 
   Lsn applied_lsn_;
   EngineStats stats_;
+  log::RateLimiter dead_letter_log_{std::chrono::seconds(10)};
 };
 
 }  // namespace walcast::metrics

@@ -60,7 +60,8 @@ std::vector<std::string> ExceptionSet(ProfileShape shape, const IdentitySnapshot
   std::vector<std::string> out;
   for (const BiometricException& e : s.exceptions) {
     auto [type, sub] = ExceptionKey(shape, e);
-    out.push_back(type + '\x1f' + sub);
+    type.push_back('\x1f');
+    out.push_back(type.append(sub));
   }
   return SortedSet(std::move(out));
 }
@@ -319,10 +320,11 @@ class ContributionExtractor::SideView {
         break;
       case Field::kException:
         for (const BiometricException& ex : side_.exceptions) {
-          auto [type, sub] = ExceptionKey(shape, ex);
-          const bool seen = std::any_of(
-              out.begin(), out.end(), [&](const Element& e) { return e.a == type && e.b == sub; });
-          if (!seen) out.push_back({std::move(type), std::move(sub), {}, {}});
+          std::pair<std::string, std::string> key = ExceptionKey(shape, ex);
+          const bool seen = std::any_of(out.begin(), out.end(), [&](const Element& e) {
+            return e.a == key.first && e.b == key.second;
+          });
+          if (!seen) out.push_back({std::move(key.first), std::move(key.second), {}, {}});
         }
         break;
       case Field::kModality:
@@ -378,7 +380,7 @@ void ContributionExtractor::Compute(const RowInput& row, Contributions* out) {
       continue;
     }
     const Profile& p = *row.profile;
-    const size_t index = static_cast<size_t>(def - set_.metrics.data());
+    const auto index = static_cast<size_t>(def - set_.metrics.data());
     if (def->mode == Mode::kState) {
       // metrics.md §2: add the new side, subtract the old one.
       if (p.new_profile.present) Emit(*def, row, p.new_profile, +1, out);

@@ -59,7 +59,7 @@ std::vector<OptionSpec> MetricsOptionSpecs() {
                    1 << 20));
   o.push_back(Spec("metrics.state.sync", T::kBool, "true",
                    "fsync each metric state commit (off: survives kill -9, not power loss)"));
-  o.push_back(Spec("metrics.batch.max.rows", T::kInt, "20000",
+  o.push_back(Spec("metrics.batch.max.rows", T::kInt, "5000",
                    "rows changed in memory before they are written to the metric state", 100));
   o.push_back(Spec("metrics.aggregate.cache.max", T::kInt, "100000",
                    "aggregates cached in memory between commits", 1000));

@@ -10,13 +10,13 @@
 //   'a' id(8)                 aggregate: canonical AggregateKey, count, sum
 //   'g' id(8)                 count_distinct group: canonical AggregateKey
 //   'v' group(8) value        a value's weight total inside a group
-//   'r' table '\0' key        RowState of one captured row
+//   'r' table(8) key          RowState of one captured row (table: Hash64 of its name)
 //   'd' id(8)                 aggregate changed, its document not yet acknowledged
 //   'q' seq(8)                dead letter not yet acknowledged: the document
 // Ids are big-endian, so each kind is one contiguous, ordered range.
 //
 // Memory: RocksDB's block cache (bounded by cache_bytes, index and filter
-// blocks included), its write buffers (bounded, 2 × 16 MiB) and nothing
+// blocks included), its write buffers (bounded, 2 × 8 MiB) and nothing
 // else; the data lives on disk. Thread: one caller at a time.
 
 #include <cstdint>
