@@ -147,30 +147,44 @@ MetricDocument BuildDeadLetterDocument(std::string_view instance, const DeadLett
   }
   PutFixed64(item.lsn.value(), &id_bytes);
   doc.id = HexId(id_bytes);
+  // The shape of the shared dead-letter index (sinks/elasticsearch
+  // templates.h): `key` is a keyword there, so a one-column key is its
+  // value and a longer one the JSON text of its columns.
+  std::string key;
+  if (item.key.size() == 1) {
+    key = item.key.front().second;
+  } else {
+    rapidjson::StringBuffer key_buf;
+    Writer k(key_buf);
+    k.StartObject();
+    for (const auto& [column, value] : item.key) {
+      Key(k, column);
+      String(k, value);
+    }
+    k.EndObject();
+    key.assign(key_buf.GetString(), key_buf.GetSize());
+  }
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
+  Key(w, "@timestamp");
+  w.Int64(now_us / 1000);
+  Key(w, "source");
+  String(w, "metrics");
   Key(w, "instance");
   String(w, instance);
   Key(w, "table");
   String(w, item.table);
   Key(w, "key");
-  w.StartObject();
-  for (const auto& [column, value] : item.key) {
-    Key(w, column);
-    String(w, value);
-  }
-  w.EndObject();
+  String(w, key);
   Key(w, "lsn");
   String(w, item.lsn.ToString());
-  Key(w, "op");
+  Key(w, "operation");
   String(w, std::string(1, item.op));
-  Key(w, "error");
+  Key(w, "error_type");
   String(w, item.error);
   Key(w, "reason");
   String(w, item.reason);
-  Key(w, "at");
-  String(w, FormatTimestamp(now_us));
   w.EndObject();
   doc.json.assign(buf.GetString(), buf.GetSize());
   return doc;

@@ -54,9 +54,11 @@ std::string MetricDocumentId(std::string_view instance, const AggregateKey& key)
 MetricDocument BuildMetricDocument(std::string_view instance, const MetricDefinition* def,
                                    const AggregateValue& value, int64_t now_us);
 
-// {"instance", "table", "key": {...}, "lsn", "op", "error", "reason", "at"};
-// _id from (instance, table, key, lsn), so a replayed dead letter lands on
-// the same document.
+// {"@timestamp" (epoch ms), "source": "metrics", "instance", "table", "key",
+// "lsn", "operation", "error_type", "reason"}: the fields of the shared
+// dead-letter index. `key` is a one-column key's value, else the JSON text
+// of the key columns. _id from (instance, table, key, lsn), so a replayed
+// dead letter lands on the same document.
 MetricDocument BuildDeadLetterDocument(std::string_view instance, const DeadLetter& item,
                                        int64_t now_us);
 

@@ -201,10 +201,15 @@ TEST(MetricDocumentTest, DeadLetterDocument) {
   const MetricDocument doc = BuildDeadLetterDocument("mosip/walcast", d, 0);
   EXPECT_EQ(doc.kind, MetricDocument::Kind::kDeadLetter);
   EXPECT_EQ(doc.json,
-            R"({"instance":"mosip/walcast","table":"idrepo.anonymous_profile",)"
-            R"("key":{"id":"x\"y"},"lsn":"0/16B3748","op":"u","error":"wrong_type",)"
-            R"("reason":"'newProfile.location' is a string, expected an array of strings",)"
-            R"("at":"1970-01-01T00:00:00.000Z"})");
+            R"({"@timestamp":0,"source":"metrics","instance":"mosip/walcast",)"
+            R"("table":"idrepo.anonymous_profile","key":"x\"y","lsn":"0/16B3748",)"
+            R"("operation":"u","error_type":"wrong_type",)"
+            R"("reason":"'newProfile.location' is a string, expected an array of strings"})");
+  DeadLetter composite = d;
+  composite.key = {{"a", "1"}, {"b", "2"}};
+  EXPECT_NE(BuildDeadLetterDocument("mosip/walcast", composite, 0)
+                .json.find(R"("key":"{\"a\":\"1\",\"b\":\"2\"}")"),
+            std::string::npos);
   DeadLetter later = d;
   later.lsn = Lsn(0x16B3749);
   EXPECT_NE(BuildDeadLetterDocument("mosip/walcast", later, 0).id, doc.id);
