@@ -9,11 +9,13 @@
 
 #include "app/elasticsearch_factory.h"
 #include "app/heartbeat.h"
+#include "app/metrics_factory.h"
 #include "app/snapshot_state.h"
 #include "app/options.h"
 #include "core/ack_tracker.h"
 #include "core/log.h"
 #include "core/pipeline.h"
+#include "metrics/options.h"
 #include "app/sink_factory.h"
 #include "wal_reader/catalog_type_resolver.h"
 #include "wal_reader/reader.h"
@@ -130,6 +132,10 @@ Status RunSnapshot(const Config& config, const std::string& conninfo,
 }  // namespace
 
 Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
+  if (config.GetList("sinks").empty() && !metrics::MetricsEnabled(config)) {
+    return Status::InvalidArgument(
+        "config key 'sinks' is empty and metrics.definitions.file is not set: nothing to do");
+  }
   const std::string conninfo = Conninfo(config);
   WALCAST_ASSIGN_OR_RETURN(const SlotSettings settings, SlotSettingsFrom(config));
   const auto& [slot, plugin, publication, mode, filter] = settings;
@@ -151,9 +157,12 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
   const SnapshotState snapshot_state(config.GetString("state.dir"), slot);
   WALCAST_ASSIGN_OR_RETURN(std::optional<wal_reader::SlotInfo> existing, manager->GetSlot(slot));
   bool take_snapshot = false;
+  std::string snapshot_reason = "no completed snapshot recorded";
+  const bool snapshots_data = snapshot_mode != "never" && snapshot_mode != "no_data";
   if (snapshot_mode == "always") {
     take_snapshot = true;
-  } else if (snapshot_mode != "never" && snapshot_mode != "no_data") {
+    snapshot_reason = "snapshot.mode=always";
+  } else if (snapshots_data) {
     take_snapshot = !existing || !snapshot_state.Completed();
     if (existing && existing->wal_status == "lost") {
       if (snapshot_mode != "when_needed") {
@@ -161,7 +170,39 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
                              "missing. Run with snapshot.mode=when_needed to take a new snapshot");
       }
       take_snapshot = true;
+      snapshot_reason = "slot lost its WAL";
     }
+  }
+
+  // The metrics (metrics.definitions.file): their state is seeded by the
+  // snapshot, so a state that is empty (metrics switched on for a slot that
+  // already streams) or was wiped (metrics.definitions.change=reset) needs
+  // one, and every new snapshot starts from a wiped state.
+  std::unique_ptr<MetricsRuntime> metrics;
+  if (metrics::MetricsEnabled(config)) {
+    WALCAST_ASSIGN_OR_RETURN(metrics, OpenMetrics(config));
+    const metrics::MetricsSink& sink = *metrics->sink_ptr;
+    const char* reason = sink.engine().reset_at_open() ? "metric definitions changed"
+                         : !sink.applied_lsn().valid() ? "the metric state is empty"
+                                                        : nullptr;
+    if (reason != nullptr && !take_snapshot) {
+      if (snapshots_data) {
+        take_snapshot = true;
+        snapshot_reason = reason;
+      } else {
+        log::Warn("metrics start from the current position without a snapshot",
+                  {{"reason", reason}, {"snapshot.mode", snapshot_mode}});
+      }
+    }
+    for (const std::string& source : metrics->set.tables) {
+      if (source.empty()) continue;
+      if (std::none_of(tables.begin(), tables.end(),
+                       [&](const wal_reader::TableId& t) { return t.Dotted() == source; })) {
+        log::Warn("metrics: a source table is not captured; add it to table.include.list",
+                  {{"table", source}});
+      }
+    }
+    if (take_snapshot) WALCAST_RETURN_IF_ERROR(metrics->sink_ptr->Reset());
   }
   std::unique_ptr<wal_reader::ReplicationStream> exporter;
   std::optional<wal_reader::ReplicationStream::CreatedSlot> exported;
@@ -169,10 +210,7 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
     if (existing) {
       WALCAST_RETURN_IF_ERROR(WaitForInactiveSlot(manager.get(), slot, stop).status());
       log::Warn("dropping the replication slot to take a consistent snapshot",
-                {{"slot", slot},
-                 {"reason", snapshot_mode == "always"           ? "snapshot.mode=always"
-                            : existing->wal_status == "lost" ? "slot lost its WAL"
-                                                              : "no completed snapshot recorded"}});
+                {{"slot", slot}, {"reason", snapshot_reason}});
       WALCAST_RETURN_IF_ERROR(manager->DropSlot(slot));
     }
     WALCAST_RETURN_IF_ERROR(snapshot_state.Clear());
@@ -256,6 +294,7 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
   Pipeline pipeline(&tracker);
   WALCAST_RETURN_IF_ERROR(
       AddConfiguredSinks(config, server.database, &pipeline, server.current_wal));
+  if (metrics) pipeline.AddSink(std::move(metrics->sink));
   std::unique_ptr<HeartbeatAction> heartbeat_action;
   const auto heartbeat_interval = std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
   std::string heartbeat_sql = config.GetString("heartbeat.action.query");
@@ -295,6 +334,13 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
   wal_reader::Reader streamer(std::move(reader), &pipeline, &tracker, resolver.get(), stop);
   Status status = streamer.Run();
   Status closed = pipeline.Close(std::chrono::seconds(30));
+  if (metrics) {
+    const metrics::MetricsSinkStats m = metrics->sink_ptr->stats();
+    log::Info("metrics stopped", {{"applied_lsn", m.applied_lsn.ToString()},
+                                  {"walcast_bad_profiles", m.engine.bad_profiles},
+                                  {"documents_written", m.documents_written},
+                                  {"dead_letters_written", m.dead_letters_written}});
+  }
   if (status.ok() && config.GetBool("slot.drop.on.stop")) {
     status = manager->DropSlot(slot);
   }
@@ -335,7 +381,8 @@ Status SetupCommand(const Config& config, bool check_only, std::ostream& out) {
   out << "slot " << info.name << " ready (plugin " << info.plugin << ", confirmed_flush_lsn "
       << info.confirmed_flush.ToString() << ")\n";
   const std::vector<std::string> sinks = config.GetList("sinks");
-  if (std::find(sinks.begin(), sinks.end(), "elasticsearch") != sinks.end()) {
+  if (std::find(sinks.begin(), sinks.end(), "elasticsearch") != sinks.end() ||
+      metrics::MetricsEnabled(config)) {
     WALCAST_ASSIGN_OR_RETURN(ElasticsearchTarget target, ElasticsearchTargetFrom(config));
     std::string report;
     WALCAST_RETURN_IF_ERROR(InstallElasticsearchTemplates(target, &report));

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "metrics/options.h"
 #include "wal_reader/slot_manager.h"
 
 namespace walcast::app {
@@ -83,7 +84,7 @@ const std::vector<OptionSpec>& AllOptions() {
         .min = 4096;
     add("stream.buffer.spill.dir", T::kString, "/tmp", "directory for spill files");
     // Pipeline.
-    add("sinks", T::kList, "stdout", "comma list of outputs", {"stdout", "kafka", "elasticsearch"});
+    add("sinks", T::kList, "stdout", "comma list of outputs (may be empty when metrics.definitions.file is set)", {"stdout", "kafka", "elasticsearch"});
     // Debezium record format (Kafka sink; the stdout sink prints the values).
     add("key.converter.schemas.enable", T::kBool, "true",
         "Kafka keys as {schema, payload} (JsonConverter schemas.enable)");
@@ -206,6 +207,8 @@ const std::vector<OptionSpec>& AllOptions() {
     add("stop.at.lsn", T::kString, "",
         "stop cleanly once everything up to this LSN (X/X) is confirmed (benchmarks, scripts)");
     add("log.level", T::kEnum, "info", "log threshold", {"debug", "info", "warn", "error"});
+    // Metrics (metrics/options.h): their documents go to elasticsearch.url.
+    for (OptionSpec& spec : metrics::MetricsOptionSpecs()) o.push_back(std::move(spec));
     return o;
   }();
   return kOptions;

@@ -134,6 +134,41 @@ MetricDocument BuildMetricDocument(std::string_view instance, const MetricDefini
   return doc;
 }
 
+MetricDocument BuildBadProfilesDocument(std::string_view instance, uint64_t bad_profiles,
+                                        int64_t now_us) {
+  MetricDocument doc;
+  doc.kind = MetricDocument::Kind::kMetric;
+  std::string id_bytes;
+  PutBytes(instance, &id_bytes);
+  PutBytes(kBadProfilesMetric, &id_bytes);
+  doc.id = HexId(id_bytes);
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  Key(w, "instance");
+  String(w, instance);
+  Key(w, "metric");
+  String(w, kBadProfilesMetric);
+  Key(w, "mode");
+  String(w, "status");
+  Key(w, "measure");
+  String(w, "count");
+  Key(w, "keys");
+  w.StartObject();
+  w.EndObject();
+  Key(w, "bucket_start");
+  w.Null();
+  Key(w, "value");
+  w.Uint64(bad_profiles);
+  Key(w, "count");
+  w.Uint64(bad_profiles);
+  Key(w, "updated_at");
+  String(w, FormatTimestamp(now_us));
+  w.EndObject();
+  doc.json.assign(buf.GetString(), buf.GetSize());
+  return doc;
+}
+
 MetricDocument BuildDeadLetterDocument(std::string_view instance, const DeadLetter& item,
                                        int64_t now_us) {
   MetricDocument doc;

@@ -26,6 +26,11 @@ struct MetricDocument {
   Kind kind = Kind::kMetric;
   std::string id;    // _id: 32 hex digits
   std::string json;  // the document's source
+  // The position of the committed state the document shows (its LSN), 0
+  // for none. Writers index with it as an external version (>=), so a write
+  // from a process that is gone (killed while its request was on the way)
+  // never overwrites a newer figure.
+  uint64_t version = 0;
   bool operator==(const MetricDocument&) const = default;
 };
 
@@ -53,6 +58,14 @@ std::string MetricDocumentId(std::string_view instance, const AggregateKey& key)
 // metric no longer defined (its fields are then left out).
 MetricDocument BuildMetricDocument(std::string_view instance, const MetricDefinition* def,
                                    const AggregateValue& value, int64_t now_us);
+
+// The walcast_bad_profiles figure of an instance (profiles that could not be
+// counted since the state was built) as a document of the metric index:
+// metric "walcast_bad_profiles", mode "status", value and count the figure,
+// one _id per instance.
+inline constexpr std::string_view kBadProfilesMetric = "walcast_bad_profiles";
+MetricDocument BuildBadProfilesDocument(std::string_view instance, uint64_t bad_profiles,
+                                        int64_t now_us);
 
 // {"@timestamp" (epoch ms), "source": "metrics", "instance", "table", "key",
 // "lsn", "operation", "error_type", "reason"}: the fields of the shared

@@ -187,7 +187,7 @@ Status MetricsEngine::Restore() {
       return Status::InvalidArgument(
           "metric state in " + dir +
           " was built with other metric definitions; its aggregates would be wrong under these. "
-          "Take a fresh snapshot with an empty metrics.state.dir (or allow the reset)");
+          "Set metrics.definitions.change=reset to wipe it and take a new snapshot");
     }
     log::Warn("metrics: definitions changed; wiping the metric state", {{"dir", dir}});
     reset_at_open_ = true;

@@ -86,6 +86,10 @@ Status MetricsSink::Commit(std::chrono::steady_clock::time_point now) {
 
 Status MetricsSink::StartWrite(std::chrono::steady_clock::time_point now) {
   if (in_flight_ || now < retry_at_) return Status::Ok();
+  // After a Reset nothing is written until the new snapshot is committed:
+  // documents are versioned by the committed position, and the zeroed
+  // aggregates have none until then.
+  if (!committed_.valid()) return Status::Ok();
   if (!engine_->HasPendingOutput()) {
     // Nothing to index: the committed state is all there is to make durable.
     if (committed_ > acknowledged_) {
@@ -102,15 +106,23 @@ Status MetricsSink::StartWrite(std::chrono::steady_clock::time_point now) {
   const std::string& instance = engine_->instance();
   for (const AggregateValue& v : outbox.aggregates) {
     docs.push_back(BuildMetricDocument(instance, set_.Find(v.key.metric), v, now_us));
+    docs.back().version = committed_.value();
   }
   for (const auto& [seq, item] : outbox.dead_letters) {
     docs.push_back(BuildDeadLetterDocument(instance, item, now_us));
+  }
+  // walcast_bad_profiles, whenever it changed since the last write (and on
+  // the first write after a start).
+  const uint64_t bad = engine_->stats().bad_profiles;
+  if (!bad_profiles_written_ || *bad_profiles_written_ != bad) {
+    docs.push_back(BuildBadProfilesDocument(instance, bad, now_us));
+    docs.back().version = committed_.value();
   }
   {
     std::lock_guard lock(completion_->mu);
     completion_->status.reset();
   }
-  in_flight_ = InFlight{std::move(outbox), committed_, docs.size()};
+  in_flight_ = InFlight{std::move(outbox), committed_, docs.size(), bad};
   // The callback holds the completion, not the sink: it may run after Close.
   writer_->Write(std::move(docs), [completion = completion_](Status status) {
     {
@@ -138,6 +150,7 @@ Status MetricsSink::Collect(std::chrono::steady_clock::time_point now) {
     ++stats_.writes;
     stats_.documents_written += done.outbox.aggregates.size();
     stats_.dead_letters_written += done.outbox.dead_letters.size();
+    bad_profiles_written_ = done.bad_profiles;
     retry_delay_ = std::chrono::milliseconds(0);
     // The outbox held every document of the state committed up to target.
     if (done.target > acknowledged_) {
@@ -175,8 +188,10 @@ Status MetricsSink::OnTick(std::chrono::steady_clock::time_point now) {
 }
 
 bool MetricsSink::Idle() const {
-  return !in_flight_ && !engine_->HasUncommitted() && !engine_->HasPendingOutput() &&
-         acknowledged_ >= committed_;
+  // Documents held back until a state is committed (after a Reset) count
+  // as done: nothing depends on them being written before that.
+  return !in_flight_ && !engine_->HasUncommitted() &&
+         (!engine_->HasPendingOutput() || !committed_.valid()) && acknowledged_ >= committed_;
 }
 
 Status MetricsSink::Flush(std::chrono::milliseconds timeout) {
@@ -212,7 +227,14 @@ Status MetricsSink::Close(std::chrono::milliseconds timeout) {
 
 Status MetricsSink::Reset() {
   if (closed_) return Status::InvalidArgument("metrics: sink is closed");
-  return engine_->Reset();
+  if (in_transaction_ || in_flight_) {
+    return Status::InvalidArgument("metrics: reset inside a transaction or during a write");
+  }
+  WALCAST_RETURN_IF_ERROR(engine_->Reset());
+  // Nothing of the old state is left to acknowledge or to skip.
+  committed_ = last_end_ = Lsn();
+  bad_profiles_written_.reset();
+  return Status::Ok();
 }
 
 Lsn MetricsSink::applied_lsn() const {

@@ -100,6 +100,7 @@ class MetricsSink : public Sink {
     Outbox outbox;
     Lsn target;  // acknowledged once the outbox is durable
     size_t documents = 0;
+    uint64_t bad_profiles = 0;  // the walcast_bad_profiles figure written
   };
 
   MetricsSink(const MetricSet& set, MetricsSinkOptions options, MetricDocumentWriter* writer,
@@ -128,6 +129,7 @@ class MetricsSink : public Sink {
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::milliseconds retry_delay_{0};
   bool closed_ = false;
+  std::optional<uint64_t> bad_profiles_written_;
   MetricsSinkStats stats_;
   log::RateLimiter retry_log_{std::chrono::seconds(10)};
 };

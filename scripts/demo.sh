@@ -4,13 +4,17 @@
 #   2. starts a throwaway PostgreSQL 15 (logical WAL) on a free loopback port
 #   3. creates MOSIP's idrepo tables (sql/mosip) and fills them with
 #      generated anonymous profiles (`walcast generate-profiles`)
-#   3b. starts a throwaway Kafka (KRaft) broker on a free loopback port
-#   4. runs `walcast setup --check`, then `walcast run` with the stdout and
-#      Kafka sinks: an initial snapshot of the existing rows, then streaming;
-#      anonymous profiles go to the Kafka topic "Profiles" as in MOSIP
+#   3b. starts a throwaway Kafka (KRaft) broker and an OpenSearch node
+#      (scripts/elasticsearch.sh; WALCAST_ES_FLAVOUR=es7 or es8 for
+#      Elasticsearch) on free loopback ports
+#   4. runs `walcast setup --check`, then `walcast run` with the stdout,
+#      Kafka and Elasticsearch sinks and MOSIP's metrics: an initial
+#      snapshot of the existing rows, then streaming; anonymous profiles go
+#      to the Kafka topic "Profiles" as in MOSIP, raw documents and metric
+#      documents to the search node
 #   5. writes more profiles while walcast runs, shows the change events, the
-#      records in the Profiles topic and `walcast status`, then stops
-#      everything cleanly
+#      records in the Profiles topic, the documents and metrics in the search
+#      node and `walcast status`, then stops everything cleanly
 #
 #   scripts/demo.sh          run the demo and clean up
 #   scripts/demo.sh --keep   leave PostgreSQL and walcast running afterwards
@@ -32,10 +36,14 @@ echo "$pgdir" >"$demo/pgdir"
 port=$("$root/scripts/pg_cluster.sh" start "$pgdir" | sed -n 's/^port=//p')
 walcast_pid=""
 kafkadir="$demo/kafka"
+# The search node runs as nobody when we are root: its data lives in /tmp too.
+esdir=$(mktemp -d "${TMPDIR:-/tmp}/walcast-demo-es.XXXXXX")
+chmod 755 "$esdir"
 cleanup() {
   if ((keep)); then return; fi
   [[ -n "$walcast_pid" ]] && kill -TERM "$walcast_pid" 2>/dev/null && wait "$walcast_pid" 2>/dev/null || true
   "$root/scripts/kafka.sh" stop "$kafkadir" || true
+  "$root/scripts/elasticsearch.sh" destroy "$esdir" || true
   "$root/scripts/pg_cluster.sh" destroy "$pgdir" || true
 }
 trap cleanup EXIT
@@ -46,6 +54,8 @@ psql_ -d postgres -c "CREATE DATABASE mosip_idrepo" >/dev/null
 
 echo "== starting Kafka (KRaft, $kafkadir)"
 bootstrap=$("$root/scripts/kafka.sh" start "$kafkadir" | sed -n 's/^bootstrap=//p')
+echo "== starting the search node (${WALCAST_ES_FLAVOUR:-opensearch}, $esdir)"
+es_url=$("$root/scripts/elasticsearch.sh" start "$esdir" | sed -n 's/^url=//p')
 
 cat > "$demo/walcast.properties" <<CONF
 database.hostname=127.0.0.1
@@ -55,12 +65,18 @@ database.dbname=mosip_idrepo
 slot.name=walcast_demo
 publication.name=walcast_publication
 publication.autocreate.mode=filtered
-table.include.list=idrepo\\.anonymous_profile,idrepo\\.channel_info
+table.include.list=idrepo\\.anonymous_profile,idrepo\\.channel_info,regprc\\.anonymous_profile,prereg\\.anonymous_profile
 topic.prefix=mosip
 status.update.interval.ms=1000
 state.dir=$demo/state
-sinks=stdout,kafka
+sinks=stdout,kafka,elasticsearch
 kafka.bootstrap.servers=$bootstrap
+elasticsearch.url=$es_url
+elasticsearch.bulk.flush.interval.ms=500
+# MOSIP's metrics (docs/metrics.md), kept in RocksDB under state.dir and
+# written to the index mosip.metrics.anon_profile:
+metrics.definitions.file=$root/config/metrics/mosip.json
+checkpoint.interval.ms=500
 # MOSIP's anonymous profiles go to the topic "Profiles":
 transforms=route
 transforms.route.type=org.apache.kafka.connect.transforms.RegexRouter
@@ -70,10 +86,11 @@ CONF
 export WALCAST_DATABASE_PASSWORD=postgres
 walcast="$root/build/walcast"
 
-echo "== walcast generate-profiles (MOSIP's idrepo tables, 200 profiles)"
-"$walcast" --config "$demo/walcast.properties" generate-profiles --count 200 --shape idrepo --seed 7
+echo "== walcast generate-profiles (MOSIP's tables, 300 profiles of every shape)"
+"$walcast" --config "$demo/walcast.properties" generate-profiles --count 300 --shape all --seed 7
 existing=$(psql_ -d mosip_idrepo -tA -c "SELECT (SELECT count(*) FROM idrepo.anonymous_profile)
-  + (SELECT count(*) FROM idrepo.channel_info)")
+  + (SELECT count(*) FROM idrepo.channel_info) + (SELECT count(*) FROM regprc.anonymous_profile)
+  + (SELECT count(*) FROM prereg.anonymous_profile)")
 
 echo "== walcast setup --check (preflight; changes nothing)"
 "$walcast" --config "$demo/walcast.properties" setup --check || true
@@ -103,6 +120,29 @@ echo "($(wc -l <"$demo/events.jsonl") events: the snapshot's op \"r\" records, t
 tail -n 8 "$demo/events.jsonl" | cut -c1-220 | sed 's/$/.../'
 echo "== the Kafka topic Profiles (key, then value with schema; first records, cut)"
 "$root/scripts/kafka.sh" consume "$kafkadir" Profiles 5 | cut -c1-200 | sed 's/$/.../'
+profiles=$(psql_ -d mosip_idrepo -tA -c "SELECT count(*) FROM idrepo.anonymous_profile")
+# Documents are written every 500 ms; wait until the last change is in.
+for _ in $(seq 1 100); do
+  curl -s -XPOST "$es_url/mosip.idrepo.anonymous_profile,mosip.metrics.anon_profile/_refresh" >/dev/null
+  found=$(curl -s "$es_url/mosip.idrepo.anonymous_profile/_doc/0b6a8e2c-1f0c-4a55-9a51-6a0d3c5b7e02" | grep -c '"upd_by":"demo"' || true)
+  [[ "$found" -ge 1 ]] && break
+  sleep 0.2
+done
+sleep 1
+curl -s -XPOST "$es_url/mosip.idrepo.anonymous_profile,mosip.metrics.anon_profile/_refresh" >/dev/null
+docs=$(curl -s "$es_url/mosip.idrepo.anonymous_profile/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
+echo "== the search node: $docs raw documents in mosip.idrepo.anonymous_profile for $profiles rows"
+echo "   (an update profile replaces the document of the identity's previous one, as MOSIP's sink does)"
+curl -s "$es_url/mosip.idrepo.anonymous_profile/_search?size=1" | cut -c1-400 | sed 's/$/.../'
+echo
+echo "== metric idrepo_by_gender (current identities by gender) in mosip.metrics.anon_profile"
+curl -s -XPOST -H 'Content-Type: application/json' "$es_url/mosip.metrics.anon_profile/_search" \
+  -d '{"size":20,"query":{"term":{"metric":"idrepo_by_gender"}},"_source":["keys","value"]}' |
+  grep -o '"_source":{[^}]*}[^}]*}' | sed 's/"_source"://'
+echo "== metrics computed: $(curl -s -XPOST -H 'Content-Type: application/json' \
+  "$es_url/mosip.metrics.anon_profile/_search?size=0" \
+  -d '{"aggs":{"m":{"cardinality":{"field":"metric"}}}}' | sed -n 's/.*"m":{"value":\([0-9]*\)}.*/\1/p') metrics, \
+$(curl -s "$es_url/mosip.metrics.anon_profile/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p') documents"
 sleep 1.5  # one status interval, so the confirmed position is visible below
 echo "== walcast status"
 "$walcast" --config "$demo/walcast.properties" status
@@ -116,9 +156,13 @@ Where to look:
   PostgreSQL:     psql -h 127.0.0.1 -p $port -U postgres mosip_idrepo  (password: postgres)
   Kafka:          bootstrap $bootstrap; topics Profiles, mosip.idrepo.channel_info
                   scripts/kafka.sh consume $kafkadir Profiles 100
+  search node:    $es_url  (indices mosip.idrepo.anonymous_profile, mosip.metrics.anon_profile,
+                  mosip.walcast.dead_letter; point Kibana / OpenSearch Dashboards here)
+                  curl -s '$es_url/mosip.metrics.anon_profile/_search?q=metric:idrepo_by_age_group'
 INFO
 if ((keep)); then
   echo "  walcast is still running (pid $walcast_pid); stop it with: kill $walcast_pid"
   echo "  stop PostgreSQL with: scripts/pg_cluster.sh stop $pgdir"
   echo "  stop Kafka with: scripts/kafka.sh stop $kafkadir"
+  echo "  stop the search node with: scripts/elasticsearch.sh destroy $esdir"
 fi

@@ -146,7 +146,8 @@ IndexTemplate MetricsTemplate(const TemplateOptions& options) {
 
 IndexTemplate DeadLetterTemplate(const TemplateOptions& options) {
   std::string mappings = R"({"dynamic":false,"properties":{"@timestamp":{"type":"date"},)";
-  for (const char* field : {"lsn", "table", "key", "index", "id", "operation", "error_type"}) {
+  for (const char* field :
+       {"lsn", "table", "key", "index", "id", "operation", "error_type", "source", "instance"}) {
     mappings += "\"" + std::string(field) + R"(":{"type":"keyword","ignore_above":1024},)";
   }
   mappings += R"("reason":{"type":"keyword","ignore_above":4096},"status":{"type":"integer"},)"

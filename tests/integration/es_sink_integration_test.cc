@@ -14,8 +14,8 @@
 #include <string>
 #include <thread>
 
-#include "tests/support/es_cluster.h"
-#include "tests/support/walcast_process_test.h"
+#include "tests/integration/profile_churn.h"
+#include "tests/integration/es_process_test.h"
 
 namespace walcast::testing {
 namespace {
@@ -29,24 +29,13 @@ struct RowFacts {
   bool operator==(const RowFacts&) const = default;
 };
 
-class EsSinkTest : public WalcastProcessTest {
+class EsSinkTest : public EsProcessTest {
  protected:
-  void SetUp() override {
-    WalcastProcessTest::SetUp();
-    if (HasFatalFailure()) return;
-    es_ = EsEnvironment::Get();
-    ASSERT_NE(es_, nullptr) << "Elasticsearch did not start: " << EsEnvironment::StartError();
-    WriteConfig({});
-  }
-
   std::map<std::string, std::string> BaseConfig() const override {
-    std::map<std::string, std::string> kv = WalcastProcessTest::BaseConfig();
+    std::map<std::string, std::string> kv = EsProcessTest::BaseConfig();
     kv["sinks"] = "elasticsearch";
-    kv["topic.prefix"] = db_;
     kv["table.include.list"] =
         "idrepo\\.anonymous_profile,idrepo\\.channel_info,regprc\\.anonymous_profile,public\\.t";
-    if (es_ != nullptr) kv["elasticsearch.url"] = es_->url();
-    kv["elasticsearch.bulk.flush.interval.ms"] = "200";
     // Row-for-row comparisons: MOSIP's delete-on-supersede would remove the
     // predecessors of update profiles (SupersededProfilesAreDeleted checks it).
     kv["elasticsearch.delete.superseded"] = "false";
@@ -55,14 +44,6 @@ class EsSinkTest : public WalcastProcessTest {
 
   std::string Index(const std::string& table) const { return db_ + "." + table; }
 
-  // `walcast generate-profiles ARGS` into the test database.
-  void Generate(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"generate-profiles"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::string out;
-    std::string err;
-    ASSERT_EQ(RunToEnd(argv, &out, &err), 0) << err;
-  }
 
   // The table's rows by id (key column `key`).
   std::map<std::string, RowFacts> TableRows(const std::string& table, const std::string& key) {
@@ -87,29 +68,14 @@ class EsSinkTest : public WalcastProcessTest {
   std::map<std::string, RowFacts> IndexDocs(const std::string& index) {
     std::map<std::string, RowFacts> docs;
     EXPECT_TRUE(es_->Refresh(index));
-    auto answer = es_->Request(
-        "POST", "/" + index + "/_search?scroll=1m",
-        R"({"size":5000,"sort":["_doc"],"_source":["upd_by","is_deleted"]})");
-    while (true) {
-      rapidjson::Document d;
-      d.Parse(answer.body.c_str());
-      if (answer.status != 200 || !d.IsObject() || !d.HasMember("hits")) {
-        ADD_FAILURE() << "search of " << index << " failed: " << answer.body.substr(0, 500);
-        return docs;
-      }
-      const auto& hits = d["hits"]["hits"];
-      if (hits.Empty()) break;
-      for (const auto& hit : hits.GetArray()) {
-        const auto& src = hit["_source"];
-        RowFacts facts;
-        if (src.HasMember("upd_by") && src["upd_by"].IsString()) facts.upd_by = src["upd_by"].GetString();
-        facts.is_deleted = src.HasMember("is_deleted") && src["is_deleted"].IsBool() &&
-                           src["is_deleted"].GetBool();
-        docs[hit["_id"].GetString()] = facts;
-      }
-      answer = es_->Request("POST", "/_search/scroll",
-                            std::string(R"({"scroll":"1m","scroll_id":")") +
-                                d["_scroll_id"].GetString() + "\"}");
+    for (const EsCluster::Hit& hit : es_->Scroll(index, R"({"match_all":{}})")) {
+      rapidjson::Document src;
+      src.Parse(hit.source.c_str());
+      RowFacts facts;
+      if (src.HasMember("upd_by") && src["upd_by"].IsString()) facts.upd_by = src["upd_by"].GetString();
+      facts.is_deleted =
+          src.HasMember("is_deleted") && src["is_deleted"].IsBool() && src["is_deleted"].GetBool();
+      docs[hit.id] = facts;
     }
     return docs;
   }
@@ -142,24 +108,8 @@ class EsSinkTest : public WalcastProcessTest {
       }
     }
   }
-
-  EsCluster* es_ = nullptr;
 };
 
-// Random updates and deletes over the profile tables: upd_by marks the
-// round, is_deleted flips on some.
-std::string ChurnSql(int round) {
-  const std::string mark = "'round" + std::to_string(round) + "'";
-  std::string sql;
-  for (const std::string table : {"idrepo.anonymous_profile", "regprc.anonymous_profile"}) {
-    sql += "UPDATE " + table + " SET upd_by = " + mark +
-           ", upd_dtimes = now(), is_deleted = random() < 0.3 WHERE id IN (SELECT id FROM " +
-           table + " ORDER BY random() LIMIT 150);";
-    sql += "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table +
-           " ORDER BY random() LIMIT 60);";
-  }
-  return sql;
-}
 
 TEST_F(EsSinkTest, RawDocumentsEqualTheTableAfterRepeatedKillNine) {
   // Profiles are TOASTed: updates that leave them alone need the old row.
@@ -176,7 +126,7 @@ TEST_F(EsSinkTest, RawDocumentsEqualTheTableAfterRepeatedKillNine) {
     for (int round = 2; round <= 21 && !HasFailure(); ++round) {
       Generate({"--count", "2000", "--seed", std::to_string(round), "--shape", "all",
                 "--batch-rows", "50"});
-      Sql(ChurnSql(round));
+      Sql(ProfileChurnSql(round, 150, 60));
     }
     done = true;
   });

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -224,6 +226,33 @@ std::string EsCluster::Search(const std::string& index, const std::string& query
     return "";
   }
   return a.body;
+}
+
+std::vector<EsCluster::Hit> EsCluster::Scroll(const std::string& index,
+                                              const std::string& query_json) const {
+  std::vector<Hit> out;
+  Answer answer = Request("POST", "/" + EscapePath(index) + "/_search?scroll=1m",
+                          R"({"size":5000,"sort":["_doc"],"query":)" + query_json + "}");
+  while (true) {
+    rapidjson::Document d;
+    d.Parse(answer.body.c_str());
+    if (answer.status != 200 || !d.IsObject() || !d.HasMember("hits")) {
+      ADD_FAILURE() << "search of " << index << " failed: " << answer.body.substr(0, 500);
+      return out;
+    }
+    const auto& hits = d["hits"]["hits"];
+    if (hits.Empty()) break;
+    for (const auto& hit : hits.GetArray()) {
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+      hit["_source"].Accept(w);
+      out.push_back({hit["_id"].GetString(), std::string(buf.GetString(), buf.GetSize())});
+    }
+    answer = Request("POST", "/_search/scroll",
+                     std::string(R"({"scroll":"1m","scroll_id":")") + d["_scroll_id"].GetString() +
+                         "\"}");
+  }
+  return out;
 }
 
 ::testing::AssertionResult EsCluster::DeleteIndex(const std::string& index) const {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace walcast::testing {
 
@@ -70,6 +71,14 @@ class EsCluster {
   // POST /INDEX/_search with `query_json` as the body; the raw answer.
   // Fails the current test and returns "" unless the answer is 200.
   std::string Search(const std::string& index, const std::string& query_json) const;
+  // Every hit of `query_json` (a query object, e.g. {"match_all":{}}) in
+  // `index`, through a scroll (one consistent view): its _id and its
+  // _source as JSON text. Fails the current test on an error.
+  struct Hit {
+    std::string id;
+    std::string source;
+  };
+  std::vector<Hit> Scroll(const std::string& index, const std::string& query_json) const;
   // Deletes `index`; a missing index is not an error.
   ::testing::AssertionResult DeleteIndex(const std::string& index) const;
 

@@ -102,6 +102,15 @@ class WalcastProcessTest : public ::testing::Test {
            p->Running();
   }
 
+  // `walcast generate-profiles ARGS` into the test database.
+  void Generate(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"generate-profiles"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string out;
+    std::string err;
+    ASSERT_EQ(RunToEnd(argv, &out, &err), 0) << err;
+  }
+
   std::string Log(const std::string& name) const { return ReadFile(dir_ + "/" + name + ".err"); }
 
   Lsn ConfirmedFlush() {

@@ -236,7 +236,7 @@ TEST_F(MetricsSinkTest, RetriesWhenTheWriterIsUnavailable) {
   EXPECT_EQ(tracker_->watermark(), Lsn(1));
   ASSERT_TRUE(Tick(milliseconds(20)).ok());
   ASSERT_EQ(writer_.pending(), 1u);
-  EXPECT_EQ(writer_.front().size(), 2u);  // everything again
+  EXPECT_EQ(writer_.front().size(), 3u);  // everything again: 2 metrics, walcast_bad_profiles
   writer_.Complete();
   ASSERT_TRUE(Tick(milliseconds(21)).ok());
   EXPECT_EQ(tracker_->watermark(), Lsn(0x200));
@@ -279,6 +279,9 @@ TEST_F(MetricsSinkTest, DeadLettersReachTheWriterWithoutTheProfile) {
   EXPECT_EQ(dead->json.find("secret-marker"), std::string::npos);
   EXPECT_EQ(sink_->stats().engine.bad_profiles, 1u);
   EXPECT_EQ(sink_->stats().dead_letters_written, 1u);
+  // walcast_bad_profiles is a document of the metric index too.
+  EXPECT_NE(Indexed("walcast_bad_profiles").find("\"value\":1,"), std::string::npos)
+      << Indexed("walcast_bad_profiles");
   // Written once: acknowledged dead letters are not sent again.
   const int writes = writer_.writes;
   Transaction(0x2F0, 0x300, {{"b", New("Male")}});
@@ -293,9 +296,38 @@ TEST_F(MetricsSinkTest, ResetRewritesEveryAggregateAsZero) {
   ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
   ASSERT_TRUE(sink_->Reset().ok());
   EXPECT_EQ(sink_->applied_lsn(), Lsn());
+  // The zeroed documents wait for the new snapshot's state: until then
+  // there is no position to version them with.
+  const int writes = writer_.writes;
+  ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
+  EXPECT_EQ(writer_.writes, writes);
+  Transaction(0x2F0, 0x300, {{"b", New("Male")}});
   ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
   EXPECT_NE(Indexed("by_gender", R"({"gender":"Female"})").find("\"value\":0"), std::string::npos);
-  EXPECT_NE(Indexed("profiles").find("\"value\":0"), std::string::npos);
+  EXPECT_NE(Indexed("by_gender", R"({"gender":"Male"})").find("\"value\":1"), std::string::npos);
+  EXPECT_NE(Indexed("profiles").find("\"value\":1"), std::string::npos);
+  for (const auto& [id, doc] : writer_.indexed) {
+    if (doc.kind == MetricDocument::Kind::kMetric) {
+      EXPECT_EQ(doc.version, 0x300u) << doc.json;
+    }
+  }
+}
+
+TEST_F(MetricsSinkTest, DocumentsAreVersionedByTheCommittedPosition) {
+  writer_.auto_complete = true;
+  auto version_of = [&](const std::string& metric, const std::string& keys) -> uint64_t {
+    for (const auto& [id, doc] : writer_.indexed) {
+      if (doc.json == Indexed(metric, keys)) return doc.version;
+    }
+    return 0;
+  };
+  Transaction(0x1F0, 0x200, {{"a", New("Female")}});
+  ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
+  EXPECT_EQ(version_of("by_gender", R"({"gender":"Female"})"), 0x200u);
+  Transaction(0x2F0, 0x300, {{"b", New("Female")}});
+  ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
+  EXPECT_EQ(version_of("by_gender", R"({"gender":"Female"})"), 0x300u);
+  EXPECT_NE(Indexed("by_gender", R"({"gender":"Female"})").find("\"value\":2"), std::string::npos);
 }
 
 }  // namespace

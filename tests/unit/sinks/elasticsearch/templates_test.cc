@@ -112,7 +112,7 @@ TEST(TemplatesTest, MetricAndDeadLetterMappings) {
                "keyword");
   const rapidjson::Document dead = Parse(DeadLetterTemplate({}));
   EXPECT_FALSE(dead["template"]["mappings"]["dynamic"].GetBool());
-  for (const char* field : {"lsn", "table", "key", "reason", "error_type"}) {
+  for (const char* field : {"lsn", "table", "key", "reason", "error_type", "source", "instance"}) {
     EXPECT_EQ(TypeOf(dead, field), "keyword") << field;
   }
   EXPECT_FALSE((*Property(dead, "document"))["index"].GetBool());

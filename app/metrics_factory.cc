@@ -1,0 +1,151 @@
+#include "app/metrics_factory.h"
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "app/elasticsearch_factory.h"
+#include "core/log.h"
+#include "metrics/options.h"
+#include "sinks/elasticsearch/http_client.h"
+#include "sinks/elasticsearch/templates.h"
+
+namespace walcast::app {
+
+namespace es = sinks::elasticsearch;
+
+ElasticsearchMetricWriter::ElasticsearchMetricWriter(std::unique_ptr<es::HttpTransport> transport,
+                                                     Options options)
+    : options_(std::move(options)), worker_(std::move(transport), [&] {
+        es::BulkWorkerOptions w = options_.worker;
+        w.name = "metrics";
+        w.dead_letter_index = options_.dead_letter_index;
+        // The documents are in memory already; a Write never blocks the
+        // reader on a full queue (that would stall a stop during an outage).
+        w.max_queued = SIZE_MAX;
+        return w;
+      }()) {}
+
+ElasticsearchMetricWriter::~ElasticsearchMetricWriter() { worker_.Stop(); }
+
+void ElasticsearchMetricWriter::Write(std::vector<metrics::MetricDocument> docs,
+                                      std::function<void(Status)> done) {
+  // One outcome for all the bulk requests of this write: the first error,
+  // reported when the last request is over.
+  struct Outcome {
+    std::mutex mu;
+    size_t pending = 1;  // the submitting loop holds one until it is done
+    Status first_error;
+    std::function<void(Status)> done;
+    void Finish(const Status& status) {
+      std::function<void(Status)> call;
+      Status result;
+      {
+        std::lock_guard lock(mu);
+        if (!status.ok() && first_error.ok()) first_error = status;
+        if (--pending > 0) return;
+        call = std::move(done);
+        result = first_error;
+      }
+      call(result);
+    }
+  };
+  auto outcome = std::make_shared<Outcome>();
+  outcome->done = std::move(done);
+
+  // Versions are committed positions: the same figure may be written again
+  // with the same version (a resend, a restart), never an older one.
+  es::BulkRequestBuilder builder({}, es::VersionType::kExternalGte);
+  es::BulkJob job;
+  auto submit = [&]() -> Status {
+    if (job.origins.empty()) return Status::Ok();
+    job.request = builder.Take();
+    job.done = [outcome](const Status& status) { outcome->Finish(status); };
+    {
+      std::lock_guard lock(outcome->mu);
+      ++outcome->pending;
+    }
+    const Status submitted = worker_.Submit(std::move(job));
+    job = es::BulkJob();
+    if (!submitted.ok()) {
+      // The worker dropped the job without calling its `done`.
+      outcome->Finish(submitted);
+      return submitted;
+    }
+    return Status::Ok();
+  };
+
+  for (const metrics::MetricDocument& doc : docs) {
+    const bool letter = doc.kind == metrics::MetricDocument::Kind::kDeadLetter;
+    if (letter && options_.dead_letter_index.empty()) {
+      outcome->Finish(Status::Fatal(
+          "metrics: a profile could not be counted and elasticsearch.dead.letter.index is none"));
+      return;
+    }
+    const std::optional<int64_t> version =
+        doc.version > 0 ? std::optional<int64_t>(static_cast<int64_t>(doc.version)) : std::nullopt;
+    const Status added = builder.Index(letter ? options_.dead_letter_index : options_.metrics_index,
+                                       doc.id, doc.json, version);
+    if (!added.ok()) {
+      outcome->Finish(added);
+      return;
+    }
+    job.origins.push_back({letter ? "metrics dead letter" : "metric", doc.id, Lsn()});
+    if (job.origins.size() >= options_.max_actions || builder.bytes() >= options_.max_bytes) {
+      if (!submit().ok()) {
+        outcome->Finish(Status::Ok());
+        return;
+      }
+    }
+  }
+  (void)submit();
+  outcome->Finish(Status::Ok());
+}
+
+Result<std::unique_ptr<MetricsRuntime>> OpenMetrics(const Config& config) {
+  auto runtime = std::make_unique<MetricsRuntime>();
+  const std::string& path = config.GetString("metrics.definitions.file");
+  Result<metrics::MetricSet> set = metrics::LoadMetricDefinitions(path);
+  if (!set.ok()) {
+    return Status(set.status().code(),
+                  "config key 'metrics.definitions.file': " + set.status().message());
+  }
+  runtime->set = std::move(*set);
+  Result<metrics::MetricsSinkOptions> options = metrics::MetricsSinkOptionsFromConfig(config);
+  if (!options.ok()) {
+    return Status(options.status().code(), "config key " + options.status().message());
+  }
+
+  Result<ElasticsearchTarget> target = ElasticsearchTargetFrom(config);
+  if (!target.ok()) {
+    return Status::InvalidArgument(
+        "config key 'elasticsearch.url' is required with metrics.definitions.file: metric "
+        "documents are written to Elasticsearch");
+  }
+  if (config.GetBool("elasticsearch.templates")) {
+    std::string report;
+    WALCAST_RETURN_IF_ERROR(InstallElasticsearchTemplates(*target, &report));
+    log::Info("metrics: " + report, {{"url", target->http.base_url}});
+  }
+  ElasticsearchMetricWriter::Options writer;
+  writer.metrics_index = es::MetricsIndexName(target->templates.prefix);
+  writer.dead_letter_index = target->dead_letter_index;
+  writer.max_actions = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.actions"));
+  writer.max_bytes = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.bytes"));
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<es::HttpClient> client,
+                           es::HttpClient::Create(target->http));
+  runtime->writer = std::make_unique<ElasticsearchMetricWriter>(std::move(client), writer);
+
+  WALCAST_ASSIGN_OR_RETURN(
+      runtime->sink,
+      metrics::MetricsSink::Create(runtime->set, std::move(*options), runtime->writer.get()));
+  runtime->sink_ptr = runtime->sink.get();
+  log::Info("metrics: state opened",
+            {{"metrics", runtime->set.metrics.size()},
+             {"applied_lsn", runtime->sink_ptr->applied_lsn().ToString()},
+             {"bad_profiles", runtime->sink_ptr->stats().engine.bad_profiles}});
+  return runtime;
+}
+
+}  // namespace walcast::app

@@ -1,0 +1,274 @@
+// The metrics end to end, exactly once: the walcast binary streams MOSIP's
+// tables (filled by `walcast generate-profiles`, every profile shape, some
+// malformed) from the test PostgreSQL while it is killed with SIGKILL again
+// and again, and writes its metric documents to the test Elasticsearch /
+// OpenSearch node. Afterwards every default metric's documents must equal
+// what its SQL (sql/metrics/<id>.sql) computes from the tables: keys, bucket,
+// count and sum, with nothing missing, nothing extra and nothing counted
+// twice; walcast_bad_profiles must equal the metrics' dead letters.
+//
+// Shares the node of es_sink_integration_test's binary.
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/profile_churn.h"
+#include "tests/integration/es_process_test.h"
+
+namespace walcast::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string ReadSource(const std::string& relative) {
+  std::ifstream in(std::string(WALCAST_SOURCE_DIR) + "/" + relative);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The metric ids of a definitions file.
+std::vector<std::string> MetricIds(const std::string& relative) {
+  rapidjson::Document d;
+  d.Parse(ReadSource(relative).c_str());
+  std::vector<std::string> ids;
+  if (!d.IsObject() || !d.HasMember("metrics")) return ids;
+  for (const auto& m : d["metrics"].GetArray()) ids.push_back(m["id"].GetString());
+  return ids;
+}
+
+class MetricsEsTest : public EsProcessTest {
+ protected:
+  std::map<std::string, std::string> BaseConfig() const override {
+    std::map<std::string, std::string> kv = EsProcessTest::BaseConfig();
+    // The metrics alone, so that nothing but their own acknowledgements
+    // holds the slot back (a test below adds the raw documents).
+    kv["sinks"] = "";
+    kv["table.include.list"] =
+        "idrepo\\.anonymous_profile,idrepo\\.channel_info,regprc\\.anonymous_profile,"
+        "prereg\\.anonymous_profile";
+    kv["metrics.definitions.file"] = std::string(WALCAST_SOURCE_DIR) + "/config/metrics/mosip.json";
+    kv["checkpoint.interval.ms"] = "200";
+    return kv;
+  }
+
+  std::string MetricsIndex() const { return db_ + ".metrics.anon_profile"; }
+  std::string Instance() const { return db_ + "/" + db_; }
+
+
+  // The _source of every document of `index` matching `query`.
+  std::vector<std::string> Documents(const std::string& index, const std::string& query) {
+    std::vector<std::string> docs;
+    EXPECT_TRUE(es_->Refresh(index));
+    for (EsCluster::Hit& hit : es_->Scroll(index, query)) docs.push_back(std::move(hit.source));
+    return docs;
+  }
+
+  // Loads this instance's metric documents into walcast_test.docs.
+  void LoadMetricDocuments() {
+    const std::vector<std::string> docs =
+        Documents(MetricsIndex(), R"({"term":{"instance":")" + Instance() + R"("}})");
+    ASSERT_FALSE(docs.empty());
+    std::string sql =
+        "CREATE SCHEMA IF NOT EXISTS walcast_test; DROP TABLE IF EXISTS walcast_test.docs;"
+        "CREATE TABLE walcast_test.docs(doc jsonb);";
+    for (size_t i = 0; i < docs.size(); i += 500) {
+      sql += "INSERT INTO walcast_test.docs VALUES ";
+      for (size_t j = i; j < std::min(docs.size(), i + 500); ++j) {
+        ASSERT_EQ(docs[j].find("$walcast$"), std::string::npos);
+        sql += std::string(j > i ? "," : "") + "($walcast$" + docs[j] + "$walcast$)";
+      }
+      sql += ";";
+    }
+    Sql(sql);
+    ASSERT_EQ(Sql("SELECT count(*) FROM walcast_test.docs"), std::to_string(docs.size()));
+  }
+
+  // Differences between metric `id`'s documents (count > 0) and its SQL.
+  std::string CompareWithSql(const std::string& id, int64_t* sql_rows) {
+    std::string query = ReadSource("sql/metrics/" + id + ".sql");
+    while (!query.empty() && (query.back() == '\n' || query.back() == ';')) query.pop_back();
+    const std::string out = Sql(
+        "WITH s AS MATERIALIZED (" + query +
+        "), e AS (SELECT doc->'keys' AS keys, (doc->>'bucket_start')::date AS bucket_start, "
+        "(doc->>'count')::bigint AS count, (doc->>'sum')::numeric AS sum, doc->>'updated_at' AS at FROM walcast_test.docs "
+        "WHERE doc->>'metric' = '" +
+        id +
+        "' AND (doc->>'count')::bigint > 0), d AS (SELECT coalesce(s.keys, e.keys)::text || ' @' "
+        "|| coalesce(coalesce(s.bucket_start, e.bucket_start)::text, '-') || ': sql count=' || "
+        "coalesce(s.count::text, '-') || ' walcast count=' || coalesce(e.count::text, '-') || "
+        "' sql sum=' || coalesce(s.sum::text, '-') || ' walcast sum=' || coalesce(e.sum::text, "
+        "'-') || ' at ' || coalesce(e.at, '-') AS line FROM s FULL JOIN e ON s.keys = e.keys AND s.bucket_start IS NOT DISTINCT "
+        "FROM e.bucket_start WHERE s.count IS DISTINCT FROM e.count OR s.sum::numeric IS DISTINCT "
+        "FROM e.sum ORDER BY 1 LIMIT 10) SELECT (SELECT count(*) FROM s) || E'\\n' || "
+        "coalesce((SELECT string_agg(line, E'\\n') FROM d), '')");
+    const size_t nl = out.find('\n');
+    *sql_rows = std::atoll(out.substr(0, nl).c_str());
+    return nl == std::string::npos ? "" : out.substr(nl + 1);
+  }
+};
+
+
+TEST_F(MetricsEsTest, MetricsEqualTheirSqlAfterRepeatedKillNine) {
+  Generate({"--count", "2000", "--seed", "11", "--shape", "all", "--malformed-ratio", "0.01"});
+  Sql("ALTER TABLE idrepo.anonymous_profile REPLICA IDENTITY FULL;"
+      "ALTER TABLE regprc.anonymous_profile REPLICA IDENTITY FULL");
+
+  std::atomic<bool> done{false};
+  std::unique_ptr<ChildProcess> walcast = Start("walcast0");
+  std::thread writer([&] {
+    for (int round = 2; round <= 9 && !HasFailure(); ++round) {
+      Generate({"--count", "1500", "--seed", std::to_string(round + 10), "--shape", "all",
+                "--batch-rows", "50", "--malformed-ratio", "0.01"});
+      Sql(ProfileChurnSql(round, 100, 40));
+    }
+    done = true;
+  });
+  // The first kill may land in the initial snapshot (which starts over);
+  // the others while changes stream.
+  std::mt19937 random(7);
+  int kills = 0;
+  while (!done || kills < 4) {
+    const std::string name = "walcast" + std::to_string(kills);
+    if (kills > 0 && !WaitForLog(name, "streaming started", walcast.get(), 120s)) {
+      ADD_FAILURE() << name << " did not stream:\n" << Log(name);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500 + random() % 2500));
+    if (kills >= 6 && done) break;
+    walcast->Signal(SIGKILL);
+    EXPECT_EQ(walcast->Wait(10s), 128 + SIGKILL) << Log(name);
+    ++kills;
+    walcast = Start("walcast" + std::to_string(kills));
+  }
+  writer.join();
+  const std::string last = "walcast" + std::to_string(kills);
+  ASSERT_TRUE(WaitForLog(last, "streaming started", walcast.get(), 120s)) << Log(last);
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 300s, last));
+  walcast->Signal(SIGTERM);
+  ASSERT_EQ(walcast->Wait(30s), 0) << Log(last);
+
+  ASSERT_NO_FATAL_FAILURE(LoadMetricDocuments());
+  // One document per aggregate.
+  EXPECT_EQ(Sql("SELECT string_agg(x, E'\\n') FROM (SELECT doc->>'metric' || ' ' || (doc->'keys')::text"
+                " || ' @' || coalesce(doc->>'bucket_start', '-') || ': ' || string_agg(doc::text, ' | ') AS x"
+                " FROM walcast_test.docs GROUP BY doc->>'metric', doc->'keys', doc->>'bucket_start'"
+                " HAVING count(*) > 1 LIMIT 3) d"),
+            "");
+  Sql(ReadSource("sql/metrics/00_functions.sql"));
+  const std::vector<std::string> ids = MetricIds("config/metrics/mosip.json");
+  ASSERT_GT(ids.size(), 20u);
+  int compared = 0;
+  for (const std::string& id : ids) {
+    SCOPED_TRACE(id);
+    int64_t sql_rows = 0;
+    const std::string differences = CompareWithSql(id, &sql_rows);
+    EXPECT_EQ(differences, "") << "first differences (keys @bucket):\n" << differences;
+    if (sql_rows > 0) ++compared;
+  }
+  // Nearly every metric has rows in this workload (a check that the
+  // comparison compares something).
+  EXPECT_GE(compared, static_cast<int>(ids.size()) - 3);
+
+  // Exactly once for the bad profiles too: the persisted figure equals the
+  // dead letters, whose _ids are per change, so replays cannot add any.
+  // Those of a snapshot that a kill interrupted stay in the index (they
+  // carry that snapshot's LSN) but its figures were wiped with it.
+  std::set<std::string> discarded;
+  for (int i = 0; i <= kills; ++i) {
+    const std::string log = Log("walcast" + std::to_string(i));
+    const size_t started = log.find("snapshot started");
+    if (started == std::string::npos || log.find("snapshot completed") != std::string::npos) continue;
+    const size_t at = log.find(" lsn=", started);
+    discarded.insert(log.substr(at + 5, log.find_first_of(" \n", at + 5) - at - 5));
+  }
+  const std::string bad = Sql(
+      "SELECT doc->>'value' FROM walcast_test.docs WHERE doc->>'metric' = 'walcast_bad_profiles'");
+  const std::string letters = db_ + ".walcast.dead_letter";
+  ASSERT_TRUE(es_->Refresh(letters));
+  size_t counted = 0;
+  for (const std::string& letter : Documents(letters, R"({"term":{"source":"metrics"}})")) {
+    EXPECT_NE(letter.find(R"("instance":")" + Instance() + "\""), std::string::npos) << letter;
+    const size_t at = letter.find(R"("lsn":")");
+    ASSERT_NE(at, std::string::npos) << letter;
+    const std::string lsn = letter.substr(at + 7, letter.find('"', at + 7) - at - 7);
+    if (discarded.count(lsn) == 0) ++counted;
+  }
+  EXPECT_GT(counted, 10u);
+  EXPECT_EQ(bad, std::to_string(counted));
+  if (HasFailure()) {
+    for (int i = 0; i <= kills; ++i) {
+      std::cerr << "--- walcast" << i << "\n" << Log("walcast" + std::to_string(i)).substr(0, 3000);
+    }
+  }
+}
+
+TEST_F(MetricsEsTest, ChangedDefinitionsResetTheStateAndTakeANewSnapshot) {
+  Generate({"--count", "500", "--seed", "3", "--shape", "idrepo"});
+  // Row-for-row document counts: no delete-on-supersede.
+  const std::map<std::string, std::string> raw = {{"sinks", "elasticsearch"},
+                                                  {"elasticsearch.delete.superseded", "false"}};
+  WriteConfig(raw);
+  auto walcast = Start("first");
+  ASSERT_TRUE(WaitForLog("first", "streaming started", walcast.get(), 120s)) << Log("first");
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s, "first"));
+  walcast->Signal(SIGTERM);
+  ASSERT_EQ(walcast->Wait(30s), 0) << Log("first");
+
+  // The same definitions minus one metric: the fingerprint changes.
+  rapidjson::Document d;
+  d.Parse(ReadSource("config/metrics/mosip.json").c_str());
+  ASSERT_TRUE(d.IsObject());
+  d["metrics"].Erase(d["metrics"].Begin());
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  d.Accept(w);
+  const std::string changed = dir_ + "/changed.json";
+  std::ofstream(changed) << buf.GetString();
+
+  std::map<std::string, std::string> refused = raw;
+  refused["metrics.definitions.file"] = changed;
+  WriteConfig(refused);
+  walcast = Start("refused");
+  EXPECT_NE(walcast->Wait(60s), 0);
+  EXPECT_NE(Log("refused").find("metrics.definitions.change"), std::string::npos)
+      << Log("refused");
+
+  Generate({"--count", "300", "--seed", "4", "--shape", "idrepo"});
+  std::map<std::string, std::string> reset = refused;
+  reset["metrics.definitions.change"] = "reset";
+  WriteConfig(reset);
+  walcast = Start("reset");
+  ASSERT_TRUE(WaitForLog("reset", "streaming started", walcast.get(), 120s)) << Log("reset");
+  EXPECT_NE(Log("reset").find("metric definitions changed"), std::string::npos) << Log("reset");
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s, "reset"));
+  walcast->Signal(SIGTERM);
+  ASSERT_EQ(walcast->Wait(30s), 0) << Log("reset");
+
+  // The new snapshot counted every row once: the state was wiped first.
+  // The raw documents went along.
+  ASSERT_TRUE(es_->Refresh(db_ + ".idrepo.anonymous_profile"));
+  EXPECT_EQ(es_->Count(db_ + ".idrepo.anonymous_profile"),
+            std::stoll(Sql("SELECT count(*) FROM idrepo.anonymous_profile")));
+  ASSERT_NO_FATAL_FAILURE(LoadMetricDocuments());
+  Sql(ReadSource("sql/metrics/00_functions.sql"));
+  int64_t sql_rows = 0;
+  EXPECT_EQ(CompareWithSql("idrepo_by_gender", &sql_rows), "");
+  EXPECT_GT(sql_rows, 0);
+}
+
+}  // namespace
+}  // namespace walcast::testing
