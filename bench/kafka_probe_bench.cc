@@ -93,12 +93,11 @@ RdKafkaPtr NewClient(rd_kafka_type_t type, const std::string& bootstrap,
                      const std::vector<std::pair<std::string, std::string>>& extra) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char errstr[512];
-  std::vector<std::pair<std::string, std::string>> settings = {
-      {"bootstrap.servers", bootstrap}, {"log_level", "3"}};
+  std::vector<std::pair<std::string, std::string>> settings = {{"bootstrap.servers", bootstrap},
+                                                               {"log_level", "3"}};
   settings.insert(settings.end(), extra.begin(), extra.end());
   for (const auto& [k, v] : settings) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
       Die(k + ": " + errstr);
     }
@@ -125,8 +124,8 @@ int64_t HighWatermark(rd_kafka_t* rk, const std::string& topic) {
     for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
       int64_t low = 0;
       int64_t high = 0;
-      if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), md->topics[0].partitions[p].id,
-                                           &low, &high, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), md->topics[0].partitions[p].id, &low,
+                                           &high, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         total = -1;
         break;
       }
@@ -140,7 +139,8 @@ int64_t HighWatermark(rd_kafka_t* rk, const std::string& topic) {
 int Wait(const std::map<std::string, std::string>& flags) {
   const std::string topic = Flag(flags, "topic");
   const int64_t count = std::stoll(Flag(flags, "count"));
-  const auto deadline = Clock::now() + std::chrono::seconds(std::stoll(Flag(flags, "timeout-s", "1800")));
+  const auto deadline =
+      Clock::now() + std::chrono::seconds(std::stoll(Flag(flags, "timeout-s", "1800")));
   // A consumer handle: its metadata requests never auto-create the topic.
   RdKafkaPtr rk = NewClient(RD_KAFKA_CONSUMER, Flag(flags, "bootstrap"),
                             {{"allow.auto.create.topics", "false"}});
@@ -307,14 +307,12 @@ int Latency(const std::map<std::string, std::string>& flags) {
       tx_per_s * rows_per_tx, static_cast<double>(expected) / load_s,
       static_cast<long long>(behind), static_cast<long long>(expected), samples.size(),
       append.size(), static_cast<long long>(append_time_type_records));
-  std::printf(
-      "commit_to_kafka_append_ms p50=%.1f p90=%.1f p99=%.1f p999=%.1f max=%.1f\n",
-      Percentile(append, 0.50), Percentile(append, 0.90), Percentile(append, 0.99),
-      Percentile(append, 0.999), Percentile(append, 1.0));
-  std::printf(
-      "commit_to_consumer_ms p50=%.1f p90=%.1f p99=%.1f p999=%.1f max=%.1f\n",
-      Percentile(receive, 0.50), Percentile(receive, 0.90), Percentile(receive, 0.99),
-      Percentile(receive, 0.999), Percentile(receive, 1.0));
+  std::printf("commit_to_kafka_append_ms p50=%.1f p90=%.1f p99=%.1f p999=%.1f max=%.1f\n",
+              Percentile(append, 0.50), Percentile(append, 0.90), Percentile(append, 0.99),
+              Percentile(append, 0.999), Percentile(append, 1.0));
+  std::printf("commit_to_consumer_ms p50=%.1f p90=%.1f p99=%.1f p999=%.1f max=%.1f\n",
+              Percentile(receive, 0.50), Percentile(receive, 0.90), Percentile(receive, 0.99),
+              Percentile(receive, 0.999), Percentile(receive, 1.0));
   return static_cast<int64_t>(samples.size()) == expected ? 0 : 1;
 }
 
