@@ -50,9 +50,7 @@ struct ExactlyOnceOptions {
 struct KafkaSinkOptions {
   EncoderOptions encoder;
   // librdkafka properties (kafka.* with the prefix removed, and Debezium's
-  // producer.override.*); applied over walcast's defaults
-  // (enable.idempotence=true, acks=all, partitioner=murmur2_random,
-  // message.timeout.ms=0 so a broker outage means waiting, not dropping).
+  // producer.override.*); applied over walcast's defaults (ProducerSettings).
   std::vector<std::pair<std::string, std::string>> producer_config;
   // errors.tolerance=all: a record Kafka rejects for good goes to
   // dead_letter_topic with the reason and LSN in headers instead of
@@ -66,6 +64,23 @@ struct KafkaSinkOptions {
   std::chrono::milliseconds queue_full_log_interval{10000};
   ExactlyOnceOptions exactly_once;
 };
+
+// The librdkafka properties of the sink's producer: walcast's defaults with
+// `options.producer_config` over them (a key the user set keeps the user's
+// value, in the default's place; other keys follow in the user's order).
+// The defaults: enable.idempotence=true, acks=all,
+// partitioner=murmur2_random, linger.ms=5, client.id=walcast,
+// message.timeout.ms=0 (at least once: a broker outage means waiting, not
+// dropping) or transactional.id (exactly once), and a bounded producer
+// queue, kDefaultQueueMaxMessages records and kDefaultQueueMaxKbytes KiB
+// (librdkafka's own defaults, 100,000 records and 1 GiB, let a catch-up
+// hold hundreds of MB of copied records for no gain in throughput; see
+// bench/RESULTS.md). The byte bound grows to twice message.max.bytes when
+// the user raised that, so that any record the client accepts fits the
+// queue. A user's transactional.id is not checked here (NewProducer refuses it).
+inline constexpr int kDefaultQueueMaxMessages = 10000;
+inline constexpr int kDefaultQueueMaxKbytes = 16384;
+std::vector<std::pair<std::string, std::string>> ProducerSettings(const KafkaSinkOptions& options);
 
 // Publishes change events to Kafka in Debezium's format
 // (DebeziumEncoder) with librdkafka, and acknowledges a transaction to the
