@@ -254,6 +254,22 @@ TEST_F(KafkaSinkMockTest, RecordTheBrokerRejectsGoesToTheDeadLetterTopic) {
   EXPECT_GT(std::stoul(dlq[0].headers.at("walcast.error.value.bytes")), 10u);
 }
 
+TEST_F(KafkaSinkMockTest, DeadLetterWaitsForQueueRoomWithoutBlockingDeliveries) {
+  // A one-record queue: the rejected record still holds its place while its
+  // delivery report runs, so its dead letter cannot be queued from there,
+  // and the reader waits for room behind it.
+  KafkaSinkOptions options = Options({{"queue.buffering.max.messages", "1"}});
+  options.tolerate_errors = true;
+  ASSERT_TRUE(Start(std::move(options)));
+  kafka_.PushErrors(kApiProduce, {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE});
+  ASSERT_TRUE(Write(1, {7}).ok());
+  ASSERT_TRUE(Write(2, {8}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(2));
+  EXPECT_EQ(kafka_.Read(kDeadLetters).size(), 1u);
+  EXPECT_EQ(Ids(kafka_.Read(kTopic)), (std::vector<int>{8}));
+}
+
 TEST_F(KafkaSinkMockTest, RecordTooLargeForTheClientGoesToTheDeadLetterTopic) {
   KafkaSinkOptions options = Options({{"message.max.bytes", "2000"}});
   options.tolerate_errors = true;
