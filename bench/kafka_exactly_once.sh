@@ -23,9 +23,6 @@ source "$root/bench/lib.sh"
 bench_start
 bootstrap=$("$root/scripts/kafka.sh" start "$work/kafka" | sed -n 's/^bootstrap=//p')
 
-# A ~650-byte idrepo-shaped profile; the id and a few fields vary per row.
-profile_sql="'{\"processName\":\"New\",\"date\":\"2025-03-14\",\"oldProfile\":null,\"newProfile\":{\"yearOfBirth\":\"' || (1940 + i % 70) || '\",\"gender\":\"' || (CASE WHEN i % 2 = 0 THEN 'Female' ELSE 'Male' END) || '\",\"location\":[\"Zone-' || (i % 17) || '\",\"' || (10000 + i % 900) || '\"],\"preferredLanguage\":\"eng\",\"channel\":[\"PHONE\",\"EMAIL\"],\"exceptions\":[],\"verified\":[\"phone\"],\"biometricInfo\":[{\"type\":\"Finger\",\"subType\":\"Left IndexFinger\",\"qualityScore\":' || (i % 100) || ',\"attempts\":\"1\",\"digitalId\":null}],\"documents\":[\"DOC001\",\"DOC004\"],\"hash\":\"' || md5(i::text) || '\"}}'"
-
 runs=(at_least_once)
 for ms in $intervals; do runs+=("exactly_once_$ms"); done
 runs+=(at_least_once_last)
@@ -33,7 +30,7 @@ for r in "${runs[@]}"; do
   psql_ -c "SELECT pg_create_logical_replication_slot('$r', 'pgoutput')" >/dev/null
 done
 psql_ -c "DO \$\$ BEGIN FOR b IN 0..$((rows / 10 - 1)) LOOP
-  INSERT INTO idrepo.anonymous_profile SELECT 'p-' || i, $profile_sql, 'bench', now()
+  INSERT INTO idrepo.anonymous_profile SELECT 'p-' || i, $bench_profile_sql, 'bench', now()
     FROM generate_series(b * 10, b * 10 + 9) i; COMMIT; END LOOP; END \$\$"
 end=$(psql_ -c "SELECT pg_current_wal_lsn()")
 echo "rows=$rows transactions=$((rows / 10)) end_lsn=$end"

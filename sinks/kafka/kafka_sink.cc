@@ -2,6 +2,9 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "core/log.h"
 #include "sinks/kafka/kafka_checkpoint.h"
 
@@ -49,6 +52,47 @@ bool SizeError(rd_kafka_resp_err_t err) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> ProducerSettings(const KafkaSinkOptions& options) {
+  int64_t queue_kbytes = kDefaultQueueMaxKbytes;
+  for (const auto& [key, value] : options.producer_config) {
+    if (key != "message.max.bytes") continue;
+    // librdkafka checks a record against message.max.bytes before it
+    // queues it, and a record larger than the whole queue would wait for
+    // room forever. A malformed value is librdkafka's to refuse.
+    char* end = nullptr;
+    const long long max_bytes = std::strtoll(value.c_str(), &end, 10);
+    if (end != value.c_str() && *end == '\0' && max_bytes > 0) {
+      queue_kbytes = std::max<int64_t>(queue_kbytes, 2 * max_bytes / 1024 + 1);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> settings = {
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"partitioner", "murmur2_random"},
+      {"linger.ms", "5"},
+      {"client.id", "walcast"},
+      {"queue.buffering.max.messages", std::to_string(kDefaultQueueMaxMessages)},
+      {"queue.buffering.max.kbytes", std::to_string(queue_kbytes)},
+  };
+  if (options.exactly_once.enabled) {
+    // A transactional producer's records time out with their transaction
+    // (transaction.timeout.ms); a broker outage then aborts and replays.
+    settings.emplace_back("transactional.id", options.exactly_once.transactional_id);
+  } else {
+    settings.emplace_back("message.timeout.ms", "0");
+  }
+  for (const auto& kv : options.producer_config) {
+    auto it = std::find_if(settings.begin(), settings.end(),
+                           [&](const auto& d) { return d.first == kv.first; });
+    if (it != settings.end()) {
+      it->second = kv.second;
+    } else {
+      settings.push_back(kv);
+    }
+  }
+  return settings;
+}
+
 KafkaSink::KafkaSink(KafkaSinkOptions options)
     : options_(std::move(options)), encoder_(options_.encoder) {}
 
@@ -63,26 +107,14 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(KafkaSinkOptions options) {
 Result<rd_kafka_s*> KafkaSink::NewProducer() {
   std::unique_ptr<rd_kafka_conf_t, ConfDeleter> conf(rd_kafka_conf_new());
   char errstr[512];
-  std::vector<std::pair<std::string, std::string>> settings = {
-      {"enable.idempotence", "true"},    {"acks", "all"},
-      {"partitioner", "murmur2_random"}, {"linger.ms", "5"},
-      {"client.id", "walcast"},
-  };
-  if (exactly_once()) {
-    // A transactional producer's records time out with their transaction
-    // (transaction.timeout.ms); a broker outage then aborts and replays.
-    settings.emplace_back("transactional.id", options_.exactly_once.transactional_id);
-  } else {
-    settings.emplace_back("message.timeout.ms", "0");
-  }
   for (const auto& kv : options_.producer_config) {
     if (kv.first == "transactional.id") {
       return Status::InvalidArgument(
           "config key 'kafka.transactional.id': set exactly.once=true and "
           "exactly.once.transactional.id instead");
     }
-    settings.push_back(kv);
   }
+  const std::vector<std::pair<std::string, std::string>> settings = ProducerSettings(options_);
   for (const auto& [key, value] : settings) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
         RD_KAFKA_CONF_OK) {
@@ -155,6 +187,7 @@ void KafkaSink::OnRewind() {
     {
       std::lock_guard lock(mu_);
       ++generation_;  // reports of the aborted records are ignored
+      deferred_.clear();
       failure_ = Status::Ok();
     }
     current_.reset();
@@ -174,6 +207,7 @@ void KafkaSink::OnRewind() {
   {
     std::lock_guard lock(mu_);
     ++generation_;  // deliveries of everything produced so far are ignored
+    deferred_.clear();
     unsettled_ = 0;
     failure_ = Status::Ok();
     settled_cv_.notify_all();
@@ -205,6 +239,7 @@ KafkaSink::~KafkaSink() {
 }
 
 void KafkaSink::PollLoop() {
+  poll_thread_id_.store(std::this_thread::get_id());
   while (!stop_poll_.load()) rd_kafka_poll(producer_, 100);
 }
 
@@ -327,6 +362,17 @@ Status KafkaSink::Produce(EncodedRecord record, const std::shared_ptr<InFlight>&
       (void)headers.release();  // owned by the message now
       return Status::Ok();
     }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
+        std::this_thread::get_id() == poll_thread_id_.load()) {
+      // A dead letter from a delivery report: only this thread frees room,
+      // so waiting here would wait forever. The reader thread produces it;
+      // it stays counted in its transaction.
+      delete context;
+      std::lock_guard lock(mu_);
+      deferred_.push_back({std::move(record), txn, lsn, generation_});
+      settled_cv_.notify_all();
+      return Status::Ok();
+    }
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       // Backpressure: the poll thread drains delivery reports; wait.
       const int64_t now = SteadyMs();
@@ -361,6 +407,12 @@ Status KafkaSink::Produce(EncodedRecord record, const std::shared_ptr<InFlight>&
       }
       return Status::Fatal("kafka producer failed: " + reason);
     }
+    if (err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+      // The client's metadata lost the topic, typically a restarted broker
+      // that has not loaded it yet. Transient, as the same error in a
+      // delivery report: a new producer starts with fresh metadata.
+      return Status::Replay("kafka: topic '" + record.topic + "' unknown for now: " + reason);
+    }
     if (DeadLettersEnabled() && !dead_letter) {
       return ProduceDeadLetter(DeadLetter(std::move(record.key), std::move(record.value),
                                           record.topic, reason, lsn, SizeError(err)),
@@ -369,6 +421,39 @@ Status KafkaSink::Produce(EncodedRecord record, const std::shared_ptr<InFlight>&
     return Status::Fatal("kafka rejected a record for topic '" + record.topic + "' at " +
                          lsn.ToString() + ": " + reason);
   }
+}
+
+Status KafkaSink::BeginReaderCall() {
+  std::vector<DeferredDeadLetter> pending;
+  {
+    std::lock_guard lock(mu_);
+    if (!failure_.ok()) return failure_;
+    if (deferred_.empty()) return Status::Ok();
+    pending.swap(deferred_);
+  }
+  return ProduceDeferred(std::move(pending));
+}
+
+Status KafkaSink::ProduceDeferred(std::vector<DeferredDeadLetter> pending) {
+  for (DeferredDeadLetter& d : pending) {
+    // Deferred before a rewind: its transaction is replayed anyway.
+    if (d.generation != generation_) continue;
+    const Status s = Produce(std::move(d.record), d.txn, d.lsn, /*dead_letter=*/true);
+    if (!d.txn) {
+      WALCAST_RETURN_IF_ERROR(s);
+      continue;
+    }
+    bool ack = false;
+    {
+      // The count the deferral kept; on success Produce holds its own.
+      std::lock_guard lock(mu_);
+      --d.txn->outstanding;
+      ack = s.ok() && d.txn->committed && d.txn->outstanding == 0 && !d.txn->abandoned;
+    }
+    WALCAST_RETURN_IF_ERROR(s);
+    if (ack) Settle(d.txn);
+  }
+  return Status::Ok();
 }
 
 Status KafkaSink::ProduceDeadLetter(EncodedRecord record, const std::string& source,
@@ -487,7 +572,7 @@ void KafkaSink::Settle(const std::shared_ptr<InFlight>& txn) {
 }
 
 Status KafkaSink::OnBegin(const TransactionInfo& txn) {
-  WALCAST_RETURN_IF_ERROR(FailureStatus());
+  WALCAST_RETURN_IF_ERROR(BeginReaderCall());
   current_ = NewInFlight();
   order_ = TransactionOrder{};
   if (exactly_once()) {
@@ -516,7 +601,7 @@ Status KafkaSink::OnBegin(const TransactionInfo& txn) {
 }
 
 Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event) {
-  WALCAST_RETURN_IF_ERROR(FailureStatus());
+  WALCAST_RETURN_IF_ERROR(BeginReaderCall());
   if (!current_) return Status::Internal("kafka sink: change outside a transaction");
   if (skipping_) return Status::Ok();
   records_.clear();
@@ -548,7 +633,7 @@ Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event)
 }
 
 Status KafkaSink::OnCommit(const TransactionInfo& txn) {
-  WALCAST_RETURN_IF_ERROR(FailureStatus());
+  WALCAST_RETURN_IF_ERROR(BeginReaderCall());
   if (!current_) current_ = NewInFlight();
   if (skipping_) {
     skipping_ = false;
@@ -661,7 +746,7 @@ void KafkaSink::OnReset() {
 
 Status KafkaSink::OnTick(std::chrono::steady_clock::time_point now) {
   // A failed delivery surfaces here too when no new event arrives.
-  WALCAST_RETURN_IF_ERROR(FailureStatus());
+  WALCAST_RETURN_IF_ERROR(BeginReaderCall());
   // Between transactions, a batch that has waited long enough is committed.
   if (exactly_once() && !current_ && CommitDue(now)) {
     WALCAST_RETURN_IF_ERROR(CommitKafkaTransaction());
@@ -714,7 +799,14 @@ Status KafkaSink::Flush(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   rd_kafka_flush(producer_, static_cast<int>(timeout.count()));
   std::unique_lock lock(mu_);
-  settled_cv_.wait_until(lock, deadline, [&] { return unsettled_ == 0 || !failure_.ok(); });
+  while (true) {
+    settled_cv_.wait_until(lock, deadline,
+                           [&] { return unsettled_ == 0 || !failure_.ok() || !deferred_.empty(); });
+    if (deferred_.empty() || !failure_.ok() || std::chrono::steady_clock::now() >= deadline) break;
+    lock.unlock();
+    WALCAST_RETURN_IF_ERROR(BeginReaderCall());
+    lock.lock();
+  }
   if (!failure_.ok()) return failure_;
   if (unsettled_ != 0) {
     return Status::Timeout("kafka: " + std::to_string(unsettled_) +

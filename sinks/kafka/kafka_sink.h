@@ -50,9 +50,7 @@ struct ExactlyOnceOptions {
 struct KafkaSinkOptions {
   EncoderOptions encoder;
   // librdkafka properties (kafka.* with the prefix removed, and Debezium's
-  // producer.override.*); applied over walcast's defaults
-  // (enable.idempotence=true, acks=all, partitioner=murmur2_random,
-  // message.timeout.ms=0 so a broker outage means waiting, not dropping).
+  // producer.override.*); applied over walcast's defaults (ProducerSettings).
   std::vector<std::pair<std::string, std::string>> producer_config;
   // errors.tolerance=all: a record Kafka rejects for good goes to
   // dead_letter_topic with the reason and LSN in headers instead of
@@ -66,6 +64,23 @@ struct KafkaSinkOptions {
   std::chrono::milliseconds queue_full_log_interval{10000};
   ExactlyOnceOptions exactly_once;
 };
+
+// The librdkafka properties of the sink's producer: walcast's defaults with
+// `options.producer_config` over them (a key the user set keeps the user's
+// value, in the default's place; other keys follow in the user's order).
+// The defaults: enable.idempotence=true, acks=all,
+// partitioner=murmur2_random, linger.ms=5, client.id=walcast,
+// message.timeout.ms=0 (at least once: a broker outage means waiting, not
+// dropping) or transactional.id (exactly once), and a bounded producer
+// queue, kDefaultQueueMaxMessages records and kDefaultQueueMaxKbytes KiB
+// (librdkafka's own defaults, 100,000 records and 1 GiB, let a catch-up
+// hold hundreds of MB of copied records for no gain in throughput; see
+// bench/RESULTS.md). The byte bound grows to twice message.max.bytes when
+// the user raised that, so that any record the client accepts fits the
+// queue. A user's transactional.id is not checked here (NewProducer refuses it).
+inline constexpr int kDefaultQueueMaxMessages = 10000;
+inline constexpr int kDefaultQueueMaxKbytes = 16384;
+std::vector<std::pair<std::string, std::string>> ProducerSettings(const KafkaSinkOptions& options);
 
 // Publishes change events to Kafka in Debezium's format
 // (DebeziumEncoder) with librdkafka, and acknowledges a transaction to the
@@ -154,6 +169,12 @@ class KafkaSink : public Sink {
     RecordId id;              // exactly once: for dead-lettering on the replay
     uint64_t generation = 0;  // generation_ when produced
   };
+  struct DeferredDeadLetter {
+    EncodedRecord record;
+    std::shared_ptr<InFlight> txn;
+    Lsn lsn;
+    uint64_t generation = 0;
+  };
   // Exactly once: a record the broker rejected for good; on the replay it
   // goes to the dead-letter topic instead.
   struct Rejection {
@@ -187,6 +208,11 @@ class KafkaSink : public Sink {
                            const std::string& reason, const std::shared_ptr<InFlight>& txn,
                            Lsn lsn);
   void OnDelivery(const rd_kafka_message_s* message);
+  // At the start of each reader-thread call: the recorded failure if any,
+  // else produces the dead letters the poll thread deferred.
+  Status BeginReaderCall();
+  // Produces deferred dead letters (reader thread; waits for queue room).
+  Status ProduceDeferred(std::vector<DeferredDeadLetter> pending);
   void Settle(const std::shared_ptr<InFlight>& txn);
   Status FailureStatus();
   void PollLoop();
@@ -221,13 +247,21 @@ class KafkaSink : public Sink {
   std::vector<EncodedRecord> records_;
   std::chrono::steady_clock::time_point next_heartbeat_{};
 
-  std::mutex mu_;  // guards InFlight fields, failure_, unsettled_
+  std::mutex mu_;  // guards InFlight fields, failure_, unsettled_, deferred_
   std::condition_variable settled_cv_;
   int64_t unsettled_ = 0;  // committed transactions not yet acknowledged
   uint64_t generation_ = 0;  // bumped by OnRewind; written on the reader thread only
+  // Dead letters of delivery reports served on the poll thread that found
+  // the producer queue full. Room comes back only as reports are served,
+  // so the poll thread cannot wait for it; the reader thread produces them.
+  // Each still counts in its transaction's outstanding records.
+  std::vector<DeferredDeadLetter> deferred_;
   Status failure_;
 
   std::atomic<bool> stop_poll_{false};
+  // Set by the poll thread as it starts: a dead letter produced on it is
+  // deferred when the queue is full (deferred_).
+  std::atomic<std::thread::id> poll_thread_id_;
   std::thread poll_thread_;
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dead_lettered_{0};

@@ -161,6 +161,67 @@ std::vector<int> Ids(const std::vector<MockRecord>& records) {
   return ids;
 }
 
+// The value `settings` gives `key`, or "" if none.
+std::string Setting(const std::vector<std::pair<std::string, std::string>>& settings,
+                    const std::string& key) {
+  std::string found;
+  int count = 0;
+  for (const auto& [k, v] : settings) {
+    if (k == key) {
+      found = v;
+      ++count;
+    }
+  }
+  EXPECT_LE(count, 1) << key << " is set more than once";
+  return found;
+}
+
+TEST(KafkaProducerSettingsTest, BoundTheQueueByDefault) {
+  KafkaSinkOptions options;
+  const auto settings = ProducerSettings(options);
+  EXPECT_EQ(Setting(settings, "queue.buffering.max.messages"), "10000");
+  EXPECT_EQ(Setting(settings, "queue.buffering.max.kbytes"), "16384");
+  EXPECT_EQ(Setting(settings, "enable.idempotence"), "true");
+  EXPECT_EQ(Setting(settings, "acks"), "all");
+  EXPECT_EQ(Setting(settings, "message.timeout.ms"), "0");
+  EXPECT_EQ(Setting(settings, "transactional.id"), "");
+}
+
+TEST(KafkaProducerSettingsTest, UserSettingsWin) {
+  KafkaSinkOptions options;
+  options.producer_config = {{"queue.buffering.max.kbytes", "1048576"},
+                             {"bootstrap.servers", "k:9092"},
+                             {"queue.buffering.max.messages", "100000"},
+                             {"linger.ms", "20"}};
+  const auto settings = ProducerSettings(options);
+  EXPECT_EQ(Setting(settings, "queue.buffering.max.kbytes"), "1048576");
+  EXPECT_EQ(Setting(settings, "queue.buffering.max.messages"), "100000");
+  EXPECT_EQ(Setting(settings, "linger.ms"), "20");
+  EXPECT_EQ(Setting(settings, "bootstrap.servers"), "k:9092");
+}
+
+TEST(KafkaProducerSettingsTest, QueueHoldsTheLargestRecordTheClientAccepts) {
+  KafkaSinkOptions options;
+  options.producer_config = {{"message.max.bytes", "100000000"}};  // 100 MB
+  EXPECT_EQ(Setting(ProducerSettings(options), "queue.buffering.max.kbytes"), "195313");
+  // A smaller limit leaves the default; one the user set wins in any case.
+  options.producer_config = {{"message.max.bytes", "2000000"}};
+  EXPECT_EQ(Setting(ProducerSettings(options), "queue.buffering.max.kbytes"), "16384");
+  options.producer_config = {{"message.max.bytes", "100000000"},
+                             {"queue.buffering.max.kbytes", "4096"}};
+  EXPECT_EQ(Setting(ProducerSettings(options), "queue.buffering.max.kbytes"), "4096");
+}
+
+TEST(KafkaProducerSettingsTest, ExactlyOnceIsTransactionalWithoutMessageTimeout) {
+  KafkaSinkOptions options;
+  options.exactly_once.enabled = true;
+  options.exactly_once.transactional_id = "walcast-x";
+  const auto settings = ProducerSettings(options);
+  EXPECT_EQ(Setting(settings, "transactional.id"), "walcast-x");
+  EXPECT_EQ(Setting(settings, "message.timeout.ms"), "");
+  EXPECT_EQ(Setting(settings, "queue.buffering.max.kbytes"), "16384");
+}
+
 TEST_F(KafkaSinkMockTest, TransactionIsAcknowledgedOnceDelivered) {
   ASSERT_TRUE(Start(Options()));
   ASSERT_TRUE(Write(1, {1, 2, 3}).ok());
@@ -191,6 +252,22 @@ TEST_F(KafkaSinkMockTest, RecordTheBrokerRejectsGoesToTheDeadLetterTopic) {
   // A value too large for Kafka would be too large in the dead letter too.
   EXPECT_FALSE(dlq[0].value.has_value());
   EXPECT_GT(std::stoul(dlq[0].headers.at("walcast.error.value.bytes")), 10u);
+}
+
+TEST_F(KafkaSinkMockTest, DeadLetterWaitsForQueueRoomWithoutBlockingDeliveries) {
+  // A one-record queue: the rejected record still holds its place while its
+  // delivery report runs, so its dead letter cannot be queued from there,
+  // and the reader waits for room behind it.
+  KafkaSinkOptions options = Options({{"queue.buffering.max.messages", "1"}});
+  options.tolerate_errors = true;
+  ASSERT_TRUE(Start(std::move(options)));
+  kafka_.PushErrors(kApiProduce, {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE});
+  ASSERT_TRUE(Write(1, {7}).ok());
+  ASSERT_TRUE(Write(2, {8}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(2));
+  EXPECT_EQ(kafka_.Read(kDeadLetters).size(), 1u);
+  EXPECT_EQ(Ids(kafka_.Read(kTopic)), (std::vector<int>{8}));
 }
 
 TEST_F(KafkaSinkMockTest, RecordTooLargeForTheClientGoesToTheDeadLetterTopic) {

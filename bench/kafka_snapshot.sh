@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Initial snapshot to Kafka (issue #4's benchmark): walcast's snapshot of a
+# profile table against COPY of the same table into /dev/null (the physical
+# limit) and against Debezium's snapshot of it, in one run.
+#
+#   bench/kafka_snapshot.sh [ROWS]          default 1000000 MOSIP-like profile rows
+#
+# Starts a throwaway PostgreSQL 15 and Kafka broker (set WALCAST_JARS_DIR to
+# reuse downloaded jars), fills idrepo.anonymous_profile (then VACUUM ANALYZE,
+# so no reader pays for hint bits), and times, one after the other:
+#   copy         COPY idrepo.anonymous_profile TO STDOUT into /dev/null (psql),
+#                twice; the faster counts
+#   walcast_t1   walcast snapshot.mode=initial_only, sinks=kafka: creates its
+#                slot with an exported snapshot, reads the table, stops once
+#                every record has a delivery bench_report (acks=all)
+#   walcast_t2   the same with snapshot.max.threads=2
+#   debezium     Debezium's PostgreSQL connector (scripts/versions.env) under
+#                Kafka Connect standalone, snapshot.mode=initial_only; timed
+#                from the moment its task runs (or its first record, if
+#                earlier; JVM start-up excluded) until the topic's end offsets
+#                hold ROWS records (build/bench/kafka_probe wait)
+# Both tools write Debezium's JSON with schemas to a one-partition topic on
+# the same broker with their default producer settings. Figures: seconds,
+# rows/s, walcast's peak RSS, ratios walcast/COPY and walcast/Debezium.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+rows=${1:-1000000}
+# shellcheck source=lib.sh
+source "$root/bench/lib.sh"
+bench_start
+bench_kafka_start
+
+t0=$(date +%s.%N)
+psql_ -c "INSERT INTO idrepo.anonymous_profile SELECT 'p-' || i, $bench_profile_sql, 'bench', now()
+  FROM generate_series(0, $((rows - 1))) i"
+psql_ -c "VACUUM ANALYZE idrepo.anonymous_profile"
+t1=$(date +%s.%N)
+printf 'rows=%s table_mb=%s load_seconds=%.1f\n' "$rows" \
+  "$(psql_ -c "SELECT pg_total_relation_size('idrepo.anonymous_profile') / 1048576")" \
+  "$(echo "$t1 - $t0" | bc)"
+
+# 1. COPY into /dev/null, twice.
+for i in 1 2; do
+  start=$(date +%s.%N)
+  psql_ -c "COPY idrepo.anonymous_profile TO STDOUT" >/dev/null
+  bench_report "copy_$i" "$(echo "$(date +%s.%N) - $start" | bc)"
+done
+secs_copy=$(echo "if ($secs_copy_1 < $secs_copy_2) $secs_copy_1 else $secs_copy_2" | bc -l)
+
+# 2. walcast, one and two snapshot threads.
+for threads in 1 2; do
+  start=$(date +%s.%N)
+  rss=$(/usr/bin/time -f "%M" "$walcast" --set database.hostname=127.0.0.1 \
+    --set database.port="$port" --set database.dbname=bench --set slot.name="snap_t$threads" \
+    --set publication.name=bench_pub --set publication.autocreate.mode=disabled \
+    --set table.include.list='idrepo\.anonymous_profile' --set snapshot.mode=initial_only \
+    --set snapshot.max.threads="$threads" --set state.dir="$work/state" --set sinks=kafka \
+    --set kafka.bootstrap.servers="$bootstrap" --set topic.prefix="wc_t$threads" \
+    --set log.level=warn run 2>&1 >/dev/null | tail -n 1)
+  bench_report "walcast_t$threads" "$(echo "$(date +%s.%N) - $start" | bc)" "peak_rss_kb=$rss"
+  # The slot has served its purpose; it would only hold WAL.
+  psql_ -c "SELECT pg_drop_replication_slot('snap_t$threads')" >/dev/null
+done
+
+# 3. Debezium.
+bench_debezium dbz_snap initial_only
+bench_report debezium "$dbz_seconds" \
+  "jvm_start_to_task_running_s=$(printf '%.1f' "$dbz_startup_seconds") first_to_last_record_s=$(printf '%.1f' "$dbz_first_to_last_seconds")"
+
+for t in 1 2; do
+  printf 'walcast_t%s ratio_to_copy=%.2f ratio_to_debezium=%.2f\n' "$t" \
+    "$(echo "$secs_copy / $(eval echo "\$secs_walcast_t$t")" | bc -l)" \
+    "$(echo "$secs_debezium / $(eval echo "\$secs_walcast_t$t")" | bc -l)"
+done
