@@ -339,7 +339,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
     log::Info("metrics stopped", {{"applied_lsn", m.applied_lsn.ToString()},
                                   {"walcast_bad_profiles", m.engine.bad_profiles},
                                   {"documents_written", m.documents_written},
-                                  {"dead_letters_written", m.dead_letters_written}});
+                                  {"dead_letters_written", m.dead_letters_written},
+                                  {"bulk_requests", metrics->writer->stats().requests}});
   }
   if (status.ok() && config.GetBool("slot.drop.on.stop")) {
     status = manager->DropSlot(slot);

@@ -57,7 +57,7 @@ class ElasticsearchMetricWriter : public metrics::MetricDocumentWriter {
 // `writer`, so this object must outlive the pipeline that owns the sink.
 struct MetricsRuntime {
   metrics::MetricSet set;
-  std::unique_ptr<metrics::MetricDocumentWriter> writer;
+  std::unique_ptr<ElasticsearchMetricWriter> writer;
   // Until the app hands it to the pipeline; `sink_ptr` stays valid as long
   // as the pipeline lives.
   std::unique_ptr<metrics::MetricsSink> sink;

@@ -54,17 +54,7 @@ walcast_args() {
     --set topic.prefix="$prefix" --set status.update.interval.ms=1000)
 }
 
-for s in recv walcast debezium; do
-  psql_ -c "SELECT pg_create_logical_replication_slot('$s', 'pgoutput')" >/dev/null
-done
-t0=$(date +%s.%N)
-psql_ -c "DO \$\$ BEGIN FOR b IN 0..$((rows / 10 - 1)) LOOP
-  INSERT INTO idrepo.anonymous_profile SELECT 'p-' || i, $bench_profile_sql, 'bench', now()
-    FROM generate_series(b * 10, b * 10 + 9) i; COMMIT; END LOOP; END \$\$"
-t1=$(date +%s.%N)
-end=$(psql_ -c "SELECT pg_current_wal_lsn()")
-printf 'rows=%s transactions=%s load_seconds=%.1f end_lsn=%s\n' "$rows" "$((rows / 10))" \
-  "$(echo "$t1 - $t0" | bc)" "$end"
+bench_load recv walcast debezium
 
 # 1. pg_recvlogical: the server's decoding rate, nothing downstream.
 start=$(date +%s.%N)

@@ -23,6 +23,24 @@ bench_start() {
 # benchmarks (decode_throughput.sh has a larger one of its own).
 bench_profile_sql="'{\"processName\":\"New\",\"date\":\"2025-03-14\",\"oldProfile\":null,\"newProfile\":{\"yearOfBirth\":\"' || (1940 + i % 70) || '\",\"gender\":\"' || (CASE WHEN i % 2 = 0 THEN 'Female' ELSE 'Male' END) || '\",\"location\":[\"Zone-' || (i % 17) || '\",\"' || (10000 + i % 900) || '\"],\"preferredLanguage\":\"eng\",\"channel\":[\"PHONE\",\"EMAIL\"],\"exceptions\":[],\"verified\":[\"phone\"],\"biometricInfo\":[{\"type\":\"Finger\",\"subType\":\"Left IndexFinger\",\"qualityScore\":' || (i % 100) || ',\"attempts\":\"1\",\"digitalId\":null}],\"documents\":[\"DOC001\",\"DOC004\"],\"hash\":\"' || md5(i::text) || '\"}}'"
 
+# bench_load SLOT...: creates a pgoutput slot per name (all at the same LSN),
+# loads $rows profile rows (bench_profile_sql) in 10-row transactions, sets
+# end (the WAL position after the load) and prints the load's figures.
+bench_load() {
+  local s t0 t1
+  for s in "$@"; do
+    psql_ -c "SELECT pg_create_logical_replication_slot('$s', 'pgoutput')" >/dev/null
+  done
+  t0=$(date +%s.%N)
+  psql_ -c "DO \$\$ BEGIN FOR b IN 0..$((rows / 10 - 1)) LOOP
+    INSERT INTO idrepo.anonymous_profile SELECT 'p-' || i, $bench_profile_sql, 'bench', now()
+      FROM generate_series(b * 10, b * 10 + 9) i; COMMIT; END LOOP; END \$\$"
+  t1=$(date +%s.%N)
+  end=$(psql_ -c "SELECT pg_current_wal_lsn()")
+  printf 'rows=%s transactions=%s load_seconds=%.1f end_lsn=%s\n' "$rows" "$((rows / 10))" \
+    "$(echo "$t1 - $t0" | bc)" "$end"
+}
+
 # bench_kafka_start: starts a throwaway Kafka broker in $work/kafka (set
 # WALCAST_JARS_DIR to reuse downloaded jars) and defines bootstrap and probe
 # (build/bench/kafka_probe, built if missing).
@@ -76,7 +94,8 @@ psql_() { psql -X -q -tA -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres 
 
 # Stops whatever bench_start and the script started (the processes whose
 # pids the script added to bench_pids, a Kafka Connect worker in
-# $work/connect and a Kafka broker in $work/kafka, if any) and removes $work.
+# $work/connect, a Kafka broker in $work/kafka and a search node in $work/es,
+# if any) and removes $work.
 bench_pids=()
 bench_cleanup() {
   local pid
@@ -85,6 +104,7 @@ bench_cleanup() {
   done
   [[ -d "$work/connect" ]] && "$root/scripts/debezium.sh" stop "$work/connect" >/dev/null 2>&1
   [[ -d "$work/kafka" ]] && "$root/scripts/kafka.sh" destroy "$work/kafka" >/dev/null 2>&1
+  [[ -d "$work/es" ]] && "$root/scripts/elasticsearch.sh" destroy "$work/es" >/dev/null 2>&1
   "$root/scripts/pg_cluster.sh" destroy "$work/pg" >/dev/null 2>&1
   rm -rf "$work"
 }

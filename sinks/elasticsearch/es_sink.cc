@@ -325,6 +325,10 @@ Status ElasticsearchSink::Close(std::chrono::milliseconds timeout) {
   closed_ = true;
   Status status = Flush(timeout);
   worker_.Stop();
+  const BulkWorkerStats stats = worker_.stats();
+  log::Info("elasticsearch: stopped", {{"bulk_requests", stats.requests},
+                                       {"documents", stats.items},
+                                       {"dead_letters", stats.dead_letters}});
   return status;
 }
 
