@@ -20,7 +20,7 @@
 #                   load: it stops once every raw document and every metric
 #                   document is acknowledged by the node and the metric state
 #                   is committed
-# Figures: seconds, rows/s, walcast's peak RSS, the bulk requests walcast
+# Figures: seconds, rows/s, walcast's peak RSS and CPU seconds, the bulk requests walcast
 # sent (raw and metric) per second, the documents in the node, and the ratio
 # walcast/pg_recvlogical.
 set -euo pipefail
@@ -45,10 +45,10 @@ bench_report pg_recvlogical "$(echo "$(date +%s.%N) - $start" | bc)"
 # with ARGS choosing the outputs; reports NAME's figures.
 count() { curl -s "$es_url/$1/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p'; }
 run_walcast() {
-  local name=$1 slot=$2 start seconds raw metric
+  local name=$1 slot=$2 start seconds raw metric rss user sys
   shift 2
   start=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o "$work/rss" "$walcast" --set database.hostname=127.0.0.1 \
+  /usr/bin/time -f "%M %U %S" -o "$work/rss" "$walcast" --set database.hostname=127.0.0.1 \
     --set database.port="$port" --set database.dbname=bench --set slot.name="$slot" \
     --set publication.name=bench_pub --set publication.autocreate.mode=disabled \
     --set table.include.list='idrepo\.anonymous_profile' --set snapshot.mode=never \
@@ -60,7 +60,8 @@ run_walcast() {
   metric=$(sed -n 's/.*metrics stopped .*bulk_requests=\([0-9]*\).*/\1/p' "$work/$name.log")
   grep -E "ERROR" "$work/$name.log" >&2 && exit 1
   curl -s -XPOST "$es_url/$name.*/_refresh" >/dev/null
-  bench_report "$name" "$seconds" "peak_rss_kb=$(cat "$work/rss") raw_bulk_requests=${raw:-0} \
+  read -r rss user sys <"$work/rss"
+  bench_report "$name" "$seconds" "peak_rss_kb=$rss walcast_cpu_s=$(echo "$user + $sys" | bc) raw_bulk_requests=${raw:-0} \
 metric_bulk_requests=${metric:-0} bulk_requests_per_s=$(printf '%.1f' \
 "$(echo "(${raw:-0} + ${metric:-0}) / $seconds" | bc -l)") \
 raw_documents=$(count "$name.idrepo.anonymous_profile") metric_documents=$(count "$name.metrics.anon_profile")"
