@@ -10,7 +10,6 @@
 #include <chrono>
 #include <iostream>
 #include <map>
-#include <random>
 #include <string>
 #include <thread>
 
@@ -118,36 +117,21 @@ TEST_F(EsSinkTest, RawDocumentsEqualTheTableAfterRepeatedKillNine) {
       "ALTER TABLE regprc.anonymous_profile REPLICA IDENTITY FULL");
   WriteConfig({});
 
-  std::atomic<bool> done{false};
   std::unique_ptr<ChildProcess> walcast = Start("walcast0");
   ASSERT_TRUE(WaitForLog("walcast0", "streaming started", walcast.get(), 120s)) << Log("walcast0");
-  std::thread writer([&] {
-    // ~50,000 inserts, updates and deletes in all.
-    for (int round = 2; round <= 21 && !HasFailure(); ++round) {
-      Generate({"--count", "2000", "--seed", std::to_string(round), "--shape", "all",
-                "--batch-rows", "50"});
-      Sql(ProfileChurnSql(round, 150, 60));
-    }
-    done = true;
-  });
   // Kill while changes stream, at random points, restarting each time
   // (kills during the initial snapshot are the CLI test's business).
-  std::mt19937 random(42);
-  int kills = 0;
-  while (!done || kills < 5) {
-    const std::string name = "walcast" + std::to_string(kills);
-    if (!WaitForLog(name, "streaming started", walcast.get(), 120s)) {
-      ADD_FAILURE() << name << " did not stream:\n" << Log(name);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300 + random() % 2500));
-    if (kills >= 8 && done) break;
-    walcast->Signal(SIGKILL);
-    EXPECT_EQ(walcast->Wait(10s), 128 + SIGKILL) << Log(name);
-    ++kills;
-    walcast = Start("walcast" + std::to_string(kills));
-  }
-  writer.join();
+  const int kills = KillRepeatedly(
+      &walcast,
+      [&] {
+        // ~50,000 inserts, updates and deletes in all.
+        for (int round = 2; round <= 21 && !HasFailure(); ++round) {
+          Generate({"--count", "2000", "--seed", std::to_string(round), "--shape", "all",
+                    "--batch-rows", "50"});
+          Sql(ProfileChurnSql(round, 150, 60));
+        }
+      },
+      42, 300ms, /*first_in_snapshot=*/false);
   ASSERT_GE(kills, 5);
   const std::string last = "walcast" + std::to_string(kills);
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 300s, last));

@@ -18,11 +18,9 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
-#include <random>
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/integration/profile_churn.h"
@@ -127,35 +125,20 @@ TEST_F(MetricsEsTest, MetricsEqualTheirSqlAfterRepeatedKillNine) {
   Sql("ALTER TABLE idrepo.anonymous_profile REPLICA IDENTITY FULL;"
       "ALTER TABLE regprc.anonymous_profile REPLICA IDENTITY FULL");
 
-  std::atomic<bool> done{false};
   std::unique_ptr<ChildProcess> walcast = Start("walcast0");
-  std::thread writer([&] {
-    // About 50,000 inserts, updates and deletes in all.
-    for (int round = 2; round <= 15 && !HasFailure(); ++round) {
-      Generate({"--count", "3000", "--seed", std::to_string(round + 10), "--shape", "all",
-                "--batch-rows", "50", "--malformed-ratio", "0.01"});
-      Sql(ProfileChurnSql(round, 100, 40));
-    }
-    done = true;
-  });
   // The first kill may land in the initial snapshot (which starts over);
   // the others while changes stream.
-  std::mt19937 random(7);
-  int kills = 0;
-  while (!done || kills < 5) {
-    const std::string name = "walcast" + std::to_string(kills);
-    if (kills > 0 && !WaitForLog(name, "streaming started", walcast.get(), 120s)) {
-      ADD_FAILURE() << name << " did not stream:\n" << Log(name);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500 + random() % 2500));
-    if (kills >= 8 && done) break;
-    walcast->Signal(SIGKILL);
-    EXPECT_EQ(walcast->Wait(10s), 128 + SIGKILL) << Log(name);
-    ++kills;
-    walcast = Start("walcast" + std::to_string(kills));
-  }
-  writer.join();
+  const int kills = KillRepeatedly(
+      &walcast,
+      [&] {
+        // About 50,000 inserts, updates and deletes in all.
+        for (int round = 2; round <= 15 && !HasFailure(); ++round) {
+          Generate({"--count", "3000", "--seed", std::to_string(round + 10), "--shape", "all",
+                    "--batch-rows", "50", "--malformed-ratio", "0.01"});
+          Sql(ProfileChurnSql(round, 100, 40));
+        }
+      },
+      7, 500ms, /*first_in_snapshot=*/true);
   ASSERT_GE(kills, 5);
   const std::string last = "walcast" + std::to_string(kills);
   ASSERT_TRUE(WaitForLog(last, "streaming started", walcast.get(), 120s)) << Log(last);

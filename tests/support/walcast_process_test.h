@@ -8,11 +8,16 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/lsn.h"
@@ -109,6 +114,41 @@ class WalcastProcessTest : public ::testing::Test {
     std::string out;
     std::string err;
     ASSERT_EQ(RunToEnd(argv, &out, &err), 0) << err;
+  }
+
+  // Runs `workload` on a thread while `*walcast` (started as "walcast0") is
+  // killed with SIGKILL at random points and restarted as "walcast1", ...:
+  // each process `min_sleep` to `min_sleep` + 2.5 s after it logs "streaming
+  // started" (the first one, with `first_in_snapshot`, without waiting: it
+  // may still be taking the initial snapshot), at least `min_kills` times and
+  // until the workload is done, at most 8 times after that. Returns the
+  // number of kills; `*walcast` is then the last process, still running.
+  int KillRepeatedly(std::unique_ptr<ChildProcess>* walcast, const std::function<void()>& workload,
+                     uint32_t seed, std::chrono::milliseconds min_sleep, bool first_in_snapshot,
+                     int min_kills = 5) {
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+      workload();
+      done = true;
+    });
+    std::mt19937 random(seed);
+    int kills = 0;
+    while (!done || kills < min_kills) {
+      const std::string name = "walcast" + std::to_string(kills);
+      if ((kills > 0 || !first_in_snapshot) &&
+          !WaitForLog(name, "streaming started", walcast->get(), std::chrono::seconds(120))) {
+        ADD_FAILURE() << name << " did not stream:\n" << Log(name);
+        break;
+      }
+      std::this_thread::sleep_for(min_sleep + std::chrono::milliseconds(random() % 2500));
+      if (kills >= 8 && done) break;
+      (*walcast)->Signal(SIGKILL);
+      EXPECT_EQ((*walcast)->Wait(std::chrono::seconds(10)), 128 + SIGKILL) << Log(name);
+      ++kills;
+      *walcast = Start("walcast" + std::to_string(kills));
+    }
+    writer.join();
+    return kills;
   }
 
   std::string Log(const std::string& name) const { return ReadFile(dir_ + "/" + name + ".err"); }
