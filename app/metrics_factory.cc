@@ -123,7 +123,11 @@ Result<std::unique_ptr<MetricsRuntime>> OpenMetrics(const Config& config) {
         "config key 'elasticsearch.url' is required with metrics.definitions.file: metric "
         "documents are written to Elasticsearch");
   }
-  if (config.GetBool("elasticsearch.templates")) {
+  // With sinks=elasticsearch the sink installs the same templates at start,
+  // before any metric document is written; one installer is enough.
+  const std::vector<std::string> sinks = config.GetList("sinks");
+  const bool sink_installs = std::find(sinks.begin(), sinks.end(), "elasticsearch") != sinks.end();
+  if (config.GetBool("elasticsearch.templates") && !sink_installs) {
     std::string report;
     WALCAST_RETURN_IF_ERROR(InstallElasticsearchTemplates(*target, &report));
     log::Info("metrics: " + report, {{"url", target->http.base_url}});
