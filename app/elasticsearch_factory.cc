@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "core/log.h"
-#include "metrics/profile.h"
+#include "mosip/profile.h"
 #include "sinks/elasticsearch/es_sink.h"
 #include "sinks/elasticsearch/row_mapper.h"
 #include "sinks/elasticsearch/server_info.h"
@@ -72,7 +72,7 @@ Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config) {
   es::RowMapperOptions mapper;
   mapper.index_prefix = target.templates.prefix;
   mapper.documents.profile_tables = target.templates.profile_tables;
-  Result<metrics::AgeGroups> ages = metrics::AgeGroups::Parse(config.GetString("elasticsearch.age.groups"));
+  Result<mosip::AgeGroups> ages = mosip::AgeGroups::Parse(config.GetString("elasticsearch.age.groups"));
   if (!ages.ok()) {
     return Status::InvalidArgument("config key 'elasticsearch.age.groups': " +
                                    ages.status().message());

@@ -148,7 +148,7 @@ Result<GenerateProfilesRequest> GenerateProfilesRequestFrom(
 // time), one transaction per batch_rows rows and table; or writes JSON lines
 // (output) or nothing (dry_run). Prints a key=value summary to `out` (to
 // stderr when the rows go to stdout). Errors: connection failures as
-// wal_reader::ClassifyConnectError classifies them (kInvalidArgument for bad
+// pg::ClassifyConnectError classifies them (kInvalidArgument for bad
 // credentials, kUnavailable for an unreachable server), kFatal for a failed
 // statement or COPY (a duplicate key when the same seed runs twice into the
 // same tables), kNotFound when the output file cannot be created. Blocks

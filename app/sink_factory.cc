@@ -15,10 +15,10 @@
 namespace walcast::app {
 namespace {
 
-using sinks::kafka::BinaryMode;
-using sinks::kafka::DecimalMode;
-using sinks::kafka::IntervalMode;
-using sinks::kafka::TimePrecisionMode;
+using debezium::BinaryMode;
+using debezium::DecimalMode;
+using debezium::IntervalMode;
+using debezium::TimePrecisionMode;
 
 Result<std::regex> CompileRegex(const std::string& key, const std::string& text) {
   try {
@@ -31,9 +31,9 @@ Result<std::regex> CompileRegex(const std::string& key, const std::string& text)
 
 }  // namespace
 
-Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
+Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
                                                         const std::string& database) {
-  sinks::kafka::EncoderOptions o;
+  debezium::EncoderOptions o;
   o.topic_prefix = config.GetString("topic.prefix");
   o.database = database;
   o.source_version = std::string("walcast-") + WALCAST_VERSION;
@@ -138,7 +138,7 @@ Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
 
 Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline,
                           Lsn server_wal_lsn) {
-  WALCAST_ASSIGN_OR_RETURN(sinks::kafka::EncoderOptions encoder,
+  WALCAST_ASSIGN_OR_RETURN(debezium::EncoderOptions encoder,
                            EncoderOptionsFrom(config, database));
   for (const std::string& sink : config.GetList("sinks")) {
     if (sink == "stdout") {

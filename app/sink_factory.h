@@ -5,14 +5,14 @@
 #include "core/config.h"
 #include "core/pipeline.h"
 #include "core/status.h"
-#include "sinks/kafka/debezium_encoder.h"
+#include "debezium/encoder.h"
 
 namespace walcast::app {
 
 // The Debezium record format settings from the configuration. kInvalidArgument
 // (naming the key) for a malformed transforms / message.key.columns /
 // skipped.operations value.
-Result<sinks::kafka::EncoderOptions> EncoderOptionsFrom(const Config& config,
+Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
                                                         const std::string& database);
 
 // Prefix of the logical messages heartbeat.logical.message writes; never

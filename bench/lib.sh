@@ -4,9 +4,10 @@
 # bench_start: builds walcast if needed, makes $work (removed on exit, with
 # the servers in it), starts a throwaway PostgreSQL ($port) with database
 # `bench`, MOSIP's idrepo.anonymous_profile and the publication bench_pub.
-# Defines walcast (the binary) and psql_ (psql on database bench).
+# Defines walcast (the binary; WALCAST_BIN picks another build, e.g. an
+# older one to compare against) and psql_ (psql on database bench).
 bench_start() {
-  walcast="$root/build/walcast"
+  walcast="${WALCAST_BIN:-$root/build/walcast}"
   [[ -x "$walcast" ]] || "$root/scripts/setup.sh"
   work=$(mktemp -d /tmp/walcast-bench-XXXXXX)
   chmod 755 "$work"  # the cluster runs as user postgres below it

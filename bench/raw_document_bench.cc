@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "metrics/profile.h"
+#include "mosip/profile.h"
 #include "sinks/elasticsearch/raw_document.h"
 #include "tests/support/mosip_rows.h"
 
@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
     const double build_s = Seconds(start);
     double parse_s = 0;
     if (profile) {
-      walcast::metrics::ProfileParser parser;
-      walcast::metrics::Profile parsed;
+      walcast::mosip::ProfileParser parser;
+      walcast::mosip::Profile parsed;
       const std::string& text = row.row[row.relation->schema == "regprc" ? 2 : 1].data;
       start = Clock::now();
       for (int i = 0; i < kRounds; ++i) {

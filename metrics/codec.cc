@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "pg/calendar.h"
+
 namespace walcast::metrics {
 
 void PutVarint(uint64_t value, std::string* out) {
@@ -135,50 +137,16 @@ int64_t ToMicros(double value) {
   return static_cast<int64_t>(scaled);
 }
 
-namespace {
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-// Days from 0000-01-01 to y-01-01 (year 0 is a leap year).
-int64_t DaysBeforeYear(int64_t y) {
-  const int64_t p = y - 1;
-  return 365 * y + FloorDiv(p, 4) - FloorDiv(p, 100) + FloorDiv(p, 400) + 1;
-}
-
-constexpr int kDaysBeforeMonth[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-
-}  // namespace
-
-int32_t DaysFromCivil(int year, int month, int day) {
-  const int64_t days = DaysBeforeYear(year) + kDaysBeforeMonth[month - 1] +
-                       ((month > 2 && IsLeap(year)) ? 1 : 0) + (day - 1) - DaysBeforeYear(1970);
-  return static_cast<int32_t>(days);
-}
-
-void CivilFromDays(int32_t days, int* year, int* month, int* day) {
-  const int64_t absolute = int64_t{days} + DaysBeforeYear(1970);
-  // A first guess from the mean year length, then a step either way.
-  int64_t y = FloorDiv(absolute * 400, 146097);
-  while (DaysBeforeYear(y) > absolute) --y;
-  while (DaysBeforeYear(y + 1) <= absolute) ++y;
-  const int64_t in_year = absolute - DaysBeforeYear(y);
-  auto month_start = [&](int m) {
-    return kDaysBeforeMonth[m - 1] + ((m > 2 && IsLeap(y)) ? 1 : 0);
-  };
-  int m = 12;
-  while (m > 1 && in_year < month_start(m)) --m;
-  *year = static_cast<int>(y);
-  *month = m;
-  *day = static_cast<int>(in_year - month_start(m)) + 1;
+int32_t EpochDay(int year, int month, int day) {
+  return static_cast<int32_t>(
+      pg::DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)));
 }
 
 std::string FormatDays(int32_t days) {
-  int y = 0, m = 0, d = 0;
-  CivilFromDays(days, &y, &m, &d);
+  const pg::CivilDate date = pg::CivilFromDays(days);
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02u", static_cast<long long>(date.year), date.month,
+                date.day);
   return buf;
 }
 

@@ -62,13 +62,11 @@ int64_t ToMicros(double value);
 
 // ---- Dates ----
 
-// Days since 1970-01-01 of a proleptic Gregorian date. Days past the end of
-// a month roll over linearly (2025-02-30 is 2025-03-02), as PostgreSQL's
-// make_date(y, m, 1) + (d - 1) does.
-int32_t DaysFromCivil(int year, int month, int day);
-// The inverse.
-void CivilFromDays(int32_t days, int* year, int* month, int* day);
-// "YYYY-MM-DD".
+// Days since 1970-01-01 of a proleptic Gregorian date (pg::DaysFromCivil).
+// Days past the end of a month roll over linearly (2025-02-30 is
+// 2025-03-02), as PostgreSQL's make_date(y, m, 1) + (d - 1) does.
+int32_t EpochDay(int year, int month, int day);
+// "YYYY-MM-DD" of days since 1970-01-01.
 std::string FormatDays(int32_t days);
 
 }  // namespace walcast::metrics

@@ -10,6 +10,10 @@
 #include "rapidjson/error/en.h"
 
 namespace walcast::metrics {
+
+using mosip::AgeGroupRule;
+using mosip::AgeGroups;
+using mosip::ProfileShape;
 namespace {
 
 using Value = rapidjson::Value;
@@ -171,9 +175,9 @@ std::string DefaultKeyName(const FieldRef& ref) {
 
 Status CheckLevel(const FieldRef& ref, const Context& ctx, std::string_view where) {
   if (ref.field == Field::kLocation &&
-      (ref.level < 1 || ref.level > static_cast<int>(kMaxLocationLevels))) {
+      (ref.level < 1 || ref.level > static_cast<int>(mosip::kMaxLocationLevels))) {
     return ctx.Error(where, "location needs a level from 1 to " +
-                                std::to_string(kMaxLocationLevels) + " (\"location_L2\")");
+                                std::to_string(mosip::kMaxLocationLevels) + " (\"location_L2\")");
   }
   return Status::Ok();
 }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "metrics/profile.h"
+#include "mosip/profile.h"
 
 namespace walcast::metrics {
 
@@ -23,7 +23,7 @@ enum class Source : uint8_t { kIdRepo, kRegProc, kPreReg, kAnnexure, kChannelInf
 inline constexpr size_t kSourceCount = 5;
 // "idrepo", "regprc", "prereg", "annexure", "channel_info".
 std::string_view SourceName(Source source);
-Source SourceOfShape(ProfileShape shape);
+Source SourceOfShape(mosip::ProfileShape shape);
 
 // Which identity snapshot feeds the keys (metrics.md §1). kNew/kOld exist in
 // idrepo and Annexure A; regprc, prereg and channel_info rows are kFlat.
@@ -81,7 +81,7 @@ std::string_view FieldName(Field field);
 // A field reference with its parameters, as resolved from the JSON.
 struct FieldRef {
   Field field = Field::kProcessName;
-  int level = 0;       // kLocation: 1..kMaxLocationLevels
+  int level = 0;       // kLocation: 1..mosip::kMaxLocationLevels
   std::string column;  // kColumn: the column name
   bool operator==(const FieldRef&) const = default;
 };
@@ -142,8 +142,8 @@ struct MetricDefinition {
 // A parsed definition file.
 struct MetricSet {
   std::vector<MetricDefinition> metrics;
-  AgeGroups age_groups = AgeGroups::MosipDefault();
-  AgeGroupRule age_group_rule = AgeGroupRule::kRecommended;
+  mosip::AgeGroups age_groups = mosip::AgeGroups::MosipDefault();
+  mosip::AgeGroupRule age_group_rule = mosip::AgeGroupRule::kRecommended;
   // Which table each source reads ("schema.table").
   std::array<std::string, kSourceCount> tables;
   // Hash of the canonical form of everything above that changes what a row

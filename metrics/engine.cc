@@ -5,6 +5,9 @@
 #include "core/log.h"
 
 namespace walcast::metrics {
+
+using mosip::ProfileErrorName;
+using mosip::ProfileRowContext;
 namespace {
 
 constexpr std::string_view kFormatVersion = "1";

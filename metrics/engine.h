@@ -43,7 +43,7 @@
 #include "metrics/contributions.h"
 #include "metrics/definition.h"
 #include "metrics/extractor.h"
-#include "metrics/profile.h"
+#include "mosip/profile.h"
 #include "metrics/state_store.h"
 
 namespace walcast::metrics {
@@ -62,7 +62,7 @@ struct EngineOptions {
   // to open (kInvalidArgument); true wipes the state (Reset) and reports it
   // through reset_at_open(), so the caller can take a fresh snapshot.
   bool reset_on_definition_change = false;
-  ProfileParserOptions parser;
+  mosip::ProfileParserOptions parser;
 };
 
 // A row walcast could not use: its profile was refused, or an update came
@@ -199,8 +199,8 @@ class MetricsEngine {
   const EngineOptions options_;
   std::unique_ptr<StateStore> store_;
   ContributionExtractor extractor_;
-  ProfileParser parser_;
-  Profile profile_;  // reused for every row
+  mosip::ProfileParser parser_;
+  mosip::Profile profile_;  // reused for every row
   Status failed_;
   bool reset_at_open_ = false;
 

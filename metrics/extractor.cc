@@ -5,8 +5,22 @@
 #include <cmath>
 
 #include "metrics/codec.h"
+#include "pg/calendar.h"
 
 namespace walcast::metrics {
+
+using mosip::BiometricException;
+using mosip::BiometricRecord;
+using mosip::CanonicalModality;
+using mosip::ChannelCategoryName;
+using mosip::CivilDate;
+using mosip::HashedChannel;
+using mosip::IdentitySnapshot;
+using mosip::ModalitySummary;
+using mosip::Profile;
+using mosip::ProfileShape;
+using mosip::ShapeName;
+using mosip::SummarizeBiometrics;
 namespace {
 
 std::string Lower(std::string_view s) {
@@ -190,10 +204,10 @@ class ContributionExtractor::SideView {
   std::optional<int32_t> EventDay() const {
     if (row_.profile != nullptr && row_.profile->event_date) {
       const CivilDate& d = *row_.profile->event_date;
-      return DaysFromCivil(d.year, d.month, d.day);
+      return EpochDay(d.year, d.month, d.day);
     }
     if (row_.row_date)
-      return DaysFromCivil(row_.row_date->year, row_.row_date->month, row_.row_date->day);
+      return EpochDay(row_.row_date->year, row_.row_date->month, row_.row_date->day);
     return std::nullopt;
   }
 
@@ -428,9 +442,8 @@ void ContributionExtractor::Emit(const MetricDefinition& def, const RowInput& ro
       // ISO weeks start on Monday; 1970-01-01 was a Thursday.
       bucket = *bucket - static_cast<int32_t>(((int64_t{*bucket} + 3) % 7 + 7) % 7);
     } else if (def.time == TimeBucket::kMonth) {
-      int y = 0, m = 0, d = 0;
-      CivilFromDays(*bucket, &y, &m, &d);
-      bucket = DaysFromCivil(y, m, 1);
+      const pg::CivilDate date = pg::CivilFromDays(*bucket);
+      bucket = static_cast<int32_t>(pg::DaysFromCivil(date.year, date.month, 1));
     }
   }
 

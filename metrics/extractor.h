@@ -15,7 +15,7 @@
 #include "metrics/codec.h"
 #include "metrics/contributions.h"
 #include "metrics/definition.h"
-#include "metrics/profile.h"
+#include "mosip/profile.h"
 
 namespace walcast::metrics {
 
@@ -36,21 +36,21 @@ class RowColumns {
 // One row as the metrics see it.
 struct RowInput {
   Source source = Source::kIdRepo;
-  const Profile* profile = nullptr;  // set for profile sources; borrowed
+  const mosip::Profile* profile = nullptr;  // set for profile sources; borrowed
   RowColumns columns;
   // The row's cr_dtimes date: the time and age reference when the profile's
   // own date is missing (metrics.md M15, anonymous-profile.md §4.1).
-  std::optional<CivilDate> row_date;
+  std::optional<mosip::CivilDate> row_date;
 };
 
 // Reads "YYYY-MM-DD..." (a date, timestamp or the profile's date text).
-std::optional<CivilDate> ParseLeadingDate(std::string_view text);
+std::optional<mosip::CivilDate> ParseLeadingDate(std::string_view text);
 
 // The attributes an update changed (metrics.md M14), in a fixed order:
 // yearOfBirth, gender, location_L1.., preferredLanguage, channel,
 // hashedChannel.<name>, verified, exceptions, documents, biometrics; "none"
 // when nothing profiled changed. Empty unless the profile is an update.
-std::vector<std::string> ChangedAttributes(const Profile& profile);
+std::vector<std::string> ChangedAttributes(const mosip::Profile& profile);
 
 // Thread: one caller at a time (it keeps scratch buffers). Borrows `set`,
 // which must outlive it.
@@ -70,7 +70,7 @@ class ContributionExtractor {
   class SideView;
 
   // Adds one side's contribution to metric `def` with sign +1 or -1.
-  void Emit(const MetricDefinition& def, const RowInput& row, const IdentitySnapshot& side,
+  void Emit(const MetricDefinition& def, const RowInput& row, const mosip::IdentitySnapshot& side,
             int sign, Contributions* out);
 
   const MetricSet& set_;

@@ -25,28 +25,7 @@ void WriteU64(char* p, uint64_t v) {
 
 int64_t NowPostgresMicros() { return UnixMicrosNow() - kPostgresEpochOffsetUs; }
 
-std::string TrimNewline(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 }  // namespace
-
-// Classifies an error result by SQLSTATE (retry on the code, never the text).
-Status StatusFromResult(const PGresult* res, const std::string& what) {
-  const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-  const std::string sqlstate = state ? state : "";
-  const std::string msg = what + ": " + TrimNewline(PQresultErrorMessage(res));
-  if (sqlstate == "42704") return Status::NotFound(msg);  // undefined_object
-  if (sqlstate == "55006") return Status::Fatal(msg);     // object_in_use: slot active
-  if (sqlstate.starts_with("28")) return Status::InvalidArgument(msg);  // auth
-  if (sqlstate.starts_with("42")) return Status::PermissionDenied(msg);  // incl. 42501
-  if (sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
-      sqlstate == "57P03") {
-    return Status::Unavailable(msg);  // connection trouble, admin shutdown, starting up
-  }
-  return Status::Fatal(msg);
-}
 
 std::string SessionOptions() {
   // pgoutput sends values in the session's text output format: pin the
@@ -56,64 +35,35 @@ std::string SessionOptions() {
          " -c bytea_output=hex -c extra_float_digits=1'";
 }
 
-std::string QuoteIdentifier(const std::string& ident) {
-  std::string out = "\"";
-  for (char c : ident) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
-Status ClassifyConnectError(PGconn* conn) {
-  std::string msg = conn ? TrimNewline(PQerrorMessage(conn)) : "out of memory";
-  // libpq reports no SQLSTATE for a failed connection; the server's
-  // authentication failure and missing-database texts are stable across
-  // releases, and they are the only failures retrying can never fix.
-  if (msg.find("password authentication failed") != std::string::npos ||
-      msg.find("no password supplied") != std::string::npos ||
-      msg.find("no pg_hba.conf entry") != std::string::npos ||
-      msg.find("role \"") != std::string::npos) {
-    return Status::InvalidArgument("cannot connect to PostgreSQL: " + msg);
-  }
-  if (msg.find("database \"") != std::string::npos &&
-      msg.find("does not exist") != std::string::npos) {
-    return Status::NotFound("cannot connect to PostgreSQL: " + msg);
-  }
-  return Status::Unavailable("cannot connect to PostgreSQL: " + msg);
-}
 
 Result<std::unique_ptr<ReplicationStream>> ReplicationStream::Connect(const std::string& conninfo) {
   const std::string full =
       conninfo + " replication=database application_name=walcast" + SessionOptions();
   PgConnPtr conn(PQconnectdb(full.c_str()));
-  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return ClassifyConnectError(conn.get());
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return pg::ClassifyConnectError(conn.get());
   return std::unique_ptr<ReplicationStream>(new ReplicationStream(std::move(conn)));
 }
 
-ReplicationStream::~ReplicationStream() {
-  if (copy_buffer_ != nullptr) PQfreemem(copy_buffer_);
-}
+ReplicationStream::~ReplicationStream() = default;
 
 int ReplicationStream::server_version() const { return PQserverVersion(conn_.get()); }
 
 Status ReplicationStream::ServerError(const std::string& what) const {
   if (PQstatus(conn_.get()) == CONNECTION_BAD) {
     return Status::Unavailable(what + ": connection lost: " +
-                               TrimNewline(PQerrorMessage(conn_.get())));
+                               pg::TrimMessage(PQerrorMessage(conn_.get())));
   }
-  return Status::Unavailable(what + ": " + TrimNewline(PQerrorMessage(conn_.get())));
+  return Status::Unavailable(what + ": " + pg::TrimMessage(PQerrorMessage(conn_.get())));
 }
 
 Result<ReplicationStream::CreatedSlot> ReplicationStream::CreateSlotExportingSnapshot(
     const std::string& slot, const std::string& plugin) {
-  const std::string sql = "CREATE_REPLICATION_SLOT " + QuoteIdentifier(slot) + " LOGICAL " +
-                          QuoteIdentifier(plugin) + " EXPORT_SNAPSHOT";
+  const std::string sql = "CREATE_REPLICATION_SLOT " + pg::QuoteIdentifier(slot) + " LOGICAL " +
+                          pg::QuoteIdentifier(plugin) + " EXPORT_SNAPSHOT";
   PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
   if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
     if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("CREATE_REPLICATION_SLOT");
-    return StatusFromResult(res.get(), "cannot create replication slot " + slot);
+    return pg::StatusFromResult(res.get(), "cannot create replication slot " + slot);
   }
   // Columns: slot_name, consistent_point, snapshot_name, output_plugin.
   std::optional<Lsn> point = Lsn::Parse(PQgetvalue(res.get(), 0, 1));
@@ -125,13 +75,13 @@ Result<ReplicationStream::CreatedSlot> ReplicationStream::CreateSlotExportingSna
 
 Status ReplicationStream::Start(const std::string& slot, Lsn start,
                                 const std::vector<std::pair<std::string, std::string>>& options) {
-  std::string sql = "START_REPLICATION SLOT " + QuoteIdentifier(slot) + " LOGICAL " +
+  std::string sql = "START_REPLICATION SLOT " + pg::QuoteIdentifier(slot) + " LOGICAL " +
                     (start.valid() ? start.ToString() : "0/0");
   if (!options.empty()) {
     sql += " (";
     for (size_t i = 0; i < options.size(); ++i) {
       if (i > 0) sql += ", ";
-      sql += QuoteIdentifier(options[i].first) + " '";
+      sql += pg::QuoteIdentifier(options[i].first) + " '";
       for (char c : options[i].second) {
         if (c == '\'') sql.push_back('\'');
         sql.push_back(c);
@@ -143,7 +93,7 @@ Status ReplicationStream::Start(const std::string& slot, Lsn start,
   PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
   if (PQresultStatus(res.get()) != PGRES_COPY_BOTH) {
     if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("START_REPLICATION");
-    return StatusFromResult(res.get(), "START_REPLICATION failed for slot " + slot);
+    return pg::StatusFromResult(res.get(), "START_REPLICATION failed for slot " + slot);
   }
   streaming_ = true;
   return Status::Ok();
@@ -151,11 +101,10 @@ Status ReplicationStream::Start(const std::string& slot, Lsn start,
 
 Result<ReplicationFrame> ReplicationStream::Next(std::chrono::steady_clock::time_point deadline) {
   for (;;) {
-    if (copy_buffer_ != nullptr) {
-      PQfreemem(copy_buffer_);
-      copy_buffer_ = nullptr;
-    }
-    const int n = PQgetCopyData(conn_.get(), &copy_buffer_, /*async=*/1);
+    copy_buffer_.reset();
+    char* raw = nullptr;
+    const int n = PQgetCopyData(conn_.get(), &raw, /*async=*/1);
+    copy_buffer_.reset(raw);
     if (n == 0) {
       // Nothing buffered: wait for the socket or the deadline.
       const auto now = std::chrono::steady_clock::now();
@@ -184,14 +133,14 @@ Result<ReplicationFrame> ReplicationStream::Next(std::chrono::steady_clock::time
       streaming_ = false;
       PgResultPtr res(PQgetResult(conn_.get()));
       if (res && PQresultStatus(res.get()) == PGRES_FATAL_ERROR) {
-        return StatusFromResult(res.get(), "replication stream ended");
+        return pg::StatusFromResult(res.get(), "replication stream ended");
       }
       if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("replication stream ended");
       return Status::Unavailable("replication stream ended by the server");
     }
     if (n < 0) return ServerError("reading replication stream");
 
-    const char* buf = copy_buffer_;
+    const char* buf = copy_buffer_.get();
     ReplicationFrame frame;
     if (buf[0] == 'w') {
       constexpr int kHeader = 1 + 8 + 8 + 8;
@@ -251,7 +200,7 @@ Status ReplicationStream::Finish() {
   while (PGresult* raw = PQgetResult(conn_.get())) {
     PgResultPtr res(raw);
     if (PQresultStatus(res.get()) == PGRES_FATAL_ERROR && status.ok()) {
-      status = StatusFromResult(res.get(), "replication stream end");
+      status = pg::StatusFromResult(res.get(), "replication stream end");
     }
   }
   return status;

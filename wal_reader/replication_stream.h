@@ -13,23 +13,12 @@
 
 #include "core/lsn.h"
 #include "core/status.h"
+#include "pg/libpq.h"
 
 namespace walcast::wal_reader {
 
-struct PgConnDeleter {
-  void operator()(PGconn* conn) const { PQfinish(conn); }
-};
-using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
-
-struct PgResultDeleter {
-  void operator()(PGresult* res) const { PQclear(res); }
-};
-using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
-
-// Maps a failed connection attempt to a Status: authentication failures and
-// a missing database are kInvalidArgument / kNotFound (retrying won't help),
-// an unreachable server is kUnavailable.
-Status ClassifyConnectError(PGconn* conn);
+using pg::PgConnPtr;
+using pg::PgResultPtr;
 
 // One frame of the streaming replication protocol (CopyBoth data).
 struct ReplicationFrame {
@@ -97,19 +86,13 @@ class ReplicationStream {
   Status ServerError(const std::string& what) const;
 
   PgConnPtr conn_;
-  char* copy_buffer_ = nullptr;  // owned; freed with PQfreemem before each read
+  pg::PqBufferPtr copy_buffer_;  // the last frame read; freed before the next read
   bool streaming_ = false;
 };
-
-// Classifies an error result by SQLSTATE (retry on the code, never the text).
-Status StatusFromResult(const PGresult* res, const std::string& what);
 
 // The libpq `options=` setting that pins the text output formats walcast
 // parses (datestyle, intervalstyle, bytea_output, extra_float_digits); every
 // connection whose values reach an encoder uses it.
 std::string SessionOptions();
-
-// Quotes an identifier for the replication grammar ("slot").
-std::string QuoteIdentifier(const std::string& ident);
 
 }  // namespace walcast::wal_reader

@@ -5,46 +5,15 @@
 #include <regex>
 #include <set>
 
+#include "pg/libpq.h"
+#include "pg/pqxx_status.h"
 #include "wal_reader/replication_stream.h"
 
 namespace walcast::wal_reader {
 namespace {
 
-std::string QuoteLiteral(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out.push_back('\'');
-    out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
-
-Status FromSqlError(const pqxx::sql_error& e, const std::string& what) {
-  const std::string state = e.sqlstate();
-  std::string msg = what + ": " + e.what();
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  if (state == "42501") return Status::PermissionDenied(msg);
-  if (state == "42704" || state == "42P01" || state == "3D000") return Status::NotFound(msg);
-  if (state == "55006") return Status::Fatal(msg);
-  if (state.starts_with("08") || state.starts_with("57P")) return Status::Unavailable(msg);
-  if (state.starts_with("28")) return Status::InvalidArgument(msg);
-  return Status::Fatal(msg);
-}
-
-// Runs `fn` and converts libpqxx exceptions into a Status at the module edge.
-template <typename Fn>
-Status Guard(const std::string& what, Fn&& fn) {
-  try {
-    return fn();
-  } catch (const pqxx::broken_connection& e) {
-    return Status::Unavailable(what + ": connection lost: " + e.what());
-  } catch (const pqxx::sql_error& e) {
-    return FromSqlError(e, what);
-  } catch (const std::exception& e) {
-    return Status::Internal(what + ": " + e.what());
-  }
-}
+using pg::QuoteIdentifier;
+using pg::QuoteLiteral;
 
 Lsn ParseLsnField(const pqxx::field& f) {
   if (f.is_null()) return Lsn();
@@ -115,7 +84,7 @@ Result<std::unique_ptr<SlotManager>> SlotManager::Connect(const std::string& con
   // Connect with plain libpq first so authentication failures are classified
   // the same way as on the replication connection.
   PgConnPtr probe(PQconnectdb((conninfo + " application_name=walcast").c_str()));
-  if (!probe || PQstatus(probe.get()) != CONNECTION_OK) return ClassifyConnectError(probe.get());
+  if (!probe || PQstatus(probe.get()) != CONNECTION_OK) return pg::ClassifyConnectError(probe.get());
   probe.reset();
   try {
     auto conn = std::make_unique<pqxx::connection>(conninfo + " application_name=walcast");
@@ -127,7 +96,7 @@ Result<std::unique_ptr<SlotManager>> SlotManager::Connect(const std::string& con
 
 Result<ServerInfo> SlotManager::GetServerInfo() {
   ServerInfo info;
-  Status s = Guard("reading server settings", [&] {
+  Status s = pg::GuardPqxx("reading server settings", [&] {
     pqxx::nontransaction tx(*conn_);
     auto r = tx.exec(
         "SELECT current_setting('server_version_num')::int, current_setting('wal_level'), "
@@ -164,7 +133,7 @@ Status SlotManager::CheckWalLevel() {
 
 Result<std::optional<SlotInfo>> SlotManager::GetSlot(const std::string& name) {
   std::optional<SlotInfo> slot;
-  Status s = Guard("reading replication slot " + name, [&] {
+  Status s = pg::GuardPqxx("reading replication slot " + name, [&] {
     pqxx::nontransaction tx(*conn_);
     auto r = tx.exec_params(
         "SELECT slot_name, coalesce(plugin, ''), coalesce(database, ''), active, "
@@ -207,7 +176,7 @@ Result<SlotInfo> SlotManager::EnsureSlot(const std::string& name, const std::str
     }
     return *existing;
   }
-  Status s = Guard("creating replication slot " + name, [&] {
+  Status s = pg::GuardPqxx("creating replication slot " + name, [&] {
     pqxx::nontransaction tx(*conn_);
     tx.exec_params("SELECT pg_create_logical_replication_slot($1, $2)", name, plugin);
     return Status::Ok();
@@ -224,7 +193,7 @@ Result<SlotInfo> SlotManager::EnsureSlot(const std::string& name, const std::str
 }
 
 Status SlotManager::DropSlot(const std::string& name) {
-  return Guard("dropping replication slot " + name, [&] {
+  return pg::GuardPqxx("dropping replication slot " + name, [&] {
     pqxx::nontransaction tx(*conn_);
     tx.exec_params("SELECT pg_drop_replication_slot($1)", name);
     return Status::Ok();
@@ -234,7 +203,7 @@ Status SlotManager::DropSlot(const std::string& name) {
 Result<std::vector<TableId>> SlotManager::ResolveTables(const TableFilter& filter) {
   WALCAST_RETURN_IF_ERROR(filter.Validate());
   std::vector<TableId> tables;
-  Status s = Guard("listing tables", [&] {
+  Status s = pg::GuardPqxx("listing tables", [&] {
     pqxx::nontransaction tx(*conn_);
     auto r = tx.exec(
         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -265,7 +234,7 @@ Status SlotManager::EnsurePublication(const std::string& name, PublicationMode m
   bool exists = false;
   bool all_tables = false;
   std::set<TableId> members;
-  WALCAST_RETURN_IF_ERROR(Guard("reading publication " + name, [&] {
+  WALCAST_RETURN_IF_ERROR(pg::GuardPqxx("reading publication " + name, [&] {
     pqxx::nontransaction tx(*conn_);
     auto r = tx.exec_params("SELECT puballtables FROM pg_publication WHERE pubname = $1", name);
     if (r.empty()) return Status::Ok();
@@ -287,14 +256,14 @@ Status SlotManager::EnsurePublication(const std::string& name, PublicationMode m
       return Status::Ok();
     case PublicationMode::kAllTables:
       if (exists) return Status::Ok();
-      return Guard("creating publication " + name, [&] {
+      return pg::GuardPqxx("creating publication " + name, [&] {
         pqxx::nontransaction tx(*conn_);
         tx.exec("CREATE PUBLICATION " + QuoteIdentifier(name) + " FOR ALL TABLES");
         return Status::Ok();
       });
     case PublicationMode::kNoTables:
       if (exists) return Status::Ok();
-      return Guard("creating publication " + name, [&] {
+      return pg::GuardPqxx("creating publication " + name, [&] {
         pqxx::nontransaction tx(*conn_);
         tx.exec("CREATE PUBLICATION " + QuoteIdentifier(name));
         return Status::Ok();
@@ -317,7 +286,7 @@ Status SlotManager::EnsurePublication(const std::string& name, PublicationMode m
       for (const auto& t : tables) list += (list.empty() ? "" : ", ") + t.Qualified();
       const std::string sql = exists ? "ALTER PUBLICATION " + QuoteIdentifier(name) + " SET TABLE " + list
                                      : "CREATE PUBLICATION " + QuoteIdentifier(name) + " FOR TABLE " + list;
-      Status s = Guard("creating publication " + name, [&] {
+      Status s = pg::GuardPqxx("creating publication " + name, [&] {
         pqxx::nontransaction tx(*conn_);
         tx.exec(sql);
         return Status::Ok();
@@ -387,7 +356,7 @@ Result<std::vector<Finding>> SlotManager::Preflight(const std::string& slot,
   bool superuser = false;
   bool replication = false;
   bool can_create = false;
-  WALCAST_RETURN_IF_ERROR(Guard("reading role", [&] {
+  WALCAST_RETURN_IF_ERROR(pg::GuardPqxx("reading role", [&] {
     pqxx::nontransaction tx(*conn_);
     auto r = tx.exec(
         "SELECT rolsuper, rolreplication, has_database_privilege(current_database(), 'CREATE') "
@@ -434,7 +403,7 @@ Result<std::vector<Finding>> SlotManager::Preflight(const std::string& slot,
   bool pub_all = false;
   std::string pub_owner;
   std::set<TableId> members;
-  WALCAST_RETURN_IF_ERROR(Guard("reading publication", [&] {
+  WALCAST_RETURN_IF_ERROR(pg::GuardPqxx("reading publication", [&] {
     pqxx::nontransaction tx(*conn_);
     auto r = tx.exec_params(
         "SELECT p.puballtables, pg_get_userbyid(p.pubowner) FROM pg_publication p "
@@ -487,7 +456,7 @@ Result<std::vector<Finding>> SlotManager::Preflight(const std::string& slot,
   }
 
   // Per table: SELECT privilege and REPLICA IDENTITY.
-  WALCAST_RETURN_IF_ERROR(Guard("reading tables", [&] {
+  WALCAST_RETURN_IF_ERROR(pg::GuardPqxx("reading tables", [&] {
     pqxx::nontransaction tx(*conn_);
     for (const auto& t : tables) {
       auto r = tx.exec_params(

@@ -16,17 +16,15 @@ namespace walcast::wal_reader {
 namespace {
 
 std::string Literal(PGconn* conn, const std::string& text) {
-  char* escaped = PQescapeLiteral(conn, text.data(), text.size());
-  std::string out = escaped ? escaped : "''";
-  PQfreemem(escaped);
-  return out;
+  const pg::PqBufferPtr escaped(PQescapeLiteral(conn, text.data(), text.size()));
+  return escaped ? std::string(escaped.get()) : "''";
 }
 
 Status Exec(PGconn* conn, const std::string& sql, PgResultPtr* out = nullptr) {
   PgResultPtr res(PQexec(conn, sql.c_str()));
   const ExecStatusType st = PQresultStatus(res.get());
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    return StatusFromResult(res.get(), "snapshot query failed");
+    return pg::StatusFromResult(res.get(), "snapshot query failed");
   }
   if (out != nullptr) *out = std::move(res);
   return Status::Ok();
@@ -38,7 +36,7 @@ Result<PgConnPtr> OpenSnapshotConnection(const SnapshotOptions& options) {
   const std::string full =
       options.conninfo + " application_name=walcast-snapshot" + SessionOptions();
   PgConnPtr conn(PQconnectdb(full.c_str()));
-  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return ClassifyConnectError(conn.get());
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return pg::ClassifyConnectError(conn.get());
   WALCAST_RETURN_IF_ERROR(Exec(conn.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ"));
   Status imported = Exec(conn.get(), "SET TRANSACTION SNAPSHOT " +
                                          Literal(conn.get(), options.snapshot_name));
@@ -198,7 +196,7 @@ Status Snapshotter::Run(const std::vector<TableId>& tables) {
       column.type_modifier = std::stoi(PQgetvalue(res.get(), r, 4));
       column.is_key = PQgetvalue(res.get(), r, 5)[0] == 't';
       if (!meta.columns_sql.empty()) meta.columns_sql += ", ";
-      meta.columns_sql += QuoteIdentifier(column.name);
+      meta.columns_sql += pg::QuoteIdentifier(column.name);
       relation.columns.push_back(std::move(column));
     }
     meta.estimated_rows = std::stoll(PQgetvalue(res.get(), 0, 6));
@@ -246,21 +244,21 @@ Status Snapshotter::Run(const std::vector<TableId>& tables) {
       Status status;
       PgResultPtr copy(PQexec(conn, ranges[i].sql.c_str()));
       if (PQresultStatus(copy.get()) != PGRES_COPY_OUT) {
-        status = StatusFromResult(copy.get(), "snapshot COPY of " + tables[ranges[i].table].Dotted());
+        status = pg::StatusFromResult(copy.get(), "snapshot COPY of " + tables[ranges[i].table].Dotted());
       }
       while (status.ok()) {
-        char* buf = nullptr;
-        const int n = PQgetCopyData(conn, &buf, 0);
+        char* raw = nullptr;
+        const int n = PQgetCopyData(conn, &raw, 0);
+        const pg::PqBufferPtr buf(raw);
         if (n == -1) break;  // end of COPY
         if (n < 0) {
           status = Status::Unavailable(std::string("snapshot COPY failed: ") + PQerrorMessage(conn));
           break;
         }
         Tuple row;
-        std::string_view line(buf, static_cast<size_t>(n));
+        std::string_view line(buf.get(), static_cast<size_t>(n));
         if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
         status = ParseCopyTextRow(line, columns, &row);
-        PQfreemem(buf);
         if (!status.ok()) break;
         std::unique_lock lock(q.mu);
         q.cv.wait(lock, [&] { return q.rows.size() < options_.queue_rows || abort.load(); });
@@ -274,7 +272,7 @@ Status Snapshotter::Run(const std::vector<TableId>& tables) {
       if (status.ok()) {
         PgResultPtr end(PQgetResult(conn));
         if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) {
-          status = StatusFromResult(end.get(), "snapshot COPY of " + tables[ranges[i].table].Dotted());
+          status = pg::StatusFromResult(end.get(), "snapshot COPY of " + tables[ranges[i].table].Dotted());
         }
         while (PgResultPtr more{PQgetResult(conn)}) {
         }

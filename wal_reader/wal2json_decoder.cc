@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "core/event.h"
+#include "pg/calendar.h"
+#include "pg/type_oids.h"
 
 // Protocol reference: wal2json 2.x README and wal2json.c (format-version 2),
 // checked against captures from postgresql-15-wal2json 2.5 (see
@@ -40,7 +42,6 @@
 namespace walcast::wal_reader {
 namespace {
 
-constexpr uint32_t kByteaOid = 17;
 constexpr size_t kNoNode = std::numeric_limits<size_t>::max();
 
 // ---------------------------------------------------------------------------
@@ -298,17 +299,6 @@ class MessageView {
 // ---------------------------------------------------------------------------
 // Timestamps.
 
-// Days from 1970-01-01 to the proleptic Gregorian date y-m-d (y astronomical).
-// H. Hinnant, "chrono-Compatible Low-Level Date Algorithms", days_from_civil.
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 // Parses timestamptz_to_str() output, which is always ISO style whatever the
 // DateStyle: "YYYY-MM-DD HH:MM:SS[.ffffff]{+|-}HH[:MM[:SS]][ BC]", the offset
 // being the decoding session's TimeZone. Returns microseconds since the Unix
@@ -368,7 +358,8 @@ std::optional<int64_t> ParseCommitTimestamp(std::string_view text) {
   }
   // PostgreSQL prints year N BC as "N BC"; astronomically that is 1 - N.
   if (bc) year = 1 - year;
-  const int64_t days = DaysFromCivil(year, month, day);
+  const int64_t days =
+      pg::DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t offset = sign * (offset_h * 3600 + offset_m * 60 + offset_s);
   const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset;
   return seconds * 1000000 + fraction_us;
@@ -412,45 +403,6 @@ int32_t TypeModifierFromName(std::string_view type) {
   return -1;
 }
 
-// Built-in types with a fixed length can never be TOASTed, so when such a
-// column is missing from an UPDATE it was dropped, not left unchanged.
-bool IsFixedLengthType(uint32_t oid) {
-  switch (oid) {
-    case 16:    // bool
-    case 18:    // char
-    case 19:    // name
-    case 20:    // int8
-    case 21:    // int2
-    case 23:    // int4
-    case 26:    // oid
-    case 27:    // tid
-    case 28:    // xid
-    case 29:    // cid
-    case 600:   // point
-    case 601:   // lseg
-    case 603:   // box
-    case 628:   // line
-    case 700:   // float4
-    case 701:   // float8
-    case 718:   // circle
-    case 774:   // macaddr8
-    case 790:   // money
-    case 829:   // macaddr
-    case 1082:  // date
-    case 1083:  // time
-    case 1114:  // timestamp
-    case 1184:  // timestamptz
-    case 1186:  // interval
-    case 1266:  // timetz
-    case 2950:  // uuid
-    case 3220:  // pg_lsn
-    case 5069:  // xid8
-      return true;
-    default:
-      return false;
-  }
-}
-
 // One entry of a "columns", "identity" or "pk" array.
 struct MessageColumn {
   std::string_view name;
@@ -483,7 +435,7 @@ Result<Datum> ToDatum(const MessageView& view, const MessageColumn& column, uint
     case JsonKind::kNumber:
       return Datum::Text(std::string(value.text));
     case JsonKind::kString:
-      if (type_oid == kByteaOid || (type_oid == 0 && type_name == "bytea")) {
+      if (type_oid == pg::oid::kBytea || (type_oid == 0 && type_name == "bytea")) {
         std::string text = "\\x";
         text.append(value.text);
         return Datum::Text(std::move(text));
@@ -851,7 +803,7 @@ bool Wal2JsonDecoder::Impl::UpdateRelation(Table* table, char action) {
                                     current->columns[i].type_oid, nullptr});
     }
     Merge(
-        known, [](const WantedColumn& w) { return !IsFixedLengthType(w.type_oid); }, *table);
+        known, [](const WantedColumn& w) { return !pg::IsFixedLengthType(w.type_oid); }, *table);
   }
 
   // Unchanged shape: keep the cached relation, which earlier events share.

@@ -6,7 +6,7 @@
 
 #include "core/log.h"
 #include "core/status.h"
-#include "sinks/elasticsearch/backoff.h"
+#include "core/backoff.h"
 #include "sinks/elasticsearch/bulk_request.h"
 #include "sinks/elasticsearch/bulk_response.h"
 #include "sinks/elasticsearch/http_transport.h"

@@ -9,69 +9,20 @@
 #include <cstring>
 
 #include "core/encoding.h"
-#include "sinks/kafka/pg_text.h"
+#include "pg/text.h"
+#include "pg/type_oids.h"
 
 namespace walcast::sinks::elasticsearch {
+
+using mosip::ProfileShape;
+
+using pg::FloorDiv;
 namespace {
 
-using metrics::ProfileShape;
+using mosip::ProfileShape;
 
-// Built-in type OIDs (src/include/catalog/pg_type.dat); stable across
-// PostgreSQL versions.
-enum BuiltinOid : uint32_t {
-  kBool = 16,
-  kBytea = 17,
-  kInt8 = 20,
-  kInt2 = 21,
-  kInt4 = 23,
-  kOid = 26,
-  kJson = 114,
-  kFloat4 = 700,
-  kFloat8 = 701,
-  kTimestamp = 1114,
-  kTimestamptz = 1184,
-  kNumeric = 1700,
-  kJsonb = 3802,
-};
-
-// Element types of the common built-in arrays, for columns whose type the
-// relation cache could not resolve (it normally says, in TypeInfo::elem_oid).
-uint32_t BuiltinArrayElement(uint32_t oid) {
-  switch (oid) {
-    case 1000:
-      return kBool;
-    case 1001:
-      return kBytea;
-    case 1005:
-      return kInt2;
-    case 1007:
-      return kInt4;
-    case 1016:
-      return kInt8;
-    case 1021:
-      return kFloat4;
-    case 1022:
-      return kFloat8;
-    case 1115:
-      return kTimestamp;
-    case 1185:
-      return kTimestamptz;
-    case 1231:
-      return kNumeric;
-    case 199:
-      return kJson;
-    case 3807:
-      return kJsonb;
-    case 1009:  // text[]
-    case 1015:  // varchar[]
-    case 1014:  // bpchar[]
-    case 2951:  // uuid[]
-    case 1182:  // date[]
-      return 25;
-    default:
-      return 0;
-  }
-}
+using namespace pg::oid;  // NOLINT(google-build-using-namespace): the type OIDs, read as case labels
+using pg::BuiltinArrayElement;
 
 constexpr int64_t kMicrosPerMilli = 1000;
 constexpr int64_t kMillisPerDay = 86'400'000;
@@ -81,7 +32,6 @@ constexpr size_t kMaxIdBytes = 512;  // Elasticsearch's limit on _id
 constexpr int64_t kFirstFourDigitDay = -719528;
 constexpr int64_t kLastFourDigitDay = 2932896;
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 // Writes `value` as exactly `width` decimal digits at `p`.
 char* PutDigits(char* p, int64_t value, int width) {
@@ -266,9 +216,9 @@ std::optional<int64_t> TimestampMicros(const Relation& relation, const Tuple& ro
   const Column& c = relation.columns[static_cast<size_t>(column)];
   const std::string& text = row[static_cast<size_t>(column)].data;
   const ValueType type = Resolve(c.type_oid, c.type ? &*c.type : nullptr);
-  std::optional<kafka::PgTimestamp> ts;
-  if (type.oid == kTimestamp) ts = kafka::ParseTimestamp(text);
-  if (type.oid == kTimestamptz) ts = kafka::ParseTimestampTz(text);
+  std::optional<pg::PgTimestamp> ts;
+  if (type.oid == kTimestamp) ts = pg::ParseTimestamp(text);
+  if (type.oid == kTimestamptz) ts = pg::ParseTimestampTz(text);
   if (!ts || ts->infinity != 0) return std::nullopt;
   return ts->epoch_micros;
 }
@@ -368,7 +318,7 @@ Status RawDocumentBuilder::Build(const Relation& relation, const Tuple& row, int
   out->shape = ProfileShape::kIdRepo;
   out->update_id.clear();
   out->superseded_update_id.clear();
-  out->profile_error = metrics::ProfileError::kNone;
+  out->profile_error = mosip::ProfileError::kNone;
   out->partial = false;
   if (row.size() != relation.columns.size()) {
     return Status::InvalidArgument("table " + TableName(relation) + ": the row has " +
@@ -391,7 +341,7 @@ Status RawDocumentBuilder::Build(const Relation& relation, const Tuple& row, int
   }
   bool have_profile = false;
   if (out->is_profile && row[static_cast<size_t>(profile_column)].kind == Datum::Kind::kText) {
-    metrics::ProfileRowContext context;
+    mosip::ProfileRowContext context;
     const int stage = FindColumn(relation, "process_stage");
     if (stage >= 0 && row[static_cast<size_t>(stage)].kind == Datum::Kind::kText) {
       context.process_stage_column = row[static_cast<size_t>(stage)].data;
@@ -401,7 +351,7 @@ Status RawDocumentBuilder::Build(const Relation& relation, const Tuple& row, int
     if (!parsed.ok()) {
       out->profile_error = parser_.last_error();
       return Status::Rejected("table " + TableName(relation) + ": profile rejected (" +
-                              std::string(metrics::ProfileErrorName(out->profile_error)) +
+                              std::string(mosip::ProfileErrorName(out->profile_error)) +
                               "): " + parsed.message());
     }
     have_profile = true;
@@ -449,7 +399,7 @@ Status RawDocumentBuilder::Build(const Relation& relation, const Tuple& row, int
   if (have_profile) {
     // MOSIP joins the documents of both sides into one field and the new
     // side wins; a profile without a new side falls back to the old one.
-    const metrics::IdentitySnapshot& side =
+    const mosip::IdentitySnapshot& side =
         profile_.new_profile.present ? profile_.new_profile : profile_.old_profile;
     writer_.Key("documents_names");
     writer_.StartArray();
@@ -519,7 +469,7 @@ bool RawDocumentBuilder::WriteText(uint32_t oid, char category, const TypeInfo* 
                                    std::string_view text, int depth) {
   const ValueType element = depth < 4 ? ElementOf({oid, category, info}) : ValueType{};
   if (element.oid != 0) {
-    const std::optional<std::vector<kafka::ArrayElement>> elements = kafka::ParseArray(text);
+    const std::optional<std::vector<pg::ArrayElement>> elements = pg::ParseArray(text);
     if (!elements) return WriteColumnString(text);
     return WriteArray(*elements, element.oid, element.category, element.info, depth);
   }
@@ -542,8 +492,8 @@ bool RawDocumentBuilder::WriteText(uint32_t oid, char category, const TypeInfo* 
       return WriteColumnString(text);
     case kTimestamp:
     case kTimestamptz: {
-      const std::optional<kafka::PgTimestamp> ts =
-          oid == kTimestamp ? kafka::ParseTimestamp(text) : kafka::ParseTimestampTz(text);
+      const std::optional<pg::PgTimestamp> ts =
+          oid == kTimestamp ? pg::ParseTimestamp(text) : pg::ParseTimestampTz(text);
       if (ts && ts->infinity == 0 && FormatMillisUtc(ts->epoch_micros, &scratch_)) {
         return WriteString(scratch_);
       }
@@ -567,7 +517,7 @@ bool RawDocumentBuilder::WriteText(uint32_t oid, char category, const TypeInfo* 
       return WriteColumnString(text);
     }
     case kBytea: {
-      const std::optional<std::string> bytes = kafka::ParseByteaHex(text);
+      const std::optional<std::string> bytes = pg::ParseByteaHex(text);
       if (!bytes) return WriteColumnString(text);
       scratch_.clear();
       AppendBase64(*bytes, &scratch_);  // Elasticsearch's binary type reads base64
@@ -585,10 +535,10 @@ bool RawDocumentBuilder::WriteText(uint32_t oid, char category, const TypeInfo* 
 }
 
 // Nested dimensions are arrays of the same element type.
-bool RawDocumentBuilder::WriteArray(const std::vector<kafka::ArrayElement>& elements, uint32_t oid,
+bool RawDocumentBuilder::WriteArray(const std::vector<pg::ArrayElement>& elements, uint32_t oid,
                                     char category, const TypeInfo* info, int depth) {
   writer_.StartArray();
-  for (const kafka::ArrayElement& e : elements) {
+  for (const pg::ArrayElement& e : elements) {
     bool ok = true;
     if (e.nested) {
       ok = WriteArray(e.children, oid, category, info, depth);
@@ -606,7 +556,7 @@ bool RawDocumentBuilder::WriteProfile(int64_t fallback_time_us, const RawDocumen
   // The event year for age groups (§4.1): the profile's date; without one,
   // the row's cr_dtimes (or the commit time), unless MOSIP parity is asked.
   std::optional<int> event_year = profile_.event_year;
-  if (!event_year && options_.age_group_rule == metrics::AgeGroupRule::kRecommended &&
+  if (!event_year && options_.age_group_rule == mosip::AgeGroupRule::kRecommended &&
       fallback_time_us != 0) {
     event_year = YearOf(fallback_time_us);
   }
@@ -668,7 +618,7 @@ void RawDocumentBuilder::WriteFlatProfile(std::optional<int> event_year) {
   WriteStringOrNull(profile_.enrollment_center_id);
 }
 
-void RawDocumentBuilder::WriteSnapshot(const metrics::IdentitySnapshot& snapshot,
+void RawDocumentBuilder::WriteSnapshot(const mosip::IdentitySnapshot& snapshot,
                                        std::optional<int> event_year) {
   const ProfileShape shape = profile_.shape;
   writer_.Key("yearOfBirth");
@@ -710,11 +660,11 @@ void RawDocumentBuilder::WriteSnapshot(const metrics::IdentitySnapshot& snapshot
 
   // MOSIP's processChannel replaces the list with its category.
   writer_.Key("channel");
-  WriteString(metrics::ChannelCategoryName(snapshot.channel_category()));
+  WriteString(mosip::ChannelCategoryName(snapshot.channel_category()));
 
   writer_.Key("exceptions");
   writer_.StartArray();
-  for (const metrics::BiometricException& ex : snapshot.exceptions) {
+  for (const mosip::BiometricException& ex : snapshot.exceptions) {
     if (shape == ProfileShape::kAnnexureA) {  // opaque labels there
       WriteString(ex.type);
       continue;
@@ -736,8 +686,8 @@ void RawDocumentBuilder::WriteSnapshot(const metrics::IdentitySnapshot& snapshot
   // device (without dateTime).
   writer_.Key("biometricInfo");
   writer_.StartObject();
-  for (const metrics::ModalitySummary& m :
-       metrics::SummarizeBiometrics(snapshot, options_.skip_exception_biometrics)) {
+  for (const mosip::ModalitySummary& m :
+       mosip::SummarizeBiometrics(snapshot, options_.skip_exception_biometrics)) {
     // An empty field name is refused by Elasticsearch.
     const std::string_view key = m.type.empty() ? std::string_view("Unknown") : m.type;
     writer_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
@@ -754,7 +704,7 @@ void RawDocumentBuilder::WriteSnapshot(const metrics::IdentitySnapshot& snapshot
       }
     }
     writer_.Key("digitalId");
-    const std::optional<metrics::DigitalId>& device = snapshot.biometrics[m.first_entry].device;
+    const std::optional<mosip::DigitalId>& device = snapshot.biometrics[m.first_entry].device;
     if (!device) {
       writer_.Null();
     } else {

@@ -36,12 +36,12 @@
 
 #include "core/event.h"
 #include "core/status.h"
-#include "metrics/profile.h"
-#include "sinks/elasticsearch/mosip_update_id.h"
+#include "mosip/profile.h"
+#include "mosip/update_id.h"
 
-namespace walcast::sinks::kafka {
-struct ArrayElement;  // sinks/kafka/pg_text.h
-}  // namespace walcast::sinks::kafka
+namespace walcast::pg {
+struct ArrayElement;  // pg/text.h
+}  // namespace walcast::pg
 
 namespace walcast::sinks::elasticsearch {
 
@@ -59,8 +59,8 @@ struct RawDocumentOptions {
   // Age buckets and the rule for unknown years of birth (§4.1). The event
   // year is the profile's `date`; without one, the year of the row's
   // cr_dtimes (kRecommended only; kMosipParity then writes no ageGroup).
-  metrics::AgeGroups age_groups = metrics::AgeGroups::MosipDefault();
-  metrics::AgeGroupRule age_group_rule = metrics::AgeGroupRule::kRecommended;
+  mosip::AgeGroups age_groups = mosip::AgeGroups::MosipDefault();
+  mosip::AgeGroupRule age_group_rule = mosip::AgeGroupRule::kRecommended;
   // Leave biometric records that match an exception out of the per-modality
   // averages and device (§4.5's recommendation; MOSIP keeps them).
   bool skip_exception_biometrics = true;
@@ -70,7 +70,7 @@ struct RawDocumentOptions {
   // master.registration_center: centre id -> position, for
   // `registrationCenterGeoLocation`. Centres not listed get no field.
   std::map<std::string, GeoPoint, std::less<>> center_locations;
-  metrics::ProfileParserOptions parser;
+  mosip::ProfileParserOptions parser;
 };
 
 // One row's document. Reused across calls: Build overwrites every field.
@@ -81,7 +81,7 @@ struct RawDocument {
   std::string source;
   // The row is in a profile table. The fields below are for profile rows.
   bool is_profile = false;
-  metrics::ProfileShape shape = metrics::ProfileShape::kIdRepo;
+  mosip::ProfileShape shape = mosip::ProfileShape::kIdRepo;
   // MOSIP's profile.updateId of the new side (idrepo and Annexure A with a
   // new side; empty otherwise), and of the old side: on an update, MOSIP
   // deletes the document whose profile.updateId equals superseded_update_id.
@@ -89,7 +89,7 @@ struct RawDocument {
   std::string superseded_update_id;
   // Why the profile was rejected (kNone unless Build returned kRejected for
   // the profile).
-  metrics::ProfileError profile_error = metrics::ProfileError::kNone;
+  mosip::ProfileError profile_error = mosip::ProfileError::kNone;
   // Some columns were unchanged TOASTed values the server did not send
   // (an UPDATE that left them alone, without REPLICA IDENTITY FULL): they
   // are missing from `source`, as is `profile` if it was one of them.
@@ -115,7 +115,7 @@ class RawDocumentBuilder {
   //  - kRejected: the row cannot become a document and belongs in the
   //    dead-letter index; the message says why (never quoting the row).
   //    Either the profile was refused by the parser (out->profile_error
-  //    says why; see metrics::ProfileParser::Parse), or a value is not
+  //    says why; see mosip::ProfileParser::Parse), or a value is not
   //    valid UTF-8, or the key is unusable (see BuildId). out->id is set
   //    whenever the key is usable, and nothing is indexed for the row: the
   //    sink should dead-letter it and delete out->id (versioned), so an
@@ -162,11 +162,11 @@ class RawDocumentBuilder {
                  int depth);
   // Writes an array literal's elements, each of type `oid` / `category` /
   // `info`.
-  bool WriteArray(const std::vector<kafka::ArrayElement>& elements, uint32_t oid, char category,
+  bool WriteArray(const std::vector<pg::ArrayElement>& elements, uint32_t oid, char category,
                   const TypeInfo* info, int depth);
   // Writes profile_ as MOSIP's `profile` object.
   bool WriteProfile(int64_t fallback_time_us, const RawDocument& doc);
-  void WriteSnapshot(const metrics::IdentitySnapshot& snapshot, std::optional<int> event_year);
+  void WriteSnapshot(const mosip::IdentitySnapshot& snapshot, std::optional<int> event_year);
   void WriteFlatProfile(std::optional<int> event_year);
   bool WriteString(std::string_view s);
   // Writes text from a row: false (nothing written) unless valid UTF-8.
@@ -177,9 +177,9 @@ class RawDocumentBuilder {
   const RawDocumentOptions options_;
   rapidjson::StringBuffer buffer_;
   Writer writer_;
-  metrics::ProfileParser parser_;
-  metrics::Profile profile_;
-  UpdateIdEncoder update_ids_;
+  mosip::ProfileParser parser_;
+  mosip::Profile profile_;
+  mosip::UpdateIdEncoder update_ids_;
   std::string scratch_;
   rapidjson::StringBuffer json_scratch_;
 };

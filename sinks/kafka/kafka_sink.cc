@@ -9,6 +9,9 @@
 #include "sinks/kafka/kafka_checkpoint.h"
 
 namespace walcast::sinks::kafka {
+
+using debezium::EncodedRecord;
+using debezium::TransactionOrder;
 namespace {
 
 int64_t SteadyMs() {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/sink.h"
-#include "sinks/kafka/debezium_encoder.h"
+#include "debezium/encoder.h"
 #include "sinks/kafka/kafka_transactions.h"
 
 struct rd_kafka_s;
@@ -48,7 +48,7 @@ struct ExactlyOnceOptions {
 };
 
 struct KafkaSinkOptions {
-  EncoderOptions encoder;
+  debezium::EncoderOptions encoder;
   // librdkafka properties (kafka.* with the prefix removed, and Debezium's
   // producer.override.*); applied over walcast's defaults (ProducerSettings).
   std::vector<std::pair<std::string, std::string>> producer_config;
@@ -170,7 +170,7 @@ class KafkaSink : public Sink {
     uint64_t generation = 0;  // generation_ when produced
   };
   struct DeferredDeadLetter {
-    EncodedRecord record;
+    debezium::EncodedRecord record;
     std::shared_ptr<InFlight> txn;
     Lsn lsn;
     uint64_t generation = 0;
@@ -192,11 +192,11 @@ class KafkaSink : public Sink {
   // destroys the producer; the poll thread must be stopped.
   void DiscardProducer();
   std::shared_ptr<InFlight> NewInFlight();
-  Status Produce(EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
+  Status Produce(debezium::EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
                  bool dead_letter = false);
   // A dead letter for a record of `topic`: its key and value (only the
   // value's size when it was too large), and the reason and LSN in headers.
-  static EncodedRecord DeadLetter(std::optional<std::string> key, std::optional<std::string> value,
+  static debezium::EncodedRecord DeadLetter(std::optional<std::string> key, std::optional<std::string> value,
                                   const std::string& topic, const std::string& reason, Lsn lsn,
                                   bool too_large);
   bool DeadLettersEnabled() const {
@@ -204,7 +204,7 @@ class KafkaSink : public Sink {
   }
   // Sends `record` (headers already set) to the dead-letter topic as part of
   // `txn`, counts and logs it; `source` names the topic or table it came from.
-  Status ProduceDeadLetter(EncodedRecord record, const std::string& source,
+  Status ProduceDeadLetter(debezium::EncodedRecord record, const std::string& source,
                            const std::string& reason, const std::shared_ptr<InFlight>& txn,
                            Lsn lsn);
   void OnDelivery(const rd_kafka_message_s* message);
@@ -238,13 +238,13 @@ class KafkaSink : public Sink {
 
   std::string name_ = "kafka";
   KafkaSinkOptions options_;
-  DebeziumEncoder encoder_;
+  debezium::DebeziumEncoder encoder_;
   rd_kafka_s* producer_ = nullptr;
 
   // Reader thread only.
   std::shared_ptr<InFlight> current_;
-  TransactionOrder order_;
-  std::vector<EncodedRecord> records_;
+  debezium::TransactionOrder order_;
+  std::vector<debezium::EncodedRecord> records_;
   std::chrono::steady_clock::time_point next_heartbeat_{};
 
   std::mutex mu_;  // guards InFlight fields, failure_, unsettled_, deferred_

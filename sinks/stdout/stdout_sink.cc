@@ -7,25 +7,25 @@
 namespace walcast::sinks {
 namespace {
 
-kafka::EncoderOptions WithoutValueSchemas(kafka::EncoderOptions options) {
+debezium::EncoderOptions WithoutValueSchemas(debezium::EncoderOptions options) {
   options.value_schemas = false;
   return options;
 }
 
 }  // namespace
 
-StdoutSink::StdoutSink(kafka::EncoderOptions options, std::FILE* out)
+StdoutSink::StdoutSink(debezium::EncoderOptions options, std::FILE* out)
     : encoder_(WithoutValueSchemas(std::move(options))), out_(out) {}
 
 Status StdoutSink::OnBegin(const TransactionInfo& /*txn*/) {
-  order_ = kafka::TransactionOrder{};
+  order_ = debezium::TransactionOrder{};
   return Status::Ok();
 }
 
 Status StdoutSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event) {
   records_.clear();
   WALCAST_RETURN_IF_ERROR(encoder_.Encode(txn, event, UnixMicrosNow(), &order_, &records_));
-  for (const kafka::EncodedRecord& record : records_) {
+  for (const debezium::EncodedRecord& record : records_) {
     if (!record.value) continue;  // tombstone
     line_.assign(*record.value);
     line_.push_back('\n');

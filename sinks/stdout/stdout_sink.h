@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/sink.h"
-#include "sinks/kafka/debezium_encoder.h"
+#include "debezium/encoder.h"
 
 namespace walcast::sinks {
 
@@ -16,7 +16,7 @@ namespace walcast::sinks {
 // Borrows `out`, which must outlive the sink.
 class StdoutSink : public Sink {
  public:
-  StdoutSink(kafka::EncoderOptions options, std::FILE* out);
+  StdoutSink(debezium::EncoderOptions options, std::FILE* out);
 
   const std::string& name() const override { return name_; }
   Status OnBegin(const TransactionInfo& txn) override;
@@ -30,10 +30,10 @@ class StdoutSink : public Sink {
 
  private:
   std::string name_ = "stdout";
-  kafka::DebeziumEncoder encoder_;
+  debezium::DebeziumEncoder encoder_;
   std::FILE* out_;
-  std::vector<kafka::EncodedRecord> records_;
-  kafka::TransactionOrder order_;
+  std::vector<debezium::EncodedRecord> records_;
+  debezium::TransactionOrder order_;
   std::string line_;
   uint64_t events_written_ = 0;
 };

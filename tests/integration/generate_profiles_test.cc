@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "metrics/profile.h"
+#include "mosip/profile.h"
 #include "rapidjson/document.h"
 #include "tests/support/postgres_cluster.h"
 #include "tests/support/process.h"
@@ -139,8 +139,8 @@ TEST_F(GenerateProfilesTest, WritesEveryShapeIntoMosipTablesAndTheCountsAddUp) {
   EXPECT_EQ(idrepo_rows + regprc_rows + prereg_rows, 20000);
 
   // Shapes per table, told apart by the parser (§2.5) on what is stored.
-  metrics::ProfileParser parser;
-  metrics::Profile profile;
+  mosip::ProfileParser parser;
+  mosip::Profile profile;
   std::map<std::string, int64_t> shapes;
   int64_t refused = 0, sync = 0, lost = 0, updates = 0;
   for (const auto& [table, stage] :
@@ -149,7 +149,7 @@ TEST_F(GenerateProfilesTest, WritesEveryShapeIntoMosipTablesAndTheCountsAddUp) {
         {"prereg.anonymous_profile", false}}) {
     for (const std::string& line : Rows(db_, table, stage ? "process_stage" : "")) {
       const size_t tab = line.find('\t');
-      metrics::ProfileRowContext context;
+      mosip::ProfileRowContext context;
       std::string_view json = std::string_view(line).substr(tab + 1);
       std::string column;
       if (stage) {
@@ -162,10 +162,10 @@ TEST_F(GenerateProfilesTest, WritesEveryShapeIntoMosipTablesAndTheCountsAddUp) {
         ++refused;
         continue;
       }
-      ++shapes[table + "/" + std::string(metrics::ShapeName(profile.shape))];
+      ++shapes[table + "/" + std::string(mosip::ShapeName(profile.shape))];
       if (profile.process_stage == "SYNC") ++sync;
       if (profile.process_name == "LOST" && profile.process_stage != "SYNC") ++lost;
-      if (profile.shape == metrics::ProfileShape::kIdRepo && profile.is_update()) ++updates;
+      if (profile.shape == mosip::ProfileShape::kIdRepo && profile.is_update()) ++updates;
     }
   }
   EXPECT_EQ(refused, s["malformed"]);

@@ -22,11 +22,16 @@
 #include "metrics/codec.h"
 #include "metrics/definition.h"
 #include "metrics/engine.h"
-#include "metrics/profile.h"
+#include "mosip/profile.h"
 #include "tests/support/postgres_cluster.h"
 #include "tests/unit/metrics/metrics_test_util.h"
 
 namespace walcast::metrics {
+
+using mosip::Profile;
+using mosip::ProfileErrorName;
+using mosip::ProfileParser;
+using mosip::ProfileRowContext;
 namespace {
 
 using walcast::testing::PostgresCluster;

@@ -1,5 +1,5 @@
 // ProfileGenerator (walcast generate-profiles): the same seed gives the same
-// bytes, every row parses back with metrics::ProfileParser in the shape its
+// bytes, every row parses back with mosip::ProfileParser in the shape its
 // kind promises (the malformed ones fail), updates start from the identity's
 // previous snapshot, and channel_info changes follow ChannelInfoHelper.
 
@@ -11,14 +11,17 @@
 #include <set>
 #include <string>
 
-#include "metrics/profile.h"
+#include "mosip/profile.h"
 #include "rapidjson/document.h"
 
 namespace walcast::app {
+
+using mosip::ProfileError;
+using mosip::ProfileShape;
 namespace {
 
-using metrics::ProfileError;
-using metrics::ProfileShape;
+using mosip::ProfileError;
+using mosip::ProfileShape;
 
 std::string Jsonl(const GeneratorOptions& options) {
   ProfileGenerator generator(options);
@@ -104,8 +107,8 @@ TEST(ProfileGeneratorTest, EveryRowParsesBackInItsShapeExceptTheMalformedOnes) {
     GeneratorOptions options = Options(6000, 11, 0.05);
     options.biometrics = detail;
     ProfileGenerator generator(options);
-    metrics::ProfileParser parser;
-    metrics::Profile profile;
+    mosip::ProfileParser parser;
+    mosip::Profile profile;
     GeneratedProfile row;
     std::vector<ChannelInfoChange> changes;
     std::map<ProfileKind, int> kinds;
@@ -115,7 +118,7 @@ TEST(ProfileGeneratorTest, EveryRowParsesBackInItsShapeExceptTheMalformedOnes) {
       ASSERT_GE(row.cr_dtimes_us, last_time) << "rows come in time order";
       last_time = row.cr_dtimes_us;
       ASSERT_EQ(row.id.size(), 36u);
-      metrics::ProfileRowContext context;
+      mosip::ProfileRowContext context;
       if (row.table == ProfileTable::kRegprc) context.process_stage_column = row.process_stage;
       const Status s = parser.Parse(row.profile, context, &profile);
       if (row.malformed) {
@@ -127,7 +130,7 @@ TEST(ProfileGeneratorTest, EveryRowParsesBackInItsShapeExceptTheMalformedOnes) {
       ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << row.profile;
       ++kinds[row.kind];
       EXPECT_EQ(profile.shape, ShapeOf(row.kind)) << row.profile;
-      const metrics::IdentitySnapshot& n = profile.new_profile;
+      const mosip::IdentitySnapshot& n = profile.new_profile;
       switch (row.kind) {
         case ProfileKind::kIdrepoNew:
           EXPECT_EQ(profile.process_name, "New");
@@ -305,11 +308,11 @@ TEST(ProfileGeneratorTest, MalformedRatioBounds) {
   ProfileGenerator none(Options(1000, 4, 0));
   while (none.Next(&row, &changes)) ASSERT_FALSE(row.malformed);
   ProfileGenerator all(Options(1000, 4, 1));
-  metrics::ProfileParser parser;
-  metrics::Profile profile;
+  mosip::ProfileParser parser;
+  mosip::Profile profile;
   while (all.Next(&row, &changes)) {
     ASSERT_TRUE(row.malformed);
-    metrics::ProfileRowContext context;
+    mosip::ProfileRowContext context;
     if (row.table == ProfileTable::kRegprc) context.process_stage_column = row.process_stage;
     ASSERT_FALSE(parser.Parse(row.profile, context, &profile).ok()) << row.profile;
   }

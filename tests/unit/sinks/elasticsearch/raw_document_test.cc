@@ -117,7 +117,7 @@ TEST(RawDocumentTest, IdRepoNewHasEveryFieldTheIdIssuanceDashboardReads) {
   const rapidjson::Document doc = BuildDoc(builder, GoldenRow("idrepo_new"), &raw);
   EXPECT_EQ(raw.id, "6c1d2f70-5b1e-4c3a-9f10-000000000001");
   EXPECT_TRUE(raw.is_profile);
-  EXPECT_EQ(raw.shape, metrics::ProfileShape::kIdRepo);
+  EXPECT_EQ(raw.shape, mosip::ProfileShape::kIdRepo);
   EXPECT_FALSE(raw.partial);
   // The row's columns, MOSIP-typed.
   EXPECT_EQ(Str(At(doc, {"cr_dtimes"})), "2025-03-14T08:01:30.123Z");
@@ -235,7 +235,7 @@ TEST(RawDocumentTest, RegProcIsFlatWithOfficersCentreAndStage) {
   RawDocumentBuilder builder(MosipGoldenOptions());
   RawDocument raw;
   const rapidjson::Document doc = BuildDoc(builder, GoldenRow("regprc_new_printing_stage"), &raw);
-  EXPECT_EQ(raw.shape, metrics::ProfileShape::kRegProc);
+  EXPECT_EQ(raw.shape, mosip::ProfileShape::kRegProc);
   EXPECT_TRUE(raw.update_id.empty()) << "MOSIP computes updateIds for idrepo only";
   EXPECT_EQ(Str(At(doc, {"process_stage"})), "PrintingStage");
   EXPECT_EQ(Str(At(doc, {"@timestamp_gen"})), "2025-03-14T09:12:44.120Z") << "upd_dtimes";
@@ -279,7 +279,7 @@ TEST(RawDocumentTest, RegProcSyncStubSurvivesItsNulls) {
 
 TEST(RawDocumentTest, MosipParityFilesUnknownYearsUnderTheLastGroup) {
   RawDocumentOptions options = MosipGoldenOptions();
-  options.age_group_rule = metrics::AgeGroupRule::kMosipParity;
+  options.age_group_rule = mosip::AgeGroupRule::kMosipParity;
   RawDocumentBuilder builder(options);
   const rapidjson::Document doc = BuildDoc(builder, GoldenRow("regprc_sync"));
   EXPECT_EQ(Str(At(doc, {"profile", "ageGroup"})), "60 and above");
@@ -296,7 +296,7 @@ TEST(RawDocumentTest, PreRegAndAnnexureKeepTheirLanguageAndExceptionForms) {
 
   RawDocument raw;
   const rapidjson::Document annexure = BuildDoc(builder, GoldenRow("annexure_update"), &raw);
-  EXPECT_EQ(raw.shape, metrics::ProfileShape::kAnnexureA);
+  EXPECT_EQ(raw.shape, mosip::ProfileShape::kAnnexureA);
   EXPECT_EQ(Str(At(annexure, {"profile", "processName"})), "Update");
   const rapidjson::Value& n = At(annexure, {"profile", "new"});
   ASSERT_TRUE(At(n, {"preferredLanguages"}).IsArray());
@@ -322,7 +322,7 @@ TEST(RawDocumentTest, MissingYearOfBirthIsAnUnknownAgeGroupOrNoneForParity) {
   EXPECT_EQ(Str(At(doc, {"profile", "newProfile", "channel"})), "None");
 
   RawDocumentOptions parity;
-  parity.age_group_rule = metrics::AgeGroupRule::kMosipParity;
+  parity.age_group_rule = mosip::AgeGroupRule::kMosipParity;
   RawDocumentBuilder mosip(parity);
   const rapidjson::Document doc2 = BuildDoc(mosip, row);
   EXPECT_FALSE(At(doc2, {"profile", "newProfile"}).HasMember("ageGroup"));
@@ -402,13 +402,13 @@ TEST(RawDocumentTest, DigitalIdInEveryFormItArrivesIn) {
 
 TEST(RawDocumentTest, ARejectedProfileIsADeadLetterWithItsIdAndNoContents) {
   RawDocumentBuilder builder;
-  const std::map<std::string, metrics::ProfileError> bad = {
+  const std::map<std::string, mosip::ProfileError> bad = {
       {R"({"processName":"New","date":"2025-01-01","newProfile":{"gender":"SECRET-VALUE")",
-       metrics::ProfileError::kMalformedJson},
-      {R"({"gender":"SECRET-VALUE"})", metrics::ProfileError::kUnknownShape},
-      {R"(["SECRET-VALUE"])", metrics::ProfileError::kNotAnObject},
+       mosip::ProfileError::kMalformedJson},
+      {R"({"gender":"SECRET-VALUE"})", mosip::ProfileError::kUnknownShape},
+      {R"(["SECRET-VALUE"])", mosip::ProfileError::kNotAnObject},
       {R"({"processName":"New","date":"x","newProfile":{"gender":["SECRET-VALUE"]}})",
-       metrics::ProfileError::kWrongType},
+       mosip::ProfileError::kWrongType},
   };
   for (const auto& [text, error] : bad) {
     const MosipRow row = RowWith("idrepo", text);
@@ -425,7 +425,7 @@ TEST(RawDocumentTest, ARejectedProfileIsADeadLetterWithItsIdAndNoContents) {
   RawDocument ok;
   const MosipRow good = GoldenRow("idrepo_new");
   ASSERT_TRUE(builder.Build(*good.relation, good.row, 0, &ok).ok());
-  EXPECT_EQ(ok.profile_error, metrics::ProfileError::kNone);
+  EXPECT_EQ(ok.profile_error, mosip::ProfileError::kNone);
   EXPECT_FALSE(ok.source.empty());
 }
 
@@ -436,7 +436,7 @@ TEST(RawDocumentTest, AnOversizedProfileIsRejectedBeforeParsing) {
   const MosipRow row = GoldenRow("idrepo_new");
   RawDocument doc;
   EXPECT_EQ(builder.Build(*row.relation, row.row, 0, &doc).code(), Status::Code::kRejected);
-  EXPECT_EQ(doc.profile_error, metrics::ProfileError::kTooLarge);
+  EXPECT_EQ(doc.profile_error, mosip::ProfileError::kTooLarge);
 }
 
 TEST(RawDocumentTest, NullProfileIsNullAndUnchangedToastMakesAPartialDocument) {

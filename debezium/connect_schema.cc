@@ -1,0 +1,147 @@
+#include "debezium/connect_schema.h"
+
+namespace walcast::debezium {
+
+const char* ConnectTypeName(ConnectType type) {
+  switch (type) {
+    case ConnectType::kInt8:
+      return "int8";
+    case ConnectType::kInt16:
+      return "int16";
+    case ConnectType::kInt32:
+      return "int32";
+    case ConnectType::kInt64:
+      return "int64";
+    case ConnectType::kFloat32:
+      return "float";
+    case ConnectType::kFloat64:
+      return "double";
+    case ConnectType::kBoolean:
+      return "boolean";
+    case ConnectType::kString:
+      return "string";
+    case ConnectType::kBytes:
+      return "bytes";
+    case ConnectType::kArray:
+      return "array";
+    case ConnectType::kMap:
+      return "map";
+    case ConnectType::kStruct:
+      return "struct";
+  }
+  return "string";
+}
+
+ConnectSchema ConnectSchema::Of(ConnectType type, bool optional, std::string name,
+                                std::optional<int> version) {
+  ConnectSchema s;
+  s.type = type;
+  s.optional = optional;
+  s.name = std::move(name);
+  s.version = version;
+  return s;
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out->push_back('"');
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      default:
+        if (c < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 15]);
+        } else {
+          out->push_back(ch);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+namespace {
+
+void AppendSchemaBody(const ConnectSchema& schema, std::string* out) {
+  out->append("\"type\":\"");
+  out->append(ConnectTypeName(schema.type));
+  out->push_back('"');
+  if (schema.type == ConnectType::kStruct) {
+    out->append(",\"fields\":[");
+    bool first = true;
+    for (const ConnectField& f : schema.fields) {
+      if (!first) out->push_back(',');
+      first = false;
+      out->push_back('{');
+      AppendSchemaBody(f.schema, out);
+      out->append(",\"field\":");
+      AppendJsonString(f.name, out);
+      out->push_back('}');
+    }
+    out->push_back(']');
+  } else if (schema.type == ConnectType::kArray && !schema.items.empty()) {
+    out->append(",\"items\":");
+    AppendSchemaJson(schema.items.front(), out);
+  }
+  out->append(schema.optional ? ",\"optional\":true" : ",\"optional\":false");
+  if (!schema.name.empty()) {
+    out->append(",\"name\":");
+    AppendJsonString(schema.name, out);
+  }
+  if (schema.version) {
+    out->append(",\"version\":");
+    out->append(std::to_string(*schema.version));
+  }
+  if (!schema.doc.empty()) {
+    out->append(",\"doc\":");
+    AppendJsonString(schema.doc, out);
+  }
+  if (!schema.parameters.empty()) {
+    out->append(",\"parameters\":{");
+    bool first = true;
+    for (const auto& [k, v] : schema.parameters) {
+      if (!first) out->push_back(',');
+      first = false;
+      AppendJsonString(k, out);
+      out->push_back(':');
+      AppendJsonString(v, out);
+    }
+    out->push_back('}');
+  }
+  if (schema.default_json) {
+    out->append(",\"default\":");
+    out->append(*schema.default_json);
+  }
+}
+
+}  // namespace
+
+void AppendSchemaJson(const ConnectSchema& schema, std::string* out) {
+  out->push_back('{');
+  AppendSchemaBody(schema, out);
+  out->push_back('}');
+}
+
+}  // namespace walcast::debezium
