@@ -12,6 +12,7 @@
 #include "app/metrics_factory.h"
 #include "app/snapshot_state.h"
 #include "app/options.h"
+#include "app/run_plan.h"
 #include "core/ack_tracker.h"
 #include "core/log.h"
 #include "core/pipeline.h"
@@ -129,104 +130,100 @@ Status RunSnapshot(const Config& config, const std::string& conninfo,
   return Status::Ok();
 }
 
-}  // namespace
+// What `run` learned from the server before it streams.
+struct Source {
+  std::string conninfo;
+  SlotSettings settings;
+  std::unique_ptr<SlotManager> manager;
+  wal_reader::ServerInfo server;
+  std::vector<wal_reader::TableId> tables;
+};
 
-Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
-  if (config.GetList("sinks").empty() && !metrics::MetricsEnabled(config)) {
-    return Status::InvalidArgument(
-        "config key 'sinks' is empty and metrics.definitions.file is not set: nothing to do");
+// Connects, checks wal_level, makes the publication current (pgoutput) and
+// resolves the captured tables.
+Result<Source> OpenSource(const Config& config) {
+  Source source;
+  source.conninfo = Conninfo(config);
+  WALCAST_ASSIGN_OR_RETURN(source.settings, SlotSettingsFrom(config));
+  WALCAST_ASSIGN_OR_RETURN(source.manager, SlotManager::Connect(source.conninfo));
+  WALCAST_RETURN_IF_ERROR(source.manager->CheckWalLevel());
+  WALCAST_ASSIGN_OR_RETURN(source.server, source.manager->GetServerInfo());
+  const SlotSettings& s = source.settings;
+  if (s.plugin == "pgoutput") {
+    WALCAST_RETURN_IF_ERROR(source.manager->EnsurePublication(s.publication, s.mode, s.filter));
   }
-  const std::string conninfo = Conninfo(config);
-  WALCAST_ASSIGN_OR_RETURN(const SlotSettings settings, SlotSettingsFrom(config));
-  const auto& [slot, plugin, publication, mode, filter] = settings;
+  WALCAST_ASSIGN_OR_RETURN(source.tables, source.manager->ResolveTables(s.filter));
+  return source;
+}
 
-  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<SlotManager> manager, SlotManager::Connect(conninfo));
-  WALCAST_RETURN_IF_ERROR(manager->CheckWalLevel());
-  WALCAST_ASSIGN_OR_RETURN(wal_reader::ServerInfo server, manager->GetServerInfo());
-  if (plugin == "pgoutput") {
-    WALCAST_RETURN_IF_ERROR(manager->EnsurePublication(publication, mode, filter));
+// Opens the metrics (metrics.definitions.file) when configured. Their state
+// is seeded by the snapshot, so a state that is empty (metrics switched on
+// for a slot that already streams) or was wiped
+// (metrics.definitions.change=reset) asks for one, and every new snapshot
+// starts from a wiped state.
+Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, const Source& source,
+                                                       SnapshotDecision* snapshot) {
+  if (!metrics::MetricsEnabled(config)) return std::unique_ptr<MetricsRuntime>();
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics, OpenMetrics(config));
+  const metrics::MetricsSink& sink = *metrics->sink_ptr;
+  const char* reason = sink.engine().reset_at_open() ? "metric definitions changed"
+                       : !sink.applied_lsn().valid() ? "the metric state is empty"
+                                                      : nullptr;
+  if (ApplyMetricsNeed(reason, snapshot)) {
+    log::Warn("metrics start from the current position without a snapshot",
+              {{"reason", reason}, {"snapshot.mode", config.GetString("snapshot.mode")}});
   }
-  WALCAST_ASSIGN_OR_RETURN(std::vector<wal_reader::TableId> tables,
-                           manager->ResolveTables(filter));
-
-  // The initial snapshot (snapshot.mode): needed when no completed snapshot
-  // is recorded for this slot in state.dir. It is taken from a slot created
-  // with an exported snapshot, so it must (re)create the slot: a slot left
-  // by an interrupted snapshot, or by `walcast setup`, is dropped first.
-  const std::string snapshot_mode = config.GetString("snapshot.mode");
-  const SnapshotState snapshot_state(config.GetString("state.dir"), slot);
-  WALCAST_ASSIGN_OR_RETURN(std::optional<wal_reader::SlotInfo> existing, manager->GetSlot(slot));
-  bool take_snapshot = false;
-  std::string snapshot_reason = "no completed snapshot recorded";
-  const bool snapshots_data = snapshot_mode != "never" && snapshot_mode != "no_data";
-  if (snapshot_mode == "always") {
-    take_snapshot = true;
-    snapshot_reason = "snapshot.mode=always";
-  } else if (snapshots_data) {
-    take_snapshot = !existing || !snapshot_state.Completed();
-    if (existing && existing->wal_status == "lost") {
-      if (snapshot_mode != "when_needed") {
-        return Status::Fatal("replication slot '" + slot + "' has lost required WAL; changes are "
-                             "missing. Run with snapshot.mode=when_needed to take a new snapshot");
-      }
-      take_snapshot = true;
-      snapshot_reason = "slot lost its WAL";
+  for (const std::string& table : metrics->set.tables) {
+    if (table.empty()) continue;
+    if (std::none_of(source.tables.begin(), source.tables.end(),
+                     [&](const wal_reader::TableId& t) { return t.Dotted() == table; })) {
+      log::Warn("metrics: a source table is not captured; add it to table.include.list",
+                {{"table", table}});
     }
   }
+  if (snapshot->take) WALCAST_RETURN_IF_ERROR(metrics->sink_ptr->Reset());
+  return metrics;
+}
 
-  // The metrics (metrics.definitions.file): their state is seeded by the
-  // snapshot, so a state that is empty (metrics switched on for a slot that
-  // already streams) or was wiped (metrics.definitions.change=reset) needs
-  // one, and every new snapshot starts from a wiped state.
-  std::unique_ptr<MetricsRuntime> metrics;
-  if (metrics::MetricsEnabled(config)) {
-    WALCAST_ASSIGN_OR_RETURN(metrics, OpenMetrics(config));
-    const metrics::MetricsSink& sink = *metrics->sink_ptr;
-    const char* reason = sink.engine().reset_at_open() ? "metric definitions changed"
-                         : !sink.applied_lsn().valid() ? "the metric state is empty"
-                                                        : nullptr;
-    if (reason != nullptr && !take_snapshot) {
-      if (snapshots_data) {
-        take_snapshot = true;
-        snapshot_reason = reason;
-      } else {
-        log::Warn("metrics start from the current position without a snapshot",
-                  {{"reason", reason}, {"snapshot.mode", snapshot_mode}});
-      }
-    }
-    for (const std::string& source : metrics->set.tables) {
-      if (source.empty()) continue;
-      if (std::none_of(tables.begin(), tables.end(),
-                       [&](const wal_reader::TableId& t) { return t.Dotted() == source; })) {
-        log::Warn("metrics: a source table is not captured; add it to table.include.list",
-                  {{"table", source}});
-      }
-    }
-    if (take_snapshot) WALCAST_RETURN_IF_ERROR(metrics->sink_ptr->Reset());
-  }
+// The slot streaming starts from. For a snapshot it is (re)created with an
+// exported snapshot, so a slot left by an interrupted snapshot, or by
+// `walcast setup`, is dropped first; `exporter` must stay open until the
+// snapshot is read.
+struct SlotStart {
   std::unique_ptr<wal_reader::ReplicationStream> exporter;
   std::optional<wal_reader::ReplicationStream::CreatedSlot> exported;
-  if (take_snapshot) {
+  wal_reader::SlotInfo slot;
+};
+
+Result<SlotStart> PrepareSlot(const Source& source, const SnapshotDecision& snapshot,
+                              const std::optional<wal_reader::SlotInfo>& existing,
+                              const SnapshotState& snapshot_state, const std::atomic<bool>* stop) {
+  const std::string& slot = source.settings.slot;
+  SlotStart start;
+  if (snapshot.take) {
     if (existing) {
-      WALCAST_RETURN_IF_ERROR(WaitForInactiveSlot(manager.get(), slot, stop).status());
+      WALCAST_RETURN_IF_ERROR(WaitForInactiveSlot(source.manager.get(), slot, stop).status());
       log::Warn("dropping the replication slot to take a consistent snapshot",
-                {{"slot", slot}, {"reason", snapshot_reason}});
-      WALCAST_RETURN_IF_ERROR(manager->DropSlot(slot));
+                {{"slot", slot}, {"reason", snapshot.reason}});
+      WALCAST_RETURN_IF_ERROR(source.manager->DropSlot(slot));
     }
     WALCAST_RETURN_IF_ERROR(snapshot_state.Clear());
-    WALCAST_ASSIGN_OR_RETURN(exporter, wal_reader::ReplicationStream::Connect(conninfo));
-    WALCAST_ASSIGN_OR_RETURN(exported, exporter->CreateSlotExportingSnapshot(slot, plugin));
+    WALCAST_ASSIGN_OR_RETURN(start.exporter,
+                             wal_reader::ReplicationStream::Connect(source.conninfo));
+    WALCAST_ASSIGN_OR_RETURN(start.exported, start.exporter->CreateSlotExportingSnapshot(
+                                                 slot, source.settings.plugin));
   } else {
-    WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo created, manager->EnsureSlot(slot, plugin));
-    (void)created;
+    WALCAST_RETURN_IF_ERROR(source.manager->EnsureSlot(slot, source.settings.plugin).status());
   }
-  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo slot_info,
-                           WaitForInactiveSlot(manager.get(), slot, stop));
+  WALCAST_ASSIGN_OR_RETURN(start.slot, WaitForInactiveSlot(source.manager.get(), slot, stop));
+  return start;
+}
 
+Result<wal_reader::ReaderOptions> ReaderOptionsFrom(const Config& config, const Source& source) {
   wal_reader::ReaderOptions reader;
-  reader.conninfo = conninfo;
-  reader.slot = slot;
-  reader.plugin = plugin;
+  reader.conninfo = source.conninfo;
+  reader.slot = source.settings.slot;
+  reader.plugin = source.settings.plugin;
   reader.status_interval = std::chrono::milliseconds(config.GetInt("status.update.interval.ms"));
   reader.backoff_initial = std::chrono::milliseconds(config.GetInt("reconnect.backoff.initial.ms"));
   reader.backoff_max = std::chrono::milliseconds(config.GetInt("reconnect.backoff.max.ms"));
@@ -235,93 +232,96 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
       static_cast<size_t>(config.GetInt("stream.buffer.memory.bytes"));
   reader.pgoutput.spill_dir = config.GetString("stream.buffer.spill.dir");
   if (config.Has("stop.at.lsn")) {
-    std::optional<Lsn> stop_at = Lsn::Parse(config.GetString("stop.at.lsn"));
+    const std::optional<Lsn> stop_at = Lsn::Parse(config.GetString("stop.at.lsn"));
     if (!stop_at) {
       return Status::InvalidArgument("config key 'stop.at.lsn': '" +
                                      config.GetString("stop.at.lsn") + "' is not an LSN (X/X)");
     }
     reader.stop_at = *stop_at;
   }
-  if (plugin == "pgoutput") {
-    const bool v14 = server.version >= 140000;
-    const std::string& proto = config.GetString("pgoutput.proto.version");
-    const std::string& streaming = config.GetString("pgoutput.streaming");
-    int version = proto == "auto" ? (v14 ? 2 : 1) : std::stoi(proto);
-    bool stream = streaming == "on" || (streaming == "auto" && version >= 2 && v14);
-    if (stream && version < 2) {
-      return Status::InvalidArgument("config key 'pgoutput.streaming': on needs "
-                                     "pgoutput.proto.version=2");
-    }
-    if (stream && !v14) {
-      return Status::InvalidArgument("config key 'pgoutput.streaming': the server is older than "
-                                     "PostgreSQL 14");
-    }
-    reader.pgoutput.proto_version = version;
-    reader.pgoutput.streaming = stream;
-    reader.plugin_options = {{"proto_version", std::to_string(version)},
-                             {"publication_names", publication}};
-    if (v14 && config.GetBool("pgoutput.messages")) reader.plugin_options.emplace_back("messages", "true");
-    if (stream) reader.plugin_options.emplace_back("streaming", "on");
-  } else {
-    std::string add_tables;
-    for (const auto& t : tables) {
-      // wal2json's add-tables escapes '.', ',' and '*' with a backslash.
-      auto esc = [](const std::string& s) {
-        std::string o;
-        for (char c : s) {
-          if (c == '.' || c == ',' || c == '*' || c == '\\') o.push_back('\\');
-          o.push_back(c);
-        }
-        return o;
-      };
-      add_tables += (add_tables.empty() ? "" : ",") + esc(t.schema) + "." + esc(t.name);
-    }
-    if (add_tables.empty()) {
-      return Status::InvalidArgument("config key 'table.include.list' matches no table");
-    }
-    reader.plugin_options = {{"format-version", "2"},    {"include-xids", "1"},
-                             {"include-timestamp", "1"}, {"include-lsn", "1"},
-                             {"include-pk", "1"},        {"include-type-oids", "1"},
-                             {"include-transaction", "1"}, {"add-tables", add_tables}};
-  }
+  WALCAST_RETURN_IF_ERROR(SetPluginOptions(config, source.settings.publication, source.tables,
+                                           source.server.version, &reader));
+  return reader;
+}
 
+// heartbeat.action.query / heartbeat.logical.message: a statement run on
+// the pipeline's ticks every heartbeat.interval.ms. Returns null when none
+// is configured; the action must outlive the pipeline's ticks.
+Result<std::unique_ptr<HeartbeatAction>> AddHeartbeatAction(const Config& config,
+                                                            const std::string& conninfo,
+                                                            Pipeline* pipeline) {
+  const auto interval = std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
+  std::string sql = config.GetString("heartbeat.action.query");
+  if (sql.empty() && config.GetBool("heartbeat.logical.message")) sql = HeartbeatMessageSql();
+  if (sql.empty()) return std::unique_ptr<HeartbeatAction>();
+  if (interval.count() == 0) {
+    return Status::InvalidArgument(
+        "config key 'heartbeat.interval.ms' must be > 0 with heartbeat.action.query or "
+        "heartbeat.logical.message");
+  }
+  auto action = std::make_unique<HeartbeatAction>(conninfo, sql, interval);
+  pipeline->AddTicker([raw = action.get()](auto now) { return raw->Tick(now); });
+  return action;
+}
+
+void LogMetricsStopped(const MetricsRuntime& metrics) {
+  const metrics::MetricsSinkStats m = metrics.sink_ptr->stats();
+  log::Info("metrics stopped", {{"applied_lsn", m.applied_lsn.ToString()},
+                                {"walcast_bad_profiles", m.engine.bad_profiles},
+                                {"documents_written", m.documents_written},
+                                {"dead_letters_written", m.dead_letters_written},
+                                {"bulk_requests", metrics.writer->stats().requests}});
+}
+
+}  // namespace
+
+Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
+  if (config.GetList("sinks").empty() && !metrics::MetricsEnabled(config)) {
+    return Status::InvalidArgument(
+        "config key 'sinks' is empty and metrics.definitions.file is not set: nothing to do");
+  }
+  WALCAST_ASSIGN_OR_RETURN(Source source, OpenSource(config));
+  const std::string& slot = source.settings.slot;
+
+  // The initial snapshot (snapshot.mode): needed when no completed snapshot
+  // is recorded for this slot in state.dir.
+  const std::string snapshot_mode = config.GetString("snapshot.mode");
+  const SnapshotState snapshot_state(config.GetString("state.dir"), slot);
+  WALCAST_ASSIGN_OR_RETURN(std::optional<wal_reader::SlotInfo> existing,
+                           source.manager->GetSlot(slot));
+  WALCAST_ASSIGN_OR_RETURN(SnapshotDecision snapshot,
+                           DecideSnapshot(snapshot_mode, existing, snapshot_state.Completed().has_value()));
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics,
+                           OpenMetricsFor(config, source, &snapshot));
+  WALCAST_ASSIGN_OR_RETURN(SlotStart start,
+                           PrepareSlot(source, snapshot, existing, snapshot_state, stop));
+  WALCAST_ASSIGN_OR_RETURN(wal_reader::ReaderOptions reader, ReaderOptionsFrom(config, source));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<wal_reader::CatalogTypeResolver> resolver,
-                           wal_reader::CatalogTypeResolver::Connect(conninfo));
+                           wal_reader::CatalogTypeResolver::Connect(source.conninfo));
+
   // A snapshot is one transaction ending at the consistent point; the
   // tracker starts just below it so that the snapshot can be tracked.
-  AckTracker tracker(exported ? Lsn(exported->consistent_point.value() - 1)
-                              : slot_info.confirmed_flush);
+  AckTracker tracker(start.exported ? Lsn(start.exported->consistent_point.value() - 1)
+                                    : start.slot.confirmed_flush);
   Pipeline pipeline(&tracker);
   WALCAST_RETURN_IF_ERROR(
-      AddConfiguredSinks(config, server.database, &pipeline, server.current_wal));
+      AddConfiguredSinks(config, source.server.database, &pipeline, source.server.current_wal));
   if (metrics) pipeline.AddSink(std::move(metrics->sink));
-  std::unique_ptr<HeartbeatAction> heartbeat_action;
-  const auto heartbeat_interval = std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
-  std::string heartbeat_sql = config.GetString("heartbeat.action.query");
-  if (heartbeat_sql.empty() && config.GetBool("heartbeat.logical.message")) {
-    heartbeat_sql = HeartbeatMessageSql();
-  }
-  if (!heartbeat_sql.empty()) {
-    if (heartbeat_interval.count() == 0) {
-      return Status::InvalidArgument(
-          "config key 'heartbeat.interval.ms' must be > 0 with heartbeat.action.query or "
-          "heartbeat.logical.message");
-    }
-    heartbeat_action = std::make_unique<HeartbeatAction>(conninfo, heartbeat_sql, heartbeat_interval);
-    pipeline.AddTicker([action = heartbeat_action.get()](auto now) { return action->Tick(now); });
-  }
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<HeartbeatAction> heartbeat,
+                           AddHeartbeatAction(config, source.conninfo, &pipeline));
   log::Info("walcast starting", {{"slot", slot},
-                                 {"plugin", plugin},
-                                 {"tables", tables.size()},
-                                 {"confirmed_flush_lsn", slot_info.confirmed_flush.ToString()},
+                                 {"plugin", reader.plugin},
+                                 {"tables", source.tables.size()},
+                                 {"confirmed_flush_lsn", start.slot.confirmed_flush.ToString()},
                                  {"proto_version", reader.pgoutput.proto_version},
                                  {"streaming", reader.pgoutput.streaming ? "on" : "off"}});
 
-  if (exported) {
-    WALCAST_RETURN_IF_ERROR(RunSnapshot(config, conninfo, *exported, tables, &pipeline, &tracker,
-                                        resolver.get(), snapshot_state, stop));
-    exporter.reset();
-    if (!tracker.watermark().valid() || tracker.watermark() < exported->consistent_point) {
+  if (start.exported) {
+    WALCAST_RETURN_IF_ERROR(RunSnapshot(config, source.conninfo, *start.exported, source.tables,
+                                        &pipeline, &tracker, resolver.get(), snapshot_state,
+                                        stop));
+    start.exporter.reset();
+    if (!tracker.watermark().valid() || tracker.watermark() < start.exported->consistent_point) {
       // Interrupted: nothing is recorded, the next start takes it again.
       return pipeline.Close(std::chrono::seconds(30));
     }
@@ -333,18 +333,9 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
 
   wal_reader::Reader streamer(std::move(reader), &pipeline, &tracker, resolver.get(), stop);
   Status status = streamer.Run();
-  Status closed = pipeline.Close(std::chrono::seconds(30));
-  if (metrics) {
-    const metrics::MetricsSinkStats m = metrics->sink_ptr->stats();
-    log::Info("metrics stopped", {{"applied_lsn", m.applied_lsn.ToString()},
-                                  {"walcast_bad_profiles", m.engine.bad_profiles},
-                                  {"documents_written", m.documents_written},
-                                  {"dead_letters_written", m.dead_letters_written},
-                                  {"bulk_requests", metrics->writer->stats().requests}});
-  }
-  if (status.ok() && config.GetBool("slot.drop.on.stop")) {
-    status = manager->DropSlot(slot);
-  }
+  const Status closed = pipeline.Close(std::chrono::seconds(30));
+  if (metrics) LogMetricsStopped(*metrics);
+  if (status.ok() && config.GetBool("slot.drop.on.stop")) status = source.manager->DropSlot(slot);
   if (!status.ok()) return status;
   return closed;
 }

@@ -64,11 +64,16 @@ int Fail(const walcast::Status& status) {
   return status.code() == walcast::Status::Code::kInvalidArgument ? 2 : 1;
 }
 
-}  // namespace
+// The command line's options: the visible ones for --help, and all of them
+// (with the positional command) for parsing.
+struct CommandLine {
+  po::options_description visible{"Options"};
+  po::options_description all;
+  po::positional_options_description positional;
+};
 
-int main(int argc, char** argv) {
-  po::options_description visible("Options");
-  visible.add_options()
+void DescribeCommandLine(CommandLine* cl) {
+  cl->visible.add_options()
       ("help,h", "print this help; with --config-keys, every configuration key")
       ("config-keys", "with --help: list every configuration key")
       ("version,V", "print the version")
@@ -76,17 +81,60 @@ int main(int argc, char** argv) {
       ("set,s", po::value<std::vector<std::string>>()->composing(),
        "override one key: --set key=value (repeatable)")
       ("check", "with setup: check only, change nothing");
-  visible.add(walcast::app::GenerateProfilesFlags());
+  cl->visible.add(walcast::app::GenerateProfilesFlags());
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "command");
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("command", -1);
+  cl->all.add(cl->visible).add(hidden);
+  cl->positional.add("command", -1);
+}
 
+// The configuration: the properties file, then each --set, then defaults
+// and environment secrets (Config::Build).
+walcast::Result<walcast::Config> ConfigFrom(const po::variables_map& vm) {
+  std::map<std::string, std::string> values;
+  if (vm.count("config")) {
+    walcast::Status s = walcast::app::ReadPropertiesFile(vm["config"].as<std::string>(), &values);
+    if (!s.ok()) return walcast::Status::InvalidArgument(s.message());
+  }
+  if (vm.count("set")) {
+    for (const auto& assignment : vm["set"].as<std::vector<std::string>>()) {
+      WALCAST_RETURN_IF_ERROR(walcast::app::ApplyOverride(assignment, &values));
+    }
+  }
+  return walcast::Config::Build(walcast::app::AllOptions(), values,
+                                walcast::app::PassthroughPrefixes());
+}
+
+// Runs one command; returns the process's exit code.
+int RunOne(const std::string& cmd, const walcast::Config& config, const po::variables_map& vm) {
+  walcast::Status status;
+  if (cmd == "run") {
+    status = walcast::app::RunCommand(config, &g_stop);
+  } else if (cmd == "setup") {
+    status = walcast::app::SetupCommand(config, vm.count("check") > 0, std::cout);
+  } else if (cmd == "status") {
+    status = walcast::app::StatusCommand(config, std::cout);
+  } else if (cmd == "generate-profiles") {
+    walcast::Result<walcast::app::GenerateProfilesRequest> request =
+        walcast::app::GenerateProfilesRequestFrom(vm);
+    if (!request.ok()) return Fail(request.status());
+    status = walcast::app::GenerateProfilesCommand(config, *request, std::cout);
+  } else {
+    std::cerr << "walcast: error: unknown command '" << cmd << "'\n" << kUsage;
+    return 2;
+  }
+  return status.ok() ? 0 : Fail(status);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommandLine cl;
+  DescribeCommandLine(&cl);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::store(po::command_line_parser(argc, argv).options(cl.all).positional(cl.positional).run(),
+              vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "walcast: error: " << e.what() << "\n" << kUsage;
@@ -97,7 +145,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (vm.count("help")) {
-    std::cout << kUsage << "\n" << visible << "\n";
+    std::cout << kUsage << "\n" << cl.visible << "\n";
     if (vm.count("config-keys")) {
       std::cout << walcast::app::ConfigHelp();
     } else {
@@ -113,20 +161,7 @@ int main(int argc, char** argv) {
               << kUsage;
     return 2;
   }
-
-  std::map<std::string, std::string> values;
-  if (vm.count("config")) {
-    walcast::Status s = walcast::app::ReadPropertiesFile(vm["config"].as<std::string>(), &values);
-    if (!s.ok()) return Fail(walcast::Status::InvalidArgument(s.message()));
-  }
-  if (vm.count("set")) {
-    for (const auto& assignment : vm["set"].as<std::vector<std::string>>()) {
-      walcast::Status s = walcast::app::ApplyOverride(assignment, &values);
-      if (!s.ok()) return Fail(s);
-    }
-  }
-  walcast::Result<walcast::Config> config = walcast::Config::Build(
-      walcast::app::AllOptions(), values, walcast::app::PassthroughPrefixes());
+  walcast::Result<walcast::Config> config = ConfigFrom(vm);
   if (!config.ok()) return Fail(config.status());
   walcast::log::Level level = walcast::log::Level::kInfo;
   walcast::log::ParseLevel(config->GetString("log.level"), &level);
@@ -138,23 +173,5 @@ int main(int argc, char** argv) {
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     return Fail(walcast::Status::Internal("curl_global_init failed"));
   }
-  walcast::Status status;
-  const std::string& cmd = command.front();
-  if (cmd == "run") {
-    status = walcast::app::RunCommand(*config, &g_stop);
-  } else if (cmd == "setup") {
-    status = walcast::app::SetupCommand(*config, vm.count("check") > 0, std::cout);
-  } else if (cmd == "status") {
-    status = walcast::app::StatusCommand(*config, std::cout);
-  } else if (cmd == "generate-profiles") {
-    walcast::Result<walcast::app::GenerateProfilesRequest> request =
-        walcast::app::GenerateProfilesRequestFrom(vm);
-    if (!request.ok()) return Fail(request.status());
-    status = walcast::app::GenerateProfilesCommand(*config, *request, std::cout);
-  } else {
-    std::cerr << "walcast: error: unknown command '" << cmd << "'\n" << kUsage;
-    return 2;
-  }
-  if (!status.ok()) return Fail(status);
-  return 0;
+  return RunOne(command.front(), *config, vm);
 }

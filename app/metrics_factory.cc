@@ -29,53 +29,61 @@ ElasticsearchMetricWriter::ElasticsearchMetricWriter(std::unique_ptr<es::HttpTra
 
 ElasticsearchMetricWriter::~ElasticsearchMetricWriter() { worker_.Stop(); }
 
+// One outcome for all the bulk requests of one Write: the first error,
+// reported once, when the last request is over. The submitting loop holds
+// one share until it is done, so `done` cannot run while requests are still
+// being submitted. Thread: any (bulk worker callbacks and the caller).
+class ElasticsearchMetricWriter::WriteOutcome {
+ public:
+  explicit WriteOutcome(std::function<void(Status)> done) : done_(std::move(done)) {}
+
+  void Expect() {
+    std::lock_guard lock(mu_);
+    ++pending_;
+  }
+  void Finish(const Status& status) {
+    std::function<void(Status)> call;
+    Status result;
+    {
+      std::lock_guard lock(mu_);
+      if (!status.ok() && first_error_.ok()) first_error_ = status;
+      if (--pending_ > 0) return;
+      call = std::move(done_);
+      result = first_error_;
+    }
+    call(result);
+  }
+
+ private:
+  std::mutex mu_;
+  size_t pending_ = 1;
+  Status first_error_;
+  std::function<void(Status)> done_;
+};
+
+Status ElasticsearchMetricWriter::SubmitBatch(es::BulkRequestBuilder* builder, es::BulkJob* job,
+                                              const std::shared_ptr<WriteOutcome>& outcome) {
+  if (job->origins.empty()) return Status::Ok();
+  job->request = builder->Take();
+  job->done = [outcome](const Status& status) { outcome->Finish(status); };
+  outcome->Expect();
+  const Status submitted = worker_.Submit(std::move(*job));
+  *job = es::BulkJob();
+  if (!submitted.ok()) {
+    // The worker dropped the job without calling its `done`.
+    outcome->Finish(submitted);
+    return submitted;
+  }
+  return Status::Ok();
+}
+
 void ElasticsearchMetricWriter::Write(std::vector<metrics::MetricDocument> docs,
                                       std::function<void(Status)> done) {
-  // One outcome for all the bulk requests of this write: the first error,
-  // reported when the last request is over.
-  struct Outcome {
-    std::mutex mu;
-    size_t pending = 1;  // the submitting loop holds one until it is done
-    Status first_error;
-    std::function<void(Status)> done;
-    void Finish(const Status& status) {
-      std::function<void(Status)> call;
-      Status result;
-      {
-        std::lock_guard lock(mu);
-        if (!status.ok() && first_error.ok()) first_error = status;
-        if (--pending > 0) return;
-        call = std::move(done);
-        result = first_error;
-      }
-      call(result);
-    }
-  };
-  auto outcome = std::make_shared<Outcome>();
-  outcome->done = std::move(done);
-
+  auto outcome = std::make_shared<WriteOutcome>(std::move(done));
   // Versions are committed positions: the same figure may be written again
   // with the same version (a resend, a restart), never an older one.
   es::BulkRequestBuilder builder({}, es::VersionType::kExternalGte);
   es::BulkJob job;
-  auto submit = [&]() -> Status {
-    if (job.origins.empty()) return Status::Ok();
-    job.request = builder.Take();
-    job.done = [outcome](const Status& status) { outcome->Finish(status); };
-    {
-      std::lock_guard lock(outcome->mu);
-      ++outcome->pending;
-    }
-    const Status submitted = worker_.Submit(std::move(job));
-    job = es::BulkJob();
-    if (!submitted.ok()) {
-      // The worker dropped the job without calling its `done`.
-      outcome->Finish(submitted);
-      return submitted;
-    }
-    return Status::Ok();
-  };
-
   for (const metrics::MetricDocument& doc : docs) {
     const bool letter = doc.kind == metrics::MetricDocument::Kind::kDeadLetter;
     if (letter && options_.dead_letter_index.empty()) {
@@ -93,13 +101,13 @@ void ElasticsearchMetricWriter::Write(std::vector<metrics::MetricDocument> docs,
     }
     job.origins.push_back({letter ? "metrics dead letter" : "metric", doc.id, Lsn()});
     if (job.origins.size() >= options_.max_actions || builder.bytes() >= options_.max_bytes) {
-      if (!submit().ok()) {
+      if (!SubmitBatch(&builder, &job, outcome).ok()) {
         outcome->Finish(Status::Ok());
         return;
       }
     }
   }
-  (void)submit();
+  (void)SubmitBatch(&builder, &job, outcome);
   outcome->Finish(Status::Ok());
 }
 

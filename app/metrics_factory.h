@@ -49,6 +49,14 @@ class ElasticsearchMetricWriter : public metrics::MetricDocumentWriter {
   sinks::elasticsearch::BulkWorkerStats stats() const { return worker_.stats(); }
 
  private:
+  class WriteOutcome;  // metrics_factory.cc
+
+  // Hands the batch in `job` (with `builder`'s request) to the worker and
+  // starts a fresh one; a refused submission is reported to `outcome`.
+  Status SubmitBatch(sinks::elasticsearch::BulkRequestBuilder* builder,
+                     sinks::elasticsearch::BulkJob* job,
+                     const std::shared_ptr<WriteOutcome>& outcome);
+
   Options options_;
   sinks::elasticsearch::BulkWorker worker_;
 };

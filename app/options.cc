@@ -12,201 +12,251 @@ namespace walcast::app {
 namespace po = boost::program_options;
 using T = OptionSpec::Type;
 
+namespace {
+
+// Appends option specs to a list; returns the new spec for limits and
+// secrets.
+class OptionAdder {
+ public:
+  explicit OptionAdder(std::vector<OptionSpec>* specs) : specs_(specs) {}
+  OptionSpec& operator()(std::string key, T type, std::string def, std::string help,
+                         std::vector<std::string> choices = {}) {
+    OptionSpec s;
+    s.key = std::move(key);
+    s.type = type;
+    s.default_value = std::move(def);
+    s.help = std::move(help);
+    s.choices = std::move(choices);
+    specs_->push_back(std::move(s));
+    return specs_->back();
+  }
+
+ private:
+  std::vector<OptionSpec>* specs_;
+};
+
+// The source database and its slot and publication (Debezium names).
+void AddSourceOptions(std::vector<OptionSpec>& o) {
+  OptionAdder add(&o);
+  // Source database (Debezium names).
+  add("database.hostname", T::kString, "localhost", "PostgreSQL host");
+  add("database.port", T::kInt, "5432", "PostgreSQL port").min = 1;
+  o.back().max = 65535;
+  add("database.user", T::kString, "postgres", "role used for replication and catalog queries");
+  {
+    OptionSpec& pw = add("database.password", T::kString, "",
+                         "password; prefer the WALCAST_DATABASE_PASSWORD environment variable");
+    pw.secret = true;
+    pw.env = "WALCAST_DATABASE_PASSWORD";
+  }
+  add("database.dbname", T::kString, "postgres", "database to stream");
+  add("database.sslmode", T::kEnum, "prefer", "libpq sslmode",
+      {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"});
+  add("database.connect.timeout.ms", T::kInt, "10000", "connection timeout").min = 1000;
+  // Slot and publication.
+  add("slot.name", T::kString, "walcast", "logical replication slot");
+  add("slot.drop.on.stop", T::kBool, "false", "drop the slot on a clean stop (tests only)");
+  add("plugin.name", T::kEnum, "pgoutput", "logical decoding output plugin",
+      {"pgoutput", "wal2json"});
+  add("publication.name", T::kString, "walcast_publication", "pgoutput publication");
+  add("publication.autocreate.mode", T::kEnum, "filtered",
+      "all_tables: CREATE PUBLICATION ... FOR ALL TABLES; filtered: FOR TABLE the "
+      "tables matching table.include.list (kept in sync at start); disabled: must exist; "
+      "no_tables: create empty",
+      {"all_tables", "filtered", "disabled", "no_tables"});
+  add("table.include.list", T::kString, "",
+      "comma list of regular expressions matched against schema.table (empty: all user tables)");
+  add("table.exclude.list", T::kString, "", "comma list of regular expressions to leave out");
+  add("status.update.interval.ms", T::kInt, "10000",
+      "interval between standby status updates to the server")
+      .min = 100;
+  add("topic.prefix", T::kString, "walcast", "logical server name; source.name in events");
+}
+
+// The initial snapshot, pgoutput protocol and pipeline.
+void AddStreamOptions(std::vector<OptionSpec>& o) {
+  OptionAdder add(&o);
+  // Initial snapshot.
+  add("snapshot.mode", T::kEnum, "initial",
+      "initial: snapshot when no completed snapshot is recorded for the slot, then stream; "
+      "initial_only: snapshot, then stop; always: snapshot at every start; when_needed: like "
+      "initial, and also when the slot lost its WAL; never / no_data: stream only",
+      {"initial", "initial_only", "always", "when_needed", "never", "no_data"});
+  add("snapshot.max.threads", T::kInt, "1",
+      "connections reading the snapshot; big tables are split into ctid ranges")
+      .min = 1;
+  o.back().max = 64;
+  add("state.dir", T::kString, "walcast-state",
+      "directory for walcast's own state (snapshot completion, metric state)");
+  // pgoutput protocol (walcast-only).
+  add("pgoutput.proto.version", T::kEnum, "auto",
+      "pgoutput protocol version; auto = 2 on PostgreSQL 14+, else 1", {"auto", "1", "2"});
+  add("pgoutput.streaming", T::kEnum, "auto",
+      "stream in-progress transactions (proto 2, PostgreSQL 14+); auto = on where supported",
+      {"auto", "on", "off"});
+  add("pgoutput.messages", T::kBool, "true",
+      "decode pg_logical_emit_message messages (PostgreSQL 14+)");
+  add("stream.buffer.memory.bytes", T::kInt, "16777216",
+      "memory held per streamed transaction before spilling to disk")
+      .min = 4096;
+  add("stream.buffer.spill.dir", T::kString, "/tmp", "directory for spill files");
+  // Pipeline.
+  add("sinks", T::kList, "stdout", "comma list of outputs (may be empty when metrics.definitions.file is set)", {"stdout", "kafka", "elasticsearch"});
+}
+
+// Debezium's record format (Kafka sink; the stdout sink prints the values).
+void AddRecordFormatOptions(std::vector<OptionSpec>& o) {
+  OptionAdder add(&o);
+  // Debezium record format (Kafka sink; the stdout sink prints the values).
+  add("key.converter.schemas.enable", T::kBool, "true",
+      "Kafka keys as {schema, payload} (JsonConverter schemas.enable)");
+  add("value.converter.schemas.enable", T::kBool, "true",
+      "Kafka values as {schema, payload} (JsonConverter schemas.enable)");
+  add("tombstones.on.delete", T::kBool, "true", "write a tombstone after each delete");
+  add("skipped.operations", T::kString, "t",
+      "comma list of operations not published: c, u, d, t, or none");
+  add("decimal.handling.mode", T::kEnum, "precise", "numeric and money columns",
+      {"precise", "double", "string"});
+  add("time.precision.mode", T::kEnum, "adaptive", "date/time columns",
+      {"adaptive", "adaptive_time_microseconds", "connect"});
+  add("binary.handling.mode", T::kEnum, "bytes", "bytea columns",
+      {"bytes", "base64", "base64-url-safe", "hex"});
+  add("interval.handling.mode", T::kEnum, "numeric",
+      "interval columns: numeric (microseconds) or string (ISO 8601)", {"numeric", "string"});
+  add("money.fraction.digits", T::kInt, "2", "scale of money values").min = 0;
+  add("unavailable.value.placeholder", T::kString, "__debezium_unavailable_value",
+      "written for unchanged TOASTed values the server did not send");
+  add("include.unknown.datatypes", T::kBool, "false",
+      "publish columns of types without a mapping as bytes (otherwise they are left out)");
+  add("message.key.columns", T::kString, "",
+      "custom keys: <table regex>:<col>[,<col>...][;...], e.g. idrepo.anonymous_profile:id");
+  add("provide.transaction.metadata", T::kBool, "false",
+      "write BEGIN/END records to <topic.prefix>.transaction and fill the transaction block");
+  add("transforms", T::kList, "",
+      "Kafka Connect RegexRouter transforms by name (transforms.<name>.type/regex/replacement)");
+  add("message.prefix.include.list", T::kString, "",
+      "comma list of regular expressions: publish only logical messages whose prefix matches");
+  add("message.prefix.exclude.list", T::kString, "",
+      "comma list of regular expressions: logical message prefixes not published");
+}
+
+// Heartbeats and the Kafka sink.
+void AddKafkaOptions(std::vector<OptionSpec>& o) {
+  OptionAdder add(&o);
+  // Heartbeats.
+  add("heartbeat.interval.ms", T::kInt, "0",
+      "write a heartbeat record to __debezium-heartbeat.<topic.prefix> this often (0: off)")
+      .min = 0;
+  add("heartbeat.action.query", T::kString, "",
+      "SQL run on the source database at each heartbeat, e.g. an UPSERT into a published "
+      "heartbeat table");
+  add("heartbeat.logical.message", T::kBool, "false",
+      "at each heartbeat call pg_logical_emit_message(false, 'walcast.heartbeat', '') so "
+      "WAL flows through the slot without a heartbeat table (these messages are not published)");
+  // Kafka sink.
+  add("errors.tolerance", T::kEnum, "none",
+      "all: records Kafka rejects (or values that cannot be converted) go to "
+      "errors.deadletterqueue.topic.name instead of stopping walcast",
+      {"none", "all"});
+  add("errors.deadletterqueue.topic.name", T::kString, "walcast.dlq",
+      "dead-letter topic used with errors.tolerance=all");
+  add("exactly.once", T::kBool, "false",
+      "Kafka transactions: read_committed consumers see every change once, even after "
+      "kill -9; the slot's LSN checkpoint commits with the records (docs/design.md)");
+  add("exactly.once.transactional.id", T::kString, "",
+      "producer transactional.id; must be unique per walcast instance "
+      "(default walcast-<topic.prefix>-<slot.name>)");
+  add("exactly.once.checkpoint.topic", T::kString, "",
+      "compacted topic with the LSN checkpoint per slot, created if missing "
+      "(default <topic.prefix>.walcast.checkpoints)");
+  add("exactly.once.commit.interval.ms", T::kInt, "100",
+      "commit the Kafka transaction at the first transaction boundary after this long; "
+      "the latency read_committed consumers see")
+      .min = 1;
+  add("exactly.once.commit.max.records", T::kInt, "10000",
+      "commit the Kafka transaction at the first transaction boundary once it holds this "
+      "many records")
+      .min = 1;
+  add("reconnect.backoff.initial.ms", T::kInt, "500", "first reconnect delay").min = 10;
+  add("reconnect.backoff.max.ms", T::kInt, "30000", "largest reconnect delay").min = 10;
+  add("reconnect.max.attempts", T::kInt, "-1",
+      "reconnect attempts after a retryable error (-1: forever)")
+      .min = -1;
+}
+
+// The Elasticsearch / OpenSearch sink (raw documents; metric documents).
+void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
+  OptionAdder add(&o);
+  // Elasticsearch / OpenSearch sink (raw documents; metric documents).
+  add("elasticsearch.url", T::kString, "",
+      "http(s)://host:port of an Elasticsearch 7.8+/8 or OpenSearch node (required with "
+      "sinks=elasticsearch)");
+  add("elasticsearch.username", T::kString, "", "basic auth user");
+  {
+    OptionSpec& pw = add("elasticsearch.password", T::kString, "",
+                         "basic auth password; prefer WALCAST_ELASTICSEARCH_PASSWORD");
+    pw.secret = true;
+    pw.env = "WALCAST_ELASTICSEARCH_PASSWORD";
+  }
+  add("elasticsearch.api.key.id", T::kString, "",
+      "API key id (with elasticsearch.api.key; leave empty if the key is already encoded)");
+  {
+    OptionSpec& key = add("elasticsearch.api.key", T::kString, "",
+                          "API key (or its base64 'encoded' form); prefer "
+                          "WALCAST_ELASTICSEARCH_API_KEY");
+    key.secret = true;
+    key.env = "WALCAST_ELASTICSEARCH_API_KEY";
+  }
+  {
+    OptionSpec& token = add("elasticsearch.bearer.token", T::kString, "",
+                            "bearer token; prefer WALCAST_ELASTICSEARCH_BEARER_TOKEN");
+    token.secret = true;
+    token.env = "WALCAST_ELASTICSEARCH_BEARER_TOKEN";
+  }
+  add("elasticsearch.ca.file", T::kString, "", "PEM bundle of the CAs to trust (https)");
+  add("elasticsearch.client.cert.file", T::kString, "", "PEM client certificate (mutual TLS)");
+  add("elasticsearch.client.key.file", T::kString, "", "PEM client key (mutual TLS)");
+  add("elasticsearch.index.prefix", T::kString, "",
+      "index names start with this (default: topic.prefix): <prefix>.<schema>.<table>");
+  add("elasticsearch.dead.letter.index", T::kString, "",
+      "index for rows and documents that cannot be indexed (default: "
+      "<prefix>.walcast.dead_letter; 'none': stop instead)");
+  add("elasticsearch.bulk.max.actions", T::kInt, "1000", "actions per _bulk request").min = 1;
+  add("elasticsearch.bulk.max.bytes", T::kInt, "5242880", "bytes per _bulk request").min = 1024;
+  add("elasticsearch.bulk.flush.interval.ms", T::kInt, "1000",
+      "send a partial _bulk request after this long")
+      .min = 1;
+  add("elasticsearch.profile.tables", T::kString, "*.anonymous_profile",
+      "comma list of schema.table patterns ('*' wildcard) whose profile column is an "
+      "anonymous profile, indexed in MOSIP's dashboard shape");
+  add("elasticsearch.age.groups", T::kString, "0-5, 5-18, 18-60, 60 and above",
+      "age buckets of profile.*.ageGroup (MOSIP's by default)");
+  add("elasticsearch.delete.superseded", T::kBool, "true",
+      "an idrepo update profile deletes the document it supersedes (profile.updateId), as "
+      "MOSIP's sink does");
+  add("elasticsearch.templates", T::kBool, "true",
+      "install walcast's index templates at start when missing (walcast setup always does)");
+}
+
+// Running and logging.
+void AddRunOptions(std::vector<OptionSpec>& o) {
+  OptionAdder add(&o);
+  add("stop.at.lsn", T::kString, "",
+      "stop cleanly once everything up to this LSN (X/X) is confirmed (benchmarks, scripts)");
+  add("log.level", T::kEnum, "info", "log threshold", {"debug", "info", "warn", "error"});
+}
+
+}  // namespace
+
 const std::vector<OptionSpec>& AllOptions() {
   static const std::vector<OptionSpec> kOptions = [] {
     std::vector<OptionSpec> o;
-    auto add = [&](std::string key, T type, std::string def, std::string help,
-                   std::vector<std::string> choices = {}) -> OptionSpec& {
-      OptionSpec s;
-      s.key = std::move(key);
-      s.type = type;
-      s.default_value = std::move(def);
-      s.help = std::move(help);
-      s.choices = std::move(choices);
-      o.push_back(std::move(s));
-      return o.back();
-    };
-    // Source database (Debezium names).
-    add("database.hostname", T::kString, "localhost", "PostgreSQL host");
-    add("database.port", T::kInt, "5432", "PostgreSQL port").min = 1;
-    o.back().max = 65535;
-    add("database.user", T::kString, "postgres", "role used for replication and catalog queries");
-    {
-      OptionSpec& pw = add("database.password", T::kString, "",
-                           "password; prefer the WALCAST_DATABASE_PASSWORD environment variable");
-      pw.secret = true;
-      pw.env = "WALCAST_DATABASE_PASSWORD";
-    }
-    add("database.dbname", T::kString, "postgres", "database to stream");
-    add("database.sslmode", T::kEnum, "prefer", "libpq sslmode",
-        {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"});
-    add("database.connect.timeout.ms", T::kInt, "10000", "connection timeout").min = 1000;
-    // Slot and publication.
-    add("slot.name", T::kString, "walcast", "logical replication slot");
-    add("slot.drop.on.stop", T::kBool, "false", "drop the slot on a clean stop (tests only)");
-    add("plugin.name", T::kEnum, "pgoutput", "logical decoding output plugin",
-        {"pgoutput", "wal2json"});
-    add("publication.name", T::kString, "walcast_publication", "pgoutput publication");
-    add("publication.autocreate.mode", T::kEnum, "filtered",
-        "all_tables: CREATE PUBLICATION ... FOR ALL TABLES; filtered: FOR TABLE the "
-        "tables matching table.include.list (kept in sync at start); disabled: must exist; "
-        "no_tables: create empty",
-        {"all_tables", "filtered", "disabled", "no_tables"});
-    add("table.include.list", T::kString, "",
-        "comma list of regular expressions matched against schema.table (empty: all user tables)");
-    add("table.exclude.list", T::kString, "", "comma list of regular expressions to leave out");
-    add("status.update.interval.ms", T::kInt, "10000",
-        "interval between standby status updates to the server")
-        .min = 100;
-    add("topic.prefix", T::kString, "walcast", "logical server name; source.name in events");
-    // Initial snapshot.
-    add("snapshot.mode", T::kEnum, "initial",
-        "initial: snapshot when no completed snapshot is recorded for the slot, then stream; "
-        "initial_only: snapshot, then stop; always: snapshot at every start; when_needed: like "
-        "initial, and also when the slot lost its WAL; never / no_data: stream only",
-        {"initial", "initial_only", "always", "when_needed", "never", "no_data"});
-    add("snapshot.max.threads", T::kInt, "1",
-        "connections reading the snapshot; big tables are split into ctid ranges")
-        .min = 1;
-    o.back().max = 64;
-    add("state.dir", T::kString, "walcast-state",
-        "directory for walcast's own state (snapshot completion, metric state)");
-    // pgoutput protocol (walcast-only).
-    add("pgoutput.proto.version", T::kEnum, "auto",
-        "pgoutput protocol version; auto = 2 on PostgreSQL 14+, else 1", {"auto", "1", "2"});
-    add("pgoutput.streaming", T::kEnum, "auto",
-        "stream in-progress transactions (proto 2, PostgreSQL 14+); auto = on where supported",
-        {"auto", "on", "off"});
-    add("pgoutput.messages", T::kBool, "true",
-        "decode pg_logical_emit_message messages (PostgreSQL 14+)");
-    add("stream.buffer.memory.bytes", T::kInt, "16777216",
-        "memory held per streamed transaction before spilling to disk")
-        .min = 4096;
-    add("stream.buffer.spill.dir", T::kString, "/tmp", "directory for spill files");
-    // Pipeline.
-    add("sinks", T::kList, "stdout", "comma list of outputs (may be empty when metrics.definitions.file is set)", {"stdout", "kafka", "elasticsearch"});
-    // Debezium record format (Kafka sink; the stdout sink prints the values).
-    add("key.converter.schemas.enable", T::kBool, "true",
-        "Kafka keys as {schema, payload} (JsonConverter schemas.enable)");
-    add("value.converter.schemas.enable", T::kBool, "true",
-        "Kafka values as {schema, payload} (JsonConverter schemas.enable)");
-    add("tombstones.on.delete", T::kBool, "true", "write a tombstone after each delete");
-    add("skipped.operations", T::kString, "t",
-        "comma list of operations not published: c, u, d, t, or none");
-    add("decimal.handling.mode", T::kEnum, "precise", "numeric and money columns",
-        {"precise", "double", "string"});
-    add("time.precision.mode", T::kEnum, "adaptive", "date/time columns",
-        {"adaptive", "adaptive_time_microseconds", "connect"});
-    add("binary.handling.mode", T::kEnum, "bytes", "bytea columns",
-        {"bytes", "base64", "base64-url-safe", "hex"});
-    add("interval.handling.mode", T::kEnum, "numeric",
-        "interval columns: numeric (microseconds) or string (ISO 8601)", {"numeric", "string"});
-    add("money.fraction.digits", T::kInt, "2", "scale of money values").min = 0;
-    add("unavailable.value.placeholder", T::kString, "__debezium_unavailable_value",
-        "written for unchanged TOASTed values the server did not send");
-    add("include.unknown.datatypes", T::kBool, "false",
-        "publish columns of types without a mapping as bytes (otherwise they are left out)");
-    add("message.key.columns", T::kString, "",
-        "custom keys: <table regex>:<col>[,<col>...][;...], e.g. idrepo.anonymous_profile:id");
-    add("provide.transaction.metadata", T::kBool, "false",
-        "write BEGIN/END records to <topic.prefix>.transaction and fill the transaction block");
-    add("transforms", T::kList, "",
-        "Kafka Connect RegexRouter transforms by name (transforms.<name>.type/regex/replacement)");
-    add("message.prefix.include.list", T::kString, "",
-        "comma list of regular expressions: publish only logical messages whose prefix matches");
-    add("message.prefix.exclude.list", T::kString, "",
-        "comma list of regular expressions: logical message prefixes not published");
-    // Heartbeats.
-    add("heartbeat.interval.ms", T::kInt, "0",
-        "write a heartbeat record to __debezium-heartbeat.<topic.prefix> this often (0: off)")
-        .min = 0;
-    add("heartbeat.action.query", T::kString, "",
-        "SQL run on the source database at each heartbeat, e.g. an UPSERT into a published "
-        "heartbeat table");
-    add("heartbeat.logical.message", T::kBool, "false",
-        "at each heartbeat call pg_logical_emit_message(false, 'walcast.heartbeat', '') so "
-        "WAL flows through the slot without a heartbeat table (these messages are not published)");
-    // Kafka sink.
-    add("errors.tolerance", T::kEnum, "none",
-        "all: records Kafka rejects (or values that cannot be converted) go to "
-        "errors.deadletterqueue.topic.name instead of stopping walcast",
-        {"none", "all"});
-    add("errors.deadletterqueue.topic.name", T::kString, "walcast.dlq",
-        "dead-letter topic used with errors.tolerance=all");
-    add("exactly.once", T::kBool, "false",
-        "Kafka transactions: read_committed consumers see every change once, even after "
-        "kill -9; the slot's LSN checkpoint commits with the records (docs/design.md)");
-    add("exactly.once.transactional.id", T::kString, "",
-        "producer transactional.id; must be unique per walcast instance "
-        "(default walcast-<topic.prefix>-<slot.name>)");
-    add("exactly.once.checkpoint.topic", T::kString, "",
-        "compacted topic with the LSN checkpoint per slot, created if missing "
-        "(default <topic.prefix>.walcast.checkpoints)");
-    add("exactly.once.commit.interval.ms", T::kInt, "100",
-        "commit the Kafka transaction at the first transaction boundary after this long; "
-        "the latency read_committed consumers see")
-        .min = 1;
-    add("exactly.once.commit.max.records", T::kInt, "10000",
-        "commit the Kafka transaction at the first transaction boundary once it holds this "
-        "many records")
-        .min = 1;
-    add("reconnect.backoff.initial.ms", T::kInt, "500", "first reconnect delay").min = 10;
-    add("reconnect.backoff.max.ms", T::kInt, "30000", "largest reconnect delay").min = 10;
-    add("reconnect.max.attempts", T::kInt, "-1",
-        "reconnect attempts after a retryable error (-1: forever)")
-        .min = -1;
-    // Elasticsearch / OpenSearch sink (raw documents; metric documents).
-    add("elasticsearch.url", T::kString, "",
-        "http(s)://host:port of an Elasticsearch 7.8+/8 or OpenSearch node (required with "
-        "sinks=elasticsearch)");
-    add("elasticsearch.username", T::kString, "", "basic auth user");
-    {
-      OptionSpec& pw = add("elasticsearch.password", T::kString, "",
-                           "basic auth password; prefer WALCAST_ELASTICSEARCH_PASSWORD");
-      pw.secret = true;
-      pw.env = "WALCAST_ELASTICSEARCH_PASSWORD";
-    }
-    add("elasticsearch.api.key.id", T::kString, "",
-        "API key id (with elasticsearch.api.key; leave empty if the key is already encoded)");
-    {
-      OptionSpec& key = add("elasticsearch.api.key", T::kString, "",
-                            "API key (or its base64 'encoded' form); prefer "
-                            "WALCAST_ELASTICSEARCH_API_KEY");
-      key.secret = true;
-      key.env = "WALCAST_ELASTICSEARCH_API_KEY";
-    }
-    {
-      OptionSpec& token = add("elasticsearch.bearer.token", T::kString, "",
-                              "bearer token; prefer WALCAST_ELASTICSEARCH_BEARER_TOKEN");
-      token.secret = true;
-      token.env = "WALCAST_ELASTICSEARCH_BEARER_TOKEN";
-    }
-    add("elasticsearch.ca.file", T::kString, "", "PEM bundle of the CAs to trust (https)");
-    add("elasticsearch.client.cert.file", T::kString, "", "PEM client certificate (mutual TLS)");
-    add("elasticsearch.client.key.file", T::kString, "", "PEM client key (mutual TLS)");
-    add("elasticsearch.index.prefix", T::kString, "",
-        "index names start with this (default: topic.prefix): <prefix>.<schema>.<table>");
-    add("elasticsearch.dead.letter.index", T::kString, "",
-        "index for rows and documents that cannot be indexed (default: "
-        "<prefix>.walcast.dead_letter; 'none': stop instead)");
-    add("elasticsearch.bulk.max.actions", T::kInt, "1000", "actions per _bulk request").min = 1;
-    add("elasticsearch.bulk.max.bytes", T::kInt, "5242880", "bytes per _bulk request").min = 1024;
-    add("elasticsearch.bulk.flush.interval.ms", T::kInt, "1000",
-        "send a partial _bulk request after this long")
-        .min = 1;
-    add("elasticsearch.profile.tables", T::kString, "*.anonymous_profile",
-        "comma list of schema.table patterns ('*' wildcard) whose profile column is an "
-        "anonymous profile, indexed in MOSIP's dashboard shape");
-    add("elasticsearch.age.groups", T::kString, "0-5, 5-18, 18-60, 60 and above",
-        "age buckets of profile.*.ageGroup (MOSIP's by default)");
-    add("elasticsearch.delete.superseded", T::kBool, "true",
-        "an idrepo update profile deletes the document it supersedes (profile.updateId), as "
-        "MOSIP's sink does");
-    add("elasticsearch.templates", T::kBool, "true",
-        "install walcast's index templates at start when missing (walcast setup always does)");
-    add("stop.at.lsn", T::kString, "",
-        "stop cleanly once everything up to this LSN (X/X) is confirmed (benchmarks, scripts)");
-    add("log.level", T::kEnum, "info", "log threshold", {"debug", "info", "warn", "error"});
+    AddSourceOptions(o);
+    AddStreamOptions(o);
+    AddRecordFormatOptions(o);
+    AddKafkaOptions(o);
+    AddElasticsearchOptions(o);
+    AddRunOptions(o);
     // Metrics (metrics/options.h): their documents go to elasticsearch.url.
     for (OptionSpec& spec : metrics::MetricsOptionSpecs()) o.push_back(std::move(spec));
     return o;

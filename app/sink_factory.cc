@@ -29,19 +29,9 @@ Result<std::regex> CompileRegex(const std::string& key, const std::string& text)
   }
 }
 
-}  // namespace
-
-Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
-                                                        const std::string& database) {
-  debezium::EncoderOptions o;
-  o.topic_prefix = config.GetString("topic.prefix");
-  o.database = database;
-  o.source_version = std::string("walcast-") + WALCAST_VERSION;
-  o.key_schemas = config.GetBool("key.converter.schemas.enable");
-  o.value_schemas = config.GetBool("value.converter.schemas.enable");
-  o.tombstones_on_delete = config.GetBool("tombstones.on.delete");
-  o.provide_transaction_metadata = config.GetBool("provide.transaction.metadata");
-
+// skipped.operations: "c,u,d,t" or "none".
+Status SetSkippedOperations(const Config& config, debezium::EncoderOptions* out) {
+  debezium::EncoderOptions& o = *out;
   o.skip_truncate = o.skip_update = o.skip_delete = o.skip_create = false;
   for (const std::string& op : SplitList(config.GetString("skipped.operations"))) {
     if (op == "t") {
@@ -57,29 +47,36 @@ Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
                                      "' (expected c, u, d, t or none)");
     }
   }
+  return Status::Ok();
+}
 
+// The *.handling.mode keys and the other settings of column values.
+void SetValueOptions(const Config& config, debezium::ValueOptions* values) {
   const std::string& decimal = config.GetString("decimal.handling.mode");
-  o.values.decimal = decimal == "double"   ? DecimalMode::kDouble
-                     : decimal == "string" ? DecimalMode::kString
-                                           : DecimalMode::kPrecise;
+  values->decimal = decimal == "double"   ? DecimalMode::kDouble
+                    : decimal == "string" ? DecimalMode::kString
+                                          : DecimalMode::kPrecise;
   const std::string& time = config.GetString("time.precision.mode");
-  o.values.time = time == "connect" ? TimePrecisionMode::kConnect
-                  : time == "adaptive_time_microseconds"
-                      ? TimePrecisionMode::kAdaptiveTimeMicroseconds
-                      : TimePrecisionMode::kAdaptive;
+  values->time = time == "connect" ? TimePrecisionMode::kConnect
+                 : time == "adaptive_time_microseconds"
+                     ? TimePrecisionMode::kAdaptiveTimeMicroseconds
+                     : TimePrecisionMode::kAdaptive;
   const std::string& binary = config.GetString("binary.handling.mode");
-  o.values.binary = binary == "base64"            ? BinaryMode::kBase64
-                    : binary == "base64-url-safe" ? BinaryMode::kBase64UrlSafe
-                    : binary == "hex"             ? BinaryMode::kHex
-                                                  : BinaryMode::kBytes;
-  o.values.interval = config.GetString("interval.handling.mode") == "string"
-                          ? IntervalMode::kString
-                          : IntervalMode::kNumeric;
-  o.values.money_fraction_digits = static_cast<int>(config.GetInt("money.fraction.digits"));
-  o.values.unavailable_placeholder = config.GetString("unavailable.value.placeholder");
-  o.values.include_unknown_datatypes = config.GetBool("include.unknown.datatypes");
+  values->binary = binary == "base64"            ? BinaryMode::kBase64
+                   : binary == "base64-url-safe" ? BinaryMode::kBase64UrlSafe
+                   : binary == "hex"             ? BinaryMode::kHex
+                                                 : BinaryMode::kBytes;
+  values->interval = config.GetString("interval.handling.mode") == "string"
+                         ? IntervalMode::kString
+                         : IntervalMode::kNumeric;
+  values->money_fraction_digits = static_cast<int>(config.GetInt("money.fraction.digits"));
+  values->unavailable_placeholder = config.GetString("unavailable.value.placeholder");
+  values->include_unknown_datatypes = config.GetBool("include.unknown.datatypes");
+}
 
-  // message.key.columns: "<table regex>:<col>,<col>;<table regex>:<col>".
+// message.key.columns: "<table regex>:<col>,<col>;<table regex>:<col>".
+Status SetKeyColumns(const Config& config, debezium::EncoderOptions* out) {
+  debezium::EncoderOptions& o = *out;
   for (const std::string& rule : SplitList(config.GetString("message.key.columns"), ';')) {
     const size_t colon = rule.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == rule.size()) {
@@ -90,7 +87,13 @@ Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
                              CompileRegex("message.key.columns", Trim(rule.substr(0, colon))));
     o.key_columns.push_back({std::move(table), SplitList(rule.substr(colon + 1))});
   }
+  return Status::Ok();
+}
 
+// message.prefix.include/exclude.list, and walcast's own heartbeat messages
+// left out when heartbeat.logical.message is on.
+Status SetMessagePrefixes(const Config& config, debezium::EncoderOptions* out) {
+  debezium::EncoderOptions& o = *out;
   for (const auto& [key, list] :
        {std::pair{"message.prefix.include.list", &o.message_prefix_include},
         std::pair{"message.prefix.exclude.list", &o.message_prefix_exclude}}) {
@@ -102,8 +105,12 @@ Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
   if (config.GetBool("heartbeat.logical.message")) {
     o.message_prefix_exclude.emplace_back(std::string(kHeartbeatMessagePrefix));
   }
+  return Status::Ok();
+}
 
-  // Kafka Connect RegexRouter transforms, applied in the order listed.
+// Kafka Connect RegexRouter transforms, applied in the order listed.
+Status SetRoutes(const Config& config, debezium::EncoderOptions* out) {
+  debezium::EncoderOptions& o = *out;
   const std::map<std::string, std::string> transforms = config.WithPrefix("transforms.");
   const std::vector<std::string> listed = config.GetList("transforms");
   for (const std::string& name : listed) {
@@ -133,6 +140,26 @@ Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
                                      "' is not named in 'transforms'");
     }
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
+                                                    const std::string& database) {
+  debezium::EncoderOptions o;
+  o.topic_prefix = config.GetString("topic.prefix");
+  o.database = database;
+  o.source_version = std::string("walcast-") + WALCAST_VERSION;
+  o.key_schemas = config.GetBool("key.converter.schemas.enable");
+  o.value_schemas = config.GetBool("value.converter.schemas.enable");
+  o.tombstones_on_delete = config.GetBool("tombstones.on.delete");
+  o.provide_transaction_metadata = config.GetBool("provide.transaction.metadata");
+  WALCAST_RETURN_IF_ERROR(SetSkippedOperations(config, &o));
+  SetValueOptions(config, &o.values);
+  WALCAST_RETURN_IF_ERROR(SetKeyColumns(config, &o));
+  WALCAST_RETURN_IF_ERROR(SetMessagePrefixes(config, &o));
+  WALCAST_RETURN_IF_ERROR(SetRoutes(config, &o));
   return o;
 }
 

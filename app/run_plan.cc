@@ -1,0 +1,102 @@
+#include "app/run_plan.h"
+
+namespace walcast::app {
+namespace {
+
+std::string EscapeWal2JsonName(const std::string& name) {
+  std::string out;
+  for (const char c : name) {
+    if (c == '.' || c == ',' || c == '*' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+Status SetPgOutputOptions(const Config& config, const std::string& publication,
+                          int server_version, wal_reader::ReaderOptions* reader) {
+  const bool v14 = server_version >= 140000;
+  const std::string& proto = config.GetString("pgoutput.proto.version");
+  const std::string& streaming = config.GetString("pgoutput.streaming");
+  const int version = proto == "auto" ? (v14 ? 2 : 1) : std::stoi(proto);
+  const bool stream = streaming == "on" || (streaming == "auto" && version >= 2 && v14);
+  if (stream && version < 2) {
+    return Status::InvalidArgument(
+        "config key 'pgoutput.streaming': on needs pgoutput.proto.version=2");
+  }
+  if (stream && !v14) {
+    return Status::InvalidArgument(
+        "config key 'pgoutput.streaming': the server is older than PostgreSQL 14");
+  }
+  reader->pgoutput.proto_version = version;
+  reader->pgoutput.streaming = stream;
+  reader->plugin_options = {{"proto_version", std::to_string(version)},
+                            {"publication_names", publication}};
+  if (v14 && config.GetBool("pgoutput.messages")) {
+    reader->plugin_options.emplace_back("messages", "true");
+  }
+  if (stream) reader->plugin_options.emplace_back("streaming", "on");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<SnapshotDecision> DecideSnapshot(const std::string& snapshot_mode,
+                                        const std::optional<wal_reader::SlotInfo>& existing,
+                                        bool completed) {
+  SnapshotDecision d;
+  d.reason = "no completed snapshot recorded";
+  d.mode_reads_data = snapshot_mode != "never" && snapshot_mode != "no_data";
+  if (snapshot_mode == "always") {
+    d.take = true;
+    d.reason = "snapshot.mode=always";
+    return d;
+  }
+  if (!d.mode_reads_data) return d;
+  d.take = !existing || !completed;
+  if (existing && existing->wal_status == "lost") {
+    if (snapshot_mode != "when_needed") {
+      return Status::Fatal("replication slot '" + existing->name +
+                           "' has lost required WAL; changes are missing. Run with "
+                           "snapshot.mode=when_needed to take a new snapshot");
+    }
+    d.take = true;
+    d.reason = "slot lost its WAL";
+  }
+  return d;
+}
+
+bool ApplyMetricsNeed(const char* metrics_reason, SnapshotDecision* decision) {
+  if (metrics_reason == nullptr || decision->take) return false;
+  if (!decision->mode_reads_data) return true;
+  decision->take = true;
+  decision->reason = metrics_reason;
+  return false;
+}
+
+std::string Wal2JsonAddTables(const std::vector<wal_reader::TableId>& tables) {
+  std::string out;
+  for (const wal_reader::TableId& t : tables) {
+    if (!out.empty()) out += ",";
+    out += EscapeWal2JsonName(t.schema) + "." + EscapeWal2JsonName(t.name);
+  }
+  return out;
+}
+
+Status SetPluginOptions(const Config& config, const std::string& publication,
+                        const std::vector<wal_reader::TableId>& tables, int server_version,
+                        wal_reader::ReaderOptions* reader) {
+  if (reader->plugin == "pgoutput") {
+    return SetPgOutputOptions(config, publication, server_version, reader);
+  }
+  const std::string add_tables = Wal2JsonAddTables(tables);
+  if (add_tables.empty()) {
+    return Status::InvalidArgument("config key 'table.include.list' matches no table");
+  }
+  reader->plugin_options = {{"format-version", "2"},      {"include-xids", "1"},
+                            {"include-timestamp", "1"},   {"include-lsn", "1"},
+                            {"include-pk", "1"},          {"include-type-oids", "1"},
+                            {"include-transaction", "1"}, {"add-tables", add_tables}};
+  return Status::Ok();
+}
+
+}  // namespace walcast::app

@@ -1,0 +1,55 @@
+#pragma once
+
+// The decisions `walcast run` takes before it streams, as pure functions of
+// the configuration and what the server reported, so that each is unit
+// tested without a database (tests/unit/app/run_plan_test.cc):
+// whether to take an initial snapshot and why, and the options the reader
+// passes to the output plugin.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "wal_reader/reader.h"
+#include "wal_reader/slot_manager.h"
+
+namespace walcast::app {
+
+struct SnapshotDecision {
+  bool take = false;
+  std::string reason;  // why a snapshot is taken, for the log
+  // Whether snapshot.mode reads data at all (not never / no_data): a
+  // snapshot that metrics ask for is taken only then.
+  bool mode_reads_data = true;
+};
+
+// snapshot.mode against the slot as it is now. `completed` says whether
+// state.dir records a completed snapshot for this slot. kFatal when the
+// slot lost its WAL and snapshot.mode is not when_needed.
+Result<SnapshotDecision> DecideSnapshot(const std::string& snapshot_mode,
+                                        const std::optional<wal_reader::SlotInfo>& existing,
+                                        bool completed);
+
+// The metric state needs a snapshot when its definitions changed or it is
+// empty (`metrics_reason` says which; nullptr when neither). Turns the
+// decision into a snapshot when snapshot.mode reads data; returns true when
+// metrics must instead start from the current position (the caller warns).
+bool ApplyMetricsNeed(const char* metrics_reason, SnapshotDecision* decision);
+
+// START_REPLICATION options and the pgoutput decoder's settings for the
+// configured plugin: pgoutput's protocol version and streaming
+// (pgoutput.proto.version / pgoutput.streaming, "auto" picks 2 with
+// streaming on PostgreSQL 14+), messages, publication; wal2json's format
+// version 2 with the captured tables in add-tables. kInvalidArgument names
+// the config key when a setting cannot work with this server.
+Status SetPluginOptions(const Config& config, const std::string& publication,
+                        const std::vector<wal_reader::TableId>& tables, int server_version,
+                        wal_reader::ReaderOptions* reader);
+
+// wal2json's add-tables value: "schema.table" pairs, comma separated, with
+// '.', ',', '*' and '\' escaped by a backslash as wal2json expects.
+std::string Wal2JsonAddTables(const std::vector<wal_reader::TableId>& tables);
+
+}  // namespace walcast::app

@@ -1,0 +1,121 @@
+#include "app/run_plan.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "app/options.h"
+
+namespace walcast::app {
+namespace {
+
+Config ConfigWith(std::map<std::string, std::string> values) {
+  Result<Config> config = Config::Build(AllOptions(), values, PassthroughPrefixes());
+  EXPECT_TRUE(config.ok()) << config.status().message();
+  return *config;
+}
+
+wal_reader::SlotInfo Slot(std::string wal_status = "reserved") {
+  wal_reader::SlotInfo s;
+  s.name = "walcast";
+  s.plugin = "pgoutput";
+  s.wal_status = std::move(wal_status);
+  return s;
+}
+
+TEST(RunPlanTest, InitialSnapshotWhenNoSlotOrNoCompletedSnapshot) {
+  Result<SnapshotDecision> d = DecideSnapshot("initial", std::nullopt, false);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->take);
+  d = DecideSnapshot("initial", Slot(), false);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->take);
+  EXPECT_EQ(d->reason, "no completed snapshot recorded");
+  d = DecideSnapshot("initial", Slot(), true);
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->take);
+}
+
+TEST(RunPlanTest, AlwaysTakesOneAndNeverOrNoDataNone) {
+  Result<SnapshotDecision> d = DecideSnapshot("always", Slot(), true);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->take);
+  EXPECT_EQ(d->reason, "snapshot.mode=always");
+  for (const char* mode : {"never", "no_data"}) {
+    d = DecideSnapshot(mode, std::nullopt, false);
+    ASSERT_TRUE(d.ok());
+    EXPECT_FALSE(d->take) << mode;
+    EXPECT_FALSE(d->mode_reads_data) << mode;
+  }
+}
+
+TEST(RunPlanTest, LostSlotIsFatalUnlessWhenNeeded) {
+  Result<SnapshotDecision> d = DecideSnapshot("initial", Slot("lost"), true);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), Status::Code::kFatal);
+  d = DecideSnapshot("when_needed", Slot("lost"), true);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->take);
+  EXPECT_EQ(d->reason, "slot lost its WAL");
+}
+
+TEST(RunPlanTest, MetricsAskForASnapshotOnlyWhenTheModeReadsData) {
+  SnapshotDecision streaming{false, "", true};
+  EXPECT_FALSE(ApplyMetricsNeed("the metric state is empty", &streaming));
+  EXPECT_TRUE(streaming.take);
+  EXPECT_EQ(streaming.reason, "the metric state is empty");
+
+  SnapshotDecision no_data{false, "", false};
+  EXPECT_TRUE(ApplyMetricsNeed("metric definitions changed", &no_data));  // caller warns
+  EXPECT_FALSE(no_data.take);
+
+  SnapshotDecision already{true, "snapshot.mode=always", true};
+  EXPECT_FALSE(ApplyMetricsNeed("the metric state is empty", &already));
+  EXPECT_EQ(already.reason, "snapshot.mode=always");
+
+  SnapshotDecision nothing{false, "", true};
+  EXPECT_FALSE(ApplyMetricsNeed(nullptr, &nothing));
+  EXPECT_FALSE(nothing.take);
+}
+
+TEST(RunPlanTest, PgOutputPicksProtocolTwoWithStreamingFrom14) {
+  wal_reader::ReaderOptions r;
+  ASSERT_TRUE(SetPluginOptions(ConfigWith({}), "pub", {}, 150004, &r).ok());
+  EXPECT_EQ(r.pgoutput.proto_version, 2);
+  EXPECT_TRUE(r.pgoutput.streaming);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"proto_version", "2"}, {"publication_names", "pub"}, {"messages", "true"},
+      {"streaming", "on"}};
+  EXPECT_EQ(r.plugin_options, expected);
+
+  wal_reader::ReaderOptions old;
+  ASSERT_TRUE(SetPluginOptions(ConfigWith({}), "pub", {}, 130010, &old).ok());
+  EXPECT_EQ(old.pgoutput.proto_version, 1);
+  EXPECT_FALSE(old.pgoutput.streaming);
+}
+
+TEST(RunPlanTest, StreamingThatCannotWorkNamesTheKey) {
+  wal_reader::ReaderOptions r;
+  Status s = SetPluginOptions(
+      ConfigWith({{"pgoutput.proto.version", "1"}, {"pgoutput.streaming", "on"}}), "pub", {},
+      150004, &r);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("pgoutput.streaming"), std::string::npos);
+  s = SetPluginOptions(ConfigWith({{"pgoutput.streaming", "on"}}), "pub", {}, 130010, &r);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+}
+
+TEST(RunPlanTest, Wal2JsonAddTablesEscapesItsSeparators) {
+  EXPECT_EQ(Wal2JsonAddTables({{"idrepo", "anonymous_profile"}, {"odd.schema", "a,b*c\\d"}}),
+            "idrepo.anonymous_profile,odd\\.schema.a\\,b\\*c\\\\d");
+  wal_reader::ReaderOptions r;
+  r.plugin = "wal2json";
+  EXPECT_EQ(SetPluginOptions(ConfigWith({}), "pub", {}, 150004, &r).code(),
+            Status::Code::kInvalidArgument);
+  ASSERT_TRUE(SetPluginOptions(ConfigWith({}), "pub", {{"s", "t"}}, 150004, &r).ok());
+  EXPECT_EQ(r.plugin_options.back(), (std::pair<std::string, std::string>{"add-tables", "s.t"}));
+}
+
+}  // namespace
+}  // namespace walcast::app
