@@ -150,4 +150,21 @@ std::string FormatDays(int32_t days) {
   return buf;
 }
 
+std::string EncodeAggregate(std::string_view canonical, int64_t count, int64_t sum) {
+  std::string out;
+  PutBytes(canonical, &out);
+  PutSigned(count, &out);
+  PutSigned(sum, &out);
+  return out;
+}
+
+bool DecodeAggregate(std::string_view in, std::string* canonical, int64_t* count, int64_t* sum) {
+  std::string_view c;
+  if (!GetBytes(&in, &c) || !GetSigned(&in, count) || !GetSigned(&in, sum) || !in.empty()) {
+    return false;
+  }
+  canonical->assign(c);
+  return true;
+}
+
 }  // namespace walcast::metrics

@@ -69,4 +69,10 @@ int32_t EpochDay(int year, int month, int day);
 // "YYYY-MM-DD" of days since 1970-01-01.
 std::string FormatDays(int32_t days);
 
+// One aggregate as the state store keeps it: the canonical key, then the
+// count and the sum in micro-units. DecodeAggregate returns false on bytes
+// that are not exactly that.
+std::string EncodeAggregate(std::string_view canonical, int64_t count, int64_t sum);
+bool DecodeAggregate(std::string_view in, std::string* canonical, int64_t* count, int64_t* sum);
+
 }  // namespace walcast::metrics

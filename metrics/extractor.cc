@@ -411,95 +411,122 @@ void ContributionExtractor::Compute(const RowInput& row, Contributions* out) {
 void ContributionExtractor::Emit(const MetricDefinition& def, const RowInput& row,
                                  const IdentitySnapshot& side, int sign, Contributions* out) {
   const SideView view(set_, row, side);
+  if (!PassesFilters(def, view)) return;
+  const std::optional<std::vector<Element>> elements = ElementsOf(def, view);
+  if (!elements) return;
+  std::optional<int32_t> bucket;
+  if (!TimeBucketOf(def, view, &bucket)) return;
+  seen_keys_.clear();
+  for (const Element& e : *elements) {
+    std::optional<AggregateKey> key = KeyOf(def, view, e, bucket);
+    if (!key) continue;
+    if (def.measure.kind == MeasureKind::kCountDistinct) {
+      EmitDistinct(def, view, e, std::move(*key), sign, out);
+    } else {
+      EmitAggregate(def, view, e, std::move(*key), sign, out);
+    }
+  }
+}
+
+bool ContributionExtractor::PassesFilters(const MetricDefinition& def, const SideView& view) {
   for (const FilterSpec& f : def.filters) {
     const std::optional<std::string> v = view.Scalar(f.ref, nullptr);
     const bool listed = v && std::find(f.values.begin(), f.values.end(), *v) != f.values.end();
-    if (listed != (f.op == FilterSpec::Op::kIn)) return;
+    if (listed != (f.op == FilterSpec::Op::kIn)) return false;
   }
+  return true;
+}
 
-  std::vector<Element> elements;
-  if (def.list) {
-    elements = view.List(*def.list);
-    if (elements.empty()) {
-      // An empty list adds nothing, unless the list's own key names a label
-      // for it (a count of "None"); a count_distinct never counts a label.
-      const auto key = std::find_if(def.keys.begin(), def.keys.end(),
-                                    [&](const KeySpec& k) { return k.ref.field == *def.list; });
-      if (def.measure.kind != MeasureKind::kCount || key == def.keys.end() || !key->missing) {
-        return;
-      }
-      elements.push_back({*key->missing, *key->missing, {}, {}});
-    }
+std::optional<std::vector<ContributionExtractor::Element>> ContributionExtractor::ElementsOf(
+    const MetricDefinition& def, const SideView& view) {
+  if (!def.list) return std::vector<Element>(1);
+  std::vector<Element> elements = view.List(*def.list);
+  if (!elements.empty()) return elements;
+  // An empty list adds nothing, unless the list's own key names a label
+  // for it (a count of "None"); a count_distinct never counts a label.
+  const auto key = std::find_if(def.keys.begin(), def.keys.end(),
+                                [&](const KeySpec& k) { return k.ref.field == *def.list; });
+  if (def.measure.kind != MeasureKind::kCount || key == def.keys.end() || !key->missing) {
+    return std::nullopt;
+  }
+  elements.push_back({*key->missing, *key->missing, {}, {}});
+  return elements;
+}
+
+bool ContributionExtractor::TimeBucketOf(const MetricDefinition& def, const SideView& view,
+                                         std::optional<int32_t>* bucket) {
+  bucket->reset();
+  if (def.time == TimeBucket::kNone) return true;
+  const std::optional<int32_t> day = view.EventDay();
+  if (!day) return false;
+  if (def.time == TimeBucket::kWeek) {
+    // ISO weeks start on Monday; 1970-01-01 was a Thursday.
+    *bucket = *day - static_cast<int32_t>(((int64_t{*day} + 3) % 7 + 7) % 7);
+  } else if (def.time == TimeBucket::kMonth) {
+    const pg::CivilDate date = pg::CivilFromDays(*day);
+    *bucket = static_cast<int32_t>(pg::DaysFromCivil(date.year, date.month, 1));
   } else {
-    elements.emplace_back();
+    *bucket = day;
   }
+  return true;
+}
 
-  std::optional<int32_t> bucket;
-  if (def.time != TimeBucket::kNone) {
-    bucket = view.EventDay();
-    if (!bucket) return;
-    if (def.time == TimeBucket::kWeek) {
-      // ISO weeks start on Monday; 1970-01-01 was a Thursday.
-      bucket = *bucket - static_cast<int32_t>(((int64_t{*bucket} + 3) % 7 + 7) % 7);
-    } else if (def.time == TimeBucket::kMonth) {
-      const pg::CivilDate date = pg::CivilFromDays(*bucket);
-      bucket = static_cast<int32_t>(pg::DaysFromCivil(date.year, date.month, 1));
-    }
-  }
-
-  seen_keys_.clear();
-  for (const Element& e : elements) {
-    AggregateKey key;
-    key.metric = def.id;
-    key.mode = def.mode == Mode::kState ? 's' : 'e';
-    key.bucket = bucket;
-    bool complete = true;
-    for (const KeySpec& k : def.keys) {
-      if (k.ref.field == Field::kException) {
-        key.keys.emplace_back("exceptionType", e.a);
-        key.keys.emplace_back("exceptionSubType", e.b);
-        continue;
-      }
-      std::optional<std::string> v = view.Scalar(k.ref, def.list ? &e : nullptr);
-      if (!v) v = k.missing;
-      if (!v) {
-        complete = false;
-        break;
-      }
-      key.keys.emplace_back(k.name, std::move(*v));
-    }
-    if (!complete) continue;
-
-    const MeasureSpec& m = def.measure;
-    if (m.kind == MeasureKind::kCountDistinct) {
-      const std::optional<std::string> value = view.Scalar(m.of, def.list ? &e : nullptr);
-      if (!value) continue;
-      int64_t weight = 1;
-      if (m.weight) {
-        const std::optional<double> w = view.Number(*m.weight, def.list ? &e : nullptr);
-        if (!w || std::trunc(*w) != *w || std::abs(*w) > 1e15) continue;  // whole numbers only
-        weight = static_cast<int64_t>(*w);
-      }
-      std::string group = key.Encode();
-      // The same value twice in one side counts once.
-      key.keys.emplace_back(std::string(), *value);
-      if (std::find(seen_keys_.begin(), seen_keys_.end(), key) != seen_keys_.end()) continue;
-      seen_keys_.push_back(std::move(key));
-      const uint64_t group_id = Hash64(group);
-      out->distinct.push_back({group_id, std::move(group), *value, sign * weight});
+std::optional<AggregateKey> ContributionExtractor::KeyOf(const MetricDefinition& def,
+                                                         const SideView& view, const Element& e,
+                                                         std::optional<int32_t> bucket) {
+  AggregateKey key;
+  key.metric = def.id;
+  key.mode = def.mode == Mode::kState ? 's' : 'e';
+  key.bucket = bucket;
+  for (const KeySpec& k : def.keys) {
+    if (k.ref.field == Field::kException) {
+      key.keys.emplace_back("exceptionType", e.a);
+      key.keys.emplace_back("exceptionSubType", e.b);
       continue;
     }
-    int64_t sum = 0;
-    if (m.kind == MeasureKind::kSum || m.kind == MeasureKind::kAvg) {
-      const std::optional<double> x = view.Number(m.of, def.list ? &e : nullptr);
-      if (!x) continue;  // missing or non-numeric: out of sums and averages (§5)
-      sum = sign * ToMicros(*x);
-    }
-    if (std::find(seen_keys_.begin(), seen_keys_.end(), key) != seen_keys_.end()) continue;
-    std::string canonical = key.Encode();
-    seen_keys_.push_back(std::move(key));
-    out->aggregates.push_back({Hash64(canonical), std::move(canonical), sign, sum});
+    std::optional<std::string> v = view.Scalar(k.ref, def.list ? &e : nullptr);
+    if (!v) v = k.missing;
+    if (!v) return std::nullopt;
+    key.keys.emplace_back(k.name, std::move(*v));
   }
+  return key;
+}
+
+void ContributionExtractor::EmitDistinct(const MetricDefinition& def, const SideView& view,
+                                         const Element& e, AggregateKey key, int sign,
+                                         Contributions* out) {
+  const MeasureSpec& m = def.measure;
+  const std::optional<std::string> value = view.Scalar(m.of, def.list ? &e : nullptr);
+  if (!value) return;
+  int64_t weight = 1;
+  if (m.weight) {
+    const std::optional<double> w = view.Number(*m.weight, def.list ? &e : nullptr);
+    if (!w || std::trunc(*w) != *w || std::abs(*w) > 1e15) return;  // whole numbers only
+    weight = static_cast<int64_t>(*w);
+  }
+  std::string group = key.Encode();
+  // The same value twice in one side counts once.
+  key.keys.emplace_back(std::string(), *value);
+  if (std::find(seen_keys_.begin(), seen_keys_.end(), key) != seen_keys_.end()) return;
+  seen_keys_.push_back(std::move(key));
+  const uint64_t group_id = Hash64(group);
+  out->distinct.push_back({group_id, std::move(group), *value, sign * weight});
+}
+
+void ContributionExtractor::EmitAggregate(const MetricDefinition& def, const SideView& view,
+                                          const Element& e, AggregateKey key, int sign,
+                                          Contributions* out) {
+  const MeasureSpec& m = def.measure;
+  int64_t sum = 0;
+  if (m.kind == MeasureKind::kSum || m.kind == MeasureKind::kAvg) {
+    const std::optional<double> x = view.Number(m.of, def.list ? &e : nullptr);
+    if (!x) return;  // missing or non-numeric: out of sums and averages (§5)
+    sum = sign * ToMicros(*x);
+  }
+  if (std::find(seen_keys_.begin(), seen_keys_.end(), key) != seen_keys_.end()) return;
+  std::string canonical = key.Encode();
+  seen_keys_.push_back(std::move(key));
+  out->aggregates.push_back({Hash64(canonical), std::move(canonical), sign, sum});
 }
 
 }  // namespace walcast::metrics

@@ -73,6 +73,28 @@ class ContributionExtractor {
   void Emit(const MetricDefinition& def, const RowInput& row, const mosip::IdentitySnapshot& side,
             int sign, Contributions* out);
 
+  // Emit's steps. Whether the side passes the metric's filters.
+  static bool PassesFilters(const MetricDefinition& def, const SideView& view);
+  // The elements the metric counts in the side: the exploded list (a label
+  // for an empty one, when its key names one), or one element for a metric
+  // without a list; nullopt when the side adds nothing.
+  static std::optional<std::vector<Element>> ElementsOf(const MetricDefinition& def,
+                                                        const SideView& view);
+  // Sets *bucket to the time bucket (epoch day of its start; none without
+  // "time"). False when a bucketed metric finds no date: the side adds
+  // nothing.
+  static bool TimeBucketOf(const MetricDefinition& def, const SideView& view,
+                           std::optional<int32_t>* bucket);
+  // The aggregate key of one element; nullopt when a key has no value and
+  // no "missing" label.
+  static std::optional<AggregateKey> KeyOf(const MetricDefinition& def, const SideView& view,
+                                           const Element& e, std::optional<int32_t> bucket);
+  // Adds the element's measure under `key`, once per key within one Emit.
+  void EmitDistinct(const MetricDefinition& def, const SideView& view, const Element& e,
+                    AggregateKey key, int sign, Contributions* out);
+  void EmitAggregate(const MetricDefinition& def, const SideView& view, const Element& e,
+                     AggregateKey key, int sign, Contributions* out);
+
   const MetricSet& set_;
   std::vector<const MetricDefinition*> by_source_[kSourceCount];
   std::vector<bool> uses_side_;          // per metric, by index in set_.metrics
