@@ -19,7 +19,7 @@
 #include "app/sink_factory.h"
 #include "wal_reader/catalog_type_resolver.h"
 #include "wal_reader/reader.h"
-#include "wal_reader/replication_stream.h"
+#include "wal_reader/libpq_replication_stream.h"
 #include "wal_reader/snapshot.h"
 #include "wal_reader/slot_manager.h"
 
@@ -78,7 +78,7 @@ Result<SlotSettings> SlotSettingsFrom(const Config& config) {
 // durable, then records it as completed. Returns OK with the watermark below
 // the consistent point when a stop request interrupted it.
 Status RunSnapshot(const Config& config, const std::string& conninfo,
-                   const wal_reader::ReplicationStream::CreatedSlot& exported,
+                   const wal_reader::LibpqReplicationStream::CreatedSlot& exported,
                    const std::vector<wal_reader::TableId>& tables, Pipeline* pipeline,
                    AckTracker* tracker, wal_reader::TypeResolver* resolver,
                    const SnapshotState& state, const std::atomic<bool>* stop) {
@@ -204,8 +204,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
     }
     if (take_snapshot) WALCAST_RETURN_IF_ERROR(metrics->sink_ptr->Reset());
   }
-  std::unique_ptr<wal_reader::ReplicationStream> exporter;
-  std::optional<wal_reader::ReplicationStream::CreatedSlot> exported;
+  std::unique_ptr<wal_reader::LibpqReplicationStream> exporter;
+  std::optional<wal_reader::LibpqReplicationStream::CreatedSlot> exported;
   if (take_snapshot) {
     if (existing) {
       WALCAST_RETURN_IF_ERROR(WaitForInactiveSlot(manager.get(), slot, stop).status());
@@ -214,7 +214,7 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
       WALCAST_RETURN_IF_ERROR(manager->DropSlot(slot));
     }
     WALCAST_RETURN_IF_ERROR(snapshot_state.Clear());
-    WALCAST_ASSIGN_OR_RETURN(exporter, wal_reader::ReplicationStream::Connect(conninfo));
+    WALCAST_ASSIGN_OR_RETURN(exporter, wal_reader::LibpqReplicationStream::Connect(conninfo));
     WALCAST_ASSIGN_OR_RETURN(exported, exporter->CreateSlotExportingSnapshot(slot, plugin));
   } else {
     WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo created, manager->EnsureSlot(slot, plugin));

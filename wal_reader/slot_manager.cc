@@ -7,7 +7,6 @@
 
 #include "pg/libpq.h"
 #include "pg/pqxx_status.h"
-#include "wal_reader/replication_stream.h"
 
 namespace walcast::wal_reader {
 namespace {
@@ -83,7 +82,7 @@ SlotManager::~SlotManager() = default;
 Result<std::unique_ptr<SlotManager>> SlotManager::Connect(const std::string& conninfo) {
   // Connect with plain libpq first so authentication failures are classified
   // the same way as on the replication connection.
-  PgConnPtr probe(PQconnectdb((conninfo + " application_name=walcast").c_str()));
+  pg::PgConnPtr probe(PQconnectdb((conninfo + " application_name=walcast").c_str()));
   if (!probe || PQstatus(probe.get()) != CONNECTION_OK) return pg::ClassifyConnectError(probe.get());
   probe.reset();
   try {

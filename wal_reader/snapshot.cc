@@ -10,10 +10,14 @@
 #include <thread>
 
 #include "core/log.h"
-#include "wal_reader/replication_stream.h"
+#include "pg/libpq.h"
+#include "wal_reader/session_options.h"
 
 namespace walcast::wal_reader {
 namespace {
+
+using pg::PgConnPtr;
+using pg::PgResultPtr;
 
 std::string Literal(PGconn* conn, const std::string& text) {
   const pg::PqBufferPtr escaped(PQescapeLiteral(conn, text.data(), text.size()));
