@@ -20,7 +20,7 @@
 #include "app/sink_factory.h"
 #include "wal_reader/catalog_type_resolver.h"
 #include "wal_reader/reader.h"
-#include "wal_reader/replication_stream.h"
+#include "wal_reader/libpq_replication_stream.h"
 #include "wal_reader/snapshot.h"
 #include "wal_reader/slot_manager.h"
 
@@ -79,7 +79,7 @@ Result<SlotSettings> SlotSettingsFrom(const Config& config) {
 // durable, then records it as completed. Returns OK with the watermark below
 // the consistent point when a stop request interrupted it.
 Status RunSnapshot(const Config& config, const std::string& conninfo,
-                   const wal_reader::ReplicationStream::CreatedSlot& exported,
+                   const wal_reader::LibpqReplicationStream::CreatedSlot& exported,
                    const std::vector<wal_reader::TableId>& tables, Pipeline* pipeline,
                    AckTracker* tracker, wal_reader::TypeResolver* resolver,
                    const SnapshotState& state, const std::atomic<bool>* stop) {
@@ -190,8 +190,8 @@ Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, con
 // `walcast setup`, is dropped first; `exporter` must stay open until the
 // snapshot is read.
 struct SlotStart {
-  std::unique_ptr<wal_reader::ReplicationStream> exporter;
-  std::optional<wal_reader::ReplicationStream::CreatedSlot> exported;
+  std::unique_ptr<wal_reader::LibpqReplicationStream> exporter;
+  std::optional<wal_reader::LibpqReplicationStream::CreatedSlot> exported;
   wal_reader::SlotInfo slot;
 };
 
@@ -209,7 +209,7 @@ Result<SlotStart> PrepareSlot(const Source& source, const SnapshotDecision& snap
     }
     WALCAST_RETURN_IF_ERROR(snapshot_state.Clear());
     WALCAST_ASSIGN_OR_RETURN(start.exporter,
-                             wal_reader::ReplicationStream::Connect(source.conninfo));
+                             wal_reader::LibpqReplicationStream::Connect(source.conninfo));
     WALCAST_ASSIGN_OR_RETURN(start.exported, start.exporter->CreateSlotExportingSnapshot(
                                                  slot, source.settings.plugin));
   } else {

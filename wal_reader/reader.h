@@ -3,16 +3,20 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/ack_tracker.h"
+#include "core/backoff.h"
 #include "core/pipeline.h"
 #include "core/status.h"
+#include "wal_reader/decoder.h"
 #include "wal_reader/pgoutput_decoder.h"
 #include "wal_reader/relation_cache.h"
+#include "wal_reader/replication_stream.h"
 
 namespace walcast::wal_reader {
 
@@ -24,6 +28,7 @@ struct ReaderOptions {
   std::vector<std::pair<std::string, std::string>> plugin_options;
   PgOutputOptions pgoutput;  // how the pgoutput decoder handles streaming
   std::chrono::milliseconds status_interval{10000};
+  // Reconnect waits: exponential backoff with full jitter (core/backoff.h).
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{30000};
   std::chrono::milliseconds flush_timeout{30000};
@@ -45,6 +50,22 @@ struct ReaderStats {
   std::atomic<uint64_t> server_wal_end{0};
 };
 
+// Opens one replication connection; called once per connection attempt on
+// the reader thread. Errors as LibpqReplicationStream::Connect.
+using StreamConnector = std::function<Result<std::unique_ptr<ReplicationStream>>()>;
+
+// The reader's links to the world outside the database. Every empty member
+// gets the production default; tests replace them to drive the loop.
+struct ReaderHooks {
+  // Default: LibpqReplicationStream::Connect(options.conninfo).
+  StreamConnector connect;
+  // Waits the given time between connection attempts, returning early once
+  // the reader is stopping. Default: see Reader::WaitUnlessStopping.
+  std::function<void(std::chrono::milliseconds)> wait;
+  // The backoff's random unit in [0, 1). Default: a seeded Mersenne Twister.
+  Backoff::RandomUnit random;
+};
+
 // The reader thread's loop: connects, streams the slot from the watermark,
 // decodes every frame into the pipeline, answers keepalives and sends standby
 // status updates whose flush LSN is the AckTracker watermark, and reconnects
@@ -55,29 +76,55 @@ struct ReaderStats {
 class Reader {
  public:
   Reader(ReaderOptions options, Pipeline* pipeline, AckTracker* tracker, TypeResolver* resolver,
-         const std::atomic<bool>* stop);
+         const std::atomic<bool>* stop, ReaderHooks hooks = {});
+
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
 
   // Streams until *stop becomes true (returns OK after flushing the sinks and
   // confirming the final watermark) or a non-retryable error, which it
   // returns: kNotFound (slot or publication missing), kInvalidArgument (bad
   // credentials), kCorruption (malformed stream), kFatal, or a sink's error.
+  // kUnavailable once max_retries reconnects in a row failed.
   Status Run();
 
   const ReaderStats& stats() const { return stats_; }
 
  private:
+  // Where one connection's loop stands.
+  struct StreamState {
+    Lsn received;         // highest WAL position received (or confirmed idle)
+    Lsn last_sent_flush;  // flush LSN of the last status update
+    std::chrono::steady_clock::time_point next_status;
+  };
+
+  // One connection: start, stream until stopping or an error, finish.
   Status StreamOnce();
+  std::unique_ptr<Decoder> MakeDecoder(RelationCache* cache);
+  // One pass of the loop: status update if due, one frame.
+  Status Step(ReplicationStream* stream, Decoder* decoder, StreamState* state);
+  Status SendStatus(ReplicationStream* stream, StreamState* state);
+  Status HandleXLogData(const ReplicationFrame& frame, Decoder* decoder, StreamState* state);
+  void HandleKeepalive(const ReplicationFrame& frame, const Decoder& decoder,
+                       StreamState* state);
+  // Stopping: flush the sinks, confirm the watermark, end the stream.
+  Status FinishStream(ReplicationStream* stream, const StreamState& state);
+
+  // A sink returned kReplay: every sink and the tracker forget what is not
+  // acknowledged, and the next connection starts at the watermark.
+  void RewindForReplay(const Status& cause);
+  void WaitUnlessStopping(std::chrono::milliseconds d) const;
   bool Stopping() const {
     return stop_->load(std::memory_order_relaxed) ||
            (options_.stop_at.valid() && tracker_->watermark() >= options_.stop_at);
   }
-  void SleepInterruptibly(std::chrono::milliseconds d) const;
 
   ReaderOptions options_;
   Pipeline* pipeline_;
   AckTracker* tracker_;
   TypeResolver* resolver_;
   const std::atomic<bool>* stop_;
+  ReaderHooks hooks_;
   ReaderStats stats_;
   bool streamed_once_ = false;
 };

@@ -3,22 +3,15 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <libpq-fe.h>
-
 #include "core/lsn.h"
 #include "core/status.h"
-#include "pg/libpq.h"
 
 namespace walcast::wal_reader {
-
-using pg::PgConnPtr;
-using pg::PgResultPtr;
 
 // One frame of the streaming replication protocol (CopyBoth data).
 struct ReplicationFrame {
@@ -27,72 +20,42 @@ struct ReplicationFrame {
   Lsn wal_start;            // XLogData: start of the payload's WAL; keepalive: unused
   Lsn wal_end;              // server's current end of WAL
   int64_t server_time_us = 0;
-  bool reply_requested = false;             // keepalive asked for an immediate reply
-  std::span<const std::byte> payload;       // XLogData payload; valid until the next Next()
+  bool reply_requested = false;        // keepalive asked for an immediate reply
+  std::span<const std::byte> payload;  // XLogData payload; valid until the next Next()
 };
 
-// A libpq replication connection ("replication=database") streaming one
-// logical slot: START_REPLICATION, XLogData and keepalive frames, and standby
-// status updates. Follows pg_recvlogical's loop (PQgetCopyData in async mode
-// and select() on the socket). Owned and used by the reader thread only.
+// One logical replication stream of a slot, as the reader sees it:
+// START_REPLICATION, then XLogData and keepalive frames in, standby status
+// updates out, and CopyDone at the end. LibpqReplicationStream speaks the
+// protocol to a server; tests drive the reader with a fake.
+//
+// Owned and used by the reader thread only.
 class ReplicationStream {
  public:
-  // Connects with `conninfo` (libpq keyword=value string; replication and
-  // application_name are added). kInvalidArgument for bad credentials,
-  // kUnavailable when the server cannot be reached.
-  static Result<std::unique_ptr<ReplicationStream>> Connect(const std::string& conninfo);
+  using PluginOptions = std::vector<std::pair<std::string, std::string>>;
 
-  ~ReplicationStream();
-  ReplicationStream(const ReplicationStream&) = delete;
-  ReplicationStream& operator=(const ReplicationStream&) = delete;
-
-  // CREATE_REPLICATION_SLOT slot LOGICAL plugin EXPORT_SNAPSHOT: creates the
-  // slot and exports a snapshot of the database exactly at the slot's
-  // consistent point. The snapshot stays importable (SET TRANSACTION
-  // SNAPSHOT) until this connection runs its next command or closes.
-  // kFatal when the slot exists or the server refuses.
-  struct CreatedSlot {
-    Lsn consistent_point;
-    std::string snapshot_name;
-  };
-  Result<CreatedSlot> CreateSlotExportingSnapshot(const std::string& slot,
-                                                  const std::string& plugin);
+  virtual ~ReplicationStream() = default;
 
   // START_REPLICATION SLOT slot LOGICAL start (options). kNotFound when the
   // slot does not exist, kFatal when it is in use by another process or the
-  // plugin rejects the options.
-  Status Start(const std::string& slot, Lsn start,
-               const std::vector<std::pair<std::string, std::string>>& options);
+  // plugin rejects the options, kUnavailable when the connection is lost.
+  virtual Status Start(const std::string& slot, Lsn start, const PluginOptions& options) = 0;
 
   // Waits for the next frame until `deadline`. Returns kind kNone at the
-  // deadline. kUnavailable when the connection is lost, kCorruption for a
-  // malformed frame, kNotFound/kFatal for server errors that end the stream
-  // (e.g. the slot was dropped).
-  Result<ReplicationFrame> Next(std::chrono::steady_clock::time_point deadline);
+  // deadline (or earlier, when interrupted by a signal). kUnavailable when
+  // the connection is lost or the server ended the stream, kCorruption for
+  // a malformed frame, kNotFound/kFatal for server errors that end the
+  // stream (e.g. the slot was dropped). The frame's payload stays valid
+  // until the next call.
+  virtual Result<ReplicationFrame> Next(std::chrono::steady_clock::time_point deadline) = 0;
 
-  // Sends a standby status update ('r'). flush is the watermark; write is what
-  // has been received. reply_requested asks the server to answer at once.
-  Status SendStatus(Lsn write, Lsn flush, bool reply_requested = false);
+  // Sends a standby status update ('r'): `write` is what has been received,
+  // `flush` the watermark. kUnavailable when the connection is lost.
+  virtual Status SendStatus(Lsn write, Lsn flush) = 0;
 
-  // Ends the copy stream (CopyDone) and drains the server's last messages so a
-  // late error is not missed.
-  Status Finish();
-
-  PGconn* conn() const { return conn_.get(); }
-  int server_version() const;
-
- private:
-  explicit ReplicationStream(PgConnPtr conn) : conn_(std::move(conn)) {}
-  Status ServerError(const std::string& what) const;
-
-  PgConnPtr conn_;
-  pg::PqBufferPtr copy_buffer_;  // the last frame read; freed before the next read
-  bool streaming_ = false;
+  // Ends the copy stream (CopyDone) and drains the server's last messages so
+  // a late error is not missed; returns that error. OK when not streaming.
+  virtual Status Finish() = 0;
 };
-
-// The libpq `options=` setting that pins the text output formats walcast
-// parses (datestyle, intervalstyle, bytea_output, extra_float_digits); every
-// connection whose values reach an encoder uses it.
-std::string SessionOptions();
 
 }  // namespace walcast::wal_reader

@@ -70,6 +70,9 @@ struct Finding {
   std::vector<std::string> fix_sql;
 };
 
+struct PublicationState;  // slot_policy.h
+struct RoleInfo;          // slot_policy.h
+
 // Slot and publication management over an ordinary SQL connection
 // (libpqxx). Errors: kUnavailable when the server cannot be reached,
 // kPermissionDenied naming the missing privilege, kNotFound for missing
@@ -104,6 +107,12 @@ class SlotManager {
 
  private:
   explicit SlotManager(std::unique_ptr<pqxx::connection> conn);
+  Result<PublicationState> ReadPublication(const std::string& name);
+  Result<RoleInfo> ReadRole(const std::string& user);
+  // Appends each table's privilege and replica identity findings.
+  Status CheckTables(const std::vector<TableId>& tables, const RoleInfo& role,
+                     std::vector<Finding>* out);
+
   std::unique_ptr<pqxx::connection> conn_;
 };
 

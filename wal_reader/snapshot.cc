@@ -1,7 +1,6 @@
 #include "wal_reader/snapshot.h"
 
 #include <algorithm>
-#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -10,10 +9,16 @@
 #include <thread>
 
 #include "core/log.h"
-#include "wal_reader/replication_stream.h"
+#include "pg/libpq.h"
+#include "wal_reader/copy_text.h"
+#include "wal_reader/session_options.h"
+#include "wal_reader/snapshot_plan.h"
 
 namespace walcast::wal_reader {
 namespace {
+
+using pg::PgConnPtr;
+using pg::PgResultPtr;
 
 std::string Literal(PGconn* conn, const std::string& text) {
   const pg::PqBufferPtr escaped(PQescapeLiteral(conn, text.data(), text.size()));
@@ -47,12 +52,35 @@ Result<PgConnPtr> OpenSnapshotConnection(const SnapshotOptions& options) {
   return conn;
 }
 
-// One unit of reading: a whole table or one ctid range of it.
-struct Range {
-  size_t table = 0;             // index into the table list
-  std::string sql;              // COPY (...) TO STDOUT
-  bool last_of_table = false;   // the table's rows end with this range
+// Every connection of one snapshot. All of them import the snapshot at
+// once, while the exporting connection is still idle.
+struct Connections {
+  PgConnPtr catalog;
+  std::vector<PgConnPtr> readers;  // one per thread
 };
+
+Result<Connections> OpenConnections(const SnapshotOptions& options, int threads) {
+  Connections conns;
+  WALCAST_ASSIGN_OR_RETURN(conns.catalog, OpenSnapshotConnection(options));
+  for (int t = 0; t < threads; ++t) {
+    WALCAST_ASSIGN_OR_RETURN(PgConnPtr conn, OpenSnapshotConnection(options));
+    conns.readers.push_back(std::move(conn));
+  }
+  return conns;
+}
+
+// The snapshot is one transaction ending at the consistent point; its xid
+// is the snapshot transaction's txid_current() (the rows' txId).
+Result<TransactionInfo> SnapshotTransaction(PGconn* catalog, Lsn lsn, int64_t started_us) {
+  PgResultPtr res;
+  WALCAST_RETURN_IF_ERROR(Exec(catalog, "SELECT txid_current()", &res));
+  TransactionInfo txn;
+  txn.xid = std::stoull(PQgetvalue(res.get(), 0, 0));
+  txn.commit_lsn = txn.begin_lsn = txn.end_lsn = lsn;
+  txn.commit_time_us = started_us;
+  txn.snapshot = true;
+  return txn;
+}
 
 // Rows of one range on their way from a reader thread to the pipeline.
 struct RangeQueue {
@@ -63,79 +91,149 @@ struct RangeQueue {
   Status status;
 };
 
-struct TableMeta {
+// Hands rows to the handler as kRead events, holding one back per table so
+// that the last one can be marked.
+class RowHandOver {
+ public:
+  RowHandOver(EventHandler* handler, const TransactionInfo& txn, size_t tables,
+              SnapshotProgress* progress)
+      : handler_(handler), txn_(txn), tables_(tables), progress_(progress) {}
+
+  // A row of table `table`: hands the one held before it over.
+  Status Add(size_t table, ChangeEvent event) {
+    if (held_) WALCAST_RETURN_IF_ERROR(Release(table, /*has_next=*/true));
+    ++rows_in_table_;
+    held_ = std::move(event);
+    return Status::Ok();
+  }
+  // The table's rows ended: its held row is its last.
+  Status EndTable(size_t table) {
+    Status s = held_ ? Release(table, /*has_next=*/false) : Status::Ok();
+    rows_in_table_ = 0;
+    return s;
+  }
+
+ private:
+  Status Release(size_t table, bool has_next) {
+    held_->snapshot = MarkRow(table == 0, table + 1 == tables_, rows_in_table_, has_next);
+    Status s = handler_->OnChange(txn_, *held_);
+    held_.reset();
+    progress_->rows_done.fetch_add(1, std::memory_order_relaxed);
+    return s;
+  }
+
+  EventHandler* handler_;
+  const TransactionInfo& txn_;
+  const size_t tables_;
+  SnapshotProgress* progress_;
+  std::optional<ChangeEvent> held_;
+  uint64_t rows_in_table_ = 0;
+};
+
+}  // namespace
+
+struct Snapshotter::TableMeta {
   std::shared_ptr<const Relation> relation;
   std::string columns_sql;  // quoted column list
   int64_t pages = 0;
   int64_t estimated_rows = 0;
 };
 
-}  // namespace
+struct Snapshotter::Range {
+  size_t table = 0;            // index into the table list
+  std::string sql;             // COPY (...) TO STDOUT
+  bool last_of_table = false;  // the table's rows end with this range
+};
 
-Status ParseCopyTextRow(std::string_view line, size_t columns, Tuple* out) {
-  out->clear();
-  out->reserve(columns);
-  size_t i = 0;
-  for (;;) {
-    // One field: up to the next unescaped tab or the end.
-    if (line.substr(i, 2) == "\\N" && (i + 2 == line.size() || line[i + 2] == '\t')) {
-      out->push_back(Datum::Null());
-      i += 2;
-    } else {
-      std::string value;
-      while (i < line.size() && line[i] != '\t') {
-        char c = line[i++];
-        if (c != '\\') {
-          value.push_back(c);
-          continue;
-        }
-        if (i >= line.size()) return Status::Corruption("COPY row ends inside an escape");
-        const char e = line[i++];
-        switch (e) {
-          case 'b': value.push_back('\b'); break;
-          case 'f': value.push_back('\f'); break;
-          case 'n': value.push_back('\n'); break;
-          case 'r': value.push_back('\r'); break;
-          case 't': value.push_back('\t'); break;
-          case 'v': value.push_back('\v'); break;
-          case 'x': {
-            int v = 0, n = 0;
-            while (n < 2 && i < line.size() && std::isxdigit(static_cast<unsigned char>(line[i]))) {
-              const char h = line[i++];
-              v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (h | 0x20) - 'a' + 10);
-              ++n;
-            }
-            if (n == 0) {
-              value.push_back('x');
-            } else {
-              value.push_back(static_cast<char>(v));
-            }
-            break;
-          }
-          default:
-            if (e >= '0' && e <= '7') {
-              int v = e - '0', n = 1;
-              while (n < 3 && i < line.size() && line[i] >= '0' && line[i] <= '7') {
-                v = v * 8 + (line[i++] - '0');
-                ++n;
-              }
-              value.push_back(static_cast<char>(v));
-            } else {
-              value.push_back(e);  // \\ and any other escaped character
-            }
-        }
-      }
-      out->push_back(Datum::Text(std::move(value)));
+// Reader r reads ranges r, r + threads, ... in order, each into its own
+// bounded queue; the reader thread drains the queues in range order.
+class Snapshotter::RangeReaders {
+ public:
+  RangeReaders(const std::vector<Range>& ranges, const std::vector<TableMeta>& metas,
+               const std::vector<TableId>& tables, size_t queue_rows)
+      : ranges_(ranges), metas_(metas), tables_(tables), queue_rows_(queue_rows) {
+    for (size_t i = 0; i < ranges.size(); ++i) queues_.push_back(std::make_unique<RangeQueue>());
+  }
+  ~RangeReaders() { Stop(); }
+
+  // One thread per connection; the connections must outlive Stop().
+  void Start(const std::vector<PgConnPtr>& conns) {
+    threads_ = conns.size();
+    for (size_t r = 0; r < conns.size(); ++r) {
+      workers_.emplace_back([this, conn = conns[r].get(), r] { ReadAll(conn, r); });
     }
-    if (i == line.size()) break;
-    ++i;  // the tab
   }
-  if (out->size() != columns) {
-    return Status::Corruption("COPY row has " + std::to_string(out->size()) + " fields, expected " +
-                              std::to_string(columns));
+  RangeQueue& queue(size_t i) { return *queues_[i]; }
+
+  // Wakes every reader waiting on a full queue and joins them. Idempotent.
+  void Stop() {
+    abort_.store(true);
+    for (auto& q : queues_) {
+      std::lock_guard lock(q->mu);
+      q->cv.notify_all();
+    }
+    for (auto& w : workers_) w.join();
+    workers_.clear();
   }
-  return Status::Ok();
-}
+
+ private:
+  void ReadAll(PGconn* conn, size_t first) {
+    for (size_t i = first; i < ranges_.size(); i += threads_) {
+      const Status status = ReadRange(conn, ranges_[i], queues_[i].get());
+      // On failure this reader's remaining ranges fail with it, so the
+      // draining side never waits on a range nobody reads.
+      for (size_t j = i; j < ranges_.size(); j += threads_) {
+        if (j != i && status.ok()) break;
+        std::lock_guard lock(queues_[j]->mu);
+        queues_[j]->done = true;
+        queues_[j]->status = status;
+        queues_[j]->cv.notify_all();
+      }
+      if (!status.ok()) return;
+    }
+  }
+
+  Status ReadRange(PGconn* conn, const Range& range, RangeQueue* q) {
+    const std::string what = "snapshot COPY of " + tables_[range.table].Dotted();
+    const size_t columns = metas_[range.table].relation->columns.size();
+    PgResultPtr copy(PQexec(conn, range.sql.c_str()));
+    if (PQresultStatus(copy.get()) != PGRES_COPY_OUT) return pg::StatusFromResult(copy.get(), what);
+    for (;;) {
+      char* raw = nullptr;
+      const int n = PQgetCopyData(conn, &raw, 0);
+      const pg::PqBufferPtr buf(raw);
+      if (n == -1) break;  // end of COPY
+      if (n < 0) {
+        return Status::Unavailable(std::string("snapshot COPY failed: ") + PQerrorMessage(conn));
+      }
+      Tuple row;
+      std::string_view line(buf.get(), static_cast<size_t>(n));
+      if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+      WALCAST_RETURN_IF_ERROR(ParseCopyTextRow(line, columns, &row));
+      std::unique_lock lock(q->mu);
+      q->cv.wait(lock, [&] { return q->rows.size() < queue_rows_ || abort_.load(); });
+      if (abort_.load()) return Status::Unavailable("snapshot stopped");
+      q->rows.push_back(std::move(row));
+      q->cv.notify_all();
+    }
+    PgResultPtr end(PQgetResult(conn));
+    Status status = PQresultStatus(end.get()) == PGRES_COMMAND_OK
+                        ? Status::Ok()
+                        : pg::StatusFromResult(end.get(), what);
+    while (PgResultPtr more{PQgetResult(conn)}) {
+    }
+    return status;
+  }
+
+  const std::vector<Range>& ranges_;
+  const std::vector<TableMeta>& metas_;
+  const std::vector<TableId>& tables_;
+  const size_t queue_rows_;
+  size_t threads_ = 1;
+  std::vector<std::unique_ptr<RangeQueue>> queues_;
+  std::atomic<bool> abort_{false};
+  std::vector<std::thread> workers_;
+};
 
 Snapshotter::Snapshotter(SnapshotOptions options, EventHandler* handler, TypeResolver* resolver,
                          const std::atomic<bool>* stop)
@@ -143,27 +241,34 @@ Snapshotter::Snapshotter(SnapshotOptions options, EventHandler* handler, TypeRes
 
 Status Snapshotter::Run(const std::vector<TableId>& tables) {
   const int64_t started_us = UnixMicrosNow();
-  WALCAST_ASSIGN_OR_RETURN(PgConnPtr catalog, OpenSnapshotConnection(options_));
   const int threads = std::max(1, options_.threads);
-  // Every reader imports the snapshot now, while the exporting connection is
-  // still idle.
-  std::vector<PgConnPtr> readers;
-  for (int t = 0; t < threads; ++t) {
-    WALCAST_ASSIGN_OR_RETURN(PgConnPtr conn, OpenSnapshotConnection(options_));
-    readers.push_back(std::move(conn));
-  }
-
-  PgResultPtr res;
-  WALCAST_RETURN_IF_ERROR(Exec(catalog.get(), "SELECT txid_current()", &res));
-  TransactionInfo txn;
-  txn.xid = std::stoull(PQgetvalue(res.get(), 0, 0));
-  txn.commit_lsn = txn.begin_lsn = txn.end_lsn = options_.lsn;
-  txn.commit_time_us = started_us;
-  txn.snapshot = true;
-
-  // The tables' columns as the snapshot sees them, in the shape pgoutput's
-  // Relation message gives, so snapshot and streamed rows encode alike.
+  WALCAST_ASSIGN_OR_RETURN(Connections conns, OpenConnections(options_, threads));
+  WALCAST_ASSIGN_OR_RETURN(const TransactionInfo txn,
+                           SnapshotTransaction(conns.catalog.get(), options_.lsn, started_us));
   RelationCache cache(resolver_);
+  WALCAST_ASSIGN_OR_RETURN(const std::vector<TableMeta> metas,
+                           ReadTables(conns.catalog.get(), tables, &cache));
+  const std::vector<Range> ranges = PlanRanges(tables, metas, threads);
+
+  RangeReaders readers(ranges, metas, tables, options_.queue_rows);
+  readers.Start(conns.readers);
+  log::Info("snapshot started", {{"tables", tables.size()},
+                                 {"estimated_rows", progress_.rows_estimated.load()},
+                                 {"threads", threads},
+                                 {"lsn", options_.lsn.ToString()}});
+  Status result = handler_->OnBegin(txn);
+  if (result.ok()) result = HandOver(txn, tables, metas, ranges, &readers);
+  readers.Stop();
+  if (!result.ok()) return result;
+  WALCAST_RETURN_IF_ERROR(handler_->OnCommit(txn));
+  log::Info("snapshot read", {{"tables", tables.size()},
+                              {"rows", progress_.rows_done.load()},
+                              {"seconds", (UnixMicrosNow() - started_us) / 1000000.0}});
+  return Status::Ok();
+}
+
+Result<std::vector<Snapshotter::TableMeta>> Snapshotter::ReadTables(
+    PGconn* catalog, const std::vector<TableId>& tables, RelationCache* cache) {
   std::vector<TableMeta> metas;
   uint64_t estimated = 0;
   for (const TableId& table : tables) {
@@ -176,10 +281,11 @@ Status Snapshotter::Run(const std::vector<TableId>& tables) {
         "  pg_relation_size(c.oid) / current_setting('block_size')::bigint "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_attribute a ON a.attrelid = c.oid "
-        "WHERE n.nspname = " + Literal(catalog.get(), table.schema) +
-        " AND c.relname = " + Literal(catalog.get(), table.name) +
+        "WHERE n.nspname = " + Literal(catalog, table.schema) +
+        " AND c.relname = " + Literal(catalog, table.name) +
         " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum";
-    WALCAST_RETURN_IF_ERROR(Exec(catalog.get(), sql, &res));
+    PgResultPtr res;
+    WALCAST_RETURN_IF_ERROR(Exec(catalog, sql, &res));
     if (PQntuples(res.get()) == 0) {
       return Status::NotFound("table " + table.Dotted() + " does not exist in the snapshot");
     }
@@ -202,140 +308,46 @@ Status Snapshotter::Run(const std::vector<TableId>& tables) {
     meta.estimated_rows = std::stoll(PQgetvalue(res.get(), 0, 6));
     meta.pages = std::stoll(PQgetvalue(res.get(), 0, 7));
     estimated += static_cast<uint64_t>(meta.estimated_rows);
-    meta.relation = cache.Put(std::move(relation));
+    meta.relation = cache->Put(std::move(relation));
     metas.push_back(std::move(meta));
   }
   progress_.rows_estimated.store(estimated);
   progress_.tables_total.store(static_cast<uint32_t>(tables.size()));
+  return metas;
+}
 
-  // Work list in hand-over order: each table whole, or in ctid ranges when
-  // it is big and there are several readers.
+std::vector<Snapshotter::Range> Snapshotter::PlanRanges(const std::vector<TableId>& tables,
+                                                        const std::vector<TableMeta>& metas,
+                                                        int threads) const {
   std::vector<Range> ranges;
   for (size_t t = 0; t < tables.size(); ++t) {
     const std::string base =
         "COPY (SELECT " + metas[t].columns_sql + " FROM " + tables[t].Qualified();
-    const int64_t pages = metas[t].pages;
-    if (threads > 1 && pages >= options_.min_pages_to_split) {
-      const int64_t pieces = static_cast<int64_t>(threads) * 4;
-      const int64_t step = (pages + pieces - 1) / pieces;
-      for (int64_t from = 0; from < pages; from += step) {
-        const bool last = from + step >= pages;
-        std::string where = " WHERE ctid >= '(" + std::to_string(from) + ",0)'::tid";
-        // The last range is open-ended: pages added since the size was read
-        // hold no row the snapshot sees, but cost nothing to scan.
-        if (!last) where += " AND ctid < '(" + std::to_string(from + step) + ",0)'::tid";
-        ranges.push_back({t, base + where + ") TO STDOUT", last});
-      }
-    } else {
+    const std::vector<PageRange> pieces =
+        SplitTable(metas[t].pages, threads, options_.min_pages_to_split);
+    if (pieces.empty()) {
       ranges.push_back({t, base + ") TO STDOUT", true});
+      continue;
+    }
+    for (const PageRange& piece : pieces) {
+      ranges.push_back({t, base + CtidCondition(piece) + ") TO STDOUT", !piece.to_page});
     }
   }
+  return ranges;
+}
 
-  // Reader threads: reader r reads ranges r, r + threads, ... in order, each
-  // into its own bounded queue; the pipeline drains the queues in range order.
-  std::vector<std::unique_ptr<RangeQueue>> queues;
-  for (size_t i = 0; i < ranges.size(); ++i) queues.push_back(std::make_unique<RangeQueue>());
-  std::atomic<bool> abort{false};
-  auto read_ranges = [&](int reader) {
-    PGconn* conn = readers[reader].get();
-    for (size_t i = reader; i < ranges.size(); i += threads) {
-      RangeQueue& q = *queues[i];
-      const size_t columns = metas[ranges[i].table].relation->columns.size();
-      Status status;
-      PgResultPtr copy(PQexec(conn, ranges[i].sql.c_str()));
-      if (PQresultStatus(copy.get()) != PGRES_COPY_OUT) {
-        status = pg::StatusFromResult(copy.get(), "snapshot COPY of " + tables[ranges[i].table].Dotted());
-      }
-      while (status.ok()) {
-        char* raw = nullptr;
-        const int n = PQgetCopyData(conn, &raw, 0);
-        const pg::PqBufferPtr buf(raw);
-        if (n == -1) break;  // end of COPY
-        if (n < 0) {
-          status = Status::Unavailable(std::string("snapshot COPY failed: ") + PQerrorMessage(conn));
-          break;
-        }
-        Tuple row;
-        std::string_view line(buf.get(), static_cast<size_t>(n));
-        if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-        status = ParseCopyTextRow(line, columns, &row);
-        if (!status.ok()) break;
-        std::unique_lock lock(q.mu);
-        q.cv.wait(lock, [&] { return q.rows.size() < options_.queue_rows || abort.load(); });
-        if (abort.load()) {
-          status = Status::Unavailable("snapshot stopped");
-          break;
-        }
-        q.rows.push_back(std::move(row));
-        q.cv.notify_all();
-      }
-      if (status.ok()) {
-        PgResultPtr end(PQgetResult(conn));
-        if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) {
-          status = pg::StatusFromResult(end.get(), "snapshot COPY of " + tables[ranges[i].table].Dotted());
-        }
-        while (PgResultPtr more{PQgetResult(conn)}) {
-        }
-      }
-      // On failure this reader's remaining ranges fail with it, so the
-      // pipeline side never waits on a range nobody reads.
-      for (size_t j = i; j < ranges.size(); j += threads) {
-        if (j != i && status.ok()) break;
-        std::lock_guard lock(queues[j]->mu);
-        queues[j]->done = true;
-        queues[j]->status = status;
-        queues[j]->cv.notify_all();
-      }
-      if (!status.ok()) return;
-    }
-  };
-  std::vector<std::thread> workers;
-  for (int r = 0; r < threads; ++r) workers.emplace_back(read_ranges, r);
-  auto stop_workers = [&] {
-    abort.store(true);
-    for (auto& q : queues) {
-      std::lock_guard lock(q->mu);
-      q->cv.notify_all();
-    }
-    for (auto& w : workers) w.join();
-    workers.clear();
-  };
-
-  log::Info("snapshot started", {{"tables", tables.size()},
-                                 {"estimated_rows", estimated},
-                                 {"threads", threads},
-                                 {"lsn", options_.lsn.ToString()}});
-  Status result = handler_->OnBegin(txn);
-  // One row is held back per table so that the last one can be marked.
-  std::optional<ChangeEvent> held;
-  uint64_t rows_in_table = 0;
+Status Snapshotter::HandOver(const TransactionInfo& txn, const std::vector<TableId>& tables,
+                             const std::vector<TableMeta>& metas,
+                             const std::vector<Range>& ranges, RangeReaders* readers) {
+  RowHandOver rows(handler_, txn, tables.size(), &progress_);
   auto next_log = std::chrono::steady_clock::now() + options_.progress_interval;
-  auto hand_over = [&](bool has_next, size_t table) -> Status {
-    ChangeEvent& e = *held;
-    const bool first_table = table == 0;
-    const bool last_table = table + 1 == tables.size();
-    if (first_table && rows_in_table == 1) {
-      e.snapshot = SnapshotMark::kFirst;
-    } else if (last_table && !has_next) {
-      e.snapshot = SnapshotMark::kLast;
-    } else if (!has_next) {
-      e.snapshot = SnapshotMark::kLastInCollection;
-    } else if (rows_in_table == 1) {
-      e.snapshot = SnapshotMark::kFirstInCollection;
-    } else {
-      e.snapshot = SnapshotMark::kTrue;
-    }
-    Status s = handler_->OnChange(txn, e);
-    held.reset();
-    progress_.rows_done.fetch_add(1, std::memory_order_relaxed);
-    return s;
-  };
-  for (size_t i = 0; i < ranges.size() && result.ok(); ++i) {
-    RangeQueue& q = *queues[i];
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    RangeQueue& q = readers->queue(i);
     const size_t table = ranges[i].table;
     for (;;) {
       std::optional<Tuple> row;
       {
+        // Wakes at least every 200 ms to notice a stop request.
         std::unique_lock lock(q.mu);
         q.cv.wait_for(lock, std::chrono::milliseconds(200),
                       [&] { return !q.rows.empty() || q.done; });
@@ -344,45 +356,30 @@ Status Snapshotter::Run(const std::vector<TableId>& tables) {
           q.rows.pop_front();
           q.cv.notify_all();
         } else if (q.done) {
-          result = q.status;
+          WALCAST_RETURN_IF_ERROR(q.status);
           break;
         }
       }
-      if (stop_->load()) {
-        result = Status::Unavailable("snapshot interrupted by a stop request");
-        break;
-      }
+      if (stop_->load()) return Status::Unavailable("snapshot interrupted by a stop request");
       if (!row) continue;
-      if (held) {
-        result = hand_over(true, table);
-        if (!result.ok()) break;
-      }
-      ++rows_in_table;
       ChangeEvent event;
       event.op = Op::kRead;
       event.lsn = options_.lsn;
       event.relation = metas[table].relation;
       event.after = std::move(*row);
-      held = std::move(event);
+      WALCAST_RETURN_IF_ERROR(rows.Add(table, std::move(event)));
       if (std::chrono::steady_clock::now() >= next_log) {
         log::Info("snapshot progress", {{"table", tables[table].Dotted()},
                                         {"rows_done", progress_.rows_done.load()},
-                                        {"rows_estimated", estimated}});
+                                        {"rows_estimated", progress_.rows_estimated.load()}});
         next_log = std::chrono::steady_clock::now() + options_.progress_interval;
       }
     }
-    if (result.ok() && ranges[i].last_of_table) {
-      if (held) result = hand_over(false, table);
-      rows_in_table = 0;
+    if (ranges[i].last_of_table) {
+      WALCAST_RETURN_IF_ERROR(rows.EndTable(table));
       progress_.tables_done.fetch_add(1);
     }
   }
-  stop_workers();
-  if (!result.ok()) return result;
-  WALCAST_RETURN_IF_ERROR(handler_->OnCommit(txn));
-  log::Info("snapshot read", {{"tables", tables.size()},
-                              {"rows", progress_.rows_done.load()},
-                              {"seconds", (UnixMicrosNow() - started_us) / 1000000.0}});
   return Status::Ok();
 }
 

@@ -4,8 +4,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
+
+#include <libpq-fe.h>
 
 #include "core/event.h"
 #include "core/event_handler.h"
@@ -61,16 +62,28 @@ class Snapshotter {
   const SnapshotProgress& progress() const { return progress_; }
 
  private:
+  struct TableMeta;    // a table's relation and size, from the catalog
+  struct Range;        // one COPY: a whole table or one ctid range of it
+  class RangeReaders;  // the reader threads and their bounded queues
+
+  // The catalog's view of each table, in the shape pgoutput's Relation
+  // message gives, so snapshot and streamed rows encode alike.
+  Result<std::vector<TableMeta>> ReadTables(PGconn* catalog, const std::vector<TableId>& tables,
+                                            RelationCache* cache);
+  // Work list in hand-over order: each table whole, or in ctid ranges when
+  // it is big and there are several readers.
+  std::vector<Range> PlanRanges(const std::vector<TableId>& tables,
+                                const std::vector<TableMeta>& metas, int threads) const;
+  // Drains the queues in range order into the handler, marking each row.
+  Status HandOver(const TransactionInfo& txn, const std::vector<TableId>& tables,
+                  const std::vector<TableMeta>& metas, const std::vector<Range>& ranges,
+                  RangeReaders* readers);
+
   SnapshotOptions options_;
   EventHandler* handler_;
   TypeResolver* resolver_;
   const std::atomic<bool>* stop_;
   SnapshotProgress progress_;
 };
-
-// Splits one row of COPY ... TO STDOUT text format (no trailing newline)
-// into `columns` values, undoing COPY's escapes; \N is NULL. kCorruption
-// when the field count differs or an escape is malformed.
-Status ParseCopyTextRow(std::string_view line, size_t columns, Tuple* out);
 
 }  // namespace walcast::wal_reader

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "wal_reader/snapshot.h"
+#include "wal_reader/copy_text.h"
 
 namespace walcast::wal_reader {
 namespace {

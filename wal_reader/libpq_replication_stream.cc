@@ -1,0 +1,213 @@
+#include "wal_reader/libpq_replication_stream.h"
+
+#include <sys/select.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "core/event.h"
+#include "wal_reader/session_options.h"
+
+namespace walcast::wal_reader {
+namespace {
+
+uint64_t ReadU64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+void WriteU64(char* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i) {
+    p[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+
+int64_t NowPostgresMicros() { return UnixMicrosNow() - kPostgresEpochOffsetUs; }
+
+// Parses one CopyData message of the replication stream: 'w' (XLogData) or
+// 'k' (primary keepalive). The payload views `buf`.
+Result<ReplicationFrame> ParseFrame(const char* buf, int n) {
+  ReplicationFrame frame;
+  if (buf[0] == 'w') {
+    constexpr int kHeader = 1 + 8 + 8 + 8;
+    if (n < kHeader) return Status::Corruption("XLogData frame of " + std::to_string(n) + " bytes");
+    frame.kind = ReplicationFrame::Kind::kXLogData;
+    frame.wal_start = Lsn(ReadU64(buf + 1));
+    frame.wal_end = Lsn(ReadU64(buf + 9));
+    frame.server_time_us = static_cast<int64_t>(ReadU64(buf + 17));
+    frame.payload = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf + kHeader),
+                                               static_cast<size_t>(n - kHeader));
+    return frame;
+  }
+  if (buf[0] == 'k') {
+    constexpr int kSize = 1 + 8 + 8 + 1;
+    if (n < kSize) return Status::Corruption("keepalive frame of " + std::to_string(n) + " bytes");
+    frame.kind = ReplicationFrame::Kind::kKeepalive;
+    frame.wal_end = Lsn(ReadU64(buf + 1));
+    frame.server_time_us = static_cast<int64_t>(ReadU64(buf + 9));
+    frame.reply_requested = buf[17] != 0;
+    return frame;
+  }
+  return Status::Corruption(std::string("unknown replication frame type 0x") +
+                            "0123456789abcdef"[(static_cast<unsigned char>(buf[0]) >> 4) & 0xf] +
+                            "0123456789abcdef"[static_cast<unsigned char>(buf[0]) & 0xf]);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LibpqReplicationStream>> LibpqReplicationStream::Connect(
+    const std::string& conninfo) {
+  const std::string full =
+      conninfo + " replication=database application_name=walcast" + SessionOptions();
+  pg::PgConnPtr conn(PQconnectdb(full.c_str()));
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return pg::ClassifyConnectError(conn.get());
+  return std::unique_ptr<LibpqReplicationStream>(new LibpqReplicationStream(std::move(conn)));
+}
+
+LibpqReplicationStream::~LibpqReplicationStream() = default;
+
+Status LibpqReplicationStream::ServerError(const std::string& what) const {
+  if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+    return Status::Unavailable(what + ": connection lost: " +
+                               pg::TrimMessage(PQerrorMessage(conn_.get())));
+  }
+  return Status::Unavailable(what + ": " + pg::TrimMessage(PQerrorMessage(conn_.get())));
+}
+
+Result<LibpqReplicationStream::CreatedSlot> LibpqReplicationStream::CreateSlotExportingSnapshot(
+    const std::string& slot, const std::string& plugin) {
+  const std::string sql = "CREATE_REPLICATION_SLOT " + pg::QuoteIdentifier(slot) + " LOGICAL " +
+                          pg::QuoteIdentifier(plugin) + " EXPORT_SNAPSHOT";
+  pg::PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
+  if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("CREATE_REPLICATION_SLOT");
+    return pg::StatusFromResult(res.get(), "cannot create replication slot " + slot);
+  }
+  // Columns: slot_name, consistent_point, snapshot_name, output_plugin.
+  std::optional<Lsn> point = Lsn::Parse(PQgetvalue(res.get(), 0, 1));
+  if (!point || PQgetisnull(res.get(), 0, 2)) {
+    return Status::Corruption("CREATE_REPLICATION_SLOT returned no consistent point or snapshot");
+  }
+  return CreatedSlot{*point, PQgetvalue(res.get(), 0, 2)};
+}
+
+Status LibpqReplicationStream::Start(const std::string& slot, Lsn start,
+                                     const PluginOptions& options) {
+  std::string sql = "START_REPLICATION SLOT " + pg::QuoteIdentifier(slot) + " LOGICAL " +
+                    (start.valid() ? start.ToString() : "0/0");
+  if (!options.empty()) {
+    sql += " (";
+    for (size_t i = 0; i < options.size(); ++i) {
+      if (i > 0) sql += ", ";
+      sql += pg::QuoteIdentifier(options[i].first) + " '";
+      for (char c : options[i].second) {
+        if (c == '\'') sql.push_back('\'');
+        sql.push_back(c);
+      }
+      sql += "'";
+    }
+    sql += ")";
+  }
+  pg::PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
+  if (PQresultStatus(res.get()) != PGRES_COPY_BOTH) {
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("START_REPLICATION");
+    return pg::StatusFromResult(res.get(), "START_REPLICATION failed for slot " + slot);
+  }
+  streaming_ = true;
+  return Status::Ok();
+}
+
+Result<bool> LibpqReplicationStream::WaitReadable(std::chrono::steady_clock::time_point deadline) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= deadline) return false;
+  const auto wait = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
+  const int sock = PQsocket(conn_.get());
+  if (sock < 0) return ServerError("replication socket");
+  fd_set readable;
+  FD_ZERO(&readable);
+  FD_SET(sock, &readable);
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(wait.count() / 1000000);
+  tv.tv_usec = static_cast<suseconds_t>(wait.count() % 1000000);
+  const int r = select(sock + 1, &readable, nullptr, nullptr, &tv);
+  if (r < 0) {
+    if (errno == EINTR) return false;  // let the caller check its stop flag
+    return Status::Unavailable(std::string("select on replication socket: ") +
+                               std::strerror(errno));
+  }
+  return r > 0;
+}
+
+Status LibpqReplicationStream::EndOfCopy() {
+  // The final result holds the error, if the server ended the copy with one.
+  streaming_ = false;
+  pg::PgResultPtr res(PQgetResult(conn_.get()));
+  if (res && PQresultStatus(res.get()) == PGRES_FATAL_ERROR) {
+    return pg::StatusFromResult(res.get(), "replication stream ended");
+  }
+  if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("replication stream ended");
+  return Status::Unavailable("replication stream ended by the server");
+}
+
+Result<ReplicationFrame> LibpqReplicationStream::Next(
+    std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    copy_buffer_.reset();
+    char* raw = nullptr;
+    const int n = PQgetCopyData(conn_.get(), &raw, /*async=*/1);
+    copy_buffer_.reset(raw);
+    if (n == 0) {
+      // Nothing buffered: wait for the socket or the deadline.
+      WALCAST_ASSIGN_OR_RETURN(const bool readable, WaitReadable(deadline));
+      if (!readable) return ReplicationFrame{};
+      if (PQconsumeInput(conn_.get()) == 0) return ServerError("reading replication stream");
+      continue;
+    }
+    if (n == -1) return EndOfCopy();
+    if (n < 0) return ServerError("reading replication stream");
+    return ParseFrame(copy_buffer_.get(), n);
+  }
+}
+
+Status LibpqReplicationStream::SendStatus(Lsn write, Lsn flush) {
+  char msg[1 + 8 + 8 + 8 + 8 + 1];
+  msg[0] = 'r';
+  WriteU64(msg + 1, write.value());
+  WriteU64(msg + 9, flush.value());
+  WriteU64(msg + 17, flush.value());  // apply: nothing is "applied" beyond what is durable
+  WriteU64(msg + 25, static_cast<uint64_t>(NowPostgresMicros()));
+  msg[33] = 0;  // no reply requested
+  if (PQputCopyData(conn_.get(), msg, sizeof(msg)) <= 0 || PQflush(conn_.get()) != 0) {
+    return ServerError("sending standby status update");
+  }
+  return Status::Ok();
+}
+
+Status LibpqReplicationStream::Finish() {
+  if (!streaming_) return Status::Ok();
+  streaming_ = false;
+  if (PQputCopyEnd(conn_.get(), nullptr) <= 0 || PQflush(conn_.get()) != 0) {
+    return ServerError("ending replication stream");
+  }
+  // Drain: the server answers CopyDone with its own and then the command
+  // result; a late error would show here.
+  for (int i = 0; i < 1000; ++i) {
+    char* buf = nullptr;
+    const int n = PQgetCopyData(conn_.get(), &buf, /*async=*/0);
+    if (buf != nullptr) PQfreemem(buf);
+    if (n < 0) break;
+  }
+  Status status;
+  while (PGresult* raw = PQgetResult(conn_.get())) {
+    pg::PgResultPtr res(raw);
+    if (PQresultStatus(res.get()) == PGRES_FATAL_ERROR && status.ok()) {
+      status = pg::StatusFromResult(res.get(), "replication stream end");
+    }
+  }
+  return status;
+}
+
+}  // namespace walcast::wal_reader

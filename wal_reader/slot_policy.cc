@@ -1,0 +1,234 @@
+#include "wal_reader/slot_policy.h"
+
+#include <utility>
+
+#include "pg/libpq.h"
+
+namespace walcast::wal_reader {
+namespace {
+
+using pg::QuoteIdentifier;
+using pg::QuoteLiteral;
+using Sev = Finding::Severity;
+
+Finding Make(Sev severity, std::string check, std::string detail,
+             std::vector<std::string> fix = {}) {
+  return Finding{severity, std::move(check), std::move(detail), std::move(fix)};
+}
+
+std::string TableList(const std::vector<TableId>& tables) {
+  std::string list;
+  for (const auto& t : tables) list += (list.empty() ? "" : ", ") + t.Qualified();
+  return list;
+}
+
+// The finding for a publication that does not exist yet.
+Finding MissingPublicationFinding(const std::string& publication, PublicationMode mode,
+                                  const std::vector<TableId>& tables, const RoleInfo& role,
+                                  const std::string& database) {
+  const std::string pub = QuoteIdentifier(publication);
+  const std::string create = mode == PublicationMode::kAllTables
+                                 ? "CREATE PUBLICATION " + pub + " FOR ALL TABLES;"
+                                 : "CREATE PUBLICATION " + pub + " FOR TABLE " +
+                                       TableList(tables) + ";";
+  if (mode == PublicationMode::kDisabled) {
+    return Make(Sev::kError, "publication",
+                "'" + publication + "' does not exist and autocreate is disabled", {create});
+  }
+  if (mode == PublicationMode::kAllTables && !role.superuser) {
+    return Make(Sev::kError, "publication",
+                "'" + publication + "' does not exist; FOR ALL TABLES needs a superuser",
+                {create});
+  }
+  if (!role.can_create && !role.superuser) {
+    return Make(Sev::kError, "publication",
+                "'" + publication + "' does not exist and role " + role.name +
+                    " cannot create it",
+                {"GRANT CREATE ON DATABASE " + QuoteIdentifier(database) + " TO " + role.name +
+                     ";",
+                 create});
+  }
+  return Make(Sev::kWarning, "publication",
+              "'" + publication + "' does not exist; walcast creates it at start", {create});
+}
+
+}  // namespace
+
+Status CheckSlotReusable(const SlotInfo& slot, const std::string& plugin,
+                         const std::string& database) {
+  const std::string& name = slot.name;
+  if (slot.plugin != plugin) {
+    return Status::InvalidArgument("replication slot '" + name + "' uses plugin '" + slot.plugin +
+                                   "' but plugin.name is '" + plugin +
+                                   "'; drop the slot or set plugin.name=" + slot.plugin);
+  }
+  if (slot.database != database) {
+    return Status::InvalidArgument("replication slot '" + name + "' belongs to database '" +
+                                   slot.database + "', not '" + database + "'");
+  }
+  if (slot.wal_status == "lost") {
+    return Status::Fatal("replication slot '" + name +
+                         "' has lost required WAL (wal_status=lost); it cannot be resumed");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> PublicationStatement(const std::string& name, PublicationMode mode,
+                                         const PublicationState& state,
+                                         const std::vector<TableId>& tables) {
+  switch (mode) {
+    case PublicationMode::kDisabled:
+      if (!state.exists) {
+        return Status::NotFound("publication '" + name +
+                                "' does not exist and publication.autocreate.mode=disabled; "
+                                "create it (see sql/) or change the mode");
+      }
+      return std::string();
+    case PublicationMode::kAllTables:
+      if (state.exists) return std::string();
+      return "CREATE PUBLICATION " + QuoteIdentifier(name) + " FOR ALL TABLES";
+    case PublicationMode::kNoTables:
+      if (state.exists) return std::string();
+      return "CREATE PUBLICATION " + QuoteIdentifier(name);
+    case PublicationMode::kFiltered: {
+      if (tables.empty()) {
+        return Status::InvalidArgument(
+            "publication.autocreate.mode=filtered but table.include.list matches no table; "
+            "walcast never falls back to a FOR ALL TABLES publication");
+      }
+      if (state.exists && state.all_tables) {
+        return Status::InvalidArgument("publication '" + name +
+                                       "' is FOR ALL TABLES but publication.autocreate.mode="
+                                       "filtered; drop it or use all_tables");
+      }
+      const std::set<TableId> wanted(tables.begin(), tables.end());
+      if (state.exists && wanted == state.members) return std::string();
+      return (state.exists ? "ALTER PUBLICATION " + QuoteIdentifier(name) + " SET TABLE "
+                           : "CREATE PUBLICATION " + QuoteIdentifier(name) + " FOR TABLE ") +
+             TableList(tables);
+    }
+  }
+  return Status::Internal("unhandled publication mode");
+}
+
+std::vector<Finding> ServerFindings(const ServerInfo& server, bool slot_exists) {
+  std::vector<Finding> out;
+  if (server.wal_level == "logical") {
+    out.push_back(Make(Sev::kOk, "wal_level", "logical"));
+  } else {
+    out.push_back(Make(Sev::kError, "wal_level",
+                       "is '" + server.wal_level + "'; logical decoding needs 'logical'",
+                       {"ALTER SYSTEM SET wal_level = logical;  -- then restart PostgreSQL"}));
+  }
+  if (server.version < 100000) {
+    out.push_back(
+        Make(Sev::kError, "server_version", std::to_string(server.version) + " has no pgoutput"));
+  } else {
+    out.push_back(Make(Sev::kOk, "server_version", std::to_string(server.version)));
+  }
+  const std::string slots = std::to_string(server.used_replication_slots) + " of " +
+                            std::to_string(server.max_replication_slots);
+  if (server.used_replication_slots + (slot_exists ? 0 : 1) > server.max_replication_slots) {
+    out.push_back(Make(Sev::kError, "max_replication_slots", slots + " slots in use, none free",
+                       {"ALTER SYSTEM SET max_replication_slots = " +
+                        std::to_string(server.max_replication_slots + 2) +
+                        ";  -- then restart PostgreSQL"}));
+  } else {
+    out.push_back(Make(Sev::kOk, "max_replication_slots", slots + " in use"));
+  }
+  const std::string senders =
+      std::to_string(server.used_wal_senders) + " of " + std::to_string(server.max_wal_senders);
+  if (server.used_wal_senders >= server.max_wal_senders) {
+    out.push_back(Make(Sev::kError, "max_wal_senders", senders + " senders in use, none free",
+                       {"ALTER SYSTEM SET max_wal_senders = " +
+                        std::to_string(server.max_wal_senders + 2) +
+                        ";  -- then restart PostgreSQL"}));
+  } else {
+    out.push_back(Make(Sev::kOk, "max_wal_senders", senders + " in use"));
+  }
+  return out;
+}
+
+Finding RoleFinding(const RoleInfo& role) {
+  if (role.superuser || role.replication) {
+    return Make(Sev::kOk, "role replication",
+                role.superuser ? "superuser" : "REPLICATION attribute");
+  }
+  return Make(Sev::kError, "role replication",
+              "role " + role.name + " lacks the REPLICATION attribute",
+              {"ALTER ROLE " + role.name + " WITH REPLICATION;"});
+}
+
+Finding SlotFinding(const std::optional<SlotInfo>& slot_info, const std::string& slot,
+                    const std::string& plugin, const std::string& database) {
+  if (!slot_info) {
+    return Make(Sev::kWarning, "slot", "slot '" + slot + "' does not exist; walcast creates it at start",
+                {"SELECT pg_create_logical_replication_slot(" + QuoteLiteral(slot) + ", " +
+                 QuoteLiteral(plugin) + ");"});
+  }
+  if (slot_info->plugin != plugin) {
+    return Make(Sev::kError, "slot",
+                "slot '" + slot + "' uses plugin '" + slot_info->plugin + "', plugin.name is '" +
+                    plugin + "'",
+                {"SELECT pg_drop_replication_slot(" + QuoteLiteral(slot) + ");"});
+  }
+  if (slot_info->database != database) {
+    return Make(Sev::kError, "slot",
+                "slot '" + slot + "' belongs to database '" + slot_info->database + "'");
+  }
+  if (slot_info->active) {
+    return Make(Sev::kWarning, "slot",
+                "slot '" + slot + "' is in use by PID " + std::to_string(slot_info->active_pid));
+  }
+  return Make(Sev::kOk, "slot",
+              "'" + slot + "' exists, plugin " + plugin + ", confirmed_flush_lsn " +
+                  slot_info->confirmed_flush.ToString());
+}
+
+std::vector<Finding> PublicationFindings(const std::string& publication, PublicationMode mode,
+                                         const PublicationState& state,
+                                         const std::vector<TableId>& tables,
+                                         const RoleInfo& role, const std::string& database) {
+  if (!state.exists) {
+    return {MissingPublicationFinding(publication, mode, tables, role, database)};
+  }
+  std::vector<Finding> out;
+  out.push_back(Make(Sev::kOk, "publication owner",
+                     "'" + publication + "' is owned by " + state.owner));
+  if (state.all_tables) {
+    out.push_back(Make(mode == PublicationMode::kFiltered ? Sev::kError : Sev::kOk,
+                       "publication membership", "'" + publication + "' is FOR ALL TABLES"));
+    return out;
+  }
+  for (const auto& t : tables) {
+    if (state.members.count(t)) continue;
+    out.push_back(Make(mode == PublicationMode::kDisabled ? Sev::kError : Sev::kWarning,
+                       "publication membership", t.Dotted() + " is not in '" + publication + "'",
+                       {"ALTER PUBLICATION " + QuoteIdentifier(publication) + " ADD TABLE " +
+                        t.Qualified() + ";"}));
+  }
+  return out;
+}
+
+Finding ReplicaIdentityFinding(const TableId& table, const std::string& ident, bool has_pk) {
+  if (ident == "n") {
+    return Make(Sev::kWarning, "replica identity",
+                table.Dotted() +
+                    " is REPLICA IDENTITY NOTHING: UPDATE and DELETE fail on published tables "
+                    "and carry no old values",
+                {"ALTER TABLE " + table.Qualified() + " REPLICA IDENTITY FULL;"});
+  }
+  if (ident == "d" && !has_pk) {
+    return Make(Sev::kError, "replica identity",
+                table.Dotted() +
+                    " has no primary key and REPLICA IDENTITY DEFAULT: UPDATE and DELETE "
+                    "fail once it is published",
+                {"ALTER TABLE " + table.Qualified() + " REPLICA IDENTITY FULL;"});
+  }
+  return Make(Sev::kOk, "replica identity",
+              table.Dotted() + (ident == "f"   ? " FULL"
+                                : ident == "i" ? " USING INDEX"
+                                               : " DEFAULT (primary key)"));
+}
+
+}  // namespace walcast::wal_reader
