@@ -3,7 +3,7 @@
 // Parsers for PostgreSQL's text output of the types the Debezium encoder
 // converts, as pgoutput sends them. walcast's replication connection sets
 // DateStyle=ISO, IntervalStyle=postgres, extra_float_digits=3 and
-// bytea_output=hex (wal_reader/replication_stream.cc), so only those forms
+// bytea_output=hex (wal_reader/session_options.cc), so only those forms
 // are accepted. Every parser returns nullopt on input it does not recognise;
 // callers turn that into a Corruption error naming the column.
 

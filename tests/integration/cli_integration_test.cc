@@ -220,10 +220,18 @@ TEST_F(CliTest, InitialSnapshotMarksRowsAndIsTakenOnce) {
 
   // A restart streams on from the slot: no second snapshot.
   Sql("INSERT INTO a VALUES (4)");
+  const std::string inserted = Sql("SELECT pg_current_wal_lsn()");
   auto second = Start("second");
   ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/second.out").size() >= 1; }, 30s))
       << Log("second");
-  std::this_thread::sleep_for(1s);
+  // Everything up to the insert is confirmed: nothing more is on its way.
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return pg_->Psql("SELECT confirmed_flush_lsn >= '" + inserted +
+                         "' FROM pg_replication_slots WHERE slot_name = '" + db_ + "'") == "t";
+      },
+      30s))
+      << Log("second");
   second->Signal(SIGTERM);
   ASSERT_EQ(second->Wait(30s), 0) << Log("second");
   const auto again = ParseEvents(dir_ + "/second.out");

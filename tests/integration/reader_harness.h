@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/pipeline.h"
 #include "tests/support/postgres_cluster.h"
+#include "tests/support/process.h"
 #include "tests/support/recording_sink.h"
 #include "wal_reader/catalog_type_resolver.h"
 #include "wal_reader/reader.h"
@@ -100,10 +101,7 @@ class ReaderHarness : public ::testing::Test {
 
   // Waits (up to 30 s) for the reader to end on its own, then returns its status.
   Status StopReaderWhenDone() {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!reader_done_.load() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    (void)PollUntil([&] { return reader_done_.load(); }, std::chrono::seconds(30));
     return StopReader();
   }
 
