@@ -13,18 +13,28 @@
 
 #include "core/event.h"
 #include "core/status.h"
+#include "debezium/connect_schema.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
-#include "debezium/connect_schema.h"
 
 namespace walcast::debezium {
 
+// Payloads are written with RapidJSON's Writer, whose string escaping
+// ('"', '\\', \b \t \n \f \r, other control characters as \u00XX in
+// upper-case hex, everything else including non-ASCII UTF-8 as is) is
+// Jackson's, which Kafka's JsonConverter uses: connect_schema_test.cc checks
+// it against AppendJsonString byte for byte.
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 enum class DecimalMode { kPrecise, kDouble, kString };
 enum class TimePrecisionMode { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
 enum class BinaryMode { kBytes, kBase64, kBase64UrlSafe, kHex };
 enum class IntervalMode { kNumeric, kString };
+
+// `bytes` as a value of binary.handling.mode `mode` is written into JSON:
+// base64 (kBytes, which JsonConverter writes as base64, and kBase64),
+// URL-safe base64, or hex.
+void AppendBinary(std::string_view bytes, BinaryMode mode, std::string* out);
 
 // Where a value's text comes from. Debezium reads snapshot rows over JDBC
 // and streamed rows from pgoutput's text, and a few values come out
@@ -43,6 +53,14 @@ struct ValueOptions {
 };
 
 // Immutable after construction; shared by every record of its table.
+//
+// The code is split by type family, one file each: column_codec.cc (the
+// dispatch), _numbers.cc (boolean, integers, floats), _decimals.cc
+// (numeric, money), _temporal.cc (dates, times, timestamps, intervals),
+// _binary.cc (bytea, bits, unknown types), _strings.cc (text, json, xml,
+// uuid, ranges, enums, citext, ltree, hstore), _geometry.cc (point),
+// _arrays.cc, and _defaults.cc (nulls, unavailable TOAST values and
+// column defaults).
 class ColumnCodec {
  public:
   // nullopt for a column Debezium leaves out of the schema (a type it does
@@ -108,14 +126,55 @@ class ColumnCodec {
   static std::optional<ColumnCodec> ForType(const std::string& column, const TypeInfo* type,
                                             uint32_t oid, int32_t typmod, bool optional,
                                             const ValueOptions& options, int depth);
+  // Sets kind_ and the schema (keeping its `optional`).
+  void Set(Kind kind, ConnectType type, std::string name = {},
+           std::optional<int> version = std::nullopt);
+
+  // The mapping of built-in types, one family each: true when `oid` is of
+  // the family (kind_ and schema_ are then set).
+  bool MapNumber(uint32_t oid);
+  bool MapDecimal(uint32_t oid, int32_t typmod, const ValueOptions& options);
+  bool MapTemporal(uint32_t oid, int32_t typmod, const ValueOptions& options);
+  bool MapBinary(uint32_t oid, int32_t typmod, const ValueOptions& options);
+  bool MapString(uint32_t oid);
+  bool MapGeometry(uint32_t oid);
+  // Types known by their catalog entry: enums, and the extension types
+  // Debezium recognises by name (citext, ltree, hstore).
+  bool MapEnum(const TypeInfo& type);
+  bool MapExtension(const TypeInfo& type);
+  // An array of `type`'s element type, built on `base`; nullopt when the
+  // element type has no mapping.
+  static std::optional<ColumnCodec> ForArray(ColumnCodec base, const TypeInfo& type,
+                                             int32_t typmod, const ValueOptions& options,
+                                             int depth);
+
   Status WriteText(std::string_view text, JsonWriter* w, std::string* scratch,
                    ValueSource source = ValueSource::kStreaming) const;
+  // WriteText of one family each; kCorruption (Bad) when `text` does not
+  // parse.
+  Status WriteNumberText(std::string_view text, JsonWriter* w, std::string* scratch) const;
+  Status WriteDecimalText(std::string_view text, JsonWriter* w, std::string* scratch) const;
+  Status WriteDateText(std::string_view text, JsonWriter* w, ValueSource source) const;
+  Status WriteTimeText(std::string_view text, JsonWriter* w, std::string* scratch) const;
+  Status WriteTimestampText(std::string_view text, JsonWriter* w, std::string* scratch) const;
+  Status WriteIntervalText(std::string_view text, JsonWriter* w, std::string* scratch) const;
+  Status WriteBinaryText(std::string_view text, JsonWriter* w, std::string* scratch) const;
+  Status WriteHstoreText(std::string_view text, JsonWriter* w) const;
+  Status WritePointText(std::string_view text, JsonWriter* w, std::string* scratch) const;
+  Status WriteArrayText(std::string_view text, JsonWriter* w, ValueSource source) const;
+
   // Null: the default, else the NOT NULL fallback, else null.
   void WriteNull(JsonWriter* w) const;
   // An unchanged TOAST value, per type as Debezium writes its placeholder.
   void WriteUnavailable(JsonWriter* w) const;
+  void WriteUnavailableArray(JsonWriter* w) const;
   // The value Debezium's converters produce for a null in a NOT NULL column.
   std::optional<std::string> FallbackJson() const;
+  // The literal a default expression stands for (ApplyDefaultExpression);
+  // nullopt for none.
+  std::optional<std::string> DefaultLiteral(std::string_view expr) const;
+  // The literal a function-call or CURRENT_* default stands for.
+  std::string PlaceholderLiteral() const;
   Status Bad(std::string_view text) const;
 
   std::string column_;

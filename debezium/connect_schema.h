@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,6 +61,18 @@ void AppendSchemaJson(const ConnectSchema& schema, std::string* out);
 // Appends `s` as a JSON string literal with Jackson's escaping: '"', '\\',
 // \b \t \n \f \r, other control characters as \u00XX (upper-case hex);
 // everything else, including non-ASCII UTF-8, as is.
+//
+// Jackson's escaping is the specification here: Kafka's JsonConverter
+// writes Debezium's records with Jackson, and walcast must match its bytes.
+// This is not RapidJSON's Writer because schemas and the small fixed
+// records (heartbeats, transaction metadata) are built once by appending
+// to a std::string, keys in JsonConverter's order and already-rendered
+// defaults spliced in as they are, where a Writer would need its own
+// buffer and RawValue for every splice. Payloads, written value by value,
+// use RapidJSON's Writer (JsonWriter, column_codec.h), whose escaping is
+// the same; connect_schema_test.cc checks the two agree on every byte.
+// Connect's header text (connect_string.h) is not JSON and quotes by its
+// own rule.
 void AppendJsonString(std::string_view s, std::string* out);
 
 }  // namespace walcast::debezium

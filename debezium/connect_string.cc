@@ -65,6 +65,8 @@ std::string FormatConnectDate(int64_t millis) {
   return buf;
 }
 
+// Values.convertToString's quoting of a string: only '"' and '\\' get a
+// backslash; it is not JSON (control characters stay as they are).
 void AppendQuoted(std::string_view s, std::string* out) {
   out->push_back('"');
   for (char c : s) {

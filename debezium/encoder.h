@@ -114,21 +114,62 @@ class DebeziumEncoder {
   const EncoderOptions& options() const { return options_; }
 
  private:
-  bool MessagePrefixPublished(const std::string& prefix) const;
   struct TableSchema;
+  // One change being encoded: what every step of Encode reads. `table` is
+  // null for a logical decoding message.
+  struct Change {
+    const TransactionInfo& txn;
+    const ChangeEvent& event;
+    int64_t now_us;
+    TransactionOrder* order;
+    const TableSchema* table;
+    std::vector<EncodedRecord>* out;
+  };
 
+  // The steps of Encode, one per kind of change (encoder.cc, and
+  // encoder_metadata.cc for messages).
+  Status EncodeMessage(const Change& change);
+  Status EncodeInsert(const Change& change);
+  Status EncodeUpdate(const Change& change);
+  // An update that changed the key: delete, tombstone, create.
+  Status EncodeKeyChange(const Change& change, const Tuple& after,
+                         const std::optional<std::string>& key,
+                         const std::optional<std::string>& old_key);
+  Status EncodeDelete(const Change& change);
+  // Appends one change record on the table's topic: `key`, the envelope
+  // and the context headers, after `header` when set.
+  Status EmitRow(const Change& change, Op op, const std::optional<Tuple>& before,
+                 const std::optional<Tuple>& after, const std::optional<std::string>& key,
+                 std::optional<std::pair<std::string, std::string>> header = std::nullopt);
+  // Appends the tombstone for the delete just appended (with its headers),
+  // when tombstones.on.delete.
+  void EmitTombstone(const Change& change, const std::optional<std::string>& key);
+
+  bool MessagePrefixPublished(const std::string& prefix) const;
   Result<const TableSchema*> SchemaFor(const std::shared_ptr<const Relation>& relation);
+  // The indexes of the key columns: message.key.columns for the table,
+  // else the primary key. kInvalidArgument for a column the table lacks.
+  Result<std::vector<size_t>> KeyColumns(const Relation& relation,
+                                         const std::string& collection) const;
   std::string Route(std::string topic) const;
-  Status EncodeRow(const TableSchema& table, const ChangeEvent& event, Op op,
-                   const std::optional<Tuple>& before, const std::optional<Tuple>& after,
-                   const TransactionInfo& txn, int64_t now_us, TransactionOrder* order,
-                   std::string* value);
+  // The envelope of one change ({schema, payload} when
+  // value.converter.schemas.enable).
+  Status EncodeRow(const Change& change, Op op, const std::optional<Tuple>& before,
+                   const std::optional<Tuple>& after, std::string* value);
+  // A `before` or `after` struct (null for nullopt).
+  Status WriteTuple(const TableSchema& table, const std::optional<Tuple>& tuple);
   // The key record (with its schema when key.converter.schemas.enable and
   // `with_schema`); nullopt for a table without key columns.
   Status EncodeKey(const TableSchema& table, const Tuple& tuple, std::optional<std::string>* key,
                    bool with_schema = true);
+  // The __debezium.oldkey/newkey header text of the key of `tuple`.
+  Status KeyHeader(const TableSchema& table, const Tuple& tuple, std::string* header);
+  // Starts a record in buffer_: `{"schema":<schema_json>,"payload":` when
+  // `with_schema`.
+  void StartRecord(bool with_schema, const std::string& schema_json);
   void WriteSource(const TransactionInfo& txn, const ChangeEvent& event, const std::string& schema,
                    const std::string& table);
+  void WriteSequence(const TransactionInfo& txn, const ChangeEvent& event);
   void WriteTransactionBlock(const TransactionInfo& txn, Lsn change_lsn, TransactionOrder* order,
                              const std::string& collection);
   void AddContextHeaders(EncodedRecord* record) const;
