@@ -4,25 +4,14 @@
 #include <thread>
 #include <utility>
 
+#include "sinks/elasticsearch/http_status.h"
+
 namespace walcast::sinks::elasticsearch {
 namespace {
 
 // Only what the client reads, so large batches answer with small bodies.
 constexpr std::string_view kBulkPath =
     "/_bulk?filter_path=errors,items.*.status,items.*.error,items.*._version";
-
-// The status for a non-2xx answer to the whole request; retryable ones are
-// kUnavailable.
-Status RequestError(const HttpResponse& response) {
-  const std::string what =
-      "elasticsearch: POST /_bulk answered HTTP " + std::to_string(response.status);
-  if (response.status == 429 || response.status >= 500) return Status::Unavailable(what);
-  if (response.status == 401 || response.status == 403) return Status::PermissionDenied(what);
-  if (response.status == 413) {
-    return Status::InvalidArgument(what + ": the request exceeds http.max_content_length");
-  }
-  return Status::Internal(what);
-}
 
 }  // namespace
 
@@ -66,7 +55,7 @@ Result<BulkResult> BulkClient::Send(const BulkRequest& request,
       if (!answer.status().IsRetryable()) return answer.status();
       last_failure = answer.status();
     } else if (!answer->ok()) {
-      last_failure = RequestError(*answer);
+      last_failure = StatusFromHttp(*answer, "POST /_bulk");
       if (!last_failure.IsRetryable()) return last_failure;
     } else {
       WALCAST_ASSIGN_OR_RETURN(std::vector<BulkItemResult> items,

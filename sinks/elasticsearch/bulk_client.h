@@ -31,10 +31,11 @@ struct BulkResult {
 };
 
 // Sends bulk requests to POST /_bulk and retries what can succeed later:
-// the whole request on connection errors, timeouts, 429 and 5xx answers,
-// and on a 200 answer only the items that failed retryably (429, 5xx,
-// es_rejected_execution_exception), each resent alone in a smaller
-// request. Items that succeeded or failed for good are never sent again.
+// the whole request on connection errors, timeouts and the answers
+// CodeFromHttp retries (408, 429, 5xx), and on a 200 answer only the items
+// that failed retryably (the same statuses, or
+// es_rejected_execution_exception), each resent alone in a smaller request.
+// Items that succeeded or failed for good are never sent again.
 // Waits between sends follow Backoff (exponential, full jitter), reset
 // after a send that made progress.
 //
@@ -59,9 +60,10 @@ class BulkClient {
   // applied and others not (resending the whole request is safe):
   //   kUnavailable / kTimeout  max_attempts reached, or keep_going said stop;
   //                            the message has the last failure
-  //   kPermissionDenied        401 or 403 on the request: credentials
-  //   kInvalidArgument         413: the body exceeds http.max_content_length
-  //   kInternal                another 4xx: a malformed request (a bug)
+  //   any other code of        a non-2xx answer that retrying cannot fix:
+  //   CodeFromHttp             kPermissionDenied (401/403), kInvalidArgument
+  //                            (400; 413: the body exceeds
+  //                            http.max_content_length), kNotFound (404), …
   //   kCorruption              a 200 answer that is not a bulk response
   //   kFatal                   a transport failure retrying cannot fix
   //                            (e.g. TLS verification)

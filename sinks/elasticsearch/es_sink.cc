@@ -10,6 +10,7 @@
 
 #include "core/json_writer.h"
 #include "core/log.h"
+#include "sinks/elasticsearch/http_status.h"
 
 namespace walcast::sinks::elasticsearch {
 namespace {
@@ -23,23 +24,6 @@ bool UrlSafeIndexName(std::string_view index) {
     if (!ok) return false;
   }
   return true;
-}
-
-// A non-2xx answer as a status: 429 and 5xx may pass (kUnavailable), other
-// refusals are kFatal. The message has the error type, never the reason
-// (it may quote values).
-Status HttpFailure(const std::string& what, const HttpResponse& response) {
-  std::string type;
-  rapidjson::Document d;
-  d.Parse(response.body.c_str());
-  if (d.IsObject() && d.HasMember("error") && d["error"].IsObject() &&
-      d["error"].HasMember("type") && d["error"]["type"].IsString()) {
-    type = std::string(" (") + d["error"]["type"].GetString() + ")";
-  }
-  const std::string message =
-      "elasticsearch: " + what + " answered HTTP " + std::to_string(response.status) + type;
-  if (response.status == 429 || response.status >= 500) return Status::Unavailable(message);
-  return Status::Fatal(message);
 }
 
 // Deletes the documents of `index` that match `query_json` (a query
@@ -57,7 +41,7 @@ Status DeleteMatching(HttpTransport& transport, const std::string& index,
                            transport.Send(HttpMethod::kPost, "/" + index + "/_refresh", {},
                                           ContentType::kJson));
   if (refreshed.status == 404) return Status::Ok();
-  if (!refreshed.ok()) return HttpFailure("_refresh on " + index, refreshed);
+  if (!refreshed.ok()) return StatusFromHttp(refreshed, "_refresh on " + index);
   std::string body = R"({"size":1000,"_source":false,"version":true,"query":)";
   body.append(query_json).push_back('}');
   WALCAST_ASSIGN_OR_RETURN(HttpResponse page,
@@ -71,7 +55,7 @@ Status DeleteMatching(HttpTransport& transport, const std::string& index,
   Status status;
   while (status.ok()) {
     if (!page.ok()) {
-      status = HttpFailure("search of " + index, page);
+      status = StatusFromHttp(page, "search of " + index);
       break;
     }
     rapidjson::Document d;

@@ -77,8 +77,8 @@ struct SupersedeDelete {
 
 // Runs the supersede deletes, one search per index and field over a
 // refreshed view (so documents of the bulk request just written are seen),
-// then versioned bulk deletes. kUnavailable on 429/5xx (retry), kFatal on
-// other refusals.
+// then versioned bulk deletes. Errors: StatusFromHttp's code for a refused
+// request (kUnavailable / kTimeout retry), the bulk client's.
 Status DeleteSuperseded(HttpTransport& transport, const std::vector<SupersedeDelete>& deletes);
 
 struct ElasticsearchSinkOptions {
