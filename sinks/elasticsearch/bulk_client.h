@@ -70,6 +70,25 @@ class BulkClient {
   Result<BulkResult> Send(const BulkRequest& request, const std::function<bool()>& keep_going = {});
 
  private:
+  // What is left of the request after each send.
+  struct Remaining {
+    // pending[j] is the index in the original request of current's j-th
+    // action.
+    std::vector<size_t> pending;
+    BulkRequest subset;  // the retryable items, once there were some
+    const BulkRequest* current = nullptr;
+  };
+
+  // Sends `remaining->current` once, stores the items' results in *result
+  // and narrows *remaining to the items to send again (none: done). A
+  // failure to retry goes to *last_failure; *progress says whether an item
+  // got a final result. Returns the errors Send does not retry.
+  Status SendOnce(Remaining* remaining, BulkResult* result, Status* last_failure, bool* progress);
+  // Waits before attempt `attempts` + 1 of `items` items, unless
+  // max_attempts or keep_going end the retries (the error Send returns).
+  Status WaitToRetry(int attempts, size_t items, const Status& last_failure, bool progress,
+                     const std::function<bool()>& keep_going);
+
   HttpTransport& transport_;
   BulkClientOptions options_;
   Backoff backoff_;
