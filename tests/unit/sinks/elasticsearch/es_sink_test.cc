@@ -103,6 +103,18 @@ class ElasticsearchSinkTest : public ::testing::Test {
     return sink_->OnCommit(txn);
   }
 
+  // Whether the watermark reaches `lsn` (acknowledged on the worker
+  // thread) before `timeout` passes. AckTracker offers no notification, so
+  // this polls it against the deadline.
+  bool WatermarkReaches(Lsn lsn, milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (tracker_.watermark() < lsn) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    return true;
+  }
+
   AckTracker tracker_{Lsn(1)};
   ScriptedTransport* transport_ = nullptr;
   std::unique_ptr<ElasticsearchSink> sink_;
@@ -235,10 +247,9 @@ TEST_F(ElasticsearchSinkTest, FullBatchGoesMidTransactionButAcksOnlyCommittedTra
   ASSERT_TRUE(sink_->OnBegin(big).ok());
   ASSERT_TRUE(sink_->OnChange(big, Row(Op::kCreate, "t", "b", "2")).ok());  // batch full: sent
   ASSERT_TRUE(sink_->OnChange(big, Row(Op::kUpdate, "t", "b", "3")).ok());
-  // Wait for the first batch without dispatching the open transaction.
-  for (int i = 0; i < 500 && sink_->stats().requests < 1; ++i) {
-    std::this_thread::sleep_for(milliseconds(2));
-  }
+  // Wait for the first batch to be durable without dispatching the open
+  // transaction.
+  ASSERT_TRUE(WatermarkReaches(Lsn(108), milliseconds(5000)));
   EXPECT_EQ(tracker_.watermark(), Lsn(108));  // the open transaction is not acknowledged
   ASSERT_TRUE(sink_->OnChange(big, Row(Op::kUpdate, "t", "b", "4")).ok());  // full again
   ASSERT_TRUE(sink_->OnCommit(big).ok());
