@@ -4,25 +4,14 @@
 #include <thread>
 #include <utility>
 
+#include "sinks/elasticsearch/http_status.h"
+
 namespace walcast::sinks::elasticsearch {
 namespace {
 
 // Only what the client reads, so large batches answer with small bodies.
 constexpr std::string_view kBulkPath =
     "/_bulk?filter_path=errors,items.*.status,items.*.error,items.*._version";
-
-// The status for a non-2xx answer to the whole request; retryable ones are
-// kUnavailable.
-Status RequestError(const HttpResponse& response) {
-  const std::string what =
-      "elasticsearch: POST /_bulk answered HTTP " + std::to_string(response.status);
-  if (response.status == 429 || response.status >= 500) return Status::Unavailable(what);
-  if (response.status == 401 || response.status == 403) return Status::PermissionDenied(what);
-  if (response.status == 413) {
-    return Status::InvalidArgument(what + ": the request exceeds http.max_content_length");
-  }
-  return Status::Internal(what);
-}
 
 }  // namespace
 
@@ -49,73 +38,79 @@ Result<BulkResult> BulkClient::Send(const BulkRequest& request,
   result.items.resize(request.size());
   if (request.empty()) return result;
 
-  // pending[j] is the index in `request` of the j-th action of `current`.
-  std::vector<size_t> pending(request.size());
-  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-  BulkRequest subset;
-  const BulkRequest* current = &request;
+  Remaining remaining;
+  remaining.pending.resize(request.size());
+  for (size_t i = 0; i < request.size(); ++i) remaining.pending[i] = i;
+  remaining.current = &request;
   backoff_.Reset();
   Status last_failure;
-
   while (true) {
     ++result.attempts;
-    Result<HttpResponse> answer =
-        transport_.Send(HttpMethod::kPost, kBulkPath, current->body(), ContentType::kNdjson);
     bool progress = false;
-    if (!answer.ok()) {
-      if (!answer.status().IsRetryable()) return answer.status();
-      last_failure = answer.status();
-    } else if (!answer->ok()) {
-      last_failure = RequestError(*answer);
-      if (!last_failure.IsRetryable()) return last_failure;
-    } else {
-      WALCAST_ASSIGN_OR_RETURN(std::vector<BulkItemResult> items,
-                               ParseBulkResponse(answer->body, *current));
-      std::vector<size_t> retry;
-      for (size_t j = 0; j < items.size(); ++j) {
-        if (items[j].disposition == ItemDisposition::kRetryable) {
-          retry.push_back(pending[j]);
-          last_failure =
-              Status::Unavailable("elasticsearch: bulk item answered HTTP " +
-                                  std::to_string(items[j].status) + " " + items[j].error_type);
-        } else {
-          progress = true;
-        }
-        result.items[pending[j]] = std::move(items[j]);
-      }
-      if (retry.empty()) return result;
-      // Only the retryable items go again, in their original order.
-      std::vector<size_t> positions;  // into `current`, for Select
-      positions.reserve(retry.size());
-      for (size_t j = 0; j < pending.size(); ++j) {
-        if (result.items[pending[j]].disposition == ItemDisposition::kRetryable) {
-          positions.push_back(j);
-        }
-      }
-      subset = current->Select(positions);
-      current = &subset;
-      pending = std::move(retry);
-    }
-
-    if (options_.max_attempts >= 0 && result.attempts >= options_.max_attempts) {
-      return Status(last_failure.code(), last_failure.message() + " (gave up after " +
-                                             std::to_string(result.attempts) + " attempts)");
-    }
-    if (keep_going && !keep_going()) {
-      return Status(last_failure.code(), last_failure.message() + " (stopped while retrying)");
-    }
-    if (progress) backoff_.Reset();
-    const std::chrono::milliseconds wait = backoff_.Next();
-    int suppressed = 0;
-    if (retry_log_.Allow(&suppressed)) {
-      log::Warn("elasticsearch bulk retry", {{"attempt", result.attempts},
-                                             {"items", static_cast<int64_t>(pending.size())},
-                                             {"wait_ms", static_cast<int64_t>(wait.count())},
-                                             {"suppressed", suppressed},
-                                             {"reason", last_failure.message()}});
-    }
-    sleep_(wait);
+    WALCAST_RETURN_IF_ERROR(SendOnce(&remaining, &result, &last_failure, &progress));
+    if (remaining.pending.empty()) return result;
+    WALCAST_RETURN_IF_ERROR(WaitToRetry(result.attempts, remaining.pending.size(), last_failure,
+                                        progress, keep_going));
   }
+}
+
+Status BulkClient::SendOnce(Remaining* remaining, BulkResult* result, Status* last_failure,
+                            bool* progress) {
+  Result<HttpResponse> answer = transport_.Send(HttpMethod::kPost, kBulkPath,
+                                                remaining->current->body(), ContentType::kNdjson);
+  if (!answer.ok() || !answer->ok()) {
+    // The whole request failed: it goes again as it is.
+    *last_failure = StatusFromHttp(answer, "POST /_bulk");
+    return last_failure->IsRetryable() ? Status::Ok() : *last_failure;
+  }
+  WALCAST_ASSIGN_OR_RETURN(std::vector<BulkItemResult> items,
+                           ParseBulkResponse(answer->body, *remaining->current));
+  std::vector<size_t> retry;      // into the original request
+  std::vector<size_t> positions;  // into `current`, for Select
+  for (size_t j = 0; j < items.size(); ++j) {
+    if (items[j].disposition == ItemDisposition::kRetryable) {
+      retry.push_back(remaining->pending[j]);
+      positions.push_back(j);
+      *last_failure = Status::Unavailable("elasticsearch: bulk item answered HTTP " +
+                                          std::to_string(items[j].status) + " " +
+                                          items[j].error_type);
+    } else {
+      *progress = true;
+    }
+    result->items[remaining->pending[j]] = std::move(items[j]);
+  }
+  // Only the retryable items go again, in their original order.
+  if (!retry.empty()) {
+    remaining->subset = remaining->current->Select(positions);
+    remaining->current = &remaining->subset;
+  }
+  remaining->pending = std::move(retry);
+  return Status::Ok();
+}
+
+Status BulkClient::WaitToRetry(int attempts, size_t items, const Status& last_failure,
+                               bool progress, const std::function<bool()>& keep_going) {
+  const auto stop = [&](const std::string& why) {
+    return Status(last_failure.code(), last_failure.message() + " (" + why + ")");
+  };
+  if (options_.max_attempts >= 0 && attempts >= options_.max_attempts) {
+    return stop("gave up after " + std::to_string(attempts) + " attempts");
+  }
+  if (keep_going && !keep_going()) return stop("stopped while retrying");
+  if (progress) backoff_.Reset();
+  const std::chrono::milliseconds wait = backoff_.Next();
+  int suppressed = 0;
+  if (retry_log_.Allow(&suppressed)) {
+    log::Warn("elasticsearch bulk retry", {{"attempt", attempts},
+                                           {"items", static_cast<int64_t>(items)},
+                                           {"wait_ms", static_cast<int64_t>(wait.count())},
+                                           {"suppressed", suppressed},
+                                           {"reason", last_failure.message()}});
+  }
+  sleep_(wait);
+  // A stop during the wait (the worker's waits end early) sends nothing more.
+  if (keep_going && !keep_going()) return stop("stopped while retrying");
+  return Status::Ok();
 }
 
 }  // namespace walcast::sinks::elasticsearch

@@ -31,10 +31,11 @@ struct BulkResult {
 };
 
 // Sends bulk requests to POST /_bulk and retries what can succeed later:
-// the whole request on connection errors, timeouts, 429 and 5xx answers,
-// and on a 200 answer only the items that failed retryably (429, 5xx,
-// es_rejected_execution_exception), each resent alone in a smaller
-// request. Items that succeeded or failed for good are never sent again.
+// the whole request on connection errors, timeouts and the answers
+// CodeFromHttp retries (408, 429, 5xx), and on a 200 answer only the items
+// that failed retryably (the same statuses, or
+// es_rejected_execution_exception), each resent alone in a smaller request.
+// Items that succeeded or failed for good are never sent again.
 // Waits between sends follow Backoff (exponential, full jitter), reset
 // after a send that made progress.
 //
@@ -59,15 +60,35 @@ class BulkClient {
   // applied and others not (resending the whole request is safe):
   //   kUnavailable / kTimeout  max_attempts reached, or keep_going said stop;
   //                            the message has the last failure
-  //   kPermissionDenied        401 or 403 on the request: credentials
-  //   kInvalidArgument         413: the body exceeds http.max_content_length
-  //   kInternal                another 4xx: a malformed request (a bug)
+  //   any other code of        a non-2xx answer that retrying cannot fix:
+  //   CodeFromHttp             kPermissionDenied (401/403), kInvalidArgument
+  //                            (400; 413: the body exceeds
+  //                            http.max_content_length), kNotFound (404), …
   //   kCorruption              a 200 answer that is not a bulk response
   //   kFatal                   a transport failure retrying cannot fix
   //                            (e.g. TLS verification)
   Result<BulkResult> Send(const BulkRequest& request, const std::function<bool()>& keep_going = {});
 
  private:
+  // What is left of the request after each send.
+  struct Remaining {
+    // pending[j] is the index in the original request of current's j-th
+    // action.
+    std::vector<size_t> pending;
+    BulkRequest subset;  // the retryable items, once there were some
+    const BulkRequest* current = nullptr;
+  };
+
+  // Sends `remaining->current` once, stores the items' results in *result
+  // and narrows *remaining to the items to send again (none: done). A
+  // failure to retry goes to *last_failure; *progress says whether an item
+  // got a final result. Returns the errors Send does not retry.
+  Status SendOnce(Remaining* remaining, BulkResult* result, Status* last_failure, bool* progress);
+  // Waits before attempt `attempts` + 1 of `items` items, unless
+  // max_attempts or keep_going end the retries (the error Send returns).
+  Status WaitToRetry(int attempts, size_t items, const Status& last_failure, bool progress,
+                     const std::function<bool()>& keep_going);
+
   HttpTransport& transport_;
   BulkClientOptions options_;
   Backoff backoff_;

@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include "sinks/elasticsearch/http_status.h"
+
 namespace walcast::sinks::elasticsearch {
 namespace {
 
@@ -48,9 +50,11 @@ std::string_view DispositionName(ItemDisposition disposition) {
 
 ItemDisposition ClassifyItem(int status, std::string_view error_type, const BulkAction& action) {
   if (status >= 200 && status < 300) return ItemDisposition::kApplied;
-  // A rejected execution is 429 on every version; the type is checked too in
-  // case a proxy or an older node maps it to another status.
-  if (status == 429 || status >= 500 || error_type == "es_rejected_execution_exception") {
+  // The retry decision is the one of the whole request (CodeFromHttp: 408,
+  // 429, 5xx). A rejected execution is 429 on every version; the type is
+  // checked too in case a proxy or an older node maps it to another status.
+  if (Status(CodeFromHttp(status), {}).IsRetryable() ||
+      error_type == "es_rejected_execution_exception") {
     return ItemDisposition::kRetryable;
   }
   if (status == 409 && action.version) return ItemDisposition::kSuperseded;

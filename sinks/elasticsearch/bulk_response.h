@@ -21,8 +21,9 @@ enum class ItemDisposition {
   // versioning prevents.
   kSuperseded,
   kAlreadyDeleted,  // 404 on a delete: the document is not there (success)
-  // 429, 5xx or es_rejected_execution_exception: the node was overloaded
-  // or a shard unavailable; sending the item again may succeed.
+  // A status CodeFromHttp retries (408, 429, 5xx) or
+  // es_rejected_execution_exception: the node was overloaded or a shard
+  // unavailable; sending the item again may succeed.
   kRetryable,
   // Anything else (400 mapper_parsing_exception or
   // document_parsing_exception, 409 without a version, …): sending it

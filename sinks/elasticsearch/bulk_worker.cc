@@ -10,6 +10,7 @@
 #include "core/log.h"
 
 namespace walcast::sinks::elasticsearch {
+
 std::string DeadLetterJson(const DeadLetter& letter) {
   static const ItemOrigin kNoOrigin;
   const ItemOrigin& origin = letter.origin ? *letter.origin : kNoOrigin;
@@ -48,10 +49,13 @@ std::string DeadLetterId(std::string_view index, std::string_view id,
   return out;
 }
 
-BulkWorker::BulkWorker(std::unique_ptr<HttpTransport> transport, BulkWorkerOptions options)
+BulkWorker::BulkWorker(std::unique_ptr<HttpTransport> transport, BulkWorkerOptions options,
+                       Backoff::RandomUnit random)
     : transport_(std::move(transport)),
       options_(std::move(options)),
-      client_(*transport_, options_.client) {
+      client_(*transport_, options_.client, random,
+              [this](std::chrono::milliseconds wait) { (void)SleepUnlessStopping(wait); }),
+      task_backoff_(options_.client.backoff, std::move(random)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -133,17 +137,20 @@ void BulkWorker::Run() {
   }
 }
 
-Status BulkWorker::RunTask(const std::function<Status(HttpTransport&)>& task) {
+Status BulkWorker::RunTask(const BulkTask& task) {
   // Outages pass like a bulk request's: wait and try again.
-  Backoff backoff(options_.client.backoff);
+  const BulkSend send = [this](const BulkRequest& request) { return SendBulk(request); };
+  task_backoff_.Reset();
   while (true) {
-    Status status = task(*transport_);
-    const bool retryable =
-        status.code() == Status::Code::kUnavailable || status.code() == Status::Code::kTimeout;
-    if (!retryable) return status;
+    Status status = task(*transport_, send);
+    if (!status.IsRetryable()) return status;
     log::Warn(options_.name + ": request failed; retrying", {{"reason", status.ToString()}});
-    if (!SleepUnlessStopping(backoff.Next())) return status;
+    if (!SleepUnlessStopping(task_backoff_.Next())) return status;
   }
+}
+
+Result<BulkResult> BulkWorker::SendBulk(const BulkRequest& request) {
+  return client_.Send(request, [this] { return KeepGoing(); });
 }
 
 bool BulkWorker::SleepUnlessStopping(std::chrono::milliseconds wait) {
@@ -157,10 +164,9 @@ bool BulkWorker::KeepGoing() const {
 }
 
 Status BulkWorker::Process(BulkJob& job) {
-  auto keep_going = [this] { return KeepGoing(); };
   if (job.task) return RunTask(job.task);
   if (job.request.empty()) return Status::Ok();
-  Result<BulkResult> result = client_.Send(job.request, keep_going);
+  Result<BulkResult> result = SendBulk(job.request);
   if (!result.ok()) return result.status();
   const std::vector<size_t> rejected = result->Rejected();
   if (!rejected.empty()) WALCAST_RETURN_IF_ERROR(WriteDeadLetters(job, *result, rejected));
@@ -205,9 +211,8 @@ Status BulkWorker::WriteDeadLetters(const BulkJob& job, const BulkResult& result
                {"error_type", result.items[i].error_type},
                {"dead_letter_index", options_.dead_letter_index}});
   }
-  auto keep_going = [this] { return KeepGoing(); };
   const BulkRequest letters = builder.Take();
-  WALCAST_ASSIGN_OR_RETURN(BulkResult written, client_.Send(letters, keep_going));
+  WALCAST_ASSIGN_OR_RETURN(BulkResult written, SendBulk(letters));
   const std::vector<size_t> refused = written.Rejected();
   if (!refused.empty()) {
     return Status::Fatal(options_.name + ": the dead-letter index " + options_.dead_letter_index +

@@ -51,25 +51,34 @@ std::string DeadLetterJson(const DeadLetter& letter);
 std::string DeadLetterId(std::string_view index, std::string_view id,
                          std::optional<int64_t> version);
 
+// Sends one bulk request the way the worker sends its own (BulkClient::Send
+// with the worker's backoff; Stop ends the retries). For tasks, on the
+// worker thread.
+using BulkSend = std::function<Result<BulkResult>(const BulkRequest&)>;
+
+// Work that talks to the server directly, on the worker thread: it gets the
+// worker's transport and its way of sending bulk requests.
+using BulkTask = std::function<Status(HttpTransport&, const BulkSend&)>;
+
 // One unit of work for the worker thread: a bulk request (with one origin
-// per action), or a task that talks to the server directly (a truncate's
-// delete-by-query; retried with backoff while it returns kUnavailable or
-// kTimeout). `done` runs on the worker thread once the job is over:
-// OK when every item is durable in its index or in the dead-letter index.
+// per action), or a task (a truncate's delete-by-search; retried with
+// backoff while it returns kUnavailable or kTimeout). `done` runs on the
+// worker thread once the job is over: OK when every item is durable in its
+// index or in the dead-letter index.
 struct BulkJob {
   BulkRequest request;
   std::vector<ItemOrigin> origins;
-  std::function<Status(HttpTransport&)> task;
+  BulkTask task;
   // Runs after `request` is durable (retried like a task), e.g. deleting
   // the documents that the request's rows supersede.
-  std::function<Status(HttpTransport&)> after;
+  BulkTask after;
   std::function<void(const Status&)> done;
 };
 
 struct BulkWorkerOptions {
   BulkClientOptions client;
   // Index for documents the server refuses for good. Empty: a refused
-  // document stops the sink (kFailedPrecondition) instead.
+  // document stops the sink (kFatal) instead.
   std::string dead_letter_index;
   // Jobs waiting behind the one being sent; Submit blocks beyond this
   // (backpressure on the reader).
@@ -99,7 +108,11 @@ struct BulkWorkerStats {
 // callbacks run on the worker thread.
 class BulkWorker {
  public:
-  BulkWorker(std::unique_ptr<HttpTransport> transport, BulkWorkerOptions options);
+  // Every wait between retries, of bulk requests and of tasks, follows
+  // Backoff with options.client.backoff, draws from `random` (default: real
+  // randomness; tests inject their own) and ends early at Stop.
+  BulkWorker(std::unique_ptr<HttpTransport> transport, BulkWorkerOptions options,
+             Backoff::RandomUnit random = {});
   ~BulkWorker();
   BulkWorker(const BulkWorker&) = delete;
   BulkWorker& operator=(const BulkWorker&) = delete;
@@ -123,13 +136,15 @@ class BulkWorker {
   // False if Stop was called before `wait` passed.
   bool SleepUnlessStopping(std::chrono::milliseconds wait);
   Status Process(BulkJob& job);
-  Status RunTask(const std::function<Status(HttpTransport&)>& task);
+  Status RunTask(const BulkTask& task);
+  Result<BulkResult> SendBulk(const BulkRequest& request);
   Status WriteDeadLetters(const BulkJob& job, const BulkResult& result,
                           const std::vector<size_t>& rejected);
 
   std::unique_ptr<HttpTransport> transport_;
   BulkWorkerOptions options_;
   BulkClient client_;
+  Backoff task_backoff_;  // between tries of a task; client_ has its own
 
   mutable std::mutex mu_;
   std::condition_variable changed_;

@@ -1,167 +1,10 @@
 #include "sinks/elasticsearch/es_sink.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include <algorithm>
-#include <map>
 #include <utility>
 
-#include "core/json_writer.h"
 #include "core/log.h"
 
 namespace walcast::sinks::elasticsearch {
-namespace {
-
-// Elasticsearch index names: lower case, no path or wildcard characters.
-bool UrlSafeIndexName(std::string_view index) {
-  if (index.empty()) return false;
-  for (const char c : index) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                    c == '-' || c == '+';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// A non-2xx answer as a status: 429 and 5xx may pass (kUnavailable), other
-// refusals are kFatal. The message has the error type, never the reason
-// (it may quote values).
-Status HttpFailure(const std::string& what, const HttpResponse& response) {
-  std::string type;
-  rapidjson::Document d;
-  d.Parse(response.body.c_str());
-  if (d.IsObject() && d.HasMember("error") && d["error"].IsObject() &&
-      d["error"].HasMember("type") && d["error"]["type"].IsString()) {
-    type = std::string(" (") + d["error"]["type"].GetString() + ")";
-  }
-  const std::string message =
-      "elasticsearch: " + what + " answered HTTP " + std::to_string(response.status) + type;
-  if (response.status == 429 || response.status >= 500) return Status::Unavailable(message);
-  return Status::Fatal(message);
-}
-
-// Deletes the documents of `index` that match `query_json` (a query
-// object) and whose version is at most `version`, with versioned bulk
-// deletes: a document written by a later change survives, and a replay
-// deletes nothing newer. Scrolls over a refreshed view, so it needs only
-// the core search and bulk APIs (no _delete_by_query, which lives in a
-// module not every distribution loads). A missing index counts as done.
-Status DeleteMatching(HttpTransport& transport, const std::string& index,
-                      std::string_view query_json, int64_t version) {
-  if (!UrlSafeIndexName(index)) {
-    return Status::InvalidArgument("elasticsearch: cannot delete from index '" + index + "'");
-  }
-  WALCAST_ASSIGN_OR_RETURN(HttpResponse refreshed,
-                           transport.Send(HttpMethod::kPost, "/" + index + "/_refresh", {},
-                                          ContentType::kJson));
-  if (refreshed.status == 404) return Status::Ok();
-  if (!refreshed.ok()) return HttpFailure("_refresh on " + index, refreshed);
-  std::string body = R"({"size":1000,"_source":false,"version":true,"query":)";
-  body.append(query_json).push_back('}');
-  WALCAST_ASSIGN_OR_RETURN(HttpResponse page,
-                           transport.Send(HttpMethod::kPost, "/" + index + "/_search?scroll=1m",
-                                          body, ContentType::kJson));
-  if (page.status == 404) return Status::Ok();
-  BulkClientOptions client_options;
-  client_options.max_attempts = 5;
-  BulkClient client(transport, client_options);
-  std::string scroll_id;
-  Status status;
-  while (status.ok()) {
-    if (!page.ok()) {
-      status = HttpFailure("search of " + index, page);
-      break;
-    }
-    rapidjson::Document d;
-    d.Parse(page.body.c_str());
-    if (!d.IsObject() || !d.HasMember("hits") || !d["hits"].HasMember("hits") ||
-        !d["hits"]["hits"].IsArray()) {
-      status = Status::Corruption("elasticsearch: search of " + index + " answered no hits list");
-      break;
-    }
-    if (d.HasMember("_scroll_id") && d["_scroll_id"].IsString()) {
-      scroll_id = d["_scroll_id"].GetString();
-    }
-    const auto& hits = d["hits"]["hits"];
-    if (hits.Empty()) break;
-    BulkRequestBuilder deletes({}, VersionType::kExternalGte);
-    for (const auto& hit : hits.GetArray()) {
-      if (!hit.HasMember("_id") || !hit["_id"].IsString()) continue;
-      if (hit.HasMember("_version") && hit["_version"].IsInt64() &&
-          hit["_version"].GetInt64() > version) {
-        continue;  // written by a later change
-      }
-      status = deletes.Delete(index, hit["_id"].GetString(), version);
-      if (!status.ok()) break;
-    }
-    if (!status.ok()) break;
-    if (!deletes.empty()) {
-      Result<BulkResult> sent = client.Send(deletes.Take());
-      if (!sent.ok()) {
-        status = sent.status();
-        break;
-      }
-    }
-    rapidjson::StringBuffer next;
-    rapidjson::Writer<rapidjson::StringBuffer> w(next);
-    w.StartObject();
-    w.Key("scroll");
-    w.String("1m");
-    w.Key("scroll_id");
-    json::String(w, scroll_id);
-    w.EndObject();
-    Result<HttpResponse> more = transport.Send(
-        HttpMethod::kPost, "/_search/scroll", std::string_view(next.GetString(), next.GetSize()),
-        ContentType::kJson);
-    if (!more.ok()) {
-      status = more.status();
-      break;
-    }
-    page = std::move(*more);
-  }
-  if (!scroll_id.empty()) {
-    // Frees the server's view early; it expires by itself otherwise.
-    (void)transport.Send(HttpMethod::kDelete, "/_search/scroll",
-                         R"({"scroll_id":[")" + scroll_id + R"("]})", ContentType::kJson);
-  }
-  return status;
-}
-
-}  // namespace
-
-Status DeleteSuperseded(HttpTransport& transport, const std::vector<SupersedeDelete>& deletes) {
-  struct Group {
-    std::vector<const std::string*> values;
-    int64_t version = 0;
-  };
-  std::map<std::pair<std::string, std::string>, Group> grouped;
-  for (const SupersedeDelete& d : deletes) {
-    Group& g = grouped[{d.index, d.field}];
-    g.values.push_back(&d.value);
-    g.version = std::max(g.version, d.version);
-  }
-  for (const auto& [where, group] : grouped) {
-    const auto& [index, field] = where;
-    rapidjson::StringBuffer query;
-    rapidjson::Writer<rapidjson::StringBuffer> w(query);
-    w.StartObject();
-    w.Key("terms");
-    w.StartObject();
-    json::String(w, field);
-    w.StartArray();
-    for (const std::string* value : group.values) json::String(w, *value);
-    w.EndArray();
-    w.EndObject();
-    w.EndObject();
-    // The superseding documents themselves carry the new updateId: only
-    // their predecessors match.
-    WALCAST_RETURN_IF_ERROR(DeleteMatching(
-        transport, index, std::string_view(query.GetString(), query.GetSize()), group.version));
-  }
-  return Status::Ok();
-}
 
 ElasticsearchSink::ElasticsearchSink(std::unique_ptr<HttpTransport> transport,
                                      std::unique_ptr<DocumentMapper> mapper,
@@ -268,8 +111,9 @@ Status ElasticsearchSink::Dispatch() {
   job.origins = std::move(origins_);
   origins_.clear();
   if (!supersedes_.empty()) {
-    job.after = [supersedes = std::move(supersedes_)](HttpTransport& transport) {
-      return DeleteSuperseded(transport, supersedes);
+    job.after = [supersedes = std::move(supersedes_)](HttpTransport& transport,
+                                                      const BulkSend& send) {
+      return DeleteSuperseded(transport, send, supersedes);
     };
     supersedes_.clear();
   }
@@ -288,8 +132,10 @@ Status ElasticsearchSink::Dispatch() {
 Status ElasticsearchSink::Truncate(const std::string& index, int64_t version) {
   WALCAST_RETURN_IF_ERROR(Dispatch());
   BulkJob job;
-  job.task = [index, name = name_, version](HttpTransport& transport) -> Status {
-    WALCAST_RETURN_IF_ERROR(DeleteMatching(transport, index, R"({"match_all":{}})", version));
+  job.task = [index, name = name_, version](HttpTransport& transport,
+                                            const BulkSend& send) -> Status {
+    WALCAST_RETURN_IF_ERROR(
+        DeleteMatching(transport, send, index, R"({"match_all":{}})", version));
     log::Info(name + ": truncate applied", {{"index", index}});
     return Status::Ok();
   };

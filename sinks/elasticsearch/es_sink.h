@@ -11,6 +11,7 @@
 #include "sinks/elasticsearch/bulk_request.h"
 #include "sinks/elasticsearch/bulk_worker.h"
 #include "sinks/elasticsearch/http_transport.h"
+#include "sinks/elasticsearch/search_delete.h"
 
 namespace walcast::sinks::elasticsearch {
 
@@ -65,21 +66,6 @@ class DocumentMapper {
   virtual Status Map(const TransactionInfo& txn, const ChangeEvent& event,
                      DocumentAction* out) = 0;
 };
-
-// Documents of `index` whose keyword `field` equals `value` and whose
-// version is at most `version` (the superseding document's) are deleted.
-struct SupersedeDelete {
-  std::string index;
-  std::string field;
-  std::string value;
-  int64_t version = 0;
-};
-
-// Runs the supersede deletes, one search per index and field over a
-// refreshed view (so documents of the bulk request just written are seen),
-// then versioned bulk deletes. kUnavailable on 429/5xx (retry), kFatal on
-// other refusals.
-Status DeleteSuperseded(HttpTransport& transport, const std::vector<SupersedeDelete>& deletes);
 
 struct ElasticsearchSinkOptions {
   BulkWorkerOptions worker;

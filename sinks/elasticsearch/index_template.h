@@ -18,9 +18,11 @@ namespace walcast::sinks::elasticsearch {
 // uses create=true, and losing that race counts as "was there".
 //
 // Errors: the transport's (kUnavailable, kTimeout, …), kInvalidArgument
-// for a name with characters other than [a-z0-9._-] or a template the
-// server refuses (400; the message has the server's reason),
-// kPermissionDenied for 401/403, kUnavailable for other answers.
+// for a name with characters other than [a-z0-9._-], and for an answer
+// other than the expected ones StatusFromHttp's code with the server's
+// reason: kInvalidArgument for a template the server refuses (400),
+// kPermissionDenied for 401/403, kUnavailable or kTimeout (retry) for 408,
+// 429 and 5xx.
 Result<bool> EnsureIndexTemplate(HttpTransport& transport, std::string_view name,
                                  std::string_view template_json);
 

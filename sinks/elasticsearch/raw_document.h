@@ -24,54 +24,20 @@
 // `registrationCenterGeoLocation`.
 
 #include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cstdint>
-#include <functional>
-#include <map>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/event.h"
 #include "core/status.h"
 #include "mosip/profile.h"
 #include "mosip/update_id.h"
-
-namespace walcast::pg {
-struct ArrayElement;  // pg/text.h
-}  // namespace walcast::pg
+#include "sinks/elasticsearch/column_json.h"
+#include "sinks/elasticsearch/profile_json.h"
+#include "sinks/elasticsearch/raw_document_options.h"
 
 namespace walcast::sinks::elasticsearch {
-
-// A registration centre's position (master.registration_center).
-struct GeoPoint {
-  double lat = 0;
-  double lon = 0;
-};
-
-struct RawDocumentOptions {
-  // Tables whose `profile_column` holds an anonymous profile, as
-  // "schema.table" patterns where '*' matches any run of characters.
-  std::vector<std::string> profile_tables{"*.anonymous_profile"};
-  std::string profile_column = "profile";
-  // Age buckets and the rule for unknown years of birth (§4.1). The event
-  // year is the profile's `date`; without one, the year of the row's
-  // cr_dtimes (kRecommended only; kMosipParity then writes no ageGroup).
-  mosip::AgeGroups age_groups = mosip::AgeGroups::MosipDefault();
-  mosip::AgeGroupRule age_group_rule = mosip::AgeGroupRule::kRecommended;
-  // Leave biometric records that match an exception out of the per-modality
-  // averages and device (§4.5's recommendation; MOSIP keeps them).
-  bool skip_exception_biometrics = true;
-  // master.doc_type: document type code -> name, for `documents_names`.
-  // A code without a name is written as the code itself.
-  std::map<std::string, std::string, std::less<>> document_names;
-  // master.registration_center: centre id -> position, for
-  // `registrationCenterGeoLocation`. Centres not listed get no field.
-  std::map<std::string, GeoPoint, std::less<>> center_locations;
-  mosip::ProfileParserOptions parser;
-};
 
 // One row's document. Reused across calls: Build overwrites every field.
 struct RawDocument {
@@ -149,39 +115,27 @@ class RawDocumentBuilder {
   const RawDocumentOptions& options() const { return options_; }
 
  private:
-  // Not validating: profile strings were validated by the parser, and
-  // column text is checked by WriteColumnString (much faster than the
-  // writer's per-character check).
-  using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-  // Writes one column value; false when the text is not valid UTF-8.
-  bool WriteColumn(const Column& column, const Datum& datum);
-  // Writes a value of type `oid` (pg_type category `category`, catalog
-  // entry `info` if known) from its text; `depth` bounds array nesting.
-  bool WriteText(uint32_t oid, char category, const TypeInfo* info, std::string_view text,
-                 int depth);
-  // Writes an array literal's elements, each of type `oid` / `category` /
-  // `info`.
-  bool WriteArray(const std::vector<pg::ArrayElement>& elements, uint32_t oid, char category,
-                  const TypeInfo* info, int depth);
-  // Writes profile_ as MOSIP's `profile` object.
-  bool WriteProfile(int64_t fallback_time_us, const RawDocument& doc);
-  void WriteSnapshot(const mosip::IdentitySnapshot& snapshot, std::optional<int> event_year);
-  void WriteFlatProfile(std::optional<int> event_year);
-  bool WriteString(std::string_view s);
-  // Writes text from a row: false (nothing written) unless valid UTF-8.
-  bool WriteColumnString(std::string_view s);
-  void WriteStringOrNull(std::string_view s);
-  void WriteStringList(const std::vector<std::string>& list);
+  // Build's steps, in order.
+  // Parses the row's profile into profile_ when the relation is a profile
+  // table and the profile column has a value, with the update ids; sets
+  // *parsed_column to that column (-1: none). kRejected for a profile the
+  // parser refuses.
+  Status ParseProfile(const Relation& relation, const Tuple& row, RawDocument* out,
+                      int* parsed_column);
+  // Writes every column the server sent as a field (profile_ for
+  // `profile_column`); kRejected for text that is not valid UTF-8.
+  Status WriteColumns(const Relation& relation, const Tuple& row, int profile_column,
+                      int64_t fallback_time_us, RawDocument* out);
 
   const RawDocumentOptions options_;
   rapidjson::StringBuffer buffer_;
-  Writer writer_;
+  JsonWriter writer_;
+  ColumnJsonWriter columns_;
+  ProfileJsonWriter profiles_;
   mosip::ProfileParser parser_;
   mosip::Profile profile_;
   mosip::UpdateIdEncoder update_ids_;
   std::string scratch_;
-  rapidjson::StringBuffer json_scratch_;
 };
 
 }  // namespace walcast::sinks::elasticsearch

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "sinks/elasticsearch/http_status.h"
+
 namespace walcast::sinks::elasticsearch {
 namespace {
 
@@ -22,15 +24,6 @@ const rapidjson::Value* Member(const rapidjson::Value& object, const char* key) 
   if (!object.IsObject()) return nullptr;
   const auto it = object.FindMember(key);
   return it == object.MemberEnd() ? nullptr : &it->value;
-}
-
-Status AnswerError(const HttpResponse& response, std::string_view path) {
-  std::string what = "elasticsearch: GET " + std::string(path) + " answered HTTP " +
-                     std::to_string(response.status);
-  if (response.status == 401 || response.status == 403) {
-    return Status::PermissionDenied(std::move(what));
-  }
-  return Status::Unavailable(std::move(what));
 }
 
 // The node's version from GET /_nodes/_local?filter_path=nodes.*.version:
@@ -77,10 +70,12 @@ Result<ServerInfo> ParseServerInfo(std::string_view root_json) {
 Result<ServerInfo> DetectServer(HttpTransport& transport) {
   WALCAST_ASSIGN_OR_RETURN(HttpResponse root, transport.Get("/"));
   if (root.ok()) return ParseServerInfo(root.body);
-  if (root.status != 404 && root.status != 405) return AnswerError(root, "/");
+  if (root.status != 404 && root.status != 405) {
+    return StatusFromHttp(root, "GET /", ServerReason::kInclude);
+  }
   constexpr std::string_view kLocalNode = "/_nodes/_local?filter_path=nodes.*.version";
   WALCAST_ASSIGN_OR_RETURN(HttpResponse node, transport.Get(kLocalNode));
-  if (!node.ok()) return AnswerError(node, kLocalNode);
+  if (!node.ok()) return StatusFromHttp(node, "GET /_nodes/_local", ServerReason::kInclude);
   return ParseLocalNode(node.body);
 }
 

@@ -36,9 +36,10 @@ Result<ServerInfo> ParseServerInfo(std::string_view root_json);
 // (Elasticsearch without its rest-root module, as in Elastic's
 // integration-test distribution; 404 or 405) is asked GET /_nodes/_local
 // instead and taken for Elasticsearch: every OpenSearch serves GET /.
-// Errors: the transport's (kUnavailable, kTimeout, …), kPermissionDenied
-// for 401/403, kUnavailable for another non-2xx answer (a node still
-// starting answers 503), kCorruption for an answer without a version.
+// Errors: the transport's (kUnavailable, kTimeout, …), StatusFromHttp's
+// code for another non-2xx answer (kPermissionDenied for 401/403,
+// kUnavailable for a node still starting, which answers 503),
+// kCorruption for an answer without a version.
 Result<ServerInfo> DetectServer(HttpTransport& transport);
 
 }  // namespace walcast::sinks::elasticsearch

@@ -136,8 +136,8 @@ TEST_F(BulkClientTest, KeepGoingFalseStopsBeforeWaiting) {
 TEST_F(BulkClientTest, PermanentRequestErrorsAreNotRetried) {
   const std::vector<std::pair<long, Status::Code>> cases = {
       {401, Status::Code::kPermissionDenied}, {403, Status::Code::kPermissionDenied},
-      {413, Status::Code::kInvalidArgument},  {400, Status::Code::kInternal},
-      {404, Status::Code::kInternal},
+      {413, Status::Code::kInvalidArgument},  {400, Status::Code::kInvalidArgument},
+      {404, Status::Code::kNotFound},         {409, Status::Code::kRejected},
   };
   for (const auto& [http_status, code] : cases) {
     ScriptedTransport transport;

@@ -99,6 +99,10 @@ TEST(BulkResponseTest, ClassifiesByStatusAndVersioning) {
             ItemDisposition::kRetryable);
   EXPECT_EQ(ClassifyItem(500, "", versioned), ItemDisposition::kRetryable);
   EXPECT_EQ(ClassifyItem(503, "unavailable_shards_exception", del), ItemDisposition::kRetryable);
+  // The whole request's retry decision (CodeFromHttp) holds per item too.
+  EXPECT_EQ(ClassifyItem(408, "", versioned), ItemDisposition::kRetryable);
+  EXPECT_EQ(ClassifyItem(504, "", versioned), ItemDisposition::kRetryable);
+  EXPECT_EQ(ClassifyItem(400, "mapper_parsing_exception", versioned), ItemDisposition::kRejected);
   // Whatever status a proxy gives it, a rejected execution is retried.
   EXPECT_EQ(ClassifyItem(400, "es_rejected_execution_exception", versioned),
             ItemDisposition::kRetryable);

@@ -103,6 +103,18 @@ class ElasticsearchSinkTest : public ::testing::Test {
     return sink_->OnCommit(txn);
   }
 
+  // Whether the watermark reaches `lsn` (acknowledged on the worker
+  // thread) before `timeout` passes. AckTracker offers no notification, so
+  // this polls it against the deadline.
+  bool WatermarkReaches(Lsn lsn, milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (tracker_.watermark() < lsn) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    return true;
+  }
+
   AckTracker tracker_{Lsn(1)};
   ScriptedTransport* transport_ = nullptr;
   std::unique_ptr<ElasticsearchSink> sink_;
@@ -235,10 +247,9 @@ TEST_F(ElasticsearchSinkTest, FullBatchGoesMidTransactionButAcksOnlyCommittedTra
   ASSERT_TRUE(sink_->OnBegin(big).ok());
   ASSERT_TRUE(sink_->OnChange(big, Row(Op::kCreate, "t", "b", "2")).ok());  // batch full: sent
   ASSERT_TRUE(sink_->OnChange(big, Row(Op::kUpdate, "t", "b", "3")).ok());
-  // Wait for the first batch without dispatching the open transaction.
-  for (int i = 0; i < 500 && sink_->stats().requests < 1; ++i) {
-    std::this_thread::sleep_for(milliseconds(2));
-  }
+  // Wait for the first batch to be durable without dispatching the open
+  // transaction.
+  ASSERT_TRUE(WatermarkReaches(Lsn(108), milliseconds(5000)));
   EXPECT_EQ(tracker_.watermark(), Lsn(108));  // the open transaction is not acknowledged
   ASSERT_TRUE(sink_->OnChange(big, Row(Op::kUpdate, "t", "b", "4")).ok());  // full again
   ASSERT_TRUE(sink_->OnCommit(big).ok());
@@ -277,6 +288,40 @@ TEST_F(ElasticsearchSinkTest, TruncateWaitsForEarlierWritesThenDeletesWhatNoLate
   EXPECT_EQ(r[4].path, "/_search/scroll");
   EXPECT_EQ(r[5].method, HttpMethod::kDelete);
   EXPECT_EQ(tracker_.watermark(), Lsn(208));
+}
+
+TEST_F(ElasticsearchSinkTest, TruncateBulkDeletesWaitOutAnOutageLikeABulkRequest) {
+  Make();
+  transport_->Answer(200, "{}");  // _refresh
+  transport_->Answer(200, R"({"_scroll_id":"s1","hits":{"hits":[{"_id":"a","_version":100}]}})");
+  transport_->Answer(503, R"({"error":{"type":"unavailable_shards_exception"},"status":503})");
+  transport_->Answer(200, R"({"errors":false,"items":[{"delete":{"status":200}}]})");
+  transport_->Answer(200, R"({"_scroll_id":"s1","hits":{"hits":[]}})");
+  transport_->Answer(200, "{}");  // clear scroll
+  ASSERT_TRUE(Apply(Txn(200), {Row(Op::kTruncate, "t", "-")}).ok());
+  ASSERT_TRUE(sink_->Flush(milliseconds(5000)).ok());
+  const auto& r = transport_->requests();
+  ASSERT_EQ(r.size(), 6u);
+  // Only the bulk delete went again, not the refresh and the search.
+  EXPECT_EQ(r[2].body, r[3].body);
+  EXPECT_EQ(r[3].path.rfind("/_bulk", 0), 0u);
+  EXPECT_EQ(tracker_.watermark(), Lsn(208));
+}
+
+TEST_F(ElasticsearchSinkTest, CloseEndsARetryWaitAndSendsNothingMore) {
+  auto transport = std::make_unique<ScriptedTransport>();
+  transport_ = transport.get();
+  ElasticsearchSinkOptions options;
+  // A wait that would outlast the test: only Stop can end it.
+  options.worker.client.backoff = {.initial = std::chrono::hours(1), .max = std::chrono::hours(1)};
+  sink_ = std::make_unique<ElasticsearchSink>(std::move(transport),
+                                              std::make_unique<FakeMapper>(), options);
+  sink_->Attach(Sink::Acker(&tracker_, tracker_.RegisterSink("elasticsearch")));
+  transport_->Fail(Status::Unavailable("connection refused"));
+  ASSERT_TRUE(Apply(Txn(100), {Row(Op::kCreate, "t", "a", "1")}).ok());
+  EXPECT_EQ(sink_->Close(milliseconds(50)).code(), Status::Code::kTimeout);
+  EXPECT_EQ(transport_->requests().size(), 1u);
+  EXPECT_EQ(tracker_.watermark(), Lsn(1));
 }
 
 // Maps every row of "t" to an index action that supersedes documents whose

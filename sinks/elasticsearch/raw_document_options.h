@@ -1,0 +1,40 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mosip/profile.h"
+
+namespace walcast::sinks::elasticsearch {
+
+// A registration centre's position (master.registration_center).
+struct GeoPoint {
+  double lat = 0;
+  double lon = 0;
+};
+
+struct RawDocumentOptions {
+  // Tables whose `profile_column` holds an anonymous profile, as
+  // "schema.table" patterns where '*' matches any run of characters.
+  std::vector<std::string> profile_tables{"*.anonymous_profile"};
+  std::string profile_column = "profile";
+  // Age buckets and the rule for unknown years of birth (§4.1). The event
+  // year is the profile's `date`; without one, the year of the row's
+  // cr_dtimes (kRecommended only; kMosipParity then writes no ageGroup).
+  mosip::AgeGroups age_groups = mosip::AgeGroups::MosipDefault();
+  mosip::AgeGroupRule age_group_rule = mosip::AgeGroupRule::kRecommended;
+  // Leave biometric records that match an exception out of the per-modality
+  // averages and device (§4.5's recommendation; MOSIP keeps them).
+  bool skip_exception_biometrics = true;
+  // master.doc_type: document type code -> name, for `documents_names`.
+  // A code without a name is written as the code itself.
+  std::map<std::string, std::string, std::less<>> document_names;
+  // master.registration_center: centre id -> position, for
+  // `registrationCenterGeoLocation`. Centres not listed get no field.
+  std::map<std::string, GeoPoint, std::less<>> center_locations;
+  mosip::ProfileParserOptions parser;
+};
+
+}  // namespace walcast::sinks::elasticsearch
