@@ -7,7 +7,7 @@
 
 #include "core/json_writer.h"
 #include "debezium/column_codec.h"
-#include "debezium/java_hash_map.h"
+#include "core/java_hash_map.h"
 #include "pg/text.h"
 #include "pg/type_oids.h"
 

@@ -1,5 +1,7 @@
 #include "debezium/connect_schema.h"
 
+#include "core/escape.h"
+
 namespace walcast::debezium {
 
 const char* ConnectTypeName(ConnectType type) {
@@ -43,40 +45,17 @@ ConnectSchema ConnectSchema::Of(ConnectType type, bool optional, std::string nam
 }
 
 void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   out->push_back('"');
-  for (char ch : s) {
+  for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(ch);
-        }
+    if (c == '"') {
+      out->append("\\\"");
+    } else if (const std::string_view e = ShortEscape(c); !e.empty()) {
+      out->append(e);
+    } else if (c < 0x20) {
+      AppendUnicodeEscape(c, /*upper_case=*/true, out);
+    } else {
+      out->push_back(ch);
     }
   }
   out->push_back('"');

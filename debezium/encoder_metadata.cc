@@ -9,7 +9,7 @@
 #include "core/json_writer.h"
 #include "debezium/connect_schema.h"
 #include "debezium/encoder.h"
-#include "debezium/java_hash_map.h"
+#include "core/java_hash_map.h"
 
 namespace walcast::debezium {
 namespace {

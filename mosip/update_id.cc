@@ -5,21 +5,14 @@
 #include <algorithm>
 
 #include "core/encoding.h"
+#include "core/escape.h"
+#include "core/java_hash_map.h"
 
 namespace walcast::mosip {
 namespace {
 
 // Deeper sides are refused; real profiles nest four levels.
 constexpr int kMaxDepth = 64;
-
-// ---- java.util.HashMap's iteration order ----
-//
-// HashMap iterates bucket by bucket, and a bucket keeps its keys in
-// insertion order (a resize splits a bucket without reordering it). A
-// key's bucket is (h ^ (h >>> 16)) & (capacity - 1) with h = String.hashCode().
-// The table starts at 16 buckets (new HashMap()) or at the power of two
-// that holds the requested size (new HashMap(n)), and doubles whenever the
-// size passes three quarters of it.
 
 // Decodes the code point at s[i] (valid UTF-8: the parser validated it)
 // into *cp and returns its length in bytes.
@@ -41,48 +34,6 @@ size_t NextCodePoint(std::string_view s, size_t i, uint32_t* cp) {
     *cp = (*cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
   }
   return n;
-}
-
-// String.hashCode() over the UTF-16 code units of UTF-8 `s`.
-uint32_t JavaStringHash(std::string_view s) {
-  uint32_t h = 0;
-  auto add = [&h](uint32_t unit) { h = 31 * h + unit; };
-  for (size_t i = 0; i < s.size();) {
-    uint32_t cp = 0;
-    i += NextCodePoint(s, i, &cp);
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      add(0xD800 + (cp >> 10));
-      add(0xDC00 + (cp & 0x3FF));
-    } else {
-      add(cp);
-    }
-  }
-  return h;
-}
-
-uint32_t Spread(uint32_t h) { return h ^ (h >> 16); }
-
-// HashMap.tableSizeFor: the smallest power of two >= n (1 for 0).
-uint32_t TableSizeFor(uint32_t n) {
-  uint32_t cap = 1;
-  while (cap < n) cap <<= 1;
-  return cap;
-}
-
-// The table size after `entries` insertions into a table of `capacity`.
-uint32_t GrownCapacity(uint32_t capacity, uint32_t entries) {
-  // The threshold is (int)(capacity * 0.75f): 0, 1, 3, 6, 12, ...
-  while (entries > capacity * 3 / 4) capacity <<= 1;
-  return capacity;
-}
-
-// ---- org.json's text ----
-
-void AppendHex4(uint32_t unit, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->append("\\u");
-  for (int shift = 12; shift >= 0; shift -= 4) out->push_back(kHex[(unit >> shift) & 0xF]);
 }
 
 // JSONObject.quote: escapes '"' and '\\', '/' after '<', the control
@@ -111,37 +62,17 @@ void AppendQuoted(std::string_view s, std::string* out) {
       previous = 0xDC00;
       continue;
     }
-    switch (cp) {
-      case '\\':
-      case '"':
-        out->push_back('\\');
-        out->push_back(static_cast<char>(cp));
-        break;
-      case '/':
-        if (previous == '<') out->push_back('\\');
-        out->push_back('/');
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      default:
-        if (cp < 0x20 || (cp >= 0x80 && cp < 0xA0) || (cp >= 0x2000 && cp < 0x2100)) {
-          AppendHex4(cp, out);
-        } else {
-          out->append(s.substr(i, n));
-        }
+    if (cp == '"') {
+      out->append("\\\"");
+    } else if (cp == '/') {
+      if (previous == '<') out->push_back('\\');
+      out->push_back('/');
+    } else if (const std::string_view e = ShortEscape(cp); !e.empty()) {
+      out->append(e);
+    } else if (cp < 0x20 || (cp >= 0x80 && cp < 0xA0) || (cp >= 0x2000 && cp < 0x2100)) {
+      AppendUnicodeEscape(cp, /*upper_case=*/false, out);
+    } else {
+      out->append(s.substr(i, n));
     }
     previous = cp;
     i += n;
@@ -433,13 +364,13 @@ void UpdateIdEncoder::WriteObject(const Node& node, std::string* out) {
       static_cast<uint32_t>(std::count_if(members.begin(), members.end(), [&](const Member& m) {
         return nodes_[m.node].kind != Node::Kind::kNull;
       }));
-  const uint32_t parsed_capacity = GrownCapacity(16, all);
-  const uint32_t final_capacity = GrownCapacity(TableSizeFor(all), non_null);
+  const uint32_t parsed_capacity = JavaHashMapCapacity(16, all);
+  const uint32_t final_capacity = JavaHashMapCapacity(JavaTableSizeFor(all), non_null);
   std::erase_if(members, [&](const Member& m) { return nodes_[m.node].kind == Node::Kind::kNull; });
   for (Member& m : members) {
-    const uint32_t h = Spread(JavaStringHash(nodes_[m.node].key));
-    m.final_bucket = h & (final_capacity - 1);
-    m.parsed_bucket = h & (parsed_capacity - 1);
+    const int32_t h = JavaStringHash(nodes_[m.node].key);
+    m.final_bucket = JavaHashMapBucket(h, final_capacity);
+    m.parsed_bucket = JavaHashMapBucket(h, parsed_capacity);
   }
   // Copying a map iterates it bucket by bucket: the order is the final
   // bucket, then the parsed map's bucket, then the order written.

@@ -1,9 +1,9 @@
-#include "debezium/java_hash_map.h"
+#include "core/java_hash_map.h"
 
 #include <algorithm>
 #include <utility>
 
-namespace walcast::debezium {
+namespace walcast {
 
 int32_t JavaStringHash(std::string_view s) {
   uint32_t h = 0;
@@ -40,16 +40,28 @@ int32_t JavaStringHash(std::string_view s) {
   return static_cast<int32_t>(h);
 }
 
+uint32_t JavaHashMapBucket(int32_t hash, uint32_t capacity) {
+  const auto h = static_cast<uint32_t>(hash);
+  return (h ^ (h >> 16)) & (capacity - 1);
+}
+
+uint32_t JavaTableSizeFor(uint32_t n) {
+  uint32_t capacity = 1;
+  while (capacity < n) capacity <<= 1;
+  return capacity;
+}
+
+uint32_t JavaHashMapCapacity(uint32_t capacity, uint32_t entries) {
+  while (entries > capacity * 3 / 4) capacity <<= 1;
+  return capacity;
+}
+
 std::vector<size_t> JavaHashMapOrder(const std::vector<std::string>& keys) {
-  // The table starts at 16 buckets and doubles whenever the size passes
-  // 0.75 of it; a resize keeps the relative order of a bucket's entries.
-  size_t capacity = 16;
-  while (static_cast<double>(keys.size()) > 0.75 * static_cast<double>(capacity)) capacity *= 2;
-  std::vector<std::pair<size_t, size_t>> order;  // bucket, insertion index
+  const uint32_t capacity = JavaHashMapCapacity(16, static_cast<uint32_t>(keys.size()));
+  std::vector<std::pair<uint32_t, size_t>> order;  // bucket, insertion index
   order.reserve(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
-    const auto h = static_cast<uint32_t>(JavaStringHash(keys[i]));
-    order.emplace_back((h ^ (h >> 16)) & (capacity - 1), i);  // HashMap.hash spreads the bits
+    order.emplace_back(JavaHashMapBucket(JavaStringHash(keys[i]), capacity), i);
   }
   std::sort(order.begin(), order.end());
   std::vector<size_t> out;
@@ -58,4 +70,4 @@ std::vector<size_t> JavaHashMapOrder(const std::vector<std::string>& keys) {
   return out;
 }
 
-}  // namespace walcast::debezium
+}  // namespace walcast
