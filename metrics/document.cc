@@ -40,6 +40,18 @@ void Micros(Writer& w, int64_t micros) {
   w.RawValue(buf, static_cast<size_t>(n), rapidjson::kNumberType);
 }
 
+// Opens a metric document with the fields every one starts with.
+void StartDocument(Writer& w, std::string_view instance, std::string_view metric,
+                   std::string_view mode) {
+  w.StartObject();
+  Key(w, "instance");
+  String(w, instance);
+  Key(w, "metric");
+  String(w, metric);
+  Key(w, "mode");
+  String(w, mode);
+}
+
 }  // namespace
 
 std::string FormatTimestamp(int64_t unix_us) {
@@ -72,13 +84,7 @@ MetricDocument BuildMetricDocument(std::string_view instance, const MetricDefini
   doc.id = MetricDocumentId(instance, v.key);
   rapidjson::StringBuffer buf;
   Writer w(buf);
-  w.StartObject();
-  Key(w, "instance");
-  String(w, instance);
-  Key(w, "metric");
-  String(w, v.key.metric);
-  Key(w, "mode");
-  String(w, v.key.mode == 's' ? "state" : "event");
+  StartDocument(w, instance, v.key.metric, v.key.mode == 's' ? "state" : "event");
   const MeasureKind measure = def != nullptr ? def->measure.kind : MeasureKind::kCount;
   if (def != nullptr) {
     Key(w, "source");
@@ -144,13 +150,7 @@ MetricDocument BuildBadProfilesDocument(std::string_view instance, uint64_t bad_
   doc.id = HexId(id_bytes);
   rapidjson::StringBuffer buf;
   Writer w(buf);
-  w.StartObject();
-  Key(w, "instance");
-  String(w, instance);
-  Key(w, "metric");
-  String(w, kBadProfilesMetric);
-  Key(w, "mode");
-  String(w, "status");
+  StartDocument(w, instance, kBadProfilesMetric, "status");
   Key(w, "measure");
   String(w, "count");
   Key(w, "keys");
