@@ -2,7 +2,7 @@
 -- recomputes, from the table alone, the figures of one metric of
 -- config/metrics/mosip.json, so that a test (or an operator) can compare
 -- them with walcast's metric documents. These functions mirror walcast's
--- profile parser (metrics/profile.cc: which rows it refuses, how it reads
+-- profile parser (mosip/profile.cc: which rows it refuses, how it reads
 -- each field) and derived values (metrics/extractor.cc); docs/metrics.md,
 -- "Checking the figures with SQL", says how to compare.
 --
