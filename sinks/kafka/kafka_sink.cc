@@ -20,13 +20,6 @@ int64_t SteadyMs() {
       .count();
 }
 
-struct ConfDeleter {
-  void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
-};
-struct HeadersDeleter {
-  void operator()(rd_kafka_headers_t* headers) const { rd_kafka_headers_destroy(headers); }
-};
-
 // Delivery errors no retry can fix: the record itself, the topic name or the
 // credentials are wrong. Everything else is transient.
 bool PermanentDeliveryError(rd_kafka_resp_err_t err) {
