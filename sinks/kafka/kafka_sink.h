@@ -3,7 +3,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -55,6 +54,10 @@ namespace walcast::sinks::kafka {
 // transaction is never acknowledged, so the watermark stays before it. The
 // reader thread blocks in Create (exactly once: up to start_timeout) and at
 // each Kafka commit.
+//
+// Ownership: the sink owns its producer and the poll thread. Close flushes
+// within its timeout, then purges what is left and destroys the producer on
+// the calling thread; the destructor calls Close with no time to flush.
 class KafkaSink : public Sink {
  public:
   // kInvalidArgument for a librdkafka property it rejects (named).
