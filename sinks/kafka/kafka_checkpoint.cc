@@ -6,12 +6,14 @@
 #include <array>
 #include <map>
 #include <memory>
-#include <thread>
 
+#include "core/backoff.h"
 #include "core/log.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
+#include "sinks/kafka/rdkafka_handles.h"
+#include "sinks/kafka/retry_wait.h"
 
 namespace walcast::sinks::kafka {
 namespace {
@@ -19,47 +21,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int kCheckpointVersion = 1;
-
-struct ConfDeleter {
-  void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
-};
-struct ConsumerDeleter {
-  void operator()(rd_kafka_t* rk) const {
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
-  }
-};
-struct MessageDeleter {
-  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
-};
-struct MetadataDeleter {
-  void operator()(const rd_kafka_metadata_t* md) const { rd_kafka_metadata_destroy(md); }
-};
-struct TopicDeleter {
-  void operator()(rd_kafka_topic_t* rkt) const { rd_kafka_topic_destroy(rkt); }
-};
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const {
-    rd_kafka_topic_partition_list_destroy(l);
-  }
-};
-struct NewTopicDeleter {
-  void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
-};
-struct AdminOptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
-};
-struct QueueDeleter {
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-struct EventDeleter {
-  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
-};
-
-int RemainingMs(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 1 << 30));
-}
 
 // Errors that mean "no answer yet" rather than "no": worth asking again
 // until the deadline.
@@ -87,11 +48,11 @@ bool Transient(rd_kafka_resp_err_t err) {
 // that must not create it pass all_topics.
 int PartitionCount(rd_kafka_t* rk, const std::string& topic, bool all_topics, int timeout_ms,
                    rd_kafka_resp_err_t* err) {
-  std::unique_ptr<rd_kafka_topic_t, TopicDeleter> rkt;
+  TopicPtr rkt;
   if (!all_topics) rkt.reset(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
   const rd_kafka_metadata_t* raw = nullptr;
   *err = rd_kafka_metadata(rk, all_topics ? 1 : 0, rkt.get(), &raw, std::max(timeout_ms, 1));
-  const std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> md(raw);
+  const MetadataPtr md(raw);
   if (*err != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
   for (int i = 0; i < md->topic_cnt; ++i) {
     if (topic != md->topics[i].topic) continue;
@@ -198,6 +159,42 @@ std::vector<std::pair<std::string, std::string>> ClientSettings(
   return out;
 }
 
+namespace {
+
+// Asks the controller to create `new_topic`; RD_KAFKA_RESP_ERR_NO_ERROR when
+// it did, else the error with its text in *reason.
+rd_kafka_resp_err_t CreateTopic(rd_kafka_t* client, rd_kafka_NewTopic_t* new_topic,
+                                Clock::time_point deadline, std::string* reason) {
+  char errstr[512];
+  AdminOptionsPtr options(rd_kafka_AdminOptions_new(client, RD_KAFKA_ADMIN_OP_CREATETOPICS));
+  (void)rd_kafka_AdminOptions_set_request_timeout(options.get(), RemainingMs(deadline), errstr,
+                                                  sizeof(errstr));
+  (void)rd_kafka_AdminOptions_set_operation_timeout(options.get(), RemainingMs(deadline), errstr,
+                                                    sizeof(errstr));
+  const QueuePtr queue(rd_kafka_queue_new(client));
+  rd_kafka_NewTopic_t* topics[] = {new_topic};
+  rd_kafka_CreateTopics(client, topics, 1, options.get(), queue.get());
+  const EventPtr event(rd_kafka_queue_poll(queue.get(), RemainingMs(deadline) + 1000));
+  *reason = "no answer";
+  if (!event) return RD_KAFKA_RESP_ERR__TIMED_OUT;
+  rd_kafka_resp_err_t err = rd_kafka_event_error(event.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    *reason = rd_kafka_event_error_string(event.get());
+    return err;
+  }
+  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
+  if (result == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
+  if (count != 1) return RD_KAFKA_RESP_ERR_NO_ERROR;
+  err = rd_kafka_topic_result_error(results[0]);
+  const char* text = rd_kafka_topic_result_error_string(results[0]);
+  *reason = text != nullptr ? text : rd_kafka_err2str(err);
+  return err;
+}
+
+}  // namespace
+
 Status EnsureCheckpointTopic(rd_kafka_s* client, const std::string& topic,
                              std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
@@ -211,39 +208,12 @@ Status EnsureCheckpointTopic(rd_kafka_s* client, const std::string& topic,
     return ErrorStatus(lookup, "kafka: metadata for the checkpoint topic '" + topic + "'");
   }
   char errstr[512];
-  std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter> new_topic(
-      rd_kafka_NewTopic_new(topic.c_str(), 1, -1, errstr, sizeof(errstr)));
+  const NewTopicPtr new_topic(rd_kafka_NewTopic_new(topic.c_str(), 1, -1, errstr, sizeof(errstr)));
   if (!new_topic) return Status::InvalidArgument("checkpoint topic '" + topic + "': " + errstr);
   // Compacted: only the newest checkpoint per slot matters.
   (void)rd_kafka_NewTopic_set_config(new_topic.get(), "cleanup.policy", "compact");
-  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
-      rd_kafka_AdminOptions_new(client, RD_KAFKA_ADMIN_OP_CREATETOPICS));
-  (void)rd_kafka_AdminOptions_set_request_timeout(options.get(), RemainingMs(deadline), errstr,
-                                                  sizeof(errstr));
-  (void)rd_kafka_AdminOptions_set_operation_timeout(options.get(), RemainingMs(deadline), errstr,
-                                                    sizeof(errstr));
-  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(client));
-  rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
-  rd_kafka_CreateTopics(client, topics, 1, options.get(), queue.get());
-  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(
-      rd_kafka_queue_poll(queue.get(), RemainingMs(deadline) + 1000));
-  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
-  std::string reason = "no answer";
-  if (event) {
-    err = rd_kafka_event_error(event.get());
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      reason = rd_kafka_event_error_string(event.get());
-    } else if (const rd_kafka_CreateTopics_result_t* result =
-                   rd_kafka_event_CreateTopics_result(event.get())) {
-      size_t count = 0;
-      const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
-      if (count == 1) {
-        err = rd_kafka_topic_result_error(results[0]);
-        const char* text = rd_kafka_topic_result_error_string(results[0]);
-        reason = text != nullptr ? text : rd_kafka_err2str(err);
-      }
-    }
-  }
+  std::string reason;
+  const rd_kafka_resp_err_t err = CreateTopic(client, new_topic.get(), deadline, &reason);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     log::Info("kafka: created the checkpoint topic", {{"topic", topic}});
     return Status::Ok();
@@ -260,15 +230,95 @@ Status EnsureCheckpointTopic(rd_kafka_s* client, const std::string& topic,
 
 namespace {
 
+// Partition -> (low offset, last stable offset).
+using PartitionBounds = std::map<int32_t, std::pair<int64_t, int64_t>>;
+// Partition -> the newest value of the slot's key found there (nullopt: a
+// tombstone).
+using SlotRecords = std::map<int32_t, std::optional<std::string>>;
+
+// A read_committed consumer that is assigned partitions, never subscribed,
+// and commits nothing.
+Result<ConsumerPtr> NewCheckpointConsumer(const ClientSettingList& client_config) {
+  ClientSettingList settings = client_config;
+  for (const auto& kv : ClientSettingList{
+           // librdkafka still wants a group id for consumer_poll.
+           {"group.id", "walcast-checkpoint-reader"},
+           {"enable.auto.commit", "false"},
+           {"enable.auto.offset.store", "false"},
+           {"enable.partition.eof", "true"},
+           {"isolation.level", "read_committed"},
+           // Compaction may have moved a partition's start past an offset.
+           {"auto.offset.reset", "earliest"},
+           {"allow.auto.create.topics", "false"},
+           {"fetch.wait.max.ms", "100"},
+       }) {
+    settings.push_back(kv);
+  }
+  WALCAST_ASSIGN_OR_RETURN(ConfPtr conf, NewConf(settings));
+  WALCAST_ASSIGN_OR_RETURN(ConsumerPtr rk,
+                           NewConsumer(std::move(conf), "kafka checkpoint reader"));
+  rd_kafka_poll_set_consumer(rk.get());
+  return rk;
+}
+
+// The partition count of `topic`, asking again (with backoff) while the
+// answer is transient. A topic just created may take a moment to show up in
+// metadata: kNotFound only once it has been missing until `missing_deadline`.
+Result<int> WaitForPartitions(rd_kafka_t* rk, const std::string& topic,
+                              Clock::time_point missing_deadline, Clock::time_point deadline) {
+  Backoff backoff(kRetryBackoff);
+  while (true) {
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    const int partitions =
+        PartitionCount(rk, topic, false, std::min(RemainingMs(deadline), 2000), &err);
+    if (partitions > 0) return partitions;
+    const bool missing = err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    if (Clock::now() >= (missing ? missing_deadline : deadline)) {
+      if (missing) {
+        return Status::NotFound("kafka: checkpoint topic '" + topic + "' does not exist");
+      }
+      return ErrorStatus(err, "kafka: metadata of the checkpoint topic '" + topic + "'");
+    }
+    if (!missing && !Transient(err)) {
+      return ErrorStatus(err, "kafka: metadata of the checkpoint topic '" + topic + "'");
+    }
+    (void)WaitBeforeRetry(&backoff, missing ? missing_deadline : deadline);
+  }
+}
+
+// Low offset and stable end of each partition (read_committed: ListOffsets
+// answers with the last stable offset), asking again while transient.
+Result<PartitionBounds> QueryBounds(rd_kafka_t* rk, const std::string& topic, int partitions,
+                                    Clock::time_point deadline) {
+  PartitionBounds bounds;
+  Backoff backoff(kRetryBackoff);
+  for (int32_t p = 0; p < partitions; ++p) {
+    while (true) {
+      int64_t low = 0;
+      int64_t high = 0;
+      const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+          rk, topic.c_str(), p, &low, &high, std::max(1, std::min(RemainingMs(deadline), 5000)));
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        bounds[p] = {low, high};
+        backoff.Reset();
+        break;
+      }
+      if (!Transient(err) || !WaitBeforeRetry(&backoff, deadline)) {
+        return ErrorStatus(err, "kafka: offsets of the checkpoint topic '" + topic + "'");
+      }
+    }
+  }
+  return bounds;
+}
+
 // One pass of ReadLastCheckpoint over the partitions in `from` (partition ->
 // first offset to read): reads each up to the stable offset that covers the
-// high watermark seen when the pass reached its end, and returns the newest
-// record of `slot` per partition.
+// high watermark seen when the pass reached its end, and records the newest
+// record of `slot` per partition in *found.
 Status ReadTail(rd_kafka_t* rk, const std::string& topic, const std::string& slot,
                 const std::map<int32_t, int64_t>& from, Clock::time_point deadline,
-                std::map<int32_t, std::optional<std::string>>* found) {
-  std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter> list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(from.size())));
+                SlotRecords* found) {
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(from.size())));
   for (const auto& [partition, offset] : from) {
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = offset;
   }
@@ -289,8 +339,9 @@ Status ReadTail(rd_kafka_t* rk, const std::string& topic, const std::string& slo
           (last_error.empty() ? std::string(" (a transaction of another producer still open?)")
                               : " (" + last_error + ")"));
     }
-    const std::unique_ptr<rd_kafka_message_t, MessageDeleter> m(
-        rd_kafka_consumer_poll(rk, std::min(RemainingMs(deadline), 100)));
+    // A poll wait: returns as soon as a record, an error or a partition's
+    // end arrives.
+    const MessagePtr m(rd_kafka_consumer_poll(rk, std::min(RemainingMs(deadline), 100)));
     if (!m) continue;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       int64_t low = 0;
@@ -322,104 +373,35 @@ Status ReadTail(rd_kafka_t* rk, const std::string& topic, const std::string& slo
   return Status::Ok();
 }
 
-}  // namespace
-
-Result<std::optional<KafkaCheckpoint>> ReadLastCheckpoint(
-    const std::vector<std::pair<std::string, std::string>>& client_config, const std::string& topic,
-    const std::string& slot, std::chrono::milliseconds timeout) {
-  const auto start = Clock::now();
-  const auto deadline = start + timeout;
-  std::unique_ptr<rd_kafka_conf_t, ConfDeleter> conf(rd_kafka_conf_new());
-  char errstr[512];
-  std::vector<std::pair<std::string, std::string>> settings = client_config;
-  for (const auto& kv : std::vector<std::pair<std::string, std::string>>{
-           // Partitions are assigned, never subscribed, and nothing is
-           // committed; librdkafka still wants a group id for consumer_poll.
-           {"group.id", "walcast-checkpoint-reader"},
-           {"enable.auto.commit", "false"},
-           {"enable.auto.offset.store", "false"},
-           {"enable.partition.eof", "true"},
-           {"isolation.level", "read_committed"},
-           // Compaction may have moved a partition's start past an offset.
-           {"auto.offset.reset", "earliest"},
-           {"allow.auto.create.topics", "false"},
-           {"fetch.wait.max.ms", "100"},
-       }) {
-    settings.push_back(kv);
-  }
-  for (const auto& [key, value] : settings) {
-    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
-        RD_KAFKA_CONF_OK) {
-      return Status::InvalidArgument("config key 'kafka." + key + "': " + errstr);
-    }
-  }
-  std::unique_ptr<rd_kafka_t, ConsumerDeleter> rk(
-      rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof(errstr)));
-  if (!rk) return Status::InvalidArgument(std::string("kafka checkpoint reader: ") + errstr);
-  (void)conf.release();  // owned by rk now
-  rd_kafka_poll_set_consumer(rk.get());
-
-  // A topic just created may take a moment to show up in metadata.
-  const auto topic_deadline = std::min(deadline, start + std::chrono::seconds(10));
-  int partitions = 0;
-  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-  while (true) {
-    partitions =
-        PartitionCount(rk.get(), topic, false, std::min(RemainingMs(deadline), 2000), &err);
-    if (partitions > 0) break;
-    const bool missing = err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
-    if (Clock::now() >= (missing ? topic_deadline : deadline)) {
-      if (missing)
-        return Status::NotFound("kafka: checkpoint topic '" + topic + "' does not exist");
-      return ErrorStatus(err, "kafka: metadata of the checkpoint topic '" + topic + "'");
-    }
-    if (!missing && !Transient(err)) {
-      return ErrorStatus(err, "kafka: metadata of the checkpoint topic '" + topic + "'");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-
-  // Low offset and stable end of each partition (read_committed: ListOffsets
-  // answers with the last stable offset).
-  std::map<int32_t, std::pair<int64_t, int64_t>> bounds;
-  for (int32_t p = 0; p < partitions; ++p) {
-    while (true) {
-      int64_t low = 0;
-      int64_t high = 0;
-      err = rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &low, &high,
-                                             std::max(1, std::min(RemainingMs(deadline), 5000)));
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        bounds[p] = {low, high};
-        break;
-      }
-      if (!Transient(err) || Clock::now() >= deadline) {
-        return ErrorStatus(err, "kafka: offsets of the checkpoint topic '" + topic + "'");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-
-  // Each commit adds a checkpoint and a commit marker, so the newest
-  // checkpoint of a slot is near the end unless many other slots share the
-  // topic; widen the window until found or at the start.
-  std::map<int32_t, std::optional<std::string>> found;
+// Each commit adds a checkpoint and a commit marker, so the newest
+// checkpoint of a slot is near the end unless many other slots share the
+// topic: reads each partition's tail, widening the window until the slot
+// turns up or the partition's start is reached.
+Result<SlotRecords> ScanTails(rd_kafka_t* rk, const std::string& topic, const std::string& slot,
+                              const PartitionBounds& bounds, Clock::time_point deadline) {
+  SlotRecords found;
   int64_t window = 256;
   std::map<int32_t, int64_t> pending;
   for (const auto& [p, b] : bounds) {
     if (b.second > b.first) pending[p] = std::max(b.first, b.second - window);
   }
   while (!pending.empty()) {
-    WALCAST_RETURN_IF_ERROR(ReadTail(rk.get(), topic, slot, pending, deadline, &found));
+    WALCAST_RETURN_IF_ERROR(ReadTail(rk, topic, slot, pending, deadline, &found));
     window *= 16;
     std::map<int32_t, int64_t> next;
     for (const auto& [p, from] : pending) {
-      if (found.count(p) == 0 && from > bounds[p].first) {
-        next[p] = std::max(bounds[p].first, bounds[p].second - window);
-      }
+      const auto& [low, high] = bounds.at(p);
+      if (found.count(p) == 0 && from > low) next[p] = std::max(low, high - window);
     }
     pending = std::move(next);
   }
+  return found;
+}
 
+// The checkpoint with the highest end LSN among the partitions' newest
+// records; kCorruption for one that does not decode.
+Result<std::optional<KafkaCheckpoint>> Newest(const SlotRecords& found, const std::string& topic,
+                                              const std::string& slot) {
   std::optional<KafkaCheckpoint> newest;
   for (const auto& [p, value] : found) {
     if (!value) continue;
@@ -432,6 +414,25 @@ Result<std::optional<KafkaCheckpoint>> ReadLastCheckpoint(
     if (!newest || decoded->end_lsn > newest->end_lsn) newest = std::move(*decoded);
   }
   return newest;
+}
+
+}  // namespace
+
+Result<std::optional<KafkaCheckpoint>> ReadLastCheckpoint(const ClientSettingList& client_config,
+                                                          const std::string& topic,
+                                                          const std::string& slot,
+                                                          std::chrono::milliseconds timeout) {
+  const auto start = Clock::now();
+  const auto deadline = start + timeout;
+  WALCAST_ASSIGN_OR_RETURN(ConsumerPtr rk, NewCheckpointConsumer(client_config));
+  const auto missing_deadline = std::min(deadline, start + std::chrono::seconds(10));
+  WALCAST_ASSIGN_OR_RETURN(const int partitions,
+                           WaitForPartitions(rk.get(), topic, missing_deadline, deadline));
+  WALCAST_ASSIGN_OR_RETURN(const PartitionBounds bounds,
+                           QueryBounds(rk.get(), topic, partitions, deadline));
+  WALCAST_ASSIGN_OR_RETURN(const SlotRecords found,
+                           ScanTails(rk.get(), topic, slot, bounds, deadline));
+  return Newest(found, topic, slot);
 }
 
 }  // namespace walcast::sinks::kafka

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,72 +14,12 @@
 
 #include "core/sink.h"
 #include "debezium/encoder.h"
+#include "sinks/kafka/kafka_sink_options.h"
 #include "sinks/kafka/kafka_transactions.h"
-
-struct rd_kafka_s;
-struct rd_kafka_message_s;
+#include "sinks/kafka/producer_settings.h"
+#include "sinks/kafka/rdkafka_handles.h"
 
 namespace walcast::sinks::kafka {
-
-// exactly.once=true: Kafka transactions over batches of PostgreSQL
-// transactions, each carrying the slot's LSN checkpoint (kafka_checkpoint.h).
-struct ExactlyOnceOptions {
-  bool enabled = false;
-  // Unique per walcast instance: a second producer with the same id fences
-  // the first.
-  std::string transactional_id;
-  std::string checkpoint_topic;
-  std::string slot;  // checkpoint key
-  // A Kafka transaction is committed at the first PostgreSQL transaction
-  // boundary after it has been open this long or holds this many records.
-  std::chrono::milliseconds commit_interval{100};
-  int64_t commit_max_records = 10000;
-  // Bounds init_transactions, creating and reading the checkpoint topic at
-  // start, and each abort.
-  std::chrono::milliseconds start_timeout{60000};
-  // How long one commit may take before walcast gives up (kFatal); covers a
-  // broker outage up to librdkafka's transaction.timeout.ms.
-  std::chrono::milliseconds commit_timeout{90000};
-  // The server's WAL position at start. A checkpoint beyond it cannot come
-  // from this server (a re-created cluster, another database): refused, as
-  // skipping up to it would drop every transaction below it.
-  Lsn server_wal_lsn;
-};
-
-struct KafkaSinkOptions {
-  debezium::EncoderOptions encoder;
-  // librdkafka properties (kafka.* with the prefix removed, and Debezium's
-  // producer.override.*); applied over walcast's defaults (ProducerSettings).
-  std::vector<std::pair<std::string, std::string>> producer_config;
-  // errors.tolerance=all: a record Kafka rejects for good goes to
-  // dead_letter_topic with the reason and LSN in headers instead of
-  // stopping walcast.
-  bool tolerate_errors = false;
-  std::string dead_letter_topic;
-  // heartbeat.interval.ms: a heartbeat record to HeartbeatTopic() this
-  // often; 0 disables.
-  std::chrono::milliseconds heartbeat_interval{0};
-  // How long one queue-full wait lasts before logging that Kafka is slow.
-  std::chrono::milliseconds queue_full_log_interval{10000};
-  ExactlyOnceOptions exactly_once;
-};
-
-// The librdkafka properties of the sink's producer: walcast's defaults with
-// `options.producer_config` over them (a key the user set keeps the user's
-// value, in the default's place; other keys follow in the user's order).
-// The defaults: enable.idempotence=true, acks=all,
-// partitioner=murmur2_random, linger.ms=5, client.id=walcast,
-// message.timeout.ms=0 (at least once: a broker outage means waiting, not
-// dropping) or transactional.id (exactly once), and a bounded producer
-// queue, kDefaultQueueMaxMessages records and kDefaultQueueMaxKbytes KiB
-// (librdkafka's own defaults, 100,000 records and 1 GiB, let a catch-up
-// hold hundreds of MB of copied records for no gain in throughput; see
-// bench/RESULTS.md). The byte bound grows to twice message.max.bytes when
-// the user raised that, so that any record the client accepts fits the
-// queue. A user's transactional.id is not checked here (NewProducer refuses it).
-inline constexpr int kDefaultQueueMaxMessages = 10000;
-inline constexpr int kDefaultQueueMaxKbytes = 16384;
-std::vector<std::pair<std::string, std::string>> ProducerSettings(const KafkaSinkOptions& options);
 
 // Publishes change events to Kafka in Debezium's format
 // (DebeziumEncoder) with librdkafka, and acknowledges a transaction to the
@@ -115,6 +54,10 @@ std::vector<std::pair<std::string, std::string>> ProducerSettings(const KafkaSin
 // transaction is never acknowledged, so the watermark stays before it. The
 // reader thread blocks in Create (exactly once: up to start_timeout) and at
 // each Kafka commit.
+//
+// Ownership: the sink owns its producer and the poll thread. Close flushes
+// within its timeout, then purges what is left and destroys the producer on
+// the calling thread; the destructor calls Close with no time to flush.
 class KafkaSink : public Sink {
  public:
   // kInvalidArgument for a librdkafka property it rejects (named).
@@ -161,7 +104,8 @@ class KafkaSink : public Sink {
   // A record by its place in the PostgreSQL transaction, the same on every
   // replay: (commit LSN, index of the record among those produced for it).
   using RecordId = std::pair<Lsn, uint64_t>;
-  // Per-record opaque passed to librdkafka.
+  // Per-record opaque passed to librdkafka: a unique_ptr owns it until
+  // rd_kafka_producev accepts the record; its delivery report frees it.
   struct RecordContext {
     std::shared_ptr<InFlight> txn;  // null for heartbeats and checkpoints
     Lsn lsn;
@@ -184,21 +128,45 @@ class KafkaSink : public Sink {
   };
 
   explicit KafkaSink(KafkaSinkOptions options);
+
+  // Producer lifecycle (kafka_sink_producer.cc).
   // A producer with walcast's settings and the user's; the sink is its opaque.
-  Result<rd_kafka_s*> NewProducer();
+  Result<ClientPtr> NewProducer();
   void StartPolling();
   void StopPolling();
+  // The poll thread: serves delivery reports and error callbacks.
+  void PollLoop();
   // Purges everything queued or in flight, serves the purge reports and
   // destroys the producer; the poll thread must be stopped.
   void DiscardProducer();
+  // OnRewind in at-least-once mode: a new producer in place of the old one.
+  void ReplaceProducer();
+  // OnRewind in exactly-once mode: aborts the open Kafka transaction.
+  void AbortForReplay();
+
+  // Producing (kafka_sink_produce.cc). Reader thread, except for dead
+  // letters produced from a delivery report.
   std::shared_ptr<InFlight> NewInFlight();
   Status Produce(debezium::EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
                  bool dead_letter = false);
-  // A dead letter for a record of `topic`: its key and value (only the
-  // value's size when it was too large), and the reason and LSN in headers.
-  static debezium::EncodedRecord DeadLetter(std::optional<std::string> key, std::optional<std::string> value,
-                                  const std::string& topic, const std::string& reason, Lsn lsn,
-                                  bool too_large);
+  // Exactly once: the rejection an earlier attempt of record `id` met, if any.
+  std::optional<Rejection> EarlierRejection(const RecordId& id);
+  // Hands `record` to librdkafka, waiting while the queue is full
+  // (backpressure); librdkafka owns `context` once it took the record. OK
+  // with *refused = 0 when it did (or, for a dead letter produced on the
+  // poll thread, when the record was deferred: deferred_); OK with *refused
+  // set to librdkafka's error when it refused the record; the recorded
+  // failure when one came while waiting for room.
+  Status Enqueue(debezium::EncodedRecord& record, std::unique_ptr<RecordContext> context,
+                 const std::shared_ptr<InFlight>& txn, Lsn lsn, int* refused);
+  // Waits until the poll thread has served delivery reports since it had
+  // served `served` (room in the queue) or a failure is recorded (returned);
+  // logs now and then while it lasts, from *waiting_since.
+  Status WaitForQueueRoom(uint64_t served,
+                          std::chrono::steady_clock::time_point* waiting_since);
+  // A record librdkafka refused at once with `err` (not a full queue).
+  Status OnProduceError(int err, debezium::EncodedRecord record,
+                        const std::shared_ptr<InFlight>& txn, Lsn lsn, bool dead_letter);
   bool DeadLettersEnabled() const {
     return options_.tolerate_errors && !options_.dead_letter_topic.empty();
   }
@@ -207,23 +175,35 @@ class KafkaSink : public Sink {
   Status ProduceDeadLetter(debezium::EncodedRecord record, const std::string& source,
                            const std::string& reason, const std::shared_ptr<InFlight>& txn,
                            Lsn lsn);
-  void OnDelivery(const rd_kafka_message_s* message);
   // At the start of each reader-thread call: the recorded failure if any,
   // else produces the dead letters the poll thread deferred.
   Status BeginReaderCall();
   // Produces deferred dead letters (reader thread; waits for queue room).
   Status ProduceDeferred(std::vector<DeferredDeadLetter> pending);
-  void Settle(const std::shared_ptr<InFlight>& txn);
-  Status FailureStatus();
-  void PollLoop();
 
-  // Exactly-once mode.
-  bool exactly_once() const { return options_.exactly_once.enabled; }
-  // init_transactions, the checkpoint topic, the newest checkpoint.
-  Status StartTransactions();
+  // Delivery reports (kafka_sink_delivery.cc), on the poll thread or inside
+  // a reader-thread poll or flush.
+  void OnDelivery(const rd_kafka_message_s* message);
+  // At-least-once: a failed delivery is replayed, dead-lettered or fatal.
+  // True when the record is settled (dead-lettered).
+  bool OnDeliveryFailure(const rd_kafka_message_s* message, const RecordContext& context);
   // Delivery report in exactly-once mode: a failure dooms the open Kafka
   // transaction; nothing is acknowledged here.
   void OnTransactionalDelivery(const rd_kafka_message_s* message, const RecordContext& context);
+  // One record of `txn` is settled; acknowledges it when it was the last.
+  void SettleRecord(const std::shared_ptr<InFlight>& txn);
+  void Settle(const std::shared_ptr<InFlight>& txn);
+  // Records `failure` unless one is recorded already (then false), and
+  // wakes the waiters.
+  bool RecordFailure(Status failure);
+  Status FailureStatus();
+  static void DeliveryCallback(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
+  static void ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void* opaque);
+
+  // Exactly-once mode (kafka_sink_exactly_once.cc).
+  bool exactly_once() const { return options_.exactly_once.enabled; }
+  // init_transactions, the checkpoint topic, the newest checkpoint.
+  Status StartTransactions();
   // True when the open Kafka transaction should be committed now.
   bool CommitDue(std::chrono::steady_clock::time_point now) const;
   // Produces the checkpoint (when PostgreSQL transactions completed in this
@@ -233,13 +213,12 @@ class KafkaSink : public Sink {
   Status AbortKafkaTransaction();
   // Begins a Kafka transaction if none is open (exactly once); OK otherwise.
   Status EnsureKafkaTransaction();
-  static void DeliveryCallback(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
-  static void ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void* opaque);
 
   std::string name_ = "kafka";
   KafkaSinkOptions options_;
   debezium::DebeziumEncoder encoder_;
-  rd_kafka_s* producer_ = nullptr;
+  // Replaced on the reader thread, with the poll thread stopped.
+  ClientPtr producer_;
 
   // Reader thread only.
   std::shared_ptr<InFlight> current_;
@@ -247,8 +226,13 @@ class KafkaSink : public Sink {
   std::vector<debezium::EncodedRecord> records_;
   std::chrono::steady_clock::time_point next_heartbeat_{};
 
-  std::mutex mu_;  // guards InFlight fields, failure_, unsettled_, deferred_
+  std::mutex mu_;  // guards InFlight fields, failure_, unsettled_, deferred_, served_
+  // Signalled when a transaction settles, a failure is recorded, a dead
+  // letter is deferred, and each time the poll thread has served reports.
   std::condition_variable settled_cv_;
+  // Rounds of delivery reports the poll thread has served: librdkafka frees
+  // a record's place in the queue once its report has been served.
+  uint64_t served_ = 0;
   int64_t unsettled_ = 0;  // committed transactions not yet acknowledged
   uint64_t generation_ = 0;  // bumped by OnRewind; written on the reader thread only
   // Dead letters of delivery reports served on the poll thread that found

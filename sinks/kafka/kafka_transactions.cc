@@ -3,36 +3,29 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "core/log.h"
+#include "sinks/kafka/retry_wait.h"
 
 namespace walcast::sinks::kafka {
-namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int RemainingMs(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return static_cast<int>(std::clamp<int64_t>(left.count(), 1, 1 << 30));
-}
-
 // Calls `api` (a librdkafka transactional call taking a timeout) until it
 // succeeds, fails for a reason other than a retriable one, or the deadline
-// passes; returns the last error (owned by the caller) or null.
+// passes, waiting with backoff between attempts; returns the last error or
+// null.
 template <typename Api>
-rd_kafka_error_t* RetryUntil(Clock::time_point deadline, Api api) {
+ErrorPtr KafkaTransactions::RetryUntil(Clock::time_point deadline, Api api) {
+  backoff_.Reset();
   while (true) {
-    rd_kafka_error_t* error = api(RemainingMs(deadline));
-    if (error == nullptr || !rd_kafka_error_is_retriable(error) || Clock::now() >= deadline) {
+    ErrorPtr error(api(std::max(1, RemainingMs(deadline))));
+    if (!error || !rd_kafka_error_is_retriable(error.get()) ||
+        !WaitBeforeRetry(&backoff_, deadline)) {
       return error;
     }
-    rd_kafka_error_destroy(error);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
-
-}  // namespace
 
 Status KafkaTransactions::FatalStatus(int code, const std::string& reason) const {
   std::string message = "kafka producer (transactional.id '" + id_ + "') failed: " + reason;
@@ -44,36 +37,30 @@ Status KafkaTransactions::FatalStatus(int code, const std::string& reason) const
   return Status::Fatal(std::move(message));
 }
 
-Status KafkaTransactions::FromError(rd_kafka_error_t* error, std::string_view what) const {
+Status KafkaTransactions::FromError(const rd_kafka_error_t* error, std::string_view what) const {
   const std::string message = "kafka " + std::string(what) + " (transactional.id '" + id_ +
                               "'): " + rd_kafka_error_string(error);
-  Status status;
   if (rd_kafka_error_is_fatal(error)) {
-    status = FatalStatus(rd_kafka_error_code(error),
-                         std::string(what) + ": " + rd_kafka_error_string(error));
-  } else if (rd_kafka_error_txn_requires_abort(error)) {
-    status = Status::Replay(message);
-  } else if (rd_kafka_error_is_retriable(error)) {
-    status = Status::Unavailable(message);
-  } else {
-    status = Status::Fatal(message);
+    return FatalStatus(rd_kafka_error_code(error),
+                       std::string(what) + ": " + rd_kafka_error_string(error));
   }
-  rd_kafka_error_destroy(error);
-  return status;
+  if (rd_kafka_error_txn_requires_abort(error)) return Status::Replay(message);
+  if (rd_kafka_error_is_retriable(error)) return Status::Unavailable(message);
+  return Status::Fatal(message);
 }
 
 Status KafkaTransactions::Init(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  rd_kafka_error_t* error =
+  const ErrorPtr error =
       RetryUntil(deadline, [&](int ms) { return rd_kafka_init_transactions(producer_, ms); });
-  if (error != nullptr) return FromError(error, "init_transactions");
+  if (error) return FromError(error.get(), "init_transactions");
   return Status::Ok();
 }
 
 Status KafkaTransactions::BeginIfNeeded() {
   if (open_) return Status::Ok();
-  if (rd_kafka_error_t* error = rd_kafka_begin_transaction(producer_)) {
-    return FromError(error, "begin_transaction");
+  if (const ErrorPtr error{rd_kafka_begin_transaction(producer_)}) {
+    return FromError(error.get(), "begin_transaction");
   }
   open_ = true;
   return Status::Ok();
@@ -82,9 +69,9 @@ Status KafkaTransactions::BeginIfNeeded() {
 Status KafkaTransactions::Commit(std::chrono::milliseconds timeout) {
   if (!open_) return Status::Ok();
   const auto deadline = Clock::now() + timeout;
-  rd_kafka_error_t* error =
+  const ErrorPtr error =
       RetryUntil(deadline, [&](int ms) { return rd_kafka_commit_transaction(producer_, ms); });
-  if (error != nullptr) return FromError(error, "commit_transaction");
+  if (error) return FromError(error.get(), "commit_transaction");
   open_ = false;
   return Status::Ok();
 }
@@ -92,9 +79,9 @@ Status KafkaTransactions::Commit(std::chrono::milliseconds timeout) {
 Status KafkaTransactions::Abort(std::chrono::milliseconds timeout) {
   if (!open_) return Status::Ok();
   const auto deadline = Clock::now() + timeout;
-  rd_kafka_error_t* error =
+  const ErrorPtr error =
       RetryUntil(deadline, [&](int ms) { return rd_kafka_abort_transaction(producer_, ms); });
-  if (error != nullptr) return FromError(error, "abort_transaction");
+  if (error) return FromError(error.get(), "abort_transaction");
   open_ = false;
   return Status::Ok();
 }

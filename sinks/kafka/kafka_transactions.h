@@ -3,11 +3,12 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "core/backoff.h"
 #include "core/status.h"
-
-struct rd_kafka_s;
-struct rd_kafka_error_s;
+#include "sinks/kafka/retry_wait.h"
+#include "sinks/kafka/rdkafka_handles.h"
 
 namespace walcast::sinks::kafka {
 
@@ -21,14 +22,18 @@ namespace walcast::sinks::kafka {
 //                transactional.id fenced it, or it is not authorized;
 //   kUnavailable the broker did not answer before the deadline; the same
 //                call may be made again.
-// Retriable errors are retried inside each call until its timeout.
+// Retriable errors are retried inside each call until its timeout, with
+// capped, jittered waits between attempts (retry_wait.h).
 //
 // Thread: the reader thread only; every call blocks up to its timeout. The
 // producer must outlive this object.
 class KafkaTransactions {
  public:
-  KafkaTransactions(rd_kafka_s* producer, std::string transactional_id)
-      : producer_(producer), id_(std::move(transactional_id)) {}
+  // `random` draws the jitter of the waits between retries (Backoff's
+  // default when empty).
+  KafkaTransactions(rd_kafka_s* producer, std::string transactional_id,
+                    Backoff::RandomUnit random = {})
+      : producer_(producer), id_(std::move(transactional_id)), backoff_(kRetryBackoff, random) {}
 
   KafkaTransactions(const KafkaTransactions&) = delete;
   KafkaTransactions& operator=(const KafkaTransactions&) = delete;
@@ -52,11 +57,14 @@ class KafkaTransactions {
   const std::string& transactional_id() const { return id_; }
 
  private:
-  // Maps and destroys `error`; `what` names the call.
-  Status FromError(rd_kafka_error_s* error, std::string_view what) const;
+  // Maps `error`; `what` names the call.
+  Status FromError(const rd_kafka_error_s* error, std::string_view what) const;
+  template <typename Api>
+  ErrorPtr RetryUntil(std::chrono::steady_clock::time_point deadline, Api api);
 
   rd_kafka_s* producer_;
   std::string id_;
+  Backoff backoff_;
   bool open_ = false;
 };
 

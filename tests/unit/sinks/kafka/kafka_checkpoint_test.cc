@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "sinks/kafka/kafka_transactions.h"
 #include "tests/unit/sinks/kafka/mock_kafka.h"
 
 namespace walcast::sinks::kafka {
@@ -72,23 +73,20 @@ class KafkaCheckpointMockTest : public ::testing::Test {
   void Produce(const std::string& topic,
                const std::vector<std::pair<std::string, std::optional<std::string>>>& records,
                int32_t partition = RD_KAFKA_PARTITION_UA) {
-    char errstr[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", kafka_.bootstrap().c_str(), errstr,
-                      sizeof(errstr));
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    const ClientPtr rk = testing::NewMockClient({{"bootstrap.servers", kafka_.bootstrap()}},
+                                                &NewProducerClient);
+    ASSERT_TRUE(rk);
     for (const auto& [key, value] : records) {
       // A null value is a tombstone.
       void* payload = value ? const_cast<char*>(value->data()) : nullptr;
       const size_t len = value ? value->size() : 0;
       ASSERT_EQ(
-          rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+          rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
                             RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(payload, len),
                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
           RD_KAFKA_RESP_ERR_NO_ERROR);
     }
-    EXPECT_EQ(rd_kafka_flush(rk, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-    rd_kafka_destroy(rk);
+    EXPECT_EQ(rd_kafka_flush(rk.get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
   }
 
   std::string Checkpoint(const std::string& slot, uint64_t lsn) {
@@ -146,6 +144,62 @@ TEST_F(KafkaCheckpointMockTest, MalformedNewestCheckpointIsCorruption) {
   Result<std::optional<KafkaCheckpoint>> a = Read("cp", "a");
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.status().code(), Status::Code::kCorruption);
+}
+
+TEST_F(KafkaCheckpointMockTest, CheckpointCommittedInATransactionIsReadBack) {
+  kafka_.CreateTopic("cp", 1);
+  const ClientPtr rk = testing::NewMockClient({{"bootstrap.servers", kafka_.bootstrap()},
+                                               {"transactional.id", "walcast-cp"},
+                                               {"log_level", "0"}},
+                                              &NewProducerClient);
+  ASSERT_TRUE(rk);
+  ASSERT_TRUE(EnsureCheckpointTopic(rk.get(), "cp", 20s).ok());
+  KafkaTransactions txn(rk.get(), "walcast-cp");
+  ASSERT_TRUE(txn.Init(20s).ok());
+  const KafkaCheckpoint written{"slot1", Lsn(0x16B3748), "walcast-cp", 1700000000123};
+  for (const KafkaCheckpoint& checkpoint : {KafkaCheckpoint{"slot1", Lsn(0x100), "walcast-cp", 1},
+                                            written}) {
+    ASSERT_TRUE(txn.BeginIfNeeded().ok());
+    const std::string value = EncodeCheckpoint(checkpoint);
+    ASSERT_EQ(rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC("cp"),
+                                RD_KAFKA_V_KEY(checkpoint.slot.data(), checkpoint.slot.size()),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    const Status committed = txn.Commit(20s);
+    ASSERT_TRUE(committed.ok()) << committed.ToString();
+  }
+  Result<std::optional<KafkaCheckpoint>> read = Read("cp", "slot1");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ(**read, written);
+}
+
+TEST_F(KafkaCheckpointMockTest, TopicTheBrokerDoesNotKnowIsNotFound) {
+  kafka_.CreateTopic("absent", 1);
+  kafka_.SetTopicError("absent", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  Result<std::optional<KafkaCheckpoint>> read = ReadLastCheckpoint(
+      {{"bootstrap.servers", kafka_.bootstrap()}, {"log_level", "0"}}, "absent", "a", 1s);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), Status::Code::kNotFound) << read.status().ToString();
+}
+
+TEST_F(KafkaCheckpointMockTest, BrokerAwayIsUnavailable) {
+  kafka_.CreateTopic("cp", 1);
+  kafka_.SetBrokerUp(false);
+  Result<std::optional<KafkaCheckpoint>> read = ReadLastCheckpoint(
+      {{"bootstrap.servers", kafka_.bootstrap()}, {"log_level", "0"}}, "cp", "a", 1s);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), Status::Code::kUnavailable) << read.status().ToString();
+}
+
+TEST_F(KafkaCheckpointMockTest, ExistingTopicIsUsedAsItIs) {
+  kafka_.CreateTopic("cp", 3);
+  const ClientPtr rk = testing::NewMockClient(
+      {{"bootstrap.servers", kafka_.bootstrap()}, {"log_level", "0"}}, &NewProducerClient);
+  ASSERT_TRUE(rk);
+  const Status ensured = EnsureCheckpointTopic(rk.get(), "cp", 20s);
+  EXPECT_TRUE(ensured.ok()) << ensured.ToString();
 }
 
 }  // namespace

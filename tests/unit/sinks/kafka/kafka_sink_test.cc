@@ -270,6 +270,18 @@ TEST_F(KafkaSinkMockTest, DeadLetterWaitsForQueueRoomWithoutBlockingDeliveries) 
   EXPECT_EQ(Ids(kafka_.Read(kTopic)), (std::vector<int>{8}));
 }
 
+TEST_F(KafkaSinkMockTest, FullQueueWaitEndsWithTheFailureThatFreedRoom) {
+  // A one-record queue and no broker: the second record waits for room,
+  // which comes when the first one's delivery times out. That failure, not
+  // a retry of the second record, ends the wait.
+  ASSERT_TRUE(Start(Options({{"queue.buffering.max.messages", "1"},
+                             {"message.timeout.ms", "300"}})));
+  kafka_.SetBrokerUp(false);
+  const Status written = Write(1, {1, 2});
+  EXPECT_EQ(written.code(), Status::Code::kReplay) << written.ToString();
+  EXPECT_EQ(watermark(), Lsn(kStart));
+}
+
 TEST_F(KafkaSinkMockTest, RecordTooLargeForTheClientGoesToTheDeadLetterTopic) {
   KafkaSinkOptions options = Options({{"message.max.bytes", "2000"}});
   options.tolerate_errors = true;

@@ -1,0 +1,174 @@
+// KafkaSink: delivery reports and librdkafka's error callback. They run on
+// the poll thread (or inside a reader-thread rd_kafka_poll or flush), so they
+// only record what happened: acknowledgements go to the AckTracker, failures
+// to failure_ for the next reader-thread call. Nothing here may throw, block
+// on the queue (see Enqueue) or destroy the producer.
+
+#include <librdkafka/rdkafka.h>
+
+#include "core/log.h"
+#include "sinks/kafka/dead_letter.h"
+#include "sinks/kafka/delivery_errors.h"
+#include "sinks/kafka/kafka_sink.h"
+
+namespace walcast::sinks::kafka {
+
+namespace {
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// "kafka delivery to '<topic>' failed at <lsn>: <reason>"
+std::string DeliveryFailure(const std::string& topic, Lsn lsn, const std::string& reason) {
+  return "kafka delivery to '" + topic + "' failed at " + lsn.ToString() + ": " + reason;
+}
+
+}  // namespace
+
+void KafkaSink::DeliveryCallback(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message,
+                                 void* opaque) {
+  static_cast<KafkaSink*>(opaque)->OnDelivery(message);
+}
+
+void KafkaSink::ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char fatal[512];
+    const rd_kafka_resp_err_t code = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+    // The idempotent producer cannot go on (e.g. its sequence numbers were
+    // lost with a broker's data): replace it and replay from the watermark.
+    // A transactional one was fenced or refused: a new producer would fence
+    // the other instance in turn, so stop.
+    (void)self->RecordFailure(self->exactly_once() && self->transactions_
+                                  ? self->transactions_->FatalStatus(code, fatal)
+                                  : Status::Replay(std::string("kafka producer failed: ") + fatal));
+    return;
+  }
+  // Everything else (brokers down, transport errors) librdkafka retries on
+  // its own; say so now and then while it lasts.
+  const int64_t now = SteadyMs();
+  int64_t last = self->last_broker_error_log_ms_.load();
+  if (now - last >= self->options_.queue_full_log_interval.count() &&
+      self->last_broker_error_log_ms_.compare_exchange_strong(last, now)) {
+    log::Warn("kafka unavailable; retrying",
+              {{"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))},
+               {"reason", reason}});
+  }
+}
+
+void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
+  const std::unique_ptr<RecordContext> context(static_cast<RecordContext*>(message->_private));
+  {
+    std::lock_guard lock(mu_);
+    // Produced before a rewind: replayed anyway, so the outcome is moot.
+    if (context->generation != generation_) return;
+  }
+  if (exactly_once()) {
+    OnTransactionalDelivery(message, *context);
+    return;
+  }
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (!OnDeliveryFailure(message, *context)) return;  // never acknowledged
+  } else {
+    delivered_.fetch_add(1);
+  }
+  if (context->txn) SettleRecord(context->txn);
+}
+
+bool KafkaSink::OnDeliveryFailure(const rd_kafka_message_s* message,
+                                  const RecordContext& context) {
+  const std::string reason = rd_kafka_err2str(message->err);
+  const std::string topic = rd_kafka_topic_name(message->rkt);
+  if (!context.txn) {
+    // A heartbeat: the next interval sends another.
+    log::Warn("kafka: heartbeat not delivered", {{"error", reason}});
+    return false;
+  }
+  if (!PermanentDeliveryError(message->err)) {
+    (void)RecordFailure(Status::Replay(DeliveryFailure(topic, context.lsn, reason)));
+    return false;
+  }
+  if (!DeadLettersEnabled() || context.dead_letter) {
+    if (RecordFailure(Status::Fatal(DeliveryFailure(topic, context.lsn, reason)))) {
+      log::Error("kafka delivery failed; stopping",
+                 {{"topic", topic}, {"lsn", context.lsn.ToString()}, {"error", reason}});
+    }
+    return false;
+  }
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  if (message->key) key.emplace(static_cast<const char*>(message->key), message->key_len);
+  if (message->payload) value.emplace(static_cast<const char*>(message->payload), message->len);
+  // The dead letter joins the same transaction; this record is settled.
+  Status s = ProduceDeadLetter(RefusedRecordDeadLetter(std::move(key), std::move(value), topic,
+                                                       reason, context.lsn,
+                                                       SizeError(message->err)),
+                               topic, reason, context.txn, context.lsn);
+  if (!s.ok()) (void)RecordFailure(std::move(s));
+  return true;
+}
+
+void KafkaSink::OnTransactionalDelivery(const rd_kafka_message_s* message,
+                                        const RecordContext& context) {
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    delivered_.fetch_add(1);
+    return;
+  }
+  // Any failed record dooms the open Kafka transaction: librdkafka fails its
+  // commit. Record why, so the next reader-thread call says so at once.
+  const std::string reason = rd_kafka_err2str(message->err);
+  const std::string topic = rd_kafka_topic_name(message->rkt);
+  const std::string where = DeliveryFailure(topic, context.lsn, reason);
+  std::lock_guard lock(mu_);
+  const bool permanent = PermanentDeliveryError(message->err);
+  // A data record (not a dead letter, heartbeat or checkpoint) refused for
+  // good is dead-lettered on the replay, inside the next attempt's
+  // transaction. Remembered whatever failed first.
+  const bool tolerated = permanent && context.txn && !context.dead_letter && DeadLettersEnabled();
+  if (tolerated) rejected_[context.id] = Rejection{topic, reason, SizeError(message->err)};
+  if (!failure_.ok()) return;
+  if (tolerated || !permanent) {
+    failure_ = Status::Replay(where + "; the Kafka transaction is aborted and replayed" +
+                              (tolerated ? " with this record in the dead-letter topic" : ""));
+  } else {
+    failure_ = Status::Fatal(where);
+    log::Error("kafka delivery failed; stopping",
+               {{"topic", topic}, {"lsn", context.lsn.ToString()}, {"error", reason}});
+  }
+  settled_cv_.notify_all();
+}
+
+void KafkaSink::SettleRecord(const std::shared_ptr<InFlight>& txn) {
+  bool ack = false;
+  {
+    std::lock_guard lock(mu_);
+    --txn->outstanding;
+    ack = txn->committed && txn->outstanding == 0 && !txn->abandoned;
+  }
+  if (ack) Settle(txn);
+}
+
+void KafkaSink::Settle(const std::shared_ptr<InFlight>& txn) {
+  acker().Ack(txn->end_lsn);
+  std::lock_guard lock(mu_);
+  --unsettled_;
+  settled_cv_.notify_all();
+}
+
+bool KafkaSink::RecordFailure(Status failure) {
+  std::lock_guard lock(mu_);
+  settled_cv_.notify_all();
+  if (!failure_.ok()) return false;
+  failure_ = std::move(failure);
+  return true;
+}
+
+Status KafkaSink::FailureStatus() {
+  std::lock_guard lock(mu_);
+  return failure_;
+}
+
+}  // namespace walcast::sinks::kafka
