@@ -35,5 +35,21 @@ TEST(EncodingTest, HexIsLowerCaseAndAppends) {
   EXPECT_EQ(out, "x01ab00");
 }
 
+TEST(EncodingTest, Base64DecodesEitherAlphabetWithOrWithoutPadding) {
+  std::string out;
+  ASSERT_TRUE(DecodeBase64("Zm9vYmFy", &out));
+  EXPECT_EQ(out, "foobar");
+  ASSERT_TRUE(DecodeBase64("Zm9vYg==", &out));
+  EXPECT_EQ(out, "foob");
+  ASSERT_TRUE(DecodeBase64("Zm9vYg", &out));  // padding left out, as JWTs do
+  EXPECT_EQ(out, "foob");
+  std::string encoded;
+  AppendBase64("\xfb\xff\xbf", &encoded, /*url_safe=*/true);
+  ASSERT_TRUE(DecodeBase64(encoded, &out));
+  EXPECT_EQ(out, "\xfb\xff\xbf");
+  EXPECT_FALSE(DecodeBase64("Zm9v YmFy", &out));  // not in either alphabet
+  EXPECT_FALSE(DecodeBase64("", &out));
+}
+
 }  // namespace
 }  // namespace walcast
