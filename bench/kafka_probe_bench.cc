@@ -217,10 +217,83 @@ double Percentile(std::vector<int64_t> v, double p) {
   return static_cast<double>(v[i]) / 1000.0;
 }
 
+// Reads the topic from the beginning and records, per record, its commit
+// time (source.ts_us), the broker's append latency and the receive latency,
+// until `expected` records arrived or 60 s passed after the loader's end.
+struct LatencySamples {
+  std::vector<Sample> samples;
+  int64_t append_time_type_records = 0;
+};
+void ConsumeSamples(const std::string& bootstrap, const std::string& topic, int64_t expected,
+                    const std::atomic<bool>& loader_done, const std::atomic<int64_t>& loader_end_us,
+                    LatencySamples* out) {
+  RdKafkaPtr rk = NewClient(RD_KAFKA_CONSUMER, bootstrap,
+                            {{"group.id", "kafka-probe"},
+                             {"enable.auto.commit", "false"},
+                             {"fetch.wait.max.ms", "5"},
+                             {"fetch.error.backoff.ms", "10"}});
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(rk.get(), parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  while (static_cast<int64_t>(out->samples.size()) < expected) {
+    // Give up 60 s after the last commit.
+    if (loader_done.load() && NowUs() - loader_end_us.load() > 60'000'000) break;
+    std::unique_ptr<rd_kafka_message_t, MessageDeleter> m(rd_kafka_consumer_poll(rk.get(), 100));
+    const int64_t received_us = NowUs();
+    if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR || m->payload == nullptr) continue;
+    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    const int64_t ts_ms = rd_kafka_message_timestamp(m.get(), &type);
+    if (type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME) ++out->append_time_type_records;
+    const int64_t commit_us =
+        SourceTsUs(std::string_view(static_cast<const char*>(m->payload), m->len));
+    if (commit_us < 0) continue;
+    out->samples.push_back({commit_us, ts_ms * 1000 - commit_us, received_us - commit_us});
+  }
+  rd_kafka_consumer_close(rk.get());
+}
+
+// The load: one statement (one transaction) per tick on an absolute
+// schedule, so a slow commit does not lower the rate (the next ones catch up).
+struct PacedLoad {
+  int64_t start_us = 0;
+  double seconds = 0;
+  int64_t behind = 0;  // ticks that started more than one period late
+};
+PacedLoad RunPacedLoad(PGconn* pg, const std::string& insert, int tx_per_s, int64_t transactions,
+                       int rows_per_tx) {
+  PacedLoad load;
+  const auto period = std::chrono::nanoseconds(1'000'000'000LL / tx_per_s);
+  const auto start = std::chrono::steady_clock::now();
+  load.start_us = NowUs();
+  for (int64_t k = 0; k < transactions; ++k) {
+    const auto due = start + k * period;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < due) {
+      std::this_thread::sleep_until(due);
+    } else if (now - due > period) {
+      ++load.behind;
+    }
+    const std::string first = std::to_string(k * rows_per_tx);
+    const char* params[] = {first.c_str()};
+    std::unique_ptr<PGresult, PgResultDeleter> r(
+        PQexecParams(pg, insert.c_str(), 1, nullptr, params, nullptr, nullptr, 0));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      Die(std::string("insert: ") + PQresultErrorMessage(r.get()));
+    }
+  }
+  load.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return load;
+}
+
+void PrintPercentiles(const char* name, const std::vector<int64_t>& v) {
+  std::printf("%s p50=%.1f p90=%.1f p99=%.1f p999=%.1f max=%.1f\n", name, Percentile(v, 0.50),
+              Percentile(v, 0.90), Percentile(v, 0.99), Percentile(v, 0.999), Percentile(v, 1.0));
+}
+
 int Latency(const std::map<std::string, std::string>& flags) {
   const std::string bootstrap = Flag(flags, "bootstrap");
   const std::string topic = Flag(flags, "topic");
-  const std::string insert = Flag(flags, "insert");
   const int tx_per_s = std::stoi(Flag(flags, "tx-per-s", "500"));
   const int seconds = std::stoi(Flag(flags, "seconds", "30"));
   const int warmup_s = std::stoi(Flag(flags, "warmup-s", "5"));
@@ -229,74 +302,25 @@ int Latency(const std::map<std::string, std::string>& flags) {
   const int64_t expected = transactions * rows_per_tx;
 
   CreateLogAppendTimeTopic(bootstrap, topic);
-
   std::unique_ptr<PGconn, PgConnDeleter> pg(PQconnectdb(Flag(flags, "pg").c_str()));
   if (PQstatus(pg.get()) != CONNECTION_OK) Die(std::string("pg: ") + PQerrorMessage(pg.get()));
 
-  std::vector<Sample> samples;
-  samples.reserve(static_cast<size_t>(expected));
-  int64_t append_time_type_records = 0;
+  LatencySamples got;
+  got.samples.reserve(static_cast<size_t>(expected));
   std::atomic<bool> loader_done{false};
   std::atomic<int64_t> loader_end_us{0};
-  std::thread consumer([&] {
-    RdKafkaPtr rk = NewClient(RD_KAFKA_CONSUMER, bootstrap,
-                              {{"group.id", "kafka-probe"},
-                               {"enable.auto.commit", "false"},
-                               {"fetch.wait.max.ms", "5"},
-                               {"fetch.error.backoff.ms", "10"}});
-    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    rd_kafka_assign(rk.get(), parts);
-    rd_kafka_topic_partition_list_destroy(parts);
-    while (static_cast<int64_t>(samples.size()) < expected) {
-      // Give up 60 s after the last commit.
-      if (loader_done.load() && NowUs() - loader_end_us.load() > 60'000'000) break;
-      std::unique_ptr<rd_kafka_message_t, MessageDeleter> m(rd_kafka_consumer_poll(rk.get(), 100));
-      const int64_t received_us = NowUs();
-      if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR || m->payload == nullptr) continue;
-      rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-      const int64_t ts_ms = rd_kafka_message_timestamp(m.get(), &type);
-      if (type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME) ++append_time_type_records;
-      const int64_t commit_us =
-          SourceTsUs(std::string_view(static_cast<const char*>(m->payload), m->len));
-      if (commit_us < 0) continue;
-      samples.push_back({commit_us, ts_ms * 1000 - commit_us, received_us - commit_us});
-    }
-    rd_kafka_consumer_close(rk.get());
-  });
-
-  // The load: one statement (one transaction) per tick on an absolute
-  // schedule, so a slow commit does not lower the rate (the next ones catch up).
-  const auto period = std::chrono::nanoseconds(1'000'000'000LL / tx_per_s);
-  const auto start = std::chrono::steady_clock::now();
-  const int64_t start_us = NowUs();
-  int64_t behind = 0;  // ticks that started more than one period late
-  for (int64_t k = 0; k < transactions; ++k) {
-    const auto due = start + k * period;
-    const auto now = std::chrono::steady_clock::now();
-    if (now < due) {
-      std::this_thread::sleep_until(due);
-    } else if (now - due > period) {
-      ++behind;
-    }
-    const std::string first = std::to_string(k * rows_per_tx);
-    const char* params[] = {first.c_str()};
-    std::unique_ptr<PGresult, PgResultDeleter> r(
-        PQexecParams(pg.get(), insert.c_str(), 1, nullptr, params, nullptr, nullptr, 0));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-      Die(std::string("insert: ") + PQresultErrorMessage(r.get()));
-    }
-  }
-  const double load_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::thread consumer(
+      [&] { ConsumeSamples(bootstrap, topic, expected, loader_done, loader_end_us, &got); });
+  const PacedLoad load =
+      RunPacedLoad(pg.get(), Flag(flags, "insert"), tx_per_s, transactions, rows_per_tx);
   loader_end_us.store(NowUs());
   loader_done.store(true);
   consumer.join();
 
   std::vector<int64_t> append;
   std::vector<int64_t> receive;
-  const int64_t measured_from_us = start_us + static_cast<int64_t>(warmup_s) * 1'000'000;
-  for (const Sample& s : samples) {
+  const int64_t measured_from_us = load.start_us + static_cast<int64_t>(warmup_s) * 1'000'000;
+  for (const Sample& s : got.samples) {
     if (s.commit_us < measured_from_us) continue;
     append.push_back(s.append_latency_us);
     receive.push_back(s.receive_latency_us);
@@ -304,16 +328,12 @@ int Latency(const std::map<std::string, std::string>& flags) {
   std::printf(
       "offered_rows_per_s=%d achieved_rows_per_s=%.0f late_ticks=%lld rows_expected=%lld "
       "rows_received=%zu rows_measured=%zu log_append_time_records=%lld\n",
-      tx_per_s * rows_per_tx, static_cast<double>(expected) / load_s,
-      static_cast<long long>(behind), static_cast<long long>(expected), samples.size(),
-      append.size(), static_cast<long long>(append_time_type_records));
-  std::printf("commit_to_kafka_append_ms p50=%.1f p90=%.1f p99=%.1f p999=%.1f max=%.1f\n",
-              Percentile(append, 0.50), Percentile(append, 0.90), Percentile(append, 0.99),
-              Percentile(append, 0.999), Percentile(append, 1.0));
-  std::printf("commit_to_consumer_ms p50=%.1f p90=%.1f p99=%.1f p999=%.1f max=%.1f\n",
-              Percentile(receive, 0.50), Percentile(receive, 0.90), Percentile(receive, 0.99),
-              Percentile(receive, 0.999), Percentile(receive, 1.0));
-  return static_cast<int64_t>(samples.size()) == expected ? 0 : 1;
+      tx_per_s * rows_per_tx, static_cast<double>(expected) / load.seconds,
+      static_cast<long long>(load.behind), static_cast<long long>(expected), got.samples.size(),
+      append.size(), static_cast<long long>(got.append_time_type_records));
+  PrintPercentiles("commit_to_kafka_append_ms", append);
+  PrintPercentiles("commit_to_consumer_ms", receive);
+  return static_cast<int64_t>(got.samples.size()) == expected ? 0 : 1;
 }
 
 }  // namespace
