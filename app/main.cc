@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/config_file.h"
 #include "app/generate_profiles.h"
 #include "app/options.h"
 #include "core/log.h"
@@ -77,7 +78,9 @@ void DescribeCommandLine(CommandLine* cl) {
       ("help,h", "print this help; with --config-keys, every configuration key")
       ("config-keys", "with --help: list every configuration key")
       ("version,V", "print the version")
-      ("config,c", po::value<std::string>(), "properties file (key=value lines)")
+      ("config,c", po::value<std::vector<std::string>>()->composing(),
+       "properties file (key=value lines) or Kafka Connect connector JSON; repeatable, "
+       "later files win (at most one JSON connector config)")
       ("set,s", po::value<std::vector<std::string>>()->composing(),
        "override one key: --set key=value (repeatable)")
       ("check", "with setup: check only, change nothing");
@@ -88,20 +91,20 @@ void DescribeCommandLine(CommandLine* cl) {
   cl->positional.add("command", -1);
 }
 
-// The configuration: the properties file, then each --set, then defaults
-// and environment secrets (Config::Build).
-walcast::Result<walcast::Config> ConfigFrom(const po::variables_map& vm) {
-  std::map<std::string, std::string> values;
-  if (vm.count("config")) {
-    walcast::Status s = walcast::app::ReadPropertiesFile(vm["config"].as<std::string>(), &values);
-    if (!s.ok()) return walcast::Status::InvalidArgument(s.message());
-  }
-  if (vm.count("set")) {
-    for (const auto& assignment : vm["set"].as<std::vector<std::string>>()) {
-      WALCAST_RETURN_IF_ERROR(walcast::app::ApplyOverride(assignment, &values));
-    }
-  }
-  return walcast::Config::Build(walcast::app::AllOptions(), values,
+// The configuration: each --config file in order, then each --set, then
+// defaults and environment secrets (Config::Build). `ignored` receives the
+// keys accepted without effect, for the start-up warnings.
+walcast::Result<walcast::Config> ConfigFrom(const po::variables_map& vm,
+                                            std::vector<walcast::app::IgnoredKey>* ignored) {
+  const std::vector<std::string> none;
+  const auto& paths = vm.count("config") ? vm["config"].as<std::vector<std::string>>() : none;
+  const auto& sets = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : none;
+  walcast::Result<walcast::app::LoadedConfig> loaded =
+      walcast::app::LoadConfigSources(paths, sets);
+  // A missing file is a configuration error too (exit status 2).
+  if (!loaded.ok()) return walcast::Status::InvalidArgument(loaded.status().message());
+  *ignored = std::move(loaded->ignored);
+  return walcast::Config::Build(walcast::app::AllOptions(), loaded->values,
                                 walcast::app::PassthroughPrefixes());
 }
 
@@ -161,11 +164,16 @@ int main(int argc, char** argv) {
               << kUsage;
     return 2;
   }
-  walcast::Result<walcast::Config> config = ConfigFrom(vm);
+  std::vector<walcast::app::IgnoredKey> ignored;
+  walcast::Result<walcast::Config> config = ConfigFrom(vm, &ignored);
   if (!config.ok()) return Fail(config.status());
   walcast::log::Level level = walcast::log::Level::kInfo;
   walcast::log::ParseLevel(config->GetString("log.level"), &level);
   walcast::log::SetLevel(level);
+  for (const walcast::app::IgnoredKey& item : ignored) {
+    walcast::log::Warn("config key accepted without effect",
+                       {{"key", item.key}, {"why", item.why}});
+  }
 
   InstallSignalHandlers();
   // libcurl's global state (the Elasticsearch client), once, before any

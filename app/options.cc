@@ -1,7 +1,5 @@
 #include "app/options.h"
 
-#include <boost/program_options.hpp>
-#include <fstream>
 #include <sstream>
 
 #include "metrics/options.h"
@@ -9,7 +7,6 @@
 
 namespace walcast::app {
 
-namespace po = boost::program_options;
 using T = OptionSpec::Type;
 
 namespace {
@@ -273,23 +270,6 @@ const std::vector<std::string>& PassthroughPrefixes() {
   return kPrefixes;
 }
 
-Status ReadPropertiesFile(const std::string& path, std::map<std::string, std::string>* out) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot open config file '" + path + "'");
-  try {
-    // No registered options: every key comes back unregistered and is
-    // validated against AllOptions() by Config::Build, which names a bad key.
-    po::options_description none;
-    po::parsed_options parsed = po::parse_config_file(in, none, /*allow_unregistered=*/true);
-    for (const auto& opt : parsed.options) {
-      (*out)[opt.string_key] = opt.value.empty() ? "" : opt.value.front();
-    }
-  } catch (const po::error& e) {
-    return Status::InvalidArgument("config file '" + path + "': " + e.what());
-  }
-  return Status::Ok();
-}
-
 Status ApplyOverride(const std::string& assignment, std::map<std::string, std::string>* out) {
   const size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
@@ -317,7 +297,8 @@ std::string Conninfo(const Config& config) {
 
 std::string ConfigHelp() {
   std::ostringstream out;
-  out << "Configuration keys (properties file, or --set KEY=VALUE):\n";
+  out << "Configuration keys (properties file or Kafka Connect JSON with --config, or --set "
+         "KEY=VALUE; Debezium's other keys: docs/debezium-config.md):\n";
   for (const auto& spec : AllOptions()) {
     out << "  " << spec.key;
     if (!spec.default_value.empty()) out << " (default: " << spec.default_value << ")";

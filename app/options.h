@@ -14,11 +14,6 @@ const std::vector<OptionSpec>& AllOptions();
 // Prefixes whose keys pass through unvalidated to a library (e.g. "kafka.").
 const std::vector<std::string>& PassthroughPrefixes();
 
-// Reads a properties file (key=value lines, '#' comments) with
-// Boost.Program_options into `out`, later keys winning. kNotFound if the
-// file cannot be opened, kInvalidArgument for a malformed line.
-Status ReadPropertiesFile(const std::string& path, std::map<std::string, std::string>* out);
-
 // Parses one --set KEY=VALUE override into `out`.
 Status ApplyOverride(const std::string& assignment, std::map<std::string, std::string>* out);
 

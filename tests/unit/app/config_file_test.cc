@@ -1,0 +1,171 @@
+#include "app/config_file.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/options.h"
+#include "core/config.h"
+
+namespace walcast::app {
+namespace {
+
+using Values = std::map<std::string, std::string>;
+using Code = Status::Code;
+using Format = ConfigFile::Format;
+
+// A fresh directory per test for config files written by the test.
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("walcast_config_file_test_" + std::to_string(getpid()) + "_" + info->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::filesystem::path path = dir_ / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST(ConfigTextTest, PropertiesAreDetected) {
+  Result<ConfigFile> f = ParseConfigText("# comment\ntopic.prefix = mosip\nslot.name=s\n", "t");
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->format, Format::kProperties);
+  EXPECT_EQ(f->values, (Values{{"topic.prefix", "mosip"}, {"slot.name", "s"}}));
+}
+
+TEST(ConfigTextTest, ConnectBodyIsDetected) {
+  Result<ConfigFile> f = ParseConfigText(
+      "\xEF\xBB\xBF\n  {\"name\": \"c1\", \"config\": {\"topic.prefix\": \"mosip\", "
+      "\"database.port\": 5433, \"slot.drop.on.stop\": false, \"snapshot.mode\": null}}",
+      "t");
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->format, Format::kConnectorJson);
+  EXPECT_EQ(f->values, (Values{{"name", "c1"},
+                               {"topic.prefix", "mosip"},
+                               {"database.port", "5433"},
+                               {"slot.drop.on.stop", "false"}}));
+}
+
+TEST(ConfigTextTest, BareJsonObjectIsDetected) {
+  Result<ConfigFile> f = ParseConfigText(R"({"topic.prefix": "mosip", "tasks.max": "1"})", "t");
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->format, Format::kJsonObject);
+  EXPECT_EQ(f->values, (Values{{"topic.prefix", "mosip"}, {"tasks.max", "1"}}));
+}
+
+TEST(ConfigTextTest, ConnectorStatusShapeIsAccepted) {
+  // What GET /connectors/<name> returns, saved to a file.
+  Result<ConfigFile> f = ParseConfigText(
+      R"({"name": "c1", "config": {"name": "c1"}, "tasks": [{"connector": "c1", "task": 0}],
+          "type": "source"})",
+      "t");
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->values, (Values{{"name", "c1"}}));
+}
+
+TEST(ConfigTextTest, MalformedJsonIsInvalidArgument) {
+  EXPECT_EQ(ParseConfigText(R"({"config": {"a": "b"})", "t").status().code(),
+            Code::kInvalidArgument);
+}
+
+TEST(ConfigTextTest, NestedValueIsInvalidArgument) {
+  Result<ConfigFile> f = ParseConfigText(R"({"config": {"transforms": ["a"]}})", "t");
+  EXPECT_EQ(f.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(f.status().message().find("'transforms'"), std::string::npos);
+}
+
+TEST(ConfigTextTest, UnknownTopLevelMemberIsInvalidArgument) {
+  EXPECT_EQ(ParseConfigText(R"({"name": "c", "config": {}, "initial_state": "PAUSED"})", "t")
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+}
+
+TEST(ConfigTextTest, DifferentNamesAreInvalidArgument) {
+  EXPECT_EQ(ParseConfigText(R"({"name": "a", "config": {"name": "b"}})", "t").status().code(),
+            Code::kInvalidArgument);
+}
+
+TEST_F(ConfigFileTest, MissingFileIsNotFound) {
+  EXPECT_EQ(ReadConfigFile((dir_ / "absent.json").string()).status().code(), Code::kNotFound);
+}
+
+TEST_F(ConfigFileTest, LaterSourcesWinAndSetWinsOverAll) {
+  const std::string a = Write("a.properties", "topic.prefix=a\nslot.name=a\nlog.level=warn\n");
+  const std::string b = Write("b.json", R"({"name": "b", "config": {"slot.name": "b",
+      "database.server.name": "b"}})");
+  Result<LoadedConfig> loaded = LoadConfigSources({a, b}, {"log.level=debug"});
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->values,
+            (Values{{"topic.prefix", "b"}, {"slot.name", "b"}, {"log.level", "debug"}}));
+}
+
+TEST_F(ConfigFileTest, OldNameInOneSourceAndCurrentInAnotherIsNoConflict) {
+  const std::string a = Write("a.json", R"({"config": {"table.whitelist": "x.a"}})");
+  Result<LoadedConfig> loaded = LoadConfigSources({a}, {"table.include.list=x.b"});
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->values, (Values{{"table.include.list", "x.b"}}));
+}
+
+TEST_F(ConfigFileTest, TwoJsonConnectorConfigsAreInvalidArgument) {
+  const std::string a = Write("a.json", R"({"name": "a", "config": {}})");
+  const std::string b = Write("b.json", R"({"topic.prefix": "b"})");
+  Result<LoadedConfig> loaded = LoadConfigSources({a, b}, {});
+  EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(loaded.status().message().find(b), std::string::npos);
+}
+
+TEST_F(ConfigFileTest, IgnoredKeysAreReportedOnce) {
+  const std::string a = Write("a.properties", "poll.interval.ms=100\n");
+  Result<LoadedConfig> loaded = LoadConfigSources({a}, {"poll.interval.ms=200"});
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_TRUE(loaded->values.empty());
+  ASSERT_EQ(loaded->ignored.size(), 1u);
+  EXPECT_EQ(loaded->ignored[0].key, "poll.interval.ms");
+}
+
+TEST_F(ConfigFileTest, RefusedKeyFromSetIsInvalidArgument) {
+  Result<LoadedConfig> loaded = LoadConfigSources({}, {"column.mask.with.8.chars=a.b.c"});
+  EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument);
+}
+
+// The connector config MOSIP's reporting stack registers for mosip_idrepo,
+// in the Connect REST body form (tests/data/config/README.md).
+TEST(MosipConfigTest, IdrepoConnectorConfigLoads) {
+  Result<LoadedConfig> loaded = LoadConfigSources(
+      {std::string(WALCAST_TEST_DATA_DIR) + "/config/mosip_idrepo_connector.json"}, {});
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_TRUE(loaded->ignored.empty());
+  Result<Config> config = Config::Build(AllOptions(), loaded->values, PassthroughPrefixes());
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->GetString("topic.prefix"), "mosip");
+  EXPECT_EQ(config->GetString("table.include.list"),
+            "idrepo.anonymous_profile,idrepo.channel_info");
+  EXPECT_EQ(config->GetString("slot.name"), "debezium_mosip_idrepo_mosip");
+  EXPECT_EQ(config->GetString("publication.name"), "dbz_pub_mosip_idrepo_mosip");
+  EXPECT_EQ(config->GetString("publication.autocreate.mode"), "filtered");
+  EXPECT_EQ(config->GetString("plugin.name"), "pgoutput");
+  EXPECT_EQ(config->GetString("database.dbname"), "mosip_idrepo");
+  EXPECT_EQ(config->GetInt("database.port"), 5432);
+  EXPECT_EQ(config->GetInt("heartbeat.interval.ms"), 5000);
+  EXPECT_FALSE(config->GetBool("slot.drop.on.stop"));
+  EXPECT_FALSE(config->Has("database.server.name"));
+  EXPECT_FALSE(config->Has("connector.class"));
+}
+
+}  // namespace
+}  // namespace walcast::app
