@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -155,6 +157,18 @@ TEST(DebeziumKeysTest, TableAgreesWithWalcastKeys) {
     } else {
       EXPECT_FALSE(entry.why.empty()) << entry.key;
     }
+  }
+}
+
+// docs/debezium-config.md lists every entry of the table.
+TEST(DebeziumKeysTest, DocumentationListsEveryKey) {
+  std::ifstream in(std::string(WALCAST_TEST_DATA_DIR) + "/../../docs/debezium-config.md");
+  ASSERT_TRUE(in) << "docs/debezium-config.md";
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const DebeziumKey& entry : DebeziumKeys()) {
+    const std::string shown = "`" + std::string(entry.key) + (entry.prefix ? "*`" : "`");
+    EXPECT_NE(text.str().find(shown), std::string::npos) << shown;
   }
 }
 
