@@ -310,6 +310,34 @@ TEST_F(CliTest, ConfigErrorsNameTheKey) {
   EXPECT_EQ(RunToEnd({"frobnicate"}, &out, &err), 2);
 }
 
+// A Debezium connector config as Kafka Connect takes it (1.x names, Connect
+// keys, a key without effect) runs on top of the properties file.
+TEST_F(CliTest, ConnectJsonConfigRunsWithDebeziumNames) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY)");
+  {
+    std::ofstream f(dir_ + "/connector.json");
+    f << R"({"name": "c1", "config": {
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "tasks.max": "1", "database.server.name": "dbz1", "table.whitelist": "public\\.t",
+        "poll.interval.ms": "500"}})";
+  }
+  auto p = Start("run", {"--config", dir_ + "/connector.json", "run"});
+  ASSERT_TRUE(WaitForLog("run", "streaming started", p.get())) << Log("run");
+  Sql("INSERT INTO t VALUES (1)");
+  ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/run.out").size() == 1; }, 30s));
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(30s), 0);
+  rapidjson::Document c;
+  c.Parse(ReadLines(dir_ + "/run.out")[0].c_str());
+  ASSERT_TRUE(c.IsObject());
+  EXPECT_STREQ(c["source"]["name"].GetString(), "dbz1");
+  EXPECT_NE(Log("run").find("key=poll.interval.ms"), std::string::npos) << Log("run");
+
+  std::string out, err;
+  EXPECT_EQ(RunToEnd({"--set", "column.mask.with.4.chars=public.t.id", "status"}, &out, &err), 2);
+  EXPECT_NE(err.find("column.mask.with.4.chars"), std::string::npos) << err;
+}
+
 TEST_F(CliTest, WrongPasswordAndMissingSlotAreOneClearLine) {
   Sql("CREATE TABLE t(id int PRIMARY KEY)");
   std::string out, err;

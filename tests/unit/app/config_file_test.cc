@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -143,28 +144,76 @@ TEST_F(ConfigFileTest, RefusedKeyFromSetIsInvalidArgument) {
   EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument);
 }
 
-// The connector config MOSIP's reporting stack registers for mosip_idrepo,
-// in the Connect REST body form (tests/data/config/README.md).
-TEST(MosipConfigTest, IdrepoConnectorConfigLoads) {
-  Result<LoadedConfig> loaded = LoadConfigSources(
-      {std::string(WALCAST_TEST_DATA_DIR) + "/config/mosip_idrepo_connector.json"}, {});
-  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-  EXPECT_TRUE(loaded->ignored.empty());
-  Result<Config> config = Config::Build(AllOptions(), loaded->values, PassthroughPrefixes());
+// Loads tests/data/config/<name> alone, as `walcast --config` would, and
+// validates it against walcast's keys.
+Result<Config> LoadFixture(const std::string& name, std::vector<IgnoredKey>* ignored) {
+  Result<LoadedConfig> loaded =
+      LoadConfigSources({std::string(WALCAST_TEST_DATA_DIR) + "/config/" + name}, {});
+  if (!loaded.ok()) return loaded.status();
+  *ignored = loaded->ignored;
+  return Config::Build(AllOptions(), loaded->values, PassthroughPrefixes());
+}
+
+// The connector configs MOSIP's reporting stack registers, one per
+// database, in the Connect REST body form (tests/data/config/README.md).
+struct MosipConnector {
+  std::string db;
+  std::string tables;
+};
+
+class MosipConfigTest : public ::testing::TestWithParam<MosipConnector> {};
+
+TEST_P(MosipConfigTest, ConnectorConfigLoadsUnedited) {
+  const MosipConnector& c = GetParam();
+  std::vector<IgnoredKey> ignored;
+  Result<Config> config = LoadFixture(c.db + "_connector.json", &ignored);
   ASSERT_TRUE(config.ok()) << config.status().message();
-  EXPECT_EQ(config->GetString("topic.prefix"), "mosip");
-  EXPECT_EQ(config->GetString("table.include.list"),
-            "idrepo.anonymous_profile,idrepo.channel_info");
-  EXPECT_EQ(config->GetString("slot.name"), "debezium_mosip_idrepo_mosip");
-  EXPECT_EQ(config->GetString("publication.name"), "dbz_pub_mosip_idrepo_mosip");
+  EXPECT_TRUE(ignored.empty());
+  EXPECT_EQ(config->GetString("topic.prefix"), "mosip");  // database.server.name
+  EXPECT_EQ(config->GetString("table.include.list"), c.tables);
+  EXPECT_EQ(config->GetString("slot.name"), "debezium_" + c.db + "_mosip");
+  EXPECT_EQ(config->GetString("publication.name"), "dbz_pub_" + c.db + "_mosip");
   EXPECT_EQ(config->GetString("publication.autocreate.mode"), "filtered");
   EXPECT_EQ(config->GetString("plugin.name"), "pgoutput");
-  EXPECT_EQ(config->GetString("database.dbname"), "mosip_idrepo");
+  EXPECT_EQ(config->GetString("database.dbname"), c.db);
+  EXPECT_EQ(config->GetString("database.hostname"), "postgres.example.internal");
   EXPECT_EQ(config->GetInt("database.port"), 5432);
   EXPECT_EQ(config->GetInt("heartbeat.interval.ms"), 5000);
   EXPECT_FALSE(config->GetBool("slot.drop.on.stop"));
   EXPECT_FALSE(config->Has("database.server.name"));
   EXPECT_FALSE(config->Has("connector.class"));
+  EXPECT_FALSE(config->Has("name"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Mosip, MosipConfigTest,
+    ::testing::Values(
+        MosipConnector{"mosip_master", "master.doc_type,master.registration_center"},
+        MosipConnector{"mosip_audit", "audit.app_audit_log"},
+        MosipConnector{"mosip_prereg",
+                       "prereg.applicant_demographic,prereg.applicant_demographic_consumed,"
+                       "prereg.applicant_document,prereg.applicant_document_consumed,"
+                       "prereg.reg_appointment,prereg.reg_appointment_consumed,"
+                       "prereg.reg_available_slot,prereg.otp_transaction"},
+        MosipConnector{"mosip_ida", "ida.auth_transaction"},
+        MosipConnector{"mosip_regprc",
+                       "regprc.registration,regprc.registration_list,regprc.anonymous_profile"},
+        MosipConnector{"mosip_idrepo", "idrepo.anonymous_profile,idrepo.channel_info"}),
+    [](const ::testing::TestParamInfo<MosipConnector>& info) {
+      std::string name = info.param.db;
+      name.erase(std::remove(name.begin(), name.end(), '_'), name.end());
+      return name;
+    });
+
+// The example registration of Debezium's PostgreSQL connector documentation.
+TEST(DebeziumExampleConfigTest, LoadsUnedited) {
+  std::vector<IgnoredKey> ignored;
+  Result<Config> config = LoadFixture("debezium_example_connector.json", &ignored);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_TRUE(ignored.empty());
+  EXPECT_EQ(config->GetString("topic.prefix"), "orders");
+  EXPECT_EQ(config->GetString("table.include.list"), "public.orders");
+  EXPECT_EQ(config->GetString("database.dbname"), "shop");
 }
 
 }  // namespace
