@@ -236,5 +236,42 @@ TEST_F(EsSinkTest, RefusedDocumentsGoToTheDeadLetterIndexAndThePipelineGoesOn) {
   EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
 }
 
+TEST_F(EsSinkTest, UpdateLeavingAToastedColumnUnchangedKeepsItsStoredValue) {
+  // No REPLICA IDENTITY FULL: the server sends the unchanged TOASTed `big`
+  // as 'u' (not sent), and the document must keep the stored value.
+  Generate({"--count", "1", "--seed", "1", "--shape", "idrepo"});
+  Sql("CREATE TABLE public.t(id int PRIMARY KEY, big text, v text);"
+      "ALTER TABLE public.t ALTER COLUMN big SET STORAGE EXTERNAL");
+  auto walcast = Start("walcast");
+  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
+  // 12,800 bytes of md5 text: stored out of line (EXTERNAL: not compressed).
+  Sql("INSERT INTO public.t SELECT 1, string_agg(md5(i::text), '' ORDER BY i), 'a' "
+      "FROM generate_series(1, 400) i");
+  ASSERT_GT(std::stoll(Sql("SELECT pg_relation_size(reltoastrelid) FROM pg_class "
+                           "WHERE oid = 'public.t'::regclass")),
+            0);
+  Sql("UPDATE public.t SET v = 'b' WHERE id = 1");
+  // Two partial updates and a full write of one row in one transaction,
+  // then a partial update: each lands in order.
+  Sql("BEGIN; UPDATE public.t SET v = 'c' WHERE id = 1; UPDATE public.t SET v = 'd' WHERE id = 1;"
+      "UPDATE public.t SET big = big || 'x' WHERE id = 1; COMMIT");
+  Sql("UPDATE public.t SET v = 'e' WHERE id = 1");
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s));
+  const std::string big = Sql("SELECT big FROM public.t WHERE id = 1");
+  ASSERT_EQ(big.size(), 12801u);
+
+  rapidjson::Document got;
+  got.Parse(es_->Get(Index("public.t"), "1").c_str());
+  ASSERT_TRUE(got.IsObject() && got.HasMember("_source")) << es_->Get(Index("public.t"), "1");
+  const rapidjson::Value& doc = got["_source"];
+  ASSERT_TRUE(doc.HasMember("big") && doc["big"].IsString());
+  EXPECT_EQ(std::string(doc["big"].GetString()), big);
+  ASSERT_TRUE(doc.HasMember("v") && doc["v"].IsString());
+  EXPECT_STREQ(doc["v"].GetString(), "e");
+  EXPECT_EQ(Log("walcast").find("dead-letter"), std::string::npos) << Log("walcast");
+  walcast->Signal(SIGTERM);
+  EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+}
+
 }  // namespace
 }  // namespace walcast::testing
