@@ -55,17 +55,17 @@ Status ElasticsearchSink::Append(const DocumentAction& action, int64_t version, 
     // document sees every earlier write (ResolvePartialUpdates).
     WALCAST_RETURN_IF_ERROR(Dispatch());
     WALCAST_RETURN_IF_ERROR(builder_.Update(action.index, action.id, action.source, version));
-    origins_.push_back({action.table, action.key, lsn});
-    return Dispatch();
   } else {
     WALCAST_RETURN_IF_ERROR(builder_.Index(action.index, action.id, action.source, version));
-    if (!action.supersede_field.empty() && !action.supersede_value.empty()) {
-      supersedes_.push_back(
-          {action.index, action.supersede_field, action.supersede_value, version});
-    }
+  }
+  // A partial update that resent the profile (another TOASTed column was
+  // left out) supersedes like a whole document.
+  if (action.kind != DocumentAction::Kind::kDelete && !action.supersede_field.empty() &&
+      !action.supersede_value.empty()) {
+    supersedes_.push_back({action.index, action.supersede_field, action.supersede_value, version});
   }
   origins_.push_back({action.table, action.key, lsn});
-  return Status::Ok();
+  return action.kind == DocumentAction::Kind::kUpdate ? Dispatch() : Status::Ok();
 }
 
 Status ElasticsearchSink::AppendDeadLetter(const TransactionInfo& txn,

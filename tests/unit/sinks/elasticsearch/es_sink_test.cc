@@ -31,6 +31,10 @@ class FakeMapper : public DocumentMapper {
     if (e.relation->name == "partial" && e.op == Op::kUpdate) {
       out->kind = DocumentAction::Kind::kUpdate;
       out->source = R"({"v":")" + row[1].data + "\"}";
+      if (row[1].data == "supersedes") {
+        out->supersede_field = "profile.updateId";
+        out->supersede_value = "old";
+      }
       return Status::Ok();
     }
     switch (e.op) {
@@ -208,6 +212,25 @@ TEST_F(ElasticsearchSinkTest, PartialUpdateOfAMissingDocumentIsADeadLetterNotADe
   EXPECT_NE(requests[2].body.find("document_missing_exception"), std::string::npos);
   EXPECT_EQ(requests[2].body.find(R"("delete")"), std::string::npos);
   EXPECT_EQ(sink_->stats().dead_letters, 1u);
+  EXPECT_EQ(tracker_.watermark(), Lsn(108));
+}
+
+TEST_F(ElasticsearchSinkTest, PartialUpdateThatResentTheProfileSupersedesAfterItIsDurable) {
+  Make();
+  transport_->Answer(200, R"({"found":true,"_version":5,"_source":{"v":"0"}})");
+  transport_->Answer(200, BulkOk(1));
+  transport_->Answer(200, "{}");  // _refresh
+  transport_->Answer(200, R"({"_scroll_id":"s","hits":{"hits":[]}})");
+  transport_->Answer(200, "{}");  // clear scroll
+  ASSERT_TRUE(Apply(Txn(100), {Row(Op::kUpdate, "partial", "a", "supersedes")}).ok());
+  ASSERT_TRUE(sink_->Flush(milliseconds(5000)).ok());
+  const auto& requests = transport_->requests();
+  ASSERT_GE(requests.size(), 4u);
+  EXPECT_EQ(requests[0].method, HttpMethod::kGet);
+  EXPECT_NE(requests[1].body.find(R"({"v":"supersedes"})"), std::string::npos);
+  EXPECT_EQ(requests[2].path, "/i/_refresh");
+  EXPECT_NE(requests[3].body.find(R"("profile.updateId":["old"])"), std::string::npos)
+      << requests[3].body;
   EXPECT_EQ(tracker_.watermark(), Lsn(108));
 }
 
