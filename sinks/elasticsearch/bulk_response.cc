@@ -57,9 +57,10 @@ ItemDisposition ClassifyItem(int status, std::string_view error_type, const Bulk
       error_type == "es_rejected_execution_exception") {
     return ItemDisposition::kRetryable;
   }
-  // An update is not versioned by the server (its script compares versions
-  // and answers "noop"): its 409 is a write that raced the script's read
-  // more often than retry_on_conflict allowed, so it is sent again.
+  // An update still sent as one (its document was missing when the worker
+  // read it: ResolvePartialUpdates) carries no version: its 409 is a write
+  // that raced the server's read more often than retry_on_conflict allowed,
+  // so it is sent again.
   if (status == 409 && action.op == BulkOp::kUpdate) return ItemDisposition::kRetryable;
   if (status == 409 && action.version) return ItemDisposition::kSuperseded;
   if (status == 404 && action.op == BulkOp::kDelete) return ItemDisposition::kAlreadyDeleted;
