@@ -10,6 +10,7 @@
 #include "app/elasticsearch_factory.h"
 #include "app/heartbeat.h"
 #include "app/metrics_factory.h"
+#include "app/slot_ownership.h"
 #include "app/snapshot_state.h"
 #include "app/options.h"
 #include "app/run_plan.h"
@@ -187,8 +188,9 @@ Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, con
 
 // The slot streaming starts from. For a snapshot it is (re)created with an
 // exported snapshot, so a slot left by an interrupted snapshot, or by
-// `walcast setup`, is dropped first; `exporter` must stay open until the
-// snapshot is read.
+// `walcast setup`, is dropped first: only ever one walcast created (`owned`;
+// CheckSlotOwnership refused the others). A slot walcast creates is recorded
+// in `ownership`. `exporter` must stay open until the snapshot is read.
 struct SlotStart {
   std::unique_ptr<wal_reader::LibpqReplicationStream> exporter;
   std::optional<wal_reader::LibpqReplicationStream::CreatedSlot> exported;
@@ -196,12 +198,15 @@ struct SlotStart {
 };
 
 Result<SlotStart> PrepareSlot(const Source& source, const SnapshotDecision& snapshot,
-                              const std::optional<wal_reader::SlotInfo>& existing,
-                              const SnapshotState& snapshot_state, const std::atomic<bool>* stop) {
+                              const std::optional<wal_reader::SlotInfo>& existing, bool owned,
+                              const SnapshotState& snapshot_state, const SlotOwnership& ownership,
+                              const std::atomic<bool>* stop) {
   const std::string& slot = source.settings.slot;
   SlotStart start;
   if (snapshot.take) {
     if (existing) {
+      // CheckSlotOwnership refused a foreign slot with a snapshot to take.
+      if (!owned) return Status::Internal("refusing to drop replication slot '" + slot + "'");
       WALCAST_RETURN_IF_ERROR(WaitForInactiveSlot(source.manager.get(), slot, stop).status());
       log::Warn("dropping the replication slot to take a consistent snapshot",
                 {{"slot", slot}, {"reason", snapshot.reason}});
@@ -212,8 +217,14 @@ Result<SlotStart> PrepareSlot(const Source& source, const SnapshotDecision& snap
                              wal_reader::LibpqReplicationStream::Connect(source.conninfo));
     WALCAST_ASSIGN_OR_RETURN(start.exported, start.exporter->CreateSlotExportingSnapshot(
                                                  slot, source.settings.plugin));
+    WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
   } else {
     WALCAST_RETURN_IF_ERROR(source.manager->EnsureSlot(slot, source.settings.plugin).status());
+    if (!existing) WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
+    if (existing && !owned) {
+      log::Info("using a replication slot walcast did not create, from its position",
+                {{"slot", slot}, {"confirmed_flush_lsn", existing->confirmed_flush.ToString()}});
+    }
   }
   WALCAST_ASSIGN_OR_RETURN(start.slot, WaitForInactiveSlot(source.manager.get(), slot, stop));
   return start;
@@ -289,12 +300,20 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
   const SnapshotState snapshot_state(config.GetString("state.dir"), slot);
   WALCAST_ASSIGN_OR_RETURN(std::optional<wal_reader::SlotInfo> existing,
                            source.manager->GetSlot(slot));
+  // Only a slot walcast created is ever dropped or re-created.
+  const SlotOwnership ownership(config.GetString("state.dir"), slot);
+  if (!existing) WALCAST_RETURN_IF_ERROR(ownership.Clear());  // a stale record
+  const bool completed = snapshot_state.Completed().has_value();
+  const bool owned = existing && (ownership.Recorded() || completed);
+  WALCAST_RETURN_IF_ERROR(
+      CheckSlotOwnership(snapshot_mode, source.settings.plugin, existing, owned));
   WALCAST_ASSIGN_OR_RETURN(SnapshotDecision snapshot,
-                           DecideSnapshot(snapshot_mode, existing, snapshot_state.Completed().has_value()));
+                           DecideSnapshot(snapshot_mode, existing, completed));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics,
                            OpenMetricsFor(config, source, &snapshot));
   WALCAST_ASSIGN_OR_RETURN(SlotStart start,
-                           PrepareSlot(source, snapshot, existing, snapshot_state, stop));
+                           PrepareSlot(source, snapshot, existing, owned, snapshot_state,
+                                       ownership, stop));
   WALCAST_ASSIGN_OR_RETURN(wal_reader::ReaderOptions reader, ReaderOptionsFrom(config, source));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<wal_reader::CatalogTypeResolver> resolver,
                            wal_reader::CatalogTypeResolver::Connect(source.conninfo));
@@ -335,7 +354,15 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
   Status status = streamer.Run();
   const Status closed = pipeline.Close(std::chrono::seconds(30));
   if (metrics) LogMetricsStopped(*metrics);
-  if (status.ok() && config.GetBool("slot.drop.on.stop")) status = source.manager->DropSlot(slot);
+  if (status.ok() && config.GetBool("slot.drop.on.stop")) {
+    if (existing && !owned) {
+      log::Warn("slot.drop.on.stop: not dropping a replication slot walcast did not create",
+                {{"slot", slot}});
+    } else {
+      status = source.manager->DropSlot(slot);
+      if (status.ok()) status = ownership.Clear();
+    }
+  }
   if (!status.ok()) return status;
   return closed;
 }
@@ -369,7 +396,12 @@ Status SetupCommand(const Config& config, bool check_only, std::ostream& out) {
     WALCAST_RETURN_IF_ERROR(manager->EnsurePublication(publication, mode, filter));
     out << "publication " << publication << " ready\n";
   }
+  WALCAST_ASSIGN_OR_RETURN(std::optional<wal_reader::SlotInfo> existing, manager->GetSlot(slot));
   WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo info, manager->EnsureSlot(slot, plugin));
+  if (!existing) {
+    // `run` may drop it for its snapshot: record that walcast made it.
+    WALCAST_RETURN_IF_ERROR(SlotOwnership(config.GetString("state.dir"), slot).MarkCreated(plugin));
+  }
   out << "slot " << info.name << " ready (plugin " << info.plugin << ", confirmed_flush_lsn "
       << info.confirmed_flush.ToString() << ")\n";
   const std::vector<std::string> sinks = config.GetList("sinks");

@@ -65,6 +65,35 @@ Result<SnapshotDecision> DecideSnapshot(const std::string& snapshot_mode,
   return d;
 }
 
+Status CheckSlotOwnership(const std::string& snapshot_mode, const std::string& plugin,
+                          const std::optional<wal_reader::SlotInfo>& existing, bool owned) {
+  if (!existing || owned) return Status::Ok();
+  const std::string& slot = existing->name;
+  const std::string drop = "SELECT pg_drop_replication_slot('" + slot + "');";
+  if (existing->plugin != plugin) {
+    return Status::InvalidArgument(
+        "replication slot '" + slot + "' exists with plugin '" + existing->plugin +
+        "' and was not created by walcast (nothing in state.dir says so); walcast is configured "
+        "for plugin.name=" + plugin + " and does not drop a slot it did not create. Set slot.name "
+        "to another slot, or, if nothing else uses this one, drop it: " + drop);
+  }
+  if (snapshot_mode != "never" && snapshot_mode != "no_data") {
+    return Status::InvalidArgument(
+        "replication slot '" + slot + "' exists and was not created by walcast (nothing in "
+        "state.dir says so), and snapshot.mode=" + snapshot_mode + " needs a slot created with "
+        "its snapshot; walcast does not drop a slot it did not create. Either set "
+        "snapshot.mode=no_data (or never) to stream from the slot's position (" +
+        existing->confirmed_flush.ToString() + "), or, if nothing else uses the slot, drop it: " +
+        drop);
+  }
+  if (existing->wal_status == "lost") {
+    return Status::InvalidArgument("replication slot '" + slot +
+                                   "' has lost required WAL and was not created by walcast; "
+                                   "drop it to start over: " + drop);
+  }
+  return Status::Ok();
+}
+
 bool ApplyMetricsNeed(const char* metrics_reason, SnapshotDecision* decision) {
   if (metrics_reason == nullptr || decision->take) return false;
   if (!decision->mode_reads_data) return true;

@@ -32,6 +32,16 @@ Result<SnapshotDecision> DecideSnapshot(const std::string& snapshot_mode,
                                         const std::optional<wal_reader::SlotInfo>& existing,
                                         bool completed);
 
+// Whether `run` may use the slot as it is. `owned`: state.dir records that
+// walcast created it (SlotOwnership) or a completed snapshot on it. A slot
+// walcast did not create is never dropped or re-created: it is used from its
+// position when its plugin is `plugin` and snapshot.mode takes no snapshot
+// (never, no_data), and refused otherwise. OK when there is no slot or it is
+// walcast's; kInvalidArgument with the reason, the SQL that would drop the
+// slot and the settings that would use it, when refused.
+Status CheckSlotOwnership(const std::string& snapshot_mode, const std::string& plugin,
+                          const std::optional<wal_reader::SlotInfo>& existing, bool owned);
+
 // The metric state needs a snapshot when its definitions changed or it is
 // empty (`metrics_reason` says which; nullptr when neither). Turns the
 // decision into a snapshot when snapshot.mode reads data; returns true when

@@ -65,6 +65,7 @@ run_case() {
           --set publication.autocreate.mode=disabled --set table.include.list='idrepo\.anonymous_profile' \
           --set pgoutput.proto.version=$proto --set pgoutput.streaming=$streaming \
           --set status.update.interval.ms=1000 --set stop.at.lsn="$end" --set log.level=warn \
+          --set snapshot.mode=no_data \
           --set stream.buffer.spill.dir="$work" --set state.dir="$work/state" \
           run 2>&1 >/dev/null | tail -n 1) ;;
     esac

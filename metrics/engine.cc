@@ -163,14 +163,16 @@ Status MetricsEngine::ApplyRow(const TableInfo& table, const ChangeEvent& event)
   if (!event.after) return Status::Corruption("change on " + table.name + " without a new row");
   const std::string key = state_key::Row(table.name, RowKey(r, *event.after, &key_pairs));
 
+  // The old key's state when the update changed the primary key.
+  std::optional<RowState> moved;
   if (event.op == Op::kUpdate && event.before) {
     // A changed primary key: the old row is gone (as a delete would say).
     std::vector<std::pair<std::string, std::string>> old_pairs;
     const std::string old_key = state_key::Row(table.name, RowKey(r, *event.before, &old_pairs));
     if (old_key != key) {
-      WALCAST_ASSIGN_OR_RETURN(std::optional<RowState> old_state, LoadRow(old_key));
-      if (old_state) {
-        if (old_state->active) WALCAST_RETURN_IF_ERROR(AddRow(*old_state, -1));
+      WALCAST_ASSIGN_OR_RETURN(moved, LoadRow(old_key));
+      if (moved) {
+        if (moved->active) WALCAST_RETURN_IF_ERROR(AddRow(*moved, -1));
         StoreRow(old_key, std::nullopt);
       }
     }
@@ -182,7 +184,12 @@ Status MetricsEngine::ApplyRow(const TableInfo& table, const ChangeEvent& event)
     return Status::Ok();
   }
   RowState next;
-  WALCAST_RETURN_IF_ERROR(NewState(table, event, *event.after, key_pairs, stored, &next));
+  // A row whose key changed brings its contributions along: the server
+  // does not resend an unchanged TOASTed profile with the new key, and the
+  // old key's state (retracted above) is what that profile contributed.
+  // The new key's own state, if any (a replay of this update), wins.
+  WALCAST_RETURN_IF_ERROR(
+      NewState(table, event, *event.after, key_pairs, stored ? stored : moved, &next));
   if (stored && stored->active) WALCAST_RETURN_IF_ERROR(AddRow(*stored, -1));
   if (next.active) WALCAST_RETURN_IF_ERROR(AddRow(next, +1));
   // Rows keep no canonical strings: retraction only needs the ids.
@@ -220,7 +227,8 @@ Status MetricsEngine::NewState(const TableInfo& table, const ChangeEvent& event,
   const Datum& profile = after[*table.profile_column];
   if (profile.kind == Datum::Kind::kUnchangedToast) {
     // The update left the profile alone and the server did not resend it
-    // (REPLICA IDENTITY DEFAULT): keep what the row contributed.
+    // (REPLICA IDENTITY DEFAULT): keep what the row contributed (under its
+    // old key, when the update changed the key).
     if (stored) {
       out->bad = stored->bad;
       out->contributions = stored->contributions;

@@ -8,8 +8,20 @@
 #include "core/json_writer.h"
 
 namespace walcast::sinks::elasticsearch {
+const char* BulkOpName(BulkOp op) {
+  switch (op) {
+    case BulkOp::kIndex:
+      return "index";
+    case BulkOp::kDelete:
+      return "delete";
+    case BulkOp::kUpdate:
+      return "update";
+  }
+  return "index";
+}
+
 std::string_view BulkRequest::Source(size_t i) const {
-  if (actions_[i].op != BulkOp::kIndex) return {};
+  if (actions_[i].op == BulkOp::kDelete) return {};
   const std::string_view lines(body_.data() + spans_[i].first, spans_[i].second);
   const size_t first_end = lines.find('\n');
   if (first_end == std::string_view::npos) return {};
@@ -53,6 +65,15 @@ Status BulkRequestBuilder::Delete(std::string_view index, std::string_view id,
   return Append(BulkOp::kDelete, index, id, version, routing, {});
 }
 
+Status BulkRequestBuilder::Update(std::string_view index, std::string_view id,
+                                  std::string_view partial_json, int64_t version,
+                                  std::string_view routing) {
+  if (partial_json.empty()) {
+    return Status::InvalidArgument("bulk: empty document for _id " + std::string(id));
+  }
+  return Append(BulkOp::kUpdate, index, id, version, routing, partial_json);
+}
+
 // NOLINTBEGIN(bugprone-easily-swappable-parameters): private; Index and Delete fix the order.
 Status BulkRequestBuilder::Append(BulkOp op, std::string_view index, std::string_view id,
                                   std::optional<int64_t> version, std::string_view routing,
@@ -66,13 +87,19 @@ Status BulkRequestBuilder::Append(BulkOp op, std::string_view index, std::string
   rapidjson::StringBuffer line;
   rapidjson::Writer<rapidjson::StringBuffer> w(line);
   w.StartObject();
-  w.Key(op == BulkOp::kIndex ? "index" : "delete");
+  w.Key(BulkOpName(op));
   w.StartObject();
   w.Key("_index");
   json::String(w, index);
   w.Key("_id");
   json::String(w, id);
-  if (version) {
+  if (op == BulkOp::kUpdate) {
+    // Concurrent writers are not expected (one walcast per index), but a
+    // conflict between the update's read and its write is retried by the
+    // server rather than refused.
+    w.Key("retry_on_conflict");
+    w.Int(3);
+  } else if (version) {
     w.Key("version");
     w.Int64(*version);
     w.Key("version_type");
@@ -90,12 +117,14 @@ Status BulkRequestBuilder::Append(BulkOp op, std::string_view index, std::string
   const size_t offset = body.size();
   body.append(line.GetString(), line.GetSize());
   body.push_back('\n');
-  if (op == BulkOp::kIndex) {
+  if (op == BulkOp::kUpdate) body.append(R"({"doc":)");
+  if (op != BulkOp::kDelete) {
     const size_t doc_offset = body.size();
     body.append(document_json);
     std::replace_if(
         body.begin() + static_cast<std::ptrdiff_t>(doc_offset), body.end(),
         [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    if (op == BulkOp::kUpdate) body.push_back('}');
     body.push_back('\n');
   }
   request_.spans_.emplace_back(offset, body.size() - offset);
@@ -103,6 +132,14 @@ Status BulkRequestBuilder::Append(BulkOp op, std::string_view index, std::string
       BulkAction{op, std::string(index), std::string(id), version, std::string(routing),
                  version_type_});
   return Status::Ok();
+}
+
+void BulkRequestBuilder::Copy(const BulkRequest& from, size_t i) {
+  if (request_.empty()) first_added_ = clock_();
+  const auto [offset, length] = from.spans_[i];
+  request_.spans_.emplace_back(request_.body_.size(), length);
+  request_.body_.append(from.body_, offset, length);
+  request_.actions_.push_back(from.actions_[i]);
 }
 
 bool BulkRequestBuilder::Full(const BulkLimits& limits) const {

@@ -14,7 +14,18 @@
 
 namespace walcast::sinks::elasticsearch {
 
-enum class BulkOp { kIndex, kDelete };
+enum class BulkOp {
+  kIndex,
+  kDelete,
+  // A partial update: the given fields replace the stored ones, the others
+  // stay (see BulkRequestBuilder::Update).
+  kUpdate,
+};
+
+// The action's name in a _bulk body and its response: "index", "delete",
+// "update".
+const char* BulkOpName(BulkOp op);
+
 
 // How a versioned action compares with the stored document's version.
 enum class VersionType {
@@ -50,8 +61,8 @@ class BulkRequest {
   size_t size() const { return actions_.size(); }
   bool empty() const { return actions_.empty(); }
 
-  // The document line of index action i, without its '\n'; "" for a
-  // delete.
+  // The document line of index action i (the {"doc":…} line of an
+  // update), without its '\n'; "" for a delete.
   std::string_view Source(size_t i) const;
 
   // A request with only the actions at `which` (ascending indices into this
@@ -82,6 +93,8 @@ struct BulkLimits {
 //   {"index":{"_index":"i","_id":"k","version":7,"version_type":"external"}}
 //   {…the document…}
 //   {"delete":{"_index":"i","_id":"k","version":8,"version_type":"external"}}
+//   {"update":{"_index":"i","_id":"k","retry_on_conflict":3}}    (see Update)
+//   {"doc":{…}}
 //
 // and tracks the body's size, its action count and when the first action
 // came, so that callers flush by size, count or time (Full, Due).
@@ -104,6 +117,24 @@ class BulkRequestBuilder {
   // Appends a delete action; same errors as Index.
   Status Delete(std::string_view index, std::string_view id, std::optional<int64_t> version,
                 std::string_view routing = {});
+  // Appends a partial update of a stored document: the members of
+  // `partial_json` (one JSON object) replace the document's members of the
+  // same name and every other member stays:
+  //
+  //   {"update":{"_index":"i","_id":"k","retry_on_conflict":3}}
+  //   {"doc":{…}}
+  //
+  // `_bulk` updates take no external version, so `version` is only kept in
+  // the action: BulkWorker turns the update into an index of the merged
+  // document with that version before sending (ResolvePartialUpdates), and
+  // sends it as it is only when the document is missing, which the server
+  // answers 404 (no upsert: the fields left out are unknown). Same errors
+  // as Index.
+  Status Update(std::string_view index, std::string_view id, std::string_view partial_json,
+                int64_t version, std::string_view routing = {});
+
+  // Appends action `i` of `from` with its lines as they are.
+  void Copy(const BulkRequest& from, size_t i);
 
   size_t count() const { return request_.size(); }
   size_t bytes() const { return request_.body_.size(); }

@@ -57,6 +57,11 @@ ItemDisposition ClassifyItem(int status, std::string_view error_type, const Bulk
       error_type == "es_rejected_execution_exception") {
     return ItemDisposition::kRetryable;
   }
+  // An update still sent as one (its document was missing when the worker
+  // read it: ResolvePartialUpdates) carries no version: its 409 is a write
+  // that raced the server's read more often than retry_on_conflict allowed,
+  // so it is sent again.
+  if (status == 409 && action.op == BulkOp::kUpdate) return ItemDisposition::kRetryable;
   if (status == 409 && action.version) return ItemDisposition::kSuperseded;
   if (status == 404 && action.op == BulkOp::kDelete) return ItemDisposition::kAlreadyDeleted;
   return ItemDisposition::kRejected;
@@ -83,8 +88,9 @@ Result<std::vector<BulkItemResult>> ParseBulkResponse(std::string_view body,
   for (rapidjson::SizeType i = 0; i < array.Size(); ++i) {
     const BulkAction& action = request.action(i);
     const rapidjson::Value& item = array[i];
-    // {"index": {…}} or {"delete": {…}}: one member named after the action.
-    const char* expected = action.op == BulkOp::kIndex ? "index" : "delete";
+    // {"index": {…}}, {"delete": {…}} or {"update": {…}}: one member named
+    // after the action.
+    const char* expected = BulkOpName(action.op);
     if (!item.IsObject() || item.MemberCount() != 1 || !item.MemberBegin()->value.IsObject() ||
         std::string_view(item.MemberBegin()->name.GetString()) != expected) {
       return Status::Corruption("bulk response item " + std::to_string(i) + " is not a " +

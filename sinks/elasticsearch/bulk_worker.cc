@@ -3,11 +3,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "core/event.h"
 #include "core/json_writer.h"
 #include "core/log.h"
+#include "sinks/elasticsearch/partial_update.h"
 
 namespace walcast::sinks::elasticsearch {
 
@@ -166,6 +168,15 @@ bool BulkWorker::KeepGoing() const {
 Status BulkWorker::Process(BulkJob& job) {
   if (job.task) return RunTask(job.task);
   if (job.request.empty()) return Status::Ok();
+  if (std::any_of(job.request.actions().begin(), job.request.actions().end(),
+                  [](const BulkAction& a) { return a.op == BulkOp::kUpdate; })) {
+    // Partial updates become versioned writes of the merged document; the
+    // reads wait out an outage like a task.
+    WALCAST_RETURN_IF_ERROR(RunTask([&job](HttpTransport& transport, const BulkSend&) -> Status {
+      WALCAST_ASSIGN_OR_RETURN(job.request, ResolvePartialUpdates(transport, job.request));
+      return Status::Ok();
+    }));
+  }
   Result<BulkResult> result = SendBulk(job.request);
   if (!result.ok()) return result.status();
   const std::vector<size_t> rejected = result->Rejected();
@@ -193,7 +204,7 @@ Status BulkWorker::WriteDeadLetters(const BulkJob& job, const BulkResult& result
     const BulkItemResult& item = result.items[i];
     const DeadLetter letter{.index = action.index,
                             .id = action.id,
-                            .operation = action.op == BulkOp::kIndex ? "index" : "delete",
+                            .operation = BulkOpName(action.op),
                             .origin = origin,
                             .status = item.status,
                             .error_type = item.error_type,

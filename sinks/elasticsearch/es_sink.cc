@@ -50,15 +50,22 @@ Status ElasticsearchSink::Append(const DocumentAction& action, int64_t version, 
   }
   if (action.kind == DocumentAction::Kind::kDelete) {
     WALCAST_RETURN_IF_ERROR(builder_.Delete(action.index, action.id, version));
+  } else if (action.kind == DocumentAction::Kind::kUpdate) {
+    // Alone in its request, so that the worker's read of the stored
+    // document sees every earlier write (ResolvePartialUpdates).
+    WALCAST_RETURN_IF_ERROR(Dispatch());
+    WALCAST_RETURN_IF_ERROR(builder_.Update(action.index, action.id, action.source, version));
   } else {
     WALCAST_RETURN_IF_ERROR(builder_.Index(action.index, action.id, action.source, version));
-    if (!action.supersede_field.empty() && !action.supersede_value.empty()) {
-      supersedes_.push_back(
-          {action.index, action.supersede_field, action.supersede_value, version});
-    }
+  }
+  // A partial update that resent the profile (another TOASTed column was
+  // left out) supersedes like a whole document.
+  if (action.kind != DocumentAction::Kind::kDelete && !action.supersede_field.empty() &&
+      !action.supersede_value.empty()) {
+    supersedes_.push_back({action.index, action.supersede_field, action.supersede_value, version});
   }
   origins_.push_back({action.table, action.key, lsn});
-  return Status::Ok();
+  return action.kind == DocumentAction::Kind::kUpdate ? Dispatch() : Status::Ok();
 }
 
 Status ElasticsearchSink::AppendDeadLetter(const TransactionInfo& txn,
@@ -76,8 +83,9 @@ Status ElasticsearchSink::AppendDeadLetter(const TransactionInfo& txn,
   const ItemOrigin origin{action.table, action.key, txn.commit_lsn};
   const DeadLetter letter{.index = action.index,
                           .id = action.id,
-                          .operation = action.kind == DocumentAction::Kind::kDelete ? "delete"
-                                                                                    : "index",
+                          .operation = action.kind == DocumentAction::Kind::kDelete   ? "delete"
+                                       : action.kind == DocumentAction::Kind::kUpdate ? "update"
+                                                                                      : "index",
                           .origin = &origin,
                           .status = 0,
                           .error_type = "walcast_mapping_exception",

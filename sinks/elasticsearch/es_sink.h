@@ -21,12 +21,16 @@ struct DocumentAction {
     kSkip,      // nothing (a table or operation the sink does not index)
     kIndex,     // create or replace `id` in `index` with `source`
     kDelete,    // remove `id` from `index`
+    // Change the fields of `id` in `index` that `source` holds and keep the
+    // others (an UPDATE whose unchanged TOASTed values the server did not
+    // send); never creates the document.
+    kUpdate,
     kTruncate,  // remove every document of `index`
   };
   Kind kind = Kind::kSkip;
   std::string index;
   std::string id;
-  std::string source;  // kIndex: one JSON object
+  std::string source;  // kIndex, kUpdate: one JSON object
   // kIndex: the row's previous _id when the change moved it to a new key;
   // that document is deleted first.
   std::string previous_id;
@@ -83,6 +87,10 @@ struct ElasticsearchSinkOptions {
 // with version_type=external_gte: a replay after a restart rewrites what is
 // there with the same content, an older change never overwrites a newer
 // one, and several changes of one row in one transaction land in order.
+// A partial update (kUpdate) goes in a bulk request of its own, after
+// everything before it: the worker reads the stored document, merges the
+// update's fields in and writes it with the same external version
+// (ResolvePartialUpdates), so it is ordered like every other write.
 // A transaction is never buffered whole: a huge one is cut into several
 // bulk requests, in bounded memory.
 //

@@ -59,7 +59,8 @@ struct RawDocument {
   // Some columns were unchanged TOASTed values the server did not send
   // (an UPDATE that left them alone, without REPLICA IDENTITY FULL): they
   // are missing from `source`, as is `profile` if it was one of them.
-  // Indexing `source` whole would drop them from the stored document.
+  // Indexing `source` whole would drop them from the stored document: the
+  // sink sends it as a partial update instead.
   bool partial = false;
 };
 

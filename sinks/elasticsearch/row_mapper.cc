@@ -63,26 +63,25 @@ Status RowMapper::Map(const TransactionInfo& txn, const ChangeEvent& event, Docu
   }
   if (!event.after) return Status::Internal("change without a new row");
   const Tuple* row = &*event.after;
+  bool partial = false;
   if (HasUnchangedToast(*row)) {
-    if (!event.before || event.before_is_key_only || event.before->size() != row->size()) {
-      if (builder_.BuildId(relation, *row, &out->id).ok()) out->key = out->id;
-      return Status::Rejected(
-          "an unchanged TOASTed column was not sent by the server and the table has no full "
-          "old row to take it from (set REPLICA IDENTITY FULL on " +
-          out->table + ")");
+    if (event.before && !event.before_is_key_only && event.before->size() == row->size()) {
+      // REPLICA IDENTITY FULL: the old row has the value.
+      merged_ = *row;
+      for (size_t i = 0; i < merged_.size(); ++i) {
+        if (merged_[i].kind == Datum::Kind::kUnchangedToast) merged_[i] = (*event.before)[i];
+      }
+      row = &merged_;
+    } else {
+      partial = true;
     }
-    merged_ = *row;
-    for (size_t i = 0; i < merged_.size(); ++i) {
-      if (merged_[i].kind == Datum::Kind::kUnchangedToast) merged_[i] = (*event.before)[i];
-    }
-    row = &merged_;
   }
 
   const Status built = builder_.Build(relation, *row, txn.commit_time_us, &document_);
   out->id = document_.id;
   out->key = document_.id;
   if (!built.ok()) return built;
-  out->kind = DocumentAction::Kind::kIndex;
+  out->kind = partial ? DocumentAction::Kind::kUpdate : DocumentAction::Kind::kIndex;
   out->source.swap(document_.source);
 
   // A key change moves the document.
@@ -90,6 +89,18 @@ Status RowMapper::Map(const TransactionInfo& txn, const ChangeEvent& event, Docu
     previous_id_.clear();
     if (builder_.BuildId(relation, *event.before, &previous_id_).ok() &&
         previous_id_ != out->id) {
+      if (partial) {
+        // The new _id has no document to update and the old one holds the
+        // values the server did not send: leave it where it is rather than
+        // delete it (no id: the dead letter deletes nothing).
+        out->kind = DocumentAction::Kind::kSkip;
+        out->id.clear();
+        return Status::Rejected(
+            "the key changed and an unchanged TOASTed column was not sent by the server; the "
+            "document stays under its old _id " +
+            previous_id_ + " (set REPLICA IDENTITY FULL on " + out->table +
+            " to move such rows)");
+      }
       out->previous_id = previous_id_;
     }
   }

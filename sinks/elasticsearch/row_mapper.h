@@ -26,9 +26,12 @@ struct RowMapperOptions {
 // empties the index. Rows the builder refuses (a profile that does not
 // parse, a value that is not UTF-8) are kRejected for the dead-letter
 // index. An UPDATE that did not send an unchanged TOASTed column takes it
-// from the old row when the table has REPLICA IDENTITY FULL; otherwise the
-// row is refused with a reason that says so (indexing it would drop the
-// column from the document). Tables without a primary key (and without a
+// from the old row when the table has REPLICA IDENTITY FULL; otherwise it
+// becomes a partial update (kUpdate) of the fields that were sent, so the
+// stored document keeps the column and whatever was derived from it (the
+// profile's fields). Such an UPDATE that also changed the key is refused
+// (kRejected, with no id, so nothing is deleted): the old document stays.
+// Tables without a primary key (and without a
 // replica identity index) have no _id: their rows are skipped, with one
 // warning per table.
 class RowMapper : public DocumentMapper {

@@ -279,6 +279,52 @@ TEST_F(CliTest, InterruptedSnapshotIsTakenAgainFromScratch) {
   EXPECT_EQ(lines.back().mark, "last");
 }
 
+TEST_F(CliTest, ForeignSlotIsNeverDroppedAndIsUsedFromItsPositionWithoutASnapshot) {
+  // A slot walcast did not create (say, Debezium's), and no snapshot in
+  // state.dir: walcast used to drop it to take one.
+  // Debezium's publication comes before its slot (pgoutput reads it as of
+  // each change's position).
+  Sql("CREATE TABLE t(id int PRIMARY KEY); INSERT INTO t VALUES (1);"
+      "CREATE PUBLICATION walcast_publication FOR TABLE t");
+  Sql("SELECT pg_create_logical_replication_slot('" + db_ + "', 'pgoutput')");
+  const auto slot_position = [&] {
+    return pg_->Psql("SELECT restart_lsn || ' ' || confirmed_flush_lsn FROM pg_replication_slots "
+                     "WHERE slot_name = '" + db_ + "'");
+  };
+  const std::string created_at = slot_position();
+  ASSERT_FALSE(created_at.empty());
+  Sql("INSERT INTO t VALUES (2)");
+
+  std::string out, err;
+  EXPECT_NE(RunToEnd({"run"}, &out, &err), 0) << err;
+  EXPECT_NE(err.find("SELECT pg_drop_replication_slot('" + db_ + "');"), std::string::npos) << err;
+  EXPECT_NE(err.find("snapshot.mode=no_data"), std::string::npos) << err;
+  EXPECT_EQ(slot_position(), created_at);  // the same slot, untouched
+  EXPECT_TRUE(ReadLines(dir_ + "/once.out").empty());
+
+  // snapshot.mode=no_data streams from the slot's position: row 2 was
+  // written after the slot was made, row 1 before.
+  WriteConfig({{"snapshot.mode", "no_data"}});
+  auto p = Start("foreign");
+  ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/foreign.out").size() >= 1; }, 30s))
+      << Log("foreign");
+  p->Signal(SIGTERM);
+  ASSERT_EQ(p->Wait(30s), 0) << Log("foreign");
+  const auto lines = ParseEvents(dir_ + "/foreign.out");
+  ASSERT_EQ(lines.size(), 1u) << Log("foreign");
+  EXPECT_EQ(lines[0].op, "c");
+  EXPECT_EQ(lines[0].id, 2);
+  EXPECT_NE(Log("foreign").find("did not create"), std::string::npos) << Log("foreign");
+  EXPECT_EQ(pg_->Psql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db_ + "'"),
+            "1");
+
+  // Still not walcast's: the default snapshot.mode is refused again.
+  WriteConfig({});
+  EXPECT_NE(RunToEnd({"run"}, &out, &err), 0) << err;
+  EXPECT_EQ(pg_->Psql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db_ + "'"),
+            "1");
+}
+
 TEST_F(CliTest, StatusPrintsSlotPositionsAndLag) {
   Sql("CREATE TABLE t(id int PRIMARY KEY)");
   std::string out, err;

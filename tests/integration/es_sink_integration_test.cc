@@ -236,5 +236,80 @@ TEST_F(EsSinkTest, RefusedDocumentsGoToTheDeadLetterIndexAndThePipelineGoesOn) {
   EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
 }
 
+TEST_F(EsSinkTest, UpdateLeavingAToastedColumnUnchangedKeepsItsStoredValue) {
+  // No REPLICA IDENTITY FULL: the server sends the unchanged TOASTed `big`
+  // as 'u' (not sent), and the document must keep the stored value.
+  Generate({"--count", "1", "--seed", "1", "--shape", "idrepo"});
+  Sql("CREATE TABLE public.t(id int PRIMARY KEY, big text, v text);"
+      "ALTER TABLE public.t ALTER COLUMN big SET STORAGE EXTERNAL");
+  auto walcast = Start("walcast");
+  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
+  // 12,800 bytes of md5 text: stored out of line (EXTERNAL: not compressed).
+  Sql("INSERT INTO public.t SELECT 1, string_agg(md5(i::text), '' ORDER BY i), 'a' "
+      "FROM generate_series(1, 400) i");
+  ASSERT_GT(std::stoll(Sql("SELECT pg_relation_size(reltoastrelid) FROM pg_class "
+                           "WHERE oid = 'public.t'::regclass")),
+            0);
+  Sql("UPDATE public.t SET v = 'b' WHERE id = 1");
+  // Two partial updates and a full write of one row in one transaction,
+  // then a partial update: each lands in order.
+  Sql("BEGIN; UPDATE public.t SET v = 'c' WHERE id = 1; UPDATE public.t SET v = 'd' WHERE id = 1;"
+      "UPDATE public.t SET big = big || 'x' WHERE id = 1; COMMIT");
+  Sql("UPDATE public.t SET v = 'e' WHERE id = 1");
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s));
+  const std::string big = Sql("SELECT big FROM public.t WHERE id = 1");
+  ASSERT_EQ(big.size(), 12801u);
+
+  rapidjson::Document got;
+  got.Parse(es_->Get(Index("public.t"), "1").c_str());
+  ASSERT_TRUE(got.IsObject() && got.HasMember("_source")) << es_->Get(Index("public.t"), "1");
+  const rapidjson::Value& doc = got["_source"];
+  ASSERT_TRUE(doc.HasMember("big") && doc["big"].IsString());
+  EXPECT_EQ(std::string(doc["big"].GetString()), big);
+  ASSERT_TRUE(doc.HasMember("v") && doc["v"].IsString());
+  EXPECT_STREQ(doc["v"].GetString(), "e");
+  EXPECT_EQ(Log("walcast").find("dead-letter"), std::string::npos) << Log("walcast");
+  walcast->Signal(SIGTERM);
+  EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+}
+
+TEST_F(EsSinkTest, UpdateLeavingAToastedProfileUnchangedKeepsItsDerivedFields) {
+  // A MOSIP profile large enough to live in the TOAST table (an unknown
+  // member pads it; the parser ignores it), then an update of upd_by: the
+  // document keeps the profile and what walcast derived from it.
+  Generate({"--count", "1", "--seed", "1", "--shape", "idrepo"});
+  Sql("ALTER TABLE idrepo.anonymous_profile ALTER COLUMN profile SET STORAGE EXTERNAL");
+  auto walcast = Start("walcast");
+  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
+  Sql("INSERT INTO idrepo.anonymous_profile(id, profile, cr_by, cr_dtimes) SELECT 'toasted', "
+      "'{\"processName\": \"New\", \"date\": \"2025-03-14\", \"oldProfile\": null, "
+      "\"newProfile\": {\"yearOfBirth\": \"1988\", \"gender\": \"Female\", "
+      "\"documents\": [\"DOC001\"], \"pad\": \"' || string_agg(md5(i::text), '' ORDER BY i) || "
+      "'\"}}', 'test', now() FROM generate_series(1, 400) i");
+  ASSERT_GT(std::stoll(Sql("SELECT pg_relation_size(reltoastrelid) FROM pg_class "
+                           "WHERE oid = 'idrepo.anonymous_profile'::regclass")),
+            0);
+  Sql("UPDATE idrepo.anonymous_profile SET upd_by = 'toast-test', upd_dtimes = now() "
+      "WHERE id = 'toasted'");
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s));
+
+  const std::string answer = es_->Get(Index("idrepo.anonymous_profile"), "toasted");
+  rapidjson::Document got;
+  got.Parse(answer.c_str());
+  ASSERT_TRUE(got.IsObject() && got.HasMember("_source")) << answer;
+  const rapidjson::Value& doc = got["_source"];
+  ASSERT_TRUE(doc.HasMember("upd_by") && doc["upd_by"].IsString()) << answer.substr(0, 2000);
+  EXPECT_STREQ(doc["upd_by"].GetString(), "toast-test");
+  ASSERT_TRUE(doc.HasMember("profile") && doc["profile"].IsObject()) << answer.substr(0, 2000);
+  const rapidjson::Value& profile = doc["profile"];
+  ASSERT_TRUE(profile.HasMember("newProfile") && profile["newProfile"].IsObject());
+  EXPECT_STREQ(profile["newProfile"]["gender"].GetString(), "Female");
+  EXPECT_TRUE(profile.HasMember("updateId"));
+  EXPECT_TRUE(doc.HasMember("documents_names") && doc["documents_names"].IsArray());
+  EXPECT_EQ(Log("walcast").find("dead-letter"), std::string::npos) << Log("walcast");
+  walcast->Signal(SIGTERM);
+  EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+}
+
 }  // namespace
 }  // namespace walcast::testing

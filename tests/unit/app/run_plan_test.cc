@@ -50,6 +50,48 @@ TEST(RunPlanTest, AlwaysTakesOneAndNeverOrNoDataNone) {
   }
 }
 
+TEST(RunPlanTest, NoSlotOrWalcastsOwnSlotIsAlwaysUsable) {
+  for (const char* mode : {"initial", "always", "when_needed", "never", "no_data"}) {
+    EXPECT_TRUE(CheckSlotOwnership(mode, "pgoutput", std::nullopt, false).ok()) << mode;
+    EXPECT_TRUE(CheckSlotOwnership(mode, "pgoutput", Slot(), /*owned=*/true).ok()) << mode;
+  }
+}
+
+TEST(RunPlanTest, ForeignSlotIsUsedFromItsPositionWhenNoSnapshotIsTaken) {
+  for (const char* mode : {"never", "no_data"}) {
+    EXPECT_TRUE(CheckSlotOwnership(mode, "pgoutput", Slot(), /*owned=*/false).ok()) << mode;
+    // ...and then nothing drops it: no snapshot is taken.
+    const Result<SnapshotDecision> d = DecideSnapshot(mode, Slot(), false);
+    ASSERT_TRUE(d.ok());
+    EXPECT_FALSE(d->take) << mode;
+  }
+}
+
+TEST(RunPlanTest, ForeignSlotIsNeverDroppedForASnapshot) {
+  // Debezium's slot, no snapshot recorded in state.dir: taking one would
+  // mean dropping it.
+  for (const char* mode : {"initial", "always", "when_needed", "initial_only"}) {
+    const Status s = CheckSlotOwnership(mode, "pgoutput", Slot(), /*owned=*/false);
+    ASSERT_EQ(s.code(), Status::Code::kInvalidArgument) << mode;
+    EXPECT_NE(s.message().find("SELECT pg_drop_replication_slot('walcast');"), std::string::npos)
+        << s.message();
+    EXPECT_NE(s.message().find("snapshot.mode=no_data"), std::string::npos) << s.message();
+  }
+}
+
+TEST(RunPlanTest, ForeignSlotWithAnotherPluginOrLostWalIsRefused) {
+  wal_reader::SlotInfo wal2json = Slot();
+  wal2json.plugin = "wal2json";
+  for (const char* mode : {"initial", "no_data"}) {
+    const Status s = CheckSlotOwnership(mode, "pgoutput", wal2json, /*owned=*/false);
+    ASSERT_EQ(s.code(), Status::Code::kInvalidArgument) << mode;
+    EXPECT_NE(s.message().find("wal2json"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("SELECT pg_drop_replication_slot('walcast');"), std::string::npos);
+  }
+  EXPECT_EQ(CheckSlotOwnership("no_data", "pgoutput", Slot("lost"), false).code(),
+            Status::Code::kInvalidArgument);
+}
+
 TEST(RunPlanTest, LostSlotIsFatalUnlessWhenNeeded) {
   Result<SnapshotDecision> d = DecideSnapshot("initial", Slot("lost"), true);
   ASSERT_FALSE(d.ok());

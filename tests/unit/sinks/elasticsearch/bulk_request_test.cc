@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 
 namespace walcast::sinks::elasticsearch {
 namespace {
@@ -35,6 +36,41 @@ TEST(BulkRequestTest, WritesIndexAndDeleteLinesWithExternalVersions) {
   EXPECT_EQ(request.action(1),
             (BulkAction{BulkOp::kDelete, "mosip.idrepo.anonymous_profile", "77", 43, "r1"}));
   EXPECT_EQ(request.action(2).version, std::nullopt);
+}
+
+TEST(BulkRequestTest, WritesPartialUpdatesWithTheirVersionKeptInTheAction) {
+  BulkRequestBuilder builder;
+  ASSERT_TRUE(builder.Update("p", "6c1d", "{\"n\":2,\n\"s\":\"x\"}", 42).ok());
+  EXPECT_EQ(builder.Update("p", "6c1d", "", 42).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(builder.Update("p", "6c1d", "{}", -1).code(), Status::Code::kInvalidArgument);
+  const BulkRequest request = builder.Take();
+  // `_bulk` updates take no external version: the worker resolves it
+  // (ResolvePartialUpdates). No upsert: a missing document stays missing.
+  EXPECT_EQ(request.body(),
+            R"({"update":{"_index":"p","_id":"6c1d","retry_on_conflict":3}})"
+            "\n"
+            R"({"doc":{"n":2, "s":"x"}})"
+            "\n");
+  ASSERT_EQ(request.size(), 1u);
+  EXPECT_EQ(request.action(0).op, BulkOp::kUpdate);
+  EXPECT_EQ(request.action(0).version, 42);
+  EXPECT_EQ(request.Source(0), R"({"doc":{"n":2, "s":"x"}})");
+}
+
+TEST(BulkRequestTest, CopyKeepsAnActionsLines) {
+  BulkRequestBuilder from;
+  ASSERT_TRUE(from.Delete("p", "1", 7).ok());
+  ASSERT_TRUE(from.Index("p", "2", R"({"v":1})", 8).ok());
+  const BulkRequest source = from.Take();
+  BulkRequestBuilder to;
+  to.Copy(source, 1);
+  to.Copy(source, 0);
+  const BulkRequest copied = to.Take();
+  ASSERT_EQ(copied.size(), 2u);
+  EXPECT_EQ(copied.action(0), source.action(1));
+  EXPECT_EQ(copied.action(1), source.action(0));
+  EXPECT_EQ(copied.Source(0), R"({"v":1})");
+  EXPECT_EQ(copied.body().size(), source.body().size());
 }
 
 TEST(BulkRequestTest, ExternalGteVersions) {

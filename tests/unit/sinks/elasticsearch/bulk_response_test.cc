@@ -112,6 +112,28 @@ TEST(BulkResponseTest, ClassifiesByStatusAndVersioning) {
   EXPECT_EQ(ClassifyItem(403, "cluster_block_exception", versioned), ItemDisposition::kRejected);
 }
 
+TEST(BulkResponseTest, PartialUpdatesNoopIsDoneConflictIsRetriedMissingIsADeadLetter) {
+  const BulkAction update{BulkOp::kUpdate, "p", "1", 3, ""};
+  EXPECT_EQ(ClassifyItem(200, "", update), ItemDisposition::kApplied);  // "updated" or "noop"
+  EXPECT_EQ(ClassifyItem(409, "version_conflict_engine_exception", update),
+            ItemDisposition::kRetryable);
+  // Never created from part of its fields: the row's document is missing.
+  EXPECT_EQ(ClassifyItem(404, "document_missing_exception", update), ItemDisposition::kRejected);
+
+  BulkRequestBuilder builder;
+  ASSERT_TRUE(builder.Update("p", "1", R"({"v":1})", 3).ok());
+  ASSERT_TRUE(builder.Update("p", "2", R"({"v":1})", 3).ok());
+  const BulkRequest request = builder.Take();
+  const auto items = ParseBulkResponse(
+      R"({"errors":true,"items":[{"update":{"status":200,"result":"noop"}},
+        {"update":{"status":404,"error":{"type":"document_missing_exception","reason":"[2]: document missing"}}}]})",
+      request);
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  EXPECT_EQ((*items)[0].disposition, ItemDisposition::kApplied);
+  EXPECT_EQ((*items)[1].disposition, ItemDisposition::kRejected);
+  EXPECT_EQ((*items)[1].error_type, "document_missing_exception");
+}
+
 TEST(BulkResponseTest, MalformedAnswersAreCorruption) {
   const BulkRequest two = Request({{BulkOp::kIndex, 1}, {BulkOp::kDelete, 2}});
   const auto code = [&two](std::string_view body) {

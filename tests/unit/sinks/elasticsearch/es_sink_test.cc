@@ -17,7 +17,8 @@ using std::chrono::milliseconds;
 
 // Maps table "t": create/read/update → index "i" with _id = column 0 and
 // {"v": column 1}; delete → delete; truncate → truncate. Table "bad" is
-// refused (a profile that does not parse); table "other" is skipped.
+// refused (a profile that does not parse); table "other" is skipped;
+// updates of table "partial" are partial updates (unsent TOAST values).
 class FakeMapper : public DocumentMapper {
  public:
   Status Map(const TransactionInfo& /*txn*/, const ChangeEvent& e, DocumentAction* out) override {
@@ -27,6 +28,15 @@ class FakeMapper : public DocumentMapper {
     const Tuple& row = e.after ? *e.after : *e.before;
     out->id = out->key = row[0].data;
     if (e.relation->name == "bad") return Status::Rejected("profile: malformed JSON at offset 3");
+    if (e.relation->name == "partial" && e.op == Op::kUpdate) {
+      out->kind = DocumentAction::Kind::kUpdate;
+      out->source = R"({"v":")" + row[1].data + "\"}";
+      if (row[1].data == "supersedes") {
+        out->supersede_field = "profile.updateId";
+        out->supersede_value = "old";
+      }
+      return Status::Ok();
+    }
     switch (e.op) {
       case Op::kTruncate:
         out->kind = DocumentAction::Kind::kTruncate;
@@ -144,6 +154,96 @@ TEST_F(ElasticsearchSinkTest, BatchesTransactionsWithCommitLsnVersionsAndAcksAft
             "\n");
   EXPECT_EQ(tracker_.watermark(), Lsn(208));
   EXPECT_EQ(sink_->stats().items, 3u);
+}
+
+TEST_F(ElasticsearchSinkTest, PartialUpdateIsMergedIntoTheStoredDocumentInARequestOfItsOwn) {
+  Make();
+  // The write before it goes first, then the update alone: the stored
+  // document is read and written back whole with the update's field and
+  // the transaction's version; then what follows.
+  transport_->Answer(200, BulkOk(1));
+  transport_->Answer(200, R"({"_index":"i","_id":"a","_version":90,"found":true,)"
+                          R"("_source":{"v":"0","big":"stored","derived":[1,2]}})");
+  transport_->Answer(200, BulkOk(1));
+  transport_->Answer(200, BulkOk(1));
+  ASSERT_TRUE(Apply(Txn(100), {Row(Op::kCreate, "partial", "b", "1"),
+                               Row(Op::kUpdate, "partial", "a", "2"),
+                               Row(Op::kCreate, "partial", "c", "3")})
+                  .ok());
+  ASSERT_TRUE(sink_->Flush(milliseconds(5000)).ok());
+  const auto& requests = transport_->requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[0].body,
+            R"({"index":{"_index":"i","_id":"b","version":100,"version_type":"external_gte"}})"
+            "\n"
+            R"({"v":"1"})"
+            "\n");
+  EXPECT_EQ(requests[1].method, HttpMethod::kGet);
+  EXPECT_EQ(requests[1].path, "/i/_doc/a?_source=true");
+  EXPECT_EQ(requests[2].body,
+            R"({"index":{"_index":"i","_id":"a","version":100,"version_type":"external_gte"}})"
+            "\n"
+            R"({"v":"2","big":"stored","derived":[1,2]})"
+            "\n");
+  EXPECT_EQ(requests[3].body.rfind(R"({"index":{"_index":"i","_id":"c")", 0), 0u);
+  EXPECT_EQ(tracker_.watermark(), Lsn(108));
+  EXPECT_EQ(sink_->stats().dead_letters, 0u);
+}
+
+TEST_F(ElasticsearchSinkTest, PartialUpdateOfAMissingDocumentIsADeadLetterNotADelete) {
+  ElasticsearchSinkOptions options;
+  options.worker.dead_letter_index = "dl";
+  Make(options);
+  transport_->Answer(404, R"({"_index":"i","_id":"a","found":false})");
+  transport_->Answer(
+      200,
+      R"({"errors":true,"items":[{"update":{"status":404,"error":{"type":"document_missing_exception","reason":"[a]: document missing"}}}]})");
+  transport_->Answer(200, BulkOk(1));  // the dead letter
+  ASSERT_TRUE(Apply(Txn(100), {Row(Op::kUpdate, "partial", "a", "2")}).ok());
+  ASSERT_TRUE(sink_->Flush(milliseconds(5000)).ok());
+  const auto& requests = transport_->requests();
+  ASSERT_EQ(requests.size(), 3u);
+  // Sent as the update it is: never created from part of its fields.
+  EXPECT_EQ(requests[1].body,
+            R"({"update":{"_index":"i","_id":"a","retry_on_conflict":3}})"
+            "\n"
+            R"({"doc":{"v":"2"}})"
+            "\n");
+  EXPECT_NE(requests[2].body.find("document_missing_exception"), std::string::npos);
+  EXPECT_EQ(requests[2].body.find(R"("delete")"), std::string::npos);
+  EXPECT_EQ(sink_->stats().dead_letters, 1u);
+  EXPECT_EQ(tracker_.watermark(), Lsn(108));
+}
+
+TEST_F(ElasticsearchSinkTest, PartialUpdateThatResentTheProfileSupersedesAfterItIsDurable) {
+  Make();
+  transport_->Answer(200, R"({"found":true,"_version":5,"_source":{"v":"0"}})");
+  transport_->Answer(200, BulkOk(1));
+  transport_->Answer(200, "{}");  // _refresh
+  transport_->Answer(200, R"({"_scroll_id":"s","hits":{"hits":[]}})");
+  transport_->Answer(200, "{}");  // clear scroll
+  ASSERT_TRUE(Apply(Txn(100), {Row(Op::kUpdate, "partial", "a", "supersedes")}).ok());
+  ASSERT_TRUE(sink_->Flush(milliseconds(5000)).ok());
+  const auto& requests = transport_->requests();
+  ASSERT_GE(requests.size(), 4u);
+  EXPECT_EQ(requests[0].method, HttpMethod::kGet);
+  EXPECT_NE(requests[1].body.find(R"({"v":"supersedes"})"), std::string::npos);
+  EXPECT_EQ(requests[2].path, "/i/_refresh");
+  EXPECT_NE(requests[3].body.find(R"("profile.updateId":["old"])"), std::string::npos)
+      << requests[3].body;
+  EXPECT_EQ(tracker_.watermark(), Lsn(108));
+}
+
+TEST_F(ElasticsearchSinkTest, PartialUpdateWaitsOutAnOutageOfTheRead) {
+  Make();
+  transport_->Fail(Status::Unavailable("connection refused"));
+  transport_->Answer(200, R"({"found":true,"_version":5,"_source":{"v":"0"}})");
+  transport_->Answer(200, BulkOk(1));
+  ASSERT_TRUE(Apply(Txn(100), {Row(Op::kUpdate, "partial", "a", "2")}).ok());
+  ASSERT_TRUE(sink_->Flush(milliseconds(5000)).ok());
+  ASSERT_EQ(transport_->requests().size(), 3u);
+  EXPECT_NE(transport_->requests()[2].body.find(R"({"v":"2"})"), std::string::npos);
+  EXPECT_EQ(tracker_.watermark(), Lsn(108));
 }
 
 TEST_F(ElasticsearchSinkTest, SnapshotRowsRankBelowEveryStreamedChange) {
