@@ -213,14 +213,16 @@ Result<SlotStart> PrepareSlot(const Source& source, const SnapshotDecision& snap
       WALCAST_RETURN_IF_ERROR(source.manager->DropSlot(slot));
     }
     WALCAST_RETURN_IF_ERROR(snapshot_state.Clear());
+    // Recorded before the slot exists, so a crash right after creating it
+    // never leaves walcast's own slot looking foreign.
+    WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
     WALCAST_ASSIGN_OR_RETURN(start.exporter,
                              wal_reader::LibpqReplicationStream::Connect(source.conninfo));
     WALCAST_ASSIGN_OR_RETURN(start.exported, start.exporter->CreateSlotExportingSnapshot(
                                                  slot, source.settings.plugin));
-    WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
   } else {
-    WALCAST_RETURN_IF_ERROR(source.manager->EnsureSlot(slot, source.settings.plugin).status());
     if (!existing) WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
+    WALCAST_RETURN_IF_ERROR(source.manager->EnsureSlot(slot, source.settings.plugin).status());
     if (existing && !owned) {
       log::Info("using a replication slot walcast did not create, from its position",
                 {{"slot", slot}, {"confirmed_flush_lsn", existing->confirmed_flush.ToString()}});
@@ -397,11 +399,12 @@ Status SetupCommand(const Config& config, bool check_only, std::ostream& out) {
     out << "publication " << publication << " ready\n";
   }
   WALCAST_ASSIGN_OR_RETURN(std::optional<wal_reader::SlotInfo> existing, manager->GetSlot(slot));
-  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo info, manager->EnsureSlot(slot, plugin));
   if (!existing) {
-    // `run` may drop it for its snapshot: record that walcast made it.
+    // `run` may drop it for its snapshot: record that walcast makes it
+    // (before, so that a crash in between cannot orphan it).
     WALCAST_RETURN_IF_ERROR(SlotOwnership(config.GetString("state.dir"), slot).MarkCreated(plugin));
   }
+  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo info, manager->EnsureSlot(slot, plugin));
   out << "slot " << info.name << " ready (plugin " << info.plugin << ", confirmed_flush_lsn "
       << info.confirmed_flush.ToString() << ")\n";
   const std::vector<std::string> sinks = config.GetList("sinks");

@@ -8,10 +8,11 @@ namespace walcast::app {
 
 // Whether walcast created the replication slot of this name, as recorded in
 // state.dir:
-//   <slot>.slot    "created <plugin>\n", written (atomically, fsynced) right
-//                  after walcast created the slot; removed when walcast finds
-//                  no slot of that name (the record is stale then) or drops
-//                  the slot itself.
+//   <slot>.slot    "created <plugin>\n", written (atomically, fsynced) just
+//                  before walcast creates the slot, so that a crash in
+//                  between cannot make walcast's own slot look foreign;
+//                  removed when walcast finds no slot of that name (the
+//                  record is stale then) or drops the slot itself.
 // walcast drops or re-creates only a slot it created (this record, or a
 // completed snapshot in <slot>.snapshot, which only a slot walcast created
 // can have: state.dir from before the record existed). A slot someone else
