@@ -1,6 +1,7 @@
 #include "wal_reader/slot_manager.h"
 
 #include <algorithm>
+#include <map>
 #include <pqxx/pqxx>
 #include <regex>
 
@@ -277,28 +278,50 @@ Result<RoleInfo> SlotManager::ReadRole(const std::string& user) {
 
 Status SlotManager::CheckTables(const std::vector<TableId>& tables, const RoleInfo& role,
                                 std::vector<Finding>* out) {
+  if (tables.empty()) return Status::Ok();
   return pg::GuardPqxx("reading tables", [&] {
     pqxx::nontransaction tx(*conn_);
+    // One round trip for every captured table: the names go in as a VALUES
+    // list of quoted literals, so a filter selecting thousands of tables
+    // does not cost thousands of queries.
+    std::string values;
     for (const auto& t : tables) {
-      auto r = tx.exec_params(
-          "SELECT has_schema_privilege(n.oid, 'USAGE'), has_table_privilege(c.oid, 'SELECT'), "
-          "c.relreplident, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND "
-          "i.indisprimary) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-          "WHERE n.nspname = $1 AND c.relname = $2",
-          t.schema, t.name);
-      if (r.empty()) continue;
-      if (!r[0][0].as<bool>()) {
+      values += (values.empty() ? "(" : ", (") + tx.quote(t.schema) + ", " + tx.quote(t.name) + ")";
+    }
+    // A column is TOASTable when it has variable length (attlen = -1) and a
+    // storage other than PLAIN; an UPDATE that leaves it unchanged does not
+    // log its value unless the replica identity is FULL.
+    const auto r = tx.exec(
+        "SELECT w.s, w.r, has_schema_privilege(n.oid, 'USAGE'), "
+        "has_table_privilege(c.oid, 'SELECT'), c.relreplident, "
+        "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), "
+        "EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 "
+        "AND NOT a.attisdropped AND a.attlen = -1 AND a.attstorage <> 'p') "
+        "FROM (VALUES " + values + ") AS w(s, r) "
+        "JOIN pg_namespace n ON n.nspname = w.s "
+        "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.r");
+    std::map<TableId, pqxx::result::size_type> rows;
+    for (pqxx::result::size_type i = 0; i < r.size(); ++i) {
+      rows.emplace(TableId{r[i][0].as<std::string>(), r[i][1].as<std::string>()}, i);
+    }
+    for (const auto& t : tables) {
+      const auto it = rows.find(t);
+      if (it == rows.end()) continue;
+      const pqxx::row row = r[it->second];
+      if (!row[2].as<bool>()) {
         out->push_back({Finding::Severity::kError, "privilege",
                         "role " + role.name + " lacks USAGE on schema " + t.schema,
                         {"GRANT USAGE ON SCHEMA " + QuoteIdentifier(t.schema) + " TO " +
                          role.name + ";"}});
       }
-      if (!r[0][1].as<bool>()) {
+      if (!row[3].as<bool>()) {
         out->push_back({Finding::Severity::kError, "privilege",
                         "role " + role.name + " lacks SELECT on " + t.Dotted(),
                         {"GRANT SELECT ON " + t.Qualified() + " TO " + role.name + ";"}});
       }
-      out->push_back(ReplicaIdentityFinding(t, r[0][2].as<std::string>(), r[0][3].as<bool>()));
+      const std::string ident = row[4].as<std::string>();
+      out->push_back(ReplicaIdentityFinding(t, ident.empty() ? 'd' : ident[0], row[5].as<bool>(),
+                                            row[6].as<bool>()));
     }
     return Status::Ok();
   });

@@ -210,25 +210,38 @@ std::vector<Finding> PublicationFindings(const std::string& publication, Publica
   return out;
 }
 
-Finding ReplicaIdentityFinding(const TableId& table, const std::string& ident, bool has_pk) {
-  if (ident == "n") {
+Finding ReplicaIdentityFinding(const TableId& table, char ident, bool has_pk, bool has_toastable) {
+  const std::vector<std::string> full = {"ALTER TABLE " + table.Qualified() +
+                                         " REPLICA IDENTITY FULL;"};
+  if (ident == 'n') {
     return Make(Sev::kWarning, "replica identity",
                 table.Dotted() +
-                    " is REPLICA IDENTITY NOTHING: UPDATE and DELETE fail on published tables "
-                    "and carry no old values",
-                {"ALTER TABLE " + table.Qualified() + " REPLICA IDENTITY FULL;"});
+                    " is REPLICA IDENTITY NOTHING: UPDATE and DELETE fail once it is published, "
+                    "and their events carry no key, so Debezium emits nothing usable for them",
+                full);
   }
-  if (ident == "d" && !has_pk) {
+  if (ident == 'd' && !has_pk) {
     return Make(Sev::kError, "replica identity",
                 table.Dotted() +
                     " has no primary key and REPLICA IDENTITY DEFAULT: UPDATE and DELETE "
                     "fail once it is published",
-                {"ALTER TABLE " + table.Qualified() + " REPLICA IDENTITY FULL;"});
+                full);
   }
-  return Make(Sev::kOk, "replica identity",
-              table.Dotted() + (ident == "f"   ? " FULL"
-                                : ident == "i" ? " USING INDEX"
-                                               : " DEFAULT (primary key)"));
+  if (ident == 'f') return Make(Sev::kOk, "replica identity", table.Dotted() + " FULL");
+  const std::string shown =
+      table.Dotted() + (ident == 'i' ? " USING INDEX" : " DEFAULT (primary key)");
+  if (!has_toastable) return Make(Sev::kOk, "replica identity", shown);
+  // The new tuple of an UPDATE sends an unchanged TOASTed value as 'u'
+  // (protocol "TupleData"); only FULL also logs the old row with that value,
+  // from which the encoder fills it in (debezium/encoder.cc).
+  return Make(Sev::kWarning, "replica identity",
+              shown +
+                  " with TOASTable columns: an UPDATE that leaves such a column unchanged does "
+                  "not send its value, so Kafka records carry the unavailable-value placeholder "
+                  "(as Debezium's do), Elasticsearch documents keep the stored value through a "
+                  "partial update, and a key change cannot move the row's Elasticsearch "
+                  "document. FULL logs the whole old row on every UPDATE and DELETE (more WAL)",
+              full);
 }
 
 }  // namespace walcast::wal_reader

@@ -60,8 +60,12 @@ std::vector<Finding> PublicationFindings(const std::string& publication, Publica
                                          const PublicationState& state,
                                          const std::vector<TableId>& tables,
                                          const RoleInfo& role, const std::string& database);
-// A table's REPLICA IDENTITY (pg_class.relreplident) and primary key:
-// NOTHING warns, DEFAULT without a primary key is an error.
-Finding ReplicaIdentityFinding(const TableId& table, const std::string& ident, bool has_pk);
+// A table's REPLICA IDENTITY (pg_class.relreplident: 'd', 'i', 'f' or 'n'),
+// whether it has a primary key, and whether it has TOASTable columns
+// (attlen = -1 and attstorage <> 'p'). DEFAULT without a primary key is an
+// error; NOTHING warns (updates and deletes carry no key); DEFAULT or INDEX
+// with TOASTable columns warns, because an UPDATE that leaves such a column
+// unchanged does not send its value. FULL is always ok.
+Finding ReplicaIdentityFinding(const TableId& table, char ident, bool has_pk, bool has_toastable);
 
 }  // namespace walcast::wal_reader

@@ -416,6 +416,27 @@ TEST_F(CliTest, PreflightPrintsTheFixForEachProblem) {
   EXPECT_NE(out.find("preflight passed"), std::string::npos) << out;
 }
 
+TEST_F(CliTest, PreflightExplainsReplicaIdentityOfToastableTables) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v text); CREATE TABLE n(id int PRIMARY KEY, x int);"
+      "CREATE PUBLICATION walcast_publication FOR TABLE t, n;");
+  WriteConfig(
+      {{"publication.autocreate.mode", "disabled"}, {"table.include.list", "public\\.(t|n)"}});
+  std::string out, err;
+  // A warning, not an error: the preflight still passes.
+  EXPECT_EQ(RunToEnd({"setup", "--check"}, &out, &err), 0) << out << err;
+  EXPECT_NE(out.find("warn replica identity: public.t DEFAULT (primary key) with TOASTable"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("fix: ALTER TABLE \"public\".\"t\" REPLICA IDENTITY FULL;"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("ok   replica identity: public.n DEFAULT (primary key)\n"), std::string::npos)
+      << out;
+
+  Sql("ALTER TABLE t REPLICA IDENTITY FULL");
+  EXPECT_EQ(RunToEnd({"setup", "--check"}, &out, &err), 0) << out << err;
+  EXPECT_NE(out.find("ok   replica identity: public.t FULL\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("REPLICA IDENTITY FULL;"), std::string::npos) << out;
+}
+
 TEST_F(CliTest, HelpAndVersion) {
   std::string out;
   ASSERT_EQ(RunCommand(WalcastBinary() + " --help --config-keys", &out), 0);

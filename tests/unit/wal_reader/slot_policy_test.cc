@@ -200,11 +200,27 @@ TEST(PublicationFindingsTest, ForAllTablesIsAnErrorOnlyWhenFiltered) {
 
 TEST(ReplicaIdentityFindingTest, NothingWarnsDefaultWithoutKeyFails) {
   const TableId t{"public", "t"};
-  EXPECT_EQ(ReplicaIdentityFinding(t, "n", true).severity, Sev::kWarning);
-  EXPECT_EQ(ReplicaIdentityFinding(t, "d", false).severity, Sev::kError);
-  EXPECT_EQ(ReplicaIdentityFinding(t, "d", true).severity, Sev::kOk);
-  EXPECT_EQ(ReplicaIdentityFinding(t, "f", false).severity, Sev::kOk);
-  EXPECT_EQ(ReplicaIdentityFinding(t, "i", false).detail, "public.t USING INDEX");
+  EXPECT_EQ(ReplicaIdentityFinding(t, 'n', true, false).severity, Sev::kWarning);
+  EXPECT_EQ(ReplicaIdentityFinding(t, 'n', true, false).fix_sql,
+            std::vector<std::string>{"ALTER TABLE \"public\".\"t\" REPLICA IDENTITY FULL;"});
+  EXPECT_EQ(ReplicaIdentityFinding(t, 'd', false, false).severity, Sev::kError);
+  EXPECT_EQ(ReplicaIdentityFinding(t, 'd', false, true).severity, Sev::kError);
+  EXPECT_EQ(ReplicaIdentityFinding(t, 'd', true, false).severity, Sev::kOk);
+  EXPECT_EQ(ReplicaIdentityFinding(t, 'f', false, false).severity, Sev::kOk);
+  EXPECT_EQ(ReplicaIdentityFinding(t, 'i', false, false).detail, "public.t USING INDEX");
+}
+
+TEST(ReplicaIdentityFindingTest, ToastableColumnsWarnUnlessFull) {
+  const TableId t{"public", "t"};
+  const Finding by_default = ReplicaIdentityFinding(t, 'd', true, true);
+  EXPECT_EQ(by_default.severity, Sev::kWarning);
+  EXPECT_EQ(by_default.check, "replica identity");
+  EXPECT_EQ(by_default.fix_sql,
+            std::vector<std::string>{"ALTER TABLE \"public\".\"t\" REPLICA IDENTITY FULL;"});
+  EXPECT_EQ(ReplicaIdentityFinding(t, 'i', false, true).severity, Sev::kWarning);
+  EXPECT_EQ(ReplicaIdentityFinding(t, 'f', true, true).severity, Sev::kOk);
+  EXPECT_TRUE(ReplicaIdentityFinding(t, 'f', true, true).fix_sql.empty());
+  EXPECT_EQ(ReplicaIdentityFinding(t, 'n', true, true).severity, Sev::kWarning);
 }
 
 }  // namespace
