@@ -31,18 +31,11 @@ DebeziumKey Refused(std::string_view key, std::string_view why) {
   return {key, key.ends_with('.'), K::kRefused, {}, {}, why};
 }
 
-std::string Lower(std::string_view s) {
-  std::string out = Trim(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool Allowed(const DebeziumKey& entry, std::string_view value) {
   if (entry.values.empty()) return true;
-  const std::string v = Lower(value);
+  const std::string v = LowerAscii(Trim(value));
   return std::any_of(entry.values.begin(), entry.values.end(),
-                     [&](std::string_view allowed) { return Lower(allowed) == v; });
+                     [&](std::string_view allowed) { return LowerAscii(Trim(allowed)) == v; });
 }
 
 std::string AllowedList(const DebeziumKey& entry) {

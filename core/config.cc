@@ -10,13 +10,6 @@ namespace {
 
 const std::string kEmpty;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 Status Validate(const OptionSpec& spec, const std::string& value) {
   switch (spec.type) {
     case OptionSpec::Type::kString:
@@ -66,7 +59,7 @@ Status Validate(const OptionSpec& spec, const std::string& value) {
 }  // namespace
 
 std::optional<bool> ParseBool(std::string_view text) {
-  const std::string l = Lower(Trim(text));
+  const std::string l = LowerAscii(Trim(text));
   if (l == "true") return true;
   if (l == "false") return false;
   return std::nullopt;
@@ -154,6 +147,14 @@ std::map<std::string, std::string> Config::WithPrefix(std::string_view prefix) c
   for (auto it = values_.lower_bound(prefix); it != values_.end(); ++it) {
     if (!std::string_view(it->first).starts_with(prefix)) break;
     out[it->first.substr(prefix.size())] = it->second;
+  }
+  return out;
+}
+
+std::string LowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
 }

@@ -64,5 +64,8 @@ class Config {
 std::optional<bool> ParseBool(std::string_view text);
 std::vector<std::string> SplitList(std::string_view text, char sep = ',');
 std::string Trim(std::string_view text);
+// `text` with ASCII letters in lower case (configuration values, type
+// names, SQL keywords); other bytes unchanged.
+std::string LowerAscii(std::string_view text);
 
 }  // namespace walcast

@@ -6,6 +6,7 @@
 
 #include <cctype>
 
+#include "core/config.h"
 #include "core/encoding.h"
 #include "core/json_writer.h"
 #include "debezium/column_codec.h"
@@ -19,12 +20,6 @@ std::string_view Trim(std::string_view v) {
   return v;
 }
 
-std::string Lower(std::string_view s) {
-  std::string lower(s);
-  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return lower;
-}
-
 // A function call (nextval(...), now(), gen_random_uuid()) or a CURRENT_*
 // keyword, which Debezium cannot evaluate.
 bool IsFunctionDefault(std::string_view expr) {
@@ -35,7 +30,7 @@ bool IsFunctionDefault(std::string_view expr) {
     ++i;
   }
   const bool call = i > name_start && i < expr.size() && expr[i] == '(';
-  const std::string lower = Lower(expr);
+  const std::string lower = LowerAscii(expr);
   return call || lower == "current_timestamp" || lower == "current_time" ||
          lower == "current_date" || lower == "localtime" || lower == "localtimestamp";
 }
@@ -190,11 +185,11 @@ std::optional<std::string> ColumnCodec::DefaultLiteral(std::string_view expr) co
     if (!quoted) return std::nullopt;
     literal = std::move(*quoted);
   } else {
-    if (Lower(expr).rfind("null", 0) == 0) return std::nullopt;  // NULL::type: no default
+    if (LowerAscii(expr).rfind("null", 0) == 0) return std::nullopt;  // NULL::type: no default
     literal = BareLiteral(expr);
   }
   if (kind_ != Kind::kBoolean) return literal;
-  const std::string b = Lower(literal);
+  const std::string b = LowerAscii(literal);
   if (b == "true" || b == "t" || b == "1") return "t";
   if (b == "false" || b == "f" || b == "0" || b == "00") return "f";
   return std::nullopt;

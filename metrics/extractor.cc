@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/config.h"
 #include "metrics/codec.h"
 #include "pg/calendar.h"
 
@@ -22,14 +23,6 @@ using mosip::ProfileShape;
 using mosip::ShapeName;
 using mosip::SummarizeBiometrics;
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string Upper(std::string_view s) { return CanonicalModality(s); }
 
@@ -83,13 +76,13 @@ std::vector<std::string> ExceptionSet(ProfileShape shape, const IdentitySnapshot
 std::vector<std::string> HashesNamed(const IdentitySnapshot& s, std::string_view name) {
   std::vector<std::string> out;
   for (const HashedChannel& c : s.hashed_channels) {
-    if (!c.hash.empty() && Lower(c.name) == name) out.push_back(Upper(c.hash));
+    if (!c.hash.empty() && LowerAscii(c.name) == name) out.push_back(Upper(c.hash));
   }
   return SortedSet(std::move(out));
 }
 
 std::string ChannelName(const HashedChannel& c) {
-  return c.name.empty() ? std::string("Unknown") : Lower(c.name);
+  return c.name.empty() ? std::string("Unknown") : LowerAscii(c.name);
 }
 
 bool IsSideField(Field f, Source s) {
@@ -262,7 +255,7 @@ class ContributionExtractor::SideView {
       case Field::kChannelType:
         if (row_.source == Source::kChannelInfo) {
           const auto v = row_.columns.Get("channel_type");
-          return v ? text(Lower(*v)) : std::nullopt;
+          return v ? text(LowerAscii(*v)) : std::nullopt;
         }
         return e != nullptr ? text(e->b) : std::nullopt;
       case Field::kHashedChannel:

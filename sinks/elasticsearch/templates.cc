@@ -3,6 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/config.h"
 #include "sinks/elasticsearch/index_template.h"
 
 namespace walcast::sinks::elasticsearch {
@@ -11,14 +12,6 @@ namespace {
 // Bumped whenever a mapping below changes; stored as the template's
 // "version" so an operator can tell which walcast wrote it.
 constexpr int kTemplateVersion = 1;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // text with a .keyword sub-field: what Elasticsearch's dynamic mapping
 // gives a string, and what every MOSIP panel aggregates on (….keyword).
@@ -56,7 +49,7 @@ std::string Body(const std::vector<std::string>& patterns, int priority,
 }
 
 std::string TemplateName(const TemplateOptions& options, std::string_view kind) {
-  return "walcast." + Lower(options.prefix) + "." + std::string(kind);
+  return "walcast." + LowerAscii(options.prefix) + "." + std::string(kind);
 }
 
 // The fields every raw document may have (MOSIP's common columns).
@@ -77,28 +70,28 @@ std::string StringsAsTextKeyword() {
 }  // namespace
 
 std::string RawIndexName(std::string_view prefix, std::string_view schema, std::string_view table) {
-  return Lower(std::string(prefix) + "." + std::string(schema) + "." + std::string(table));
+  return LowerAscii(std::string(prefix) + "." + std::string(schema) + "." + std::string(table));
 }
 
 std::string MetricsIndexName(std::string_view prefix) {
-  return Lower(std::string(prefix) + ".metrics.anon_profile");
+  return LowerAscii(std::string(prefix) + ".metrics.anon_profile");
 }
 
 std::string DeadLetterIndexName(std::string_view prefix) {
-  return Lower(std::string(prefix) + ".walcast.dead_letter");
+  return LowerAscii(std::string(prefix) + ".walcast.dead_letter");
 }
 
 IndexTemplate RawTemplate(const TemplateOptions& options) {
   const std::string mappings = R"({"dynamic_templates":[)" + StringsAsTextKeyword() +
                                R"(],"properties":{)" + CommonProperties() + "}}";
   return {TemplateName(options, "raw"),
-          Body({Lower(options.prefix) + ".*"}, 100, options, mappings)};
+          Body({LowerAscii(options.prefix) + ".*"}, 100, options, mappings)};
 }
 
 IndexTemplate ProfileTemplate(const TemplateOptions& options) {
   std::vector<std::string> patterns;
   for (const std::string& table : options.profile_tables) {
-    patterns.push_back(Lower(options.prefix) + "." + Lower(table) + "*");
+    patterns.push_back(LowerAscii(options.prefix) + "." + LowerAscii(table) + "*");
   }
   // yearOfBirth is a string in idrepo, prereg and Annexure A ("1988") and an
   // int in regprc: an integer field takes both (Elasticsearch coerces
@@ -141,7 +134,7 @@ IndexTemplate MetricsTemplate(const TemplateOptions& options) {
   }
   mappings += R"("count":{"type":"long"}}})";
   return {TemplateName(options, "metrics"),
-          Body({Lower(options.prefix) + ".metrics.*"}, 200, options, mappings)};
+          Body({LowerAscii(options.prefix) + ".metrics.*"}, 200, options, mappings)};
 }
 
 IndexTemplate DeadLetterTemplate(const TemplateOptions& options) {
