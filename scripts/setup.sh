@@ -44,7 +44,9 @@ fi
 # differential test (scripts/debezium.sh); no-ops once cached in build/jars.
 "$root/scripts/kafka.sh" fetch
 "$root/scripts/debezium.sh" fetch
-"$root/scripts/elasticsearch.sh" fetch  # WALCAST_ES_FLAVOUR's server (default opensearch)
+# The search servers the es_* tests run on: OpenSearch (the default),
+# Elasticsearch 7.17 and 8.
+for flavour in opensearch es7 es8; do "$root/scripts/elasticsearch.sh" fetch "$flavour"; done
 
 if ((build)); then
   cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
