@@ -20,11 +20,12 @@ uint64_t AckTracker::all_mask_locked() const {
   return sinks_.size() == 64 ? ~uint64_t{0} : ((uint64_t{1} << sinks_.size()) - 1);
 }
 
-bool AckTracker::Track(Lsn end_lsn) {
+bool AckTracker::Track(Lsn end_lsn, int64_t commit_time_us) {
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mu_);
   if (end_lsn <= last_tracked_) return false;
   last_tracked_ = end_lsn;
-  pending_.push_back(Entry{end_lsn, 0});
+  pending_.push_back(Entry{end_lsn, 0, now, commit_time_us});
   // With no sinks at all a transaction is complete as soon as it is tracked.
   PopCompletedLocked();
   return true;
@@ -51,8 +52,11 @@ void AckTracker::AckThrough(int sink, Lsn lsn) {
 
 void AckTracker::PopCompletedLocked() {
   const uint64_t all = all_mask_locked();
+  if (pending_.empty() || (pending_.front().acked & all) != all) return;
+  const auto now = std::chrono::steady_clock::now();
   while (!pending_.empty() && (pending_.front().acked & all) == all) {
     watermark_ = std::max(watermark_, pending_.front().end_lsn);
+    ack_latency_.Observe(now - pending_.front().tracked_at);
     pending_.pop_front();
   }
 }
@@ -79,6 +83,11 @@ void AckTracker::Rewind() {
   std::lock_guard lock(mu_);
   pending_.clear();
   last_tracked_ = watermark_;
+}
+
+int64_t AckTracker::oldest_pending_commit_time_us() const {
+  std::lock_guard lock(mu_);
+  return pending_.empty() ? 0 : pending_.front().commit_time_us;
 }
 
 Lsn AckTracker::last_tracked() const {

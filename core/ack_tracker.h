@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "core/lsn.h"
+#include "core/telemetry.h"
 
 namespace walcast {
 
@@ -34,7 +36,9 @@ class AckTracker {
   // Records that the transaction ending at end_lsn was handed to every sink.
   // end_lsn must be greater than every earlier tracked LSN; one that is not
   // (a replay at or below what is tracked) is ignored and returns false.
-  bool Track(Lsn end_lsn);
+  // commit_time_us (the server's commit time, 0 when unknown) is kept for
+  // the lag in seconds.
+  bool Track(Lsn end_lsn, int64_t commit_time_us = 0);
 
   // Sink `sink` made the transaction ending at end_lsn durable. Acks may come
   // in any order. An ack for an untracked LSN is ignored.
@@ -60,11 +64,19 @@ class AckTracker {
   // Highest LSN passed to Track().
   Lsn last_tracked() const;
   std::vector<std::string> sink_names() const;
+  // The server commit time of the oldest transaction not yet acknowledged by
+  // every sink, in microseconds since the Unix epoch; 0 when none is pending
+  // (or its time is unknown).
+  int64_t oldest_pending_commit_time_us() const;
+  // From Track() to the last sink's acknowledgement, per transaction.
+  const LatencyHistogram& ack_latency() const { return ack_latency_; }
 
  private:
   struct Entry {
     Lsn end_lsn;
     uint64_t acked = 0;  // one bit per sink
+    std::chrono::steady_clock::time_point tracked_at;
+    int64_t commit_time_us = 0;
   };
 
   void PopCompletedLocked();
@@ -75,6 +87,7 @@ class AckTracker {
   std::deque<Entry> pending_;
   Lsn watermark_;
   Lsn last_tracked_;
+  LatencyHistogram ack_latency_;
 };
 
 }  // namespace walcast

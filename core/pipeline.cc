@@ -15,6 +15,12 @@ Status Pipeline::OnBegin(const TransactionInfo& txn) {
 }
 
 Status Pipeline::OnChange(const TransactionInfo& txn, const ChangeEvent& event) {
+  if (event.relation) {
+    counters_.CountEvent(event.relation->oid, event.relation->schema, event.relation->name,
+                         static_cast<char>(event.op));
+  } else {
+    counters_.CountEvent(0, {}, {}, static_cast<char>(event.op));
+  }
   for (auto& sink : sinks_) WALCAST_RETURN_IF_ERROR(sink->OnChange(txn, event));
   return Status::Ok();
 }
@@ -22,10 +28,11 @@ Status Pipeline::OnChange(const TransactionInfo& txn, const ChangeEvent& event) 
 Status Pipeline::OnCommit(const TransactionInfo& txn) {
   in_transaction_ = false;
   // Track before any sink can acknowledge, so no ack is ever dropped.
-  if (!tracker_->Track(txn.end_lsn)) {
+  if (!tracker_->Track(txn.end_lsn, txn.commit_time_us)) {
     return Status::Internal("transaction end " + txn.end_lsn.ToString() +
                             " is not after the last tracked LSN");
   }
+  counters_.CountTransaction();
   for (auto& sink : sinks_) WALCAST_RETURN_IF_ERROR(sink->OnCommit(txn));
   return Status::Ok();
 }

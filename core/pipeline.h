@@ -8,6 +8,7 @@
 #include "core/ack_tracker.h"
 #include "core/event_handler.h"
 #include "core/sink.h"
+#include "core/telemetry.h"
 
 namespace walcast {
 
@@ -46,12 +47,15 @@ class Pipeline : public EventHandler {
   Status Close(std::chrono::milliseconds timeout);
 
   const std::vector<std::unique_ptr<Sink>>& sinks() const { return sinks_; }
+  // Events and transactions handed to the sinks (read from any thread).
+  const EventCounters& counters() const { return counters_; }
 
  private:
   AckTracker* tracker_;
   std::vector<std::unique_ptr<Sink>> sinks_;
   std::vector<Ticker> tickers_;
   bool in_transaction_ = false;
+  EventCounters counters_;
 };
 
 }  // namespace walcast

@@ -5,6 +5,7 @@
 
 #include "core/ack_tracker.h"
 #include "core/event_handler.h"
+#include "core/telemetry.h"
 
 namespace walcast {
 
@@ -46,6 +47,10 @@ class Sink : public EventHandler {
   // transactions, for work on a timer (e.g. heartbeats). A non-OK status
   // stops the stream like an event's. Default: nothing.
   virtual Status OnTick(std::chrono::steady_clock::time_point /*now*/) { return Status::Ok(); }
+
+  // The sink's own figures for /metrics (core/telemetry.h); safe to call
+  // from any thread. Default: all zero.
+  virtual SinkCounters counters() const { return {}; }
 
   // Blocks until everything handed over so far is durable and acknowledged,
   // or the timeout passes (kTimeout).

@@ -18,12 +18,15 @@ for arg in "$@"; do
   esac
 done
 
-packages=(
-  g++ cmake ninja-build pkg-config bc time
-  libpq-dev libpqxx-dev librdkafka-dev rapidjson-dev libcurl4-openssl-dev zlib1g-dev curl
-  libboost-program-options-dev libgtest-dev librocksdb-dev
+# What builds the binary (shared with docker/Dockerfile), then what the tests,
+# the demo and the benchmarks run: servers, the JDK for Kafka, Elasticsearch
+# and Debezium, the container tools and the headless browser.
+mapfile -t packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/scripts/build-packages.txt")
+packages+=(
+  bc time curl libgtest-dev
   postgresql-15 postgresql-client-15 postgresql-15-wal2json
   openjdk-17-jre-headless maven
+  buildah podman runc debootstrap
 )
 missing=()
 for p in "${packages[@]}"; do

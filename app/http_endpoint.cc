@@ -1,0 +1,209 @@
+#include "app/http_endpoint.h"
+
+#include <httplib.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+
+#include "app/prometheus_text.h"
+#include "app/status_page.h"
+#include "core/json_writer.h"
+#include "core/log.h"
+
+namespace walcast::app {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void WriteSink(Writer& w, const SinkFigures& s) {
+  const SinkCounters& c = s.counters;
+  w.StartObject();
+  json::Key(w, "name");
+  json::String(w, s.name);
+  for (const auto& [key, value] :
+       {std::pair{"in_flight", c.in_flight}, {"queued", c.queued}, {"acked", c.acked},
+        {"retried", c.retried}, {"failed", c.failed}, {"dead_lettered", c.dead_lettered}}) {
+    w.Key(key);
+    w.Uint64(value);
+  }
+  w.Key("problem");
+  json::String(w, c.problem);
+  w.EndObject();
+}
+
+void WriteEventsAndSnapshot(Writer& w, const PipelineFigures& p) {
+  w.Key("events");
+  w.StartArray();
+  for (const auto& [key, n] : p.events) {
+    w.StartObject();
+    w.Key("table");
+    json::String(w, key.first);
+    w.Key("op");
+    w.String(OperationName(key.second));
+    w.Key("count");
+    w.Uint64(n);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("snapshot");
+  w.StartArray();
+  for (const auto& [table, t] : p.snapshot) {
+    w.StartObject();
+    w.Key("table");
+    json::String(w, table);
+    w.Key("rows_read");
+    w.Uint64(t.rows_read);
+    w.Key("rows_expected");
+    w.Uint64(t.rows_expected);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WritePipeline(Writer& w, const PipelineFigures& p) {
+  w.StartObject();
+  for (const auto& [key, value] : {std::pair{"name", &p.name}, {"database", &p.database},
+                                   {"slot", &p.slot}, {"state", &p.state},
+                                   {"last_error", &p.last_error}}) {
+    w.Key(key);
+    json::String(w, *value);
+  }
+  uint64_t events = 0;
+  for (const auto& [key, n] : p.events) events += n;
+  for (const auto& [key, value] :
+       {std::pair{"events_total", events}, {"transactions", p.transactions},
+        {"received_bytes", p.received_bytes}, {"reconnects", p.reconnects},
+        {"watermark_lsn", p.watermark_lsn}, {"confirmed_flush_lsn", p.confirmed_flush_lsn},
+        {"server_wal_end_lsn", p.server_wal_end_lsn}, {"lag_bytes", p.lag_bytes()},
+        {"bad_profiles", p.bad_profiles}, {"metric_state_commits", p.metric_state_commits}}) {
+    w.Key(key);
+    w.Uint64(value);
+  }
+  w.Key("lag_seconds");
+  w.Double(p.lag_seconds);
+  w.Key("ack_latency_count");
+  w.Uint64(p.ack_latency.count);
+  w.Key("ack_latency_sum_seconds");
+  w.Double(p.ack_latency.sum_seconds);
+  w.Key("sinks");
+  w.StartArray();
+  for (const SinkFigures& s : p.sinks) WriteSink(w, s);
+  w.EndArray();
+  WriteEventsAndSnapshot(w, p);
+  w.EndObject();
+}
+
+}  // namespace
+
+Readiness ReadinessOf(const std::vector<PipelineFigures>& pipelines) {
+  if (pipelines.empty()) return {false, "no pipeline is running yet"};
+  for (const PipelineFigures& p : pipelines) {
+    if (p.state != "streaming" && p.state != "snapshotting") {
+      std::string reason = "pipeline " + p.name + " is " + p.state;
+      if (!p.last_error.empty()) reason += ": " + p.last_error;
+      return {false, reason};
+    }
+    for (const SinkFigures& s : p.sinks) {
+      if (!s.counters.problem.empty()) {
+        return {false, "pipeline " + p.name + ", sink " + s.name + ": " + s.counters.problem};
+      }
+    }
+  }
+  return {true, {}};
+}
+
+std::string StatusJson(const std::vector<PipelineFigures>& pipelines) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("now_ms");
+  w.Int64(std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count());
+  const Readiness ready = ReadinessOf(pipelines);
+  w.Key("ready");
+  w.Bool(ready.ready);
+  w.Key("reason");
+  json::String(w, ready.reason);
+  w.Key("pipelines");
+  w.StartArray();
+  for (const PipelineFigures& p : pipelines) WritePipeline(w, p);
+  w.EndArray();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const HttpEndpointOptions& options,
+                                                          FiguresFn figures) {
+  std::unique_ptr<HttpEndpoint> endpoint(new HttpEndpoint());
+  auto server = std::make_unique<httplib::Server>();
+  // Probes and one scraper: two workers are plenty, and keep the thread
+  // count small beside the pipelines.
+  server->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which
+  // would let a second walcast share the port instead of failing.
+  server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  server->set_read_timeout(std::chrono::seconds(5));
+  server->set_write_timeout(std::chrono::seconds(5));
+  server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  server->Get("/readyz", [figures](const httplib::Request&, httplib::Response& res) {
+    const Readiness r = ReadinessOf(figures());
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    w.Key("ready");
+    w.Bool(r.ready);
+    w.Key("reason");
+    json::String(w, r.reason);
+    w.EndObject();
+    res.status = r.ready ? 200 : 503;
+    res.set_content(std::string(buffer.GetString(), buffer.GetSize()) + "\n",
+                    "application/json");
+  });
+  server->Get("/metrics", [figures](const httplib::Request&, httplib::Response& res) {
+    res.set_content(RenderPrometheus(figures()), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server->Get("/status.json", [figures](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(StatusJson(figures()), "application/json");
+  });
+  server->Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kStatusPageHtml, "text/html; charset=utf-8");
+  });
+  int port = options.port;
+  if (port == 0) {
+    port = server->bind_to_any_port(options.bind);
+    if (port < 0) port = 0;
+  } else if (!server->bind_to_port(options.bind, port)) {
+    port = 0;
+  }
+  if (port == 0) {
+    return Status::InvalidArgument("http: cannot listen on " + options.bind + ":" +
+                                   std::to_string(options.port) +
+                                   " (address in use or not local?)");
+  }
+  endpoint->port_ = port;
+  httplib::Server* raw = server.get();
+  endpoint->server_ = std::move(server);
+  endpoint->thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  // stop() only stops a server that is running: wait until it is, so that a
+  // destructor right after Start() cannot miss it.
+  for (int i = 0; i < 5000 && !raw->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  log::Info("http endpoint listening", {{"bind", options.bind}, {"port", port}});
+  return endpoint;
+}
+
+HttpEndpoint::~HttpEndpoint() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace walcast::app

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/telemetry_figures.h"
+#include "core/status.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace walcast::app {
+
+// Whether walcast is ready for traffic (/readyz), with the reason when not.
+struct Readiness {
+  bool ready = false;
+  std::string reason;
+};
+
+// Ready when there is at least one pipeline and every pipeline is
+// snapshotting or streaming with every sink healthy; otherwise the first
+// reason found, naming the pipeline (and sink).
+Readiness ReadinessOf(const std::vector<PipelineFigures>& pipelines);
+
+// The status document the page polls (/status.json): every pipeline's
+// figures plus `now_ms`, as one JSON object (docs/operations.md).
+std::string StatusJson(const std::vector<PipelineFigures>& pipelines);
+
+struct HttpEndpointOptions {
+  std::string bind = "127.0.0.1";
+  int port = 0;  // 0: any free port (tests); see HttpEndpoint::port()
+};
+
+// walcast's HTTP endpoint (http.port), served by cpp-httplib on a thread
+// of its own with a small worker pool:
+//   GET /healthz      200 "ok" while the process runs
+//   GET /readyz       200 or 503 with {"ready":..,"reason":..}
+//   GET /metrics      Prometheus text format (RenderPrometheus)
+//   GET /status.json  StatusJson
+//   GET /             the status page (HTML, assets embedded in the binary)
+// `figures` is called on the endpoint's threads for every request; it must
+// be thread-safe and return quickly.
+class HttpEndpoint {
+ public:
+  using FiguresFn = std::function<std::vector<PipelineFigures>()>;
+
+  // Binds and starts serving. kInvalidArgument when the address cannot be
+  // bound (in use, not local), naming it.
+  static Result<std::unique_ptr<HttpEndpoint>> Start(const HttpEndpointOptions& options,
+                                                     FiguresFn figures);
+  ~HttpEndpoint();
+  HttpEndpoint(const HttpEndpoint&) = delete;
+  HttpEndpoint& operator=(const HttpEndpoint&) = delete;
+
+  int port() const { return port_; }
+
+ private:
+  HttpEndpoint() = default;
+
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace walcast::app
