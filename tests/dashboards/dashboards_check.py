@@ -184,6 +184,8 @@ def kql_to_dsl(text: str) -> dict[str, Any] | None:
 def _query(use_query: str, language: str) -> tuple[dict[str, Any], str]:
     if not use_query.strip():
         return {"match_all": {}}, ""
+    if language == "dsl":
+        return json.loads(use_query), " matching its filter"
     if language == "lucene":
         return {"query_string": {"query": use_query}}, " under its query"
     dsl = kql_to_dsl(use_query)
@@ -298,6 +300,11 @@ def check_field(es: Es, pattern: str, types: dict[str, set[str]], field: str,
 def check(es: Es, objects: saved_objects.SavedObjects,
           only: set[str] | None = None) -> list[Row]:
     """One Row per (index pattern, field, aggregation, query) of the objects."""
+    if only:
+        # A dashboard covers the objects its panels show.
+        only = set(only)
+        for oid in list(only):
+            only.update(objects.dashboard_panels.get(oid, []))
     wanted = [u for u in objects.uses
               if not only or u.object_id in only or u.object_id.split("#")[0] in only]
     groups: dict[tuple[str, str, str, str, str], list[str]] = {}

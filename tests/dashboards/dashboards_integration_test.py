@@ -212,6 +212,12 @@ checkpoint.interval.ms=200
                    os.path.join(MOSIP, "10.ida.njson")])
         self.assertEqual(bad.returncode, 1, bad.stdout + bad.stderr)
         self.assertIn("FAIL: the pattern matches no index", bad.stdout)
+        # --object with a dashboard id checks the panels it shows.
+        one = run([sys.executable, "-B", os.path.join(HERE, "dashboards_check.py"), "--es",
+                   self.es_url, "--object", "walcast-regprc-dashboard", WALCAST_OBJECTS])
+        self.assertEqual(one.returncode, 0, one.stdout + one.stderr)
+        self.assertIn("keys.modality", one.stdout)
+        self.assertNotIn("keys.verified", one.stdout)
         unreachable = run([sys.executable, "-B", os.path.join(HERE, "dashboards_check.py"),
                            "--es", "http://127.0.0.1:1", WALCAST_OBJECTS])
         self.assertEqual(unreachable.returncode, 2)

@@ -56,8 +56,10 @@ class FieldUse:
     `date_histogram`, `sum`, `median`, ...), or `query` (named by the KQL or
     Lucene query), `filter` (a filter pill's field), `control` (an input
     control's list), `column` (a saved search's column or sort).
-    query is the panel's own query as {"language", "query"} text, kept so a
-    checker can run the aggregation under it; empty for none.
+    query is the panel's own query text in query_language (`kuery`,
+    `lucene`), kept so a checker can run the aggregation under it; empty for
+    none. For a filter it is the filter's query DSL as JSON (language `dsl`,
+    negated filters wrapped in bool.must_not).
     """
 
     object_type: str  # visualization, lens, search, dashboard
@@ -77,6 +79,8 @@ class SavedObjects:
     # Objects whose type or vis type is not understood (TSVB, Vega, ...):
     # (type, id, title, why).
     skipped: list[tuple[str, str, str, str]]
+    # dashboard id -> ids of the saved objects its panels show by reference.
+    dashboard_panels: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 class SavedObjectsError(ValueError):
@@ -125,12 +129,6 @@ class _Refs:
             return None
         return self._by_name.get(self._prefix + name) or self._by_name.get(name)
 
-    def first_index_pattern(self, references: list[dict[str, Any]]) -> str | None:
-        for r in references or []:
-            if r.get("type") == "index-pattern" and r.get("name", "").startswith(self._prefix):
-                return r.get("id")
-        return None
-
 
 class _Extractor:
     def __init__(self) -> None:
@@ -162,23 +160,30 @@ class _Extractor:
             text = json.dumps(text)
         for name in query_fields(text):
             self.add(FieldUse(kind, oid, title, index, name, "query", text, language))
-        self.filters(kind, oid, title, source.get("filter") or [], refs, index, text, language)
+        self.filters(kind, oid, title, source.get("filter") or [], refs, index)
         return index, text, language
 
     def filters(self, kind: str, oid: str, title: str, filters: list[Any], refs: _Refs,
-                index: str | None, text: str, language: str) -> None:
+                index: str | None) -> None:
         for f in filters:
             meta = f.get("meta", {}) if isinstance(f, dict) else {}
             if meta.get("disabled"):
                 continue
             own = refs.get(meta.get("indexRefName")) or meta.get("index") or index
+            # The filter's query DSL: under "query" (7.x phrase, custom), or
+            # the leaf itself at the top level (range, exists).
+            dsl = f.get("query") if isinstance(f.get("query"), dict) else {
+                k: v for k, v in f.items() if k not in ("meta", "$state")}
+            if meta.get("negate"):
+                dsl = {"bool": {"must_not": [dsl]}}
+            dsl_text = json.dumps(dsl, sort_keys=True) if dsl else ""
             key = meta.get("key")
             if key and meta.get("type") != "custom":
-                self.add(FieldUse(kind, oid, title, own, key, "filter", text, language))
-            elif isinstance(f.get("query"), dict):
-                # A custom filter (query DSL): the fields its leaf queries name.
-                for name in _dsl_fields(f["query"]):
-                    self.add(FieldUse(kind, oid, title, own, name, "filter", text, language))
+                self.add(FieldUse(kind, oid, title, own, key, "filter", dsl_text, "dsl"))
+            else:
+                # A custom filter: the fields its leaf queries name.
+                for name in _dsl_fields(dsl):
+                    self.add(FieldUse(kind, oid, title, own, name, "filter", dsl_text, "dsl"))
 
     # --- legacy visualizations --------------------------------------------
 
@@ -253,8 +258,7 @@ class _Extractor:
                     self.add(FieldUse(kind, oid, title, index, name, "query", text, language))
             for name in query_fields(text):
                 self.add(FieldUse(kind, oid, title, index, name, "query", text, language))
-            self.filters(kind, oid, title, state.get("filters") or [], refs, index, text,
-                         language)
+            self.filters(kind, oid, title, state.get("filters") or [], refs, index)
 
     # --- Maps --------------------------------------------------------------
 
@@ -423,4 +427,5 @@ def read_saved_objects(paths: Iterable[str], prefix: str | None = None) -> Saved
             expanded = dataclasses.replace(use, index_pattern_id=pattern)
             if expanded not in out:
                 out.append(expanded)
-    return SavedObjects(extractor.index_patterns, out, extractor.skipped)
+    return SavedObjects(extractor.index_patterns, out, extractor.skipped,
+                        extractor.dashboard_panels)

@@ -104,6 +104,9 @@ class RegprcProfileTest(unittest.TestCase):
     def test_filters_average_and_officer_fields(self):
         self.assertEqual(fields(self.result, REGPRC_PATTERN, "filter"),
                          {"profile.status.keyword", "process_stage.keyword"})
+        stage = [u for u in self.result.uses if u.field == "process_stage.keyword"]
+        self.assertEqual([(u.query, u.query_language) for u in stage], [(
+            '{"match_phrase": {"process_stage.keyword": "PrintingStage"}}', "dsl")])
         self.assertIn("profile.assisted.keyword", fields(self.result, REGPRC_PATTERN, "terms"))
         self.assertIn("profile.enrollmentCenterId.keyword",
                       fields(self.result, REGPRC_PATTERN, "terms"))
@@ -123,6 +126,10 @@ class LegacyVisualizationTest(unittest.TestCase):
         auth = "44947710-16cd-11ec-b110-b52a2fa7f9b3"
         self.assertEqual(fields(result, auth, "date_histogram"), {"request_dtimes"})
         self.assertIn("auth_type_code", fields(result, auth, "filter"))
+        # A negated filter keeps its negation.
+        negated = {u.query for u in result.uses if u.field == "auth_type_code"}
+        self.assertIn('{"bool": {"must_not": [{"match_phrase": {"auth_type_code": '
+                      '"OTP-REQUEST"}}]}}', negated)
         self.assertIn("requested_entity_name.keyword", fields(result, auth, "terms"))
         # The dashboard's own KQL applies to its panels' pattern.
         query = [u for u in result.uses if u.field == "requested_entity_type.keyword"]
