@@ -11,11 +11,12 @@ For every (index pattern, field, aggregation) the saved objects use
      date, boolean, ip; `text` is not, its `.keyword` sub-field is), date
      histograms a date, sums, averages, medians and histograms a number,
      geo grids a geo_point; query and filter fields only need to exist;
-  3. the aggregation, run over the pattern (under the panel's own query when
-     it is simple KQL: `field : value` clauses joined by one of and/or,
-     optionally negated), must return at least one bucket or a non-null
-     value; for query, filter and column fields at least one document must
-     have the field.
+  3. the aggregation, run over the pattern as Kibana would run the panel
+     (under the panel's query, its filters, and the query and filters of the
+     dashboard showing it; KQL only when simple: `field : value` clauses
+     joined by one of and/or, optionally negated), must return at least one
+     bucket or a non-null value; for query, filter and column fields at least
+     one document must have the field (and match the filter).
 Prints a table (index pattern, field, aggregation, result) and exits 1 if
 any row failed, 2 on bad arguments or an unreachable node.
 
@@ -181,17 +182,38 @@ def kql_to_dsl(text: str) -> dict[str, Any] | None:
                      "must_not": [leaf for neg, leaf in clauses if neg]}}
 
 
-def _query(use_query: str, language: str) -> tuple[dict[str, Any], str]:
-    if not use_query.strip():
-        return {"match_all": {}}, ""
+def _one_query(text: str, language: str) -> dict[str, Any] | None:
     if language == "dsl":
-        return json.loads(use_query), " matching its filter"
+        return json.loads(text)
     if language == "lucene":
-        return {"query_string": {"query": use_query}}, " under its query"
-    dsl = kql_to_dsl(use_query)
-    if dsl is None:
-        return {"match_all": {}}, " (its KQL is not simple: run without it)"
-    return dsl, " under its query"
+        return {"query_string": {"query": text}}
+    return kql_to_dsl(text)
+
+
+def _query(use_query: str, language: str,
+           context: tuple[tuple[str, str], ...] = ()) -> tuple[dict[str, Any], str]:
+    """The panel's query and its context (filters, dashboard query) as one
+    query, and a note for the result."""
+    parts, notes = [], []
+    if use_query.strip():
+        dsl = _one_query(use_query, language)
+        if dsl is None:
+            notes.append("its KQL is not simple: run without it")
+        else:
+            parts.append(dsl)
+            notes.append("matching its filter" if language == "dsl" else "under its query")
+    for context_language, text in context:
+        dsl = _one_query(text, context_language)
+        if dsl is None:
+            notes.append("a dashboard KQL is not simple: run without it")
+        elif dsl not in parts:
+            parts.append(dsl)
+    if context:
+        notes.append(f"with {len(context)} panel/dashboard filters")
+    note = (" (" + "; ".join(notes) + ")") if notes else ""
+    if not parts:
+        return {"match_all": {}}, note
+    return (parts[0] if len(parts) == 1 else {"bool": {"filter": parts}}), note
 
 
 def _agg_body(aggregation: str, field: str, stats: dict[str, Any] | None) -> dict[str, Any]:
@@ -249,7 +271,8 @@ def _exists(es: Es, path: str, dsl: dict[str, Any], field: str) -> int:
 
 
 def check_field(es: Es, pattern: str, types: dict[str, set[str]], field: str,
-                aggregation: str, query: str, language: str, scripted: bool) -> tuple[bool, str]:
+                aggregation: str, query: str, language: str, scripted: bool,
+                context: tuple[tuple[str, str], ...] = ()) -> tuple[bool, str]:
     if scripted:
         return True, "scripted field (not in the mapping; not run)"
     allowed, how = _NEEDS.get(aggregation, (AGGREGATABLE, "value"))
@@ -268,7 +291,7 @@ def check_field(es: Es, pattern: str, types: dict[str, set[str]], field: str,
         elif ftype == "text":
             hint = " (text is not aggregatable)"
         return False, f"type {ftype} cannot be used by {aggregation}{hint}"
-    dsl, note = _query(query, language)
+    dsl, note = _query(query, language, context)
     quoted = urllib.parse.quote(pattern, safe="*,")
     path = f"/{quoted}/_search?ignore_unavailable=true&allow_no_indices=true"
     if how == "exists":
@@ -307,7 +330,7 @@ def check(es: Es, objects: saved_objects.SavedObjects,
             only.update(objects.dashboard_panels.get(oid, []))
     wanted = [u for u in objects.uses
               if not only or u.object_id in only or u.object_id.split("#")[0] in only]
-    groups: dict[tuple[str, str, str, str, str], list[str]] = {}
+    groups: dict[tuple[str, str, str, str, str, tuple[tuple[str, str], ...]], list[str]] = {}
     rows: list[Row] = []
     patterns_used: set[str] = set()
     for use in wanted:
@@ -317,14 +340,14 @@ def check(es: Es, objects: saved_objects.SavedObjects,
                             "index pattern not in the saved objects", (use.object_id,)))
             continue
         patterns_used.add(pattern.id)
-        key = (pattern.id, use.field, use.aggregation, use.query, use.query_language)
+        key = (pattern.id, use.field, use.aggregation, use.query, use.query_language, use.context)
         groups.setdefault(key, []).append(use.object_id)
     for pid in sorted(patterns_used):
         time_field = objects.index_patterns[pid].time_field
         if time_field:
-            groups.setdefault((pid, time_field, "time_field", "", "kuery"), []).append(pid)
+            groups.setdefault((pid, time_field, "time_field", "", "kuery", ()), []).append(pid)
     mappings: dict[str, tuple[list[str], dict[str, set[str]]]] = {}
-    for (pid, field, aggregation, query, language), ids in groups.items():
+    for (pid, field, aggregation, query, language, context), ids in groups.items():
         pattern = objects.index_patterns[pid]
         if pattern.title not in mappings:
             mappings[pattern.title] = pattern_mapping(es, pattern.title)
@@ -333,7 +356,7 @@ def check(es: Es, objects: saved_objects.SavedObjects,
             ok, text = False, "the pattern matches no index"
         else:
             ok, text = check_field(es, pattern.title, types, field, aggregation, query, language,
-                                   field in pattern.scripted_fields)
+                                   field in pattern.scripted_fields, context)
         rows.append(Row(pattern.title, field, aggregation, ok, text, tuple(sorted(set(ids)))))
     return rows
 

@@ -70,6 +70,10 @@ class FieldUse:
     aggregation: str
     query: str = ""
     query_language: str = "kuery"
+    # What else narrows the documents when Kibana runs this panel: the
+    # panel's filter pills and, for a panel on a dashboard, the dashboard's
+    # query and filters, as (language, text) pairs (`kuery`, `lucene`, `dsl`).
+    context: tuple[tuple[str, str], ...] = ()
 
 
 @dataclasses.dataclass
@@ -139,6 +143,9 @@ class _Extractor:
         self._search_index: dict[str, str | None] = {}
         # dashboard id -> ids of the objects its panels show by reference.
         self.dashboard_panels: dict[str, list[str]] = {}
+        # object (or by-value panel) id -> its filters and, for a dashboard,
+        # its query: FieldUse.context.
+        self.contexts: dict[str, list[tuple[str, str]]] = {}
 
     def add(self, use: FieldUse) -> None:
         if use.field and use.field not in _LENS_NO_FIELD and use not in self.uses:
@@ -177,6 +184,8 @@ class _Extractor:
             if meta.get("negate"):
                 dsl = {"bool": {"must_not": [dsl]}}
             dsl_text = json.dumps(dsl, sort_keys=True) if dsl else ""
+            if dsl_text:
+                self.contexts.setdefault(oid, []).append(("dsl", dsl_text))
             key = meta.get("key")
             if key and meta.get("type") != "custom":
                 self.add(FieldUse(kind, oid, title, own, key, "filter", dsl_text, "dsl"))
@@ -330,7 +339,10 @@ class _Extractor:
         title = attributes.get("title", "")
         source = _loads((attributes.get("kibanaSavedObjectMeta") or {}).get("searchSourceJSON"),
                         f"{where}: searchSourceJSON")
-        self.search_source("dashboard", oid, title, source, _Refs(references))
+        _, text, language = self.search_source("dashboard", oid, title, source,
+                                               _Refs(references))
+        if text.strip():
+            self.contexts.setdefault(oid, []).insert(0, (language, text))
         self.dashboard_panels[oid] = [r.get("id") for r in references
                                       if r.get("type") in ("visualization", "lens", "search")]
         panels = _loads(attributes.get("panelsJSON"), f"{where}: panelsJSON") or []
@@ -427,5 +439,29 @@ def read_saved_objects(paths: Iterable[str], prefix: str | None = None) -> Saved
             expanded = dataclasses.replace(use, index_pattern_id=pattern)
             if expanded not in out:
                 out.append(expanded)
-    return SavedObjects(extractor.index_patterns, out, extractor.skipped,
-                        extractor.dashboard_panels)
+    return SavedObjects(extractor.index_patterns, _with_context(out, extractor),
+                        extractor.skipped, extractor.dashboard_panels)
+
+
+def _with_context(uses: list[FieldUse], extractor: _Extractor) -> list[FieldUse]:
+    """Each use with its object's filters, and once per dashboard showing it
+    with that dashboard's query and filters too."""
+    shown_on: dict[str, list[str]] = {}
+    for dashboard, panels in extractor.dashboard_panels.items():
+        for panel in panels:
+            shown_on.setdefault(panel, []).append(dashboard)
+    out: list[FieldUse] = []
+    for use in uses:
+        own = tuple(extractor.contexts.get(use.object_id, []))
+        base = use.object_id.split("#")[0]
+        if "#" in use.object_id:  # a by-value panel: its dashboard's too
+            dashboards = [base]
+        else:
+            dashboards = shown_on.get(use.object_id, [])
+        variants = [own + tuple(c for c in extractor.contexts.get(d, []) if c not in own)
+                    for d in dashboards] or [own]
+        for context in variants:
+            item = dataclasses.replace(use, context=context)
+            if item not in out:
+                out.append(item)
+    return out

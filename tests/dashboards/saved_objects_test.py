@@ -108,6 +108,13 @@ class RegprcProfileTest(unittest.TestCase):
         self.assertEqual([(u.query, u.query_language) for u in stage], [(
             '{"match_phrase": {"process_stage.keyword": "PrintingStage"}}', "dsl")])
         self.assertIn("profile.assisted.keyword", fields(self.result, REGPRC_PATTERN, "terms"))
+        # The dashboard's two filters narrow every panel's aggregation.
+        gender = [u for u in self.result.uses if u.field == "profile.gender.keyword"]
+        self.assertTrue(gender)
+        for use in gender:
+            self.assertEqual(use.context, (
+                ("dsl", '{"match_phrase": {"profile.status.keyword": "PROCESSED"}}'),
+                ("dsl", '{"match_phrase": {"process_stage.keyword": "PrintingStage"}}')))
         self.assertIn("profile.enrollmentCenterId.keyword",
                       fields(self.result, REGPRC_PATTERN, "terms"))
         # The by-value map of registration centres.
@@ -135,6 +142,12 @@ class LegacyVisualizationTest(unittest.TestCase):
         query = [u for u in result.uses if u.field == "requested_entity_type.keyword"]
         self.assertEqual({u.index_pattern_id for u in query}, {auth})
         self.assertEqual({u.aggregation for u in query}, {"query"})
+        # ... and narrows every panel of the dashboard, by reference or by value.
+        partners = [u for u in result.uses if u.field == "requested_entity_name.keyword"]
+        self.assertEqual(len(partners), 2)
+        for use in partners:
+            self.assertIn(("kuery", 'NOT requested_entity_type.keyword: "INTERNAL"'),
+                          use.context)
 
     def test_input_control_and_kql_queries(self):
         result = mosip("01.index_patterns.ndjson", "31.regprc_reg_on_hldprgrs.ndjson")
@@ -181,6 +194,18 @@ class QueryFieldsTest(unittest.TestCase):
         self.assertEqual(dsl["bool"]["must_not"], [{"match": {"b": "x"}}])
         self.assertIsNone(dashboards_check.kql_to_dsl("a : 1 and b : 2 or c : 3"))
         self.assertIsNone(dashboards_check.kql_to_dsl("a : (1 or 2)"))
+
+    def test_context_is_anded_with_the_panel_query(self):
+        dsl, note = dashboards_check._query('metric : "m"', "kuery", (
+            ("dsl", '{"term": {"a": 1}}'), ("kuery", "NOT b : x")))
+        self.assertEqual(dsl, {"bool": {"filter": [
+            {"bool": {"filter": [{"match_phrase": {"metric": "m"}}], "must_not": []}},
+            {"term": {"a": 1}},
+            {"bool": {"filter": [], "must_not": [{"match": {"b": "x"}}]}}]}})
+        self.assertIn("2 panel/dashboard filters", note)
+        dsl, note = dashboards_check._query("", "kuery", (("kuery", "a : (1 or 2)"),))
+        self.assertEqual(dsl, {"match_all": {}})
+        self.assertIn("not simple", note)
 
 
 class BadInputTest(unittest.TestCase):
@@ -295,6 +320,9 @@ class WalcastSavedObjectsTest(unittest.TestCase):
             with open(out) as generated, open(WALCAST) as committed:
                 self.assertEqual(committed.read(), generated.read(),
                                  "run docker/kibana/make_saved_objects.py and commit the result")
+
+    def test_panels_have_no_hidden_filters(self):
+        self.assertEqual({u.context for u in self.result.uses}, {()})
 
     def test_index_patterns_over_the_metric_index(self):
         patterns = self.result.index_patterns
