@@ -167,8 +167,10 @@ def dashboard(oid, title, description, panels):
                             "gridData": {"x": x, "y": y, "w": width, "h": height,
                                          "i": panel_index},
                             "panelIndex": panel_index, "embeddableConfig": {},
-                            "panelRefName": f"panel_{number}"})
-        references.append({"id": vis["id"], "name": f"panel_{number}", "type": "visualization"})
+                            "panelRefName": f"panel_{panel_index}"})
+        # Kibana 7.17 names a panel's reference "<panelIndex>:panel_<panelIndex>".
+        references.append({"id": vis["id"], "name": f"{panel_index}:panel_{panel_index}",
+                           "type": "visualization"})
         x += width
         row_height = max(row_height, height)
     attributes = {

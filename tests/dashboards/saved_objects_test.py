@@ -372,8 +372,11 @@ class WalcastSavedObjectsTest(unittest.TestCase):
         for o in objects:
             if o["type"] == "dashboard":
                 panels = json.loads(o["attributes"]["panelsJSON"])
-                self.assertEqual({p["panelRefName"] for p in panels},
+                # Kibana 7.17's form: panel_<i>, referenced as "<i>:panel_<i>".
+                self.assertEqual({f'{p["panelIndex"]}:{p["panelRefName"]}' for p in panels},
                                  {r["name"] for r in o["references"]})
+                self.assertEqual({p["panelRefName"] for p in panels},
+                                 {f'panel_{p["panelIndex"]}' for p in panels})
 
 
 if __name__ == "__main__":
