@@ -64,11 +64,14 @@ while (($#)); do
   esac
 done
 
-[[ "$url" =~ ^https?://[^[:space:]]+$ ]] || die "--url must be an http:// or https:// URL, got '$url'"
+[[ "$url" =~ ^https?://[^[:space:]]+$ ]] \
+  || die "--url must be an http:// or https:// URL, got '$url'"
 url=${url%/}
 # Index names are lower case; the prefix also goes into sed.
-[[ "$prefix" =~ ^[a-z0-9][a-z0-9._-]*$ ]] || die "--prefix must match [a-z0-9][a-z0-9._-]* (index names are lower case), got '$prefix'"
-[[ -z "$space" || "$space" =~ ^[a-z0-9_-]+$ ]] || die "--space must be a space id ([a-z0-9_-]), got '$space'"
+[[ "$prefix" =~ ^[a-z0-9][a-z0-9._-]*$ ]] \
+  || die "--prefix must match [a-z0-9][a-z0-9._-]* (index names are lower case), got '$prefix'"
+[[ -z "$space" || "$space" =~ ^[a-z0-9_-]+$ ]] \
+  || die "--space must be a space id ([a-z0-9_-]), got '$space'"
 [[ -z "$cacert" || -r "$cacert" ]] || die "--cacert: cannot read '$cacert'"
 if [[ -n "$user" && -z "${KIBANA_PASSWORD:-}" ]]; then
   die "--user needs the password in the environment variable KIBANA_PASSWORD"
@@ -76,7 +79,8 @@ fi
 
 if [[ -n "$mosip_dir" ]]; then
   [[ -d "$mosip_dir" ]] || die "--mosip: '$mosip_dir' is not a directory"
-  mapfile -t found < <(find "$mosip_dir" -maxdepth 1 -type f \( -name '*.ndjson' -o -name '*.njson' \) | LC_ALL=C sort)
+  mapfile -t found < <(find "$mosip_dir" -maxdepth 1 -type f \
+    \( -name '*.ndjson' -o -name '*.njson' \) | LC_ALL=C sort)
   ((${#found[@]})) || die "--mosip: no *.ndjson file in '$mosip_dir'"
   files=("${found[@]}" "${files[@]}")
 fi
@@ -118,7 +122,8 @@ for f in "${files[@]}"; do
   rc=$?
   set -e
   if ((rc != 0)); then
-    echo "kibana-import: cannot reach Kibana at $url ($(tr -d '\n' <"$work/curl.err")); is it running?" >&2
+    echo "kibana-import: cannot reach Kibana at $url ($(tr -d '\n' <"$work/curl.err"));" \
+      "is it running?" >&2
     exit 1
   fi
   body=$(cat "$work/response")

@@ -40,6 +40,9 @@ WALCAST_OBJECTS = os.path.join(ROOT, "docker", "kibana", "walcast-metrics.ndjson
 IDREPO_DASHBOARD = "26da8750-58ea-11ec-b8eb-d572949d71c2"
 REGPRC_DASHBOARD = "972446a0-2bfd-11ec-b110-b52a2fa7f9b3"
 PREFIX = "mosip"  # walcast's demo prefix, which the shipped objects use
+TABLES = ",".join(t.replace(".", "\\.") for t in (
+    "idrepo.anonymous_profile", "idrepo.channel_info", "regprc.anonymous_profile",
+    "prereg.anonymous_profile"))
 WALCAST = None  # set from argv
 
 # What walcast's raw documents give MOSIP's dashboards today. Fields not
@@ -123,7 +126,7 @@ database.dbname=mosip_dashboards
 slot.name=walcast_dashboards
 publication.name=walcast_dashboards
 publication.autocreate.mode=filtered
-table.include.list=idrepo\\.anonymous_profile,idrepo\\.channel_info,regprc\\.anonymous_profile,prereg\\.anonymous_profile
+table.include.list={TABLES}
 topic.prefix={PREFIX}
 state.dir={cls.dir}/state
 status.update.interval.ms=500

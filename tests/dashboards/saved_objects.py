@@ -308,7 +308,8 @@ class _Extractor:
             vis.setdefault("title", attributes.get("title", ""))
             source = _loads((attributes.get("kibanaSavedObjectMeta") or {}).get("searchSourceJSON"),
                             f"{where}: searchSourceJSON")
-            search = refs.get(attributes.get("savedSearchRefName")) or attributes.get("savedSearchId")
+            search = (refs.get(attributes.get("savedSearchRefName"))
+                      or attributes.get("savedSearchId"))
             self.visualization(oid, vis, source, refs, search)
         elif otype == "lens":
             self.lens("lens", oid, attributes, refs)
@@ -322,7 +323,8 @@ class _Extractor:
             self._search_index[oid] = index
             for column in attributes.get("columns") or []:
                 if column != "_source":
-                    self.add(FieldUse("search", oid, title, index, column, "column", text, language))
+                    self.add(FieldUse("search", oid, title, index, column, "column", text,
+                                      language))
             for sort in attributes.get("sort") or []:
                 if isinstance(sort, list) and sort:
                     self.add(FieldUse("search", oid, title, index, sort[0], "column", text,
