@@ -234,6 +234,65 @@ class BadInputTest(unittest.TestCase):
                          [("canvas-workpad", "m", "A pad", "type is not read")])
 
 
+class SyntheticObjectsTest(unittest.TestCase):
+    """Shapes MOSIP's files do not have: an 8.x Lens object (formBased
+    datasource), a saved search and a visualization built on it."""
+
+    def read(self, *objects):
+        f = tempfile.NamedTemporaryFile("w", suffix=".ndjson", delete=False)
+        f.write("".join(json.dumps(o) + "\n" for o in objects))
+        f.close()
+        self.addCleanup(os.unlink, f.name)
+        return saved_objects.read_saved_objects([f.name])
+
+    def test_lens_8x_form_based_layers(self):
+        lens = {"type": "lens", "id": "l", "references": [
+            {"type": "index-pattern", "id": "dv", "name": "indexpattern-datasource-layer-L1"}],
+            "attributes": {"title": "8.x", "state": {
+                "query": {"language": "kuery", "query": ""},
+                "filters": [{"meta": {"key": "status", "negate": True, "type": "phrase"},
+                             "query": {"match_phrase": {"status": "x"}}}],
+                "datasourceStates": {"formBased": {"layers": {"L1": {"columns": {
+                    "c1": {"operationType": "count", "sourceField": "___records___"},
+                    "c2": {"operationType": "last_value", "sourceField": "value",
+                           "params": {"sortField": "updated_at"}},
+                    "c3": {"operationType": "filters", "params": {"filters": [
+                        {"input": {"query": 'keys.gender : "F"', "language": "kuery"}}]}},
+                    "c4": {"operationType": "unique_count", "sourceField": "instance"}}}}}}}}}
+        result = self.read(lens)
+        self.assertEqual({(u.field, u.aggregation) for u in result.uses}, {
+            ("value", "last_value"), ("updated_at", "sort"), ("keys.gender", "query"),
+            ("instance", "unique_count"), ("status", "filter")})
+        self.assertEqual({u.index_pattern_id for u in result.uses}, {"dv"})
+        negated = '{"bool": {"must_not": [{"match_phrase": {"status": "x"}}]}}'
+        for use in result.uses:
+            self.assertEqual(use.context, (("dsl", negated),))
+
+    def test_visualization_on_a_saved_search(self):
+        search = {"type": "search", "id": "s", "references": [
+            {"type": "index-pattern", "id": "p",
+             "name": "kibanaSavedObjectMeta.searchSourceJSON.index"}],
+            "attributes": {"title": "S", "columns": ["metric", "_source"],
+                           "sort": [["updated_at", "desc"]],
+                           "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps({
+                               "query": {"query": "mode : state", "language": "kuery"},
+                               "indexRefName": "kibanaSavedObjectMeta.searchSourceJSON.index"})}}}
+        vis = {"type": "visualization", "id": "v", "references": [
+            {"type": "search", "id": "s", "name": "search_0"}],
+            "attributes": {"title": "V", "savedSearchRefName": "search_0",
+                           "visState": json.dumps({"type": "histogram", "aggs": [
+                               {"type": "histogram", "params": {"field": "count"}},
+                               {"type": "terms", "enabled": False,
+                                "params": {"field": "off"}}]}),
+                           "kibanaSavedObjectMeta": {"searchSourceJSON": "{}"}}}
+        result = self.read(vis, search)
+        by_object = {(u.object_id, u.field, u.aggregation, u.index_pattern_id)
+                     for u in result.uses}
+        self.assertEqual(by_object, {
+            ("s", "mode", "query", "p"), ("s", "metric", "column", "p"),
+            ("s", "updated_at", "column", "p"), ("v", "count", "histogram", "p")})
+
+
 class NoNode:
     """check_field must decide these cases from the mapping alone."""
 
