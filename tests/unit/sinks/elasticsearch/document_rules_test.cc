@@ -176,3 +176,79 @@ TEST(DocumentRulesTest, ConnectKeyJsonNeedsTheChange) {
 
 }  // namespace
 }  // namespace walcast::sinks::elasticsearch
+
+namespace walcast::sinks::elasticsearch {
+namespace {
+
+// The connect-key-json _id is the very key the Kafka sink writes for the
+// row (one encoder, debezium/encoder.h), snapshot rows included.
+TEST(DocumentRulesTest, ConnectKeyJsonIsTheKafkaRecordKey) {
+  RawDocumentOptions options;
+  options.rules = Parsed({{"document.id", "connect-key-json"}});
+  options.debezium.topic_prefix = "mosip";
+  RawDocumentBuilder builder(options);
+  debezium::DebeziumEncoder encoder(options.debezium);
+  auto relation = std::make_shared<Relation>(*walcast::testing::ChannelInfoRelation());
+  relation->columns[0].not_null = true;
+  Tuple row(relation->columns.size(), Datum::Null());
+  row[0] = Datum::Text("h\"1\\");
+  row[1] = Datum::Text("phone");
+  for (const bool snapshot : {false, true}) {
+    TransactionInfo txn;
+    txn.snapshot = snapshot;
+    ChangeEvent event;
+    event.op = snapshot ? Op::kRead : Op::kCreate;
+    event.relation = relation;
+    event.after = row;
+    std::vector<debezium::EncodedRecord> records;
+    ASSERT_TRUE(encoder.Encode(txn, event, 0, nullptr, &records).ok());
+    ASSERT_FALSE(records.empty());
+    ASSERT_TRUE(records[0].key.has_value());
+    RawDocument doc;
+    ASSERT_TRUE(builder.BuildChange(txn, event, row, &doc).ok());
+    EXPECT_EQ(doc.id, *records[0].key);
+  }
+}
+
+TEST(DocumentRulesTest, SourceFieldsAndDebeziumValues) {
+  RawDocumentOptions options;
+  options.rules = Parsed({{"document.values", "debezium"},
+                          {"document.source.fields", "op,source.ts_ms:ts_ms,lsn,txId,db,name"},
+                          {"document.source.fields.prefix", "s_"},
+                          {"document.convert.s_ts_ms", "HH:mm"},
+                          {"document.timestamp.gen", "s_ts_ms"}});
+  options.debezium.topic_prefix = "mosip";
+  options.debezium.database = "mosip_idrepo";
+  RawDocumentBuilder builder(options);
+  const auto relation = walcast::testing::ChannelInfoRelation();
+  Tuple row(relation->columns.size(), Datum::Null());
+  row[0] = Datum::Text("h1");
+  row[2] = Datum::Text("1.5");                  // no_of_records
+  row[4] = Datum::Text("1970-01-01 00:00:01");  // cr_dtimes, not converted
+  TransactionInfo txn;
+  txn.xid = 7;
+  txn.commit_time_us = 1705314030456789;
+  ChangeEvent event;
+  event.op = Op::kUpdate;
+  event.lsn = Lsn(4242);
+  event.relation = relation;
+  event.after = row;
+  RawDocument doc;
+  ASSERT_TRUE(builder.BuildChange(txn, event, row, &doc).ok());
+  rapidjson::Document d;
+  d.Parse(doc.source.c_str());
+  ASSERT_FALSE(d.HasParseError()) << doc.source;
+  EXPECT_EQ(d["cr_dtimes"].GetInt64(), 1000000);  // MicroTimestamp
+  EXPECT_EQ(d["no_of_records"]["scale"].GetInt(), 1);
+  EXPECT_STREQ(d["no_of_records"]["value"].GetString(), "Dw==");  // 15
+  EXPECT_STREQ(d["s_op"].GetString(), "u");
+  EXPECT_STREQ(d["s_ts_ms"].GetString(), "10:20");
+  EXPECT_EQ(d["s_lsn"].GetInt64(), 4242);
+  EXPECT_EQ(d["s_txId"].GetInt64(), 7);
+  EXPECT_STREQ(d["s_db"].GetString(), "mosip_idrepo");
+  EXPECT_STREQ(d["s_name"].GetString(), "mosip");
+  EXPECT_STREQ(d["@timestamp_gen"].GetString(), "10:20");
+}
+
+}  // namespace
+}  // namespace walcast::sinks::elasticsearch
