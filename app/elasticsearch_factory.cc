@@ -81,7 +81,7 @@ Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config) {
   }
   mapper.documents.age_groups = std::move(*ages);
   mapper.delete_superseded = config.GetBool("elasticsearch.delete.superseded");
-  // Per-table document rules and the preset (docs/elasticsearch.md §4.5);
+  // Per-table document rules and the preset (docs/elasticsearch.md §4.6);
   // the Debezium settings give the key JSON and values they may ask for.
   WALCAST_ASSIGN_OR_RETURN(mapper.documents.rules,
                            es::DocumentRules::Parse(config.WithPrefix("elasticsearch.")));

@@ -237,7 +237,7 @@ void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
   // defaults: a key that is set overrides the preset, one that is not does not.
   add("elasticsearch.preset", T::kEnum, "none",
       "mosip: the documents of MOSIP's 14 Elasticsearch sink connectors for their tables "
-      "(_id, source_* fields, @timestamp_gen, date formats; docs/elasticsearch.md 4.5); "
+      "(_id, source_* fields, @timestamp_gen, date formats; docs/elasticsearch.md 4.6); "
       "elasticsearch.document.* and elasticsearch.table.* keys override it",
       {"none", "mosip"});
   add("elasticsearch.document.id", T::kEnum, "",

@@ -1,7 +1,7 @@
 #pragma once
 
 // Per-table document rules: how a row of a table becomes a raw document
-// beyond its columns (docs/elasticsearch.md §4.5). They reproduce what a
+// beyond its columns (docs/elasticsearch.md §4.6). They reproduce what a
 // Kafka Connect Elasticsearch sink with Debezium's and MOSIP's transforms
 // writes, so walcast can take over an index such a connector filled:
 //

@@ -27,7 +27,7 @@
 // the _id (Kafka Connect's key JSON), add Debezium's source fields, pick
 // @timestamp_gen's columns, format temporal fields and write the other
 // columns as Debezium does, so documents match those of a Kafka Connect
-// Elasticsearch sink with MOSIP's transforms (docs/elasticsearch.md §4.5).
+// Elasticsearch sink with MOSIP's transforms (docs/elasticsearch.md §4.6).
 
 #include <rapidjson/stringbuffer.h>
 
