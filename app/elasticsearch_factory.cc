@@ -2,8 +2,10 @@
 
 #include <utility>
 
+#include "app/sink_factory.h"
 #include "core/log.h"
 #include "mosip/profile.h"
+#include "sinks/elasticsearch/document_rules.h"
 #include "sinks/elasticsearch/es_sink.h"
 #include "sinks/elasticsearch/row_mapper.h"
 #include "sinks/elasticsearch/server_info.h"
@@ -79,6 +81,12 @@ Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config) {
   }
   mapper.documents.age_groups = std::move(*ages);
   mapper.delete_superseded = config.GetBool("elasticsearch.delete.superseded");
+  // Per-table document rules and the preset (docs/elasticsearch.md §4.6);
+  // the Debezium settings give the key JSON and values they may ask for.
+  WALCAST_ASSIGN_OR_RETURN(mapper.documents.rules,
+                           es::DocumentRules::Parse(config.WithPrefix("elasticsearch.")));
+  WALCAST_ASSIGN_OR_RETURN(mapper.documents.debezium,
+                           EncoderOptionsFrom(config, config.GetString("database.dbname")));
 
   es::ElasticsearchSinkOptions options;
   options.worker.dead_letter_index = target.dead_letter_index;

@@ -233,6 +233,44 @@ void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
       "MOSIP's sink does");
   add("elasticsearch.templates", T::kBool, "true",
       "install walcast's index templates at start when missing (walcast setup always does)");
+  // Per-table document rules (sinks/elasticsearch/document_rules.h). Empty
+  // defaults: a key that is set overrides the preset, one that is not does not.
+  add("elasticsearch.preset", T::kEnum, "none",
+      "mosip: the documents of MOSIP's 14 Elasticsearch sink connectors for their tables "
+      "(_id, source_* fields, @timestamp_gen, date formats; docs/elasticsearch.md 4.6); "
+      "elasticsearch.document.* and elasticsearch.table.* keys override it",
+      {"none", "mosip"});
+  add("elasticsearch.document.id", T::kEnum, "",
+      "_id of every table's documents: key (the key columns' text; default) or "
+      "connect-key-json (the Kafka key JSON Debezium writes, as Kafka Connect's "
+      "StringConverter + key.ignore=false use it); per table: "
+      "elasticsearch.table.<schema>.<table>.id",
+      {"key", "connect-key-json"});
+  add("elasticsearch.document.values", T::kEnum, "",
+      "column values: native (typed by PostgreSQL type; default) or debezium (as in "
+      "Debezium's records: epoch micros, days, base64 decimals); per table: "
+      "elasticsearch.table.<schema>.<table>.values",
+      {"native", "debezium"});
+  add("elasticsearch.document.source.fields", T::kString, "",
+      "ExtractNewRecordState add.fields: comma list of op, source.ts_ms, source.ts_us, "
+      "source.ts_ns, name, db, schema, table, txId, lsn, each with an optional :alias "
+      "(default none); per table: elasticsearch.table.<schema>.<table>.source.fields");
+  add("elasticsearch.document.source.fields.prefix", T::kString, "",
+      "prefix of the source fields (ExtractNewRecordState add.fields.prefix; default __)");
+  add("elasticsearch.document.timestamp.gen", T::kString, "",
+      "columns whose first set value is copied to @timestamp_gen (MOSIP's TimestampSelector "
+      "ts.order; default upd_dtimes,cr_dtimes; none: no field); per table: "
+      "elasticsearch.table.<schema>.<table>.timestamp.gen");
+  add("elasticsearch.document.timestamp.gen.field", T::kString, "",
+      "name of that field (default @timestamp_gen)");
+  add("elasticsearch.document.null.values", T::kEnum, "",
+      "a delete: delete (default) removes the document, ignore keeps it "
+      "(behavior.on.null.values)",
+      {"delete", "ignore"});
+  add("elasticsearch.document.truncate", T::kEnum, "",
+      "a truncate: delete (default) empties the index, ignore keeps it", {"delete", "ignore"});
+  // elasticsearch.document.convert.<field> and elasticsearch.table.<schema>.<table>.<rule>
+  // pass through (PassthroughPrefixes) and are checked by DocumentRules::Parse.
 }
 
 // Running and logging.
@@ -265,8 +303,11 @@ const std::vector<std::string>& PassthroughPrefixes() {
   // kafka.*: librdkafka producer properties (kafka.bootstrap.servers, ...);
   // producer.override.*: the same under Debezium's name; transforms.*: the
   // settings of each transform named in `transforms`.
-  static const std::vector<std::string> kPrefixes = {"kafka.", "producer.override.",
-                                                     "transforms."};
+  // elasticsearch.table.* / elasticsearch.document.convert.*: per-table
+  // document rules and date conversions (DocumentRules::Parse checks them).
+  static const std::vector<std::string> kPrefixes = {
+      "kafka.", "producer.override.", "transforms.", "elasticsearch.table.",
+      "elasticsearch.document.convert."};
   return kPrefixes;
 }
 
@@ -311,6 +352,15 @@ std::string ConfigHelp() {
     if (!spec.env.empty()) out << " (env " << spec.env << ")";
     out << "\n";
   }
+  out << "  elasticsearch.table.<schema>.<table>.<rule>\n"
+         "      a document rule for one table: id, values, source.fields, source.fields.prefix, "
+         "timestamp.gen, timestamp.gen.field, null.values, truncate (as "
+         "elasticsearch.document.<rule>) or convert.<field>\n"
+         "  elasticsearch.document.convert.<field>, elasticsearch.table.<schema>.<table>.convert."
+         "<field>\n"
+         "      write a timestamp, date or time field (or source_ts_ms) as text in UTC with this "
+         "SimpleDateFormat pattern (MOSIP's TimestampConverterAdv output.format, e.g. "
+         "yyyy-MM-dd'T'HH:mm:ss.SSS'Z', HH:mm:ss); none: no conversion\n";
   return out.str();
 }
 

@@ -193,6 +193,22 @@ Status DebeziumEncoder::EncodeKey(const TableSchema& table, const Tuple& tuple,
   return Status::Ok();
 }
 
+Status DebeziumEncoder::EncodeRowKey(const std::shared_ptr<const Relation>& relation,
+                                     const Tuple& tuple, ValueSource source,
+                                     std::optional<std::string>* key) {
+  if (!relation) return Status::Internal("a row key without a relation");
+  WALCAST_ASSIGN_OR_RETURN(const TableSchema* table, SchemaFor(relation));
+  source_ = source;
+  return EncodeKey(*table, tuple, key);
+}
+
+Result<const std::vector<std::optional<ColumnCodec>>*> DebeziumEncoder::ValueCodecs(
+    const std::shared_ptr<const Relation>& relation) {
+  if (!relation) return Status::Internal("value codecs without a relation");
+  WALCAST_ASSIGN_OR_RETURN(const TableSchema* table, SchemaFor(relation));
+  return &table->value_codecs;
+}
+
 Status DebeziumEncoder::KeyHeader(const TableSchema& table, const Tuple& tuple,
                                   std::string* header) {
   // The worker's default SimpleHeaderConverter prints the key struct

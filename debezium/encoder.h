@@ -95,6 +95,20 @@ class DebeziumEncoder {
   Status Encode(const TransactionInfo& txn, const ChangeEvent& event, int64_t now_us,
                 TransactionOrder* order, std::vector<EncodedRecord>* out);
 
+  // The record key Encode writes for `tuple` (a full or key-only row of
+  // `relation`): its JSON, with the {schema, payload} envelope when
+  // key_schemas; nullopt for a table without key columns. `source` as the
+  // transaction's (snapshot rows read some values differently).
+  // kCorruption when a key value cannot be converted (names the column).
+  // The Elasticsearch sink uses it for _ids in Kafka Connect's shape.
+  Status EncodeRowKey(const std::shared_ptr<const Relation>& relation, const Tuple& tuple,
+                      ValueSource source, std::optional<std::string>* key);
+  // The codecs Encode writes `relation`'s columns with, one per column
+  // (nullopt: a column Debezium leaves out). Valid until the next call
+  // of any method of the encoder.
+  Result<const std::vector<std::optional<ColumnCodec>>*> ValueCodecs(
+      const std::shared_ptr<const Relation>& relation);
+
   // The topic a table's changes go to, after routing.
   std::string TopicFor(const std::string& schema, const std::string& table) const;
   std::string MessageTopic() const;

@@ -189,6 +189,40 @@ std::optional<int64_t> TimestampMicros(const Relation& relation, const Tuple& ro
   return ts->epoch_micros;
 }
 
+bool IsTimestampColumn(const Column& column) {
+  const uint32_t oid = Resolve(column.type_oid, column.type ? &*column.type : nullptr).oid;
+  return oid == kTimestamp || oid == kTimestamptz;
+}
+
+std::optional<int64_t> TemporalMillis(const Column& column, const Datum& datum) {
+  if (datum.kind != Datum::Kind::kText) return std::nullopt;
+  const std::string& text = datum.data;
+  const ValueType type = Resolve(column.type_oid, column.type ? &*column.type : nullptr);
+  std::optional<pg::PgTimestamp> ts;
+  switch (type.oid) {
+    case kTimestamp:
+      ts = pg::ParseTimestamp(text);
+      break;
+    case kTimestamptz:
+      ts = pg::ParseTimestampTz(text);
+      break;
+    case kDate: {
+      const std::optional<pg::PgDate> date = pg::ParseDate(text);
+      if (!date || date->infinity != 0) return std::nullopt;
+      return date->epoch_day * kMillisPerDay;
+    }
+    case kTime: {
+      const std::optional<int64_t> micros = pg::ParseTimeMicros(text);
+      if (!micros) return std::nullopt;
+      return *micros / kMicrosPerMilli;
+    }
+    default:
+      return std::nullopt;
+  }
+  if (!ts || ts->infinity != 0) return std::nullopt;
+  return ts->epoch_micros / kMicrosPerMilli;  // toward zero, as TimestampConverterAdv
+}
+
 bool ColumnJsonWriter::Write(const Column& column, const Datum& datum) {
   switch (datum.kind) {
     case Datum::Kind::kNull:

@@ -46,6 +46,17 @@ bool IsValidUtf8(std::string_view s);
 // of `row`; nullopt for another type, NULL, infinity or column -1.
 std::optional<int64_t> TimestampMicros(const Relation& relation, const Tuple& row, int column);
 
+// Whether `column` is a timestamp or timestamptz (or a domain over one).
+bool IsTimestampColumn(const Column& column);
+
+// The value of a timestamp, timestamptz, date or time column as MOSIP's
+// TimestampConverterAdv reads it, in epoch milliseconds: Debezium gives
+// timestamps as epoch microseconds (divided by 1000 rounding toward zero,
+// as Java's `/` does), dates as epoch days (midnight UTC) and times as
+// microseconds of the day (read on 1970-01-01). nullopt for another type
+// (domains count as their base type), NULL, infinity or unparsable text.
+std::optional<int64_t> TemporalMillis(const Column& column, const Datum& datum);
+
 // Writes column values into a borrowed JsonWriter, which must outlive it.
 // Reuses its buffers. Not thread-safe.
 class ColumnJsonWriter {

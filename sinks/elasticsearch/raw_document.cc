@@ -56,7 +56,8 @@ RawDocumentBuilder::RawDocumentBuilder(RawDocumentOptions options)
       writer_(buffer_),
       columns_(&writer_),
       profiles_(&writer_, &options_),
-      parser_(options_.parser) {}
+      parser_(options_.parser),
+      debezium_(options_.debezium) {}
 
 bool RawDocumentBuilder::IsProfileTable(const Relation& relation) const {
   // PostgreSQL names are at most 63 bytes: "schema.table" fits on the stack.
@@ -80,7 +81,7 @@ bool RawDocumentBuilder::IsProfileTable(const Relation& relation) const {
 }
 
 const std::vector<size_t>& RawDocumentBuilder::KeyColumns(const Relation& relation,
-                                                         std::vector<size_t>* scratch) {
+                                                          std::vector<size_t>* scratch) {
   // The primary key, else the replica identity (pgoutput's key flags are
   // the primary key under DEFAULT and the index's columns under INDEX).
   if (!relation.primary_key.empty()) return relation.primary_key;
@@ -133,6 +134,61 @@ Status RawDocumentBuilder::BuildId(const Relation& relation, const Tuple& row,
 
 Status RawDocumentBuilder::Build(const Relation& relation, const Tuple& row, int64_t commit_time_us,
                                  RawDocument* out) {
+  return BuildRow({relation, options_.rules.For(relation.schema, relation.name), commit_time_us},
+                  row, out);
+}
+
+Status RawDocumentBuilder::BuildChange(const TransactionInfo& txn, const ChangeEvent& event,
+                                       const Tuple& row, RawDocument* out) {
+  if (!event.relation) return Status::Internal("a row change without a relation");
+  const Relation& relation = *event.relation;
+  return BuildRow({relation, options_.rules.For(relation.schema, relation.name), txn.commit_time_us,
+                   &txn, &event},
+                  row, out);
+}
+
+Status RawDocumentBuilder::BuildChangeId(const TransactionInfo& txn, const ChangeEvent& event,
+                                         const Tuple& row, std::string* id) {
+  if (!event.relation) return Status::Internal("a row change without a relation");
+  const Relation& relation = *event.relation;
+  return IdOf({relation, options_.rules.For(relation.schema, relation.name), txn.commit_time_us,
+               &txn, &event},
+              row, id);
+}
+
+Status RawDocumentBuilder::IdOf(const RowContext& context, const Tuple& row, std::string* id) {
+  if (context.rules.id == IdMode::kKey) return BuildId(context.relation, row, id);
+  id->clear();
+  const std::string table = TableName(context.relation);
+  if (context.event == nullptr || !context.event->relation) {
+    return Status::InvalidArgument("table " + table +
+                                   ": a connect-key-json _id is built from the change");
+  }
+  // The key Debezium writes, which Kafka Connect's StringConverter hands
+  // to the sink as it is and key.ignore=false makes the _id.
+  std::optional<std::string> key;
+  const Status encoded = debezium_.EncodeRowKey(
+      context.event->relation, row,
+      context.txn->snapshot ? debezium::ValueSource::kSnapshot : debezium::ValueSource::kStreaming,
+      &key);
+  if (encoded.code() == Status::Code::kCorruption) {
+    return Status::Rejected("table " + table + ": " + encoded.message());
+  }
+  WALCAST_RETURN_IF_ERROR(encoded);
+  if (!key) {
+    return Status::InvalidArgument("table " + table +
+                                   " has no key columns: a connect-key-json _id needs one");
+  }
+  if (key->size() > kMaxIdBytes) {
+    return Status::Rejected("table " + table + ": the key is " + std::to_string(key->size()) +
+                            " bytes, over Elasticsearch's _id limit of 512");
+  }
+  *id = std::move(*key);
+  return Status::Ok();
+}
+
+Status RawDocumentBuilder::BuildRow(const RowContext& context, const Tuple& row, RawDocument* out) {
+  const Relation& relation = context.relation;
   out->source.clear();
   out->is_profile = false;
   out->shape = mosip::ProfileShape::kIdRepo;
@@ -145,11 +201,9 @@ Status RawDocumentBuilder::Build(const Relation& relation, const Tuple& row, int
                                    std::to_string(row.size()) + " columns, the relation " +
                                    std::to_string(relation.columns.size()));
   }
-  WALCAST_RETURN_IF_ERROR(BuildId(relation, row, &out->id));
+  WALCAST_RETURN_IF_ERROR(IdOf(context, row, &out->id));
   const std::optional<int64_t> created =
       TimestampMicros(relation, row, FindColumn(relation, "cr_dtimes"));
-  const std::optional<int64_t> updated =
-      TimestampMicros(relation, row, FindColumn(relation, "upd_dtimes"));
 
   // The profile first: a rejected one stops the row before anything is
   // written.
@@ -158,18 +212,109 @@ Status RawDocumentBuilder::Build(const Relation& relation, const Tuple& row, int
 
   buffer_.Clear();
   writer_.Reset(buffer_);
+  spans_.clear();
   writer_.StartObject();
   WALCAST_RETURN_IF_ERROR(
-      WriteColumns(relation, row, profile_column, created.value_or(commit_time_us), out));
-  const std::optional<int64_t> generated = updated ? updated : created;
-  if (generated && FormatMillisUtc(*generated, &scratch_)) {
-    writer_.Key("@timestamp_gen");
-    json::String(writer_, scratch_);
-  }
+      WriteColumns(context, row, profile_column, created.value_or(context.commit_time_us), out));
+  WriteSourceFields(context);
+  WriteTimestampGen(context, row);
   if (profile_column >= 0) profiles_.WriteRowFields(profile_);
   writer_.EndObject();
   out->source.assign(buffer_.GetString(), buffer_.GetSize());
   return Status::Ok();
+}
+
+void RawDocumentBuilder::NoteField(std::string_view name, size_t begin) {
+  // The writer puts the ':' between key and value in front of the value.
+  spans_.push_back({name, begin + 1, buffer_.GetSize()});
+}
+
+void RawDocumentBuilder::WriteSourceFields(const RowContext& context) {
+  if (context.txn == nullptr || context.event == nullptr) return;
+  const TransactionInfo& txn = *context.txn;
+  for (const SourceField& field : context.rules.source_fields) {
+    json::Key(writer_, field.name);
+    const size_t begin = buffer_.GetSize();
+    // ExtractNewRecordState copies the envelope's values: source.ts_ms is
+    // the commit time, lsn the change's own LSN (debezium/encoder.h).
+    std::optional<int64_t> millis;  // for a conversion
+    switch (field.kind) {
+      case SourceField::Kind::kOp: {
+        const char op = static_cast<char>(context.event->op);
+        writer_.String(&op, 1);
+        break;
+      }
+      case SourceField::Kind::kTsMs:
+      case SourceField::Kind::kTsUs:
+      case SourceField::Kind::kTsNs:
+        millis = txn.commit_time_us / 1000;  // written below
+        break;
+      case SourceField::Kind::kName:
+        json::String(writer_, options_.debezium.topic_prefix);
+        break;
+      case SourceField::Kind::kDb:
+        json::String(writer_, options_.debezium.database);
+        break;
+      case SourceField::Kind::kSchema:
+        json::String(writer_, context.relation.schema);
+        break;
+      case SourceField::Kind::kTable:
+        json::String(writer_, context.relation.name);
+        break;
+      case SourceField::Kind::kTxId:
+        if (txn.xid != 0) {
+          writer_.Int64(static_cast<int64_t>(txn.xid));
+        } else {
+          writer_.Null();
+        }
+        break;
+      case SourceField::Kind::kLsn:
+        writer_.Int64(static_cast<int64_t>(context.event->lsn.value()));
+        break;
+    }
+    if (millis) {
+      if (const DateFormat* format = context.rules.ConversionOf(field.name)) {
+        scratch_.clear();
+        format->Format(*millis, &scratch_);
+        json::String(writer_, scratch_);
+      } else if (field.kind == SourceField::Kind::kTsMs) {
+        writer_.Int64(*millis);
+      } else if (field.kind == SourceField::Kind::kTsUs) {
+        writer_.Int64(txn.commit_time_us);
+      } else {
+        writer_.Int64(txn.commit_time_us * 1000);
+      }
+    }
+    NoteField(field.name, begin);
+  }
+}
+
+void RawDocumentBuilder::WriteTimestampGen(const RowContext& context, const Tuple& row) {
+  const TableRules& rules = context.rules;
+  for (const std::string& candidate : rules.timestamp_gen) {
+    for (const FieldSpan& span : spans_) {
+      if (span.name != candidate) continue;
+      const std::string_view value(buffer_.GetString() + span.begin, span.end - span.begin);
+      // TimestampSelector takes the first candidate that is neither null
+      // nor "".
+      if (value == "null" || value == "\"\"") break;
+      // A timestamp column holding infinity is no time (walcast's shape
+      // never took one).
+      const int column = FindColumn(context.relation, candidate);
+      if (column >= 0) {
+        const Column& c = context.relation.columns[static_cast<size_t>(column)];
+        const Datum& datum = row[static_cast<size_t>(column)];
+        if (IsTimestampColumn(c) && datum.kind == Datum::Kind::kText &&
+            !TimestampMicros(context.relation, row, column)) {
+          break;
+        }
+      }
+      scratch_.assign(value);
+      json::Key(writer_, rules.timestamp_gen_field);
+      writer_.RawValue(scratch_.data(), scratch_.size(), rapidjson::kStringType);
+      return;
+    }
+  }
 }
 
 Status RawDocumentBuilder::ParseProfile(const Relation& relation, const Tuple& row,
@@ -206,9 +351,31 @@ Status RawDocumentBuilder::ParseProfile(const Relation& relation, const Tuple& r
   return Status::Ok();
 }
 
-Status RawDocumentBuilder::WriteColumns(const Relation& relation, const Tuple& row,
+Status RawDocumentBuilder::WriteColumns(const RowContext& context, const Tuple& row,
                                         int profile_column, int64_t fallback_time_us,
                                         RawDocument* out) {
+  const Relation& relation = context.relation;
+  const TableRules& rules = context.rules;
+  const bool debezium_values = rules.values == ValueMode::kDebezium;
+  const std::vector<std::optional<debezium::ColumnCodec>>* codecs = nullptr;
+  if (debezium_values) {
+    if (context.event != nullptr && context.event->relation) {
+      WALCAST_ASSIGN_OR_RETURN(codecs, debezium_.ValueCodecs(context.event->relation));
+    } else {
+      local_codecs_.clear();
+      for (const Column& column : relation.columns) {
+        local_codecs_.push_back(
+            debezium::ColumnCodec::For(column, !column.not_null, options_.debezium.values));
+        if (local_codecs_.back() && column.default_expr) {
+          local_codecs_.back()->ApplyDefaultExpression(*column.default_expr);
+        }
+      }
+      codecs = &local_codecs_;
+    }
+  }
+  const debezium::ValueSource source = context.txn != nullptr && context.txn->snapshot
+                                           ? debezium::ValueSource::kSnapshot
+                                           : debezium::ValueSource::kStreaming;
   for (size_t i = 0; i < relation.columns.size(); ++i) {
     const Column& column = relation.columns[i];
     const Datum& datum = row[i];
@@ -216,18 +383,39 @@ Status RawDocumentBuilder::WriteColumns(const Relation& relation, const Tuple& r
       out->partial = true;
       continue;
     }
+    const bool is_profile = static_cast<int>(i) == profile_column;
+    // Debezium leaves columns of types it does not know out of `after`.
+    if (debezium_values && !is_profile && !(*codecs)[i]) continue;
     if (!IsValidUtf8(column.name)) {
       return Status::Rejected("table " + TableName(relation) +
                               ": a column name is not valid UTF-8");
     }
     json::Key(writer_, column.name);
-    const bool ok = static_cast<int>(i) == profile_column
-                        ? profiles_.WriteProfile(profile_, out->update_id, fallback_time_us)
-                        : columns_.Write(column, datum);
+    const size_t begin = buffer_.GetSize();
+    bool ok = true;
+    const DateFormat* format = is_profile ? nullptr : rules.ConversionOf(column.name);
+    const std::optional<int64_t> millis =
+        format != nullptr ? TemporalMillis(column, datum) : std::nullopt;
+    if (is_profile) {
+      ok = profiles_.WriteProfile(profile_, out->update_id, fallback_time_us);
+    } else if (millis) {
+      // TimestampConverterAdv: the instant as text in UTC.
+      scratch_.clear();
+      format->Format(*millis, &scratch_);
+      json::String(writer_, scratch_);
+    } else if (debezium_values) {
+      const Status written = (*codecs)[i]->Write(datum, &writer_, source);
+      if (!written.ok()) {
+        return Status::Rejected("table " + TableName(relation) + ": " + written.message());
+      }
+    } else {
+      ok = columns_.Write(column, datum);
+    }
     if (!ok) {
       return Status::Rejected("table " + TableName(relation) + ": column " + column.name +
                               " is not valid UTF-8");
     }
+    NoteField(column.name, begin);
   }
   return Status::Ok();
 }

@@ -22,15 +22,24 @@
 // biometricInfo collapsed per modality. The row also gets
 // `documents_names` and, for regprc/prereg rows whose centre is known,
 // `registrationCenterGeoLocation`.
+//
+// Per-table rules (RawDocumentOptions::rules, document_rules.h) change
+// the _id (Kafka Connect's key JSON), add Debezium's source fields, pick
+// @timestamp_gen's columns, format temporal fields and write the other
+// columns as Debezium does, so documents match those of a Kafka Connect
+// Elasticsearch sink with MOSIP's transforms (docs/elasticsearch.md §4.6).
 
 #include <rapidjson/stringbuffer.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/event.h"
 #include "core/status.h"
+#include "debezium/encoder.h"
 #include "mosip/profile.h"
 #include "mosip/update_id.h"
 #include "sinks/elasticsearch/column_json.h"
@@ -89,8 +98,26 @@ class RawDocumentBuilder {
   //    earlier version of the row does not linger.
   //  - kInvalidArgument: the relation cannot have raw documents (no
   //    primary key; see BuildId), or `row` does not match it.
+  //
+  // The table's rules apply, without the change: no source fields, and
+  // kInvalidArgument for a table whose _id is IdMode::kConnectKeyJson
+  // (BuildChange has what it needs).
   Status Build(const Relation& relation, const Tuple& row, int64_t commit_time_us,
                RawDocument* out);
+
+  // Build for the change `event` of `txn`: `row` is event.after (or the
+  // after row completed from the old one). The rules' source fields come
+  // from the change (commit time, event.lsn, event.op), the
+  // kConnectKeyJson _id from event.relation. Errors as Build, and
+  // kRejected for a key value Debezium cannot convert.
+  Status BuildChange(const TransactionInfo& txn, const ChangeEvent& event, const Tuple& row,
+                     RawDocument* out);
+
+  // The _id of `row` (full, or the key-only old row) of the change's table
+  // under its rules: BuildId, or the key JSON. Errors as BuildId, and
+  // kRejected for a key value Debezium cannot convert.
+  Status BuildChangeId(const TransactionInfo& txn, const ChangeEvent& event, const Tuple& row,
+                       std::string* id);
 
   // The _id of a row from its key columns, so deletes can use the old
   // tuple even when it holds the key only (`before` with
@@ -116,6 +143,33 @@ class RawDocumentBuilder {
   const RawDocumentOptions& options() const { return options_; }
 
  private:
+  // What Build and BuildChange know of the row's change.
+  struct RowContext {
+    const Relation& relation;
+    const TableRules& rules;
+    int64_t commit_time_us = 0;
+    // Null for Build: no kConnectKeyJson _id, no source fields.
+    const TransactionInfo* txn = nullptr;
+    const ChangeEvent* event = nullptr;
+  };
+  // Where a field's value lies in buffer_, for @timestamp_gen.
+  struct FieldSpan {
+    std::string_view name;  // borrowed from the relation or the rules
+    size_t begin = 0;
+    size_t end = 0;
+  };
+
+  Status BuildRow(const RowContext& row_context, const Tuple& row, RawDocument* out);
+  // The _id under the table's rules.
+  Status IdOf(const RowContext& context, const Tuple& row, std::string* id);
+  // Writes the rules' source fields.
+  void WriteSourceFields(const RowContext& context);
+  // Copies the first set candidate of the rules' timestamp_gen.
+  void WriteTimestampGen(const RowContext& context, const Tuple& row);
+  // Records where the value written since `begin` (just after its key)
+  // lies.
+  void NoteField(std::string_view name, size_t begin);
+
   // Build's steps, in order.
   // Parses the row's profile into profile_ when the relation is a profile
   // table and the profile column has a value, with the update ids; sets
@@ -125,7 +179,7 @@ class RawDocumentBuilder {
                       int* parsed_column);
   // Writes every column the server sent as a field (profile_ for
   // `profile_column`); kRejected for text that is not valid UTF-8.
-  Status WriteColumns(const Relation& relation, const Tuple& row, int profile_column,
+  Status WriteColumns(const RowContext& context, const Tuple& row, int profile_column,
                       int64_t fallback_time_us, RawDocument* out);
 
   const RawDocumentOptions options_;
@@ -137,6 +191,12 @@ class RawDocumentBuilder {
   mosip::Profile profile_;
   mosip::UpdateIdEncoder update_ids_;
   std::string scratch_;
+  // Debezium's key and values (kConnectKeyJson, kDebezium): the encoder
+  // the Kafka sink uses, with options_.debezium.
+  debezium::DebeziumEncoder debezium_;
+  std::vector<FieldSpan> spans_;
+  // kDebezium codecs for Build, which has no relation to cache them by.
+  std::vector<std::optional<debezium::ColumnCodec>> local_codecs_;
 };
 
 }  // namespace walcast::sinks::elasticsearch

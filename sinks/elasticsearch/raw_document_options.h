@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "debezium/encoder.h"
 #include "mosip/profile.h"
+#include "sinks/elasticsearch/document_rules.h"
 
 namespace walcast::sinks::elasticsearch {
 
@@ -35,6 +37,14 @@ struct RawDocumentOptions {
   // `registrationCenterGeoLocation`. Centres not listed get no field.
   std::map<std::string, GeoPoint, std::less<>> center_locations;
   mosip::ProfileParserOptions parser;
+  // Per-table document rules (document_rules.h): the _id, source fields,
+  // @timestamp_gen, conversions. The default is walcast's own shape.
+  DocumentRules rules;
+  // Debezium's record settings (topic.prefix for the key schema's name,
+  // key.converter.schemas.enable, message.key.columns, the value handling
+  // modes, database.dbname for source.db), for the rules that write what
+  // Debezium writes: IdMode::kConnectKeyJson and ValueMode::kDebezium.
+  debezium::EncoderOptions debezium;
 };
 
 }  // namespace walcast::sinks::elasticsearch

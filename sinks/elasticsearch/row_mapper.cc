@@ -17,6 +17,10 @@ bool HasUnchangedToast(const Tuple& row) {
 
 }  // namespace
 
+const TableRules& RowMapper::Rules(const Relation& relation) const {
+  return options_.documents.rules.For(relation.schema, relation.name);
+}
+
 RowMapper::RowMapper(RowMapperOptions options)
     : options_(std::move(options)), builder_(options_.documents) {}
 
@@ -47,11 +51,14 @@ Status RowMapper::Map(const TransactionInfo& txn, const ChangeEvent& event, Docu
     case Op::kMessage:
       return Status::Ok();
     case Op::kTruncate:
+      if (Rules(relation).truncates == RemoveMode::kIgnore) return Status::Ok();
       out->kind = DocumentAction::Kind::kTruncate;
       return Status::Ok();
     case Op::kDelete: {
       if (!event.before) return Status::Internal("delete without an old row");
-      WALCAST_RETURN_IF_ERROR(builder_.BuildId(relation, *event.before, &out->id));
+      // behavior.on.null.values=IGNORE: the document stays.
+      if (Rules(relation).deletes == RemoveMode::kIgnore) return Status::Ok();
+      WALCAST_RETURN_IF_ERROR(builder_.BuildChangeId(txn, event, *event.before, &out->id));
       out->key = out->id;
       out->kind = DocumentAction::Kind::kDelete;
       return Status::Ok();
@@ -77,7 +84,7 @@ Status RowMapper::Map(const TransactionInfo& txn, const ChangeEvent& event, Docu
     }
   }
 
-  const Status built = builder_.Build(relation, *row, txn.commit_time_us, &document_);
+  const Status built = builder_.BuildChange(txn, event, *row, &document_);
   out->id = document_.id;
   out->key = document_.id;
   if (!built.ok()) return built;
@@ -87,7 +94,7 @@ Status RowMapper::Map(const TransactionInfo& txn, const ChangeEvent& event, Docu
   // A key change moves the document.
   if (event.op == Op::kUpdate && event.before) {
     previous_id_.clear();
-    if (builder_.BuildId(relation, *event.before, &previous_id_).ok() &&
+    if (builder_.BuildChangeId(txn, event, *event.before, &previous_id_).ok() &&
         previous_id_ != out->id) {
       if (partial) {
         // The new _id has no document to update and the old one holds the
@@ -98,8 +105,7 @@ Status RowMapper::Map(const TransactionInfo& txn, const ChangeEvent& event, Docu
         return Status::Rejected(
             "the key changed and an unchanged TOASTed column was not sent by the server; the "
             "document stays under its old _id " +
-            previous_id_ + " (set REPLICA IDENTITY FULL on " + out->table +
-            " to move such rows)");
+            previous_id_ + " (set REPLICA IDENTITY FULL on " + out->table + " to move such rows)");
       }
       out->previous_id = previous_id_;
     }

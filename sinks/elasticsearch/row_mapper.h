@@ -33,7 +33,9 @@ struct RowMapperOptions {
 // (kRejected, with no id, so nothing is deleted): the old document stays.
 // Tables without a primary key (and without a
 // replica identity index) have no _id: their rows are skipped, with one
-// warning per table.
+// warning per table. The table's document rules (RawDocumentOptions::rules)
+// shape the _id and the document, and may leave deletes and truncates
+// out (RemoveMode::kIgnore).
 class RowMapper : public DocumentMapper {
  public:
   explicit RowMapper(RowMapperOptions options);
@@ -41,6 +43,7 @@ class RowMapper : public DocumentMapper {
 
  private:
   const std::string& IndexOf(const std::shared_ptr<const Relation>& relation);
+  const TableRules& Rules(const Relation& relation) const;
 
   RowMapperOptions options_;
   RawDocumentBuilder builder_;

@@ -109,3 +109,36 @@ TEST(RowMapperTest, KeyChangeWithEveryColumnSentMovesTheDocument) {
 
 }  // namespace
 }  // namespace walcast::sinks::elasticsearch
+
+namespace walcast::sinks::elasticsearch {
+namespace {
+
+TEST(RowMapperTest, RulesCanIgnoreDeletesAndTruncates) {
+  RowMapperOptions options;
+  options.index_prefix = "mosip";
+  Result<DocumentRules> rules = DocumentRules::Parse(
+      {{"table.idrepo.anonymous_profile.null.values", "ignore"}, {"document.truncate", "ignore"}});
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  options.documents.rules = *rules;
+  RowMapper mapper(options);
+  ChangeEvent e = ProfileUpdate("6c1d");
+  e.op = Op::kDelete;
+  e.before = e.after;
+  e.after.reset();
+  DocumentAction out;
+  ASSERT_TRUE(mapper.Map(TransactionInfo{}, e, &out).ok());
+  EXPECT_EQ(out.kind, DocumentAction::Kind::kSkip);
+  e.op = Op::kTruncate;
+  e.before.reset();
+  out.Clear();
+  ASSERT_TRUE(mapper.Map(TransactionInfo{}, e, &out).ok());
+  EXPECT_EQ(out.kind, DocumentAction::Kind::kSkip);
+  // Without the rules both are applied.
+  RowMapper plain(Mosip());
+  out.Clear();
+  ASSERT_TRUE(plain.Map(TransactionInfo{}, e, &out).ok());
+  EXPECT_EQ(out.kind, DocumentAction::Kind::kTruncate);
+}
+
+}  // namespace
+}  // namespace walcast::sinks::elasticsearch
