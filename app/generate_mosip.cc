@@ -51,8 +51,33 @@ const char* DdlOf(const ReportingTableSpec& spec) {
   return nullptr;
 }
 
-std::string CopySql(const ReportingTableSpec& spec) {
-  std::string sql = "COPY " + std::string(spec.name) + " (";
+// Where shared rows are copied before they are merged (MergeSql).
+constexpr char kReferenceTable[] = "walcast_reference_rows";
+
+// Rows that runs with different seeds share: master data (the same for
+// every seed) is inserted where missing; a slot another run opened already
+// loses the kiosks this run booked in it. These go through kReferenceTable
+// and this statement; "" for the tables COPY writes directly.
+std::string MergeSql(const ReportingTableSpec& spec) {
+  const std::string insert =
+      "INSERT INTO " + std::string(spec.name) + " AS t SELECT * FROM " + kReferenceTable;
+  if (spec.database == MosipDatabase::kMaster) return insert + " ON CONFLICT DO NOTHING";
+  if (spec.table != ReportingTable::kRegAvailableSlot) return "";
+  std::string kiosks = "CASE EXCLUDED.regcntr_id";
+  for (int c = 0; c < mosip::kCenterCount; ++c) {
+    kiosks += " WHEN '" + std::to_string(mosip::kFirstCenterId + c) + "' THEN " +
+              std::to_string(mosip::CenterKiosks(c));
+  }
+  kiosks += " ELSE EXCLUDED.available_kiosks END";
+  return insert +
+         " ON CONFLICT (regcntr_id, availability_date, slot_from_time) DO UPDATE SET "
+         "available_kiosks = greatest(0, t.available_kiosks - (" +
+         kiosks +
+         " - EXCLUDED.available_kiosks)), upd_by = EXCLUDED.cr_by, upd_dtimes = EXCLUDED.cr_dtimes";
+}
+
+std::string CopySql(const ReportingTableSpec& spec, const std::string& target) {
+  std::string sql = "COPY " + target + " (";
   for (size_t i = 0; i < spec.columns.size(); ++i) {
     if (i > 0) sql += ", ";
     sql += spec.columns[i];
@@ -92,12 +117,19 @@ Status WriteTable(const std::string& conninfo, const mosip::MosipDataGenerator& 
       return Status::Ok();
     });
   }
-  const std::string copy = CopySql(spec);
   const std::string table(spec.name);
   const std::string file(spec.sql_file);
+  const std::string merge = MergeSql(spec);
+  const bool reference = !merge.empty();
+  const std::string copy = CopySql(spec, reference ? kReferenceTable : table);
   const TableDdl ddl = {table.c_str(), file.c_str(), DdlOf(spec), copy.c_str()};
   std::unique_ptr<CopyStream> stream;
-  WALCAST_RETURN_IF_ERROR(OpenStream(conninfo, ddl, "", &stream));
+  WALCAST_RETURN_IF_ERROR(OpenStream(conninfo, ddl, merge, &stream));
+  if (reference) {
+    WALCAST_RETURN_IF_ERROR(Exec(stream->conn(), "CREATE TEMP TABLE " +
+                                                     std::string(kReferenceTable) + " (LIKE " +
+                                                     table + ") ON COMMIT DELETE ROWS"));
+  }
   WALCAST_RETURN_IF_ERROR(generator.Generate(spec.table, [&](const TableRow& row) -> Status {
     WALCAST_ASSIGN_OR_RETURN(std::string * out, stream->Row());
     for (size_t i = 0; i < row.size(); ++i) {

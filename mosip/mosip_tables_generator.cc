@@ -242,7 +242,22 @@ struct Center {
   uint8_t kiosks = 0;
   double latitude = 0;
   double longitude = 0;
+  int street = 0;
 };
+
+// The centres are reference data: the same for every seed, so that runs
+// with different seeds can share one master database.
+std::array<Center, kCenterCount> ReferenceCenters() {
+  Rng rng(0x4D4F534950ULL);  // "MOSIP"
+  std::array<Center, kCenterCount> centers{};
+  for (Center& c : centers) {
+    c.kiosks = static_cast<uint8_t>(rng.Between(2, 6));
+    c.latitude = 30.0 + 5.5 * rng.Unit();
+    c.longitude = -9.5 + 7.5 * rng.Unit();
+    c.street = rng.Between(1, 240);
+  }
+  return centers;
+}
 
 struct Application {
   int64_t created_us = 0;
@@ -280,6 +295,8 @@ bool InConsumedTables(const Application& a) { return a.status == AppStatus::kCon
 }  // namespace
 
 std::span<const DocTypeSpec> DocTypes() { return kDocTypeSpecs; }
+
+int CenterKiosks(int center) { return ReferenceCenters()[static_cast<size_t>(center)].kiosks; }
 
 class MosipDataGenerator::Impl {
  public:
@@ -326,7 +343,7 @@ class MosipDataGenerator::Impl {
   int64_t master_us_ = 0;  // when the master data was made
   int64_t first_day_ = 0;
   int64_t days_ = 0;  // days of the slot calendar
-  std::array<Center, kCenterCount> centers_{};
+  const std::array<Center, kCenterCount> centers_ = ReferenceCenters();
   std::vector<Application> applications_;
   std::vector<Registration> registrations_;
   std::vector<Auth> auths_;
@@ -338,11 +355,6 @@ MosipDataGenerator::Impl::Impl(const MosipDataOptions& options) : options_(optio
   master_us_ = options.start_us - 90 * kMicrosPerDay;
   first_day_ = DayOf(options.start_us);
   days_ = options.span_days + kBookingHorizonDays + 1;
-  for (Center& c : centers_) {
-    c.kiosks = static_cast<uint8_t>(rng.Between(2, 6));
-    c.latitude = 30.0 + 5.5 * rng.Unit();
-    c.longitude = -9.5 + 7.5 * rng.Unit();
-  }
   booked_.assign(static_cast<size_t>(kCenterCount) * static_cast<size_t>(days_) * kSlotsPerDay, 0);
 
   // Applications: about 1.4 per applicant login (families apply together).
@@ -519,7 +531,6 @@ Status MosipDataGenerator::Impl::MasterDocType(const RowSink& emit) const {
 
 Status MosipDataGenerator::Impl::MasterRegistrationCenter(const RowSink& emit) const {
   RowBuilder b(Columns(ReportingTable::kRegistrationCenter));
-  Rng rng = TableRng(ReportingTable::kRegistrationCenter);
   for (int c = 0; c < kCenterCount; ++c) {
     const Center& center = centers_[static_cast<size_t>(c)];
     const std::string place(kCenterPlaces[c]);
@@ -529,10 +540,11 @@ Status MosipDataGenerator::Impl::MasterRegistrationCenter(const RowSink& emit) c
     std::snprintf(lat, sizeof lat, "%.6f", center.latitude);
     std::snprintf(lon, sizeof lon, "%.6f", center.longitude);
     const std::string phone = "+2125" + Digits(22000000 + static_cast<uint64_t>(c) * 137, 8);
-    const int street = rng.Between(1, 240);
     for (size_t lang = 0; lang < std::size(kLanguages); ++lang) {
       b.Text(CenterId(c)).Text(names[lang]).Text("REG");
-      b.Text(std::to_string(street) + " " + place + " Avenue").Text(kZones[CenterZone(c)]).Null();
+      b.Text(std::to_string(center.street) + " " + place + " Avenue")
+          .Text(kZones[CenterZone(c)])
+          .Null();
       b.Text(lat).Text(lon).Text(CenterPostalCode(c)).Text(phone);
       b.Text("Supervisor " + std::to_string(kFirstCenterId + c)).Int(center.kiosks);
       b.Text("9:00-17:00").Text(TimeOfDay(kSlotMinutes)).Text("09:00:00").Text("17:00:00");

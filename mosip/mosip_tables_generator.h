@@ -37,6 +37,9 @@ struct MosipDataOptions {
 // onwards, kCenterCount of them, each in every language of kLanguages.
 inline constexpr int kFirstCenterId = 10001;
 inline constexpr int kCenterCount = 20;
+// Kiosks of centre kFirstCenterId + `center` (0 <= center < kCenterCount).
+// The centres, like the document types, are the same for every seed.
+int CenterKiosks(int center);
 
 // A document type (master.doc_type): its code, MOSIP's document category
 // (POI, POA, POB, POR, POE) and its name in eng, fra and ara.

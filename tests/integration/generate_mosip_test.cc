@@ -194,6 +194,38 @@ TEST_F(GenerateMosipTest, FillsSixDatabasesWhoseRowsReferToEachOther) {
                      &out, &err),
             1);
   EXPECT_NE(err.find("duplicate key"), std::string::npos) << err;
+  // Another seed adds to the same databases; the master data stays as it is.
+  ASSERT_EQ(Generate(db, {"--databases", "master,ida", "--seed", "6", "--authentications", "50"},
+                     &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(Count("mosip_master", "SELECT count(*) FROM master.doc_type"), 30);
+  EXPECT_EQ(Count("mosip_master", "SELECT count(*) FROM master.registration_center"), 60);
+  EXPECT_EQ(Count("mosip_ida", "SELECT count(*) FROM ida.auth_transaction"), 450);
+  // Another run over the same days books kiosks in the slots the first one
+  // opened: each new appointment takes one (unless a slot ran out).
+  const std::string free_sql = "SELECT sum(available_kiosks) FROM prereg.reg_available_slot";
+  const std::string booked_sql =
+      "SELECT (SELECT count(*) FROM prereg.reg_appointment) + "
+      "(SELECT count(*) FROM prereg.reg_appointment_consumed)";
+  const int64_t free_before = Count("mosip_prereg", free_sql);
+  const int64_t booked_before = Count("mosip_prereg", booked_sql);
+  const int64_t slots = Count("mosip_prereg", "SELECT count(*) FROM prereg.reg_available_slot");
+  ASSERT_EQ(Generate(db,
+                     {"--databases", "prereg", "--seed", "6", "--applications", "100", "--days",
+                      "20", "--profiles", "0"},
+                     &out, &err),
+            0)
+      << err;
+  const int64_t booked = Count("mosip_prereg", booked_sql) - booked_before;
+  EXPECT_GT(booked, 0);
+  EXPECT_EQ(Count("mosip_prereg", "SELECT count(*) FROM prereg.reg_available_slot"), slots);
+  if (Count("mosip_prereg",
+            "SELECT count(*) FROM prereg.reg_available_slot WHERE available_kiosks = 0") == 0) {
+    EXPECT_EQ(Count("mosip_prereg", free_sql), free_before - booked);
+  } else {
+    EXPECT_LT(Count("mosip_prereg", free_sql), free_before);
+  }
 }
 
 TEST_F(GenerateMosipTest, OneDatabaseHoldsEverySchemaAndDashboardJoinsFindTheirRows) {
