@@ -125,22 +125,27 @@ constexpr AuthType kAuthTypes[] = {
 };
 constexpr std::array<double, 9> kAuthTypeWeights = {25.0, 20.0, 14.0, 12.0, 5.0,
                                                     8.0,  8.0,  4.0,  4.0};
-// The first seven are the ones the authentication dashboard filters on.
+// The first eight cover every filter of the authentication dashboards.
 constexpr int kAuthCoverage = 8;
 
+// Who asked: relying partners, and MOSIP's own resident service, whose
+// requests ID Authentication records as INTERNAL (the combined dashboard
+// leaves those out).
 struct Partner {
+  std::string_view type;
   std::string_view id;
   std::string_view name;
 };
 constexpr Partner kPartners[] = {
-    {"mpartner-default-auth", "Default Auth Partner"},
-    {"mpartner-health-01", "Ministry of Health"},
-    {"mpartner-bank-02", "National Bank"},
-    {"mpartner-telco-03", "Telecom Operator"},
-    {"mpartner-social-04", "Social Protection Agency"},
-    {"mpartner-mobile-05", "Resident Mobile App"},
+    {"partner", "mpartner-default-auth", "Default Auth Partner"},
+    {"partner", "mpartner-health-01", "Ministry of Health"},
+    {"partner", "mpartner-bank-02", "National Bank"},
+    {"partner", "mpartner-telco-03", "Telecom Operator"},
+    {"partner", "mpartner-social-04", "Social Protection Agency"},
+    {"partner", "mpartner-mobile-05", "Resident Mobile App"},
+    {"INTERNAL", "mosip-resident-client", "Resident Service"},
 };
-constexpr std::array<double, 6> kPartnerWeights = {30.0, 20.0, 20.0, 15.0, 10.0, 5.0};
+constexpr std::array<double, 7> kPartnerWeights = {30.0, 20.0, 20.0, 15.0, 10.0, 5.0, 5.0};
 
 // ---- Deterministic ids ----
 
@@ -208,7 +213,7 @@ std::string RandomBytes(Rng* rng, int n) {
 }
 
 std::string TimeOfDay(int minute) {
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%02d:%02d:00", minute / 60, minute % 60);
   return buf;
 }
@@ -470,7 +475,7 @@ std::string MosipDataGenerator::Impl::Rid(uint64_t index) const {
   const Registration& r = registrations_[index];
   const int64_t created = r.synced_us - 20 * 60 * kMicrosPerSecond;
   const UtcTime t = UtcTimeOf(created);
-  char stamp[24];
+  char stamp[96];
   std::snprintf(stamp, sizeof stamp, "%04d%02d%02d%02d%02d%02d", t.year, t.month, t.day, t.hour,
                 t.minute, t.second);
   return CenterId(r.center) + std::to_string(r.machine) + Digits(index % 100000, 5) + stamp;
@@ -685,7 +690,7 @@ Status MosipDataGenerator::Impl::AuthTransactions(const RowSink& emit) const {
     b.Text(vid ? "VID" : "UIN").Text(HashChannel((vid ? "VID" : "UIN") + individual));
     b.Text(Digits(rng.Below(1000000000000000000ULL), 18) +
            Digits(rng.Below(1000000000000000000ULL), 18));
-    b.Text("partner").Text(partner.id).Text(partner.name).Null().Null().Null();
+    b.Text(partner.type).Text(partner.id).Text(partner.name).Null().Null().Null();
     b.Text("IDA").Time(a.at_us).Null().Null().Bool(false).Null();
     WALCAST_RETURN_IF_ERROR(b.Emit(emit));
   }

@@ -285,6 +285,11 @@ TEST(MosipTablesGeneratorTest, DashboardValuesOccurEvenInTinyRuns) {
     EXPECT_TRUE(std::any_of(types.begin(), types.end(), [](const std::string& t) {
       return t.find("KYC-AUTH") != std::string::npos;
     }));
+    // mec/03.combined_dashboard: authentications except INTERNAL ones.
+    if (n >= 1000) {
+      EXPECT_EQ(Collect(g, T::kAuthTransaction).Distinct("requested_entity_type"),
+                (std::set<std::string>{"INTERNAL", "partner"}));
+    }
   }
 }
 
