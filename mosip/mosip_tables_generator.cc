@@ -15,64 +15,6 @@
 namespace walcast::mosip {
 namespace {
 
-// ---- Reference data ----
-
-constexpr DocTypeSpec kDocTypeSpecs[] = {
-    {"DOC001", "POI", {"Passport", "Passeport", "جواز السفر"}},
-    {"DOC002", "POI", {"National ID Card", "Carte nationale d'identité", "بطاقة الهوية الوطنية"}},
-    {"DOC003", "POI", {"Driving Licence", "Permis de conduire", "رخصة القيادة"}},
-    {"DOC004", "POA", {"Electricity Bill", "Facture d'électricité", "فاتورة الكهرباء"}},
-    {"DOC005", "POA", {"Rental Agreement", "Contrat de location", "عقد الإيجار"}},
-    {"DOC006", "POA", {"Bank Statement", "Relevé bancaire", "كشف حساب بنكي"}},
-    {"DOC007", "POA", {"Water Bill", "Facture d'eau", "فاتورة الماء"}},
-    {"DOC008", "POB", {"Birth Certificate", "Acte de naissance", "شهادة الميلاد"}},
-    {"DOC009", "POR", {"Marriage Certificate", "Acte de mariage", "عقد الزواج"}},
-    {"DOC010", "POE", {"Exception Photo", "Photo d'exception", "صورة الاستثناء"}},
-};
-static_assert(std::size(kDocTypeSpecs) == std::size(kDocuments),
-              "master.doc_type holds every document code the profiles carry");
-
-constexpr std::string_view kCenterPlaces[kCenterCount] = {
-    "Harbour",      "Old Town",        "Riverside",    "Market Square",   "University",
-    "Airport Road", "Hill Top",        "Lakeside",     "Central Station", "Garden City",
-    "Palm Grove",   "Industrial Park", "North Gate",   "South Gate",      "East Side",
-    "West End",     "Valley Road",     "Coastal Road", "Desert Road",     "Plateau"};
-// How busy each centre is; the profile generator's regprc weights.
-constexpr std::array<double, kCenterCount> kCenterWeights = {9.0, 7.0, 6.0, 5.0, 5.0, 4.0, 4.0,
-                                                             3.0, 3.0, 3.0, 2.0, 2.0, 2.0, 2.0,
-                                                             1.0, 1.0, 1.0, 1.0, 0.5, 0.5};
-constexpr std::array<double, 3> kLanguageWeights = {60.0, 25.0, 15.0};  // eng, fra, ara
-
-// Slots: every 30 minutes from 09:00 to 13:00 and from 14:00 to 17:00, on
-// weekdays, as the centres' hours and per_kiosk_process_time say.
-constexpr int kSlotsPerDay = 14;
-constexpr int kSlotMinutes = 30;
-int SlotStartMinute(int slot) {
-  return slot < 8 ? 9 * 60 + kSlotMinutes * slot : 14 * 60 + kSlotMinutes * (slot - 8);
-}
-// Appointments are booked 1 to 14 days ahead (a weekend moves them on).
-constexpr int kBookingHorizonDays = 17;
-
-// The registration workflow's stages with the transaction type each records
-// (RegistrationTransactionTypeCode; OSI_VALIDATE as older versions name the
-// operator/supervisor/introducer check, which the dashboard still queries).
-struct Stage {
-  std::string_view name;
-  std::string_view trn_type;
-};
-constexpr Stage kStages[] = {
-    {"PacketReceiverStage", "PACKET_RECEIVER"},
-    {"PacketUploaderStage", "UPLOAD_PACKET"},
-    {"PacketValidatorStage", "VALIDATE_PACKET"},
-    {"OSIValidatorStage", "OSI_VALIDATE"},
-    {"QualityClassifierStage", "QUALITY_CLASSIFIER"},
-    {"DemodedupStage", "DEMOGRAPHIC_VERIFICATION"},
-    {"BioDedupeStage", "BIOGRAPHIC_VERIFICATION"},
-    {"UinGeneratorStage", "UIN_GENERATOR"},
-    {"PrintingStage", "PRINT_SERVICE"},
-};
-constexpr int kPrintingStage = 8;
-
 // Where a registration ended up.
 enum class Outcome : uint8_t {
   kProcessed,        // PROCESSED at PrintingStage, PRINT_SERVICE
@@ -97,55 +39,8 @@ constexpr std::pair<Outcome, int> kCoverageOutcomes[] = {
     {Outcome::kReprocess, 4},
 };
 
-constexpr std::string_view kProcesses[] = {"NEW", "UPDATE", "LOST", "RES_UPDATE", "RES_REPRINT"};
-constexpr std::array<double, 5> kProcessWeights = {72.0, 12.0, 6.0, 6.0, 4.0};
-
-// Pre-registration's StatusCodes.
-enum class AppStatus : uint8_t { kIncomplete, kPending, kBooked, kConsumed, kExpired, kCancelled };
-constexpr std::string_view kAppStatusCodes[] = {
-    "Application_Incomplete", "Pending_Appointment", "Booked", "Consumed", "Expired", "Cancelled"};
-constexpr std::array<double, 6> kAppStatusWeights = {5.0, 20.0, 45.0, 20.0, 5.0, 5.0};
-
-// ID Authentication's request types as auth_type_code holds them (joined by
-// commas, eKYC first), with the message status_comment starts with.
-struct AuthType {
-  std::string_view code;
-  std::string_view message;
-};
-constexpr AuthType kAuthTypes[] = {
-    {"OTP-REQUEST", "OTP Request"},
-    {"OTP-AUTH", "OTP Authentication"},
-    {"DEMO-AUTH", "Demo Authentication"},
-    {"FINGERPRINT-AUTH", "Finger Authentication"},
-    {"IRIS-AUTH", "Iris Authentication"},
-    {"FACE-AUTH", "Face Authentication"},
-    {"EKYC-AUTH,OTP-AUTH", "EKYC Authentication Request"},
-    {"KYC-AUTH,FINGERPRINT-AUTH", "KYC Authentication Request"},
-    {"DEMO-AUTH,OTP-AUTH", "Demo Authentication"},
-};
-constexpr std::array<double, 9> kAuthTypeWeights = {25.0, 20.0, 14.0, 12.0, 5.0,
-                                                    8.0,  8.0,  4.0,  4.0};
 // The first eight cover every filter of the authentication dashboards.
 constexpr int kAuthCoverage = 8;
-
-// Who asked: relying partners, and MOSIP's own resident service, whose
-// requests ID Authentication records as INTERNAL (the combined dashboard
-// leaves those out).
-struct Partner {
-  std::string_view type;
-  std::string_view id;
-  std::string_view name;
-};
-constexpr Partner kPartners[] = {
-    {"partner", "mpartner-default-auth", "Default Auth Partner"},
-    {"partner", "mpartner-health-01", "Ministry of Health"},
-    {"partner", "mpartner-bank-02", "National Bank"},
-    {"partner", "mpartner-telco-03", "Telecom Operator"},
-    {"partner", "mpartner-social-04", "Social Protection Agency"},
-    {"partner", "mpartner-mobile-05", "Resident Mobile App"},
-    {"INTERNAL", "mosip-resident-client", "Resident Service"},
-};
-constexpr std::array<double, 7> kPartnerWeights = {30.0, 20.0, 20.0, 15.0, 10.0, 5.0, 5.0};
 
 // ---- Deterministic ids ----
 
@@ -243,27 +138,6 @@ std::string ApplicantLogin(uint32_t user) {
 
 // ---- The plan ----
 
-struct Center {
-  uint8_t kiosks = 0;
-  double latitude = 0;
-  double longitude = 0;
-  int street = 0;
-};
-
-// The centres are reference data: the same for every seed, so that runs
-// with different seeds can share one master database.
-std::array<Center, kCenterCount> ReferenceCenters() {
-  Rng rng(0x4D4F534950ULL);  // "MOSIP"
-  std::array<Center, kCenterCount> centers{};
-  for (Center& c : centers) {
-    c.kiosks = static_cast<uint8_t>(rng.Between(2, 6));
-    c.latitude = 30.0 + 5.5 * rng.Unit();
-    c.longitude = -9.5 + 7.5 * rng.Unit();
-    c.street = rng.Between(1, 240);
-  }
-  return centers;
-}
-
 struct Application {
   int64_t created_us = 0;
   uint32_t user = 0;
@@ -298,10 +172,6 @@ struct Auth {
 bool InConsumedTables(const Application& a) { return a.status == AppStatus::kConsumed; }
 
 }  // namespace
-
-std::span<const DocTypeSpec> DocTypes() { return kDocTypeSpecs; }
-
-int CenterKiosks(int center) { return ReferenceCenters()[static_cast<size_t>(center)].kiosks; }
 
 class MosipDataGenerator::Impl {
  public:

@@ -7,7 +7,8 @@
 // packets and their workflow state, ID authentication transactions and the
 // audit log. The reference data matches the profile generator's
 // (profile_generator.h): centres 10001..10020 are the profiles'
-// enrollmentCenterId values and DOC001..DOC010 their document codes.
+// enrollmentCenterId values and DOC001..DOC010 their document codes
+// (reporting_codes.h).
 // docs/generated-data.md describes every column and the dashboard it serves.
 
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "mosip/reporting_codes.h"
 #include "mosip/reporting_tables.h"
 
 namespace walcast::mosip {
@@ -32,23 +34,6 @@ struct MosipDataOptions {
   uint64_t registrations = 1000;        // packets synced by registration clients
   uint64_t authentications = 2000;      // ID authentication transactions
 };
-
-// The registration centres (master.registration_center.id): kFirstCenterId
-// onwards, kCenterCount of them, each in every language of kLanguages.
-inline constexpr int kFirstCenterId = 10001;
-inline constexpr int kCenterCount = 20;
-// Kiosks of centre kFirstCenterId + `center` (0 <= center < kCenterCount).
-// The centres, like the document types, are the same for every seed.
-int CenterKiosks(int center);
-
-// A document type (master.doc_type): its code, MOSIP's document category
-// (POI, POA, POB, POR, POE) and its name in eng, fra and ara.
-struct DocTypeSpec {
-  std::string_view code;
-  std::string_view category;
-  std::string_view names[3];
-};
-std::span<const DocTypeSpec> DocTypes();
 
 // One row: a value per column of SpecOf(table).columns, in PostgreSQL's text
 // input syntax (timestamps "2025-03-14 09:12:44.120391", dates, times,
