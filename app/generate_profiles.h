@@ -49,5 +49,8 @@ Result<GenerateProfilesRequest> GenerateProfilesRequestFrom(
 // until every row is committed.
 Status GenerateProfilesCommand(const Config& config, const GenerateProfilesRequest& request,
                                std::ostream& out);
+// The same, into the database `conninfo` (a libpq connection string) names.
+Status GenerateProfilesInto(const std::string& conninfo, const GenerateProfilesRequest& request,
+                            std::ostream& out);
 
 }  // namespace walcast::app

@@ -12,6 +12,7 @@
 
 #include "app/commands.h"
 #include "app/config_file.h"
+#include "app/generate_mosip.h"
 #include "app/generate_profiles.h"
 #include "app/options.h"
 #include "core/log.h"
@@ -56,6 +57,10 @@ constexpr const char* kUsage =
     "                    with --seed) into idrepo/regprc/prereg.anonymous_profile and\n"
     "                    idrepo.channel_info, creating missing tables from sql/mosip;\n"
     "                    --output FILE writes JSON lines instead (docs/profiles.md)\n"
+    "  generate-mosip    fill every table MOSIP's reporting captures, in its six\n"
+    "                    databases (or --single-database), consistently and\n"
+    "                    reproducibly; MOSIP's dashboards all show data\n"
+    "                    (docs/generated-data.md)\n"
     "\n"
     "Exit status: 0 on success or a clean stop, 1 on a runtime error, 2 on a\n"
     "configuration error.\n";
@@ -85,6 +90,7 @@ void DescribeCommandLine(CommandLine* cl) {
        "override one key: --set key=value (repeatable)")
       ("check", "with setup: check only, change nothing");
   cl->visible.add(walcast::app::GenerateProfilesFlags());
+  cl->visible.add(walcast::app::GenerateMosipFlags());
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "command");
   cl->all.add(cl->visible).add(hidden);
@@ -122,6 +128,10 @@ int RunOne(const std::string& cmd, const walcast::Config& config, const po::vari
         walcast::app::GenerateProfilesRequestFrom(vm);
     if (!request.ok()) return Fail(request.status());
     status = walcast::app::GenerateProfilesCommand(config, *request, std::cout);
+  } else if (cmd == "generate-mosip") {
+    auto request = walcast::app::GenerateMosipRequestFrom(vm);
+    if (!request.ok()) return Fail(request.status());
+    status = walcast::app::GenerateMosipCommand(config, *request, std::cout);
   } else {
     std::cerr << "walcast: error: unknown command '" << cmd << "'\n" << kUsage;
     return 2;

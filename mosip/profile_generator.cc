@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -14,6 +13,7 @@
 #include "mosip/population.h"
 #include "mosip/profile_renderer.h"
 #include "mosip/rng.h"
+#include "mosip/uuid_text.h"
 #include "rapidjson/stringbuffer.h"
 
 namespace walcast::mosip {
@@ -22,16 +22,8 @@ namespace {
 using json::String;
 
 void AppendUuid(Rng* rng, std::string* out) {
-  uint64_t hi = rng->Next();
-  uint64_t lo = rng->Next();
-  hi = (hi & ~uint64_t{0xF000}) | 0x4000;                  // version 4
-  lo = (lo & ~(uint64_t{3} << 62)) | (uint64_t{2} << 62);  // RFC 4122 variant
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  out->append(buf);
+  const uint64_t hi = rng->Next();
+  AppendUuidV4(hi, rng->Next(), out);
 }
 
 void NullMembers(std::initializer_list<const char*> keys, JsonWriter& w) {

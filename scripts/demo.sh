@@ -3,7 +3,9 @@
 #   1. installs and builds (scripts/setup.sh)
 #   2. starts a throwaway PostgreSQL 15 (logical WAL) on a free loopback port
 #   3. creates MOSIP's idrepo tables (sql/mosip) and fills them with
-#      generated anonymous profiles (`walcast generate-profiles`)
+#      generated anonymous profiles (`walcast generate-profiles`), and
+#      MOSIP's five other databases with every table its reporting captures
+#      (`walcast generate-mosip`, docs/generated-data.md)
 #   3b. starts a throwaway Kafka (KRaft) broker and an OpenSearch node
 #      (scripts/elasticsearch.sh; WALCAST_ES_FLAVOUR=es7 or es8 for
 #      Elasticsearch) on free loopback ports
@@ -88,6 +90,9 @@ walcast="$root/build/walcast"
 
 echo "== walcast generate-profiles (MOSIP's tables, 300 profiles of every shape)"
 "$walcast" --config "$demo/walcast.properties" generate-profiles --count 300 --shape all --seed 7
+echo "== walcast generate-mosip (mosip_master, mosip_audit, mosip_prereg, mosip_ida, mosip_regprc)"
+"$walcast" --config "$demo/walcast.properties" generate-mosip --seed 7 --days 30 --profiles 300 \
+  --databases mosip_master,mosip_audit,mosip_prereg,mosip_ida,mosip_regprc | grep '^table\.'
 existing=$(psql_ -d mosip_idrepo -tA -c "SELECT (SELECT count(*) FROM idrepo.anonymous_profile)
   + (SELECT count(*) FROM idrepo.channel_info) + (SELECT count(*) FROM regprc.anonymous_profile)
   + (SELECT count(*) FROM prereg.anonymous_profile)")
@@ -154,6 +159,7 @@ Where to look:
   walcast log:    $demo/walcast.log
   config:         $demo/walcast.properties
   PostgreSQL:     psql -h 127.0.0.1 -p $port -U postgres mosip_idrepo  (password: postgres)
+                  also mosip_master, mosip_audit, mosip_prereg, mosip_ida, mosip_regprc
   Kafka:          bootstrap $bootstrap; topics Profiles, mosip.idrepo.channel_info
                   scripts/kafka.sh consume $kafkadir Profiles 100
   search node:    $es_url  (indices mosip.idrepo.anonymous_profile, mosip.metrics.anon_profile,

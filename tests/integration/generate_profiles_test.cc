@@ -15,71 +15,30 @@
 
 #include "mosip/profile.h"
 #include "rapidjson/document.h"
-#include "tests/support/postgres_cluster.h"
-#include "tests/support/process.h"
+#include "tests/integration/generate_command_test.h"
 
 namespace walcast::testing {
 namespace {
 
-using namespace std::chrono_literals;
 
-class GenerateProfilesTest : public ::testing::Test {
+class GenerateProfilesTest : public GenerateCommandTest {
  protected:
   void SetUp() override {
-    pg_ = PostgresEnvironment::Get();
-    ASSERT_NE(pg_, nullptr) << "PostgreSQL did not start: " << PostgresEnvironment::StartError();
-    char tmpl[] = "/tmp/walcast-gen-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    db_ = NewDatabase("");
+    GenerateCommandTest::SetUp();
+    if (!HasFatalFailure()) db_ = NewDatabase("");
   }
 
-  void TearDown() override {
-    std::string ignored;
-    RunCommand("rm -rf '" + dir_ + "'", &ignored);
-  }
-
-  // A fresh database; its properties file is <dir>/<db>.properties.
-  std::string NewDatabase(const std::string& suffix) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    const std::string db = pg_->CreateDatabase(std::string(info->name()) + suffix);
-    std::ofstream f(dir_ + "/" + db + ".properties");
-    f << "database.hostname=127.0.0.1\n"
-      << "database.port=" << pg_->port() << "\n"
-      << "database.user=postgres\n"
-      << "database.dbname=" << db << "\n";
-    return db;
-  }
-
-  // Runs `walcast --config <db>.properties generate-profiles ARGS`; returns
-  // the exit code; *out gets stdout, *err stderr.
+  // Runs `walcast --config <db>.properties generate-profiles ARGS`.
   int Generate(const std::string& db, const std::vector<std::string>& args, std::string* out,
                std::string* err = nullptr, const std::string& password = "postgres") {
-    std::vector<std::string> argv = {WalcastBinary(), "--config", dir_ + "/" + db + ".properties",
-                                     "generate-profiles"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const std::string base = dir_ + "/run" + std::to_string(++runs_);
-    ChildProcess p(argv, base + ".out", base + ".err", {"WALCAST_DATABASE_PASSWORD=" + password});
-    const int rc = p.Wait(180s);
-    *out = ReadFile(base + ".out");
-    if (err != nullptr) *err = ReadFile(base + ".err");
-    return rc;
+    return RunWalcast(db, "generate-profiles", args, out, err, password);
   }
 
-  // The key=value summary generate-profiles prints.
+  // The key=value summary generate-profiles prints, as numbers.
   static std::map<std::string, int64_t> Summary(const std::string& text) {
     std::map<std::string, int64_t> kv;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-      const size_t eq = line.find('=');
-      if (eq != std::string::npos) kv[line.substr(0, eq)] = std::atoll(line.c_str() + eq + 1);
-    }
+    for (const auto& [key, value] : SummaryText(text)) kv[key] = std::atoll(value.c_str());
     return kv;
-  }
-
-  int64_t Count(const std::string& db, const std::string& sql) {
-    return std::atoll(pg_->Psql(sql, db).c_str());
   }
 
   // "id\tprofile" lines of a table, ordered by id.
@@ -111,10 +70,7 @@ class GenerateProfilesTest : public ::testing::Test {
         db);
   }
 
-  PostgresCluster* pg_ = nullptr;
-  std::string dir_;
   std::string db_;
-  int runs_ = 0;
 };
 
 TEST_F(GenerateProfilesTest, WritesEveryShapeIntoMosipTablesAndTheCountsAddUp) {

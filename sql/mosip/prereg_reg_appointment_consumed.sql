@@ -1,0 +1,20 @@
+-- prereg.reg_appointment_consumed (database mosip_prereg): appointments of consumed applications (same columns as reg_appointment). Columns, types and keys as in
+-- mosip/pre-registration db_scripts/mosip_prereg/ddl/reg_appointment_consumed.sql. Idempotent.
+CREATE SCHEMA IF NOT EXISTS prereg;
+
+CREATE TABLE IF NOT EXISTS prereg.reg_appointment_consumed(
+    id               character varying(36)  NOT NULL,
+    regcntr_id       character varying(10)  NOT NULL,
+    prereg_id        character varying(36)  NOT NULL,
+    booking_dtimes   timestamp              NOT NULL,
+    appointment_date date,
+    slot_from_time   time,
+    slot_to_time     time,
+    lang_code        character varying(3)   NOT NULL,
+    cr_by            character varying(256) NOT NULL,
+    cr_dtimes        timestamp              NOT NULL,
+    upd_by           character varying(256),
+    upd_dtimes       timestamp,
+    CONSTRAINT pk_rappmntc_id PRIMARY KEY (id),
+    CONSTRAINT uk_rappmntc_id UNIQUE (prereg_id)
+);
