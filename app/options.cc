@@ -181,6 +181,27 @@ void AddKafkaOptions(std::vector<OptionSpec>& o) {
       .min = -1;
 }
 
+// Lookups and joins of raw documents (docs/elasticsearch.md "Lookups and
+// joins"); the per-lookup keys elasticsearch.lookup.<name>.* pass through
+// to sinks/elasticsearch/lookup_config.h, which names a bad one.
+void AddElasticsearchLookupOptions(std::vector<OptionSpec>& o) {
+  OptionAdder add(&o);
+  add("elasticsearch.lookup.preset", T::kEnum, "",
+      "lookups to start from: mosip = MOSIP's DynamicNewField joins and profile lookups "
+      "(doc_type_name, regcntr_name, documents_names, registrationCenterGeoLocation); "
+      "default none, or mosip when elasticsearch.preset=mosip",
+      {"none", "mosip"});
+  add("elasticsearch.lookups", T::kList, "",
+      "comma list of lookup names, each set by elasticsearch.lookup.<name>.{table, key.columns, "
+      "value, target.tables, target.key.columns, target.key.defaults, output.field, type, "
+      "missing}: a field of the target tables' documents filled from a row of another "
+      "captured table (a join), kept current as that table changes");
+  add("elasticsearch.lookup.max.rows", T::kInt, "1000000",
+      "lookup rows held in memory over all lookups (about 150 bytes plus key and value "
+      "each); walcast stops with an error beyond it")
+      .min = 1;
+}
+
 // The Elasticsearch / OpenSearch sink (raw documents; metric documents).
 void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
   OptionAdder add(&o);
@@ -233,6 +254,7 @@ void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
       "MOSIP's sink does");
   add("elasticsearch.templates", T::kBool, "true",
       "install walcast's index templates at start when missing (walcast setup always does)");
+  AddElasticsearchLookupOptions(o);
 }
 
 // Running and logging.
@@ -265,8 +287,10 @@ const std::vector<std::string>& PassthroughPrefixes() {
   // kafka.*: librdkafka producer properties (kafka.bootstrap.servers, ...);
   // producer.override.*: the same under Debezium's name; transforms.*: the
   // settings of each transform named in `transforms`.
+  // elasticsearch.lookup.: the settings of each lookup named in
+  // elasticsearch.lookups (checked by ParseLookups).
   static const std::vector<std::string> kPrefixes = {"kafka.", "producer.override.",
-                                                     "transforms."};
+                                                     "transforms.", "elasticsearch.lookup."};
   return kPrefixes;
 }
 

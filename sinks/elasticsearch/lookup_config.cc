@@ -232,7 +232,9 @@ Result<std::vector<LookupSpec>> ParseLookups(const std::map<std::string, std::st
   }
   std::vector<bool> defaults_set(specs.size(), false);
   for (const auto& [key, value] : values) {
-    if (key.rfind(kPrefix, 0) != 0 || key == "lookup.preset") continue;
+    if (key.rfind(kPrefix, 0) != 0 || key == "lookup.preset" || key == "lookup.max.rows") {
+      continue;
+    }
     const std::string_view rest = std::string_view(key).substr(kPrefix.size());
     const size_t dot = rest.find('.');
     const std::string_view name = rest.substr(0, dot);

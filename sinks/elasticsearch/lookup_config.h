@@ -89,7 +89,8 @@ std::vector<LookupSpec> MosipLookupPreset();
 // value, target.tables, target.key.columns, target.key.defaults,
 // output.field, type (keyword | geo_point) and missing (omit | null | key).
 // A preset's lookup may be changed setting by setting. kInvalidArgument,
-// naming the key, for an unknown setting or name, a missing required
+// naming the key, for an unknown setting or name ("lookup.max.rows" is
+// left to the caller), a missing required
 // setting, or key lists of different lengths.
 Result<std::vector<LookupSpec>> ParseLookups(const std::map<std::string, std::string>& values);
 

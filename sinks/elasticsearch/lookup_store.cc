@@ -135,9 +135,9 @@ Status LookupStore::Apply(const ChangeEvent& event) {
     if (spec.table != table || ReadsUnchangedToast(spec, relation, row)) continue;
     // A key change moves the row: its old id goes.
     if (!old_id.empty() && old_id != id) {
-      WALCAST_RETURN_IF_ERROR(ReplaceLocked(l, old_id, std::nullopt));
+      WALCAST_RETURN_IF_ERROR(ReplaceLocked(l, old_id, std::nullopt, true));
     }
-    WALCAST_RETURN_IF_ERROR(ReplaceLocked(l, id, MakeEntry(spec, get)));
+    WALCAST_RETURN_IF_ERROR(ReplaceLocked(l, id, MakeEntry(spec, get), true));
   }
   return Status::Ok();
 }
@@ -148,7 +148,7 @@ Status LookupStore::PutRow(std::string_view table, const std::string& row_id,
   for (size_t l = 0; l < specs_.size(); ++l) {
     const LookupSpec& spec = specs_[l];
     if (spec.table != table) continue;
-    WALCAST_RETURN_IF_ERROR(ReplaceLocked(l, row_id, MakeEntry(spec, get)));
+    WALCAST_RETURN_IF_ERROR(ReplaceLocked(l, row_id, MakeEntry(spec, get), false));
   }
   return Status::Ok();
 }
@@ -157,7 +157,7 @@ void LookupStore::RemoveRow(std::string_view table, const std::string& row_id) {
   std::unique_lock lock(mu_);
   for (size_t l = 0; l < specs_.size(); ++l) {
     // Removing never fails.
-    if (specs_[l].table == table) (void)ReplaceLocked(l, row_id, std::nullopt);
+    if (specs_[l].table == table) (void)ReplaceLocked(l, row_id, std::nullopt, true);
   }
 }
 
@@ -170,7 +170,7 @@ std::optional<LookupStore::Entry> LookupStore::MakeEntry(const LookupSpec& spec,
 }
 
 Status LookupStore::ReplaceLocked(size_t lookup, const std::string& row_id,
-                                  std::optional<Entry> entry) {
+                                  std::optional<Entry> entry, bool note_always) {
   Index& index = indexes_[lookup];
   auto row = index.rows.find(row_id);
   if (row == index.rows.end() && entry && rows_ >= max_rows_) {
@@ -180,6 +180,7 @@ Status LookupStore::ReplaceLocked(size_t lookup, const std::string& row_id,
   }
   if (row != index.rows.end()) {
     if (entry && row->second.key == entry->key && row->second.value == entry->value) {
+      if (note_always) NoteChangeLocked(lookup, entry->key);
       return Status::Ok();
     }
     const std::string key = row->second.key;
@@ -189,7 +190,7 @@ Status LookupStore::ReplaceLocked(size_t lookup, const std::string& row_id,
     if (rows->second.empty()) index.by_key.erase(rows);
     index.rows.erase(row);
     --rows_;
-    if (FindLocked(lookup, key) != before) NoteChangeLocked(lookup, key);
+    if (note_always || FindLocked(lookup, key) != before) NoteChangeLocked(lookup, key);
   }
   if (!entry) return Status::Ok();
   const std::optional<std::string> before = FindLocked(lookup, entry->key);
@@ -197,7 +198,7 @@ Status LookupStore::ReplaceLocked(size_t lookup, const std::string& row_id,
   const std::string key = entry->key;
   index.rows.emplace(row_id, std::move(*entry));
   ++rows_;
-  if (FindLocked(lookup, key) != before) NoteChangeLocked(lookup, key);
+  if (note_always || FindLocked(lookup, key) != before) NoteChangeLocked(lookup, key);
   return Status::Ok();
 }
 

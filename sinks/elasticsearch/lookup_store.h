@@ -45,8 +45,11 @@ struct LookupChange {
 // Cost: about (key + value + row id + 150 bytes) per row and lookup; rows
 // over all lookups are bounded by `max_rows` (Apply fails beyond it).
 //
-// Subscribers (one per Elasticsearch sink) receive the keys whose value
-// changed, to correct documents already written (TakeChanges).
+// Subscribers (one per Elasticsearch sink) receive the keys to correct in
+// documents already written (TakeChanges): every key a streamed change
+// (Apply, RemoveRow) touched, even with an unchanged value, so that a
+// change replayed after a crash corrects again what the crash may have
+// left uncorrected; and every key whose value a PutRow changed.
 //
 // Thread-safe: one store may be shared by the sinks of several pipelines
 // (threads). Find takes a shared lock; Apply, PutRow and TakeChanges an
@@ -105,9 +108,11 @@ class LookupStore {
   // The row's entry for `spec`, or nullopt when a key or value column is
   // NULL or missing.
   static std::optional<Entry> MakeEntry(const LookupSpec& spec, const ColumnGetter& get);
-  // Removes the row's entry (if any) and inserts `entry` (if any),
-  // noting changed keys. Exclusive lock held.
-  Status ReplaceLocked(size_t lookup, const std::string& row_id, std::optional<Entry> entry);
+  // Removes the row's entry (if any) and inserts `entry` (if any), noting
+  // the keys whose value changed, or with `note_always` every key the row
+  // had or has. Exclusive lock held.
+  Status ReplaceLocked(size_t lookup, const std::string& row_id, std::optional<Entry> entry,
+                       bool note_always);
   std::optional<std::string> FindLocked(size_t lookup, const std::string& key) const;
   void NoteChangeLocked(size_t lookup, const std::string& key);
 
