@@ -289,8 +289,8 @@ const std::vector<std::string>& PassthroughPrefixes() {
   // settings of each transform named in `transforms`.
   // elasticsearch.lookup.: the settings of each lookup named in
   // elasticsearch.lookups (checked by ParseLookups).
-  static const std::vector<std::string> kPrefixes = {"kafka.", "producer.override.",
-                                                     "transforms.", "elasticsearch.lookup."};
+  static const std::vector<std::string> kPrefixes = {"kafka.", "producer.override.", "transforms.",
+                                                     "elasticsearch.lookup."};
   return kPrefixes;
 }
 

@@ -101,19 +101,18 @@ Status Validate(const LookupSpec& spec) {
   if (spec.target_keys.empty()) return missing("target.key.columns");
   if (spec.output_field.empty()) return missing("output.field");
   if (spec.target_keys.size() != spec.key_columns.size()) {
-    return Status::InvalidArgument(
-        "config key '" + KeyName(spec.name, "target.key.columns") + "' lists " +
-        std::to_string(spec.target_keys.size()) + " columns, '" +
-        KeyName(spec.name, "key.columns") + "' " + std::to_string(spec.key_columns.size()));
+    return Status::InvalidArgument("config key '" + KeyName(spec.name, "target.key.columns") +
+                                   "' lists " + std::to_string(spec.target_keys.size()) +
+                                   " columns, '" + KeyName(spec.name, "key.columns") + "' " +
+                                   std::to_string(spec.key_columns.size()));
   }
   int lists = 0;
   for (const LookupTargetKey& key : spec.target_keys) {
     if (key.column.rfind("profile.", 0) == 0 && key.column != kProfileCenter &&
         key.column != kProfileDocuments) {
-      return Status::InvalidArgument("config key '" + KeyName(spec.name, "target.key.columns") +
-                                     "': '" + key.column + "' is not " +
-                                     std::string(kProfileCenter) + " or " +
-                                     std::string(kProfileDocuments));
+      return Status::InvalidArgument(
+          "config key '" + KeyName(spec.name, "target.key.columns") + "': '" + key.column +
+          "' is not " + std::string(kProfileCenter) + " or " + std::string(kProfileDocuments));
     }
     if (key.column == kProfileDocuments) ++lists;
   }
@@ -179,18 +178,18 @@ std::vector<LookupSpec> MosipLookupPreset() {
                              {"prereg.reg_appointment", "prereg.reg_available_slot"},
                              {{"regcntr_id", std::nullopt}}));
   // 59.regprc_anon_profile.api join01, 60.idrepo_anon_profile.api join01/join02.
-  LookupSpec documents = MosipSpec(
-      "documents_names", "master.doc_type", {"code", "lang_code"}, "name",
-      {"regprc.anonymous_profile", "idrepo.anonymous_profile"},
-      {{std::string(kProfileDocuments), std::nullopt}, {"lang_code", "eng"}});
+  LookupSpec documents =
+      MosipSpec("documents_names", "master.doc_type", {"code", "lang_code"}, "name",
+                {"regprc.anonymous_profile", "idrepo.anonymous_profile"},
+                {{std::string(kProfileDocuments), std::nullopt}, {"lang_code", "eng"}});
   documents.missing = LookupMissing::kKey;
   preset.push_back(std::move(documents));
   // 59.regprc_anon_profile.api latitudeJoin + longitudeJoin, then
   // AnonymousProfileTransform's processRegistrationCenter.
-  LookupSpec geo = MosipSpec("registrationCenterGeoLocation", "master.registration_center",
-                             {"id", "lang_code"}, "{latitude},{longitude}",
-                             {"regprc.anonymous_profile"},
-                             {{std::string(kProfileCenter), std::nullopt}, {"lang_code", "eng"}});
+  LookupSpec geo =
+      MosipSpec("registrationCenterGeoLocation", "master.registration_center", {"id", "lang_code"},
+                "{latitude},{longitude}", {"regprc.anonymous_profile"},
+                {{std::string(kProfileCenter), std::nullopt}, {"lang_code", "eng"}});
   geo.type = LookupType::kGeoPoint;
   preset.push_back(std::move(geo));
   return preset;
@@ -240,8 +239,8 @@ Result<std::vector<LookupSpec>> ParseLookups(const std::map<std::string, std::st
     const std::string_view name = rest.substr(0, dot);
     LookupSpec* spec = find(name);
     if (spec == nullptr || dot == std::string_view::npos) {
-      return Status::InvalidArgument("config key 'elasticsearch." + key +
-                                     "': no lookup '" + std::string(name) +
+      return Status::InvalidArgument("config key 'elasticsearch." + key + "': no lookup '" +
+                                     std::string(name) +
                                      "' in elasticsearch.lookups or the preset");
     }
     const size_t index = static_cast<size_t>(spec - specs.data());
@@ -253,11 +252,10 @@ Result<std::vector<LookupSpec>> ParseLookups(const std::map<std::string, std::st
     LookupSpec& spec = specs[i];
     if (defaults_set[i]) {
       if (defaults[i].size() != spec.target_keys.size()) {
-        return Status::InvalidArgument(
-            "config key '" + KeyName(spec.name, "target.key.defaults") + "' lists " +
-            std::to_string(defaults[i].size()) + " values, '" +
-            KeyName(spec.name, "target.key.columns") + "' " +
-            std::to_string(spec.target_keys.size()));
+        return Status::InvalidArgument("config key '" + KeyName(spec.name, "target.key.defaults") +
+                                       "' lists " + std::to_string(defaults[i].size()) +
+                                       " values, '" + KeyName(spec.name, "target.key.columns") +
+                                       "' " + std::to_string(spec.target_keys.size()));
       }
       for (size_t k = 0; k < defaults[i].size(); ++k) {
         spec.target_keys[k].default_value = defaults[i][k];

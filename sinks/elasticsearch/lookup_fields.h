@@ -29,7 +29,7 @@ struct LookupKeyInput {
 struct LookupFieldValue {
   enum class Kind { kAbsent, kNull, kString, kArray };
   Kind kind = Kind::kAbsent;
-  std::string text;                                 // kString
+  std::string text;                                  // kString
   std::vector<std::optional<std::string>> elements;  // kArray (nullopt: null)
 
   bool operator==(const LookupFieldValue&) const = default;

@@ -18,7 +18,7 @@ namespace walcast::sinks::elasticsearch {
 namespace {
 
 constexpr std::string_view kIndexOptions = "ignore_unavailable=true&allow_no_indices=true";
-constexpr size_t kChangesPerSearch = 50;   // keeps each query far below max_clause_count
+constexpr size_t kChangesPerSearch = 50;  // keeps each query far below max_clause_count
 constexpr size_t kWritesPerRequest = 500;
 
 // The profile's sides as walcast writes them (profile_json.cc): idrepo's
@@ -26,16 +26,16 @@ constexpr size_t kWritesPerRequest = 500;
 // documents in the profile itself.
 constexpr std::string_view kNewSides[] = {"newProfile", "new"};
 constexpr std::string_view kOldSides[] = {"oldProfile", "old"};
-constexpr std::string_view kDocumentFields[] = {
-    "profile.documents", "profile.newProfile.documents", "profile.oldProfile.documents",
-    "profile.new.documents", "profile.old.documents"};
+constexpr std::string_view kDocumentFields[] = {"profile.documents", "profile.newProfile.documents",
+                                                "profile.oldProfile.documents",
+                                                "profile.new.documents", "profile.old.documents"};
 
 using PageFn = std::function<Status(const rapidjson::Value& hits)>;
 
 const rapidjson::Value* Member(const rapidjson::Value* object, std::string_view name) {
   if (object == nullptr || !object->IsObject()) return nullptr;
-  const auto it = object->FindMember(
-      rapidjson::Value(rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
+  const auto it = object->FindMember(rapidjson::Value(
+      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
   return it == object->MemberEnd() ? nullptr : &it->value;
 }
 
@@ -87,7 +87,8 @@ std::vector<LookupKeyInput> SourceInputs(const LookupSpec& spec, const rapidjson
 }
 
 std::vector<std::string_view> KeyFields(const LookupTargetKey& key) {
-  if (key.column == kProfileDocuments) return {std::begin(kDocumentFields), std::end(kDocumentFields)};
+  if (key.column == kProfileDocuments)
+    return {std::begin(kDocumentFields), std::end(kDocumentFields)};
   return {key.column};
 }
 
@@ -182,15 +183,14 @@ Status ScrollAll(HttpTransport& transport, const std::string& index, std::string
   const std::string what = "lookups: search of " + index;
   WALCAST_ASSIGN_OR_RETURN(
       HttpResponse refreshed,
-      transport.Send(HttpMethod::kPost, "/" + index + "/_refresh?" + std::string(kIndexOptions),
-                     {}, ContentType::kJson));
+      transport.Send(HttpMethod::kPost, "/" + index + "/_refresh?" + std::string(kIndexOptions), {},
+                     ContentType::kJson));
   if (refreshed.status == 404) return Status::Ok();
   WALCAST_RETURN_IF_ERROR(StatusFromHttp(refreshed, "lookups: _refresh of " + index));
-  WALCAST_ASSIGN_OR_RETURN(
-      HttpResponse page,
-      transport.Send(HttpMethod::kPost,
-                     "/" + index + "/_search?scroll=1m&" + std::string(kIndexOptions), body,
-                     ContentType::kJson));
+  WALCAST_ASSIGN_OR_RETURN(HttpResponse page, transport.Send(HttpMethod::kPost,
+                                                             "/" + index + "/_search?scroll=1m&" +
+                                                                 std::string(kIndexOptions),
+                                                             body, ContentType::kJson));
   if (page.status == 404) return Status::Ok();
   std::string scroll_id;
   Status status;
@@ -306,29 +306,29 @@ Status LoadLookupTables(HttpTransport& transport, const std::string& index_prefi
   for (const std::string& table : store->Tables()) {
     const std::string index = LowerAscii(index_prefix + "." + table);
     size_t rows = 0;
-    WALCAST_RETURN_IF_ERROR(ScrollAll(
-        transport, index, R"({"size":1000,"query":{"match_all":{}}})",
-        [&](const rapidjson::Value& hits) -> Status {
-          for (const rapidjson::Value& hit : hits.GetArray()) {
-            const rapidjson::Value* id = Member(&hit, "_id");
-            const rapidjson::Value* source = Member(&hit, "_source");
-            if (id == nullptr || !id->IsString() || source == nullptr) continue;
-            WALCAST_RETURN_IF_ERROR(store->PutRow(table, id->GetString(),
-                                                  [&](std::string_view column) {
-                                                    return JsonText(Member(source, column));
-                                                  }));
-            ++rows;
-          }
-          return Status::Ok();
-        }));
+    WALCAST_RETURN_IF_ERROR(ScrollAll(transport, index, R"({"size":1000,"query":{"match_all":{}}})",
+                                      [&](const rapidjson::Value& hits) -> Status {
+                                        for (const rapidjson::Value& hit : hits.GetArray()) {
+                                          const rapidjson::Value* id = Member(&hit, "_id");
+                                          const rapidjson::Value* source = Member(&hit, "_source");
+                                          if (id == nullptr || !id->IsString() || source == nullptr)
+                                            continue;
+                                          WALCAST_RETURN_IF_ERROR(store->PutRow(
+                                              table, id->GetString(), [&](std::string_view column) {
+                                                return JsonText(Member(source, column));
+                                              }));
+                                          ++rows;
+                                        }
+                                        return Status::Ok();
+                                      }));
     log::Info("elasticsearch: lookup table loaded from its index",
               {{"table", table}, {"index", index}, {"rows", rows}});
   }
   return Status::Ok();
 }
 
-Status CorrectLookupFields(HttpTransport& transport, const BulkSend& send,
-                           const LookupStore& store, const std::string& index_prefix,
+Status CorrectLookupFields(HttpTransport& transport, const BulkSend& send, const LookupStore& store,
+                           const std::string& index_prefix,
                            const std::vector<LookupChange>& changes) {
   // Changes come sorted by lookup (LookupStore::TakeChanges).
   for (size_t begin = 0; begin < changes.size();) {
@@ -341,10 +341,9 @@ Status CorrectLookupFields(HttpTransport& transport, const BulkSend& send,
     const LookupSpec& spec = store.specs()[lookup];
     const std::string body = CorrectionSearch(spec, &changes[begin], end - begin);
     for (const std::string& pattern : spec.target_tables) {
-      WALCAST_RETURN_IF_ERROR(ScrollAll(transport, LowerAscii(index_prefix + "." + pattern), body,
-                                        [&](const rapidjson::Value& hits) {
-                                          return CorrectPage(send, store, lookup, hits);
-                                        }));
+      WALCAST_RETURN_IF_ERROR(ScrollAll(
+          transport, LowerAscii(index_prefix + "." + pattern), body,
+          [&](const rapidjson::Value& hits) { return CorrectPage(send, store, lookup, hits); }));
     }
     begin = end;
   }

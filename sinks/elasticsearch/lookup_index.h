@@ -43,8 +43,8 @@ Status LoadLookupTables(HttpTransport& transport, const std::string& index_prefi
 //
 // Errors: as LoadLookupTables, plus `send`'s. Runs on the worker thread (a
 // BulkJob task; retried while it returns kUnavailable or kTimeout).
-Status CorrectLookupFields(HttpTransport& transport, const BulkSend& send,
-                           const LookupStore& store, const std::string& index_prefix,
+Status CorrectLookupFields(HttpTransport& transport, const BulkSend& send, const LookupStore& store,
+                           const std::string& index_prefix,
                            const std::vector<LookupChange>& changes);
 
 }  // namespace walcast::sinks::elasticsearch

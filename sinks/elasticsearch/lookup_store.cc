@@ -112,8 +112,7 @@ Status LookupStore::Apply(const ChangeEvent& event) {
     return Status::Ok();
   }
   std::string old_id;
-  if (event.before &&
-      !RawDocumentBuilder::BuildId(relation, *event.before, &old_id).ok()) {
+  if (event.before && !RawDocumentBuilder::BuildId(relation, *event.before, &old_id).ok()) {
     old_id.clear();
   }
   if (event.op == Op::kDelete) {
@@ -162,7 +161,7 @@ void LookupStore::RemoveRow(std::string_view table, const std::string& row_id) {
 }
 
 std::optional<LookupStore::Entry> LookupStore::MakeEntry(const LookupSpec& spec,
-                                                        const ColumnGetter& get) {
+                                                         const ColumnGetter& get) {
   std::optional<std::string> key = EntryKey(spec, get);
   std::optional<std::string> value = EntryValue(spec, get);
   if (!key || !value) return std::nullopt;

@@ -22,8 +22,8 @@ namespace walcast::sinks::elasticsearch {
 // A lookup key whose value changed (appeared, changed or went away):
 // documents holding that key need their field rewritten.
 struct LookupChange {
-  size_t lookup = 0;              // index in LookupStore::specs()
-  std::vector<std::string> key;   // in key_columns order
+  size_t lookup = 0;             // index in LookupStore::specs()
+  std::vector<std::string> key;  // in key_columns order
 
   bool operator<(const LookupChange& other) const {
     return std::tie(lookup, key) < std::tie(other.lookup, other.key);

@@ -99,8 +99,7 @@ const std::vector<size_t>& RawDocumentBuilder::KeyColumns(const Relation& relati
   return *scratch;
 }
 
-Status RawDocumentBuilder::BuildId(const Relation& relation, const Tuple& row,
-                                   std::string* id) {
+Status RawDocumentBuilder::BuildId(const Relation& relation, const Tuple& row, std::string* id) {
   id->clear();
   std::vector<size_t> replica_identity;
   const std::vector<size_t>* key = &KeyColumns(relation, &replica_identity);

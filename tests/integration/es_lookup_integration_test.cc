@@ -99,7 +99,8 @@ class EsLookupTest : public EsProcessTest {
 
   void InsertProfile(const std::string& id) {
     Sql("INSERT INTO regprc.anonymous_profile(id, process_stage, profile, cr_by, cr_dtimes) "
-        "VALUES ('" + id + "', 'PrintingStage', $p$" +
+        "VALUES ('" +
+        id + "', 'PrintingStage', $p$" +
         ReadFileText(std::string(WALCAST_SOURCE_DIR) +
                      "/tests/data/profiles/regprc_new_printing_stage.json") +
         "$p$, 'test', '2025-03-14 09:12:44')");
@@ -141,8 +142,7 @@ TEST_F(EsLookupTest, JoinsFollowTheirLookupTablesAndCorrectEarlierDocuments) {
   Sql("INSERT INTO master.registration_center(id, name, latitude, longitude, lang_code) VALUES "
       "('10005', 'Rabat', '34.0209', '-6.8416', 'eng'), ('10005', 'Rabat', '1', '2', 'fra')");
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s, "walcast0"));
-  EXPECT_EQ(Field(profiles, profile_id, "registrationCenterGeoLocation"),
-            R"("34.0209,-6.8416")");
+  EXPECT_EQ(Field(profiles, profile_id, "registrationCenterGeoLocation"), R"("34.0209,-6.8416")");
   EXPECT_EQ(Doc(profiles, profile_id).version, version);
   // It is a geo_point: a bounding box around Rabat finds it.
   ASSERT_TRUE(es_->Refresh(Index(profiles)));
@@ -159,8 +159,7 @@ TEST_F(EsLookupTest, JoinsFollowTheirLookupTablesAndCorrectEarlierDocuments) {
   EXPECT_EQ(Field(documents, "d1", "doc_type_name"), R"("Address proof")");
   EXPECT_EQ(Field(documents, "d2", "doc_type_name"), R"("Justificatif de domicile")");
   EXPECT_EQ(Field(documents, "d3", "doc_type_name"), R"("Proof of Identity")");
-  EXPECT_EQ(Field(profiles, profile_id, "documents_names"),
-            R"(["Passport","Birth Certificate"])");
+  EXPECT_EQ(Field(profiles, profile_id, "documents_names"), R"(["Passport","Birth Certificate"])");
 
   // A restart reads the lookup tables back from their indices: a new
   // document finds its name though master.doc_type does not change again.
@@ -177,8 +176,7 @@ TEST_F(EsLookupTest, JoinsFollowTheirLookupTablesAndCorrectEarlierDocuments) {
   Sql("DELETE FROM master.doc_type WHERE code = 'POI'");
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s, "walcast1"));
   EXPECT_EQ(Field(documents, "d5", "doc_type_name"), R"("Address proof")");
-  EXPECT_EQ(Field(profiles, profile_id, "registrationCenterGeoLocation"),
-            R"("33.9716,-6.8498")");
+  EXPECT_EQ(Field(profiles, profile_id, "registrationCenterGeoLocation"), R"("33.9716,-6.8498")");
   EXPECT_EQ(Field(documents, "d3", "doc_type_name"), "");
   EXPECT_EQ(Doc(profiles, profile_id).version, version);
   // The log never quotes lookup values.

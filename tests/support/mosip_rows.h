@@ -7,8 +7,8 @@
 
 #include <fstream>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -166,7 +166,8 @@ inline const sinks::elasticsearch::LookupStore& MosipGoldenLookups() {
       });
       WALCAST_CHECK(status.ok());
     };
-    put("master.doc_type", "DOC001|eng", {{"code", "DOC001"}, {"lang_code", "eng"}, {"name", "Passport"}});
+    put("master.doc_type", "DOC001|eng",
+        {{"code", "DOC001"}, {"lang_code", "eng"}, {"name", "Passport"}});
     put("master.doc_type", "DOC004|eng",
         {{"code", "DOC004"}, {"lang_code", "eng"}, {"name", "Proof of Address"}});
     put("master.doc_type", "DOC003|eng",

@@ -83,15 +83,15 @@ TEST(LookupConfigTest, MosipPresetIsWhatMosipsConnectorsJoin) {
   const LookupSpec* centre = Named(*specs, "regcntr_name");
   ASSERT_NE(centre, nullptr);
   EXPECT_EQ(centre->key_columns, (std::vector<std::string>{"id"}));
-  EXPECT_EQ(centre->target_tables, (std::vector<std::string>{"prereg.reg_appointment",
-                                                             "prereg.reg_available_slot"}));
+  EXPECT_EQ(centre->target_tables,
+            (std::vector<std::string>{"prereg.reg_appointment", "prereg.reg_available_slot"}));
 
   const LookupSpec* names = Named(*specs, "documents_names");
   ASSERT_NE(names, nullptr);
   EXPECT_TRUE(names->HasListKey());
   EXPECT_EQ(names->missing, LookupMissing::kKey);
-  EXPECT_EQ(names->target_tables, (std::vector<std::string>{"regprc.anonymous_profile",
-                                                            "idrepo.anonymous_profile"}));
+  EXPECT_EQ(names->target_tables,
+            (std::vector<std::string>{"regprc.anonymous_profile", "idrepo.anonymous_profile"}));
 
   const LookupSpec* geo = Named(*specs, "registrationCenterGeoLocation");
   ASSERT_NE(geo, nullptr);

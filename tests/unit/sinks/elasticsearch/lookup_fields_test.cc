@@ -88,12 +88,12 @@ TEST_F(LookupFieldsTest, ListKeysGiveOneElementPerDocument) {
   const LookupFieldValue names = ResolveLookup(store_, kDocumentsNames, inputs);
   ASSERT_EQ(names.kind, LookupFieldValue::Kind::kArray);
   // MOSIP's preset writes the code of an unknown document.
-  EXPECT_EQ(names.elements, (std::vector<std::optional<std::string>>{
-                                "Passport", "DOC009", "Proof of Address"}));
+  EXPECT_EQ(names.elements,
+            (std::vector<std::optional<std::string>>{"Passport", "DOC009", "Proof of Address"}));
   inputs[1].scalar = "fra";
-  EXPECT_EQ(ResolveLookup(store_, kDocumentsNames, inputs).elements,
-            (std::vector<std::optional<std::string>>{"DOC001", "DOC009",
-                                                     "Justificatif de domicile"}));
+  EXPECT_EQ(
+      ResolveLookup(store_, kDocumentsNames, inputs).elements,
+      (std::vector<std::optional<std::string>>{"DOC001", "DOC009", "Justificatif de domicile"}));
   // No list (no profile): no field.
   EXPECT_EQ(ResolveLookup(store_, kDocumentsNames, std::vector<LookupKeyInput>(2)).kind,
             LookupFieldValue::Kind::kAbsent);

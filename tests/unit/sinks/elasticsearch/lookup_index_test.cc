@@ -43,10 +43,10 @@ TEST_F(LookupIndexTest, LateLookupRowRewritesTheDocumentWithItsOwnVersion) {
        "_source":{"id":"d2","doc_typ_code":"POA","lang_code":"eng",
                   "doc_type_name":"Proof of Address"}}])"));
   transport_.Answer(200, Page("[]"));  // the scroll's next page
-  transport_.Answer(200);             // clearing the scroll
-  ASSERT_TRUE(CorrectLookupFields(transport_, Recorder(), store_, "mosip",
-                                  {{kDocTypeName, {"POA", "eng"}}})
-                  .ok());
+  transport_.Answer(200);              // clearing the scroll
+  ASSERT_TRUE(
+      CorrectLookupFields(transport_, Recorder(), store_, "mosip", {{kDocTypeName, {"POA", "eng"}}})
+          .ok());
   ASSERT_EQ(transport_.requests().size(), 4u);
   EXPECT_EQ(transport_.requests()[0].path.rfind("/mosip.prereg.applicant_document/_refresh", 0),
             0u);
@@ -78,9 +78,9 @@ TEST_F(LookupIndexTest, DeletedLookupRowRemovesTheField) {
        "_source":{"doc_typ_code":"POA","lang_code":"eng","doc_type_name":"Old"}}])"));
   transport_.Answer(200, Page("[]"));
   transport_.Answer(200);
-  ASSERT_TRUE(CorrectLookupFields(transport_, Recorder(), store_, "mosip",
-                                  {{kDocTypeName, {"POA", "eng"}}})
-                  .ok());
+  ASSERT_TRUE(
+      CorrectLookupFields(transport_, Recorder(), store_, "mosip", {{kDocTypeName, {"POA", "eng"}}})
+          .ok());
   ASSERT_EQ(sent_.size(), 1u);
   rapidjson::Document written;
   const std::string_view source = sent_[0].Source(0);
@@ -90,25 +90,25 @@ TEST_F(LookupIndexTest, DeletedLookupRowRemovesTheField) {
 
 TEST_F(LookupIndexTest, MissingTargetIndexIsNothingToCorrect) {
   transport_.Answer(404);
-  ASSERT_TRUE(CorrectLookupFields(transport_, Recorder(), store_, "mosip",
-                                  {{kDocTypeName, {"POA", "eng"}}})
-                  .ok());
+  ASSERT_TRUE(
+      CorrectLookupFields(transport_, Recorder(), store_, "mosip", {{kDocTypeName, {"POA", "eng"}}})
+          .ok());
   EXPECT_TRUE(sent_.empty());
 }
 
 TEST_F(LookupIndexTest, OutageIsReportedForTheWorkerToRetry) {
   transport_.Answer(200);
   transport_.Answer(503, R"({"error":"unavailable"})");
-  EXPECT_EQ(CorrectLookupFields(transport_, Recorder(), store_, "mosip",
-                                {{kDocTypeName, {"POA", "eng"}}})
-                .code(),
-            Status::Code::kUnavailable);
+  EXPECT_EQ(
+      CorrectLookupFields(transport_, Recorder(), store_, "mosip", {{kDocTypeName, {"POA", "eng"}}})
+          .code(),
+      Status::Code::kUnavailable);
   transport_.Answer(200);
   transport_.Answer(200, R"({"took":1})");
-  EXPECT_EQ(CorrectLookupFields(transport_, Recorder(), store_, "mosip",
-                                {{kDocTypeName, {"POA", "eng"}}})
-                .code(),
-            Status::Code::kCorruption);
+  EXPECT_EQ(
+      CorrectLookupFields(transport_, Recorder(), store_, "mosip", {{kDocTypeName, {"POA", "eng"}}})
+          .code(),
+      Status::Code::kCorruption);
 }
 
 TEST_F(LookupIndexTest, LookupTablesAreReadBackFromTheirIndices) {

@@ -12,7 +12,9 @@ namespace {
 
 using namespace lookup_testing;  // NOLINT(google-build-using-namespace): test helpers
 
-LookupStore MosipStore(size_t max_rows = 1000) { return LookupStore(MosipLookupPreset(), max_rows); }
+LookupStore MosipStore(size_t max_rows = 1000) {
+  return LookupStore(MosipLookupPreset(), max_rows);
+}
 
 TEST(LookupStoreTest, FollowsInsertsUpdatesAndDeletes) {
   LookupStore store = MosipStore();
@@ -27,8 +29,8 @@ TEST(LookupStoreTest, FollowsInsertsUpdatesAndDeletes) {
   EXPECT_EQ(store.Find(kDocTypeName, {"POA", "fra"}), "Justificatif");
   EXPECT_FALSE(store.Find(kDocTypeName, {"POI", "eng"}));
 
-  ASSERT_TRUE(store.Apply(Update(DocType(), std::nullopt, Row({"POA", "eng", "Address proof"})))
-                  .ok());
+  ASSERT_TRUE(
+      store.Apply(Update(DocType(), std::nullopt, Row({"POA", "eng", "Address proof"}))).ok());
   EXPECT_EQ(store.Find(kDocTypeName, {"POA", "eng"}), "Address proof");
 
   ASSERT_TRUE(store.Apply(Delete(DocType(), Row({"POA", "eng", std::nullopt}))).ok());
@@ -75,9 +77,9 @@ TEST(LookupStoreTest, RowsSharingAKeyResolveToTheSmallestRowId) {
   ASSERT_TRUE(store.Apply(Insert(Centre(), Row({"10005", "ara", "Rabat AR", "1", "2"}))).ok());
   ASSERT_TRUE(store.Apply(Insert(Centre(), Row({"10005", "eng", "Rabat", "1", "2"}))).ok());
   EXPECT_EQ(store.Find(kCentreName, {"10005"}), "Rabat AR") << "10005|ara < 10005|eng";
-  ASSERT_TRUE(store.Apply(Delete(Centre(), Row({"10005", "ara", std::nullopt, std::nullopt,
-                                                std::nullopt})))
-                  .ok());
+  ASSERT_TRUE(
+      store.Apply(Delete(Centre(), Row({"10005", "ara", std::nullopt, std::nullopt, std::nullopt})))
+          .ok());
   EXPECT_EQ(store.Find(kCentreName, {"10005"}), "Rabat");
 }
 
@@ -137,22 +139,16 @@ TEST(LookupStoreTest, SubscribersGetTheKeysToCorrect) {
 
   // A streamed change notes its key even when the value stays (a replay
   // after a crash corrects again); reading the index back does not.
-  ASSERT_TRUE(store.Apply(Update(DocType(), std::nullopt, Row({"POA", "eng", "Proof of Address"})))
-                  .ok());
+  ASSERT_TRUE(
+      store.Apply(Update(DocType(), std::nullopt, Row({"POA", "eng", "Proof of Address"}))).ok());
   EXPECT_EQ(store.TakeChanges(first).size(), 2u);
-  ASSERT_TRUE(store
-                  .PutRow("master.doc_type", "POA|eng",
-                          ProofOfAddressColumn)
-                  .ok());
+  ASSERT_TRUE(store.PutRow("master.doc_type", "POA|eng", ProofOfAddressColumn).ok());
   EXPECT_TRUE(store.TakeChanges(first).empty());
 }
 
 TEST(LookupStoreTest, PutRowAndStreamedChangesMeetOnTheDocumentId) {
   LookupStore store = MosipStore();
-  ASSERT_TRUE(store
-                  .PutRow("master.doc_type", "POA|eng",
-                          ProofOfAddressColumn)
-                  .ok());
+  ASSERT_TRUE(store.PutRow("master.doc_type", "POA|eng", ProofOfAddressColumn).ok());
   ASSERT_TRUE(store.Apply(Delete(DocType(), Row({"POA", "eng", std::nullopt}))).ok());
   EXPECT_FALSE(store.Find(kDocTypeName, {"POA", "eng"}));
   EXPECT_EQ(store.rows(), 0u);

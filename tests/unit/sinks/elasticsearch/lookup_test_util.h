@@ -60,8 +60,8 @@ inline std::shared_ptr<const Relation> Centre() {
 
 // prereg.applicant_document (id, doc_typ_code, lang_code).
 inline std::shared_ptr<const Relation> ApplicantDocument() {
-  static const auto r = MakeRelation("prereg", "applicant_document",
-                                     {"id", "doc_typ_code", "lang_code"}, {0});
+  static const auto r =
+      MakeRelation("prereg", "applicant_document", {"id", "doc_typ_code", "lang_code"}, {0});
   return r;
 }
 
