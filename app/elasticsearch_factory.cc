@@ -108,7 +108,7 @@ Result<std::shared_ptr<es::LookupStore>> MakeLookupStore(const Config& config) {
   std::map<std::string, std::string> values = config.WithPrefix("elasticsearch.");
   // The document-rules preset turns MOSIP's lookups on unless they are set
   // on their own.
-  if (!values.contains("lookup.preset") && values.contains("preset")) {
+  if (values["lookup.preset"].empty() && !values["preset"].empty()) {
     values["lookup.preset"] = values["preset"];
   }
   Result<std::vector<es::LookupSpec>> specs = es::ParseLookups(values);
