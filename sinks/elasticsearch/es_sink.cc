@@ -194,7 +194,10 @@ Status ElasticsearchSink::Close(std::chrono::milliseconds timeout) {
 }
 
 Status ElasticsearchSink::ApplyLookups(const ChangeEvent& event) {
-  if (options_.lookups == nullptr) return Status::Ok();
+  if (options_.lookups == nullptr || event.relation == nullptr ||
+      !options_.lookups->IsLookupTable(event.relation->schema + "." + event.relation->name)) {
+    return Status::Ok();  // other pipelines' changes are taken on ticks
+  }
   WALCAST_RETURN_IF_ERROR(options_.lookups->Apply(event));
   TakeLookupChanges();
   return Status::Ok();

@@ -294,9 +294,21 @@ Status CorrectPage(const BulkSend& send, const LookupStore& store, size_t lookup
                                          version->GetInt64()));
   }
   if (writes.empty()) return Status::Ok();
-  // A refused write (409: a newer change rewrote the document meanwhile)
-  // is left alone on purpose.
-  return send(writes.Take()).status();
+  // A superseded write (409: a newer change rewrote the document
+  // meanwhile) is left alone on purpose: that change was built with the
+  // store as it is now.
+  const BulkRequest request = writes.Take();
+  WALCAST_ASSIGN_OR_RETURN(const BulkResult result, send(request));
+  const std::vector<size_t> refused = result.Rejected();
+  if (!refused.empty()) {
+    // The documents keep their old field; the reason may quote values.
+    log::Warn("elasticsearch: lookup corrections refused by the server",
+              {{"lookup", spec.name},
+               {"index", request.action(refused.front()).index},
+               {"error_type", result.items[refused.front()].error_type},
+               {"documents", refused.size()}});
+  }
+  return Status::Ok();
 }
 
 }  // namespace

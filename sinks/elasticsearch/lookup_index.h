@@ -39,7 +39,10 @@ Status LoadLookupTables(HttpTransport& transport, const std::string& index_prefi
 // version (external_gte). So a correction never moves a document back in
 // time: a document rewritten meanwhile by a newer change keeps that
 // change (its write is refused as superseded, and it was built with the
-// store as it is now). Documents are searched over a refreshed view.
+// store as it is now). Documents are searched over a refreshed view. A
+// write the server refuses for good (a mapping conflict) leaves the
+// document as it was, with a warning naming the lookup, index and error
+// type.
 //
 // Errors: as LoadLookupTables, plus `send`'s. Runs on the worker thread (a
 // BulkJob task; retried while it returns kUnavailable or kTimeout).

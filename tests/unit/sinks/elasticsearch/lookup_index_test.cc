@@ -88,6 +88,27 @@ TEST_F(LookupIndexTest, DeletedLookupRowRemovesTheField) {
   EXPECT_FALSE(written.HasMember("doc_type_name"));
 }
 
+TEST_F(LookupIndexTest, RefusedCorrectionLeavesTheDocumentAndGoesOn) {
+  ASSERT_TRUE(store_.Apply(Insert(DocType(), Row({"POA", "eng", "Proof of Address"}))).ok());
+  transport_.Answer(200);
+  transport_.Answer(200, Page(R"([
+      {"_index":"mosip.prereg.applicant_document","_id":"d1","_version":77,
+       "_source":{"doc_typ_code":"POA","lang_code":"eng"}}])"));
+  transport_.Answer(200, Page("[]"));
+  transport_.Answer(200);
+  const BulkSend refuse = [this](const BulkRequest& request) -> Result<BulkResult> {
+    sent_.push_back(request);
+    BulkResult result;
+    result.items.push_back({400, ItemDisposition::kRejected, "mapper_parsing_exception",
+                            "failed to parse field [doc_type_name]", -1});
+    return result;
+  };
+  EXPECT_TRUE(CorrectLookupFields(transport_, refuse, store_, "mosip",
+                                  {{kDocTypeName, {"POA", "eng"}}})
+                  .ok());
+  EXPECT_EQ(sent_.size(), 1u);
+}
+
 TEST_F(LookupIndexTest, MissingTargetIndexIsNothingToCorrect) {
   transport_.Answer(404);
   ASSERT_TRUE(
