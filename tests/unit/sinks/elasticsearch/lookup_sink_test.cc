@@ -82,5 +82,54 @@ TEST(LookupSinkTest, LookupChangeIsCorrectedAfterTheBulkAndBeforeTheAck) {
   ASSERT_TRUE(sink.Close(milliseconds(1000)).ok());
 }
 
+TEST(LookupSinkTest, SinkOfAnotherPipelineCorrectsItsOwnIndicesOnItsTick) {
+  // Two pipelines (databases) of one process share the store: the master
+  // pipeline's sink feeds it, the prereg pipeline's sink corrects.
+  auto store = std::make_shared<LookupStore>(MosipLookupPreset(), 100);
+  const auto make = [&](ScriptedTransport** script, const std::string& prefix) {
+    auto transport = std::make_unique<ScriptedTransport>();
+    *script = transport.get();
+    ElasticsearchSinkOptions options;
+    options.lookups = store;
+    options.lookup_index_prefix = prefix;
+    return std::make_unique<ElasticsearchSink>(std::move(transport),
+                                               std::make_unique<IdMapper>(), options);
+  };
+  ScriptedTransport* master_script = nullptr;
+  ScriptedTransport* prereg_script = nullptr;
+  std::unique_ptr<ElasticsearchSink> master = make(&master_script, "master_db");
+  std::unique_ptr<ElasticsearchSink> prereg = make(&prereg_script, "prereg_db");
+  AckTracker master_tracker(Lsn(1));
+  AckTracker prereg_tracker(Lsn(1));
+  master->Attach(Sink::Acker(&master_tracker, master_tracker.RegisterSink("elasticsearch")));
+  prereg->Attach(Sink::Acker(&prereg_tracker, prereg_tracker.RegisterSink("elasticsearch")));
+
+  master_script->Answer(200, R"({"errors":false,"items":[{"index":{"status":201}}]})");
+  for (int i = 0; i < 3; ++i) master_script->Answer(404);  // its three target patterns
+  std::thread master_reader([&] {
+    const TransactionInfo txn = Txn(100);
+    master_tracker.Track(txn.end_lsn);
+    EXPECT_TRUE(master->OnBegin(txn).ok());
+    EXPECT_TRUE(
+        master->OnChange(txn, Insert(DocType(), Row({"POA", "eng", "Proof of Address"}))).ok());
+    EXPECT_TRUE(master->OnCommit(txn).ok());
+    EXPECT_TRUE(master->Flush(milliseconds(5000)).ok());
+  });
+  master_reader.join();
+  EXPECT_EQ(master_tracker.watermark(), Lsn(108));
+
+  for (int i = 0; i < 3; ++i) prereg_script->Answer(404);
+  ASSERT_TRUE(prereg->OnTick(std::chrono::steady_clock::now()).ok());
+  ASSERT_TRUE(prereg->Flush(milliseconds(5000)).ok());
+  ASSERT_EQ(prereg_script->requests().size(), 3u);
+  EXPECT_NE(prereg_script->requests()[0].path.find("prereg_db.prereg.applicant_document/_refresh"),
+            std::string::npos);
+  EXPECT_NE(prereg_script->requests()[1].path.find("prereg_db.regprc.anonymous_profile/_refresh"),
+            std::string::npos);
+  EXPECT_EQ(master_script->requests().size(), 4u);
+  ASSERT_TRUE(master->Close(milliseconds(1000)).ok());
+  ASSERT_TRUE(prereg->Close(milliseconds(1000)).ok());
+}
+
 }  // namespace
 }  // namespace walcast::sinks::elasticsearch
