@@ -40,6 +40,9 @@ CREATE SCHEMA prereg;
 CREATE TABLE prereg.applicant_document(
     id varchar(36) PRIMARY KEY, prereg_id varchar(36) NOT NULL, doc_name varchar(128),
     doc_cat_code varchar(36), doc_typ_code varchar(36), lang_code varchar(3));
+CREATE TABLE prereg.reg_appointment(
+    id varchar(36) PRIMARY KEY, regcntr_id varchar(10) NOT NULL, prereg_id varchar(36) NOT NULL,
+    appointment_date date);
 )";
 
 std::string ReadFileText(const std::string& path) {
@@ -64,7 +67,7 @@ class EsLookupTest : public EsProcessTest {
     kv["sinks"] = "elasticsearch";
     kv["table.include.list"] =
         "master\\.doc_type,master\\.registration_center,prereg\\.applicant_document,"
-        "regprc\\.anonymous_profile";
+        "prereg\\.reg_appointment,regprc\\.anonymous_profile";
     kv["elasticsearch.lookup.preset"] = "mosip";
     return kv;
   }
@@ -117,6 +120,7 @@ TEST_F(EsLookupTest, JoinsFollowTheirLookupTablesAndCorrectEarlierDocuments) {
       "('d1', 'p1', 'POA', NULL), ('d2', 'p1', 'POA', 'fra'), ('d3', 'p1', 'POI', 'eng'), "
       "('d4', 'p1', NULL, 'eng')");
   InsertProfile("10005100110004520250314091244");
+  Sql("INSERT INTO prereg.reg_appointment(id, regcntr_id, prereg_id) VALUES ('a1', '10005', 'p1')");
   const std::string profile_id = "10005100110004520250314091244";
   const std::string profiles = "regprc.anonymous_profile";
   const std::string documents = "prereg.applicant_document";
@@ -135,15 +139,18 @@ TEST_F(EsLookupTest, JoinsFollowTheirLookupTablesAndCorrectEarlierDocuments) {
   EXPECT_EQ(Field(profiles, profile_id, "documents_names"), R"(["Passport","DOC004"])");
   EXPECT_EQ(Field(profiles, profile_id, "registrationCenterGeoLocation"), "")
       << "the centre is not there yet";
+  EXPECT_EQ(Field("prereg.reg_appointment", "a1", "regcntr_name"), "");
   const int64_t version = Doc(profiles, profile_id).version;
 
   // The centre arrives after the profile: the profile gets its position,
   // with its own version (a correction never moves it back in time).
   Sql("INSERT INTO master.registration_center(id, name, latitude, longitude, lang_code) VALUES "
-      "('10005', 'Rabat', '34.0209', '-6.8416', 'eng'), ('10005', 'Rabat', '1', '2', 'fra')");
+      "('10005', 'Rabat', '34.0209', '-6.8416', 'eng'), ('10005', 'Rabat FR', '1', '2', 'fra')");
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s, "walcast0"));
   EXPECT_EQ(Field(profiles, profile_id, "registrationCenterGeoLocation"), R"("34.0209,-6.8416")");
   EXPECT_EQ(Doc(profiles, profile_id).version, version);
+  // regcntr_name keys by id alone: of the centre's rows, 10005|eng sorts first.
+  EXPECT_EQ(Field("prereg.reg_appointment", "a1", "regcntr_name"), R"("Rabat")");
   // It is a geo_point: a bounding box around Rabat finds it.
   ASSERT_TRUE(es_->Refresh(Index(profiles)));
   const std::string found = es_->Search(

@@ -36,8 +36,7 @@ TEST(LookupOptionsTest, PerLookupKeysPassValidationAndGlobalOnesAreChecked) {
 TEST(LookupOptionsTest, NoLookupsMeansNoStoreAndNoRequest) {
   const Result<Config> config = Build({});
   ASSERT_TRUE(config.ok()) << config.status().ToString();
-  const Result<std::shared_ptr<sinks::elasticsearch::LookupStore>> store =
-      MakeLookupStore(*config);
+  const Result<std::shared_ptr<sinks::elasticsearch::LookupStore>> store = MakeLookupStore(*config);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   EXPECT_EQ(*store, nullptr);
 }

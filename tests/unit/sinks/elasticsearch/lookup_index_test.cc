@@ -103,9 +103,9 @@ TEST_F(LookupIndexTest, RefusedCorrectionLeavesTheDocumentAndGoesOn) {
                             "failed to parse field [doc_type_name]", -1});
     return result;
   };
-  EXPECT_TRUE(CorrectLookupFields(transport_, refuse, store_, "mosip",
-                                  {{kDocTypeName, {"POA", "eng"}}})
-                  .ok());
+  EXPECT_TRUE(
+      CorrectLookupFields(transport_, refuse, store_, "mosip", {{kDocTypeName, {"POA", "eng"}}})
+          .ok());
   EXPECT_EQ(sent_.size(), 1u);
 }
 

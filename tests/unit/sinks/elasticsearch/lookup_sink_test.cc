@@ -92,8 +92,8 @@ TEST(LookupSinkTest, SinkOfAnotherPipelineCorrectsItsOwnIndicesOnItsTick) {
     ElasticsearchSinkOptions options;
     options.lookups = store;
     options.lookup_index_prefix = prefix;
-    return std::make_unique<ElasticsearchSink>(std::move(transport),
-                                               std::make_unique<IdMapper>(), options);
+    return std::make_unique<ElasticsearchSink>(std::move(transport), std::make_unique<IdMapper>(),
+                                               options);
   };
   ScriptedTransport* master_script = nullptr;
   ScriptedTransport* prereg_script = nullptr;
