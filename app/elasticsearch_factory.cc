@@ -1,5 +1,6 @@
 #include "app/elasticsearch_factory.h"
 
+#include <map>
 #include <utility>
 
 #include "app/sink_factory.h"
@@ -7,6 +8,8 @@
 #include "mosip/profile.h"
 #include "sinks/elasticsearch/document_rules.h"
 #include "sinks/elasticsearch/es_sink.h"
+#include "sinks/elasticsearch/lookup_config.h"
+#include "sinks/elasticsearch/lookup_index.h"
 #include "sinks/elasticsearch/row_mapper.h"
 #include "sinks/elasticsearch/server_info.h"
 
@@ -65,6 +68,12 @@ Status InstallElasticsearchTemplates(const ElasticsearchTarget& target, std::str
 }
 
 Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config) {
+  WALCAST_ASSIGN_OR_RETURN(std::shared_ptr<es::LookupStore> lookups, MakeLookupStore(config));
+  return MakeElasticsearchSink(config, std::move(lookups));
+}
+
+Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config,
+                                                    std::shared_ptr<es::LookupStore> lookups) {
   WALCAST_ASSIGN_OR_RETURN(ElasticsearchTarget target, ElasticsearchTargetFrom(config));
   if (config.GetBool("elasticsearch.templates")) {
     std::string report;
@@ -89,6 +98,9 @@ Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config) {
                            EncoderOptionsFrom(config, config.GetString("database.dbname")));
 
   es::ElasticsearchSinkOptions options;
+  mapper.documents.lookups = lookups.get();
+  options.lookups = std::move(lookups);
+  options.lookup_index_prefix = target.templates.prefix;
   options.worker.dead_letter_index = target.dead_letter_index;
   options.limits.max_actions = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.actions"));
   options.limits.max_bytes = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.bytes"));
@@ -98,6 +110,29 @@ Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config) {
                            es::HttpClient::Create(target.http));
   return std::unique_ptr<Sink>(std::make_unique<es::ElasticsearchSink>(
       std::move(client), std::make_unique<es::RowMapper>(std::move(mapper)), std::move(options)));
+}
+
+Result<std::shared_ptr<es::LookupStore>> MakeLookupStore(const Config& config) {
+  std::map<std::string, std::string> values = config.WithPrefix("elasticsearch.");
+  // The document-rules preset turns MOSIP's lookups on unless they are set
+  // on their own.
+  if (values["lookup.preset"].empty() && !values["preset"].empty()) {
+    values["lookup.preset"] = values["preset"];
+  }
+  Result<std::vector<es::LookupSpec>> specs = es::ParseLookups(values);
+  if (!specs.ok()) return specs.status();
+  if (specs->empty()) return std::shared_ptr<es::LookupStore>();
+  auto store = std::make_shared<es::LookupStore>(
+      std::move(*specs), static_cast<size_t>(config.GetInt("elasticsearch.lookup.max.rows")));
+  WALCAST_ASSIGN_OR_RETURN(ElasticsearchTarget target, ElasticsearchTargetFrom(config));
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<es::HttpClient> client,
+                           es::HttpClient::Create(target.http));
+  const Status loaded = es::LoadLookupTables(*client, target.templates.prefix, store.get());
+  if (!loaded.ok()) {
+    return Status(loaded.code(), "elasticsearch at " + target.http.base_url +
+                                     ": reading the lookup tables back: " + loaded.message());
+  }
+  return store;
 }
 
 }  // namespace walcast::app

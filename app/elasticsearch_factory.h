@@ -7,6 +7,7 @@
 #include "core/sink.h"
 #include "core/status.h"
 #include "sinks/elasticsearch/http_client.h"
+#include "sinks/elasticsearch/lookup_store.h"
 #include "sinks/elasticsearch/templates.h"
 
 namespace walcast::app {
@@ -28,7 +29,23 @@ Result<ElasticsearchTarget> ElasticsearchTargetFrom(const Config& config);
 Status InstallElasticsearchTemplates(const ElasticsearchTarget& target, std::string* report);
 
 // The raw-document sink (sinks=elasticsearch), templates installed first
-// when elasticsearch.templates is true.
+// when elasticsearch.templates is true, with its own lookup store
+// (MakeLookupStore).
 Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config);
+
+// Lookups and joins (docs/elasticsearch.md "Lookups and joins"). The store
+// of the lookups `config` declares (elasticsearch.lookup.preset, or
+// elasticsearch.preset=mosip when that is not set; elasticsearch.lookups;
+// elasticsearch.lookup.<name>.*), filled with the lookup tables as already
+// indexed (LoadLookupTables), or null when it declares none. Create it once
+// per process and hand it to the sink of every pipeline, so a lookup table
+// captured by one pipeline (database) serves the documents of the others.
+// kInvalidArgument names a bad key; other errors are the load's (the URL
+// named, never credentials).
+Result<std::shared_ptr<sinks::elasticsearch::LookupStore>> MakeLookupStore(const Config& config);
+
+// The raw-document sink using `lookups` (may be null: no lookups).
+Result<std::unique_ptr<Sink>> MakeElasticsearchSink(
+    const Config& config, std::shared_ptr<sinks::elasticsearch::LookupStore> lookups);
 
 }  // namespace walcast::app

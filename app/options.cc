@@ -181,6 +181,27 @@ void AddKafkaOptions(std::vector<OptionSpec>& o) {
       .min = -1;
 }
 
+// Lookups and joins of raw documents (docs/elasticsearch.md "Lookups and
+// joins"); the per-lookup keys elasticsearch.lookup.<name>.* pass through
+// to sinks/elasticsearch/lookup_config.h, which names a bad one.
+void AddElasticsearchLookupOptions(std::vector<OptionSpec>& o) {
+  OptionAdder add(&o);
+  add("elasticsearch.lookup.preset", T::kEnum, "",
+      "lookups to start from: mosip = MOSIP's DynamicNewField joins and profile lookups "
+      "(doc_type_name, regcntr_name, documents_names, registrationCenterGeoLocation); "
+      "default none, or mosip when elasticsearch.preset=mosip",
+      {"none", "mosip"});
+  add("elasticsearch.lookups", T::kList, "",
+      "comma list of lookup names, each set by elasticsearch.lookup.<name>.{table, key.columns, "
+      "value, target.tables, target.key.columns, target.key.defaults, output.field, type, "
+      "missing}: a field of the target tables' documents filled from a row of another "
+      "captured table (a join), kept current as that table changes");
+  add("elasticsearch.lookup.max.rows", T::kInt, "1000000",
+      "lookup rows held in memory over all lookups (about 150 bytes plus key and value "
+      "each); walcast stops with an error beyond it")
+      .min = 1;
+}
+
 // The Elasticsearch / OpenSearch sink (raw documents; metric documents).
 void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
   OptionAdder add(&o);
@@ -271,6 +292,7 @@ void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
       "a truncate: delete (default) empties the index, ignore keeps it", {"delete", "ignore"});
   // elasticsearch.document.convert.<field> and elasticsearch.table.<schema>.<table>.<rule>
   // pass through (PassthroughPrefixes) and are checked by DocumentRules::Parse.
+  AddElasticsearchLookupOptions(o);
 }
 
 // Running and logging.
@@ -304,10 +326,12 @@ const std::vector<std::string>& PassthroughPrefixes() {
   // producer.override.*: the same under Debezium's name; transforms.*: the
   // settings of each transform named in `transforms`.
   // elasticsearch.table.* / elasticsearch.document.convert.*: per-table
-  // document rules and date conversions (DocumentRules::Parse checks them).
+  // document rules and date conversions (DocumentRules::Parse checks them);
+  // elasticsearch.lookup.*: the settings of each lookup named in
+  // elasticsearch.lookups (checked by ParseLookups).
   static const std::vector<std::string> kPrefixes = {
       "kafka.", "producer.override.", "transforms.", "elasticsearch.table.",
-      "elasticsearch.document.convert."};
+      "elasticsearch.document.convert.", "elasticsearch.lookup."};
   return kPrefixes;
 }
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/log.h"
+#include "sinks/elasticsearch/lookup_index.h"
 
 namespace walcast::sinks::elasticsearch {
 
@@ -14,6 +15,7 @@ ElasticsearchSink::ElasticsearchSink(std::unique_ptr<HttpTransport> transport,
       worker_(std::move(transport), options_.worker),
       builder_({}, VersionType::kExternalGte) {
   name_ = options_.worker.name;
+  if (options_.lookups != nullptr) lookup_subscriber_ = options_.lookups->Subscribe();
 }
 
 ElasticsearchSink::~ElasticsearchSink() { worker_.Stop(); }
@@ -28,6 +30,7 @@ int64_t ElasticsearchSink::VersionOf(const TransactionInfo& txn) {
 Status ElasticsearchSink::OnBegin(const TransactionInfo& /*txn*/) { return worker_.failure(); }
 
 Status ElasticsearchSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event) {
+  WALCAST_RETURN_IF_ERROR(ApplyLookups(event));
   action_.Clear();
   const Status mapped = mapper_->Map(txn, event, &action_);
   if (mapped.code() == Status::Code::kRejected) {
@@ -113,7 +116,9 @@ Status ElasticsearchSink::OnCommit(const TransactionInfo& txn) {
 }
 
 Status ElasticsearchSink::Dispatch() {
-  if (builder_.empty() && committed_through_ == dispatched_through_) return Status::Ok();
+  if (builder_.empty() && committed_through_ == dispatched_through_ && corrections_.empty()) {
+    return Status::Ok();
+  }
   BulkJob job;
   job.request = builder_.Take();
   job.origins = std::move(origins_);
@@ -134,7 +139,7 @@ Status ElasticsearchSink::Dispatch() {
     };
   }
   dispatched_through_ = through;
-  return worker_.Submit(std::move(job));
+  return SubmitWithCorrections(std::move(job));
 }
 
 Status ElasticsearchSink::Truncate(const std::string& index, int64_t version) {
@@ -162,8 +167,10 @@ void ElasticsearchSink::OnRewind() {
 
 Status ElasticsearchSink::OnTick(std::chrono::steady_clock::time_point now) {
   WALCAST_RETURN_IF_ERROR(worker_.failure());
+  TakeLookupChanges();  // changes other pipelines made to a shared store
   if (builder_.Due(options_.limits, now) ||
-      (builder_.empty() && committed_through_ != dispatched_through_)) {
+      (builder_.empty() && committed_through_ != dispatched_through_) ||
+      (builder_.empty() && !corrections_.empty())) {
     return Dispatch();
   }
   return Status::Ok();
@@ -184,6 +191,40 @@ Status ElasticsearchSink::Close(std::chrono::milliseconds timeout) {
                                        {"documents", stats.items},
                                        {"dead_letters", stats.dead_letters}});
   return status;
+}
+
+Status ElasticsearchSink::ApplyLookups(const ChangeEvent& event) {
+  if (options_.lookups == nullptr || event.relation == nullptr ||
+      !options_.lookups->IsLookupTable(event.relation->schema + "." + event.relation->name)) {
+    return Status::Ok();  // other pipelines' changes are taken on ticks
+  }
+  WALCAST_RETURN_IF_ERROR(options_.lookups->Apply(event));
+  TakeLookupChanges();
+  return Status::Ok();
+}
+
+void ElasticsearchSink::TakeLookupChanges() {
+  if (options_.lookups == nullptr) return;
+  for (LookupChange& change : options_.lookups->TakeChanges(lookup_subscriber_)) {
+    corrections_.insert(std::move(change));
+  }
+}
+
+Status ElasticsearchSink::SubmitWithCorrections(BulkJob job) {
+  if (corrections_.empty()) return worker_.Submit(std::move(job));
+  // After the documents written before: every document built before the
+  // store changed is in `job` or an earlier job, so the search sees it.
+  BulkJob correct;
+  correct.task = [store = options_.lookups, prefix = options_.lookup_index_prefix,
+                  changes = std::vector<LookupChange>(corrections_.begin(), corrections_.end())](
+                     HttpTransport& transport, const BulkSend& send) {
+    return CorrectLookupFields(transport, send, *store, prefix, changes);
+  };
+  corrections_.clear();
+  correct.done = std::move(job.done);
+  job.done = nullptr;
+  WALCAST_RETURN_IF_ERROR(worker_.Submit(std::move(job)));
+  return worker_.Submit(std::move(correct));
 }
 
 }  // namespace walcast::sinks::elasticsearch

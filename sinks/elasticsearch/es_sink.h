@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "core/sink.h"
@@ -11,6 +12,7 @@
 #include "sinks/elasticsearch/bulk_request.h"
 #include "sinks/elasticsearch/bulk_worker.h"
 #include "sinks/elasticsearch/http_transport.h"
+#include "sinks/elasticsearch/lookup_store.h"
 #include "sinks/elasticsearch/search_delete.h"
 
 namespace walcast::sinks::elasticsearch {
@@ -74,6 +76,14 @@ class DocumentMapper {
 struct ElasticsearchSinkOptions {
   BulkWorkerOptions worker;
   BulkLimits limits;
+  // Lookups and joins (lookup_store.h): the sink applies every change of a
+  // lookup table to `lookups`, and rewrites the lookup fields of documents
+  // already in <lookup_index_prefix>.* when a lookup row they need arrives
+  // or changes. Shared: the sinks of several pipelines (databases) of one
+  // process use one store, and each may close at its own time; the
+  // document builder borrows it from the sink. Null: no lookups.
+  std::shared_ptr<LookupStore> lookups;
+  std::string lookup_index_prefix;
 };
 
 // The Elasticsearch sink: streams document actions into _bulk requests
@@ -127,6 +137,14 @@ class ElasticsearchSink : public Sink {
   Status Dispatch();
   Status Truncate(const std::string& index, int64_t version);
   Status Append(const DocumentAction& action, int64_t version, Lsn lsn);
+  // Lookups: applies a lookup table's change to the store, and collects
+  // the keys whose documents need their fields rewritten.
+  Status ApplyLookups(const ChangeEvent& event);
+  void TakeLookupChanges();
+  // Submits `job`, then the corrections collected so far (if any), which
+  // take over its acknowledgement: a transaction counts as durable only
+  // once the documents its lookup changes correct are rewritten too.
+  Status SubmitWithCorrections(BulkJob job);
 
   std::string name_ = "elasticsearch";
   ElasticsearchSinkOptions options_;
@@ -139,6 +157,8 @@ class ElasticsearchSink : public Sink {
   Lsn committed_through_;            // end LSN of the last transaction committed into builder_
   Lsn dispatched_through_;           // the last one handed to the worker
   bool closed_ = false;
+  int lookup_subscriber_ = -1;
+  std::set<LookupChange> corrections_;  // not yet handed to the worker
 };
 
 }  // namespace walcast::sinks::elasticsearch

@@ -1,6 +1,5 @@
 #include "sinks/elasticsearch/profile_json.h"
 
-#include <charconv>
 #include <cmath>
 #include <utility>
 
@@ -28,31 +27,6 @@ bool ProfileJsonWriter::WriteProfile(const mosip::Profile& profile, std::string_
     WriteSides(profile, update_id, event_year);
   }
   return writer_->EndObject();
-}
-
-void ProfileJsonWriter::WriteRowFields(const mosip::Profile& profile) {
-  // MOSIP joins the documents of both sides into one field and the new
-  // side wins; a profile without a new side falls back to the old one.
-  const mosip::IdentitySnapshot& side =
-      profile.new_profile.present ? profile.new_profile : profile.old_profile;
-  writer_->Key("documents_names");
-  writer_->StartArray();
-  for (const std::string& code : side.documents) {
-    const auto it = options_->document_names.find(code);
-    json::String(*writer_, it != options_->document_names.end() ? std::string_view(it->second)
-                                                                 : std::string_view(code));
-  }
-  writer_->EndArray();
-  if (!profile.is_flat()) return;
-  const auto it = options_->center_locations.find(profile.enrollment_center_id);
-  if (it == options_->center_locations.end()) return;
-  // geo_point's "lat,lon" string form, as MOSIP writes it.
-  char buf[64];
-  char* end = std::to_chars(buf, buf + sizeof(buf) / 2, it->second.lat).ptr;
-  *end++ = ',';
-  end = std::to_chars(end, buf + sizeof(buf), it->second.lon).ptr;
-  writer_->Key("registrationCenterGeoLocation");
-  json::String(*writer_, std::string_view(buf, static_cast<size_t>(end - buf)));
 }
 
 // idrepo and Annexure A: the date, the updateId and both sides.

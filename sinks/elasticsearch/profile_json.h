@@ -33,11 +33,6 @@ class ProfileJsonWriter {
   bool WriteProfile(const mosip::Profile& profile, std::string_view update_id,
                     int64_t fallback_time_us);
 
-  // The row's fields derived from its profile: `documents_names` and, for
-  // a regprc or prereg profile whose centre options list,
-  // `registrationCenterGeoLocation`.
-  void WriteRowFields(const mosip::Profile& profile);
-
  private:
   void WriteFlat(const mosip::Profile& profile, std::optional<int> event_year);
   void WriteSides(const mosip::Profile& profile, std::string_view update_id,

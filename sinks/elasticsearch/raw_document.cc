@@ -5,11 +5,14 @@
 #include <utility>
 
 #include "core/json_writer.h"
+#include "sinks/elasticsearch/lookup_fields.h"
 
 namespace walcast::sinks::elasticsearch {
 namespace {
 
 constexpr size_t kMaxIdBytes = 512;  // Elasticsearch's limit on _id
+
+}  // namespace
 
 // Whether "schema.table" matches `pattern` ('*' is any run of characters).
 bool GlobMatch(std::string_view pattern, std::string_view text) {
@@ -31,6 +34,8 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
   while (p < pattern.size() && pattern[p] == '*') ++p;
   return p == pattern.size();
 }
+
+namespace {
 
 int FindColumn(const Relation& relation, std::string_view name) {
   for (size_t i = 0; i < relation.columns.size(); ++i) {
@@ -95,8 +100,7 @@ const std::vector<size_t>& RawDocumentBuilder::KeyColumns(const Relation& relati
   return *scratch;
 }
 
-Status RawDocumentBuilder::BuildId(const Relation& relation, const Tuple& row,
-                                   std::string* id) const {
+Status RawDocumentBuilder::BuildId(const Relation& relation, const Tuple& row, std::string* id) {
   id->clear();
   std::vector<size_t> replica_identity;
   const std::vector<size_t>* key = &KeyColumns(relation, &replica_identity);
@@ -218,7 +222,10 @@ Status RawDocumentBuilder::BuildRow(const RowContext& context, const Tuple& row,
       WriteColumns(context, row, profile_column, created.value_or(context.commit_time_us), out));
   WriteSourceFields(context);
   WriteTimestampGen(context, row);
-  if (profile_column >= 0) profiles_.WriteRowFields(profile_);
+  if (options_.lookups != nullptr) {
+    WriteLookupFields(writer_, *options_.lookups, relation, row,
+                      profile_column >= 0 ? &profile_ : nullptr);
+  }
   writer_.EndObject();
   out->source.assign(buffer_.GetString(), buffer_.GetSize());
   return Status::Ok();

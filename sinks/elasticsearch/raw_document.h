@@ -19,9 +19,9 @@
 // (anonymous-profile.md §4): idrepo and Annexure A as {processName, date,
 // updateId, oldProfile, newProfile}, regprc and prereg flat; each snapshot
 // with ageGroup, location.hierarchyN, the channel category and
-// biometricInfo collapsed per modality. The row also gets
-// `documents_names` and, for regprc/prereg rows whose centre is known,
-// `registrationCenterGeoLocation`.
+// biometricInfo collapsed per modality. Rows of lookup targets get their
+// lookup fields (RawDocumentOptions::lookups; with MOSIP's preset,
+// `documents_names` and `registrationCenterGeoLocation` of profile rows).
 //
 // Per-table rules (RawDocumentOptions::rules, document_rules.h) change
 // the _id (Kafka Connect's key JSON), add Debezium's source fields, pick
@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -47,6 +48,9 @@
 #include "sinks/elasticsearch/raw_document_options.h"
 
 namespace walcast::sinks::elasticsearch {
+
+// Whether "schema.table" matches `pattern` ('*' is any run of characters).
+bool GlobMatch(std::string_view pattern, std::string_view text);
 
 // One row's document. Reused across calls: Build overwrites every field.
 struct RawDocument {
@@ -129,7 +133,7 @@ class RawDocumentBuilder {
   // kInvalidArgument when the relation has no key; kRejected when a key
   // column is NULL or unchanged TOAST, or the id exceeds Elasticsearch's
   // 512 bytes.
-  Status BuildId(const Relation& relation, const Tuple& row, std::string* id) const;
+  static Status BuildId(const Relation& relation, const Tuple& row, std::string* id);
 
   // The columns BuildId keys on: the primary key, else (REPLICA IDENTITY
   // DEFAULT or INDEX) the replica identity columns, filled into *scratch.

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -11,11 +9,7 @@
 
 namespace walcast::sinks::elasticsearch {
 
-// A registration centre's position (master.registration_center).
-struct GeoPoint {
-  double lat = 0;
-  double lon = 0;
-};
+class LookupStore;
 
 struct RawDocumentOptions {
   // Tables whose `profile_column` holds an anonymous profile, as
@@ -30,12 +24,11 @@ struct RawDocumentOptions {
   // Leave biometric records that match an exception out of the per-modality
   // averages and device (§4.5's recommendation; MOSIP keeps them).
   bool skip_exception_biometrics = true;
-  // master.doc_type: document type code -> name, for `documents_names`.
-  // A code without a name is written as the code itself.
-  std::map<std::string, std::string, std::less<>> document_names;
-  // master.registration_center: centre id -> position, for
-  // `registrationCenterGeoLocation`. Centres not listed get no field.
-  std::map<std::string, GeoPoint, std::less<>> center_locations;
+  // Lookups and joins (lookup_config.h), e.g. `documents_names` and
+  // `registrationCenterGeoLocation` of profile rows: fields filled from the
+  // rows of other tables. Borrowed, shared with other builders; outlives
+  // the builder. Null: no lookup fields.
+  const LookupStore* lookups = nullptr;
   mosip::ProfileParserOptions parser;
   // Per-table document rules (document_rules.h): the _id, source fields,
   // @timestamp_gen, conversions. The default is walcast's own shape.

@@ -279,6 +279,9 @@ TEST_F(EsSinkTest, UpdateLeavingAToastedProfileUnchangedKeepsItsDerivedFields) {
   // document keeps the profile and what walcast derived from it.
   Generate({"--count", "1", "--seed", "1", "--shape", "idrepo"});
   Sql("ALTER TABLE idrepo.anonymous_profile ALTER COLUMN profile SET STORAGE EXTERNAL");
+  // documents_names is a lookup (docs/elasticsearch.md §4.6): without
+  // master.doc_type the preset writes the codes.
+  WriteConfig({{"elasticsearch.lookup.preset", "mosip"}});
   auto walcast = Start("walcast");
   ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
   Sql("INSERT INTO idrepo.anonymous_profile(id, profile, cr_by, cr_dtimes) SELECT 'toasted', "

@@ -6,12 +6,15 @@
 // names its golden document, tests/data/elasticsearch/<name>.json.
 
 #include <fstream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/event.h"
+#include "sinks/elasticsearch/lookup_store.h"
 #include "sinks/elasticsearch/raw_document.h"
 
 namespace walcast::testing {
@@ -141,13 +144,46 @@ inline std::vector<MosipRow> MosipGoldenRows(const std::string& data_dir) {
   return rows;
 }
 
-// The builder options the golden documents are made with: a doc_type
-// lookup that knows two of the three codes, and one centre's position.
+// The lookups the golden documents are made with: MOSIP's documents_names
+// and registrationCenterGeoLocation over every profile table, with a
+// master.doc_type that knows two of the three codes and one centre's
+// position. Built once; read-only after.
+inline const sinks::elasticsearch::LookupStore& MosipGoldenLookups() {
+  static const std::unique_ptr<sinks::elasticsearch::LookupStore> store = [] {
+    using sinks::elasticsearch::LookupSpec;
+    std::vector<LookupSpec> specs;
+    for (LookupSpec& spec : sinks::elasticsearch::MosipLookupPreset()) {
+      if (spec.name != "documents_names" && spec.name != "registrationCenterGeoLocation") continue;
+      spec.target_tables = {"*.anonymous_profile"};
+      specs.push_back(std::move(spec));
+    }
+    auto s = std::make_unique<sinks::elasticsearch::LookupStore>(std::move(specs), 100);
+    using Row = std::map<std::string, std::string, std::less<>>;
+    const auto put = [&](std::string_view table, const std::string& id, const Row& row) {
+      const Status status = s->PutRow(table, id, [&](std::string_view column) {
+        const auto it = row.find(column);
+        return it == row.end() ? std::nullopt : std::optional<std::string>(it->second);
+      });
+      WALCAST_CHECK(status.ok());
+    };
+    put("master.doc_type", "DOC001|eng",
+        {{"code", "DOC001"}, {"lang_code", "eng"}, {"name", "Passport"}});
+    put("master.doc_type", "DOC004|eng",
+        {{"code", "DOC004"}, {"lang_code", "eng"}, {"name", "Proof of Address"}});
+    put("master.doc_type", "DOC003|eng",
+        {{"code", "DOC003"}, {"lang_code", "eng"}, {"name", "Birth Certificate"}});
+    put("master.registration_center", "10005|eng",
+        {{"id", "10005"}, {"lang_code", "eng"}, {"latitude", "34.0209"}, {"longitude", "-6.8416"}});
+    return s;
+  }();
+  return *store;
+}
+
+// The builder options the golden documents are made with (the lookups of
+// MosipGoldenLookups).
 inline sinks::elasticsearch::RawDocumentOptions MosipGoldenOptions() {
   sinks::elasticsearch::RawDocumentOptions options;
-  options.document_names = {
-      {"DOC001", "Passport"}, {"DOC004", "Proof of Address"}, {"DOC003", "Birth Certificate"}};
-  options.center_locations = {{"10005", {34.0209, -6.8416}}};
+  options.lookups = &MosipGoldenLookups();
   return options;
 }
 

@@ -28,6 +28,8 @@ ChangeEvent ProfileUpdate(const std::string& id) {
 RowMapperOptions Mosip() {
   RowMapperOptions options;
   options.index_prefix = "mosip";
+  // With lookups, so that documents_names shows the profile was parsed.
+  options.documents = walcast::testing::MosipGoldenOptions();
   return options;
 }
 
