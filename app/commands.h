@@ -2,7 +2,10 @@
 
 #include <atomic>
 #include <iosfwd>
+#include <vector>
 
+#include "app/pipeline_config.h"
+#include "app/pipeline_registry.h"
 #include "core/config.h"
 #include "core/status.h"
 
@@ -10,7 +13,18 @@ namespace walcast::app {
 
 // `walcast run`: prepares the publication and slot, then streams into the
 // configured sinks until *stop turns true (SIGINT/SIGTERM) or a fatal error.
-Status RunCommand(const Config& config, const std::atomic<bool>* stop);
+// With `progress` (one pipeline of several, app/supervisor.h), reports to it
+// when it is past slot set-up, its watermark and its change events; null
+// leaves the pipeline exactly as a single run builds it.
+Status RunCommand(const Config& config, const std::atomic<bool>* stop,
+                  PipelineProgress* progress = nullptr);
+
+// `walcast run` with several connector configs: runs each pipeline on its
+// own thread under a Supervisor (failures retried with backoff, one
+// pipeline's configuration error at start stops all) until *stop. The
+// registry receives every pipeline's state and must outlive the call.
+Status RunPipelines(const std::vector<PipelineConfig>& pipelines, const std::atomic<bool>* stop,
+                    PipelineRegistry* registry);
 
 // `walcast setup`: creates the publication (per publication.autocreate.mode)
 // and the slot. With check_only, changes nothing: prints every preflight
@@ -20,5 +34,17 @@ Status SetupCommand(const Config& config, bool check_only, std::ostream& out);
 
 // `walcast status`: slot, plugin, confirmed_flush_lsn, current WAL LSN, lag.
 Status StatusCommand(const Config& config, std::ostream& out);
+
+// `walcast status` with several pipelines: one block per pipeline, headed
+// by its name and whether its database answered, then StatusCommand's lines
+// (or the configured database and slot when it did not). Every pipeline is
+// reported; kUnavailable (naming them) when some were not reachable or had
+// no slot.
+Status StatusPipelines(const std::vector<PipelineConfig>& pipelines, std::ostream& out);
+
+// `walcast setup` for each pipeline in turn, each block headed by its name;
+// stops at the first error, naming the pipeline.
+Status SetupPipelines(const std::vector<PipelineConfig>& pipelines, bool check_only,
+                      std::ostream& out);
 
 }  // namespace walcast::app
