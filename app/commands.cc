@@ -529,14 +529,17 @@ Status StatusPipelines(const std::vector<PipelineConfig>& pipelines, std::ostrea
 
 Status SetupPipelines(const std::vector<PipelineConfig>& pipelines, bool check_only,
                       std::ostream& out) {
+  Status first;
   for (size_t i = 0; i < pipelines.size(); ++i) {
     out << (i == 0 ? "" : "\n") << "pipeline: " << pipelines[i].name << "\n";
-    const Status status = SetupCommand(pipelines[i].config, check_only, out);
-    if (!status.ok()) {
-      return Status(status.code(), "pipeline '" + pipelines[i].name + "': " + status.message());
-    }
+    Status status = SetupCommand(pipelines[i].config, check_only, out);
+    if (status.ok()) continue;
+    status = Status(status.code(), "pipeline '" + pipelines[i].name + "': " + status.message());
+    // A check changes nothing: report every pipeline's findings.
+    if (!check_only) return status;
+    if (first.ok()) first = status;
   }
-  return Status::Ok();
+  return first;
 }
 
 }  // namespace walcast::app

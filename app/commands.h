@@ -42,8 +42,9 @@ Status StatusCommand(const Config& config, std::ostream& out);
 // no slot.
 Status StatusPipelines(const std::vector<PipelineConfig>& pipelines, std::ostream& out);
 
-// `walcast setup` for each pipeline in turn, each block headed by its name;
-// stops at the first error, naming the pipeline.
+// `walcast setup` for each pipeline in turn, each block headed by its name.
+// Setting up stops at the first error; a check (check_only) reports every
+// pipeline and returns the first one's error. Errors name the pipeline.
 Status SetupPipelines(const std::vector<PipelineConfig>& pipelines, bool check_only,
                       std::ostream& out);
 
