@@ -171,7 +171,7 @@ Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, con
   const metrics::MetricsSink& sink = *metrics->sink_ptr;
   const char* reason = sink.engine().reset_at_open() ? "metric definitions changed"
                        : !sink.applied_lsn().valid() ? "the metric state is empty"
-                                                      : nullptr;
+                                                     : nullptr;
   if (ApplyMetricsNeed(reason, snapshot)) {
     log::Warn("metrics start from the current position without a snapshot",
               {{"reason", reason}, {"snapshot.mode", config.GetString("snapshot.mode")}});
@@ -220,8 +220,8 @@ Result<SlotStart> PrepareSlot(const Source& source, const SnapshotDecision& snap
     WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
     WALCAST_ASSIGN_OR_RETURN(start.exporter,
                              wal_reader::LibpqReplicationStream::Connect(source.conninfo));
-    WALCAST_ASSIGN_OR_RETURN(start.exported, start.exporter->CreateSlotExportingSnapshot(
-                                                 slot, source.settings.plugin));
+    WALCAST_ASSIGN_OR_RETURN(
+        start.exported, start.exporter->CreateSlotExportingSnapshot(slot, source.settings.plugin));
   } else {
     if (!existing) WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
     WALCAST_RETURN_IF_ERROR(source.manager->EnsureSlot(slot, source.settings.plugin).status());
@@ -326,13 +326,21 @@ void AddProgressReport(PipelineProgress* progress, const AckTracker* tracker, Pi
 
 }  // namespace
 
-Status RunCommand(const Config& config, const std::atomic<bool>* stop, PipelineProgress* progress) {
+Status RunCommand(const Config& config, const std::atomic<bool>* stop,
+                  const PipelineContext* context) {
+  PipelineProgress* progress = context != nullptr ? context->progress : nullptr;
   if (config.GetList("sinks").empty() && !metrics::MetricsEnabled(config)) {
     return Status::InvalidArgument(
         "config key 'sinks' is empty and metrics.definitions.file is not set: nothing to do");
   }
   WALCAST_ASSIGN_OR_RETURN(Source source, OpenSource(config));
   const std::string& slot = source.settings.slot;
+  if (context != nullptr && context->topics != nullptr) {
+    std::vector<std::string> tables;
+    for (const wal_reader::TableId& t : source.tables) tables.push_back(t.Dotted());
+    WALCAST_RETURN_IF_ERROR(
+        context->topics->Claim(context->name, config.GetString("topic.prefix"), tables));
+  }
 
   // The initial snapshot (snapshot.mode): needed when no completed snapshot
   // is recorded for this slot in state.dir.
@@ -351,9 +359,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop, PipelineP
                            DecideSnapshot(snapshot_mode, existing, completed));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics,
                            OpenMetricsFor(config, source, &snapshot));
-  WALCAST_ASSIGN_OR_RETURN(SlotStart start,
-                           PrepareSlot(source, snapshot, existing, owned, snapshot_state,
-                                       ownership, stop));
+  WALCAST_ASSIGN_OR_RETURN(SlotStart start, PrepareSlot(source, snapshot, existing, owned,
+                                                        snapshot_state, ownership, stop));
   WALCAST_ASSIGN_OR_RETURN(wal_reader::ReaderOptions reader, ReaderOptionsFrom(config, source));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<wal_reader::CatalogTypeResolver> resolver,
                            wal_reader::CatalogTypeResolver::Connect(source.conninfo));
@@ -379,8 +386,7 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop, PipelineP
 
   if (start.exported) {
     WALCAST_RETURN_IF_ERROR(RunSnapshot(config, source.conninfo, *start.exported, source.tables,
-                                        &pipeline, &tracker, resolver.get(), snapshot_state,
-                                        stop));
+                                        &pipeline, &tracker, resolver.get(), snapshot_state, stop));
     start.exporter.reset();
     if (!tracker.watermark().valid() || tracker.watermark() < start.exported->consistent_point) {
       // Interrupted: nothing is recorded, the next start takes it again.
@@ -415,10 +421,13 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop, PipelineP
 Status RunPipelines(const std::vector<PipelineConfig>& pipelines, const std::atomic<bool>* stop,
                     PipelineRegistry* registry) {
   log::Info("walcast starting pipelines", {{"pipelines", pipelines.size()}});
+  PipelineTopics topics;
   Supervisor supervisor(
       pipelines, registry,
-      [](const Config& config, const std::atomic<bool>* pipeline_stop, PipelineProgress* progress) {
-        return RunCommand(config, pipeline_stop, progress);
+      [&topics](const std::string& name, const Config& config,
+                const std::atomic<bool>* pipeline_stop, PipelineProgress* progress) {
+        const PipelineContext context{name, progress, &topics};
+        return RunCommand(config, pipeline_stop, &context);
       });
   return supervisor.Run(stop);
 }

@@ -6,18 +6,27 @@
 
 #include "app/pipeline_config.h"
 #include "app/pipeline_registry.h"
+#include "app/pipeline_topics.h"
 #include "core/config.h"
 #include "core/status.h"
 
 namespace walcast::app {
 
+// One pipeline among several (app/supervisor.h): where it reports and
+// what it shares with the others. Borrowed; must outlive RunCommand.
+struct PipelineContext {
+  std::string name;
+  PipelineProgress* progress = nullptr;  // past slot set-up, watermark, events
+  PipelineTopics* topics = nullptr;      // the topics every pipeline writes
+};
+
 // `walcast run`: prepares the publication and slot, then streams into the
 // configured sinks until *stop turns true (SIGINT/SIGTERM) or a fatal error.
-// With `progress` (one pipeline of several, app/supervisor.h), reports to it
-// when it is past slot set-up, its watermark and its change events; null
-// leaves the pipeline exactly as a single run builds it.
+// With `context` (one pipeline of several), claims its tables' topics
+// (kInvalidArgument when another pipeline writes one) and reports its
+// progress; null leaves the pipeline exactly as a single run builds it.
 Status RunCommand(const Config& config, const std::atomic<bool>* stop,
-                  PipelineProgress* progress = nullptr);
+                  const PipelineContext* context = nullptr);
 
 // `walcast run` with several connector configs: runs each pipeline on its
 // own thread under a Supervisor (failures retried with backoff, one

@@ -46,7 +46,7 @@ void Supervisor::RunPipeline(size_t index) {
   bool ever_streamed = false;
   while (!stopping_.load()) {
     PipelineProgress* progress = registry_->BeginAttempt(id);
-    const Status status = runner_(pipeline.config, &stopping_, progress);
+    const Status status = runner_(pipeline.name, pipeline.config, &stopping_, progress);
     const bool streamed = progress->streaming.load();
     ever_streamed = ever_streamed || streamed;
     if (status.ok()) {

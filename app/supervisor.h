@@ -13,11 +13,12 @@
 
 namespace walcast::app {
 
-// Runs one attempt of one pipeline until *stop turns true or it fails:
-// RunCommand in production, a fake in tests. `progress` is the pipeline's
-// record in the registry (never null).
-using PipelineRunner = std::function<Status(const Config& config, const std::atomic<bool>* stop,
-                                            PipelineProgress* progress)>;
+// Runs one attempt of the pipeline `name` until *stop turns true or it
+// fails: RunCommand in production, a fake in tests. `progress` is the
+// pipeline's record in the registry (never null).
+using PipelineRunner =
+    std::function<Status(const std::string& name, const Config& config,
+                         const std::atomic<bool>* stop, PipelineProgress* progress)>;
 
 struct SupervisorOptions {
   // Waits between the attempts of a failing pipeline (full jitter).

@@ -11,7 +11,8 @@
 # table each, and runs walcast twice: with db0's connector config alone
 # (the baseline: today's single pipeline) and with all six. Each run waits
 # until every pipeline logged "streaming started", idles, reads VmRSS,
-# VmHWM and the thread count from /proc, then stops walcast with SIGTERM.
+# VmHWM and the thread count from /proc, then stops walcast with SIGTERM
+# (slot.drop.on.stop: the next run creates its slots afresh).
 # Figures: rss_kb, hwm_kb and threads per run, and the extra resident memory
 # per added pipeline.
 set -euo pipefail
@@ -43,6 +44,7 @@ database.user=postgres
 sinks=kafka
 kafka.bootstrap.servers=$bootstrap
 state.dir=$work/state-$n
+slot.drop.on.stop=true
 PROPS
   "$walcast" "${args[@]}" --config "$work/worker-$n.properties" run 2>"$work/walcast-$n.err" &
   pid=$!

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/options.h"
+#include "app/pipeline_topics.h"
 #include "core/config.h"
 #include "tests/unit/app/config_dir_test.h"
 
@@ -229,6 +230,19 @@ TEST(ValidatePipelinesTest, SameTableUnderDifferentPrefixesIsOk) {
   EXPECT_TRUE(Validate(Pipeline("a", {{"table.include.list", "s.t"}, {"topic.prefix", "pa"}}),
                        Pipeline("b", {{"table.include.list", "s.t"}, {"topic.prefix", "pb"}}))
                   .ok());
+}
+
+TEST(PipelineTopicsTest, ATableTwoPipelinesCaptureUnderOnePrefixIsInvalidArgument) {
+  PipelineTopics topics;
+  EXPECT_TRUE(topics.Claim("a", "mosip", {"master.doc_type", "master.title"}).ok());
+  EXPECT_TRUE(topics.Claim("a", "mosip", {"master.doc_type"}).ok()) << "a retry claims again";
+  EXPECT_TRUE(topics.Claim("b", "mosip", {"audit.app_audit_log"}).ok());
+  EXPECT_TRUE(topics.Claim("c", "other", {"master.doc_type"}).ok());
+  const Status clash = topics.Claim("d", "mosip", {"ida.auth", "master.title"});
+  EXPECT_EQ(clash.code(), Code::kInvalidArgument);
+  EXPECT_NE(clash.message().find("'mosip.master.title'"), std::string::npos) << clash.message();
+  // Nothing of a refused claim is recorded.
+  EXPECT_TRUE(topics.Claim("e", "mosip", {"ida.auth"}).ok());
 }
 
 }  // namespace

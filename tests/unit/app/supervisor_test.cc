@@ -73,9 +73,8 @@ Supervisor Supervise(FakePipelines* fakes, PipelineRegistry* registry,
                      std::vector<PipelineConfig> pipelines) {
   return Supervisor(
       std::move(pipelines), registry,
-      [fakes](const Config& c, const std::atomic<bool>* s, PipelineProgress* p) {
-        return fakes->Run(c, s, p);
-      },
+      [fakes](const std::string&, const Config& c, const std::atomic<bool>* s,
+              PipelineProgress* p) { return fakes->Run(c, s, p); },
       FastRetries());
 }
 
