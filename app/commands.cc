@@ -11,21 +11,21 @@
 #include "app/elasticsearch_factory.h"
 #include "app/heartbeat.h"
 #include "app/metrics_factory.h"
-#include "app/options.h"
-#include "app/run_plan.h"
-#include "app/sink_factory.h"
 #include "app/slot_ownership.h"
 #include "app/snapshot_state.h"
+#include "app/options.h"
+#include "app/run_plan.h"
 #include "app/supervisor.h"
 #include "core/ack_tracker.h"
 #include "core/log.h"
 #include "core/pipeline.h"
 #include "metrics/options.h"
+#include "app/sink_factory.h"
 #include "wal_reader/catalog_type_resolver.h"
-#include "wal_reader/libpq_replication_stream.h"
 #include "wal_reader/reader.h"
-#include "wal_reader/slot_manager.h"
+#include "wal_reader/libpq_replication_stream.h"
 #include "wal_reader/snapshot.h"
+#include "wal_reader/slot_manager.h"
 
 namespace walcast::app {
 namespace {
@@ -171,7 +171,7 @@ Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, con
   const metrics::MetricsSink& sink = *metrics->sink_ptr;
   const char* reason = sink.engine().reset_at_open() ? "metric definitions changed"
                        : !sink.applied_lsn().valid() ? "the metric state is empty"
-                                                     : nullptr;
+                                                      : nullptr;
   if (ApplyMetricsNeed(reason, snapshot)) {
     log::Warn("metrics start from the current position without a snapshot",
               {{"reason", reason}, {"snapshot.mode", config.GetString("snapshot.mode")}});
@@ -220,8 +220,8 @@ Result<SlotStart> PrepareSlot(const Source& source, const SnapshotDecision& snap
     WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
     WALCAST_ASSIGN_OR_RETURN(start.exporter,
                              wal_reader::LibpqReplicationStream::Connect(source.conninfo));
-    WALCAST_ASSIGN_OR_RETURN(
-        start.exported, start.exporter->CreateSlotExportingSnapshot(slot, source.settings.plugin));
+    WALCAST_ASSIGN_OR_RETURN(start.exported, start.exporter->CreateSlotExportingSnapshot(
+                                                 slot, source.settings.plugin));
   } else {
     if (!existing) WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
     WALCAST_RETURN_IF_ERROR(source.manager->EnsureSlot(slot, source.settings.plugin).status());
@@ -359,8 +359,9 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
                            DecideSnapshot(snapshot_mode, existing, completed));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics,
                            OpenMetricsFor(config, source, &snapshot));
-  WALCAST_ASSIGN_OR_RETURN(SlotStart start, PrepareSlot(source, snapshot, existing, owned,
-                                                        snapshot_state, ownership, stop));
+  WALCAST_ASSIGN_OR_RETURN(SlotStart start,
+                           PrepareSlot(source, snapshot, existing, owned, snapshot_state,
+                                       ownership, stop));
   WALCAST_ASSIGN_OR_RETURN(wal_reader::ReaderOptions reader, ReaderOptionsFrom(config, source));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<wal_reader::CatalogTypeResolver> resolver,
                            wal_reader::CatalogTypeResolver::Connect(source.conninfo));
@@ -386,7 +387,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
 
   if (start.exported) {
     WALCAST_RETURN_IF_ERROR(RunSnapshot(config, source.conninfo, *start.exported, source.tables,
-                                        &pipeline, &tracker, resolver.get(), snapshot_state, stop));
+                                        &pipeline, &tracker, resolver.get(), snapshot_state,
+                                        stop));
     start.exporter.reset();
     if (!tracker.watermark().valid() || tracker.watermark() < start.exported->consistent_point) {
       // Interrupted: nothing is recorded, the next start takes it again.

@@ -1,10 +1,9 @@
 // walcast: PostgreSQL logical replication to Kafka (Debezium format),
 // Elasticsearch and in-process metrics. See README.md.
 
-#include <curl/curl.h>
-
 #include <atomic>
 #include <boost/program_options.hpp>
+#include <curl/curl.h>
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -86,15 +85,16 @@ struct CommandLine {
 };
 
 void DescribeCommandLine(CommandLine* cl) {
-  cl->visible.add_options()("help,h",
-                            "print this help; with --config-keys, every configuration key")(
-      "config-keys", "with --help: list every configuration key")("version,V", "print the version")(
-      "config,c", po::value<std::vector<std::string>>()->composing(),
-      "properties file (key=value lines) or Kafka Connect connector JSON; repeatable, "
-      "later files win; each connector config is one pipeline (see Pipelines above)")(
-      "set,s", po::value<std::vector<std::string>>()->composing(),
-      "override one key: --set key=value (repeatable)")("check",
-                                                        "with setup: check only, change nothing");
+  cl->visible.add_options()
+      ("help,h", "print this help; with --config-keys, every configuration key")
+      ("config-keys", "with --help: list every configuration key")
+      ("version,V", "print the version")
+      ("config,c", po::value<std::vector<std::string>>()->composing(),
+       "properties file (key=value lines) or Kafka Connect connector JSON; repeatable, "
+       "later files win; each connector config is one pipeline (see Pipelines above)")
+      ("set,s", po::value<std::vector<std::string>>()->composing(),
+       "override one key: --set key=value (repeatable)")
+      ("check", "with setup: check only, change nothing");
   cl->visible.add(walcast::app::GenerateProfilesFlags());
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "command");
