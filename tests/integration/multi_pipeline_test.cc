@@ -291,6 +291,34 @@ TEST_F(MultiPipelineTest, OneDatabaseDownLeavesTheOthersStreamingAndLosesNothing
   }
 }
 
+// A database that does not answer when walcast starts is retried (the
+// supervisor's backoff) while the other pipeline streams, and streams once
+// it answers.
+TEST_F(MultiPipelineTest, DatabaseDownAtStartIsRetriedWhileTheOtherStreams) {
+  ASSERT_TRUE(StopSecond());
+  args_ = {"--config", dir_ + "/" + Name(0) + ".json",
+           "--config", dir_ + "/" + Name(kOutagePipeline) + ".json",
+           "--config", dir_ + "/worker.properties"};
+  walcast_ = StartWalcast();
+  const auto logged = [&](const std::string& text) {
+    return PollUntil([&] { return Log().find(text) != std::string::npos || !walcast_->Running(); },
+                     60s) &&
+           walcast_->Running();
+  };
+  ASSERT_TRUE(logged("pipeline failed; retrying pipeline=" + Name(kOutagePipeline))) << Log();
+  ASSERT_TRUE(logged("streaming started pipeline=" + Name(0))) << Log();
+  Insert(0, 1, 100);
+  EXPECT_EQ(Count(0, 100, 30s), 100u) << Log();
+
+  std::string out;
+  ASSERT_TRUE(StartSecond(&out)) << out;
+  ASSERT_TRUE(logged("streaming started pipeline=" + Name(kOutagePipeline))) << Log();
+  Insert(kOutagePipeline, 1, 100);
+  EXPECT_EQ(Count(kOutagePipeline, 100, 30s), 100u) << Log();
+  walcast_->Signal(SIGTERM);
+  EXPECT_EQ(walcast_->Wait(60s), 0) << Log();
+}
+
 // Two patterns that differ as written but match one table under one
 // topic.prefix pass the start-up check; the pipelines' claims on the tables
 // they resolved catch them, and the process stops as for a bad key.
