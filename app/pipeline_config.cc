@@ -73,6 +73,20 @@ std::string SharedTables(const Config& a, const Config& b) {
   return "";
 }
 
+// exactly.once: the producer's transactional.id, and where the slot's
+// checkpoint is kept (topic, record key = slot.name); defaults as in
+// app/options.cc.
+std::string TransactionalId(const Config& c) {
+  const std::string& id = c.GetString("exactly.once.transactional.id");
+  return !id.empty() ? id
+                     : "walcast-" + c.GetString("topic.prefix") + "-" + c.GetString("slot.name");
+}
+std::string CheckpointRecord(const Config& c) {
+  const std::string& topic = c.GetString("exactly.once.checkpoint.topic");
+  return (!topic.empty() ? topic : c.GetString("topic.prefix") + ".walcast.checkpoints") + " key " +
+         c.GetString("slot.name");
+}
+
 Status CheckPair(const PipelineConfig& a, const PipelineConfig& b) {
   const Config& x = a.config;
   const Config& y = b.config;
@@ -91,6 +105,19 @@ Status CheckPair(const PipelineConfig& a, const PipelineConfig& b) {
   }
   if (x.GetString("state.dir") == y.GetString("state.dir")) {
     return Collision(a, b, "use the same state.dir '" + x.GetString("state.dir") + "'");
+  }
+  if (x.GetBool("exactly.once") && y.GetBool("exactly.once")) {
+    // Producers with one transactional.id fence each other off.
+    if (TransactionalId(x) == TransactionalId(y)) {
+      return Collision(a, b,
+                       "use the same Kafka transactional.id '" + TransactionalId(x) +
+                           "'; set exactly.once.transactional.id for each");
+    }
+    if (CheckpointRecord(x) == CheckpointRecord(y)) {
+      return Collision(a, b,
+                       "keep their exactly-once checkpoint in the same record (" +
+                           CheckpointRecord(x) + "); set exactly.once.checkpoint.topic for each");
+    }
   }
   if (x.GetString("topic.prefix") == y.GetString("topic.prefix")) {
     const std::string shared = SharedTables(x, y);

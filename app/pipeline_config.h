@@ -63,6 +63,8 @@ struct PipelineConfig {
 //   - share a replication slot (same host, port, database and slot.name),
 //   - share a publication on one database (each keeps its own in sync),
 //   - share a state.dir,
+//   - both with exactly.once, share a transactional.id or a checkpoint
+//     record (checkpoint topic and slot.name),
 //   - write the same topics: the same topic.prefix with a table pattern in
 //     both table.include.list values, or with both lists empty (every
 //     table).

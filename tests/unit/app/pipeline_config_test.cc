@@ -214,6 +214,27 @@ TEST(ValidatePipelinesTest, SameStateDirIsInvalidArgument) {
       Code::kInvalidArgument);
 }
 
+TEST(ValidatePipelinesTest, ExactlyOnceProducersThatWouldFenceEachOtherAreInvalidArgument) {
+  // One slot name on two databases under one prefix: one default
+  // transactional.id and one checkpoint record.
+  const Values same = {{"slot.name", "s"}, {"topic.prefix", "mosip"}, {"exactly.once", "true"}};
+  Values other_db = same;
+  other_db["database.dbname"] = "other";
+  EXPECT_EQ(Validate(Pipeline("a", same), Pipeline("b", other_db)).code(), Code::kInvalidArgument);
+  // Distinct transactional ids, one checkpoint record.
+  Values a_id = same;
+  a_id["exactly.once.transactional.id"] = "ta";
+  Values b_id = other_db;
+  b_id["exactly.once.transactional.id"] = "tb";
+  EXPECT_EQ(Validate(Pipeline("a", a_id), Pipeline("b", b_id)).code(), Code::kInvalidArgument);
+  b_id["exactly.once.checkpoint.topic"] = "elsewhere";
+  EXPECT_TRUE(Validate(Pipeline("a", a_id), Pipeline("b", b_id)).ok());
+  // Without exactly.once there is no transaction to fence.
+  Values plain = other_db;
+  plain["exactly.once"] = "false";
+  EXPECT_TRUE(Validate(Pipeline("a", same), Pipeline("b", plain)).ok());
+}
+
 TEST(ValidatePipelinesTest, SameTopicPrefixAndTableIsInvalidArgument) {
   EXPECT_EQ(Validate(Pipeline("a", {{"table.include.list", "s.x, s.t"}}),
                      Pipeline("b", {{"table.include.list", "s.t"}, {"database.dbname", "other"}}))
