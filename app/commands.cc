@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <ostream>
+#include <sstream>
 #include <thread>
 
 #include "app/elasticsearch_factory.h"
@@ -14,6 +15,7 @@
 #include "app/snapshot_state.h"
 #include "app/options.h"
 #include "app/run_plan.h"
+#include "app/supervisor.h"
 #include "core/ack_tracker.h"
 #include "core/log.h"
 #include "core/pipeline.h"
@@ -286,15 +288,59 @@ void LogMetricsStopped(const MetricsRuntime& metrics) {
                                 {"bulk_requests", metrics.writer->stats().requests}});
 }
 
+// Counts change events for PipelineProgress. Holds nothing, so it
+// acknowledges each transaction as it is handed over; the watermark still
+// waits for the real sinks. Reader thread only.
+class ProgressSink : public Sink {
+ public:
+  explicit ProgressSink(PipelineProgress* progress) : progress_(progress) {}
+  const std::string& name() const override { return name_; }
+  Status OnBegin(const TransactionInfo&) override { return Status::Ok(); }
+  Status OnChange(const TransactionInfo&, const ChangeEvent&) override {
+    progress_->events.fetch_add(1, std::memory_order_relaxed);
+    return Status::Ok();
+  }
+  Status OnCommit(const TransactionInfo& txn) override {
+    acker().Ack(txn.end_lsn);
+    return Status::Ok();
+  }
+  Status Flush(std::chrono::milliseconds) override { return Status::Ok(); }
+  Status Close(std::chrono::milliseconds) override { return Status::Ok(); }
+
+ private:
+  PipelineProgress* progress_;
+  const std::string name_ = "progress";
+};
+
+// Reports the pipeline to `progress` (see RunCommand): counts its events and
+// copies the watermark on each tick.
+void AddProgressReport(PipelineProgress* progress, const AckTracker* tracker, Pipeline* pipeline) {
+  pipeline->AddSink(std::make_unique<ProgressSink>(progress));
+  pipeline->AddTicker([progress, tracker](auto) {
+    progress->watermark.store(tracker->watermark().value(), std::memory_order_relaxed);
+    return Status::Ok();
+  });
+  progress->watermark.store(tracker->watermark().value(), std::memory_order_relaxed);
+  progress->streaming.store(true);
+}
+
 }  // namespace
 
-Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
+Status RunCommand(const Config& config, const std::atomic<bool>* stop,
+                  const PipelineContext* context) {
+  PipelineProgress* progress = context != nullptr ? context->progress : nullptr;
   if (config.GetList("sinks").empty() && !metrics::MetricsEnabled(config)) {
     return Status::InvalidArgument(
         "config key 'sinks' is empty and metrics.definitions.file is not set: nothing to do");
   }
   WALCAST_ASSIGN_OR_RETURN(Source source, OpenSource(config));
   const std::string& slot = source.settings.slot;
+  if (context != nullptr && context->topics != nullptr) {
+    std::vector<std::string> tables;
+    for (const wal_reader::TableId& t : source.tables) tables.push_back(t.Dotted());
+    WALCAST_RETURN_IF_ERROR(
+        context->topics->Claim(context->name, config.GetString("topic.prefix"), tables));
+  }
 
   // The initial snapshot (snapshot.mode): needed when no completed snapshot
   // is recorded for this slot in state.dir.
@@ -330,6 +376,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
   if (metrics) pipeline.AddSink(std::move(metrics->sink));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<HeartbeatAction> heartbeat,
                            AddHeartbeatAction(config, source.conninfo, &pipeline));
+  // Past every configuration check: a failure from here on is retried.
+  if (progress != nullptr) AddProgressReport(progress, &tracker, &pipeline);
   log::Info("walcast starting", {{"slot", slot},
                                  {"plugin", reader.plugin},
                                  {"tables", source.tables.size()},
@@ -365,8 +413,25 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop) {
       if (status.ok()) status = ownership.Clear();
     }
   }
+  if (progress != nullptr) {
+    progress->watermark.store(tracker.watermark().value(), std::memory_order_relaxed);
+  }
   if (!status.ok()) return status;
   return closed;
+}
+
+Status RunPipelines(const std::vector<PipelineConfig>& pipelines, const std::atomic<bool>* stop,
+                    PipelineRegistry* registry) {
+  log::Info("walcast starting pipelines", {{"pipelines", pipelines.size()}});
+  PipelineTopics topics;
+  Supervisor supervisor(
+      pipelines, registry,
+      [&topics](const std::string& name, const Config& config,
+                const std::atomic<bool>* pipeline_stop, PipelineProgress* progress) {
+        const PipelineContext context{name, progress, &topics};
+        return RunCommand(config, pipeline_stop, &context);
+      });
+  return supervisor.Run(stop);
 }
 
 Status SetupCommand(const Config& config, bool check_only, std::ostream& out) {
@@ -441,6 +506,51 @@ Status StatusCommand(const Config& config, std::ostream& out) {
       << "snapshot:            " << SnapshotState(config.GetString("state.dir"), slot).Describe()
       << "\n";
   return Status::Ok();
+}
+
+Status StatusPipelines(const std::vector<PipelineConfig>& pipelines, std::ostream& out) {
+  std::string unreachable;
+  for (size_t i = 0; i < pipelines.size(); ++i) {
+    const Config& config = pipelines[i].config;
+    std::ostringstream block;
+    const Status status = StatusCommand(config, block);
+    out << (i == 0 ? "" : "\n") << "pipeline:            " << pipelines[i].name << "\n";
+    if (status.ok()) {
+      out << "reachable:           yes\n" << block.str();
+      continue;
+    }
+    unreachable += (unreachable.empty() ? "'" : ", '") + pipelines[i].name + "'";
+    std::string reason = status.ToString();  // libpq's messages span lines
+    std::replace_if(
+        reason.begin(), reason.end(), [](char c) { return c == '\n' || c == '\t'; }, ' ');
+    // What the pipeline would read, so that the line says where to look.
+    // StatusCommand's kNotFound is a missing slot on a database that answered.
+    out << "reachable:           " << (status.IsNotFound() ? "yes (" : "no (") << reason << ")\n"
+        << "database:            " << config.GetString("database.dbname") << " on "
+        << config.GetString("database.hostname") << ":" << config.GetString("database.port") << "\n"
+        << "slot:                " << config.GetString("slot.name") << "\n"
+        << "plugin:              " << config.GetString("plugin.name") << "\n";
+  }
+  if (!unreachable.empty()) {
+    return Status::Unavailable("pipeline(s) " + unreachable +
+                               ": database not reachable or replication slot missing");
+  }
+  return Status::Ok();
+}
+
+Status SetupPipelines(const std::vector<PipelineConfig>& pipelines, bool check_only,
+                      std::ostream& out) {
+  Status first;
+  for (size_t i = 0; i < pipelines.size(); ++i) {
+    out << (i == 0 ? "" : "\n") << "pipeline: " << pipelines[i].name << "\n";
+    Status status = SetupCommand(pipelines[i].config, check_only, out);
+    if (status.ok()) continue;
+    status = Status(status.code(), "pipeline '" + pipelines[i].name + "': " + status.message());
+    // A check changes nothing: report every pipeline's findings.
+    if (!check_only) return status;
+    if (first.ok()) first = status;
+  }
+  return first;
 }
 
 }  // namespace walcast::app

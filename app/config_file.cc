@@ -145,12 +145,12 @@ Result<LoadedConfig> LoadConfigSources(const std::vector<std::string>& paths,
     Result<ConfigFile> file = ReadConfigFile(path);
     if (!file.ok()) return file.status();
     if (file->format != ConfigFile::Format::kProperties) {
-      // Several connector configs mean several pipelines (issue 12), which
-      // one walcast does not run yet; merging them would be wrong.
+      // Several connector configs mean several pipelines
+      // (LoadPipelineSources); merging them into one would be wrong.
       if (!connector_path.empty()) {
         return Status::InvalidArgument("config files '" + connector_path + "' and '" + path +
-                                       "' are both JSON connector configs; walcast runs one "
-                                       "pipeline, so give one (properties files may add to it)");
+                                       "' are both JSON connector configs; one configuration "
+                                       "takes one (properties files may add to it)");
       }
       connector_path = path;
     }

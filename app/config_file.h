@@ -45,8 +45,10 @@ struct LoadedConfig {
 // source goes through TranslateDebeziumKeys on its own, so a later source
 // overrides an earlier one under either name (an old name in one file and
 // the current name in the next is not a conflict); later sources win.
-// kInvalidArgument for more than one JSON connector config (one walcast runs
-// one pipeline; several are issue 12), and as ReadConfigFile,
+// This is one configuration; the CLI reads the sources with
+// LoadPipelineSources (app/pipeline_config.h), which makes one pipeline of
+// each connector config and merges exactly like this when there is one.
+// kInvalidArgument for more than one JSON config, and as ReadConfigFile,
 // TranslateDebeziumKeys and ApplyOverride.
 Result<LoadedConfig> LoadConfigSources(const std::vector<std::string>& paths,
                                        const std::vector<std::string>& overrides);

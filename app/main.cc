@@ -15,6 +15,8 @@
 #include "app/generate_mosip.h"
 #include "app/generate_profiles.h"
 #include "app/options.h"
+#include "app/pipeline_config.h"
+#include "app/pipeline_registry.h"
 #include "core/log.h"
 
 #ifndef WALCAST_VERSION
@@ -53,6 +55,7 @@ constexpr const char* kUsage =
     "  setup --check     preflight: check server, role, publication, tables and slot;\n"
     "                    change nothing; print the SQL that fixes each problem\n"
     "  status            slot, plugin, confirmed_flush_lsn, current WAL LSN, lag in bytes\n"
+    "                    (one block per pipeline, with whether its database answered)\n"
     "  generate-profiles write sample MOSIP anonymous profiles (every shape, reproducible\n"
     "                    with --seed) into idrepo/regprc/prereg.anonymous_profile and\n"
     "                    idrepo.channel_info, creating missing tables from sql/mosip;\n"
@@ -61,6 +64,14 @@ constexpr const char* kUsage =
     "                    databases (or --single-database), consistently and\n"
     "                    reproducibly; MOSIP's dashboards all show data\n"
     "                    (docs/generated-data.md)\n"
+    "\n"
+    "Pipelines: each connector config (a Kafka Connect JSON body, or a file setting\n"
+    "both name and connector.class) given with --config is one pipeline, named by its\n"
+    "name, with its own slot, snapshot and state (state.dir/<name>/ when there are\n"
+    "several). The other --config files and --set are defaults every pipeline\n"
+    "inherits; a connector's own keys win. run streams all pipelines in one process;\n"
+    "a failing pipeline is retried with backoff while the others go on\n"
+    "(docs/pipelines.md).\n"
     "\n"
     "Exit status: 0 on success or a clean stop, 1 on a runtime error, 2 on a\n"
     "configuration error.\n";
@@ -85,7 +96,7 @@ void DescribeCommandLine(CommandLine* cl) {
       ("version,V", "print the version")
       ("config,c", po::value<std::vector<std::string>>()->composing(),
        "properties file (key=value lines) or Kafka Connect connector JSON; repeatable, "
-       "later files win (at most one JSON connector config)")
+       "later files win; each connector config is one pipeline (see Pipelines above)")
       ("set,s", po::value<std::vector<std::string>>()->composing(),
        "override one key: --set key=value (repeatable)")
       ("check", "with setup: check only, change nothing");
@@ -97,33 +108,61 @@ void DescribeCommandLine(CommandLine* cl) {
   cl->positional.add("command", -1);
 }
 
-// The configuration: each --config file in order, then each --set, then
-// defaults and environment secrets (Config::Build). `ignored` receives the
-// keys accepted without effect, for the start-up warnings.
-walcast::Result<walcast::Config> ConfigFrom(const po::variables_map& vm,
-                                            std::vector<walcast::app::IgnoredKey>* ignored) {
+// The configuration of each pipeline: each --config file in order, then
+// each --set, then defaults and environment secrets (Config::Build); with
+// several connector configs, one configuration per connector over the shared
+// keys (app/pipeline_config.h). `ignored` receives the keys accepted without
+// effect, for the start-up warnings.
+walcast::Result<std::vector<walcast::app::PipelineConfig>> ConfigsFrom(
+    const po::variables_map& vm, std::vector<walcast::app::IgnoredKey>* ignored) {
   const std::vector<std::string> none;
   const auto& paths = vm.count("config") ? vm["config"].as<std::vector<std::string>>() : none;
   const auto& sets = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : none;
-  walcast::Result<walcast::app::LoadedConfig> loaded =
-      walcast::app::LoadConfigSources(paths, sets);
+  walcast::Result<walcast::app::LoadedPipelines> loaded =
+      walcast::app::LoadPipelineSources(paths, sets);
   // A missing file is a configuration error too (exit status 2).
   if (!loaded.ok()) return walcast::Status::InvalidArgument(loaded.status().message());
   *ignored = std::move(loaded->ignored);
-  return walcast::Config::Build(walcast::app::AllOptions(), loaded->values,
-                                walcast::app::PassthroughPrefixes());
+  const bool several = loaded->pipelines.size() > 1;
+  std::vector<walcast::app::PipelineConfig> configs;
+  for (walcast::app::PipelineSource& source : loaded->pipelines) {
+    walcast::Result<walcast::Config> config = walcast::Config::Build(
+        walcast::app::AllOptions(), source.values, walcast::app::PassthroughPrefixes());
+    if (!config.ok()) {
+      if (!several) return config.status();
+      return walcast::Status(config.status().code(),
+                             "pipeline '" + source.name + "': " + config.status().message());
+    }
+    configs.push_back({source.name, std::move(config).value()});
+  }
+  walcast::Status valid = walcast::app::ValidatePipelines(configs);
+  if (!valid.ok()) return valid;
+  return configs;
 }
 
-// Runs one command; returns the process's exit code.
-int RunOne(const std::string& cmd, const walcast::Config& config, const po::variables_map& vm) {
+// Runs one command over one or several pipelines; returns the process's
+// exit code.
+int RunOne(const std::string& cmd, const std::vector<walcast::app::PipelineConfig>& configs,
+           const po::variables_map& vm) {
   walcast::Status status;
-  if (cmd == "run") {
+  const bool several = configs.size() > 1;
+  const walcast::Config& config = configs.front().config;
+  if (cmd == "run" && several) {
+    walcast::app::PipelineRegistry registry;
+    status = walcast::app::RunPipelines(configs, &g_stop, &registry);
+  } else if (cmd == "run") {
     status = walcast::app::RunCommand(config, &g_stop);
   } else if (cmd == "setup") {
-    status = walcast::app::SetupCommand(config, vm.count("check") > 0, std::cout);
+    status = several ? walcast::app::SetupPipelines(configs, vm.count("check") > 0, std::cout)
+                     : walcast::app::SetupCommand(config, vm.count("check") > 0, std::cout);
   } else if (cmd == "status") {
-    status = walcast::app::StatusCommand(config, std::cout);
+    status = several ? walcast::app::StatusPipelines(configs, std::cout)
+                     : walcast::app::StatusCommand(config, std::cout);
   } else if (cmd == "generate-profiles") {
+    if (several) {
+      return Fail(walcast::Status::InvalidArgument(
+          "generate-profiles writes into one database: give one connector config"));
+    }
     walcast::Result<walcast::app::GenerateProfilesRequest> request =
         walcast::app::GenerateProfilesRequestFrom(vm);
     if (!request.ok()) return Fail(request.status());
@@ -175,10 +214,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<walcast::app::IgnoredKey> ignored;
-  walcast::Result<walcast::Config> config = ConfigFrom(vm, &ignored);
-  if (!config.ok()) return Fail(config.status());
+  walcast::Result<std::vector<walcast::app::PipelineConfig>> configs = ConfigsFrom(vm, &ignored);
+  if (!configs.ok()) return Fail(configs.status());
+  // log.level is a worker-wide key: the first pipeline's value is everyone's.
   walcast::log::Level level = walcast::log::Level::kInfo;
-  walcast::log::ParseLevel(config->GetString("log.level"), &level);
+  walcast::log::ParseLevel(configs->front().config.GetString("log.level"), &level);
   walcast::log::SetLevel(level);
   for (const walcast::app::IgnoredKey& item : ignored) {
     walcast::log::Warn("config key accepted without effect",
@@ -191,5 +231,5 @@ int main(int argc, char** argv) {
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     return Fail(walcast::Status::Internal("curl_global_init failed"));
   }
-  return RunOne(command.front(), *config, vm);
+  return RunOne(command.front(), *configs, vm);
 }

@@ -3,11 +3,16 @@
 #include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 namespace walcast::log {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
+
+// The calling thread's ScopedField; an empty key means none.
+thread_local std::string t_scoped_key;
+thread_local std::string t_scoped_value;
 
 const char* LevelName(Level level) {
   switch (level) {
@@ -64,6 +69,10 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
   std::string line;
   line.reserve(128);
   line.append(stamp).append(" ").append(LevelName(level)).append(" ").append(message);
+  if (!t_scoped_key.empty()) {
+    line.append(" ").append(t_scoped_key).push_back('=');
+    AppendValue(&line, t_scoped_value);
+  }
   for (const Field& f : fields) {
     line.push_back(' ');
     line.append(f.key).push_back('=');
@@ -71,6 +80,15 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
   }
   line.push_back('\n');
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+ScopedField::ScopedField(std::string key, std::string value)
+    : previous_key_(std::exchange(t_scoped_key, std::move(key))),
+      previous_value_(std::exchange(t_scoped_value, std::move(value))) {}
+
+ScopedField::~ScopedField() {
+  t_scoped_key = std::move(previous_key_);
+  t_scoped_value = std::move(previous_value_);
 }
 
 bool RateLimiter::Allow(int* suppressed) {

@@ -45,6 +45,23 @@ inline void Error(std::string_view m, std::initializer_list<Field> f = {}) {
   Write(Level::kError, m, f);
 }
 
+// Adds one key=value field (e.g. pipeline=mosip_master) to every line the
+// calling thread writes while this object lives, so that the lines of one
+// of several pipelines in a process can be told apart. Thread-local: threads
+// the pipeline starts (sink callbacks, snapshot workers) do not inherit it.
+// Nested scopes restore the outer field when they end.
+class ScopedField {
+ public:
+  ScopedField(std::string key, std::string value);
+  ~ScopedField();
+  ScopedField(const ScopedField&) = delete;
+  ScopedField& operator=(const ScopedField&) = delete;
+
+ private:
+  std::string previous_key_;
+  std::string previous_value_;
+};
+
 // Lets one warning through per interval and counts what it suppressed, so a
 // retry loop does not flood the log. Used from one thread.
 class RateLimiter {

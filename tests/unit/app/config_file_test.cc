@@ -12,6 +12,7 @@
 
 #include "app/options.h"
 #include "core/config.h"
+#include "tests/unit/app/config_dir_test.h"
 
 namespace walcast::app {
 namespace {
@@ -20,26 +21,7 @@ using Values = std::map<std::string, std::string>;
 using Code = Status::Code;
 using Format = ConfigFile::Format;
 
-// A fresh directory per test for config files written by the test.
-class ConfigFileTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("walcast_config_file_test_" + std::to_string(getpid()) + "_" + info->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    const std::filesystem::path path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
-  }
-
-  std::filesystem::path dir_;
-};
+using ConfigFileTest = ConfigDirTest;
 
 TEST(ConfigTextTest, PropertiesAreDetected) {
   Result<ConfigFile> f = ParseConfigText("# comment\ntopic.prefix = mosip\nslot.name=s\n", "t");
