@@ -288,36 +288,65 @@ void LogMetricsStopped(const MetricsRuntime& metrics) {
                                 {"bulk_requests", metrics.writer->stats().requests}});
 }
 
-// Counts change events for PipelineProgress. Holds nothing, so it
-// acknowledges each transaction as it is handed over; the watermark still
-// waits for the real sinks. Reader thread only.
-class ProgressSink : public Sink {
+// The figures of a pipeline's live objects (app/pipeline_registry.h
+// LiveFigures). `reader` is null before streaming.
+void FillLiveFigures(const Config& config, const AckTracker& tracker, const Pipeline& pipeline,
+                     const wal_reader::Reader* reader, PipelineFigures* f) {
+  f->database = config.GetString("database.dbname");
+  f->slot = config.GetString("slot.name");
+  f->state = reader != nullptr ? "streaming" : "snapshotting";
+  f->events = pipeline.counters().events();
+  f->transactions = pipeline.counters().transactions();
+  f->watermark_lsn = tracker.watermark().value();
+  f->ack_latency = tracker.ack_latency().Read();
+  if (const int64_t oldest = tracker.oldest_pending_commit_time_us(); oldest > 0) {
+    const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    f->lag_seconds = std::max<double>(0, static_cast<double>(now_us - oldest) / 1e6);
+  }
+  for (const auto& [key, n] : f->events) {
+    if (key.second == static_cast<char>(Op::kRead)) f->snapshot[key.first].rows_read = n;
+  }
+  for (const auto& sink : pipeline.sinks()) f->sinks.push_back({sink->name(), sink->counters()});
+  if (reader != nullptr) {
+    const wal_reader::ReaderStats& r = reader->stats();
+    f->received_bytes = r.bytes.load(std::memory_order_relaxed);
+    f->reconnects = r.reconnects.load(std::memory_order_relaxed);
+    f->server_wal_end_lsn = r.server_wal_end.load(std::memory_order_relaxed);
+    f->confirmed_flush_lsn = r.confirmed_flush.load(std::memory_order_relaxed);
+  }
+}
+
+// Publishes a pipeline's live figures while in scope and withdraws them (or
+// publishes `after`, what outlives the scope) on exit. Nothing without a
+// progress record.
+class LiveFiguresScope {
  public:
-  explicit ProgressSink(PipelineProgress* progress) : progress_(progress) {}
-  const std::string& name() const override { return name_; }
-  Status OnBegin(const TransactionInfo&) override { return Status::Ok(); }
-  Status OnChange(const TransactionInfo&, const ChangeEvent&) override {
-    progress_->events.fetch_add(1, std::memory_order_relaxed);
-    return Status::Ok();
+  LiveFiguresScope(PipelineProgress* progress, LiveFigures::Fill fill,
+                   LiveFigures::Fill after = nullptr)
+      : progress_(progress), after_(std::move(after)) {
+    if (progress_ != nullptr) progress_->live.Set(std::move(fill));
   }
-  Status OnCommit(const TransactionInfo& txn) override {
-    acker().Ack(txn.end_lsn);
-    return Status::Ok();
+  ~LiveFiguresScope() {
+    if (progress_ != nullptr) progress_->live.Set(std::move(after_));
   }
-  Status Flush(std::chrono::milliseconds) override { return Status::Ok(); }
-  Status Close(std::chrono::milliseconds) override { return Status::Ok(); }
+  LiveFiguresScope(const LiveFiguresScope&) = delete;
+  LiveFiguresScope& operator=(const LiveFiguresScope&) = delete;
 
  private:
   PipelineProgress* progress_;
-  const std::string name_ = "progress";
+  LiveFigures::Fill after_;
 };
 
-// Reports the pipeline to `progress` (see RunCommand): counts its events and
-// copies the watermark on each tick.
+// Reports the pipeline to `progress` (see RunCommand): copies the watermark
+// and the event count on each tick.
 void AddProgressReport(PipelineProgress* progress, const AckTracker* tracker, Pipeline* pipeline) {
-  pipeline->AddSink(std::make_unique<ProgressSink>(progress));
-  pipeline->AddTicker([progress, tracker](auto) {
+  const uint64_t events_before = progress->events.load();
+  pipeline->AddTicker([progress, tracker, pipeline, events_before](auto) {
     progress->watermark.store(tracker->watermark().value(), std::memory_order_relaxed);
+    progress->events.store(events_before + pipeline->counters().total_events(),
+                           std::memory_order_relaxed);
     return Status::Ok();
   });
   progress->watermark.store(tracker->watermark().value(), std::memory_order_relaxed);
@@ -372,12 +401,16 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
                                     : start.slot.confirmed_flush);
   Pipeline pipeline(&tracker);
   WALCAST_RETURN_IF_ERROR(
-      AddConfiguredSinks(config, source.server.database, &pipeline, source.server.current_wal));
+      AddConfiguredSinks(config, source.server.database, &pipeline, source.server.current_wal,
+                         context != nullptr ? context->lookups : nullptr));
   if (metrics) pipeline.AddSink(std::move(metrics->sink));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<HeartbeatAction> heartbeat,
                            AddHeartbeatAction(config, source.conninfo, &pipeline));
   // Past every configuration check: a failure from here on is retried.
   if (progress != nullptr) AddProgressReport(progress, &tracker, &pipeline);
+  const LiveFiguresScope snapshot_figures(progress, [&](PipelineFigures* f) {
+    FillLiveFigures(config, tracker, pipeline, nullptr, f);
+  });
   log::Info("walcast starting", {{"slot", slot},
                                  {"plugin", reader.plugin},
                                  {"tables", source.tables.size()},
@@ -401,6 +434,15 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   }
 
   wal_reader::Reader streamer(std::move(reader), &pipeline, &tracker, resolver.get(), stop);
+  const LiveFiguresScope streaming_figures(
+      progress,
+      [&](PipelineFigures* f) {
+        FillLiveFigures(config, tracker, pipeline, &streamer, f);
+      },
+      [&](PipelineFigures* f) {
+        FillLiveFigures(config, tracker, pipeline, nullptr, f);
+        f->state = "stopping";
+      });
   Status status = streamer.Run();
   const Status closed = pipeline.Close(std::chrono::seconds(30));
   if (metrics) LogMetricsStopped(*metrics);
@@ -420,15 +462,26 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   return closed;
 }
 
+Status RunSingle(const Config& config, const std::atomic<bool>* stop, PipelineRegistry* registry) {
+  const std::string name = config.GetString("slot.name");
+  const int id = registry->Add(name);
+  const PipelineContext context{name, registry->BeginAttempt(id), nullptr, nullptr};
+  const Status status = RunCommand(config, stop, &context);
+  registry->EndAttempt(id, status.ok() ? PipelineState::kStopped : PipelineState::kFailed,
+                       status.ok() ? std::string() : status.ToString());
+  return status;
+}
+
 Status RunPipelines(const std::vector<PipelineConfig>& pipelines, const std::atomic<bool>* stop,
                     PipelineRegistry* registry) {
   log::Info("walcast starting pipelines", {{"pipelines", pipelines.size()}});
   PipelineTopics topics;
+  SharedLookupStores lookups;
   Supervisor supervisor(
       pipelines, registry,
-      [&topics](const std::string& name, const Config& config,
-                const std::atomic<bool>* pipeline_stop, PipelineProgress* progress) {
-        const PipelineContext context{name, progress, &topics};
+      [&topics, &lookups](const std::string& name, const Config& config,
+                          const std::atomic<bool>* pipeline_stop, PipelineProgress* progress) {
+        const PipelineContext context{name, progress, &topics, &lookups};
         return RunCommand(config, pipeline_stop, &context);
       });
   return supervisor.Run(stop);

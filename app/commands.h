@@ -4,6 +4,7 @@
 #include <iosfwd>
 #include <vector>
 
+#include "app/elasticsearch_factory.h"
 #include "app/pipeline_config.h"
 #include "app/pipeline_registry.h"
 #include "app/pipeline_topics.h"
@@ -18,6 +19,7 @@ struct PipelineContext {
   std::string name;
   PipelineProgress* progress = nullptr;  // past slot set-up, watermark, events
   PipelineTopics* topics = nullptr;      // the topics every pipeline writes
+  SharedLookupStores* lookups = nullptr;  // the Elasticsearch lookup stores
 };
 
 // `walcast run`: prepares the publication and slot, then streams into the
@@ -27,6 +29,10 @@ struct PipelineContext {
 // progress; null leaves the pipeline exactly as a single run builds it.
 Status RunCommand(const Config& config, const std::atomic<bool>* stop,
                   const PipelineContext* context = nullptr);
+
+// `walcast run` with one pipeline: RunCommand, reporting to `registry`
+// (for the HTTP endpoint) under the slot's name.
+Status RunSingle(const Config& config, const std::atomic<bool>* stop, PipelineRegistry* registry);
 
 // `walcast run` with several connector configs: runs each pipeline on its
 // own thread under a Supervisor (failures retried with backoff, one

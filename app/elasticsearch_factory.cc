@@ -135,4 +135,19 @@ Result<std::shared_ptr<es::LookupStore>> MakeLookupStore(const Config& config) {
   return store;
 }
 
+Result<std::shared_ptr<es::LookupStore>> SharedLookupStores::For(const Config& config) {
+  std::string signature;
+  for (const auto& [key, value] : config.WithPrefix("elasticsearch.")) {
+    if (key.rfind("lookup", 0) == 0 || key == "preset" || key == "url" || key == "index.prefix") {
+      signature.append(key).append("=").append(value).append("\n");
+    }
+  }
+  std::lock_guard lock(mu_);
+  auto it = stores_.find(signature);
+  if (it != stores_.end()) return it->second;
+  WALCAST_ASSIGN_OR_RETURN(std::shared_ptr<es::LookupStore> store, MakeLookupStore(config));
+  stores_.emplace(signature, store);
+  return store;
+}
+
 }  // namespace walcast::app

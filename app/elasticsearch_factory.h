@@ -1,6 +1,8 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/config.h"
@@ -47,5 +49,23 @@ Result<std::shared_ptr<sinks::elasticsearch::LookupStore>> MakeLookupStore(const
 // The raw-document sink using `lookups` (may be null: no lookups).
 Result<std::unique_ptr<Sink>> MakeElasticsearchSink(
     const Config& config, std::shared_ptr<sinks::elasticsearch::LookupStore> lookups);
+
+// The lookup stores of a process with several pipelines: one store per
+// distinct lookup declaration (the elasticsearch.lookup*, elasticsearch.preset,
+// elasticsearch.url and elasticsearch.index.prefix values), created by the
+// first pipeline that needs it and shared by every pipeline declaring the
+// same, so the pipeline that captures master.doc_type fills the store the
+// prereg and regprc pipelines read. Thread-safe.
+class SharedLookupStores {
+ public:
+  // The store for `config` (null when it declares no lookups). Errors as
+  // MakeLookupStore; a failed creation is not remembered (the next call,
+  // e.g. the pipeline's retry, tries again).
+  Result<std::shared_ptr<sinks::elasticsearch::LookupStore>> For(const Config& config);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<sinks::elasticsearch::LookupStore>> stores_;
+};
 
 }  // namespace walcast::app

@@ -16,6 +16,7 @@
 #include "app/generate_profiles.h"
 #include "app/options.h"
 #include "app/pipeline_config.h"
+#include "app/http_endpoint.h"
 #include "app/pipeline_registry.h"
 #include "core/log.h"
 
@@ -54,6 +55,8 @@ constexpr const char* kUsage =
     "  setup             create the publication and the replication slot\n"
     "  setup --check     preflight: check server, role, publication, tables and slot;\n"
     "                    change nothing; print the SQL that fixes each problem\n"
+    "  probe URL         GET URL; exit 0 on a 2xx answer (the container's HEALTHCHECK on\n"
+    "                    http://127.0.0.1:8080/readyz)\n"
     "  status            slot, plugin, confirmed_flush_lsn, current WAL LSN, lag in bytes\n"
     "                    (one block per pipeline, with whether its database answered)\n"
     "  generate-profiles write sample MOSIP anonymous profiles (every shape, reproducible\n"
@@ -147,11 +150,18 @@ int RunOne(const std::string& cmd, const std::vector<walcast::app::PipelineConfi
   walcast::Status status;
   const bool several = configs.size() > 1;
   const walcast::Config& config = configs.front().config;
-  if (cmd == "run" && several) {
+  if (cmd == "run") {
     walcast::app::PipelineRegistry registry;
-    status = walcast::app::RunPipelines(configs, &g_stop, &registry);
-  } else if (cmd == "run") {
-    status = walcast::app::RunCommand(config, &g_stop);
+    std::unique_ptr<walcast::app::HttpEndpoint> http;
+    if (const int64_t port = config.GetInt("http.port"); port > 0) {
+      walcast::Result<std::unique_ptr<walcast::app::HttpEndpoint>> started =
+          walcast::app::HttpEndpoint::Start({config.GetString("http.bind"), static_cast<int>(port)},
+                                            [&registry] { return registry.Figures(); });
+      if (!started.ok()) return Fail(started.status());
+      http = std::move(started).value();
+    }
+    status = several ? walcast::app::RunPipelines(configs, &g_stop, &registry)
+                     : walcast::app::RunSingle(config, &g_stop, &registry);
   } else if (cmd == "setup") {
     status = several ? walcast::app::SetupPipelines(configs, vm.count("check") > 0, std::cout)
                      : walcast::app::SetupCommand(config, vm.count("check") > 0, std::cout);
@@ -176,6 +186,35 @@ int RunOne(const std::string& cmd, const std::vector<walcast::app::PipelineConfi
     return 2;
   }
   return status.ok() ? 0 : Fail(status);
+}
+
+// `walcast probe URL`: GETs URL (a container HEALTHCHECK on /readyz, where
+// the image has no curl) and exits 0 on a 2xx answer, 1 otherwise, printing
+// the status and the body.
+size_t AppendBody(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+int Probe(const std::string& url) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return 1;
+  std::string body;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 3000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  const CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(curl);
+  if (code != CURLE_OK) {
+    std::cerr << "walcast: probe " << url << ": " << curl_easy_strerror(code) << "\n";
+    return 1;
+  }
+  std::cout << status << " " << body << (body.empty() || body.back() != '\n' ? "\n" : "");
+  return status >= 200 && status < 300 ? 0 : 1;
 }
 
 }  // namespace
@@ -207,6 +246,10 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> command =
       vm.count("command") ? vm["command"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (command.size() == 2 && command.front() == "probe") {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return Probe(command.back());
+  }
   if (command.size() != 1) {
     std::cerr << (command.empty() ? "walcast: error: no command given\n"
                                   : "walcast: error: expected one command\n")

@@ -301,6 +301,14 @@ void AddRunOptions(std::vector<OptionSpec>& o) {
   add("stop.at.lsn", T::kString, "",
       "stop cleanly once everything up to this LSN (X/X) is confirmed (benchmarks, scripts)");
   add("log.level", T::kEnum, "info", "log threshold", {"debug", "info", "warn", "error"});
+  // The HTTP endpoint (docs/operations.md): probes, Prometheus, status page.
+  OptionSpec& port = add("http.port", T::kInt, "0",
+                         "HTTP endpoint port for /healthz, /readyz, /metrics (Prometheus) and the "
+                         "status page at /; 0 = off");
+  port.min = 0;
+  port.max = 65535;
+  add("http.bind", T::kString, "127.0.0.1",
+      "address the HTTP endpoint listens on (0.0.0.0: every interface, as in the container)");
 }
 
 }  // namespace

@@ -61,4 +61,21 @@ std::vector<PipelineSnapshot> PipelineRegistry::Snapshot() const {
   return out;
 }
 
+std::vector<PipelineFigures> PipelineRegistry::Figures() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<PipelineFigures> out;
+  out.reserve(entries_.size());
+  for (const Entry& entry : entries_) {
+    PipelineFigures f;
+    f.name = entry.name;
+    f.state = std::string(PipelineStateName(entry.state));
+    f.last_error = entry.last_error;
+    f.watermark_lsn = entry.progress.watermark.load();
+    // A running attempt says whether it is snapshotting or streaming.
+    entry.progress.live.FillInto(&f);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 }  // namespace walcast::app

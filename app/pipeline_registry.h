@@ -3,20 +3,45 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "app/telemetry_figures.h"
 #include "core/lsn.h"
 
 namespace walcast::app {
 
+// The figures of a running attempt (/metrics, the status page), read from
+// its live objects: the attempt publishes a function that fills them while
+// those objects exist and withdraws it before they go. Thread-safe: Set()
+// waits for a FillInto() in progress, so once Set() returns the old function
+// is never called again.
+class LiveFigures {
+ public:
+  using Fill = std::function<void(PipelineFigures*)>;
+  void Set(Fill fill) {
+    std::lock_guard lock(mu_);
+    fill_ = std::move(fill);
+  }
+  void FillInto(PipelineFigures* figures) const {
+    std::lock_guard lock(mu_);
+    if (fill_) fill_(figures);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  Fill fill_;
+};
+
 // What a pipeline reports while it runs: written by the pipeline's thread,
-// read by anyone. Lock-free. One record per pipeline, kept across attempts.
+// read by anyone. One record per pipeline, kept across attempts.
 struct PipelineProgress {
   std::atomic<bool> streaming{false};  // this attempt is past slot set-up
   std::atomic<uint64_t> watermark{0};  // Lsn::value() of the AckTracker watermark
   std::atomic<uint64_t> events{0};     // change events handed to the sinks, all attempts
+  LiveFigures live;                    // the current attempt's figures
 };
 
 enum class PipelineState {
@@ -61,6 +86,11 @@ class PipelineRegistry {
   // Every pipeline in the order added. A pipeline in kStarting whose
   // current attempt streams reads as kRunning.
   std::vector<PipelineSnapshot> Snapshot() const;
+
+  // Every pipeline's figures for the HTTP endpoint: name, state and last
+  // error from the registry, the rest from the running attempt (none when
+  // no attempt runs).
+  std::vector<PipelineFigures> Figures() const;
 
  private:
   struct Entry {

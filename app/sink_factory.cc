@@ -164,7 +164,7 @@ Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
 }
 
 Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline,
-                          Lsn server_wal_lsn) {
+                          Lsn server_wal_lsn, SharedLookupStores* lookups) {
   WALCAST_ASSIGN_OR_RETURN(debezium::EncoderOptions encoder,
                            EncoderOptionsFrom(config, database));
   for (const std::string& sink : config.GetList("sinks")) {
@@ -213,7 +213,14 @@ Status AddConfiguredSinks(const Config& config, const std::string& database, Pip
                                sinks::kafka::KafkaSink::Create(std::move(options)));
       pipeline->AddSink(std::move(kafka));
     } else if (sink == "elasticsearch") {
-      WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<Sink> elasticsearch, MakeElasticsearchSink(config));
+      std::shared_ptr<sinks::elasticsearch::LookupStore> store;
+      if (lookups != nullptr) {
+        WALCAST_ASSIGN_OR_RETURN(store, lookups->For(config));
+      } else {
+        WALCAST_ASSIGN_OR_RETURN(store, MakeLookupStore(config));
+      }
+      WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<Sink> elasticsearch,
+                               MakeElasticsearchSink(config, std::move(store)));
       pipeline->AddSink(std::move(elasticsearch));
     }
   }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "app/elasticsearch_factory.h"
 #include "core/config.h"
 #include "core/pipeline.h"
 #include "core/status.h"
@@ -24,7 +25,9 @@ inline constexpr const char* kHeartbeatMessagePrefix = "walcast\\.heartbeat";
 // refuses a Kafka checkpoint beyond it). kInvalidArgument for a sink whose
 // settings are missing or rejected; with exactly.once, kUnavailable /
 // kFatal when Kafka's transactions or checkpoint cannot be set up.
+// `lookups` (several pipelines) shares the Elasticsearch sink's lookup store
+// with the other pipelines; null gives the sink a store of its own.
 Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline,
-                          Lsn server_wal_lsn = Lsn());
+                          Lsn server_wal_lsn = Lsn(), SharedLookupStores* lookups = nullptr);
 
 }  // namespace walcast::app

@@ -135,6 +135,7 @@ Status Reader::SendStatus(ReplicationStream* stream, StreamState* state) {
   const Lsn flush = tracker_->watermark();
   WALCAST_RETURN_IF_ERROR(stream->SendStatus(std::max(state->received, flush), flush));
   stats_.status_updates.fetch_add(1, std::memory_order_relaxed);
+  stats_.confirmed_flush.store(flush.value(), std::memory_order_relaxed);
   state->last_sent_flush = flush;
   return Status::Ok();
 }

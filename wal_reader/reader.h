@@ -48,6 +48,7 @@ struct ReaderStats {
   std::atomic<uint64_t> reconnects{0};
   std::atomic<uint64_t> received_lsn{0};
   std::atomic<uint64_t> server_wal_end{0};
+  std::atomic<uint64_t> confirmed_flush{0};  // flush LSN of the last status update
 };
 
 // Opens one replication connection; called once per connection attempt on

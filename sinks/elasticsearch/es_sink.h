@@ -125,6 +125,14 @@ class ElasticsearchSink : public Sink {
   Status Close(std::chrono::milliseconds timeout) override;
 
   BulkWorkerStats stats() const { return worker_.stats(); }
+  // Items durable and dead-lettered, bulk requests finished (any thread).
+  SinkCounters counters() const override {
+    const BulkWorkerStats w = worker_.stats();
+    SinkCounters c;
+    c.acked = w.items;
+    c.dead_lettered = w.dead_letters;
+    return c;
+  }
 
   // The version of every action of `txn` (see above).
   static int64_t VersionOf(const TransactionInfo& txn);

@@ -84,6 +84,13 @@ class KafkaSink : public Sink {
   Status ProduceHeartbeat();
 
   uint64_t records_delivered() const { return delivered_.load(); }
+  // Records delivered and dead-lettered (from any thread).
+  SinkCounters counters() const override {
+    SinkCounters c;
+    c.acked = delivered_.load();
+    c.dead_lettered = dead_lettered_.load();
+    return c;
+  }
   uint64_t records_dead_lettered() const { return dead_lettered_.load(); }
   // Exactly once: Kafka transactions committed, and PostgreSQL transactions
   // acknowledged without producing because a checkpoint already covered them.

@@ -43,6 +43,7 @@ Status StdoutSink::OnCommit(const TransactionInfo& txn) {
     return Status::Fatal(std::string("stdout sink: flush failed: ") + std::strerror(errno));
   }
   acker().Ack(txn.end_lsn);
+  transactions_written_.fetch_add(1, std::memory_order_relaxed);
   return Status::Ok();
 }
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+
 #include "core/sink.h"
 #include "debezium/encoder.h"
 
@@ -27,6 +29,12 @@ class StdoutSink : public Sink {
   Status Close(std::chrono::milliseconds timeout) override;
 
   uint64_t events_written() const { return events_written_; }
+  // Transactions written and acknowledged (from any thread).
+  SinkCounters counters() const override {
+    SinkCounters c;
+    c.acked = transactions_written_.load(std::memory_order_relaxed);
+    return c;
+  }
 
  private:
   std::string name_ = "stdout";
@@ -36,6 +44,7 @@ class StdoutSink : public Sink {
   debezium::TransactionOrder order_;
   std::string line_;
   uint64_t events_written_ = 0;
+  std::atomic<uint64_t> transactions_written_{0};
 };
 
 }  // namespace walcast::sinks

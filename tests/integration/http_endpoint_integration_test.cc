@@ -1,0 +1,146 @@
+// The HTTP endpoint of a running walcast (http.port) against a real
+// PostgreSQL 15: probes, /metrics parsed by prometheus_client (Debian's
+// python3-prometheus-client) with counters equal to the rows written,
+// /status.json and the status page.
+
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "rapidjson/document.h"
+#include "tests/support/postgres_cluster.h"
+#include "tests/support/process.h"
+#include "tests/support/walcast_process_test.h"
+
+namespace walcast::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A loopback port nobody listens on right now.
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class HttpEndpointTest : public WalcastProcessTest {
+ protected:
+  // /metrics through prometheus_client: sample text -> value.
+  std::map<std::string, double> Samples(const std::string& text) {
+    const std::string file = dir_ + "/metrics.txt";
+    std::ofstream(file) << text;
+    std::string out;
+    const int rc = RunCommand("/usr/bin/python3 " WALCAST_SOURCE_DIR
+                              "/tests/integration/prometheus_samples.py '" + file + "'",
+                              &out);
+    EXPECT_EQ(rc, 0) << out;
+    std::map<std::string, double> samples;
+    std::istringstream lines(out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      const size_t space = line.rfind(' ');
+      if (space != std::string::npos) samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    }
+    return samples;
+  }
+};
+
+TEST_F(HttpEndpointTest, ProbesMetricsAndStatusFollowTheStream) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v text)");
+  const int port = FreePort();
+  WriteConfig({{"http.port", std::to_string(port)}});
+  auto p = Start("run");
+  httplib::Client http("127.0.0.1", port);
+  ASSERT_TRUE(PollUntil([&] { return static_cast<bool>(http.Get("/healthz")); }, 30s))
+      << ReadFile(dir_ + "/run.err");
+  ASSERT_TRUE(WaitForLog("run", "streaming started", p.get()));
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto r = http.Get("/readyz");
+        return r && r->status == 200;
+      },
+      30s));
+
+  for (int tx = 0; tx < 5; ++tx) {
+    std::string sql = "BEGIN;";
+    for (int i = 0; i < 5; ++i) {
+      const int id = tx * 5 + i;
+      sql += "INSERT INTO t VALUES (" + std::to_string(id) + ", 'row');";
+    }
+    Sql(sql + "COMMIT;");
+  }
+  Sql("UPDATE t SET v = 'changed' WHERE id < 3; DELETE FROM t WHERE id = 24;");
+
+  const std::string pipeline = "pipeline=\"" + db_ + "\"";
+  const std::string create =
+      "walcast_events_total{op=\"create\"," + pipeline + ",table=\"public.t\"}";
+  std::map<std::string, double> samples;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto r = http.Get("/metrics");
+        if (!r || r->status != 200) return false;
+        samples = Samples(r->body);
+        return samples[create] == 25 &&
+               samples["walcast_events_total{op=\"delete\"," + pipeline + ",table=\"public.t\"}"] == 1;
+      },
+      30s))
+      << "create=" << samples[create];
+  EXPECT_EQ(samples["walcast_events_total{op=\"update\"," + pipeline + ",table=\"public.t\"}"], 3);
+  // Six transactions wrote rows (the server may send more, e.g. for DDL).
+  const double transactions = samples["walcast_transactions_total{" + pipeline + "}"];
+  EXPECT_GE(transactions, 6);
+  EXPECT_EQ(samples["walcast_pipeline_up{" + pipeline + "}"], 1);
+  EXPECT_EQ(samples["walcast_commit_to_ack_seconds_count{" + pipeline + "}"], transactions);
+  EXPECT_GT(samples["walcast_received_bytes_total{" + pipeline + "}"], 0);
+  EXPECT_GT(samples["walcast_watermark_lsn{" + pipeline + "}"], 0);
+  EXPECT_EQ(samples["walcast_sink_acked_total{" + pipeline + ",sink=\"stdout\"}"], transactions);
+
+  auto status = http.Get("/status.json");
+  ASSERT_TRUE(status);
+  rapidjson::Document doc;
+  ASSERT_FALSE(doc.Parse(status->body.c_str()).HasParseError()) << status->body;
+  EXPECT_TRUE(doc["ready"].GetBool());
+  ASSERT_EQ(doc["pipelines"].Size(), 1u);
+  EXPECT_STREQ(doc["pipelines"][0]["state"].GetString(), "streaming");
+  EXPECT_STREQ(doc["pipelines"][0]["slot"].GetString(), db_.c_str());
+  EXPECT_EQ(doc["pipelines"][0]["events_total"].GetUint64(), 29u);
+
+  auto page = http.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("status.json"), std::string::npos);
+  // Row values never leave through the endpoint.
+  EXPECT_EQ(http.Get("/metrics")->body.find("changed"), std::string::npos);
+  EXPECT_EQ(status->body.find("changed"), std::string::npos);
+
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(30s), 0) << ReadFile(dir_ + "/run.err");
+  EXPECT_FALSE(http.Get("/healthz"));  // the endpoint stops with the process
+}
+
+TEST_F(HttpEndpointTest, AnUnreachableDatabaseEndsTheRunWithItsReasonAndFreesThePort) {
+  const int port = FreePort();
+  WriteConfig({{"http.port", std::to_string(port)}, {"database.port", "1"}});
+  auto p = Start("run");
+  // A single pipeline whose first attempt cannot connect ends the process.
+  EXPECT_NE(p->Wait(30s), 0);
+  EXPECT_NE(ReadFile(dir_ + "/run.err").find("cannot connect"), std::string::npos);
+  httplib::Client http("127.0.0.1", port);
+  EXPECT_FALSE(http.Get("/healthz"));
+}
+
+}  // namespace
+}  // namespace walcast::testing
