@@ -82,6 +82,8 @@ void WritePipeline(Writer& w, const PipelineFigures& p) {
   }
   w.Key("lag_seconds");
   w.Double(p.lag_seconds);
+  w.Key("events_per_second");
+  w.Double(p.events_per_second);
   w.Key("ack_latency_count");
   w.Uint64(p.ack_latency.count);
   w.Key("ack_latency_sum_seconds");
@@ -95,6 +97,29 @@ void WritePipeline(Writer& w, const PipelineFigures& p) {
 }
 
 }  // namespace
+
+void EventRate::Update(std::chrono::steady_clock::time_point now,
+                       std::vector<PipelineFigures>* pipelines) {
+  std::lock_guard lock(mu_);
+  for (PipelineFigures& p : *pipelines) {
+    uint64_t total = 0;
+    for (const auto& [key, n] : p.events) total += n;
+    auto& samples = samples_[p.name];
+    while (!samples.empty() && now - samples.front().first > 10 * window_) samples.pop_front();
+    // A restarted attempt counts from zero again: start over.
+    if (!samples.empty() && samples.back().second > total) samples.clear();
+    const std::pair<std::chrono::steady_clock::time_point, uint64_t>* base = nullptr;
+    for (const auto& sample : samples) {
+      if (now - sample.first >= window_ || base == nullptr) base = &sample;
+      if (now - sample.first < window_) break;
+    }
+    if (base != nullptr && now > base->first) {
+      p.events_per_second = static_cast<double>(total - base->second) /
+                            std::chrono::duration<double>(now - base->first).count();
+    }
+    samples.emplace_back(now, total);
+  }
+}
 
 Readiness ReadinessOf(const std::vector<PipelineFigures>& pipelines) {
   if (pipelines.empty()) return {false, "no pipeline is running yet"};
@@ -169,9 +194,12 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const HttpEndpointOpti
   server->Get("/metrics", [figures](const httplib::Request&, httplib::Response& res) {
     res.set_content(RenderPrometheus(figures()), "text/plain; version=0.0.4; charset=utf-8");
   });
-  server->Get("/status.json", [figures](const httplib::Request&, httplib::Response& res) {
+  EventRate* rate = &endpoint->rate_;
+  server->Get("/status.json", [figures, rate](const httplib::Request&, httplib::Response& res) {
+    std::vector<PipelineFigures> pipelines = figures();
+    rate->Update(std::chrono::steady_clock::now(), &pipelines);
     res.set_header("Cache-Control", "no-store");
-    res.set_content(StatusJson(figures()), "application/json");
+    res.set_content(StatusJson(pipelines), "application/json");
   });
   server->Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kStatusPageHtml, "text/html; charset=utf-8");

@@ -1,6 +1,10 @@
 #pragma once
 
+#include <chrono>
+#include <deque>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -29,6 +33,24 @@ Readiness ReadinessOf(const std::vector<PipelineFigures>& pipelines);
 // The status document the page polls (/status.json): every pipeline's
 // figures plus `now_ms`, as one JSON object (docs/operations.md).
 std::string StatusJson(const std::vector<PipelineFigures>& pipelines);
+
+// Events per second of each pipeline, from the event totals of successive
+// reads: the rate over the span back to the newest sample at least
+// `window` old (or the oldest kept, when none is that old). Samples older
+// than 10 windows are dropped. Thread-safe.
+class EventRate {
+ public:
+  explicit EventRate(std::chrono::milliseconds window = std::chrono::seconds(1))
+      : window_(window) {}
+  // Records each pipeline's total at `now` and sets its events_per_second.
+  void Update(std::chrono::steady_clock::time_point now, std::vector<PipelineFigures>* pipelines);
+
+ private:
+  std::chrono::milliseconds window_;
+  std::mutex mu_;
+  std::map<std::string, std::deque<std::pair<std::chrono::steady_clock::time_point, uint64_t>>>
+      samples_;
+};
 
 struct HttpEndpointOptions {
   std::string bind = "127.0.0.1";
@@ -61,6 +83,7 @@ class HttpEndpoint {
  private:
   HttpEndpoint() = default;
 
+  EventRate rate_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -45,6 +45,9 @@ struct PipelineFigures {
   uint64_t bad_profiles = 0;
   double metric_state_commit_seconds = 0;  // the last metric-state commit's duration
   uint64_t metric_state_commits = 0;
+  // Events per second over the last seconds, as the HTTP endpoint measured
+  // it between its own reads (EventRate); 0 until it has two reads.
+  double events_per_second = 0;
 
   // server_wal_end - watermark, 0 when not known or not behind.
   uint64_t lag_bytes() const {

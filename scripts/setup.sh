@@ -26,7 +26,7 @@ packages+=(
   bc time curl libgtest-dev
   postgresql-15 postgresql-client-15 postgresql-15-wal2json
   openjdk-17-jre-headless maven
-  buildah podman runc debootstrap python3-prometheus-client
+  buildah podman runc debootstrap python3-prometheus-client chromium
 )
 missing=()
 for p in "${packages[@]}"; do

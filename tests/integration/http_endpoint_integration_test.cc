@@ -9,7 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <fstream>
+#include <thread>
 #include <map>
 #include <sstream>
 #include <string>
@@ -140,6 +143,66 @@ TEST_F(HttpEndpointTest, AnUnreachableDatabaseEndsTheRunWithItsReasonAndFreesThe
   EXPECT_NE(ReadFile(dir_ + "/run.err").find("cannot connect"), std::string::npos);
   httplib::Client http("127.0.0.1", port);
   EXPECT_FALSE(http.Get("/healthz"));
+}
+
+// Headless Chromium (Debian's) loads the status page while rows stream in:
+// the figures show live numbers, and a screenshot lands in the build tree
+// (WALCAST_BINARY_DIR/status_page.png; docs/status-page.png is one).
+TEST_F(HttpEndpointTest, StatusPageShowsLiveFiguresInABrowser) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v text)");
+  const int port = FreePort();
+  WriteConfig({{"http.port", std::to_string(port)}});
+  auto p = Start("run");
+  ASSERT_TRUE(WaitForLog("run", "streaming started", p.get()));
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    for (int i = 0; writing.load(); ++i) {
+      Sql("INSERT INTO t SELECT g, 'x' FROM generate_series(" + std::to_string(i * 50) + ", " +
+          std::to_string(i * 50 + 49) + ") g");
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  const std::string chromium =
+      "chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+      "--disable-component-update --disable-sync --disable-dev-shm-usage --hide-scrollbars "
+      "--virtual-time-budget=5000 ";
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  // The endpoint measures events/s between its reads: one read now, the
+  // browser's two seconds later (the browser runs on virtual time, so its
+  // own polls come within milliseconds of each other).
+  httplib::Client http("127.0.0.1", port);
+  ASSERT_TRUE(http.Get("/status.json"));
+  std::this_thread::sleep_for(2s);
+  std::string dom;
+  const int rc = RunCommand(chromium + "--dump-dom " + url + " 2>/dev/null", &dom);
+  const std::string shot = std::string(WALCAST_BINARY_DIR) + "/status_page.png";
+  std::remove(shot.c_str());
+  std::string ignored;
+  RunCommand(chromium + "--window-size=1280,560 --screenshot=" + shot + " " + url +
+                 " >/dev/null 2>&1",
+             &ignored);
+  writing.store(false);
+  writer.join();
+  ASSERT_EQ(rc, 0) << "chromium failed: " << dom;
+
+  // <b data-figure="events/s">123.4</b>: the page computed a rate from two
+  // polls, so it ran its script against the live endpoint.
+  auto figure = [&](const std::string& name) {
+    const std::string tag = "data-figure=\"" + name + "\">";
+    const size_t at = dom.find(tag);
+    if (at == std::string::npos) return std::string();
+    return dom.substr(at + tag.size(), dom.find('<', at) - at - tag.size());
+  };
+  EXPECT_NE(dom.find("streaming"), std::string::npos) << dom.substr(0, 2000);
+  const std::string rate = figure("events/s");
+  ASSERT_FALSE(rate.empty()) << dom.substr(0, 2000);
+  EXPECT_GT(std::stod(rate), 0) << "events/s " << rate;
+  EXPECT_NE(figure("events"), "0");
+  std::ifstream png(shot, std::ios::binary | std::ios::ate);
+  EXPECT_GT(static_cast<int64_t>(png.tellg()), 10000) << shot;
+
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(30s), 0) << ReadFile(dir_ + "/run.err");
 }
 
 }  // namespace

@@ -141,3 +141,33 @@ TEST(HttpEndpointTest, APortInUseIsAConfigurationError) {
 
 }  // namespace
 }  // namespace walcast::app
+
+namespace walcast::app {
+namespace {
+
+TEST(EventRateTest, RateOverTheSpanBackToASampleAtLeastAWindowOld) {
+  using std::chrono::milliseconds;
+  EventRate rate(milliseconds(1000));
+  const auto t0 = std::chrono::steady_clock::time_point() + std::chrono::hours(1);
+  auto at = [](uint64_t events) {
+    PipelineFigures p;
+    p.name = "a";
+    p.events[{"s.t", 'c'}] = events;
+    return std::vector<PipelineFigures>{p};
+  };
+  auto first = at(100);
+  rate.Update(t0, &first);
+  EXPECT_EQ(first[0].events_per_second, 0);  // one read: no rate yet
+  auto soon = at(150);
+  rate.Update(t0 + milliseconds(10), &soon);  // nothing a window old: the oldest
+  EXPECT_DOUBLE_EQ(soon[0].events_per_second, 5000);
+  auto later = at(400);
+  rate.Update(t0 + milliseconds(2000), &later);  // back to t0 + 10 ms, within the window rule
+  EXPECT_NEAR(later[0].events_per_second, 250.0 / 1.99, 1e-9);
+  auto restarted = at(5);  // a new attempt counts from zero
+  rate.Update(t0 + milliseconds(2100), &restarted);
+  EXPECT_EQ(restarted[0].events_per_second, 0);
+}
+
+}  // namespace
+}  // namespace walcast::app
