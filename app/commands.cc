@@ -8,6 +8,9 @@
 #include <sstream>
 #include <thread>
 
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
 #include "app/elasticsearch_factory.h"
 #include "app/heartbeat.h"
 #include "app/metrics_factory.h"
@@ -17,6 +20,7 @@
 #include "app/run_plan.h"
 #include "app/supervisor.h"
 #include "core/ack_tracker.h"
+#include "core/json_writer.h"
 #include "core/log.h"
 #include "core/pipeline.h"
 #include "metrics/options.h"
@@ -558,6 +562,114 @@ Status StatusCommand(const Config& config, std::ostream& out) {
       << "lag_bytes:           " << lag << "\n"
       << "snapshot:            " << SnapshotState(config.GetString("state.dir"), slot).Describe()
       << "\n";
+  return Status::Ok();
+}
+
+namespace {
+
+using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void WriteSnapshotJson(JsonWriter& w, const SnapshotReport& r) {
+  w.Key("snapshot");
+  w.StartObject();
+  w.Key("state");
+  w.String(r.state == SnapshotReport::State::kCompleted ? "completed"
+           : r.state == SnapshotReport::State::kRunning ? "running_or_interrupted"
+                                                        : "none");
+  if (r.state == SnapshotReport::State::kCompleted) {
+    w.Key("completed_at_lsn");
+    json::String(w, r.completed_at.ToString());
+  } else if (r.state == SnapshotReport::State::kRunning) {
+    w.Key("rows_done");
+    w.Uint64(r.rows_done);
+    w.Key("rows_estimated");
+    w.Uint64(r.rows_estimated);
+    w.Key("tables_done");
+    w.Uint(r.tables_done);
+    w.Key("tables_total");
+    w.Uint(r.tables_total);
+  }
+  w.EndObject();
+}
+
+// One pipeline's object; false when its database or slot is missing.
+bool WritePipelineStatusJson(JsonWriter& w, const PipelineConfig& pipeline) {
+  const Config& config = pipeline.config;
+  const std::string slot = config.GetString("slot.name");
+  w.StartObject();
+  w.Key("pipeline");
+  json::String(w, pipeline.name);
+  w.Key("database");
+  json::String(w, config.GetString("database.dbname"));
+  w.Key("slot");
+  json::String(w, slot);
+  Status error;
+  Result<std::unique_ptr<SlotManager>> manager = SlotManager::Connect(Conninfo(config));
+  std::optional<wal_reader::SlotInfo> info;
+  wal_reader::ServerInfo server;
+  if (!manager.ok()) {
+    error = manager.status();
+  } else if (Result<wal_reader::ServerInfo> s = (*manager)->GetServerInfo(); !s.ok()) {
+    error = s.status();
+  } else if (Result<std::optional<wal_reader::SlotInfo>> i = (*manager)->GetSlot(slot); !i.ok()) {
+    error = i.status();
+  } else if (!i->has_value()) {
+    server = *s;
+    error = Status::NotFound("replication slot '" + slot + "' does not exist");
+  } else {
+    server = *s;
+    info = **i;
+  }
+  w.Key("reachable");
+  w.Bool(manager.ok() && (info.has_value() || error.IsNotFound()));
+  if (!error.ok()) {
+    w.Key("error");
+    json::String(w, error.ToString());
+  }
+  if (info) {
+    w.Key("plugin");
+    json::String(w, info->plugin);
+    w.Key("active");
+    w.Bool(info->active);
+    w.Key("wal_status");
+    json::String(w, info->wal_status);
+    w.Key("restart_lsn");
+    json::String(w, info->restart_lsn.ToString());
+    w.Key("confirmed_flush_lsn");
+    json::String(w, info->confirmed_flush.ToString());
+    w.Key("current_wal_lsn");
+    json::String(w, server.current_wal.ToString());
+    w.Key("lag_bytes");
+    w.Uint64(server.current_wal.value() > info->confirmed_flush.value()
+                 ? server.current_wal.value() - info->confirmed_flush.value()
+                 : 0);
+  }
+  WriteSnapshotJson(w, SnapshotState(config.GetString("state.dir"), slot).Report());
+  w.EndObject();
+  return info.has_value();
+}
+
+}  // namespace
+
+Status StatusJsonCommand(const std::vector<PipelineConfig>& pipelines, std::ostream& out) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("pipelines");
+  w.StartArray();
+  std::string missing;
+  for (const PipelineConfig& pipeline : pipelines) {
+    if (!WritePipelineStatusJson(w, pipeline)) {
+      missing += (missing.empty() ? "'" : ", '") + pipeline.name + "'";
+    }
+  }
+  w.EndArray();
+  w.EndObject();
+  out << buffer.GetString() << "\n";
+  if (!missing.empty()) {
+    return Status::Unavailable("pipeline(s) " + missing +
+                               ": database not reachable or replication slot missing");
+  }
   return Status::Ok();
 }
 

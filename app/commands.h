@@ -50,6 +50,13 @@ Status SetupCommand(const Config& config, bool check_only, std::ostream& out);
 // `walcast status`: slot, plugin, confirmed_flush_lsn, current WAL LSN, lag.
 Status StatusCommand(const Config& config, std::ostream& out);
 
+// `walcast status --json`: one JSON object with every pipeline's slot,
+// positions, lag and recorded snapshot state (docs/operations.md). A
+// pipeline whose database does not answer or whose slot is missing is
+// listed with "reachable": false and the error; kUnavailable then (after
+// the whole object is written), as StatusPipelines.
+Status StatusJsonCommand(const std::vector<PipelineConfig>& pipelines, std::ostream& out);
+
 // `walcast status` with several pipelines: one block per pipeline, headed
 // by its name and whether its database answered, then StatusCommand's lines
 // (or the configured database and slot when it did not). Every pipeline is

@@ -102,7 +102,9 @@ void DescribeCommandLine(CommandLine* cl) {
        "later files win; each connector config is one pipeline (see Pipelines above)")
       ("set,s", po::value<std::vector<std::string>>()->composing(),
        "override one key: --set key=value (repeatable)")
-      ("check", "with setup: check only, change nothing");
+      ("check", "with setup: check only, change nothing")
+      ("json", "with status: one JSON object (every pipeline's slot, positions, lag and "
+               "snapshot state)");
   cl->visible.add(walcast::app::GenerateProfilesFlags());
   cl->visible.add(walcast::app::GenerateMosipFlags());
   po::options_description hidden;
@@ -165,6 +167,8 @@ int RunOne(const std::string& cmd, const std::vector<walcast::app::PipelineConfi
   } else if (cmd == "setup") {
     status = several ? walcast::app::SetupPipelines(configs, vm.count("check") > 0, std::cout)
                      : walcast::app::SetupCommand(config, vm.count("check") > 0, std::cout);
+  } else if (cmd == "status" && vm.count("json")) {
+    status = walcast::app::StatusJsonCommand(configs, std::cout);
   } else if (cmd == "status") {
     status = several ? walcast::app::StatusPipelines(configs, std::cout)
                      : walcast::app::StatusCommand(config, std::cout);

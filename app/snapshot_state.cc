@@ -78,16 +78,33 @@ Status SnapshotState::WriteProgress(uint64_t rows_done, uint64_t rows_estimated,
   return WriteFileAtomically(progress_path(), out.str());
 }
 
-std::string SnapshotState::Describe() const {
-  if (std::optional<Lsn> done = Completed()) return "completed at " + done->ToString();
+SnapshotReport SnapshotState::Report() const {
+  SnapshotReport r;
+  if (std::optional<Lsn> done = Completed()) {
+    r.state = SnapshotReport::State::kCompleted;
+    r.completed_at = *done;
+    return r;
+  }
   std::ifstream in(progress_path());
-  uint64_t rows = 0, estimated = 0;
-  uint32_t tables_done = 0, tables_total = 0;
-  if (in >> rows >> estimated >> tables_done >> tables_total) {
-    std::ostringstream out;
-    out << "running or interrupted: " << rows << " of ~" << estimated << " rows, " << tables_done
-        << "/" << tables_total << " tables";
-    return out.str();
+  if (in >> r.rows_done >> r.rows_estimated >> r.tables_done >> r.tables_total) {
+    r.state = SnapshotReport::State::kRunning;
+  }
+  return r;
+}
+
+std::string SnapshotState::Describe() const {
+  const SnapshotReport r = Report();
+  switch (r.state) {
+    case SnapshotReport::State::kCompleted:
+      return "completed at " + r.completed_at.ToString();
+    case SnapshotReport::State::kRunning: {
+      std::ostringstream out;
+      out << "running or interrupted: " << r.rows_done << " of ~" << r.rows_estimated
+          << " rows, " << r.tables_done << "/" << r.tables_total << " tables";
+      return out.str();
+    }
+    case SnapshotReport::State::kNone:
+      break;
   }
   return "none recorded in " + dir_;
 }

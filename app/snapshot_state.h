@@ -13,6 +13,17 @@ namespace walcast::app {
 //                             the snapshot (written atomically, fsynced)
 //   <slot>.snapshot.progress  "<rows_done> <rows_estimated> <tables_done>
 //                             <tables_total>" while a snapshot runs
+// The recorded state of a slot's initial snapshot, for `walcast status`.
+struct SnapshotReport {
+  enum class State { kNone, kRunning, kCompleted };
+  State state = State::kNone;  // kRunning: running now, or interrupted
+  Lsn completed_at;            // kCompleted
+  uint64_t rows_done = 0;      // kRunning: the last progress written
+  uint64_t rows_estimated = 0;
+  uint32_t tables_done = 0;
+  uint32_t tables_total = 0;
+};
+
 class SnapshotState {
  public:
   SnapshotState(std::string dir, std::string slot);
@@ -27,6 +38,8 @@ class SnapshotState {
 
   Status WriteProgress(uint64_t rows_done, uint64_t rows_estimated, uint32_t tables_done,
                        uint32_t tables_total) const;
+  // What state.dir records.
+  SnapshotReport Report() const;
   // One line for `walcast status`.
   std::string Describe() const;
 

@@ -334,6 +334,36 @@ TEST_F(CliTest, ForeignSlotIsNeverDroppedAndIsUsedFromItsPositionWithoutASnapsho
             "1");
 }
 
+TEST_F(CliTest, StatusJsonHasPositionsLagAndTheSnapshotState) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY)");
+  Sql("INSERT INTO t SELECT generate_series(1, 10)");
+  std::string out, err;
+  // No slot yet: listed as reachable with the error, exit status 1.
+  EXPECT_EQ(RunToEnd({"status", "--json"}, &out, &err), 1) << err;
+  rapidjson::Document before;
+  ASSERT_FALSE(before.Parse(out.c_str()).HasParseError()) << out;
+  EXPECT_TRUE(before["pipelines"][0]["reachable"].GetBool());
+  EXPECT_NE(std::string(before["pipelines"][0]["error"].GetString()).find("does not exist"),
+            std::string::npos);
+
+  auto p = Start("run");
+  ASSERT_TRUE(WaitForLog("run", "streaming started", p.get()));
+  Sql("INSERT INTO t SELECT generate_series(11, 1000)");
+  ASSERT_EQ(RunToEnd({"status", "--json"}, &out, &err), 0) << err;
+  rapidjson::Document doc;
+  ASSERT_FALSE(doc.Parse(out.c_str()).HasParseError()) << out;
+  const auto& s = doc["pipelines"][0];
+  EXPECT_STREQ(s["slot"].GetString(), db_.c_str());
+  EXPECT_STREQ(s["plugin"].GetString(), "pgoutput");
+  EXPECT_TRUE(s["active"].GetBool());
+  EXPECT_TRUE(Lsn::Parse(s["confirmed_flush_lsn"].GetString()).has_value());
+  EXPECT_TRUE(s["lag_bytes"].IsUint64());
+  EXPECT_STREQ(s["snapshot"]["state"].GetString(), "completed");
+  EXPECT_TRUE(Lsn::Parse(s["snapshot"]["completed_at_lsn"].GetString()).has_value());
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(30s), 0);
+}
+
 TEST_F(CliTest, StatusPrintsSlotPositionsAndLag) {
   Sql("CREATE TABLE t(id int PRIMARY KEY)");
   std::string out, err;
