@@ -267,6 +267,9 @@ int main(int argc, char** argv) {
   walcast::log::Level level = walcast::log::Level::kInfo;
   walcast::log::ParseLevel(configs->front().config.GetString("log.level"), &level);
   walcast::log::SetLevel(level);
+  walcast::log::Format format = walcast::log::Format::kText;
+  walcast::log::ParseFormat(configs->front().config.GetString("log.format"), &format);
+  walcast::log::SetFormat(format);
   for (const walcast::app::IgnoredKey& item : ignored) {
     walcast::log::Warn("config key accepted without effect",
                        {{"key", item.key}, {"why", item.why}});

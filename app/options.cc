@@ -301,6 +301,9 @@ void AddRunOptions(std::vector<OptionSpec>& o) {
   add("stop.at.lsn", T::kString, "",
       "stop cleanly once everything up to this LSN (X/X) is confirmed (benchmarks, scripts)");
   add("log.level", T::kEnum, "info", "log threshold", {"debug", "info", "warn", "error"});
+  add("log.format", T::kEnum, "text",
+      "text (time LEVEL message key=value ...) or json (one JSON object per line)",
+      {"text", "json"});
   // The HTTP endpoint (docs/operations.md): probes, Prometheus, status page.
   OptionSpec& port = add("http.port", T::kInt, "0",
                          "HTTP endpoint port for /healthz, /readyz, /metrics (Prometheus) and the "

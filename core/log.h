@@ -26,6 +26,12 @@ struct Field {
 
 // The process-wide threshold (set once by main). Logging is the one piece of
 // shared state besides the stop flag: every module writes to the same stderr.
+// text: `<time> <LEVEL> <message> key=value ...`; json: one JSON object per
+// line, {"ts":..,"level":..,"msg":..,"<key>":"<value>",...} (log.format).
+enum class Format { kText, kJson };
+void SetFormat(Format format);
+bool ParseFormat(std::string_view text, Format* out);
+
 void SetLevel(Level level);
 Level GetLevel();
 bool ParseLevel(std::string_view text, Level* out);

@@ -51,5 +51,31 @@ TEST(ScopedFieldTest, OtherThreadsDoNotSeeIt) {
   EXPECT_NE(out.find("INFO elsewhere\n"), std::string::npos) << out;
 }
 
+TEST(LogFormatTest, JsonIsOneObjectPerLineWithEscapedValues) {
+  const std::string out = Captured([] {
+    SetFormat(Format::kJson);
+    ScopedField field("pipeline", "mosip_master");
+    Warn("bulk \"retry\"", {{"reason", "line1\nline2\ttab\x01"}, {"attempt", 3}});
+    SetFormat(Format::kText);
+  });
+  ASSERT_EQ(out.back(), '\n');
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << out;  // one line
+  EXPECT_EQ(out.rfind("{\"ts\":\"", 0), 0u) << out;
+  EXPECT_NE(out.find("\"level\":\"warn\",\"msg\":\"bulk \\\"retry\\\"\""), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"pipeline\":\"mosip_master\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"reason\":\"line1\\nline2\\ttab\\u0001\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"attempt\":\"3\"}"), std::string::npos) << out;
+}
+
+TEST(LogFormatTest, ParseFormatKnowsTextAndJson) {
+  Format f = Format::kJson;
+  EXPECT_TRUE(ParseFormat("text", &f));
+  EXPECT_EQ(f, Format::kText);
+  EXPECT_TRUE(ParseFormat("json", &f));
+  EXPECT_EQ(f, Format::kJson);
+  EXPECT_FALSE(ParseFormat("xml", &f));
+}
+
 }  // namespace
 }  // namespace walcast::log
