@@ -21,7 +21,10 @@ dashboards_check.py that
   - every (index pattern, field, aggregation) of MOSIP's nine saved-objects
     files (the index patterns and eight dashboards) passes the same checks on
     walcast's documents, except the commented EXPECTED_FAILURES, which must
-    still fail (the test fails when one passes, so the list stays honest).
+    still fail (the test fails when one passes, so the list stays honest);
+  - every document with a lookup key carries its looked-up field
+    (doc_type_name, regcntr_name, registrationCenterGeoLocation) and
+    documents_names holds names, not codes.
 It prints the checker's full table and each dashboard's passing/total. A
 server that cannot start fails the test (never a skip).
 """
