@@ -368,6 +368,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   }
   WALCAST_ASSIGN_OR_RETURN(Source source, OpenSource(config));
   const std::string& slot = source.settings.slot;
+  // How long a stop waits for the sinks to make what they hold durable.
+  const std::chrono::milliseconds shutdown_timeout(config.GetInt("shutdown.timeout.ms"));
   if (context != nullptr && context->topics != nullptr) {
     std::vector<std::string> tables;
     for (const wal_reader::TableId& t : source.tables) tables.push_back(t.Dotted());
@@ -429,11 +431,11 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
     start.exporter.reset();
     if (!tracker.watermark().valid() || tracker.watermark() < start.exported->consistent_point) {
       // Interrupted: nothing is recorded, the next start takes it again.
-      return pipeline.Close(std::chrono::seconds(30));
+      return pipeline.Close(shutdown_timeout);
     }
     if (snapshot_mode == "initial_only") {
       log::Info("snapshot.mode=initial_only: snapshot complete, not streaming", {{"slot", slot}});
-      return pipeline.Close(std::chrono::seconds(30));
+      return pipeline.Close(shutdown_timeout);
     }
   }
 
@@ -448,7 +450,7 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
         f->state = "stopping";
       });
   Status status = streamer.Run();
-  const Status closed = pipeline.Close(std::chrono::seconds(30));
+  const Status closed = pipeline.Close(shutdown_timeout);
   if (metrics) LogMetricsStopped(*metrics);
   if (status.ok() && config.GetBool("slot.drop.on.stop")) {
     if (existing && !owned) {

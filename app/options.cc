@@ -301,6 +301,10 @@ void AddRunOptions(std::vector<OptionSpec>& o) {
   add("stop.at.lsn", T::kString, "",
       "stop cleanly once everything up to this LSN (X/X) is confirmed (benchmarks, scripts)");
   add("log.level", T::kEnum, "info", "log threshold", {"debug", "info", "warn", "error"});
+  add("shutdown.timeout.ms", T::kInt, "30000",
+      "on SIGTERM, how long the sinks may take to make what they hold durable before walcast "
+      "exits; the watermark confirmed is what they did (the rest comes again on restart)")
+      .min = 0;
   add("log.format", T::kEnum, "text",
       "text (time LEVEL message key=value ...) or json (one JSON object per line)",
       {"text", "json"});

@@ -157,6 +157,7 @@ ScopedField::~ScopedField() {
 
 bool RateLimiter::Allow(int* suppressed) {
   const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
   if (last_.time_since_epoch().count() != 0 && now - last_ < interval_) {
     ++suppressed_;
     return false;

@@ -73,10 +73,12 @@ class ScopedField {
 class RateLimiter {
  public:
   explicit RateLimiter(std::chrono::milliseconds interval) : interval_(interval) {}
-  // True if a line may be written now; *suppressed gets how many were held back.
+  // True if a line may be written now; *suppressed gets how many were held
+  // back. Thread-safe.
   bool Allow(int* suppressed);
 
  private:
+  std::mutex mu_;
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point last_{};
   int suppressed_ = 0;

@@ -215,12 +215,15 @@ Status BulkWorker::WriteDeadLetters(const BulkJob& job, const BulkResult& result
                                           DeadLetterJson(letter), std::nullopt));
     // The reason may quote the refused value: it goes to the index, never
     // to the log.
-    log::Warn(options_.name + ": document refused; written to the dead-letter index",
-              {{"index", action.index},
-               {"table", origin ? origin->table : ""},
-               {"lsn", origin ? origin->lsn.ToString() : ""},
-               {"error_type", result.items[i].error_type},
-               {"dead_letter_index", options_.dead_letter_index}});
+    if (int suppressed = 0; dead_letter_log_.Allow(&suppressed)) {
+      log::Warn(options_.name + ": document refused; written to the dead-letter index",
+                {{"index", action.index},
+                 {"table", origin ? origin->table : ""},
+                 {"lsn", origin ? origin->lsn.ToString() : ""},
+                 {"error_type", result.items[i].error_type},
+                 {"dead_letter_index", options_.dead_letter_index},
+                 {"suppressed", suppressed}});
+    }
   }
   const BulkRequest letters = builder.Take();
   WALCAST_ASSIGN_OR_RETURN(BulkResult written, SendBulk(letters));

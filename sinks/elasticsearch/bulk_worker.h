@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/lsn.h"
+#include "core/log.h"
 #include "core/status.h"
 #include "sinks/elasticsearch/bulk_client.h"
 #include "sinks/elasticsearch/bulk_request.h"
@@ -147,6 +148,7 @@ class BulkWorker {
   Backoff task_backoff_;  // between tries of a task; client_ has its own
 
   mutable std::mutex mu_;
+  log::RateLimiter dead_letter_log_{std::chrono::seconds(10)};
   std::condition_variable changed_;
   std::deque<BulkJob> queue_;
   bool busy_ = false;

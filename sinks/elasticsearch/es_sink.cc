@@ -79,10 +79,13 @@ Status ElasticsearchSink::AppendDeadLetter(const TransactionInfo& txn,
                          reason.message());
   }
   // The reason may quote the row: it goes to the dead-letter index only.
-  log::Warn(name_ + ": change not indexable; written to the dead-letter index",
-            {{"table", action.table},
-             {"lsn", txn.commit_lsn.ToString()},
-             {"dead_letter_index", options_.worker.dead_letter_index}});
+  if (int suppressed = 0; dead_letter_log_.Allow(&suppressed)) {
+    log::Warn(name_ + ": change not indexable; written to the dead-letter index",
+              {{"table", action.table},
+               {"lsn", txn.commit_lsn.ToString()},
+               {"dead_letter_index", options_.worker.dead_letter_index},
+               {"suppressed", suppressed}});
+  }
   const ItemOrigin origin{action.table, action.key, txn.commit_lsn};
   const DeadLetter letter{.index = action.index,
                           .id = action.id,

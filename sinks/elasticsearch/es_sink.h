@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "core/log.h"
 #include "core/sink.h"
 #include "core/status.h"
 #include "sinks/elasticsearch/bulk_request.h"
@@ -158,6 +159,7 @@ class ElasticsearchSink : public Sink {
   ElasticsearchSinkOptions options_;
   std::unique_ptr<DocumentMapper> mapper_;
   BulkWorker worker_;
+  log::RateLimiter dead_letter_log_{std::chrono::seconds(10)};
   BulkRequestBuilder builder_;
   std::vector<ItemOrigin> origins_;  // one per action in builder_
   std::vector<SupersedeDelete> supersedes_;  // of the documents in builder_

@@ -267,12 +267,17 @@ Result<ConsumerPtr> NewCheckpointConsumer(const ClientSettingList& client_config
 Result<int> WaitForPartitions(rd_kafka_t* rk, const std::string& topic,
                               Clock::time_point missing_deadline, Clock::time_point deadline) {
   Backoff backoff(kRetryBackoff);
+  // Once the broker said the topic does not exist, a later request that
+  // merely timed out does not make it a connection problem.
+  bool seen_missing = false;
   while (true) {
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
     const int partitions =
         PartitionCount(rk, topic, false, std::min(RemainingMs(deadline), 2000), &err);
     if (partitions > 0) return partitions;
-    const bool missing = err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    seen_missing = seen_missing || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    const bool missing = err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                         (seen_missing && err == RD_KAFKA_RESP_ERR__TIMED_OUT);
     if (Clock::now() >= (missing ? missing_deadline : deadline)) {
       if (missing) {
         return Status::NotFound("kafka: checkpoint topic '" + topic + "' does not exist");

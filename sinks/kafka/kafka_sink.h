@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/log.h"
 #include "core/sink.h"
 #include "debezium/encoder.h"
 #include "sinks/kafka/kafka_sink_options.h"
@@ -257,6 +258,7 @@ class KafkaSink : public Sink {
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dead_lettered_{0};
   std::atomic<int64_t> last_broker_error_log_ms_{0};
+  log::RateLimiter dead_letter_log_{std::chrono::seconds(10)};
   bool closed_ = false;
 
   // Exactly-once state, reader thread only unless noted.

@@ -182,8 +182,13 @@ Status KafkaSink::ProduceDeadLetter(EncodedRecord record, const std::string& sou
                                     const std::shared_ptr<InFlight>& txn, Lsn lsn) {
   record.topic = options_.dead_letter_topic;
   dead_lettered_.fetch_add(1);
-  log::Warn("record sent to the dead-letter topic",
-            {{"topic", source}, {"lsn", lsn.ToString()}, {"error", reason}});
+  // One line per 10 s at most: a flood of bad rows must not flood the log.
+  if (int suppressed = 0; dead_letter_log_.Allow(&suppressed)) {
+    log::Warn("record sent to the dead-letter topic", {{"topic", source},
+                                                       {"lsn", lsn.ToString()},
+                                                       {"error", reason},
+                                                       {"suppressed", suppressed}});
+  }
   return Produce(std::move(record), txn, lsn, /*dead_letter=*/true);
 }
 
