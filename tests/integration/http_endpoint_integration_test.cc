@@ -145,6 +145,49 @@ TEST_F(HttpEndpointTest, AnUnreachableDatabaseEndsTheRunWithItsReasonAndFreesThe
   EXPECT_FALSE(http.Get("/healthz"));
 }
 
+// A known password (a role of its own, scram over TCP) and known row values:
+// after a run, neither appears in the log, /metrics, /status.json or the page.
+TEST_F(HttpEndpointTest, SecretsAndRowValuesNeverLeaveThroughLogsMetricsOrThePage) {
+  const std::string secret = "Zq9-s3cret-Xv";
+  const std::string value = "Aadhaar-4711-private";
+  const std::string role = "walcast_" + db_;
+  Sql("CREATE TABLE t(id int PRIMARY KEY, v text)");
+  Sql("CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD '" + secret + "'");
+  Sql("ALTER TABLE t OWNER TO " + role + "; GRANT CREATE ON DATABASE " + db_ + " TO " + role);
+  const int port = FreePort();
+  WriteConfig({{"http.port", std::to_string(port)}, {"database.user", role}});
+  ChildProcess p({WalcastBinary(), "--config", dir_ + "/walcast.properties", "run"},
+                 dir_ + "/run.out", dir_ + "/run.err", {"WALCAST_DATABASE_PASSWORD=" + secret});
+  ASSERT_TRUE(WaitForLog("run", "streaming started", &p)) << ReadFile(dir_ + "/run.err");
+  Sql("INSERT INTO t VALUES (1, '" + value + "'), (2, '" + value + "-2')");
+  httplib::Client http("127.0.0.1", port);
+  std::string metrics, status, page;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto m = http.Get("/metrics");
+        auto st = http.Get("/status.json");
+        auto pg = http.Get("/");
+        if (!m || !st || !pg) return false;
+        metrics = m->body;
+        status = st->body;
+        page = pg->body;
+        return status.find("\"events_total\":2") != std::string::npos;
+      },
+      30s))
+      << status;
+  // The stdout sink writes the rows (that is its output, not a log).
+  ASSERT_NE(ReadFile(dir_ + "/run.out").find(value), std::string::npos);
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(30s), 0);
+  const std::string log = ReadFile(dir_ + "/run.err");
+  for (const std::string& needle : {secret, value}) {
+    EXPECT_EQ(log.find(needle), std::string::npos) << "log holds " << needle;
+    EXPECT_EQ(metrics.find(needle), std::string::npos) << "/metrics holds " << needle;
+    EXPECT_EQ(status.find(needle), std::string::npos) << "/status.json holds " << needle;
+    EXPECT_EQ(page.find(needle), std::string::npos) << "the page holds " << needle;
+  }
+}
+
 // Headless Chromium (Debian's) loads the status page while rows stream in:
 // the figures show live numbers, and a screenshot lands in the build tree
 // (WALCAST_BINARY_DIR/status_page.png; docs/status-page.png is one).
