@@ -169,8 +169,22 @@ Result<Source> OpenSource(const Config& config) {
 // (metrics.definitions.change=reset) asks for one, and every new snapshot
 // starts from a wiped state.
 Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, const Source& source,
-                                                       SnapshotDecision* snapshot) {
+                                                       SnapshotDecision* snapshot,
+                                                       bool one_of_several) {
   if (!metrics::MetricsEnabled(config)) return std::unique_ptr<MetricsRuntime>();
+  auto captured = [&](const std::string& table) {
+    return std::any_of(source.tables.begin(), source.tables.end(),
+                       [&](const wal_reader::TableId& t) { return t.Dotted() == table; });
+  };
+  if (one_of_several) {
+    // The metric definitions are shared by every pipeline; each computes
+    // the metrics of the tables it captures (its own state and instance).
+    WALCAST_ASSIGN_OR_RETURN(metrics::MetricSet set, LoadMetricSet(config));
+    if (std::none_of(set.tables.begin(), set.tables.end(), captured)) {
+      log::Info("metrics: this pipeline captures none of their source tables; off for it");
+      return std::unique_ptr<MetricsRuntime>();
+    }
+  }
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics, OpenMetrics(config));
   const metrics::MetricsSink& sink = *metrics->sink_ptr;
   const char* reason = sink.engine().reset_at_open() ? "metric definitions changed"
@@ -181,12 +195,13 @@ Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, con
               {{"reason", reason}, {"snapshot.mode", config.GetString("snapshot.mode")}});
   }
   for (const std::string& table : metrics->set.tables) {
-    if (table.empty()) continue;
-    if (std::none_of(source.tables.begin(), source.tables.end(),
-                     [&](const wal_reader::TableId& t) { return t.Dotted() == table; })) {
-      log::Warn("metrics: a source table is not captured; add it to table.include.list",
-                {{"table", table}});
-    }
+    if (table.empty() || captured(table)) continue;
+    // With several pipelines another one may capture it.
+    log::Write(one_of_several ? log::Level::kInfo : log::Level::kWarn,
+               one_of_several ? "metrics: a source table is not captured by this pipeline"
+                              : "metrics: a source table is not captured; add it to "
+                                "table.include.list",
+               {{"table", table}});
   }
   if (snapshot->take) WALCAST_RETURN_IF_ERROR(metrics->sink_ptr->Reset());
   return metrics;
@@ -393,7 +408,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   WALCAST_ASSIGN_OR_RETURN(SnapshotDecision snapshot,
                            DecideSnapshot(snapshot_mode, existing, completed));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics,
-                           OpenMetricsFor(config, source, &snapshot));
+                           OpenMetricsFor(config, source, &snapshot,
+                                          context != nullptr && context->topics != nullptr));
   WALCAST_ASSIGN_OR_RETURN(SlotStart start,
                            PrepareSlot(source, snapshot, existing, owned, snapshot_state,
                                        ownership, stop));

@@ -111,15 +111,19 @@ void ElasticsearchMetricWriter::Write(std::vector<metrics::MetricDocument> docs,
   outcome->Finish(Status::Ok());
 }
 
-Result<std::unique_ptr<MetricsRuntime>> OpenMetrics(const Config& config) {
-  auto runtime = std::make_unique<MetricsRuntime>();
-  const std::string& path = config.GetString("metrics.definitions.file");
-  Result<metrics::MetricSet> set = metrics::LoadMetricDefinitions(path);
+Result<metrics::MetricSet> LoadMetricSet(const Config& config) {
+  Result<metrics::MetricSet> set =
+      metrics::LoadMetricDefinitions(config.GetString("metrics.definitions.file"));
   if (!set.ok()) {
     return Status(set.status().code(),
                   "config key 'metrics.definitions.file': " + set.status().message());
   }
-  runtime->set = std::move(*set);
+  return set;
+}
+
+Result<std::unique_ptr<MetricsRuntime>> OpenMetrics(const Config& config) {
+  auto runtime = std::make_unique<MetricsRuntime>();
+  WALCAST_ASSIGN_OR_RETURN(runtime->set, LoadMetricSet(config));
   Result<metrics::MetricsSinkOptions> options = metrics::MetricsSinkOptionsFromConfig(config);
   if (!options.ok()) {
     return Status(options.status().code(), "config key " + options.status().message());

@@ -72,6 +72,10 @@ struct MetricsRuntime {
   metrics::MetricsSink* sink_ptr = nullptr;
 };
 
+// Loads metrics.definitions.file; kInvalidArgument (and the loader's
+// errors) name the key.
+Result<metrics::MetricSet> LoadMetricSet(const Config& config);
+
 // Loads metrics.definitions.file, opens the metric state and connects the
 // writer to elasticsearch.url (installing the index templates first when
 // elasticsearch.templates is true). kInvalidArgument names the key;
