@@ -44,11 +44,22 @@ Result<BulkResult> BulkClient::Send(const BulkRequest& request,
   remaining.current = &request;
   backoff_.Reset();
   Status last_failure;
+  // However Send ends, it is no longer retrying.
+  struct Retrying {
+    std::atomic<int64_t>* since;
+    ~Retrying() { since->store(0, std::memory_order_relaxed); }
+  } retrying{&retrying_since_ms_};
   while (true) {
     ++result.attempts;
     bool progress = false;
     WALCAST_RETURN_IF_ERROR(SendOnce(&remaining, &result, &last_failure, &progress));
     if (remaining.pending.empty()) return result;
+    retries_.fetch_add(1, std::memory_order_relaxed);
+    int64_t none = 0;
+    retrying_since_ms_.compare_exchange_strong(
+        none, std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now().time_since_epoch())
+                  .count());
     WALCAST_RETURN_IF_ERROR(WaitToRetry(result.attempts, remaining.pending.size(), last_failure,
                                         progress, keep_going));
   }

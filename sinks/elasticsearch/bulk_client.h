@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <functional>
 #include <vector>
 
@@ -69,6 +70,11 @@ class BulkClient {
   //                            (e.g. TLS verification)
   Result<BulkResult> Send(const BulkRequest& request, const std::function<bool()>& keep_going = {});
 
+  // Retries so far (any thread), and since when (steady clock, ms) the
+  // request in progress has been retrying; 0 when none is.
+  uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
+  int64_t retrying_since_ms() const { return retrying_since_ms_.load(std::memory_order_relaxed); }
+
  private:
   // What is left of the request after each send.
   struct Remaining {
@@ -94,6 +100,8 @@ class BulkClient {
   Backoff backoff_;
   Sleep sleep_;
   log::RateLimiter retry_log_{std::chrono::seconds(10)};
+  std::atomic<uint64_t> retries_{0};
+  std::atomic<int64_t> retrying_since_ms_{0};
 };
 
 }  // namespace walcast::sinks::elasticsearch

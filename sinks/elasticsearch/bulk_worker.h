@@ -127,6 +127,8 @@ class BulkWorker {
   // The first failure (sticky), or OK.
   Status failure() const;
   BulkWorkerStats stats() const;
+  // The client's retries and whether it is retrying now (any thread).
+  const BulkClient& client() const { return client_; }
   // Ends retries and joins the thread; jobs not finished are abandoned
   // (their `done` is not called). Idempotent.
   void Stop();

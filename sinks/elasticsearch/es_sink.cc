@@ -230,4 +230,22 @@ Status ElasticsearchSink::SubmitWithCorrections(BulkJob job) {
   return worker_.Submit(std::move(correct));
 }
 
+SinkCounters ElasticsearchSink::counters() const {
+  const BulkWorkerStats w = worker_.stats();
+  SinkCounters c;
+  c.acked = w.items;
+  c.dead_lettered = w.dead_letters;
+  c.retried = worker_.client().retries();
+  if (const int64_t since = worker_.client().retrying_since_ms(); since != 0) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    if (now - since >= 5000) {
+      c.problem = "elasticsearch requests failing and retried for " +
+                  std::to_string((now - since) / 1000) + " s";
+    }
+  }
+  return c;
+}
+
 }  // namespace walcast::sinks::elasticsearch

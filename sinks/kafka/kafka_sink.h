@@ -86,12 +86,9 @@ class KafkaSink : public Sink {
 
   uint64_t records_delivered() const { return delivered_.load(); }
   // Records delivered and dead-lettered (from any thread).
-  SinkCounters counters() const override {
-    SinkCounters c;
-    c.acked = delivered_.load();
-    c.dead_lettered = dead_lettered_.load();
-    return c;
-  }
+  // Brokers failing since the last delivery, for 5 s or more, make the
+  // sink unhealthy (/readyz).
+  SinkCounters counters() const override;
   uint64_t records_dead_lettered() const { return dead_lettered_.load(); }
   // Exactly once: Kafka transactions committed, and PostgreSQL transactions
   // acknowledged without producing because a checkpoint already covered them.
@@ -258,6 +255,8 @@ class KafkaSink : public Sink {
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dead_lettered_{0};
   std::atomic<int64_t> last_broker_error_log_ms_{0};
+  std::atomic<int64_t> last_broker_error_ms_{0};  // SteadyMs of the last transport error
+  std::atomic<int64_t> last_delivery_ms_{0};      // SteadyMs of the last delivery
   log::RateLimiter dead_letter_log_{std::chrono::seconds(10)};
   bool closed_ = false;
 

@@ -50,6 +50,7 @@ void KafkaSink::ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void*
   // Everything else (brokers down, transport errors) librdkafka retries on
   // its own; say so now and then while it lasts.
   const int64_t now = SteadyMs();
+  self->last_broker_error_ms_.store(now);
   int64_t last = self->last_broker_error_log_ms_.load();
   if (now - last >= self->options_.queue_full_log_interval.count() &&
       self->last_broker_error_log_ms_.compare_exchange_strong(last, now)) {
@@ -74,6 +75,7 @@ void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
     if (!OnDeliveryFailure(message, *context)) return;  // never acknowledged
   } else {
     delivered_.fetch_add(1);
+    last_delivery_ms_.store(SteadyMs());
   }
   if (context->txn) SettleRecord(context->txn);
 }
@@ -115,6 +117,7 @@ void KafkaSink::OnTransactionalDelivery(const rd_kafka_message_s* message,
                                         const RecordContext& context) {
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     delivered_.fetch_add(1);
+    last_delivery_ms_.store(SteadyMs());
     return;
   }
   // Any failed record dooms the open Kafka transaction: librdkafka fails its
@@ -169,6 +172,21 @@ bool KafkaSink::RecordFailure(Status failure) {
 Status KafkaSink::FailureStatus() {
   std::lock_guard lock(mu_);
   return failure_;
+}
+
+SinkCounters KafkaSink::counters() const {
+  SinkCounters c;
+  c.acked = delivered_.load();
+  c.dead_lettered = dead_lettered_.load();
+  const int64_t error = last_broker_error_ms_.load();
+  const int64_t now = SteadyMs();
+  // librdkafka retries on its own; unhealthy while errors keep coming with
+  // no delivery since the first of them.
+  if (error != 0 && error > last_delivery_ms_.load() && now - error < 30000) {
+    c.problem = "kafka brokers failing (librdkafka retrying); last error " +
+                std::to_string((now - error) / 1000) + " s ago";
+  }
+  return c;
 }
 
 }  // namespace walcast::sinks::kafka
