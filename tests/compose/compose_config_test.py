@@ -23,12 +23,18 @@ must agree with:
     ones with a healthcheck, service_completed_successfully only one-shots;
   - the README's "Try it with Docker" section: its command, ports and keys.
 Standard library plus PyYAML, which podman-compose brings.
+
+    compose_config_test.py ... ComposeDataTest     (CTest: compose_data_test)
+
+runs the postgres service's init script and the data services' walcast
+command lines against a throwaway PostgreSQL 15 on loopback (integration).
 """
 
 import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -210,7 +216,7 @@ class ComposeConfigTest(unittest.TestCase):
             script = f.read()
         schemas = re.search(r"for schema in ([a-z ]+);", script).group(1).split()
         self.assertEqual(sorted(schemas), sorted(DATABASES))
-        self.assertIn("/walcast/sql/mosip/", script)
+        self.assertIn("${WALCAST_SQL_DIR:-/walcast/sql}", script)
         self.assertTrue(os.path.exists(self.mounted(postgres,
                                                     "/walcast/sql/sample_profiles_insert.sql")))
         # Every table a connector captures has its DDL file.
@@ -406,6 +412,92 @@ class ComposeConfigTest(unittest.TestCase):
     def test_operations_doc_gives_the_same_port(self):
         with open(os.path.join(ROOT, "docs", "operations.md")) as f:
             self.assertIn(f"http.port={self.worker['http.port']}\n", f.read())
+
+
+class ComposeDataTest(unittest.TestCase):
+    """The postgres service's init script and the data services' command
+    lines, run here against a throwaway PostgreSQL 15 (scripts/pg_cluster.sh)
+    instead of the containers: the script creates MOSIP's six databases and
+    tables, mosip-master-data and mosip-data fill every captured table."""
+
+    @classmethod
+    def setUpClass(cls):
+        import yaml
+        done = podman_compose(COMPOSE)
+        if done.returncode != 0:
+            raise AssertionError(f"podman-compose config failed:\n{done.stderr}")
+        cls.services = yaml.safe_load(done.stdout)["services"]
+        cls.dir = tempfile.mkdtemp(prefix="compose_data_test.")
+        cls.addClassCleanup(shutil.rmtree, cls.dir, ignore_errors=True)
+        os.chmod(cls.dir, 0o755)  # pg_cluster.sh runs the server as postgres
+        pg_dir = os.path.join(cls.dir, "pg")
+        pg_cluster = os.path.join(ROOT, "scripts", "pg_cluster.sh")
+        started = subprocess.run([pg_cluster, "start", pg_dir], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, timeout=300)
+        cls.addClassCleanup(subprocess.run, [pg_cluster, "destroy", pg_dir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if started.returncode != 0:
+            raise AssertionError(f"PostgreSQL did not start:\n{started.stdout}")
+        cls.port = started.stdout.split("port=")[-1].split()[0]
+        cls.env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=cls.port, PGUSER="postgres",
+                       PGPASSWORD="postgres", POSTGRES_USER="postgres",
+                       WALCAST_DATABASE_PASSWORD="postgres")
+
+    def sql(self, db, query):
+        done = subprocess.run(["psql", "-d", db, "-AtX", "-v", "ON_ERROR_STOP=1", "-c", query],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=self.env, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return done.stdout.strip()
+
+    def run_service(self, name):
+        """Runs each walcast command line of a one-shot service, its files
+        read from the host side of its mounts and the host pointed here."""
+        service = self.services[name]
+        argv = command_argv(service)
+        starts = [i for i, word in enumerate(argv) if word == "walcast"] or [-1]
+        for start, end in zip(starts, starts[1:] + [len(argv)]):
+            words = argv[start + 1:end]
+            args = [host_path(service, w) if w.startswith("/etc/walcast/") else w
+                    for w in words]
+            command = [ARGS.walcast, "--set", "database.hostname=127.0.0.1", "--set",
+                       f"database.port={self.port}", *args]
+            done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, env=self.env, timeout=300)
+            self.assertEqual(done.returncode, 0, f"{command}\n{done.stderr}")
+
+    def test_init_script_and_data_services_fill_every_captured_table(self):
+        postgres = self.services["postgres"]
+        init_dir = host_path(postgres, "/docker-entrypoint-initdb.d")
+        env = dict(self.env, WALCAST_SQL_DIR=host_path(postgres, "/walcast/sql"))
+        for script in sorted(os.listdir(init_dir)):
+            done = subprocess.run(["bash", os.path.join(init_dir, script)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  env=env, timeout=300)
+            self.assertEqual(done.returncode, 0, done.stdout)
+        tables = {}
+        for db in DATABASES:
+            with open(host_path(self.services["walcast"],
+                                f"/etc/walcast/compose/mosip_{db}_connector.json")) as f:
+                config = json.load(f)["config"]
+            tables[config["database.dbname"]] = config["table.include.list"].split(",")
+        # The init script made every database and table the connectors capture.
+        for db, names in tables.items():
+            for table in names:
+                self.assertEqual(self.sql(db, f"SELECT to_regclass('{table}') IS NOT NULL"),
+                                 "t", table)
+        self.assertEqual(self.sql("mosip_idrepo", "SELECT count(*) FROM idrepo.anonymous_profile"),
+                         "3")
+        # Master data before walcast, then the rest: every table has rows.
+        self.run_service("mosip-master-data")
+        self.assertGreater(int(self.sql("mosip_master", "SELECT count(*) FROM master.doc_type")), 0)
+        self.assertEqual(self.sql("mosip_ida", "SELECT count(*) FROM ida.auth_transaction"), "0")
+        self.run_service("mosip-data")
+        for db, names in tables.items():
+            for table in names:
+                with self.subTest(table=table):
+                    self.assertGreater(int(self.sql(db, f"SELECT count(*) FROM {table}")), 0)
+
 
 
 def main():
