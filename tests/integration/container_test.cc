@@ -181,7 +181,7 @@ TEST_F(ContainerTest, ImageStreamsToKafkaAndOpenSearchAndDrainsOnStop) {
                     ":/var/lib/walcast:U -e WALCAST_DATABASE_PASSWORD=postgres"
                     " --health-cmd " +
                     ShellQuote(R"(["walcast","probe",")" + ready_url + R"("])") +
-                    " --health-interval 0 " + image_ +
+                    " --health-interval disable " + image_ +
                     " run --config /etc/walcast/walcast.properties";
   for (const auto& [key, value] : sets) run += " --set " + ShellQuote(key + "=" + value);
   container_created_ = true;
