@@ -125,7 +125,7 @@ class ContainerTest : public EsProcessTest {
 TEST_F(ContainerTest, ImageStreamsToKafkaAndOpenSearchAndDrainsOnStop) {
   // Step 1: tools and the image.
   std::string out;
-  ASSERT_EQ(RunCommand("command -v buildah podman runc 2>&1", &out), 0)
+  ASSERT_EQ(RunCommand("PATH=$PATH:/usr/sbin; command -v buildah podman runc 2>&1", &out), 0)
       << "step 1 (tools): buildah, podman and runc are needed (scripts/setup.sh installs them); "
          "found: "
       << out;
