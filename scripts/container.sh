@@ -38,6 +38,8 @@ make_base() {
   fi
   echo "container.sh: creating $base with debootstrap" >&2
   rm -rf "$dir/rootfs"
+  # The tree is a few hundred megabytes: never leave it behind, even on failure.
+  trap 'rm -rf "$dir/rootfs"' EXIT
   debootstrap --variant=minbase bookworm "$dir/rootfs" "$mirror" > "$dir/debootstrap.log" 2>&1 || {
     echo "container.sh: debootstrap failed; see $dir/debootstrap.log" >&2
     tail -5 "$dir/debootstrap.log" >&2
