@@ -4,10 +4,7 @@
 // /status.json and the status page.
 
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -26,19 +23,6 @@ namespace walcast::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A loopback port nobody listens on right now.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class HttpEndpointTest : public WalcastProcessTest {
  protected:
@@ -64,7 +48,7 @@ class HttpEndpointTest : public WalcastProcessTest {
 
 TEST_F(HttpEndpointTest, ProbesMetricsAndStatusFollowTheStream) {
   Sql("CREATE TABLE t(id int PRIMARY KEY, v text)");
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   WriteConfig({{"http.port", std::to_string(port)}});
   auto p = Start("run");
   httplib::Client http("127.0.0.1", port);
@@ -135,7 +119,7 @@ TEST_F(HttpEndpointTest, ProbesMetricsAndStatusFollowTheStream) {
 }
 
 TEST_F(HttpEndpointTest, AnUnreachableDatabaseEndsTheRunWithItsReasonAndFreesThePort) {
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   WriteConfig({{"http.port", std::to_string(port)}, {"database.port", "1"}});
   auto p = Start("run");
   // A single pipeline whose first attempt cannot connect ends the process.
@@ -154,7 +138,7 @@ TEST_F(HttpEndpointTest, SecretsAndRowValuesNeverLeaveThroughLogsMetricsOrThePag
   Sql("CREATE TABLE t(id int PRIMARY KEY, v text)");
   Sql("CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD '" + secret + "'");
   Sql("ALTER TABLE t OWNER TO " + role + "; GRANT CREATE ON DATABASE " + db_ + " TO " + role);
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   WriteConfig({{"http.port", std::to_string(port)}, {"database.user", role}});
   ChildProcess p({WalcastBinary(), "--config", dir_ + "/walcast.properties", "run"},
                  dir_ + "/run.out", dir_ + "/run.err", {"WALCAST_DATABASE_PASSWORD=" + secret});
@@ -193,7 +177,7 @@ TEST_F(HttpEndpointTest, SecretsAndRowValuesNeverLeaveThroughLogsMetricsOrThePag
 // (WALCAST_BINARY_DIR/status_page.png; docs/status-page.png is one).
 TEST_F(HttpEndpointTest, StatusPageShowsLiveFiguresInABrowser) {
   Sql("CREATE TABLE t(id int PRIMARY KEY, v text)");
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   WriteConfig({{"http.port", std::to_string(port)}});
   auto p = Start("run");
   ASSERT_TRUE(WaitForLog("run", "streaming started", p.get()));

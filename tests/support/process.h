@@ -40,5 +40,8 @@ std::string ReadFile(const std::string& path);
 std::vector<std::string> ReadLines(const std::string& path);
 // Polls `pred` until it holds or the timeout passes.
 bool PollUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+// A loopback TCP port nobody listens on right now (another process may take
+// it before the caller binds it).
+int FreeLoopbackPort();
 
 }  // namespace walcast::testing
