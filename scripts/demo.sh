@@ -59,6 +59,9 @@ bootstrap=$("$root/scripts/kafka.sh" start "$kafkadir" | sed -n 's/^bootstrap=//
 echo "== starting the search node (${WALCAST_ES_FLAVOUR:-opensearch}, $esdir)"
 es_url=$("$root/scripts/elasticsearch.sh" start "$esdir" | sed -n 's/^url=//p')
 
+# A free loopback port for walcast's HTTP endpoint (status page, /metrics).
+http_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
 cat > "$demo/walcast.properties" <<CONF
 database.hostname=127.0.0.1
 database.port=$port
@@ -75,6 +78,9 @@ sinks=stdout,kafka,elasticsearch
 kafka.bootstrap.servers=$bootstrap
 elasticsearch.url=$es_url
 elasticsearch.bulk.flush.interval.ms=500
+# The HTTP endpoint: live status page, Prometheus /metrics, /readyz
+# (docs/operations.md).
+http.port=$http_port
 # MOSIP's metrics (docs/metrics.md), kept in RocksDB under state.dir and
 # written to the index mosip.metrics.anon_profile:
 metrics.definitions.file=$root/config/metrics/mosip.json
@@ -151,12 +157,15 @@ $(curl -s "$es_url/mosip.metrics.anon_profile/_count" | sed -n 's/.*"count":\([0
 sleep 1.5  # one status interval, so the confirmed position is visible below
 echo "== walcast status"
 "$walcast" --config "$demo/walcast.properties" status
+echo "== Prometheus metrics from http://127.0.0.1:$http_port/metrics (events by table and operation)"
+curl -s "http://127.0.0.1:$http_port/metrics" | grep '^walcast_events_total' | head -6
 
 cat <<INFO
 
 Where to look:
   events:         $demo/events.jsonl
   walcast log:    $demo/walcast.log
+  status page:    http://127.0.0.1:$http_port/  (live while walcast runs: --keep; also /metrics, /readyz)
   config:         $demo/walcast.properties
   PostgreSQL:     psql -h 127.0.0.1 -p $port -U postgres mosip_idrepo  (password: postgres)
                   also mosip_master, mosip_audit, mosip_prereg, mosip_ida, mosip_regprc
