@@ -210,7 +210,7 @@ Status MetricsEngine::NewState(const TableInfo& table, const ChangeEvent& event,
   out->contributions.Clear();
   auto dead_letter = [&](std::string error, std::string reason) {
     out->bad = true;
-    ++stats_.bad_profiles;
+    ++open_bad_profiles_;
     AddDeadLetter({table.name, key, event.lsn, static_cast<char>(event.op), std::move(error),
                    std::move(reason)});
   };

@@ -135,6 +135,13 @@ class MetricsEngine {
   // applied_lsn above the current one, moves applied_lsn to it. Errors as
   // for Apply.
   Status Commit(Lsn applied_lsn = Lsn());
+
+  // The changes applied since the last Commit that moved applied_lsn will
+  // come again (the stream broke, a sink rewound): they are replayed from
+  // at most applied_lsn. Bad profiles are counted into stats() only by such
+  // a Commit, so a change applied, partly committed (a checkpoint inside its
+  // transaction) and then replayed is counted once.
+  void DropUnappliedCounts() { open_bad_profiles_ = 0; }
   // Whether Apply changed anything not yet written.
   bool HasUncommitted() const { return uncommitted_; }
   size_t batch_rows() const { return rows_.size(); }
@@ -221,6 +228,7 @@ class MetricsEngine {
   size_t pending_dead_letters_ = 0;               // 'q' keys on disk
   uint64_t next_version_ = 1;
   uint64_t next_dead_letter_ = 1;
+  uint64_t open_bad_profiles_ = 0;  // since the last Commit that moved applied_lsn
 
   Lsn applied_lsn_;
   EngineStats stats_;

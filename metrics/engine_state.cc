@@ -150,6 +150,11 @@ Status MetricsEngine::Commit(Lsn applied_lsn) {
   std::optional<Lsn> applied;
   if (applied_lsn.valid() && applied_lsn > applied_lsn_) applied = applied_lsn;
   if (!uncommitted_ && !applied) return Status::Ok();
+  // Bad profiles count with the position that covers them (DropUnappliedCounts).
+  if (applied) {
+    stats_.bad_profiles += open_bad_profiles_;
+    open_bad_profiles_ = 0;
+  }
   Status s = WriteBatch(applied);
   if (!s.ok()) return Fail(std::move(s));
   return Status::Ok();
@@ -323,6 +328,7 @@ Status MetricsEngine::Reset() {
   WALCAST_RETURN_IF_ERROR(store_->Write(&batch));
   applied_lsn_ = Lsn();
   stats_.bad_profiles = 0;
+  open_bad_profiles_ = 0;
   stats_.state_negative_corrections = 0;
   for (uint64_t id : zeroed) dirty_[id] = next_version_++;
   log::Info("metrics: state reset for a new snapshot", {{"aggregates", zeroed.size()}});

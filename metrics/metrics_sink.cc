@@ -62,6 +62,7 @@ Status MetricsSink::OnCommit(const TransactionInfo& txn) {
 }
 
 void MetricsSink::OnReset() {
+  engine_->DropUnappliedCounts();
   in_transaction_ = false;
   skipping_ = false;
 }
@@ -70,6 +71,7 @@ void MetricsSink::OnRewind() {
   // The tracker forgets what is not acknowledged; those transactions come
   // again and are either skipped (committed here) or applied again
   // (idempotent). Later acknowledgements cover them by LSN.
+  engine_->DropUnappliedCounts();
   in_transaction_ = false;
   skipping_ = false;
 }

@@ -456,6 +456,8 @@ TEST_F(EngineTest, BadProfilesAreCountedAndDeadLetteredAndThePipelineGoesOn) {
   Insert("worse", R"({"processName":"New","date":"2025-03-14","newProfile":{"location":"x"}})");
   Insert("good", IdrepoProfile("New", "2025-03-14", std::nullopt, Female()));
   Insert("bad", R"({"processName":"New","date":"2025-03-14","newProfile":{"gender":)");  // replay
+  EXPECT_EQ(engine_->stats().bad_profiles, 0u);  // counted with the position that covers them
+  ASSERT_TRUE(engine_->Commit(Lsn(0x180)).ok());
   EXPECT_EQ(engine_->stats().bad_profiles, 2u);
   EXPECT_EQ(Counts("profiles"), (M{{"", 1}}));
   Result<Outbox> out = engine_->PendingOutput(1000);
@@ -474,6 +476,24 @@ TEST_F(EngineTest, BadProfilesAreCountedAndDeadLetteredAndThePipelineGoesOn) {
       Row(Op::kUpdate, IdrepoRelation(),
           {{"id", "bad"}, {"profile", IdrepoProfile("New", "2025-03-14", std::nullopt, Male())}}));
   EXPECT_EQ(Counts("by_gender"), (M{{"Female", 1}, {"Male", 1}}));
+}
+
+// A checkpoint inside a transaction writes its rows without moving
+// applied_lsn; after a crash or a broken stream the transaction comes again
+// and its rows apply again. Its bad profiles must count once.
+TEST_F(EngineTest, ABadProfileReplayedAfterAPartialCommitCountsOnce) {
+  const std::string bad = R"({"processName":"New","date":"2025-03-14","newProfile":{"gender":)";
+  Insert("bad", bad);
+  ASSERT_TRUE(engine_->Commit(Lsn(0x180)).ok());
+  ASSERT_EQ(engine_->stats().bad_profiles, 1u);
+  const ChangeEvent update = Row(Op::kUpdate, IdrepoRelation(), {{"id", "bad"}, {"profile", bad}});
+  Apply(update);
+  ASSERT_TRUE(engine_->Commit().ok());  // inside the transaction: no position
+  EXPECT_EQ(engine_->stats().bad_profiles, 1u);
+  engine_->DropUnappliedCounts();  // the stream broke; the transaction comes again
+  Apply(update);
+  ASSERT_TRUE(engine_->Commit(Lsn(0x300)).ok());
+  EXPECT_EQ(engine_->stats().bad_profiles, 2u);
 }
 
 TEST_F(EngineTest, UpdateOfUnknownRowWithoutProfileIsDeadLettered) {
