@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "sinks/elasticsearch/http_status.h"
 #include "sinks/elasticsearch/lookup_fields.h"
+#include "sinks/elasticsearch/search_delete.h"
 
 namespace walcast::sinks::elasticsearch {
 namespace {
@@ -210,17 +211,7 @@ Status ScrollAll(HttpTransport& transport, const std::string& index, std::string
     if (hits->Empty()) break;
     status = on_page(*hits);
     if (!status.ok() || scroll_id.empty()) break;
-    rapidjson::StringBuffer next;
-    Writer w(next);
-    w.StartObject();
-    w.Key("scroll");
-    w.String("1m");
-    w.Key("scroll_id");
-    json::String(w, scroll_id);
-    w.EndObject();
-    Result<HttpResponse> answer =
-        transport.Send(HttpMethod::kPost, "/_search/scroll",
-                       std::string_view(next.GetString(), next.GetSize()), ContentType::kJson);
+    Result<HttpResponse> answer = NextScrollPage(transport, scroll_id);
     if (!answer.ok()) {
       status = answer.status();
       break;

@@ -87,18 +87,6 @@ Result<std::optional<HttpResponse>> OpenScroll(HttpTransport& transport, const s
   return std::optional<HttpResponse>(std::move(page));
 }
 
-Result<HttpResponse> NextPage(HttpTransport& transport, const std::string& scroll_id) {
-  rapidjson::StringBuffer next;
-  rapidjson::Writer<rapidjson::StringBuffer> w(next);
-  w.StartObject();
-  w.Key("scroll");
-  w.String("1m");
-  w.Key("scroll_id");
-  json::String(w, scroll_id);
-  w.EndObject();
-  return transport.Send(HttpMethod::kPost, "/_search/scroll",
-                        std::string_view(next.GetString(), next.GetSize()), ContentType::kJson);
-}
 
 // Deletes page after page until a page has no hits.
 Status DeletePages(HttpTransport& transport, const BulkSend& send, const std::string& index,
@@ -108,7 +96,7 @@ Status DeletePages(HttpTransport& transport, const BulkSend& send, const std::st
     WALCAST_RETURN_IF_ERROR(ParsePage(answer, index, &hits, scroll_id));
     if (hits.empty()) return Status::Ok();
     WALCAST_RETURN_IF_ERROR(DeleteHits(send, index, hits, version));
-    WALCAST_ASSIGN_OR_RETURN(answer, NextPage(transport, *scroll_id));
+    WALCAST_ASSIGN_OR_RETURN(answer, NextScrollPage(transport, *scroll_id));
   }
 }
 
@@ -129,6 +117,19 @@ std::string TermsQuery(const std::string& field, const std::vector<const std::st
 }
 
 }  // namespace
+
+Result<HttpResponse> NextScrollPage(HttpTransport& transport, const std::string& scroll_id) {
+  rapidjson::StringBuffer next;
+  rapidjson::Writer<rapidjson::StringBuffer> w(next);
+  w.StartObject();
+  w.Key("scroll");
+  w.String("1m");
+  w.Key("scroll_id");
+  json::String(w, scroll_id);
+  w.EndObject();
+  return transport.Send(HttpMethod::kPost, "/_search/scroll",
+                        std::string_view(next.GetString(), next.GetSize()), ContentType::kJson);
+}
 
 Status DeleteMatching(HttpTransport& transport, const BulkSend& send, const std::string& index,
                       std::string_view query_json, int64_t version) {

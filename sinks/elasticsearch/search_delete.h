@@ -27,6 +27,9 @@ namespace walcast::sinks::elasticsearch {
 Status DeleteMatching(HttpTransport& transport, const BulkSend& send, const std::string& index,
                       std::string_view query_json, int64_t version);
 
+// The next page of a scroll (POST /_search/scroll, keeping it open 1 m).
+Result<HttpResponse> NextScrollPage(HttpTransport& transport, const std::string& scroll_id);
+
 // Documents of `index` whose keyword `field` equals `value` and whose
 // version is at most `version` (the superseding document's) are deleted.
 struct SupersedeDelete {
