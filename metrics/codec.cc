@@ -150,20 +150,25 @@ std::string FormatDays(int32_t days) {
   return buf;
 }
 
-std::string EncodeAggregate(std::string_view canonical, int64_t count, int64_t sum) {
+std::string EncodeAggregate(std::string_view canonical, int64_t count, int64_t sum,
+                            std::string_view label) {
   std::string out;
   PutBytes(canonical, &out);
   PutSigned(count, &out);
   PutSigned(sum, &out);
+  if (!label.empty()) PutBytes(label, &out);
   return out;
 }
 
-bool DecodeAggregate(std::string_view in, std::string* canonical, int64_t* count, int64_t* sum) {
+bool DecodeAggregate(std::string_view in, std::string* canonical, int64_t* count, int64_t* sum,
+                     std::string* label) {
   std::string_view c;
-  if (!GetBytes(&in, &c) || !GetSigned(&in, count) || !GetSigned(&in, sum) || !in.empty()) {
-    return false;
-  }
+  if (!GetBytes(&in, &c) || !GetSigned(&in, count) || !GetSigned(&in, sum)) return false;
+  std::string_view l;
+  if (!in.empty() && (!GetBytes(&in, &l) || l.empty())) return false;
+  if (!in.empty()) return false;
   canonical->assign(c);
+  if (label != nullptr) label->assign(l);
   return true;
 }
 

@@ -70,9 +70,12 @@ int32_t EpochDay(int year, int month, int day);
 std::string FormatDays(int32_t days);
 
 // One aggregate as the state store keeps it: the canonical key, then the
-// count and the sum in micro-units. DecodeAggregate returns false on bytes
-// that are not exactly that.
-std::string EncodeAggregate(std::string_view canonical, int64_t count, int64_t sum);
-bool DecodeAggregate(std::string_view in, std::string* canonical, int64_t* count, int64_t* sum);
+// count and the sum in micro-units, then (top_k ranks only) the ranked value.
+// DecodeAggregate returns false on bytes that are not exactly that; records
+// without a label (every one written before top_k existed) read label "".
+std::string EncodeAggregate(std::string_view canonical, int64_t count, int64_t sum,
+                            std::string_view label = {});
+bool DecodeAggregate(std::string_view in, std::string* canonical, int64_t* count, int64_t* sum,
+                     std::string* label = nullptr);
 
 }  // namespace walcast::metrics

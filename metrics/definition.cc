@@ -21,6 +21,8 @@ std::string_view SourceName(Source source) {
       return "annexure";
     case Source::kChannelInfo:
       return "channel_info";
+    case Source::kDocument:
+      return "document";
   }
   return "unknown";
 }
@@ -65,6 +67,8 @@ std::string_view MeasureName(MeasureKind kind) {
       return "avg";
     case MeasureKind::kCountDistinct:
       return "count_distinct";
+    case MeasureKind::kTopK:
+      return "top_k";
   }
   return "count";
 }

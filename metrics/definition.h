@@ -18,10 +18,12 @@
 namespace walcast::metrics {
 
 // Where a metric's rows come from: a profile shape (told apart by the
-// parser, anonymous-profile.md §2.5) in its table, or the channel_info table.
-enum class Source : uint8_t { kIdRepo, kRegProc, kPreReg, kAnnexure, kChannelInfo };
-inline constexpr size_t kSourceCount = 5;
-// "idrepo", "regprc", "prereg", "annexure", "channel_info".
+// parser, anonymous-profile.md §2.5) in its table, the channel_info table,
+// or any table with a JSON document column (kDocument: fields by JSON path,
+// e.g. randomuser.me-shaped user profiles).
+enum class Source : uint8_t { kIdRepo, kRegProc, kPreReg, kAnnexure, kChannelInfo, kDocument };
+inline constexpr size_t kSourceCount = 6;
+// "idrepo", "regprc", "prereg", "annexure", "channel_info", "document".
 std::string_view SourceName(Source source);
 Source SourceOfShape(mosip::ProfileShape shape);
 
@@ -70,6 +72,10 @@ enum class Field : uint8_t {
   kChannelType,        // annexure: element of kHashedChannel (its name); channel_info: the column
   kNoOfRecords,        // number, channel_info: no_of_records
   kColumn,             // a column of the row, by name: text, or a number for sum/avg/weight
+  // Document source: FieldRef::column holds the dotted JSON path.
+  kPath,        // the value at the path: a string as is, a number or boolean as text
+  kDomain,      // the part after the last '@' of the string at the path, lower case
+  kYearsSince,  // number: whole years from the date at the path to the reference date
 };
 
 // How one field is read.
@@ -82,7 +88,7 @@ std::string_view FieldName(Field field);
 struct FieldRef {
   Field field = Field::kProcessName;
   int level = 0;       // kLocation: 1..mosip::kMaxLocationLevels
-  std::string column;  // kColumn: the column name
+  std::string column;  // kColumn: the column name; kPath, kDomain, kYearsSince: the JSON path
   bool operator==(const FieldRef&) const = default;
 };
 
@@ -106,12 +112,12 @@ struct FilterSpec {
   std::vector<std::string> values;
 };
 
-enum class MeasureKind : uint8_t { kCount, kSum, kAvg, kCountDistinct };
+enum class MeasureKind : uint8_t { kCount, kSum, kAvg, kCountDistinct, kTopK };
 std::string_view MeasureName(MeasureKind kind);
 
 struct MeasureSpec {
   MeasureKind kind = MeasureKind::kCount;
-  FieldRef of;                     // kSum, kAvg: a number; kCountDistinct: the counted value
+  FieldRef of;  // kSum, kAvg: a number; kCountDistinct, kTopK: the counted value
   std::optional<FieldRef> weight;  // kCountDistinct: a number (default 1 per row)
   int64_t min_count = 1;           // kCountDistinct: values counted when their weight total >= this
   // kCountDistinct: histogram of weight totals. Lower bounds, ascending,
@@ -119,6 +125,11 @@ struct MeasureSpec {
   // label becomes the key `histogram_key`.
   std::vector<int64_t> histogram;
   std::string histogram_key = "multiplicity";
+  // kTopK: how many values each group's documents rank (by count, then value).
+  int64_t k = 10;
+  // kTopK: the key that names the ranked value in documents (default: the
+  // field's key name, e.g. "email" for "domain.email").
+  std::string value_key;
 };
 
 struct MetricDefinition {
@@ -144,8 +155,15 @@ struct MetricSet {
   std::vector<MetricDefinition> metrics;
   mosip::AgeGroups age_groups = mosip::AgeGroups::MosipDefault();
   mosip::AgeGroupRule age_group_rule = mosip::AgeGroupRule::kRecommended;
-  // Which table each source reads ("schema.table").
+  // Which table each source reads ("schema.table"); empty for a source no
+  // metric reads.
   std::array<std::string, kSourceCount> tables;
+  // Document source: the JSON column ("document_column", default "profile"),
+  // the field giving a row's event date (time buckets, and the reference of
+  // years_since unless age_reference is set), and a fixed reference date.
+  std::string document_column = "profile";
+  std::optional<FieldRef> document_date;
+  std::optional<mosip::CivilDate> age_reference;
   // Hash of the canonical form of everything above that changes what a row
   // contributes: state built under one fingerprint is wrong under another.
   uint64_t fingerprint = 0;

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "metrics/codec.h"
+#include "metrics/extractor.h"
 #include "metrics/field_catalog.h"
 #include "rapidjson/document.h"
 #include "rapidjson/error/en.h"
@@ -197,15 +198,16 @@ Result<MeasureSpec> ReadMeasure(const Value& v, const Context& ctx) {
   }
   if (!v.IsObject()) return ctx.Error("measure", "expected \"count\" or an object");
   WALCAST_RETURN_IF_ERROR(CheckMembers(v,
-                                       {"count", "sum", "avg", "count_distinct", "weight",
-                                        "min_count", "histogram", "histogram_key"},
+                                       {"count", "sum", "avg", "count_distinct", "top_k", "weight",
+                                        "min_count", "histogram", "histogram_key", "k", "as"},
                                        ctx, "measure"));
   int kinds = 0;
   for (const auto& [name, kind] :
        {std::pair<std::string_view, MeasureKind>{"count", MeasureKind::kCount},
         {"sum", MeasureKind::kSum},
         {"avg", MeasureKind::kAvg},
-        {"count_distinct", MeasureKind::kCountDistinct}}) {
+        {"count_distinct", MeasureKind::kCountDistinct},
+        {"top_k", MeasureKind::kTopK}}) {
     const auto it = v.FindMember(rapidjson::StringRef(name.data(), name.size()));
     if (it == v.MemberEnd()) continue;
     ++kinds;
@@ -215,12 +217,36 @@ Result<MeasureSpec> ReadMeasure(const Value& v, const Context& ctx) {
     }
   }
   if (kinds != 1) {
-    return ctx.Error("measure", "name exactly one of count, sum, avg, count_distinct");
+    return ctx.Error("measure", "name exactly one of count, sum, avg, count_distinct, top_k");
   }
   const bool distinct = m.kind == MeasureKind::kCountDistinct;
-  for (const char* only : {"weight", "min_count", "histogram", "histogram_key"}) {
+  const bool top_k = m.kind == MeasureKind::kTopK;
+  for (const char* only : {"min_count", "histogram", "histogram_key"}) {
     if (!distinct && v.HasMember(only)) {
       return ctx.Error("measure." + std::string(only), "only count_distinct takes it");
+    }
+  }
+  if (!distinct && !top_k && v.HasMember("weight")) {
+    return ctx.Error("measure.weight", "only count_distinct and top_k take it");
+  }
+  for (const char* only : {"k", "as"}) {
+    if (!top_k && v.HasMember(only)) {
+      return ctx.Error("measure." + std::string(only), "only top_k takes it");
+    }
+  }
+  if (top_k) {
+    m.value_key = DefaultKeyName(m.of);
+    if (const auto k = v.FindMember("k"); k != v.MemberEnd()) {
+      if (!k->value.IsInt64() || k->value.GetInt64() < 1 || k->value.GetInt64() > 1000) {
+        return ctx.Error("measure.k", "a whole number from 1 to 1000");
+      }
+      m.k = k->value.GetInt64();
+    }
+    if (const auto as = v.FindMember("as"); as != v.MemberEnd()) {
+      if (!as->value.IsString() || as->value.GetStringLength() == 0) {
+        return ctx.Error("measure.as", "a non-empty string");
+      }
+      m.value_key.assign(View(as->value));
     }
   }
   if (const auto w = v.FindMember("weight"); w != v.MemberEnd()) {
@@ -263,6 +289,15 @@ Status ValidateSourcesAndMode(const MetricDefinition& def, const Context& ctx) {
   const bool has_ci = (mask & Bit(Source::kChannelInfo)) != 0;
   if (has_ci && mask != Bit(Source::kChannelInfo)) {
     return ctx.Error("source", "channel_info rows cannot share a metric with profile sources");
+  }
+  const bool has_document = (mask & kDocumentSources) != 0;
+  if (has_document && mask != kDocumentSources) {
+    return ctx.Error("source", "document rows cannot share a metric with other sources");
+  }
+  if (has_document && def.mode == Mode::kState) {
+    return ctx.Error("mode",
+                     "document rows count as they are now (an update replaces the row's "
+                     "contribution): use \"event\"");
   }
   // Side: flat sources have one snapshot; old/new ones two.
   if (def.side == Side::kFlat && (mask & kOldNewSources) != 0) {
@@ -354,19 +389,23 @@ Status ValidateFieldUses(MetricDefinition* def, const Context& ctx) {
 Status ValidateValueKinds(const MetricDefinition& def, const Context& ctx) {
   const MeasureSpec& m = def.measure;
   const bool number_needed = m.kind == MeasureKind::kSum || m.kind == MeasureKind::kAvg;
+  // Columns and JSON paths hold text or numbers: a row whose value is not a
+  // number is left out of sums and averages.
+  auto may_be_number = [](const FieldRef& ref, Source s) {
+    return ref.field == Field::kColumn || ref.field == Field::kPath ||
+           FieldShape(ref.field, s).kind == FieldKind::kNumber;
+  };
   for (Source s : def.sources) {
-    if (number_needed && m.of.field != Field::kColumn &&
-        FieldShape(m.of.field, s).kind != FieldKind::kNumber) {
+    if (number_needed && !may_be_number(m.of, s)) {
       return ctx.Error("measure." + std::string(MeasureName(m.kind)),
                        Quote(FieldName(m.of.field)) + " is not a number");
     }
-    if (m.weight && m.weight->field != Field::kColumn &&
-        FieldShape(m.weight->field, s).kind != FieldKind::kNumber) {
+    if (m.weight && !may_be_number(*m.weight, s)) {
       return ctx.Error("measure.weight", Quote(FieldName(m.weight->field)) + " is not a number");
     }
-    if (m.kind == MeasureKind::kCountDistinct &&
+    if ((m.kind == MeasureKind::kCountDistinct || m.kind == MeasureKind::kTopK) &&
         FieldShape(m.of.field, s).kind == FieldKind::kNumber) {
-      return ctx.Error("measure.count_distinct",
+      return ctx.Error("measure." + std::string(MeasureName(m.kind)),
                        "counts values of a key-like field, not " + Quote(FieldName(m.of.field)));
     }
   }
@@ -392,6 +431,10 @@ Status ValidateKeyNames(const MetricDefinition& def, const Context& ctx) {
     }
   }
   if (!def.measure.histogram.empty()) names.push_back(def.measure.histogram_key);
+  if (def.measure.kind == MeasureKind::kTopK) {
+    names.push_back(def.measure.value_key);
+    names.emplace_back("rank");
+  }
   for (size_t i = 0; i < names.size(); ++i) {
     for (size_t j = i + 1; j < names.size(); ++j) {
       if (names[i] == names[j]) return ctx.Error("keys", "two keys named " + Quote(names[i]));
@@ -432,7 +475,7 @@ Status ReadSources(const Value& v, const Context& ctx, MetricDefinition* def) {
     const std::optional<Source> src = ParseSource(View(s));
     if (!src) {
       return ctx.Error("source", "unknown source " + Quote(View(s)) +
-                                     " (idrepo, regprc, prereg, annexure, channel_info)");
+                                     " (idrepo, regprc, prereg, annexure, channel_info, document)");
     }
     if (def->HasSource(*src)) return ctx.Error("source", Quote(View(s)) + " twice");
     def->sources.push_back(*src);
@@ -524,6 +567,33 @@ Result<MetricDefinition> ReadMetric(const Value& v, size_t index) {
   return def;
 }
 
+// "document_column", "document_date" (a column or path field) and
+// "age_reference" ("YYYY-MM-DD"): how the document source reads its rows.
+Status ReadDocumentSettings(const Value& doc, const Context& ctx, MetricSet* set) {
+  if (const auto c = doc.FindMember("document_column"); c != doc.MemberEnd()) {
+    if (!c->value.IsString() || c->value.GetStringLength() == 0) {
+      return ctx.Error("document_column", "the name of the JSON column");
+    }
+    set->document_column.assign(View(c->value));
+  }
+  if (const auto d = doc.FindMember("document_date"); d != doc.MemberEnd()) {
+    WALCAST_ASSIGN_OR_RETURN(FieldRef ref, ReadFieldRef(d->value, ctx, "document_date"));
+    if (ref.field != Field::kColumn && ref.field != Field::kPath) {
+      return ctx.Error("document_date", "a column (\"column.created_at\") or a path "
+                                        "(\"path.registered.date\")");
+    }
+    set->document_date = std::move(ref);
+  }
+  if (const auto a = doc.FindMember("age_reference"); a != doc.MemberEnd()) {
+    const std::string_view text = a->value.IsString() ? View(a->value) : "";
+    std::optional<mosip::CivilDate> date;
+    if (text.size() == 10) date = ParseLeadingDate(text);
+    if (!date) return ctx.Error("age_reference", "a date \"YYYY-MM-DD\"");
+    set->age_reference = date;
+  }
+  return Status::Ok();
+}
+
 // Everything that changes what a row contributes, in a fixed order.
 uint64_t Fingerprint(const MetricSet& set) {
   std::string canon;
@@ -534,7 +604,24 @@ uint64_t Fingerprint(const MetricSet& set) {
   }
   PutBytes(set.age_groups.fallback_label(), &canon);
   canon.push_back(static_cast<char>(set.age_group_rule));
-  for (const std::string& t : set.tables) PutBytes(t, &canon);
+  // The document source came later: it adds to the canonical form only when
+  // used, so the fingerprints of sets without it stay what they were.
+  for (size_t i = 0; i < static_cast<size_t>(Source::kDocument); ++i) {
+    PutBytes(set.tables[i], &canon);
+  }
+  const std::string& document_table = set.TableOf(Source::kDocument);
+  if (!document_table.empty()) {
+    PutBytes(document_table, &canon);
+    PutBytes(set.document_column, &canon);
+    canon.push_back(set.document_date ? static_cast<char>(set.document_date->field) : '-');
+    if (set.document_date) PutBytes(set.document_date->column, &canon);
+    canon.push_back(set.age_reference ? '1' : '0');
+    if (set.age_reference) {
+      PutSigned(EpochDay(set.age_reference->year, set.age_reference->month,
+                         set.age_reference->day),
+                &canon);
+    }
+  }
   auto ref = [&](const FieldRef& r) {
     canon.push_back(static_cast<char>(r.field));
     PutSigned(r.level, &canon);
@@ -563,6 +650,10 @@ uint64_t Fingerprint(const MetricSet& set) {
     PutSigned(d.measure.min_count, &canon);
     for (int64_t h : d.measure.histogram) PutSigned(h, &canon);
     PutBytes(d.measure.histogram_key, &canon);
+    if (d.measure.kind == MeasureKind::kTopK) {
+      PutSigned(d.measure.k, &canon);
+      PutBytes(d.measure.value_key, &canon);
+    }
   }
   return Hash64(canon);
 }
@@ -579,7 +670,10 @@ Result<MetricSet> ParseMetricDefinitions(std::string_view json) {
   }
   if (!doc.IsObject()) return ctx.Error("", "the file holds one JSON object");
   WALCAST_RETURN_IF_ERROR(
-      CheckMembers(doc, {"format", "age_groups", "age_group_rule", "tables", "metrics"}, ctx, ""));
+      CheckMembers(doc,
+                   {"format", "age_groups", "age_group_rule", "tables", "document_column",
+                    "document_date", "age_reference", "metrics"},
+                   ctx, ""));
   if (const auto f = doc.FindMember("format"); f != doc.MemberEnd()) {
     if (!f->value.IsInt() || f->value.GetInt() != 1) {
       return ctx.Error("format", "only format 1 is known");
@@ -616,6 +710,7 @@ Result<MetricSet> ParseMetricDefinitions(std::string_view json) {
       set.tables[static_cast<size_t>(*s)].assign(View(m.value));
     }
   }
+  WALCAST_RETURN_IF_ERROR(ReadDocumentSettings(doc, ctx, &set));
   const auto metrics = doc.FindMember("metrics");
   if (metrics == doc.MemberEnd() || !metrics->value.IsArray() || metrics->value.Empty()) {
     return ctx.Error("metrics", "expected a non-empty list of metrics");
@@ -627,7 +722,21 @@ Result<MetricSet> ParseMetricDefinitions(std::string_view json) {
     }
     set.metrics.push_back(std::move(def));
   }
+  if (set.TableOf(Source::kDocument).empty() &&
+      std::any_of(set.metrics.begin(), set.metrics.end(),
+                  [](const MetricDefinition& d) { return d.HasSource(Source::kDocument); })) {
+    return ctx.Error("tables.document", "a metric reads the document source: name its table");
+  }
   set.fingerprint = Fingerprint(set);
+  // A table no metric reads is not a source of this set (nothing warns
+  // that it is not captured).
+  for (size_t i = 0; i < kSourceCount; ++i) {
+    const auto source = static_cast<Source>(i);
+    if (std::none_of(set.metrics.begin(), set.metrics.end(),
+                     [&](const MetricDefinition& d) { return d.HasSource(source); })) {
+      set.tables[i].clear();
+    }
+  }
   return set;
 }
 

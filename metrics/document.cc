@@ -100,7 +100,18 @@ MetricDocument BuildMetricDocument(std::string_view instance, const MetricDefini
     Key(w, name);
     String(w, value);
   }
+  // top_k: the value ranked here, beside its "rank" key (an empty rank has
+  // none and count 0).
+  if (measure == MeasureKind::kTopK && !v.label.empty()) {
+    Key(w, def->measure.value_key);
+    String(w, v.label);
+  }
   w.EndObject();
+  if (measure == MeasureKind::kTopK && !v.key.keys.empty() && v.key.keys.back().first == "rank") {
+    // Also as a number, for sorting (keys are keywords).
+    Key(w, "rank");
+    w.Int64(std::stoll(v.key.keys.back().second));
+  }
   Key(w, "bucket_start");
   if (v.key.bucket) {
     String(w, FormatDays(*v.key.bucket));
@@ -115,6 +126,7 @@ MetricDocument BuildMetricDocument(std::string_view instance, const MetricDefini
   switch (measure) {
     case MeasureKind::kCount:
     case MeasureKind::kCountDistinct:
+    case MeasureKind::kTopK:
       w.Int64(count);
       break;
     case MeasureKind::kSum:

@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "metrics/codec.h"
+#include "rapidjson/error/en.h"
 
 namespace walcast::metrics {
 
@@ -38,8 +39,10 @@ struct MetricsEngine::TableInfo {
   std::string name;                          // "schema.table"
   bool tracked = false;                      // some metric reads it
   bool channel_info = false;
+  bool document = false;        // the document source's table
   std::vector<Source> sources;  // profile sources whose table this is
   std::optional<size_t> profile_column;
+  std::optional<size_t> document_column;
   bool has_process_stage = false;
 };
 
@@ -92,12 +95,15 @@ Status MetricsEngine::Apply(const ChangeEvent& event) {
       info->tracked = true;
       if (s == Source::kChannelInfo) {
         info->channel_info = true;
+      } else if (s == Source::kDocument) {
+        info->document = true;
       } else {
         info->sources.push_back(s);
       }
     }
     for (size_t i = 0; i < r.columns.size(); ++i) {
       if (r.columns[i].name == "profile") info->profile_column = i;
+      if (r.columns[i].name == set_.document_column) info->document_column = i;
       if (r.columns[i].name == "process_stage") info->has_process_stage = true;
     }
     if (info->tracked && r.primary_key.empty()) {
@@ -108,6 +114,11 @@ Status MetricsEngine::Apply(const ChangeEvent& event) {
     if (info->tracked && !info->sources.empty() && !info->profile_column) {
       return Fail(
           Status::InvalidArgument("metrics: table " + info->name + " has no 'profile' column"));
+    }
+    if (info->document && !info->document_column) {
+      return Fail(Status::InvalidArgument("metrics: table " + info->name + " has no '" +
+                                          set_.document_column +
+                                          "' column (document_column of the definitions)"));
     }
     tables_[r.oid] = std::move(info);
     table = tables_[r.oid].get();
@@ -224,7 +235,7 @@ Status MetricsEngine::NewState(const TableInfo& table, const ChangeEvent& event,
     return Status::Ok();
   }
 
-  const Datum& profile = after[*table.profile_column];
+  const Datum& profile = after[table.document ? *table.document_column : *table.profile_column];
   if (profile.kind == Datum::Kind::kUnchangedToast) {
     // The update left the profile alone and the server did not resend it
     // (REPLICA IDENTITY DEFAULT): keep what the row contributed (under its
@@ -241,6 +252,23 @@ Status MetricsEngine::NewState(const TableInfo& table, const ChangeEvent& event,
   }
   if (profile.kind == Datum::Kind::kNull) {
     dead_letter("null_profile", "the profile column is NULL");
+    return Status::Ok();
+  }
+  if (table.document) {
+    document_.Parse(profile.data.data(), profile.data.size());
+    if (document_.HasParseError()) {
+      dead_letter("malformed_json",
+                  "malformed JSON at byte " + std::to_string(document_.GetErrorOffset()) + ": " +
+                      rapidjson::GetParseError_En(document_.GetParseError()));
+      return Status::Ok();
+    }
+    if (!document_.IsObject()) {
+      dead_letter("not_an_object", "the document is JSON but not an object");
+      return Status::Ok();
+    }
+    row.source = Source::kDocument;
+    row.document = &document_;
+    extractor_.Compute(row, &out->contributions);
     return Status::Ok();
   }
   ProfileRowContext context;
@@ -299,15 +327,15 @@ Status MetricsEngine::AddRow(const RowState& state, int sign) {
   return Status::Ok();
 }
 
-Status MetricsEngine::ApplyAggregate(uint64_t id, const std::string& canonical, int64_t count,
-                                     int64_t sum) {
+Result<MetricsEngine::CachedAggregate*> MetricsEngine::LoadAggregate(uint64_t id,
+                                                                     const std::string& canonical) {
   auto it = aggregates_.find(id);
   if (it == aggregates_.end()) {
     CachedAggregate entry;
     WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                              store_->Get(state_key::Aggregate(id)));
     if (stored) {
-      if (!DecodeAggregate(*stored, &entry.canonical, &entry.count, &entry.sum)) {
+      if (!DecodeAggregate(*stored, &entry.canonical, &entry.count, &entry.sum, &entry.label)) {
         return Status::Corruption("metric state: bad aggregate record");
       }
     } else if (canonical.empty()) {
@@ -322,11 +350,17 @@ Status MetricsEngine::ApplyAggregate(uint64_t id, const std::string& canonical, 
   if (!canonical.empty() && a.canonical != canonical) {
     return Status::Internal("metric state: two aggregates share the hash " + std::to_string(id));
   }
-  const bool was_negative = a.count < 0;
-  a.count += count;
-  a.sum += sum;
-  if (!was_negative && a.count < 0) ++stats_.state_negative_corrections;
-  a.changed = true;
+  return &a;
+}
+
+Status MetricsEngine::ApplyAggregate(uint64_t id, const std::string& canonical, int64_t count,
+                                     int64_t sum) {
+  WALCAST_ASSIGN_OR_RETURN(CachedAggregate * a, LoadAggregate(id, canonical));
+  const bool was_negative = a->count < 0;
+  a->count += count;
+  a->sum += sum;
+  if (!was_negative && a->count < 0) ++stats_.state_negative_corrections;
+  a->changed = true;
   uncommitted_ = true;
   return Status::Ok();
 }
@@ -351,9 +385,18 @@ Result<MetricsEngine::Group*> MetricsEngine::LoadGroup(uint64_t id, const std::s
     return Status::Corruption("metric state: group of unknown metric '" + key->metric + "'");
   }
   group.def = def->second;
-  // The aggregates the group's histogram buckets feed (or the group itself).
+  // The aggregates the group's histogram buckets feed (or the group itself),
+  // or its ranks.
   const std::vector<int64_t>& bounds = group.def->measure.histogram;
-  if (bounds.empty()) {
+  if (group.def->measure.kind == MeasureKind::kTopK) {
+    for (int64_t rank = 1; rank <= group.def->measure.k; ++rank) {
+      AggregateKey ranked = *key;
+      ranked.keys.emplace_back("rank", std::to_string(rank));
+      std::string canon = ranked.Encode();
+      const uint64_t rank_id = Hash64(canon);
+      group.bucket_aggregates.emplace_back(std::move(canon), rank_id);
+    }
+  } else if (bounds.empty()) {
     group.bucket_aggregates.emplace_back(group.canonical, id);
   } else {
     for (size_t i = 0; i < bounds.size(); ++i) {
@@ -387,6 +430,11 @@ Status MetricsEngine::ApplyDistinct(const DistinctDelta& delta, int sign) {
   it->second = after;
   uncommitted_ = true;
   if (before >= 0 && after < 0) ++stats_.state_negative_corrections;
+  if (group->def->measure.kind == MeasureKind::kTopK) {
+    // Ranked when the batch is written, from every value's weight.
+    if (before != after) ranks_to_update_.push_back(delta.group_id);
+    return Status::Ok();
+  }
 
   // The value leaves the aggregate its old total counted in and joins the
   // one its new total counts in: count = values, sum = their totals.
@@ -406,6 +454,58 @@ Status MetricsEngine::ApplyDistinct(const DistinctDelta& delta, int sign) {
   }
   if (to != nullptr) {
     WALCAST_RETURN_IF_ERROR(ApplyAggregate(to->second, to->first, +1, after * kMicrosPerUnit));
+  }
+  return Status::Ok();
+}
+
+Status MetricsEngine::RankTopK(uint64_t group_id) {
+  WALCAST_ASSIGN_OR_RETURN(Group * group, LoadGroup(group_id, std::string()));
+  // Every value's weight: the committed ones, then this batch's over them.
+  const std::string prefix = state_key::Value(group_id, "");
+  std::unordered_map<std::string, int64_t> weights;
+  Status inner;
+  WALCAST_RETURN_IF_ERROR(
+      store_->Scan(prefix, [&](std::string_view key, std::string_view value) {
+        int64_t weight = 0;
+        if (!GetSigned(&value, &weight) || !value.empty()) {
+          inner = Status::Corruption("metric state: bad value weight");
+          return false;
+        }
+        weights[std::string(key.substr(prefix.size()))] = weight;
+        return true;
+      }));
+  WALCAST_RETURN_IF_ERROR(inner);
+  for (const auto& [key, weight] : values_) {
+    if (key.size() >= prefix.size() && key.compare(0, prefix.size(), prefix) == 0) {
+      weights[key.substr(prefix.size())] = weight;
+    }
+  }
+  std::vector<std::pair<int64_t, std::string>> ranked;
+  for (auto& [value, weight] : weights) {
+    if (weight > 0) ranked.emplace_back(weight, value);
+  }
+  const size_t k = group->bucket_aggregates.size();
+  auto order = [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
+  if (ranked.size() > k) {
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k),
+                      ranked.end(), order);
+    ranked.resize(k);
+  } else {
+    std::sort(ranked.begin(), ranked.end(), order);
+  }
+  for (size_t r = 0; r < k; ++r) {
+    const auto& [canonical, id] = group->bucket_aggregates[r];
+    WALCAST_ASSIGN_OR_RETURN(CachedAggregate * a, LoadAggregate(id, canonical));
+    const int64_t count = r < ranked.size() ? ranked[r].first : 0;
+    const std::string_view label = r < ranked.size() ? ranked[r].second : std::string_view();
+    if (a->count == count && a->label == label) continue;
+    a->count = count;
+    a->sum = count * kMicrosPerUnit;
+    a->label.assign(label);
+    a->changed = true;
+    uncommitted_ = true;
   }
   return Status::Ok();
 }

@@ -88,6 +88,7 @@ struct AggregateValue {
   AggregateKey key;
   int64_t count = 0;  // exact; may be negative (documents clamp)
   int64_t sum = 0;    // micro-units
+  std::string label;  // top_k: the value at this rank ("" while the rank is empty)
 };
 
 // What has to reach the document writer: every dirty aggregate and every
@@ -174,12 +175,14 @@ class MetricsEngine {
     std::string canonical;
     int64_t count = 0;
     int64_t sum = 0;
+    std::string label;     // top_k ranks
     bool changed = false;  // since the last commit
   };
   struct Group {
     std::string canonical;
     const MetricDefinition* def = nullptr;
-    std::vector<std::pair<std::string, uint64_t>> bucket_aggregates;  // per histogram bucket
+    // Per histogram bucket (count_distinct), or per rank 1..k (top_k).
+    std::vector<std::pair<std::string, uint64_t>> bucket_aggregates;
   };
 
   MetricsEngine(const MetricSet& set, EngineOptions options, std::unique_ptr<StateStore> store);
@@ -194,7 +197,12 @@ class MetricsEngine {
                   const std::vector<std::pair<std::string, std::string>>& key,
                   const std::optional<RowState>& stored, RowState* out);
   Status AddRow(const RowState& state, int sign);
+  Result<CachedAggregate*> LoadAggregate(uint64_t id, const std::string& canonical);
   Status ApplyAggregate(uint64_t id, const std::string& canonical, int64_t count, int64_t sum);
+  // top_k: sets the group's rank aggregates from its values' weights (the
+  // committed ones overlaid with this batch's), k largest first, ties by
+  // value. A pure function of the weights, so replays rank the same.
+  Status RankTopK(uint64_t group_id);
   Status ApplyDistinct(const DistinctDelta& delta, int sign);
   Result<Group*> LoadGroup(uint64_t id, const std::string& canonical);
   Result<std::optional<RowState>> LoadRow(const std::string& key);
@@ -208,6 +216,7 @@ class MetricsEngine {
   ContributionExtractor extractor_;
   mosip::ProfileParser parser_;
   mosip::Profile profile_;  // reused for every row
+  rapidjson::Document document_;  // the document source's row, reused
   Status failed_;
   bool reset_at_open_ = false;
 
@@ -220,6 +229,7 @@ class MetricsEngine {
   std::unordered_map<uint64_t, CachedAggregate> aggregates_;          // cache + changed entries
   std::unordered_map<uint64_t, Group> groups_;
   std::vector<uint64_t> new_groups_;
+  std::vector<uint64_t> ranks_to_update_;  // top_k groups whose weights changed
   std::vector<std::pair<uint64_t, DeadLetter>> new_dead_letters_;
   bool uncommitted_ = false;
 

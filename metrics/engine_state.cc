@@ -161,11 +161,17 @@ Status MetricsEngine::Commit(Lsn applied_lsn) {
 }
 
 Status MetricsEngine::WriteBatch(std::optional<Lsn> applied) {
+  // Ranks first: they read this batch's weights and change aggregates.
+  std::sort(ranks_to_update_.begin(), ranks_to_update_.end());
+  ranks_to_update_.erase(std::unique(ranks_to_update_.begin(), ranks_to_update_.end()),
+                         ranks_to_update_.end());
+  for (uint64_t group : ranks_to_update_) WALCAST_RETURN_IF_ERROR(RankTopK(group));
+  ranks_to_update_.clear();
   StateStore::Batch batch;
   std::vector<uint64_t> changed;
   for (auto& [id, a] : aggregates_) {
     if (!a.changed) continue;
-    batch.Put(state_key::Aggregate(id), EncodeAggregate(a.canonical, a.count, a.sum));
+    batch.Put(state_key::Aggregate(id), EncodeAggregate(a.canonical, a.count, a.sum, a.label));
     batch.Put(state_key::Dirty(id), "");
     changed.push_back(id);
   }
@@ -221,7 +227,7 @@ Result<Outbox> MetricsEngine::PendingOutput(size_t max_items) const {
                              store_->Get(state_key::Aggregate(id)));
     AggregateValue v;
     std::string canonical;
-    if (!stored || !DecodeAggregate(*stored, &canonical, &v.count, &v.sum)) {
+    if (!stored || !DecodeAggregate(*stored, &canonical, &v.count, &v.sum, &v.label)) {
       return Status::Corruption("metric state: dirty aggregate without a record");
     }
     std::optional<AggregateKey> key = AggregateKey::Decode(canonical);
@@ -255,7 +261,7 @@ Result<std::vector<AggregateValue>> MetricsEngine::ReadAggregates(std::string_vi
         AggregateValue v;
         std::string canonical;
         std::optional<AggregateKey> decoded;
-        if (!DecodeAggregate(value, &canonical, &v.count, &v.sum) ||
+        if (!DecodeAggregate(value, &canonical, &v.count, &v.sum, &v.label) ||
             !(decoded = AggregateKey::Decode(canonical))) {
           inner = Status::Corruption("metric state: bad aggregate record");
           return false;
@@ -297,6 +303,7 @@ Status MetricsEngine::Reset() {
   aggregates_.clear();
   groups_.clear();
   new_groups_.clear();
+  ranks_to_update_.clear();
   uncommitted_ = false;
   StateStore::Batch batch;
   // Every aggregate's document is rewritten as 0; the new snapshot fills

@@ -96,6 +96,9 @@ bool IsSideField(Field f, Source s) {
     case Field::kChangedAttribute:
     case Field::kNoOfRecords:
     case Field::kColumn:
+    case Field::kPath:
+    case Field::kDomain:
+    case Field::kYearsSince:
       return false;
     case Field::kHashedChannel:
     case Field::kChannelType:
@@ -130,6 +133,38 @@ std::optional<CivilDate> ParseLeadingDate(std::string_view s) {
   }
   if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31) return std::nullopt;
   return CivilDate{v[0], v[1], v[2]};
+}
+
+const rapidjson::Value* FindJsonPath(const rapidjson::Value& root, std::string_view path) {
+  const rapidjson::Value* at = &root;
+  while (at != nullptr) {
+    const size_t dot = path.find('.');
+    const std::string_view segment = path.substr(0, dot);
+    if (at->IsObject()) {
+      const auto m = at->FindMember(
+          rapidjson::Value(rapidjson::StringRef(segment.data(), segment.size())));
+      at = m == at->MemberEnd() ? nullptr : &m->value;
+    } else if (at->IsArray()) {
+      size_t index = 0;
+      const auto [end, ec] =
+          std::from_chars(segment.data(), segment.data() + segment.size(), index);
+      at = ec == std::errc() && end == segment.data() + segment.size() && index < at->Size()
+               ? &(*at)[static_cast<rapidjson::SizeType>(index)]
+               : nullptr;
+    } else {
+      at = nullptr;
+    }
+    if (dot == std::string_view::npos) break;
+    path.remove_prefix(dot + 1);
+  }
+  return at;
+}
+
+std::optional<int> WholeYears(const CivilDate& from, const CivilDate& to) {
+  int years = to.year - from.year;
+  if (to.month < from.month || (to.month == from.month && to.day < from.day)) --years;
+  if (years < 0) return std::nullopt;
+  return years;
 }
 
 std::vector<std::string> ChangedAttributes(const Profile& p) {
@@ -190,6 +225,7 @@ class ContributionExtractor::SideView {
 
   std::optional<int> EventYear() const {
     if (row_.profile != nullptr && row_.profile->event_year) return row_.profile->event_year;
+    if (const std::optional<CivilDate> d = DocumentDate()) return d->year;
     if (row_.row_date) return row_.row_date->year;
     return std::nullopt;
   }
@@ -199,8 +235,41 @@ class ContributionExtractor::SideView {
       const CivilDate& d = *row_.profile->event_date;
       return EpochDay(d.year, d.month, d.day);
     }
+    if (const std::optional<CivilDate> d = DocumentDate()) return EpochDay(d->year, d->month, d->day);
     if (row_.row_date)
       return EpochDay(row_.row_date->year, row_.row_date->month, row_.row_date->day);
+    return std::nullopt;
+  }
+
+  // Document source: the event date its "document_date" field gives.
+  std::optional<CivilDate> DocumentDate() const {
+    if (row_.source != Source::kDocument || !set_.document_date) return std::nullopt;
+    const std::optional<std::string> text = Scalar(*set_.document_date, nullptr);
+    return text ? ParseLeadingDate(*text) : std::nullopt;
+  }
+
+  // The JSON value at the field's path in the row's document.
+  const rapidjson::Value* AtPath(const FieldRef& ref) const {
+    return row_.document != nullptr ? FindJsonPath(*row_.document, ref.column) : nullptr;
+  }
+
+  // A JSON scalar as text: strings as they are, numbers and booleans as
+  // JSON writes them; objects, arrays, null and "" are missing.
+  static std::optional<std::string> JsonText(const rapidjson::Value* v) {
+    if (v == nullptr) return std::nullopt;
+    if (v->IsString()) {
+      if (v->GetStringLength() == 0) return std::nullopt;
+      return std::string(v->GetString(), v->GetStringLength());
+    }
+    if (v->IsBool()) return std::string(v->GetBool() ? "true" : "false");
+    if (v->IsInt64()) return std::to_string(v->GetInt64());
+    if (v->IsUint64()) return std::to_string(v->GetUint64());
+    if (v->IsDouble()) {
+      char buf[32];
+      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v->GetDouble());
+      if (ec != std::errc()) return std::nullopt;
+      return std::string(buf, end);
+    }
     return std::nullopt;
   }
 
@@ -268,6 +337,16 @@ class ContributionExtractor::SideView {
         const auto v = row_.columns.Get(ref.column);
         return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
       }
+      case Field::kPath:
+        return JsonText(AtPath(ref));
+      case Field::kDomain: {
+        const rapidjson::Value* v = AtPath(ref);
+        if (v == nullptr || !v->IsString()) return std::nullopt;
+        const std::string_view address(v->GetString(), v->GetStringLength());
+        const size_t at = address.rfind('@');
+        if (at == std::string_view::npos || at + 1 == address.size()) return std::nullopt;
+        return LowerAscii(address.substr(at + 1));
+      }
       case Field::kPreferredLanguage:
       case Field::kVerified:
       case Field::kDocument:
@@ -279,6 +358,7 @@ class ContributionExtractor::SideView {
       case Field::kAttempts:
       case Field::kAge:
       case Field::kNoOfRecords:
+      case Field::kYearsSince:
         return std::nullopt;
     }
     return std::nullopt;
@@ -300,6 +380,23 @@ class ContributionExtractor::SideView {
         return ParseNumber(row_.columns.Get("no_of_records"));
       case Field::kColumn:
         return ParseNumber(row_.columns.Get(ref.column));
+      case Field::kPath: {
+        const rapidjson::Value* v = AtPath(ref);
+        if (v != nullptr && v->IsNumber()) return v->GetDouble();
+        const std::optional<std::string> text = JsonText(v);
+        return text ? ParseNumber(std::string_view(*text)) : std::nullopt;
+      }
+      case Field::kYearsSince: {
+        const rapidjson::Value* v = AtPath(ref);
+        if (v == nullptr || !v->IsString()) return std::nullopt;
+        const std::optional<CivilDate> from =
+            ParseLeadingDate(std::string_view(v->GetString(), v->GetStringLength()));
+        const std::optional<CivilDate> to =
+            set_.age_reference ? set_.age_reference : DocumentDate();
+        if (!from || !to) return std::nullopt;
+        const std::optional<int> years = WholeYears(*from, *to);
+        return years ? std::optional<double>(*years) : std::nullopt;
+      }
       default:
         return std::nullopt;
     }
@@ -382,8 +479,11 @@ void ContributionExtractor::Compute(const RowInput& row, Contributions* out) {
   out->Clear();
   static const IdentitySnapshot kNoSide;
   for (const MetricDefinition* def : by_source_[static_cast<size_t>(row.source)]) {
-    if (row.source == Source::kChannelInfo || row.profile == nullptr) {
-      if (row.source == Source::kChannelInfo) Emit(*def, row, kNoSide, +1, out);
+    if (row.source == Source::kChannelInfo || row.source == Source::kDocument ||
+        row.profile == nullptr) {
+      if (row.source == Source::kChannelInfo || row.source == Source::kDocument) {
+        Emit(*def, row, kNoSide, +1, out);
+      }
       continue;
     }
     const Profile& p = *row.profile;
@@ -413,7 +513,8 @@ void ContributionExtractor::Emit(const MetricDefinition& def, const RowInput& ro
   for (const Element& e : *elements) {
     std::optional<AggregateKey> key = KeyOf(def, view, e, bucket);
     if (!key) continue;
-    if (def.measure.kind == MeasureKind::kCountDistinct) {
+    if (def.measure.kind == MeasureKind::kCountDistinct ||
+        def.measure.kind == MeasureKind::kTopK) {
       EmitDistinct(def, view, e, std::move(*key), sign, out);
     } else {
       EmitAggregate(def, view, e, std::move(*key), sign, out);

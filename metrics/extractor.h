@@ -16,6 +16,7 @@
 #include "metrics/contributions.h"
 #include "metrics/definition.h"
 #include "mosip/profile.h"
+#include "rapidjson/document.h"
 
 namespace walcast::metrics {
 
@@ -37,6 +38,7 @@ class RowColumns {
 struct RowInput {
   Source source = Source::kIdRepo;
   const mosip::Profile* profile = nullptr;  // set for profile sources; borrowed
+  const rapidjson::Value* document = nullptr;  // set for the document source; borrowed
   RowColumns columns;
   // The row's cr_dtimes date: the time and age reference when the profile's
   // own date is missing (metrics.md M15, anonymous-profile.md §4.1).
@@ -45,6 +47,14 @@ struct RowInput {
 
 // Reads "YYYY-MM-DD..." (a date, timestamp or the profile's date text).
 std::optional<mosip::CivilDate> ParseLeadingDate(std::string_view text);
+
+// The value at a dotted path ("location.street.name"; a segment of digits
+// also indexes an array), or null when the path leads nowhere.
+const rapidjson::Value* FindJsonPath(const rapidjson::Value& root, std::string_view path);
+
+// Whole years from `from` to `to` (a birthday on `to` counts); nullopt when
+// `from` is after `to`.
+std::optional<int> WholeYears(const mosip::CivilDate& from, const mosip::CivilDate& to);
 
 // The attributes an update changed (metrics.md M14), in a fixed order:
 // yearOfBirth, gender, location_L1.., preferredLanguage, channel,

@@ -72,7 +72,22 @@ constexpr FieldInfo kFields[] = {
      Bit(Source::kChannelInfo),
      {}},
     {Field::kColumn, "column", FieldKind::kScalar, Scope::kRow, kAllSources, {}},
+    {Field::kPath, "path", FieldKind::kScalar, Scope::kRow, kDocumentSources, {}},
+    {Field::kDomain, "domain", FieldKind::kScalar, Scope::kRow, kDocumentSources, {}},
+    {Field::kYearsSince, "years_since", FieldKind::kNumber, Scope::kRow, kDocumentSources, {}},
 };
+
+// Fields written "<name>.<argument>": a column name or a JSON path.
+bool TakesArgument(Field f) {
+  return f == Field::kColumn || f == Field::kPath || f == Field::kDomain ||
+         f == Field::kYearsSince;
+}
+
+// A dotted JSON path: non-empty segments.
+bool ValidPath(std::string_view path) {
+  if (path.empty() || path.front() == '.' || path.back() == '.') return false;
+  return path.find("..") == std::string_view::npos;
+}
 
 }  // namespace
 
@@ -95,9 +110,17 @@ FieldInfo FieldShape(Field f, Source s) {
 
 std::optional<FieldRef> ParseFieldName(std::string_view name) {
   FieldRef ref;
-  if (name.starts_with("column.") && name.size() > 7) {
-    ref.field = Field::kColumn;
-    ref.column = std::string(name.substr(7));
+  for (const FieldInfo& info : kFields) {
+    if (!TakesArgument(info.field)) continue;
+    const std::string_view prefix = info.name;
+    if (name.size() <= prefix.size() + 1 || !name.starts_with(prefix) ||
+        name[prefix.size()] != '.') {
+      continue;
+    }
+    const std::string_view argument = name.substr(prefix.size() + 1);
+    if (info.field != Field::kColumn && !ValidPath(argument)) return std::nullopt;
+    ref.field = info.field;
+    ref.column = std::string(argument);
     return ref;
   }
   if (name.starts_with("location_L")) {
@@ -110,7 +133,7 @@ std::optional<FieldRef> ParseFieldName(std::string_view name) {
     return ref;
   }
   for (const FieldInfo& info : kFields) {
-    if (info.name == name && info.field != Field::kColumn) {
+    if (info.name == name && !TakesArgument(info.field)) {
       ref.field = info.field;
       return ref;
     }
@@ -121,6 +144,14 @@ std::optional<FieldRef> ParseFieldName(std::string_view name) {
 std::string DefaultKeyName(const FieldRef& ref) {
   if (ref.field == Field::kLocation) return "location_L" + std::to_string(ref.level);
   if (ref.field == Field::kColumn) return ref.column;
+  if (TakesArgument(ref.field)) {
+    // The path's last segment: "path.location.country" -> "country",
+    // "domain.email" -> "email_domain".
+    const size_t dot = ref.column.rfind('.');
+    std::string last = dot == std::string::npos ? ref.column : ref.column.substr(dot + 1);
+    if (ref.field == Field::kDomain) last += "_domain";
+    return last;
+  }
   return std::string(FieldName(ref.field));
 }
 

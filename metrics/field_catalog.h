@@ -19,7 +19,8 @@ constexpr uint8_t Bit(Source s) { return static_cast<uint8_t>(1u << static_cast<
 constexpr uint8_t kOldNewSources = Bit(Source::kIdRepo) | Bit(Source::kAnnexure);
 constexpr uint8_t kFlatSources = Bit(Source::kRegProc) | Bit(Source::kPreReg);
 constexpr uint8_t kProfileSources = kOldNewSources | kFlatSources;
-constexpr uint8_t kAllSources = kProfileSources | Bit(Source::kChannelInfo);
+constexpr uint8_t kDocumentSources = Bit(Source::kDocument);
+constexpr uint8_t kAllSources = kProfileSources | Bit(Source::kChannelInfo) | kDocumentSources;
 
 // Where a field lives.
 enum class Scope : uint8_t { kProfile, kSide, kElement, kRow };
@@ -40,7 +41,8 @@ const FieldInfo& Info(Field f);
 // hashedChannel and channelType are plain columns.
 FieldInfo FieldShape(Field f, Source s);
 
-// "location_L2", "column.process_stage", or a catalogue name; nullopt for
+// "location_L2", "column.process_stage", "path.location.country",
+// "domain.email", "years_since.dob.date", or a catalogue name; nullopt for
 // anything else.
 std::optional<FieldRef> ParseFieldName(std::string_view name);
 

@@ -73,6 +73,9 @@ std::vector<OptionSpec> MetricsOptionSpecs() {
   o.push_back(
       Spec("metrics.instance.id", T::kString, "",
            "instance in metric documents and their _id (default <topic.prefix>/<slot.name>)"));
+  o.push_back(Spec("metrics.index", T::kString, "",
+                   "index of the metric documents (default <topic.prefix>.metrics.anon_profile; "
+                   "keep it under <topic.prefix>.metrics. for the metric index template)"));
   o.push_back(Spec("checkpoint.interval.ms", T::kInt, "1000",
                    "how often the metric state is committed and its documents written", 10));
   return o;

@@ -98,7 +98,11 @@ TEST(MetricDefinitionsTest, DefaultsAndShorthands) {
   EXPECT_EQ(a.list, Field::kPreferredLanguage);
   EXPECT_EQ(a.measure.kind, MeasureKind::kAvg);
   EXPECT_EQ(set->metrics[1].side, Side::kFlat);
-  EXPECT_EQ(set->TableOf(Source::kAnnexure), "idrepo.anonymous_profile");
+  // Sources with a metric keep their default tables; the others have none
+  // (nothing warns that they are not captured).
+  EXPECT_EQ(set->TableOf(Source::kIdRepo), "idrepo.anonymous_profile");
+  EXPECT_EQ(set->TableOf(Source::kAnnexure), "");
+  EXPECT_EQ(set->TableOf(Source::kChannelInfo), "");
 }
 
 TEST(MetricDefinitionsTest, FingerprintFollowsWhatRowsContribute) {

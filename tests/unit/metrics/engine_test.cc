@@ -108,19 +108,7 @@ class EngineTest : public ::testing::Test {
   // Committed aggregates of one metric: "v1|v2[@bucket]" -> count, leaving
   // out those at 0 (what a SQL GROUP BY over the table returns).
   std::map<std::string, int64_t> Counts(const std::string& metric, bool sums = false) {
-    EXPECT_TRUE(engine_->Commit().ok());
-    Result<std::vector<AggregateValue>> all = engine_->ReadAggregates(metric);
-    EXPECT_TRUE(all.ok()) << all.status().ToString();
-    std::map<std::string, int64_t> out;
-    if (!all.ok()) return out;
-    for (const AggregateValue& v : *all) {
-      if (v.count == 0 && v.sum == 0) continue;
-      std::string key;
-      for (const auto& [name, value] : v.key.keys) key += (key.empty() ? "" : "|") + value;
-      if (v.key.bucket) key += "@" + FormatDays(*v.key.bucket);
-      out[key] = sums ? v.sum : v.count;
-    }
-    return out;
+    return testing::CommittedCounts(*engine_, metric, sums);
   }
 
   using M = std::map<std::string, int64_t>;

@@ -15,7 +15,11 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "core/event.h"
+#include "metrics/codec.h"
+#include "metrics/engine.h"
 
 namespace walcast::metrics::testing {
 
@@ -205,6 +209,26 @@ inline std::string RegprcProfile(const Registration& r) {
          ",\"documents\":[\"DOC001\"],\"assisted\":[\"110045\"],"
          "\"enrollmentCenterId\":\"10005\",\"status\":\"" +
          r.status + "\"}";
+}
+
+// Commits and reads one metric's aggregates: "v1|v2[@bucket]" -> count (or
+// sum), leaving out those at 0 (what a SQL GROUP BY over the table returns).
+inline std::map<std::string, int64_t> CommittedCounts(MetricsEngine& engine,
+                                                      const std::string& metric,
+                                                      bool sums = false) {
+  EXPECT_TRUE(engine.Commit().ok());
+  Result<std::vector<AggregateValue>> all = engine.ReadAggregates(metric);
+  EXPECT_TRUE(all.ok()) << all.status().ToString();
+  std::map<std::string, int64_t> out;
+  if (!all.ok()) return out;
+  for (const AggregateValue& v : *all) {
+    if (v.count == 0 && v.sum == 0) continue;
+    std::string key;
+    for (const auto& [name, value] : v.key.keys) key += (key.empty() ? "" : "|") + value;
+    if (v.key.bucket) key += "@" + FormatDays(*v.key.bucket);
+    out[key] = sums ? v.sum : v.count;
+  }
+  return out;
 }
 
 }  // namespace walcast::metrics::testing
