@@ -14,6 +14,7 @@
 #include "app/config_file.h"
 #include "app/generate_mosip.h"
 #include "app/generate_profiles.h"
+#include "app/generate_user_profiles.h"
 #include "app/options.h"
 #include "app/pipeline_config.h"
 #include "app/http_endpoint.h"
@@ -67,6 +68,11 @@ constexpr const char* kUsage =
     "                    databases (or --single-database), consistently and\n"
     "                    reproducibly; MOSIP's dashboards all show data\n"
     "                    (docs/generated-data.md)\n"
+    "  generate-user-profiles\n"
+    "                    write randomuser.me-shaped user profiles (JSON) into\n"
+    "                    public.user_profiles for the GDPR example, made locally from\n"
+    "                    --seed; --updates/--deletes then change some\n"
+    "                    (config/examples/gdpr-user-profiles/)\n"
     "\n"
     "Pipelines: each connector config (a Kafka Connect JSON body, or a file setting\n"
     "both name and connector.class) given with --config is one pipeline, named by its\n"
@@ -107,6 +113,7 @@ void DescribeCommandLine(CommandLine* cl) {
                "snapshot state)");
   cl->visible.add(walcast::app::GenerateProfilesFlags());
   cl->visible.add(walcast::app::GenerateMosipFlags());
+  cl->visible.add(walcast::app::GenerateUserProfilesFlags());
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "command");
   cl->all.add(cl->visible).add(hidden);
@@ -181,6 +188,14 @@ int RunOne(const std::string& cmd, const std::vector<walcast::app::PipelineConfi
         walcast::app::GenerateProfilesRequestFrom(vm);
     if (!request.ok()) return Fail(request.status());
     status = walcast::app::GenerateProfilesCommand(config, *request, std::cout);
+  } else if (cmd == "generate-user-profiles") {
+    if (several) {
+      return Fail(walcast::Status::InvalidArgument(
+          "generate-user-profiles writes into one database: give one connector config"));
+    }
+    auto request = walcast::app::GenerateUserProfilesRequestFrom(vm);
+    if (!request.ok()) return Fail(request.status());
+    status = walcast::app::GenerateUserProfilesCommand(config, *request, std::cout);
   } else if (cmd == "generate-mosip") {
     auto request = walcast::app::GenerateMosipRequestFrom(vm);
     if (!request.ok()) return Fail(request.status());

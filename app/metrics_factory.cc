@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "app/elasticsearch_factory.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "metrics/options.h"
 #include "sinks/elasticsearch/http_client.h"
@@ -145,7 +146,9 @@ Result<std::unique_ptr<MetricsRuntime>> OpenMetrics(const Config& config) {
     log::Info("metrics: " + report, {{"url", target->http.base_url}});
   }
   ElasticsearchMetricWriter::Options writer;
-  writer.metrics_index = es::MetricsIndexName(target->templates.prefix);
+  writer.metrics_index = config.Has("metrics.index") && !config.GetString("metrics.index").empty()
+                             ? LowerAscii(config.GetString("metrics.index"))
+                             : es::MetricsIndexName(target->templates.prefix);
   writer.dead_letter_index = target->dead_letter_index;
   writer.max_actions = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.actions"));
   writer.max_bytes = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.bytes"));

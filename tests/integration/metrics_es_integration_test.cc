@@ -63,7 +63,7 @@ class MetricsEsTest : public EsProcessTest {
     return kv;
   }
 
-  std::string MetricsIndex() const { return db_ + ".metrics.anon_profile"; }
+  virtual std::string MetricsIndex() const { return db_ + ".metrics.anon_profile"; }
   std::string Instance() const { return db_ + "/" + db_; }
 
 
@@ -96,8 +96,9 @@ class MetricsEsTest : public EsProcessTest {
   }
 
   // Differences between metric `id`'s documents (count > 0) and its SQL.
-  std::string CompareWithSql(const std::string& id, int64_t* sql_rows) {
-    std::string query = ReadSource("sql/metrics/" + id + ".sql");
+  std::string CompareWithSql(const std::string& id, int64_t* sql_rows,
+                             const std::string& sql_dir = "sql/metrics") {
+    std::string query = ReadSource(sql_dir + "/" + id + ".sql");
     while (!query.empty() && (query.back() == '\n' || query.back() == ';')) query.pop_back();
     const std::string out = Sql(
         "WITH s AS MATERIALIZED (" + query +
@@ -194,6 +195,80 @@ TEST_F(MetricsEsTest, MetricsEqualTheirSqlAfterRepeatedKillNine) {
   }
   EXPECT_GT(counted, 10u);
   EXPECT_EQ(bad, std::to_string(counted));
+  if (HasFailure()) {
+    for (int i = 0; i <= kills; ++i) {
+      std::cerr << "--- walcast" << i << "\n" << Log("walcast" + std::to_string(i)).substr(0, 3000);
+    }
+  }
+}
+
+// The GDPR user-profile example's metrics (config/examples/gdpr-user-profiles:
+// the document source, averages, top_k) under the same kill -9 workload:
+// users inserted, updated (moves, new emails) and deleted by
+// `walcast generate-user-profiles` while walcast is killed again and again.
+class GdprMetricsEsTest : public MetricsEsTest {
+ protected:
+  std::map<std::string, std::string> BaseConfig() const override {
+    std::map<std::string, std::string> kv = MetricsEsTest::BaseConfig();
+    kv["table.include.list"] = "public\\.user_profiles";
+    kv["metrics.definitions.file"] =
+        std::string(WALCAST_SOURCE_DIR) + "/config/examples/gdpr-user-profiles/metrics.json";
+    kv["metrics.index"] = MetricsIndex();
+    return kv;
+  }
+  std::string MetricsIndex() const override { return db_ + ".metrics.user_profiles"; }
+
+  void GenerateUsers(const std::vector<std::string>& args) {
+    Generate(args, "generate-user-profiles");
+  }
+};
+
+TEST_F(GdprMetricsEsTest, UserProfileMetricsEqualTheirSqlAfterRepeatedKillNine) {
+  GenerateUsers({"--count", "2000", "--seed", "1"});
+  std::unique_ptr<ChildProcess> walcast = Start("walcast0");
+  const int kills = KillRepeatedly(
+      &walcast,
+      [&] {
+        for (int round = 2; round <= 12 && !HasFailure(); ++round) {
+          GenerateUsers({"--count", "2000", "--seed", std::to_string(round), "--updates", "300",
+                         "--deletes", "200", "--batch-rows", "100"});
+          // Some of the first users move, change address or leave too.
+          if (round % 3 == 0) {
+            Sql("UPDATE public.user_profiles SET profile = jsonb_set(profile, '{email}', "
+                "to_jsonb('moved' || round(random() * 1000)::text || '@proton.me')) "
+                "WHERE id IN (SELECT id FROM public.user_profiles ORDER BY id LIMIT 150 OFFSET " +
+                std::to_string(round * 50) + ")");
+          }
+        }
+      },
+      17, 500ms, /*first_in_snapshot=*/true);
+  ASSERT_GE(kills, 5);
+  const std::string last = "walcast" + std::to_string(kills);
+  ASSERT_TRUE(WaitForLog(last, "streaming started", walcast.get(), 120s)) << Log(last);
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), 300s, last));
+  walcast->Signal(SIGTERM);
+  ASSERT_EQ(walcast->Wait(30s), 0) << Log(last);
+
+  ASSERT_NO_FATAL_FAILURE(LoadMetricDocuments());
+  EXPECT_EQ(Sql("SELECT string_agg(x, E'\\n') FROM (SELECT doc->>'metric' || ' ' || "
+                "(doc->'keys')::text || ' @' || coalesce(doc->>'bucket_start', '-') AS x"
+                " FROM walcast_test.docs GROUP BY doc->>'metric', doc->'keys', doc->>'bucket_start'"
+                " HAVING count(*) > 1 LIMIT 3) d"),
+            "");
+  const std::vector<std::string> ids = MetricIds("config/examples/gdpr-user-profiles/metrics.json");
+  ASSERT_EQ(ids.size(), 7u);
+  for (const std::string& id : ids) {
+    SCOPED_TRACE(id);
+    int64_t sql_rows = 0;
+    const std::string differences =
+        CompareWithSql(id, &sql_rows, "config/examples/gdpr-user-profiles/sql");
+    EXPECT_EQ(differences, "") << "first differences (keys @bucket):\n" << differences;
+    EXPECT_GT(sql_rows, 0);
+  }
+  // The ranking has all ten ranks (there are more domains than that).
+  EXPECT_EQ(Sql("SELECT count(*) FROM walcast_test.docs WHERE doc->>'metric' = "
+                "'gdpr_top_email_domains' AND (doc->>'count')::bigint > 0"),
+            "10");
   if (HasFailure()) {
     for (int i = 0; i <= kills; ++i) {
       std::cerr << "--- walcast" << i << "\n" << Log("walcast" + std::to_string(i)).substr(0, 3000);

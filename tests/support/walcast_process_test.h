@@ -107,9 +107,11 @@ class WalcastProcessTest : public ::testing::Test {
            p->Running();
   }
 
-  // `walcast generate-profiles ARGS` into the test database.
-  void Generate(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"generate-profiles"};
+  // `walcast generate-profiles ARGS` (or another generator) into the test
+  // database.
+  void Generate(const std::vector<std::string>& args,
+                const std::string& command = "generate-profiles") {
+    std::vector<std::string> argv = {command};
     argv.insert(argv.end(), args.begin(), args.end());
     std::string out;
     std::string err;

@@ -1,0 +1,7 @@
+-- gdpr_users: users registered now
+-- Recomputes the metric of config/examples/gdpr-user-profiles/metrics.json from
+-- public.user_profiles: one row per document whose count is above 0 (bucket_start,
+-- keys, value, count, sum), as the metric tests compare them.
+SELECT NULL::date AS bucket_start, '{}'::jsonb AS keys, count(*) AS value, count(*) AS count, 0 AS sum
+FROM public.user_profiles
+HAVING count(*) > 0;
