@@ -340,6 +340,14 @@ class FieldTypeTest(unittest.TestCase):
                          {"a": "object", "a.b": "text", "a.b.keyword": "keyword", "n": "long"})
 
 
+def path_key_name(field):
+    """The key name of a document-source field: the path's last segment
+    ("path.location.country" -> "country"; "domain.email" -> "email_domain")."""
+    kind, _, path = field.partition(".")
+    last = path.rsplit(".", 1)[-1]
+    return last + "_domain" if kind == "domain" else last
+
+
 def metric_keys(definitions):
     """metric id -> the key names its documents carry (docs/metrics.md)."""
     out = {}
@@ -353,6 +361,8 @@ def metric_keys(definitions):
                 names |= {"exceptionType", "exceptionSubType"}
             elif field.startswith("column."):
                 names.add(field[len("column."):])
+            elif field.startswith(("path.", "domain.")):
+                names.add(path_key_name(field))
             elif isinstance(key, dict) and key.get("level"):
                 names.add(f"{field}_L{key['level']}")
             else:
@@ -360,6 +370,8 @@ def metric_keys(definitions):
         measure = m["measure"]
         if isinstance(measure, dict) and "histogram" in measure:
             names.add(measure.get("histogram_key", "multiplicity"))
+        if isinstance(measure, dict) and "top_k" in measure:
+            names |= {measure.get("as") or path_key_name(measure["top_k"]), "rank"}
         out[m["id"]] = names
     return out
 
@@ -436,6 +448,54 @@ class WalcastSavedObjectsTest(unittest.TestCase):
                                  {r["name"] for r in o["references"]})
                 self.assertEqual({p["panelRefName"] for p in panels},
                                  {f'panel_{p["panelIndex"]}' for p in panels})
+
+
+class GdprExampleSavedObjectsTest(unittest.TestCase):
+    """The GDPR example's dashboard (config/examples/gdpr-user-profiles)."""
+
+    EXAMPLE = os.path.join(ROOT, "config", "examples", "gdpr-user-profiles")
+    NDJSON = os.path.join(EXAMPLE, "kibana.ndjson")
+
+    def setUp(self):
+        self.result = saved_objects.read_saved_objects([self.NDJSON])
+        with open(os.path.join(self.EXAMPLE, "metrics.json")) as f:
+            self.keys = metric_keys(json.load(f))
+
+    def test_the_committed_file_is_the_generators_output(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out.ndjson")
+            subprocess.run([sys.executable, os.path.join(self.EXAMPLE, "make_saved_objects.py"),
+                            out], check=True)
+            with open(out) as generated, open(self.NDJSON) as committed:
+                self.assertEqual(committed.read(), generated.read(),
+                                 "run make_saved_objects.py and commit kibana.ndjson")
+
+    def test_every_panel_reads_a_metric_of_the_example_with_its_keys(self):
+        self.assertEqual({p.title for p in self.result.index_patterns.values()},
+                         {"users.metrics.user_profiles*"})
+        metric_of = {u.object_id: u.query.split('"')[1] for u in self.result.uses
+                     if u.aggregation == "query"}
+        self.assertEqual(set(metric_of), {u.object_id for u in self.result.uses})
+        # Every metric of the example has a panel.
+        self.assertEqual(set(metric_of.values()), set(self.keys))
+        for use in self.result.uses:
+            metric = metric_of[use.object_id]
+            if use.field.startswith("keys."):
+                self.assertEqual(use.aggregation, "terms", use)
+                self.assertIn(use.field[len("keys."):], self.keys[metric], use)
+            elif use.field == "bucket_start":
+                self.assertEqual(use.aggregation, "date_histogram")
+                self.assertEqual(self.result.index_patterns[use.index_pattern_id].time_field,
+                                 "bucket_start")
+            elif use.field == "value":
+                self.assertIn(use.aggregation, ("sum", "avg"), use)
+            else:
+                self.assertEqual((use.field, use.aggregation), ("metric", "query"))
+
+    def test_key_names_follow_the_engine(self):
+        self.assertEqual(path_key_name("path.location.country"), "country")
+        self.assertEqual(path_key_name("domain.email"), "email_domain")
+        self.assertEqual(self.keys["gdpr_top_email_domains"], {"email_domain", "rank"})
 
 
 if __name__ == "__main__":
