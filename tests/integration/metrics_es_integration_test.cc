@@ -354,7 +354,7 @@ TEST_F(MetricsEsTest, AFullStateDiskIsOneClearErrorAndTheResumeIsExact) {
   // PostgreSQL that the state had not made durable.
   disk.Free();
   std::string last = "walcast0";
-  if (!walcast->Running() || !WaitConfirmed(walcast.get(), 60s, last)) {
+  if (!walcast->Running() || !WaitConfirmed(walcast.get(), 20s, last)) {
     if (walcast->Running()) {
       walcast->Signal(SIGTERM);
       walcast->Wait(30s);
