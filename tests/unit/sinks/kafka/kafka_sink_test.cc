@@ -17,6 +17,7 @@
 #include "core/pipeline.h"
 #include "sinks/kafka/kafka_checkpoint.h"
 #include "sinks/kafka/producer_pool.h"
+#include "sinks/kafka/producer_settings.h"
 #include "tests/support/process.h"
 #include "tests/unit/sinks/kafka/mock_kafka.h"
 
@@ -641,6 +642,50 @@ TEST_F(SharedProducerTest, ARewindIgnoresOnlyItsOwnPipelinesReports) {
   ASSERT_TRUE(lane(0).pipeline->Flush(10s).ok());
   EXPECT_EQ(lane(0).tracker->watermark(), EndOf(1));
   EXPECT_EQ(Ids(kafka_.Read("p0.public.t")), (std::vector<int>{1, 1}));
+  EXPECT_EQ(pool_.created(), 1u);
+}
+
+TEST_F(SharedProducerTest, AFailedProducerIsRenewedOnceForAllItsPipelines) {
+  ASSERT_TRUE(AddLane("p0"));
+  ASSERT_TRUE(AddLane("p1"));
+  ASSERT_TRUE(WriteTo(lane(0).pipeline.get(), 1, {1}).ok());
+  ASSERT_TRUE(WriteTo(lane(1).pipeline.get(), 1, {2}).ok());
+  ASSERT_TRUE(lane(0).pipeline->Flush(10s).ok());
+  ASSERT_TRUE(lane(1).pipeline->Flush(10s).ok());
+  // The pool hands out the live producer for the same settings.
+  Result<std::shared_ptr<SharedProducer>> producer = pool_.Get(ProducerSettings(Options()));
+  ASSERT_TRUE(producer.ok());
+  EXPECT_EQ((*producer)->users(), 2u);
+  EXPECT_EQ((*producer)->epoch(), 0u);
+  // The idempotent producer fails for good: every pipeline using it replays.
+  (*producer)->WithClient([](rd_kafka_t* rk) {
+    return rd_kafka_test_fatal_error(rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                     "test: sequence lost");
+  });
+  for (int i = 0; i < 2; ++i) {
+    Status failed;
+    ASSERT_TRUE(PollUntil(
+        [&] {
+          failed = lane(i).pipeline->Tick(std::chrono::steady_clock::now());
+          return !failed.ok();
+        },
+        20s));
+    EXPECT_EQ(failed.code(), Status::Code::kReplay) << failed.ToString();
+  }
+  // The first rewind renews it; the second finds it renewed already.
+  for (int i = 0; i < 2; ++i) {
+    lane(i).pipeline->Rewind();
+    lane(i).tracker->Rewind();
+  }
+  EXPECT_EQ((*producer)->epoch(), 1u);
+  ASSERT_TRUE(WriteTo(lane(0).pipeline.get(), 2, {3}).ok());
+  ASSERT_TRUE(WriteTo(lane(1).pipeline.get(), 2, {4}).ok());
+  ASSERT_TRUE(lane(0).pipeline->Flush(10s).ok());
+  ASSERT_TRUE(lane(1).pipeline->Flush(10s).ok());
+  EXPECT_EQ(lane(0).tracker->watermark(), EndOf(2));
+  EXPECT_EQ(lane(1).tracker->watermark(), EndOf(2));
+  EXPECT_EQ(Ids(kafka_.Read("p0.public.t")), (std::vector<int>{1, 3}));
+  EXPECT_EQ(Ids(kafka_.Read("p1.public.t")), (std::vector<int>{2, 4}));
   EXPECT_EQ(pool_.created(), 1u);
 }
 
