@@ -422,9 +422,9 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   AckTracker tracker(start.exported ? Lsn(start.exported->consistent_point.value() - 1)
                                     : start.slot.confirmed_flush);
   Pipeline pipeline(&tracker);
-  WALCAST_RETURN_IF_ERROR(
-      AddConfiguredSinks(config, source.server.database, &pipeline, source.server.current_wal,
-                         context != nullptr ? context->lookups : nullptr));
+  WALCAST_RETURN_IF_ERROR(AddConfiguredSinks(config, source.server.database, &pipeline,
+                                             source.server.current_wal,
+                                             context != nullptr ? context->shared : nullptr));
   if (metrics) pipeline.AddSink(std::move(metrics->sink));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<HeartbeatAction> heartbeat,
                            AddHeartbeatAction(config, source.conninfo, &pipeline));
@@ -499,11 +499,14 @@ Status RunPipelines(const std::vector<PipelineConfig>& pipelines, const std::ato
   log::Info("walcast starting pipelines", {{"pipelines", pipelines.size()}});
   PipelineTopics topics;
   SharedLookupStores lookups;
+  // Declared before the supervisor's pipelines use it, so it outlives them.
+  sinks::kafka::ProducerPool producers;
+  SharedClients shared{&lookups, &producers};
   Supervisor supervisor(
       pipelines, registry,
-      [&topics, &lookups](const std::string& name, const Config& config,
-                          const std::atomic<bool>* pipeline_stop, PipelineProgress* progress) {
-        const PipelineContext context{name, progress, &topics, &lookups};
+      [&topics, &shared](const std::string& name, const Config& config,
+                         const std::atomic<bool>* pipeline_stop, PipelineProgress* progress) {
+        const PipelineContext context{name, progress, &topics, &shared};
         return RunCommand(config, pipeline_stop, &context);
       });
   return supervisor.Run(stop);

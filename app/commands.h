@@ -8,6 +8,7 @@
 #include "app/pipeline_config.h"
 #include "app/pipeline_registry.h"
 #include "app/pipeline_topics.h"
+#include "app/sink_factory.h"
 #include "core/config.h"
 #include "core/status.h"
 
@@ -19,7 +20,7 @@ struct PipelineContext {
   std::string name;
   PipelineProgress* progress = nullptr;  // past slot set-up, watermark, events
   PipelineTopics* topics = nullptr;      // the topics every pipeline writes
-  SharedLookupStores* lookups = nullptr;  // the Elasticsearch lookup stores
+  SharedClients* shared = nullptr;       // the clients every pipeline shares
 };
 
 // `walcast run`: prepares the publication and slot, then streams into the

@@ -205,8 +205,8 @@ Result<LoadedPipelines> LoadPipelineSources(const std::vector<std::string>& path
     pipeline.values = defaults;
     WALCAST_RETURN_IF_ERROR(merger.Merge(std::move(file->values), &pipeline.values));
     if (!own_state_dir) pipeline.values["state.dir"] = base_state_dir + "/" + pipeline.name;
-    // Tells the pipelines' producers apart in the broker's logs and quotas.
-    pipeline.values.emplace("kafka.client.id", "walcast-" + pipeline.name);
+    // No kafka.client.id of its own: pipelines with the same Kafka settings
+    // share one producer (sinks/kafka/producer_pool.h).
     loaded.pipelines.push_back(std::move(pipeline));
   }
   loaded.ignored = std::move(merger.ignored);

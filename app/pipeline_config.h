@@ -43,8 +43,7 @@ bool IsConnectorConfig(const ConfigFile& file);
 // Reads the sources as LoadConfigSources does and splits them into
 // pipelines. With two or more connector configs, each pipeline's state.dir
 // is <state.dir>/<name> unless its connector sets state.dir itself, so that
-// the pipelines' snapshot, slot and metric state never share files, and
-// kafka.client.id defaults to walcast-<name>.
+// the pipelines' snapshot, slot and metric state never share files.
 // kInvalidArgument for a connector config without a usable name (empty,
 // "." or "..", or containing '/'), two connector configs with the same name,
 // and as ReadConfigFile, TranslateDebeziumKeys and ApplyOverride.

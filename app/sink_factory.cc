@@ -164,7 +164,8 @@ Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
 }
 
 Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline,
-                          Lsn server_wal_lsn, SharedLookupStores* lookups) {
+                          Lsn server_wal_lsn, const SharedClients* shared) {
+  SharedLookupStores* lookups = shared != nullptr ? shared->lookups : nullptr;
   WALCAST_ASSIGN_OR_RETURN(debezium::EncoderOptions encoder,
                            EncoderOptionsFrom(config, database));
   for (const std::string& sink : config.GetList("sinks")) {
@@ -183,6 +184,7 @@ Status AddConfiguredSinks(const Config& config, const std::string& database, Pip
       options.tolerate_errors = config.GetString("errors.tolerance") == "all";
       options.dead_letter_topic = config.GetString("errors.deadletterqueue.topic.name");
       options.heartbeat_interval = std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
+      options.pool = shared != nullptr ? shared->producers : nullptr;
       if (config.GetBool("exactly.once")) {
         sinks::kafka::ExactlyOnceOptions& eos = options.exactly_once;
         const std::string prefix = config.GetString("topic.prefix");

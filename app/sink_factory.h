@@ -7,6 +7,7 @@
 #include "core/pipeline.h"
 #include "core/status.h"
 #include "debezium/encoder.h"
+#include "sinks/kafka/producer_pool.h"
 
 namespace walcast::app {
 
@@ -20,14 +21,23 @@ Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
 // published. Written as a regular expression that matches only itself.
 inline constexpr const char* kHeartbeatMessagePrefix = "walcast\\.heartbeat";
 
+// What the pipelines of one process share (docs/pipelines.md, "Shared
+// clients"); each member is borrowed and may be null (not shared).
+struct SharedClients {
+  // The Elasticsearch sink's lookup stores.
+  SharedLookupStores* lookups = nullptr;
+  // The at-least-once Kafka sinks' producers.
+  sinks::kafka::ProducerPool* producers = nullptr;
+};
+
 // Builds the sinks listed in `sinks` and adds them to `pipeline`.
 // `server_wal_lsn` is the server's WAL position at start (exactly.once
 // refuses a Kafka checkpoint beyond it). kInvalidArgument for a sink whose
 // settings are missing or rejected; with exactly.once, kUnavailable /
 // kFatal when Kafka's transactions or checkpoint cannot be set up.
-// `lookups` (several pipelines) shares the Elasticsearch sink's lookup store
-// with the other pipelines; null gives the sink a store of its own.
+// `shared` (several pipelines) gives the sinks what they share with the
+// other pipelines' sinks; null, or a null member, gives them their own.
 Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline,
-                          Lsn server_wal_lsn = Lsn(), SharedLookupStores* lookups = nullptr);
+                          Lsn server_wal_lsn = Lsn(), const SharedClients* shared = nullptr);
 
 }  // namespace walcast::app

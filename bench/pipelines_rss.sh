@@ -5,6 +5,9 @@
 #   bench/pipelines_rss.sh [IDLE_SECONDS]
 #       IDLE_SECONDS  default 10: how long walcast idles once every pipeline
 #                     streams before its memory is read
+#   WALCAST_BASELINE_BIN=/path/to/older/walcast bench/pipelines_rss.sh
+#       also measures that build, in the same run and against the same
+#       servers (e.g. one without shared Kafka producers)
 #
 # Starts a throwaway PostgreSQL 15 and Kafka broker (set WALCAST_JARS_DIR to
 # reuse downloaded jars), creates six databases db0..db5 with one empty
@@ -14,7 +17,7 @@
 # VmHWM and the thread count from /proc, then stops walcast with SIGTERM
 # (slot.drop.on.stop: the next run creates its slots afresh).
 # Figures: rss_kb, hwm_kb and threads per run, and the extra resident memory
-# per added pipeline.
+# per added pipeline; with a baseline, each line names its build (build=).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 idle_seconds=${1:-10}
@@ -35,18 +38,19 @@ for i in 0 1 2 3 4 5; do
 JSON
 done
 
-# run_idle N: runs walcast with the first N connector configs; prints its figures.
+# run_idle N [BINARY LABEL]: runs walcast (or BINARY) with the first N
+# connector configs; prints its figures and sets rss_<LABEL>_<N>.
 run_idle() {
-  local n=$1 args=() i pid
+  local n=$1 bin=${2:-$walcast} label=${3:-branch} args=() i pid
   for ((i = 0; i < n; i++)); do args+=(--config "$work/db$i.json"); done
   cat >"$work/worker-$n.properties" <<PROPS
 database.user=postgres
 sinks=kafka
 kafka.bootstrap.servers=$bootstrap
-state.dir=$work/state-$n
+state.dir=$work/state-$label-$n
 slot.drop.on.stop=true
 PROPS
-  "$walcast" "${args[@]}" --config "$work/worker-$n.properties" run 2>"$work/walcast-$n.err" &
+  "$bin" "${args[@]}" --config "$work/worker-$n.properties" run 2>"$work/walcast-$n.err" &
   pid=$!
   bench_pids+=("$pid")
   for ((i = 0; i < 600; i++)); do
@@ -60,11 +64,26 @@ PROPS
   threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
   kill -TERM "$pid"
   wait "$pid"
-  eval "rss_$n=$rss"
-  printf 'pipelines=%s rss_kb=%s hwm_kb=%s threads=%s\n' "$n" "$rss" "$hwm" "$threads"
+  eval "rss_${label}_$n=$rss"
+  printf 'build=%s pipelines=%s rss_kb=%s hwm_kb=%s threads=%s\n' "$label" "$n" "$rss" "$hwm" \
+    "$threads"
 }
 
+# summary LABEL: the cost of each added pipeline in that build.
+summary() {
+  local one six
+  one=$(eval "echo \$rss_${1}_1")
+  six=$(eval "echo \$rss_${1}_6")
+  printf 'build=%s extra_rss_kb_per_pipeline=%.0f six_over_one=%.2f\n' "$1" \
+    "$(echo "($six - $one) / 5" | bc -l)" "$(echo "$six / $one" | bc -l)"
+}
+
+labels=(branch)
+if [[ -n "${WALCAST_BASELINE_BIN:-}" ]]; then
+  labels=(baseline branch)
+  run_idle 1 "$WALCAST_BASELINE_BIN" baseline
+  run_idle 6 "$WALCAST_BASELINE_BIN" baseline
+fi
 run_idle 1
 run_idle 6
-printf 'extra_rss_kb_per_pipeline=%.0f six_over_one=%.2f\n' \
-  "$(echo "($rss_6 - $rss_1) / 5" | bc -l)" "$(echo "$rss_6 / $rss_1" | bc -l)"
+for label in "${labels[@]}"; do summary "$label"; done

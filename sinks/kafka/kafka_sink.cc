@@ -21,8 +21,7 @@ KafkaSink::KafkaSink(KafkaSinkOptions options)
 
 Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(KafkaSinkOptions options) {
   std::unique_ptr<KafkaSink> sink(new KafkaSink(std::move(options)));
-  WALCAST_ASSIGN_OR_RETURN(sink->producer_, sink->NewProducer());
-  sink->StartPolling();
+  WALCAST_RETURN_IF_ERROR(sink->AttachProducer());
   if (sink->exactly_once()) WALCAST_RETURN_IF_ERROR(sink->StartTransactions());
   return sink;
 }
@@ -121,8 +120,6 @@ Status KafkaSink::OnCommit(const TransactionInfo& txn) {
     ack = in_flight->outstanding == 0;
   }
   if (ack) Settle(in_flight);
-  // Serve delivery reports promptly even when the poll thread sleeps.
-  rd_kafka_poll(producer_.get(), 0);
   return Status::Ok();
 }
 
@@ -174,12 +171,16 @@ Status KafkaSink::ProduceHeartbeat() {
   EncodedRecord record = encoder_.Heartbeat(UnixMicrosNow() / 1000);
   // Debezium pins heartbeats to partition 0.
   auto context =
-      std::make_unique<RecordContext>(RecordContext{nullptr, Lsn(), false, {}, generation_});
-  const rd_kafka_resp_err_t err = rd_kafka_producev(
-      producer_.get(), RD_KAFKA_V_TOPIC(record.topic.c_str()), RD_KAFKA_V_PARTITION(0),
-      RD_KAFKA_V_KEY(record.key->data(), record.key->size()),
-      RD_KAFKA_V_VALUE(record.value->data(), record.value->size()),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(context.get()), RD_KAFKA_V_END);
+      std::make_unique<RecordContext>(user_id_, nullptr, Lsn(), false, RecordId{}, generation_);
+  const rd_kafka_resp_err_t err = producer_->WithClient([&](rd_kafka_s* rk) {
+    if (rk == nullptr) return RD_KAFKA_RESP_ERR__FATAL;  // Renew failed: renew again
+    return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(record.topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                             RD_KAFKA_V_KEY(record.key->data(), record.key->size()),
+                             RD_KAFKA_V_VALUE(record.value->data(), record.value->size()),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_OPAQUE(static_cast<RoutedRecord*>(context.get())),
+                             RD_KAFKA_V_END);
+  });
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::Unavailable(std::string("heartbeat: ") + rd_kafka_err2str(err));
   }
@@ -200,8 +201,10 @@ Status KafkaSink::Flush(std::chrono::milliseconds timeout) {
     if (current_) return Status::Timeout("kafka: a transaction is still open");
     return CommitKafkaTransaction();
   }
+  // Waits for this sink's records only (a shared producer holds other
+  // pipelines' records too); the poll thread serves their reports, and
+  // linger.ms sends them anyway.
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  rd_kafka_flush(producer_.get(), static_cast<int>(timeout.count()));
   std::unique_lock lock(mu_);
   while (true) {
     settled_cv_.wait_until(lock, deadline,
@@ -228,15 +231,14 @@ Status KafkaSink::Close(std::chrono::milliseconds timeout) {
     // until the broker times it out.
     (void)transactions_->Abort(std::chrono::seconds(5));
   }
-  StopPolling();
   if (producer_ != nullptr) {
     {
-      // What is purged now is neither dead-lettered nor acknowledged.
+      // What is left now is neither dead-lettered nor acknowledged.
       std::lock_guard lock(mu_);
       options_.tolerate_errors = false;
       if (failure_.ok()) failure_ = Status::Fatal("kafka sink closed");
     }
-    DiscardProducer();
+    DetachProducer();
   }
   return flushed;
 }

@@ -19,6 +19,7 @@
 #include "sinks/kafka/kafka_transactions.h"
 #include "sinks/kafka/producer_settings.h"
 #include "sinks/kafka/rdkafka_handles.h"
+#include "sinks/kafka/shared_producer.h"
 
 namespace walcast::sinks::kafka {
 
@@ -48,18 +49,32 @@ namespace walcast::sinks::kafka {
 // errors.tolerance=all) aborts it once, and on the replay that record goes
 // to the dead-letter topic instead. See docs/design.md, "Exactly once".
 //
+// With options.pool (several pipelines), an at-least-once sink uses the
+// pool's producer for its settings, shared with the other pipelines' sinks
+// (ProducerPool): each record's opaque routes its delivery report back to
+// this sink, which alone acknowledges, dead-letters and counts its records,
+// so the watermark of its pipeline moves only with its own records. A
+// rewind then ignores the reports of what this sink produced before instead
+// of replacing the producer, unless the producer itself failed (a fatal
+// idempotent-producer error, a topic its metadata lost): then the producer
+// is renewed once for all its sinks, and each of them replays. Close leaves
+// this sink's records still queued to the producer (at least once: the
+// pipeline's next start replays them from its watermark). The exactly-once
+// sink always has a producer of its own.
+//
 // Threads: OnBegin/OnChange/OnCommit/OnReset/Flush/Close on the reader
-// thread; delivery reports run on the sink's own poll thread, which
+// thread; delivery reports run on the producer's poll thread, which
 // acknowledges (at-least-once mode). A delivery that fails for good (and is
 // not tolerated) makes the next reader-thread call return kFatal; that
 // transaction is never acknowledged, so the watermark stays before it. The
 // reader thread blocks in Create (exactly once: up to start_timeout) and at
 // each Kafka commit.
 //
-// Ownership: the sink owns its producer and the poll thread. Close flushes
-// within its timeout, then purges what is left and destroys the producer on
-// the calling thread; the destructor calls Close with no time to flush.
-class KafkaSink : public Sink {
+// Ownership: the sink owns its producer (or a share of the pool's). Close
+// waits for its records within its timeout; a producer of its own is then
+// purged and destroyed on the calling thread. The destructor calls Close
+// with no time to flush.
+class KafkaSink : public Sink, private ProducerUser {
  public:
   // kInvalidArgument for a librdkafka property it rejects (named).
   static Result<std::unique_ptr<KafkaSink>> Create(KafkaSinkOptions options);
@@ -111,7 +126,12 @@ class KafkaSink : public Sink {
   using RecordId = std::pair<Lsn, uint64_t>;
   // Per-record opaque passed to librdkafka: a unique_ptr owns it until
   // rd_kafka_producev accepts the record; its delivery report frees it.
-  struct RecordContext {
+  struct RecordContext : RoutedRecord {
+    RecordContext(uint64_t user_id, std::shared_ptr<InFlight> in_flight, Lsn at, bool dead,
+                  RecordId record_id, uint64_t gen)
+        : txn(std::move(in_flight)), lsn(at), dead_letter(dead), id(record_id), generation(gen) {
+      user = user_id;
+    }
     std::shared_ptr<InFlight> txn;  // null for heartbeats and checkpoints
     Lsn lsn;
     bool dead_letter = false;
@@ -135,17 +155,22 @@ class KafkaSink : public Sink {
   explicit KafkaSink(KafkaSinkOptions options);
 
   // Producer lifecycle (kafka_sink_producer.cc).
-  // A producer with walcast's settings and the user's; the sink is its opaque.
-  Result<ClientPtr> NewProducer();
-  void StartPolling();
-  void StopPolling();
-  // The poll thread: serves delivery reports and error callbacks.
-  void PollLoop();
-  // Purges everything queued or in flight, serves the purge reports and
-  // destroys the producer; the poll thread must be stopped.
-  void DiscardProducer();
-  // OnRewind in at-least-once mode: a new producer in place of the old one.
+  // A producer with walcast's settings and the user's, the pool's or its
+  // own, with this sink attached.
+  Status AttachProducer();
+  // Lets go of the producer: no report reaches this sink afterwards. A
+  // producer of its own is purged and destroyed (on this thread).
+  void DetachProducer();
+  // OnRewind in at-least-once mode: reports of everything produced so far
+  // are ignored from now on, and a producer of its own (or a failed shared
+  // one) is replaced by a new one.
   void ReplaceProducer();
+  // Records that the producer itself must be renewed at the next rewind
+  // (a shared producer only then; one of its own always is). Under mu_.
+  void NeedNewProducerLocked();
+  // ProducerUser: librdkafka's callbacks, routed here by the producer.
+  void OnReportsServed() override;
+  void OnProducerError(rd_kafka_s* rk, int err, const char* reason) override;
   // OnRewind in exactly-once mode: aborts the open Kafka transaction.
   void AbortForReplay();
 
@@ -164,6 +189,10 @@ class KafkaSink : public Sink {
   // failure when one came while waiting for room.
   Status Enqueue(debezium::EncodedRecord& record, std::unique_ptr<RecordContext> context,
                  const std::shared_ptr<InFlight>& txn, Lsn lsn, int* refused);
+  // Hands a dead letter produced on a callback thread to the reader thread
+  // (deferred_); OK with *refused = 0.
+  Status Defer(debezium::EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
+               int* refused);
   // Waits until the poll thread has served delivery reports since it had
   // served `served` (room in the queue) or a failure is recorded (returned);
   // logs now and then while it lasts, from *waiting_since.
@@ -186,9 +215,10 @@ class KafkaSink : public Sink {
   // Produces deferred dead letters (reader thread; waits for queue room).
   Status ProduceDeferred(std::vector<DeferredDeadLetter> pending);
 
-  // Delivery reports (kafka_sink_delivery.cc), on the poll thread or inside
-  // a reader-thread poll or flush.
-  void OnDelivery(const rd_kafka_message_s* message);
+  // Delivery reports (kafka_sink_delivery.cc), on the producer's poll
+  // thread (or a thread renewing the producer, or inside the exactly-once
+  // commit's flush).
+  void OnDelivery(const rd_kafka_message_s* message) override;
   // At-least-once: a failed delivery is replayed, dead-lettered or fatal.
   // True when the record is settled (dead-lettered).
   bool OnDeliveryFailure(const rd_kafka_message_s* message, const RecordContext& context);
@@ -202,8 +232,6 @@ class KafkaSink : public Sink {
   // wakes the waiters.
   bool RecordFailure(Status failure);
   Status FailureStatus();
-  static void DeliveryCallback(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
-  static void ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void* opaque);
 
   // Exactly-once mode (kafka_sink_exactly_once.cc).
   bool exactly_once() const { return options_.exactly_once.enabled; }
@@ -222,8 +250,10 @@ class KafkaSink : public Sink {
   std::string name_ = "kafka";
   KafkaSinkOptions options_;
   debezium::DebeziumEncoder encoder_;
-  // Replaced on the reader thread, with the poll thread stopped.
-  ClientPtr producer_;
+  // Set in Create, reset in Close (reader thread).
+  std::shared_ptr<SharedProducer> producer_;
+  uint64_t user_id_ = 0;  // producer_->Attach's id
+  bool shared_ = false;   // producer_ came from options_.pool
 
   // Reader thread only.
   std::shared_ptr<InFlight> current_;
@@ -246,12 +276,10 @@ class KafkaSink : public Sink {
   // Each still counts in its transaction's outstanding records.
   std::vector<DeferredDeadLetter> deferred_;
   Status failure_;
+  // The producer itself failed at epoch renew_epoch_ (NeedNewProducerLocked).
+  bool renew_needed_ = false;
+  uint64_t renew_epoch_ = 0;
 
-  std::atomic<bool> stop_poll_{false};
-  // Set by the poll thread as it starts: a dead letter produced on it is
-  // deferred when the queue is full (deferred_).
-  std::atomic<std::thread::id> poll_thread_id_;
-  std::thread poll_thread_;
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dead_lettered_{0};
   std::atomic<int64_t> last_broker_error_log_ms_{0};

@@ -28,13 +28,7 @@ std::string DeliveryFailure(const std::string& topic, Lsn lsn, const std::string
 
 }  // namespace
 
-void KafkaSink::DeliveryCallback(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message,
-                                 void* opaque) {
-  static_cast<KafkaSink*>(opaque)->OnDelivery(message);
-}
-
-void KafkaSink::ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void* opaque) {
-  auto* self = static_cast<KafkaSink*>(opaque);
+void KafkaSink::OnProducerError(rd_kafka_s* rk, int err, const char* reason) {
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char fatal[512];
     const rd_kafka_resp_err_t code = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
@@ -42,18 +36,22 @@ void KafkaSink::ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void*
     // lost with a broker's data): replace it and replay from the watermark.
     // A transactional one was fenced or refused: a new producer would fence
     // the other instance in turn, so stop.
-    (void)self->RecordFailure(self->exactly_once() && self->transactions_
-                                  ? self->transactions_->FatalStatus(code, fatal)
-                                  : Status::Replay(std::string("kafka producer failed: ") + fatal));
+    if (!exactly_once()) {
+      std::lock_guard lock(mu_);
+      NeedNewProducerLocked();
+    }
+    (void)RecordFailure(exactly_once() && transactions_
+                            ? transactions_->FatalStatus(code, fatal)
+                            : Status::Replay(std::string("kafka producer failed: ") + fatal));
     return;
   }
   // Everything else (brokers down, transport errors) librdkafka retries on
   // its own; say so now and then while it lasts.
   const int64_t now = SteadyMs();
-  self->last_broker_error_ms_.store(now);
-  int64_t last = self->last_broker_error_log_ms_.load();
-  if (now - last >= self->options_.queue_full_log_interval.count() &&
-      self->last_broker_error_log_ms_.compare_exchange_strong(last, now)) {
+  last_broker_error_ms_.store(now);
+  int64_t last = last_broker_error_log_ms_.load();
+  if (now - last >= options_.queue_full_log_interval.count() &&
+      last_broker_error_log_ms_.compare_exchange_strong(last, now)) {
     log::Warn("kafka unavailable; retrying",
               {{"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))},
                {"reason", reason}});
@@ -61,7 +59,9 @@ void KafkaSink::ErrorCallback(rd_kafka_s* rk, int err, const char* reason, void*
 }
 
 void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
-  const std::unique_ptr<RecordContext> context(static_cast<RecordContext*>(message->_private));
+  // The opaque is the record's RoutedRecord (SharedProducer routed it here).
+  const std::unique_ptr<RecordContext> context(
+      static_cast<RecordContext*>(static_cast<RoutedRecord*>(message->_private)));
   {
     std::lock_guard lock(mu_);
     // Produced before a rewind: replayed anyway, so the outcome is moot.
@@ -90,6 +90,12 @@ bool KafkaSink::OnDeliveryFailure(const rd_kafka_message_s* message,
     return false;
   }
   if (!PermanentDeliveryError(message->err)) {
+    if (message->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+        message->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      // Fresh metadata takes a new producer (as in OnProduceError).
+      std::lock_guard lock(mu_);
+      NeedNewProducerLocked();
+    }
     (void)RecordFailure(Status::Replay(DeliveryFailure(topic, context.lsn, reason)));
     return false;
   }

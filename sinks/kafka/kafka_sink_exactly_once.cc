@@ -17,13 +17,13 @@ Status KafkaSink::StartTransactions() {
     return Status::InvalidArgument(
         "exactly.once needs a transactional.id, a checkpoint topic and a slot name");
   }
-  transactions_ = std::make_unique<KafkaTransactions>(producer_.get(), eos.transactional_id);
+  transactions_ = std::make_unique<KafkaTransactions>(producer_->client(), eos.transactional_id);
   // Fences every earlier producer with this transactional.id and aborts its
   // open transaction first, so that the checkpoint read next is final: no
   // zombie can commit after it.
   WALCAST_RETURN_IF_ERROR(transactions_->Init(eos.start_timeout));
   WALCAST_RETURN_IF_ERROR(
-      EnsureCheckpointTopic(producer_.get(), eos.checkpoint_topic, eos.start_timeout));
+      EnsureCheckpointTopic(producer_->client(), eos.checkpoint_topic, eos.start_timeout));
   WALCAST_ASSIGN_OR_RETURN(std::optional<KafkaCheckpoint> last,
                            ReadLastCheckpoint(ClientSettings(options_.producer_config),
                                               eos.checkpoint_topic, eos.slot, eos.start_timeout));

@@ -36,6 +36,8 @@ struct ExactlyOnceOptions {
   Lsn server_wal_lsn;
 };
 
+class ProducerPool;
+
 struct KafkaSinkOptions {
   debezium::EncoderOptions encoder;
   // librdkafka properties (kafka.* with the prefix removed, and Debezium's
@@ -52,6 +54,9 @@ struct KafkaSinkOptions {
   // How long one queue-full wait lasts before logging that Kafka is slow.
   std::chrono::milliseconds queue_full_log_interval{10000};
   ExactlyOnceOptions exactly_once;
+  // Several pipelines: the producers they share (borrowed; must outlive the
+  // sink). Null, or exactly once: the sink creates a producer of its own.
+  ProducerPool* pool = nullptr;
 };
 
 }  // namespace walcast::sinks::kafka

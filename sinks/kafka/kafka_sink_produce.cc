@@ -57,8 +57,7 @@ Status KafkaSink::Produce(EncodedRecord record, const std::shared_ptr<InFlight>&
     ++batch_records_;
     if (txn) ++current_records_;
   }
-  auto context = std::make_unique<RecordContext>(
-      RecordContext{txn, lsn, dead_letter, id, generation_});
+  auto context = std::make_unique<RecordContext>(user_id_, txn, lsn, dead_letter, id, generation_);
   if (txn) {
     std::lock_guard lock(mu_);
     ++txn->outstanding;
@@ -85,16 +84,23 @@ Status KafkaSink::Enqueue(EncodedRecord& record, std::unique_ptr<RecordContext> 
   const size_t value_len = record.value ? record.value->size() : 0;
   std::chrono::steady_clock::time_point waiting_since{};
   while (true) {
+    // A dead letter from a report of the client a Renew is discarding: it
+    // goes to the new client, from the reader thread (as below).
+    if (producer_->IsRenewingThread()) return Defer(std::move(record), txn, lsn, refused);
     uint64_t served = 0;
     {
       std::lock_guard lock(mu_);
       served = served_;
     }
     rd_kafka_headers_t* h = headers.get();
-    const rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(record.topic.c_str()), RD_KAFKA_V_KEY(key, key_len),
-        RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(context.get()), RD_KAFKA_V_END);
+    const rd_kafka_resp_err_t err = producer_->WithClient([&](rd_kafka_s* rk) {
+      if (rk == nullptr) return RD_KAFKA_RESP_ERR__FATAL;  // Renew failed: renew again
+      return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(record.topic.c_str()),
+                               RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(value, value_len),
+                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+                               RD_KAFKA_V_OPAQUE(static_cast<RoutedRecord*>(context.get())),
+                               RD_KAFKA_V_END);
+    });
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Both are the message's now; its delivery report frees the context.
       (void)headers.release();
@@ -106,19 +112,23 @@ Status KafkaSink::Enqueue(EncodedRecord& record, std::unique_ptr<RecordContext> 
       *refused = err;
       return Status::Ok();
     }
-    if (std::this_thread::get_id() == poll_thread_id_.load()) {
-      // A dead letter from a delivery report: only this thread frees room,
-      // so waiting here would wait forever. The reader thread produces it;
-      // it stays counted in its transaction.
-      std::lock_guard lock(mu_);
-      deferred_.push_back({std::move(record), txn, lsn, generation_});
-      settled_cv_.notify_all();
-      *refused = RD_KAFKA_RESP_ERR_NO_ERROR;
-      return Status::Ok();
-    }
+    // A dead letter from a delivery report: only served reports free room,
+    // and this thread serves them, so waiting here would wait forever.
+    if (producer_->IsCallbackThread()) return Defer(std::move(record), txn, lsn, refused);
     // Backpressure: the poll thread drains delivery reports; wait for it.
     WALCAST_RETURN_IF_ERROR(WaitForQueueRoom(served, &waiting_since));
   }
+}
+
+Status KafkaSink::Defer(EncodedRecord record, const std::shared_ptr<InFlight>& txn, Lsn lsn,
+                        int* refused) {
+  // The reader thread produces it (BeginReaderCall); it stays counted in
+  // its transaction.
+  std::lock_guard lock(mu_);
+  deferred_.push_back({std::move(record), txn, lsn, generation_});
+  settled_cv_.notify_all();
+  *refused = RD_KAFKA_RESP_ERR_NO_ERROR;
+  return Status::Ok();
 }
 
 Status KafkaSink::WaitForQueueRoom(uint64_t served,
@@ -157,6 +167,10 @@ Status KafkaSink::OnProduceError(int code, EncodedRecord record,
     Status failure = FailureStatus();
     if (!failure.ok()) return failure;
     if (err == RD_KAFKA_RESP_ERR__STATE || !exactly_once()) {
+      if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        std::lock_guard lock(mu_);
+        NeedNewProducerLocked();
+      }
       return Status::Replay("kafka producer cannot produce: " + reason);
     }
     return Status::Fatal("kafka producer failed: " + reason);
@@ -165,6 +179,10 @@ Status KafkaSink::OnProduceError(int code, EncodedRecord record,
     // The client's metadata lost the topic, typically a restarted broker
     // that has not loaded it yet. Transient, as the same error in a
     // delivery report: a new producer starts with fresh metadata.
+    {
+      std::lock_guard lock(mu_);
+      NeedNewProducerLocked();
+    }
     return Status::Replay("kafka: topic '" + record.topic + "' unknown for now: " + reason);
   }
   if (DeadLettersEnabled() && !dead_letter) {

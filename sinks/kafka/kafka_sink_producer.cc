@@ -1,18 +1,18 @@
-// KafkaSink: the producer's lifecycle. Creating it with walcast's settings,
-// the poll thread that serves its delivery reports, replacing it on a rewind
-// and discarding it at close. librdkafka's rules (src/rdkafka.h): rd_kafka_new
-// takes the conf only on success; destroy after flush or purge; never from a
-// callback thread (the reader thread destroys it, with the poll thread
-// stopped).
+// KafkaSink: the producer's lifecycle. Getting it (the pool's, shared with
+// other pipelines, or one of its own) with walcast's settings, replacing it
+// on a rewind and letting go of it at close. The producer and its poll
+// thread are SharedProducer's (shared_producer.h); librdkafka's callbacks
+// reach this sink through ProducerUser.
 
 #include <librdkafka/rdkafka.h>
 
 #include "core/log.h"
 #include "sinks/kafka/kafka_sink.h"
+#include "sinks/kafka/producer_pool.h"
 
 namespace walcast::sinks::kafka {
 
-Result<ClientPtr> KafkaSink::NewProducer() {
+Status KafkaSink::AttachProducer() {
   for (const auto& kv : options_.producer_config) {
     if (kv.first == "transactional.id") {
       return Status::InvalidArgument(
@@ -20,43 +20,38 @@ Result<ClientPtr> KafkaSink::NewProducer() {
           "exactly.once.transactional.id instead");
     }
   }
-  WALCAST_ASSIGN_OR_RETURN(ConfPtr conf, NewConf(ProducerSettings(options_)));
-  rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaSink::DeliveryCallback);
-  rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::ErrorCallback);
-  rd_kafka_conf_set_opaque(conf.get(), this);
-  return NewProducerClient(std::move(conf), "kafka producer");
-}
-
-void KafkaSink::StartPolling() {
-  stop_poll_.store(false);
-  poll_thread_ = std::thread([this] { PollLoop(); });
-}
-
-void KafkaSink::StopPolling() {
-  stop_poll_.store(true);
-  if (poll_thread_.joinable()) poll_thread_.join();
-}
-
-void KafkaSink::PollLoop() {
-  poll_thread_id_.store(std::this_thread::get_id());
-  // rd_kafka_poll returns as soon as it has served a report; the 100 ms
-  // bound is only how soon StopPolling is noticed when there is none.
-  while (!stop_poll_.load()) {
-    if (rd_kafka_poll(producer_.get(), 100) == 0) continue;
-    // The reports served so far have freed their records' places in the
-    // queue: a producer waiting for room may try again (WaitForQueueRoom).
-    std::lock_guard lock(mu_);
-    ++served_;
-    settled_cv_.notify_all();
+  const ClientSettingList settings = ProducerSettings(options_);
+  // A transactional producer is never shared: its transactions carry one
+  // slot's checkpoint (docs/pipelines.md, "Shared clients").
+  shared_ = options_.pool != nullptr && !exactly_once();
+  if (shared_) {
+    WALCAST_ASSIGN_OR_RETURN(producer_, options_.pool->Get(settings));
+  } else {
+    WALCAST_ASSIGN_OR_RETURN(producer_, SharedProducer::Create(settings));
   }
+  user_id_ = producer_->Attach(this);
+  return Status::Ok();
 }
 
-void KafkaSink::DiscardProducer() {
-  // Drop what is queued or in flight, so destroy does not block; the purged
-  // messages' delivery reports run in flush and free their contexts.
-  rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-  rd_kafka_flush(producer_.get(), 10000);
+void KafkaSink::DetachProducer() {
+  if (!producer_) return;
+  producer_->Detach(user_id_);
+  // The last owner of a producer purges it and destroys it here.
   producer_.reset();
+}
+
+void KafkaSink::OnReportsServed() {
+  // The reports served so far have freed their records' places in the
+  // queue: a producer waiting for room may try again (WaitForQueueRoom).
+  std::lock_guard lock(mu_);
+  ++served_;
+  settled_cv_.notify_all();
+}
+
+void KafkaSink::NeedNewProducerLocked() {
+  if (renew_needed_) return;
+  renew_needed_ = true;
+  renew_epoch_ = producer_->epoch();
 }
 
 void KafkaSink::OnRewind() {
@@ -89,26 +84,32 @@ void KafkaSink::AbortForReplay() {
 }
 
 void KafkaSink::ReplaceProducer() {
-  StopPolling();
+  bool renew = false;
+  uint64_t epoch = 0;
   {
     std::lock_guard lock(mu_);
     ++generation_;  // deliveries of everything produced so far are ignored
     deferred_.clear();
     unsettled_ = 0;
     failure_ = Status::Ok();
+    // A producer of its own is replaced on every rewind, as its purge is
+    // the only way to drop what it still holds. A shared one holds the
+    // other pipelines' records too: it is replaced only when it failed
+    // itself, and then once, by whichever of its sinks rewinds first.
+    renew = !shared_ || renew_needed_;
+    epoch = shared_ ? renew_epoch_ : producer_->epoch();
+    renew_needed_ = false;
     settled_cv_.notify_all();
   }
   current_.reset();
-  DiscardProducer();
-  // A new producer: a fresh idempotent producer id and sequence numbers.
-  Result<ClientPtr> producer = NewProducer();
-  if (!producer.ok()) {
+  if (!renew) return;
+  // A new producer: a fresh idempotent producer id, sequence numbers and
+  // metadata. The purged records' reports come with the old generation.
+  Status renewed = producer_->Renew(epoch);
+  if (!renewed.ok()) {
     std::lock_guard lock(mu_);
-    failure_ = Status::Fatal(producer.status().message());
-    return;
+    failure_ = Status::Fatal(renewed.message());
   }
-  producer_ = std::move(*producer);
-  StartPolling();
 }
 
 }  // namespace walcast::sinks::kafka

@@ -31,7 +31,11 @@ std::vector<std::pair<std::string, std::string>> ProducerSettings(const KafkaSin
   if (options.exactly_once.enabled) {
     // A transactional producer's records time out with their transaction
     // (transaction.timeout.ms); a broker outage then aborts and replays.
+    // Its client.id is its transactional.id, unique per pipeline.
     settings.emplace_back("transactional.id", options.exactly_once.transactional_id);
+    for (auto& [key, value] : settings) {
+      if (key == "client.id") value = options.exactly_once.transactional_id;
+    }
   } else {
     settings.emplace_back("message.timeout.ms", "0");
   }

@@ -12,7 +12,8 @@ namespace walcast::sinks::kafka {
 // `options.producer_config` over them (a key the user set keeps the user's
 // value, in the default's place; other keys follow in the user's order).
 // The defaults: enable.idempotence=true, acks=all,
-// partitioner=murmur2_random, linger.ms=5, client.id=walcast,
+// partitioner=murmur2_random, linger.ms=5, client.id=walcast (exactly
+// once: the transactional.id, which is unique per pipeline),
 // message.timeout.ms=0 (at least once: a broker outage means waiting, not
 // dropping) or transactional.id (exactly once), and a bounded producer
 // queue, kDefaultQueueMaxMessages records and kDefaultQueueMaxKbytes KiB

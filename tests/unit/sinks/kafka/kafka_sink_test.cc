@@ -16,6 +16,8 @@
 #include "core/ack_tracker.h"
 #include "core/pipeline.h"
 #include "sinks/kafka/kafka_checkpoint.h"
+#include "sinks/kafka/producer_pool.h"
+#include "sinks/kafka/producer_settings.h"
 #include "tests/support/process.h"
 #include "tests/unit/sinks/kafka/mock_kafka.h"
 
@@ -107,9 +109,13 @@ class KafkaSinkMockTest : public ::testing::Test {
 
   // Transaction n inserting the rows `ids` (value "v<id>", or `value` when set).
   Status Write(int n, const std::vector<int>& ids, const std::string& value = "") {
+    return WriteTo(pipeline_.get(), n, ids, value);
+  }
+  static Status WriteTo(Pipeline* pipeline, int n, const std::vector<int>& ids,
+                        const std::string& value = "") {
     const std::shared_ptr<const Relation> table = Table();
     TransactionInfo txn = Txn(n);
-    WALCAST_RETURN_IF_ERROR(pipeline_->OnBegin(txn));
+    WALCAST_RETURN_IF_ERROR(pipeline->OnBegin(txn));
     for (size_t i = 0; i < ids.size(); ++i) {
       ChangeEvent e;
       e.op = Op::kCreate;
@@ -117,10 +123,10 @@ class KafkaSinkMockTest : public ::testing::Test {
       e.relation = table;
       e.after = Tuple{Datum::Text(std::to_string(ids[i])),
                       Datum::Text(value.empty() ? "v" + std::to_string(ids[i]) : value)};
-      WALCAST_RETURN_IF_ERROR(pipeline_->OnChange(txn, e));
+      WALCAST_RETURN_IF_ERROR(pipeline->OnChange(txn, e));
     }
     txn.end_lsn = EndOf(n);
-    return pipeline_->OnCommit(txn);
+    return pipeline->OnCommit(txn);
   }
 
   // After a kReplay: what the reader does before streaming from the watermark.
@@ -218,6 +224,8 @@ TEST(KafkaProducerSettingsTest, ExactlyOnceIsTransactionalWithoutMessageTimeout)
   options.exactly_once.transactional_id = "walcast-x";
   const auto settings = ProducerSettings(options);
   EXPECT_EQ(Setting(settings, "transactional.id"), "walcast-x");
+  // Never shared, so told apart in the broker's logs by its id.
+  EXPECT_EQ(Setting(settings, "client.id"), "walcast-x");
   EXPECT_EQ(Setting(settings, "message.timeout.ms"), "");
   EXPECT_EQ(Setting(settings, "queue.buffering.max.kbytes"), "16384");
 }
@@ -526,6 +534,180 @@ TEST_F(KafkaSinkMockTest, ExactlyOnceRejectsAPassthroughTransactionalId) {
   ASSERT_FALSE(sink.ok());
   EXPECT_EQ(sink.status().code(), Status::Code::kInvalidArgument);
   EXPECT_NE(sink.status().message().find("exactly.once.transactional.id"), std::string::npos);
+}
+
+// Several pipelines in one process (docs/pipelines.md, "Shared clients"):
+// each one a tracker, a pipeline and a Kafka sink, its topic under its own
+// prefix; the sinks take their producer from one ProducerPool.
+class SharedProducerTest : public KafkaSinkMockTest {
+ protected:
+  struct Lane {
+    std::unique_ptr<AckTracker> tracker;
+    std::unique_ptr<Pipeline> pipeline;
+    KafkaSink* sink = nullptr;  // owned by pipeline
+  };
+
+  // Lane `prefix` over the pool; `extra` producer settings make it differ.
+  ::testing::AssertionResult AddLane(const std::string& prefix,
+                                     std::vector<std::pair<std::string, std::string>> extra = {}) {
+    kafka_.CreateTopic(prefix + ".public.t");
+    KafkaSinkOptions options = Options(std::move(extra));
+    options.encoder.topic_prefix = prefix;
+    options.pool = &pool_;
+    Lane lane;
+    lane.tracker = std::make_unique<AckTracker>(Lsn(kStart));
+    lane.pipeline = std::make_unique<Pipeline>(lane.tracker.get());
+    Result<std::unique_ptr<KafkaSink>> sink = KafkaSink::Create(std::move(options));
+    if (!sink.ok()) return ::testing::AssertionFailure() << sink.status().ToString();
+    lane.sink = sink->get();
+    lane.pipeline->AddSink(std::move(*sink));
+    lanes_.push_back(std::move(lane));
+    return ::testing::AssertionSuccess();
+  }
+
+  Lane& lane(size_t i) { return lanes_[i]; }
+
+  ProducerPool pool_;  // before lanes_: outlives their sinks
+  std::vector<Lane> lanes_;
+};
+
+TEST_F(SharedProducerTest, SixPipelinesShareOneProducerEachWithItsOwnAcks) {
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(AddLane("p" + std::to_string(i)));
+  EXPECT_EQ(pool_.created(), 1u);
+  EXPECT_EQ(pool_.alive(), 1u);
+  // Pipeline i writes i + 1 rows in transaction i + 1 only.
+  for (int i = 0; i < 6; ++i) {
+    std::vector<int> ids;
+    for (int k = 0; k <= i; ++k) ids.push_back(100 * i + k);
+    ASSERT_TRUE(WriteTo(lane(i).pipeline.get(), i + 1, ids).ok());
+  }
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(lane(i).pipeline->Flush(10s).ok()) << i;
+    // Its own transaction acknowledged, no other one.
+    EXPECT_EQ(lane(i).tracker->watermark(), EndOf(i + 1)) << i;
+    EXPECT_EQ(lane(i).sink->counters().acked, static_cast<uint64_t>(i + 1)) << i;
+    const std::vector<int> ids = Ids(kafka_.Read("p" + std::to_string(i) + ".public.t"));
+    ASSERT_EQ(ids.size(), static_cast<size_t>(i + 1)) << i;
+    for (int k = 0; k <= i; ++k) EXPECT_EQ(ids[k], 100 * i + k) << i;
+  }
+}
+
+TEST_F(SharedProducerTest, OnePipelineClosingLeavesTheOthersDelivering) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(AddLane("p" + std::to_string(i)));
+  ASSERT_TRUE(WriteTo(lane(0).pipeline.get(), 1, {1}).ok());
+  ASSERT_TRUE(WriteTo(lane(1).pipeline.get(), 1, {2}).ok());
+  // Pipeline 1 fails (its database went away): its sink closes.
+  EXPECT_TRUE(lane(1).pipeline->Close(10s).ok());
+  EXPECT_EQ(lane(1).tracker->watermark(), EndOf(1));
+  for (int n = 2; n <= 4; ++n) {
+    ASSERT_TRUE(WriteTo(lane(0).pipeline.get(), n, {n}).ok());
+    ASSERT_TRUE(WriteTo(lane(2).pipeline.get(), n, {10 + n}).ok());
+  }
+  ASSERT_TRUE(lane(0).pipeline->Flush(10s).ok());
+  ASSERT_TRUE(lane(2).pipeline->Flush(10s).ok());
+  EXPECT_EQ(lane(0).tracker->watermark(), EndOf(4));
+  EXPECT_EQ(lane(2).tracker->watermark(), Lsn(EndOf(4)));
+  EXPECT_EQ(Ids(kafka_.Read("p0.public.t")), (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_EQ(Ids(kafka_.Read("p2.public.t")), (std::vector<int>{12, 13, 14}));
+  // Its retry gets the same producer back.
+  ASSERT_TRUE(AddLane("p1"));
+  EXPECT_EQ(pool_.created(), 1u);
+  ASSERT_TRUE(WriteTo(lane(3).pipeline.get(), 2, {5}).ok());
+  ASSERT_TRUE(lane(3).pipeline->Flush(10s).ok());
+  EXPECT_EQ(lane(3).tracker->watermark(), EndOf(2));
+  EXPECT_EQ(Ids(kafka_.Read("p1.public.t")), (std::vector<int>{2, 5}));
+  // The producer lives while a sink uses it.
+  for (Lane& l : lanes_) (void)l.pipeline->Close(10s);
+  EXPECT_EQ(pool_.alive(), 0u);
+}
+
+TEST_F(SharedProducerTest, ARewindIgnoresOnlyItsOwnPipelinesReports) {
+  ASSERT_TRUE(AddLane("p0"));
+  ASSERT_TRUE(AddLane("p1"));
+  kafka_.SetBrokerUp(false);
+  ASSERT_TRUE(WriteTo(lane(0).pipeline.get(), 1, {1}).ok());
+  ASSERT_TRUE(WriteTo(lane(1).pipeline.get(), 1, {2}).ok());
+  // Pipeline 0 rewinds (another of its sinks asked for a replay): what it
+  // produced before no longer counts for it, and the shared producer stays.
+  lane(0).pipeline->Rewind();
+  lane(0).tracker->Rewind();
+  kafka_.SetBrokerUp(true);
+  ASSERT_TRUE(lane(1).pipeline->Flush(20s).ok());
+  EXPECT_EQ(lane(1).tracker->watermark(), EndOf(1));
+  // The old copy of pipeline 0's record is delivered, but acknowledges
+  // nothing: only the replayed one does.
+  ASSERT_TRUE(PollUntil([&] { return kafka_.Read("p0.public.t").size() == 1; }, 20s));
+  EXPECT_EQ(lane(0).tracker->watermark(), Lsn(kStart));
+  ASSERT_TRUE(WriteTo(lane(0).pipeline.get(), 1, {1}).ok());
+  ASSERT_TRUE(lane(0).pipeline->Flush(10s).ok());
+  EXPECT_EQ(lane(0).tracker->watermark(), EndOf(1));
+  EXPECT_EQ(Ids(kafka_.Read("p0.public.t")), (std::vector<int>{1, 1}));
+  EXPECT_EQ(pool_.created(), 1u);
+}
+
+TEST_F(SharedProducerTest, AFailedProducerIsRenewedOnceForAllItsPipelines) {
+  ASSERT_TRUE(AddLane("p0"));
+  ASSERT_TRUE(AddLane("p1"));
+  ASSERT_TRUE(WriteTo(lane(0).pipeline.get(), 1, {1}).ok());
+  ASSERT_TRUE(WriteTo(lane(1).pipeline.get(), 1, {2}).ok());
+  ASSERT_TRUE(lane(0).pipeline->Flush(10s).ok());
+  ASSERT_TRUE(lane(1).pipeline->Flush(10s).ok());
+  // The pool hands out the live producer for the same settings.
+  Result<std::shared_ptr<SharedProducer>> producer = pool_.Get(ProducerSettings(Options()));
+  ASSERT_TRUE(producer.ok());
+  EXPECT_EQ((*producer)->users(), 2u);
+  EXPECT_EQ((*producer)->epoch(), 0u);
+  // The idempotent producer fails for good: every pipeline using it replays.
+  (*producer)->WithClient([](rd_kafka_t* rk) {
+    return rd_kafka_test_fatal_error(rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                     "test: sequence lost");
+  });
+  for (int i = 0; i < 2; ++i) {
+    Status failed;
+    ASSERT_TRUE(PollUntil(
+        [&] {
+          failed = lane(i).pipeline->Tick(std::chrono::steady_clock::now());
+          return !failed.ok();
+        },
+        20s));
+    EXPECT_EQ(failed.code(), Status::Code::kReplay) << failed.ToString();
+  }
+  // The first rewind renews it; the second finds it renewed already.
+  for (int i = 0; i < 2; ++i) {
+    lane(i).pipeline->Rewind();
+    lane(i).tracker->Rewind();
+  }
+  EXPECT_EQ((*producer)->epoch(), 1u);
+  ASSERT_TRUE(WriteTo(lane(0).pipeline.get(), 2, {3}).ok());
+  ASSERT_TRUE(WriteTo(lane(1).pipeline.get(), 2, {4}).ok());
+  ASSERT_TRUE(lane(0).pipeline->Flush(10s).ok());
+  ASSERT_TRUE(lane(1).pipeline->Flush(10s).ok());
+  EXPECT_EQ(lane(0).tracker->watermark(), EndOf(2));
+  EXPECT_EQ(lane(1).tracker->watermark(), EndOf(2));
+  EXPECT_EQ(Ids(kafka_.Read("p0.public.t")), (std::vector<int>{1, 3}));
+  EXPECT_EQ(Ids(kafka_.Read("p1.public.t")), (std::vector<int>{2, 4}));
+  EXPECT_EQ(pool_.created(), 1u);
+}
+
+TEST_F(SharedProducerTest, DifferentSettingsGetDifferentProducers) {
+  ASSERT_TRUE(AddLane("p0"));
+  ASSERT_TRUE(AddLane("p1", {{"linger.ms", "7"}}));
+  ASSERT_TRUE(AddLane("p2"));
+  EXPECT_EQ(pool_.created(), 2u);
+  EXPECT_EQ(pool_.alive(), 2u);
+  ASSERT_TRUE(WriteTo(lane(1).pipeline.get(), 1, {1}).ok());
+  ASSERT_TRUE(lane(1).pipeline->Flush(10s).ok());
+  EXPECT_EQ(lane(1).tracker->watermark(), EndOf(1));
+}
+
+TEST_F(SharedProducerTest, ExactlyOnceSinksKeepAProducerOfTheirOwn) {
+  KafkaSinkOptions options = ExactlyOnce();
+  options.pool = &pool_;
+  ASSERT_TRUE(Start(std::move(options)));
+  EXPECT_EQ(pool_.created(), 0u);
+  ASSERT_TRUE(Write(1, {1}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(1));
 }
 
 }  // namespace
