@@ -60,6 +60,10 @@ int main() {
   const std::string small(32, 'e');
   const std::string large(1024, 'x');
   Measure("seal_32B", 500000, small.size(), [&] { (void)privacy::Seal(key, "k1", small); });
+  privacy::Sealer sealer = privacy::Sealer::Create(key, "k1").value();
+  Measure("sealer_32B", 500000, small.size(), [&] { (void)sealer.Seal(small); });
+  Measure("random_iv", 500000, privacy::kIvBytes,
+          [&] { (void)privacy::RandomBytes(privacy::kIvBytes); });
   Measure("seal_1KiB", 200000, large.size(), [&] { (void)privacy::Seal(key, "k1", large); });
   const privacy::Sealed sealed = privacy::ParseSealed(privacy::Seal(key, "k1", small).value()).value();
   Measure("open_32B", 500000, small.size(), [&] { (void)privacy::Open(key, sealed); });

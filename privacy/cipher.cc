@@ -70,35 +70,61 @@ Result<std::string> RandomBytes(size_t n) {
   return out;
 }
 
-Result<std::string> Seal(std::string_view key, std::string_view key_id,
-                         std::string_view plaintext, std::string_view context) {
+struct Sealer::Ctx {
+  CipherCtx ctx;
+};
+
+Sealer::Sealer(std::unique_ptr<Ctx> ctx, std::string key_id)
+    : ctx_(std::move(ctx)), key_id_(std::move(key_id)) {}
+Sealer::Sealer(Sealer&&) noexcept = default;
+Sealer& Sealer::operator=(Sealer&&) noexcept = default;
+Sealer::~Sealer() = default;
+
+Result<Sealer> Sealer::Create(std::string_view key, std::string key_id) {
   if (key.size() != kKeyBytes) return Status::Internal("AES-256-GCM needs a 32-byte key");
+  auto ctx = std::make_unique<Ctx>();
+  ctx->ctx.reset(EVP_CIPHER_CTX_new());
+  if (!ctx->ctx ||
+      EVP_EncryptInit_ex(ctx->ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx->ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kIvBytes, nullptr) != 1 ||
+      EVP_EncryptInit_ex(ctx->ctx.get(), nullptr, nullptr, Bytes(key), nullptr) != 1) {
+    return Status::Internal("OpenSSL AES-256-GCM set-up failed");
+  }
+  return Sealer(std::move(ctx), std::move(key_id));
+}
+
+Result<std::string> Sealer::Seal(std::string_view plaintext, std::string_view context) {
   WALCAST_ASSIGN_OR_RETURN(std::string blob, RandomBytes(kIvBytes));
   blob.resize(kIvBytes + plaintext.size() + kTagBytes);
   auto* iv = reinterpret_cast<unsigned char*>(blob.data());
   unsigned char* out = iv + kIvBytes;
-  const std::string aad = Aad(key_id, context);
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  const std::string aad = Aad(key_id_, context);
+  EVP_CIPHER_CTX* ctx = ctx_->ctx.get();
   int len = 0;
-  int total = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kIvBytes, nullptr) != 1 ||
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, Bytes(key), iv) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), out, &len, Bytes(plaintext),
-                        static_cast<int>(plaintext.size())) != 1) {
+  // A new IV with the key already expanded (EVP_EncryptInit_ex with a null
+  // cipher and key keeps both).
+  if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, iv) != 1 ||
+      EVP_EncryptUpdate(ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
+      EVP_EncryptUpdate(ctx, out, &len, Bytes(plaintext), static_cast<int>(plaintext.size())) !=
+          1) {
     return Status::Internal("OpenSSL AES-256-GCM encryption failed");
   }
-  total = len;
-  if (EVP_EncryptFinal_ex(ctx.get(), out + total, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, out + total + len) != 1) {
+  const int total = len;
+  if (EVP_EncryptFinal_ex(ctx, out + total, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, out + total + len) != 1) {
     return Status::Internal("OpenSSL AES-256-GCM encryption failed");
   }
   std::string text(kSealedPrefix);
-  text += key_id;
+  text += key_id_;
   text += ':';
   AppendBase64(blob, &text);
   return text;
+}
+
+Result<std::string> Seal(std::string_view key, std::string_view key_id,
+                         std::string_view plaintext, std::string_view context) {
+  WALCAST_ASSIGN_OR_RETURN(Sealer sealer, Sealer::Create(key, std::string(key_id)));
+  return sealer.Seal(plaintext, context);
 }
 
 Result<std::string> Open(std::string_view key, const Sealed& sealed, std::string_view context) {

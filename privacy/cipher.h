@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,28 @@ Result<Sealed> ParseSealed(std::string_view text);
 // when OpenSSL fails (no randomness, bad key length).
 Result<std::string> Seal(std::string_view key, std::string_view key_id,
                          std::string_view plaintext, std::string_view context = {});
+
+// Seals many values under one key, expanding the key once (Seal's cost is
+// mostly that and the context allocation). Each value still gets a fresh
+// random IV. Not thread-safe: one per thread.
+class Sealer {
+ public:
+  // kInternal when OpenSSL fails or the key is not 32 bytes.
+  static Result<Sealer> Create(std::string_view key, std::string key_id);
+  Sealer(Sealer&&) noexcept;
+  Sealer& operator=(Sealer&&) noexcept;
+  ~Sealer();
+
+  // As the free Seal().
+  Result<std::string> Seal(std::string_view plaintext, std::string_view context = {});
+  const std::string& key_id() const { return key_id_; }
+
+ private:
+  struct Ctx;
+  Sealer(std::unique_ptr<Ctx> ctx, std::string key_id);
+  std::unique_ptr<Ctx> ctx_;
+  std::string key_id_;
+};
 
 // Decrypts a parsed ciphertext with `key`. kCorruption when the tag does not
 // verify (wrong key, wrong context, or a modified ciphertext): nothing of

@@ -1,5 +1,6 @@
 #include "privacy/row_transformer.h"
 
+#include <openssl/crypto.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -211,9 +212,20 @@ Result<const RowTransformer::Plan*> RowTransformer::PlanFor(
   return &it->second;
 }
 
-Result<SubjectKey> RowTransformer::EncryptionKey(const Plan& plan, const Tuple& row) {
+Result<Sealer*> RowTransformer::SealerForKey(const std::string& id, std::string_view key) {
+  if (auto it = sealers_.find(id); it != sealers_.end()) return &it->second;
+  // Bounded: one sealer per subject seen recently.
+  if (sealers_.size() >= 100000) {
+    sealers_.clear();
+    subject_key_ids_.clear();
+  }
+  WALCAST_ASSIGN_OR_RETURN(Sealer sealer, Sealer::Create(key, id));
+  return &sealers_.emplace(id, std::move(sealer)).first->second;
+}
+
+Result<Sealer*> RowTransformer::SealerFor(const Plan& plan, const Tuple& row) {
   if (plan.subject == nullptr) {
-    return SubjectKey{ring_->current_id(), *ring_->Find(ring_->current_id())};
+    return SealerForKey(ring_->current_id(), *ring_->Find(ring_->current_id()));
   }
   const auto col = static_cast<size_t>(plan.subject_column);
   if (col >= row.size() || row[col].kind != Datum::Kind::kText) {
@@ -231,28 +243,32 @@ Result<SubjectKey> RowTransformer::EncryptionKey(const Plan& plan, const Tuple& 
     subject = ValueText(*v);
   }
   const std::string index = SubjectIndex(hash_key_, subject);
-  if (auto it = subject_cache_.find(index); it != subject_cache_.end()) return it->second;
+  if (auto it = subject_key_ids_.find(index); it != subject_key_ids_.end()) {
+    if (auto s = sealers_.find(it->second); s != sealers_.end()) return &s->second;
+  }
   Result<SubjectKey> key = subjects_->KeyFor(index, *ring_);
   // A store failure is no property of the row: stop instead of redacting.
   if (!key.ok()) return Status::Fatal("privacy key state: " + key.status().message());
-  if (subject_cache_.size() >= 100000) subject_cache_.clear();
-  subject_cache_.emplace(index, *key);
-  return key;
+  Result<Sealer*> sealer = SealerForKey(key->id, key->key);
+  OPENSSL_cleanse(key->key.data(), key->key.size());
+  if (sealer.ok()) subject_key_ids_[index] = key->id;
+  return sealer;
 }
 
 Status RowTransformer::TransformTuple(const Plan& plan, const TransactionInfo& /*txn*/,
                                       const ChangeEvent& /*event*/, const Tuple& in, Tuple* out) {
   out->clear();
   out->reserve(plan.kept.size());
-  std::optional<SubjectKey> key;  // looked up at the first encryption of the row
+  Sealer* sealer = nullptr;  // looked up at the first encryption of the row
   auto seal = [&](char type, const std::string& text) -> Result<std::string> {
-    if (!key) {
-      WALCAST_ASSIGN_OR_RETURN(SubjectKey k, EncryptionKey(plan, in));
-      key = std::move(k);
+    if (sealer == nullptr) {
+      WALCAST_ASSIGN_OR_RETURN(sealer, SealerFor(plan, in));
     }
     std::string plain(1, type);
     plain += text;
-    return Seal(key->key, key->id, plain);
+    Result<std::string> sealed = sealer->Seal(plain);
+    OPENSSL_cleanse(plain.data(), plain.size());
+    return sealed;
   };
   for (const size_t i : plan.kept) {
     Datum d = i < in.size() ? in[i] : Datum::Null();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/row_transform.h"
+#include "privacy/cipher.h"
 #include "privacy/key_ring.h"
 #include "privacy/rules.h"
 #include "privacy/subject_keys.h"
@@ -57,9 +58,11 @@ class RowTransformer : public RowTransform {
   Result<const Plan*> PlanFor(const std::shared_ptr<const Relation>& relation);
   Status TransformTuple(const Plan& plan, const TransactionInfo& txn, const ChangeEvent& event,
                         const Tuple& in, Tuple* out);
-  // The key new ciphertexts of this row use: the subject's, or the current
-  // master key.
-  Result<SubjectKey> EncryptionKey(const Plan& plan, const Tuple& row);
+  // What seals this row's values: under the subject's key, or the current
+  // master key. kRejected when the row has no subject, kFatal when the key
+  // store fails.
+  Result<Sealer*> SealerFor(const Plan& plan, const Tuple& row);
+  Result<Sealer*> SealerForKey(const std::string& id, std::string_view key);
 
   RuleSet rules_;
   const KeyRing* ring_;
@@ -67,7 +70,8 @@ class RowTransformer : public RowTransform {
   std::string hash_key_;
   std::map<std::string, bool, std::less<>> tables_;  // tables with rules
   std::unordered_map<const Relation*, Plan> plans_;
-  std::unordered_map<std::string, SubjectKey> subject_cache_;
+  std::unordered_map<std::string, std::string> subject_key_ids_;  // subject index -> key id
+  std::unordered_map<std::string, Sealer> sealers_;                 // by key id
   std::atomic<uint64_t> redacted_{0};
 };
 
