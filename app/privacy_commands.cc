@@ -68,8 +68,8 @@ Status Decrypt(const Config& config, const po::variables_map& vm, std::istream& 
       if (Trim(line).empty()) continue;
       privacy::Decryptor::Outcome one;
       Result<std::string> clear = decryptor.DecryptDocument(line, &one);
-      if (!clear.ok()) return Status::InvalidArgument("line " + std::to_string(line_no) +
-                                                      " is not JSON");
+      if (!clear.ok())
+        return Status::InvalidArgument("line " + std::to_string(line_no) + " is not JSON");
       out << *clear << "\n";
       outcome.decrypted += one.decrypted;
       for (std::string& f : one.failures) {
@@ -87,8 +87,8 @@ Status Decrypt(const Config& config, const po::variables_map& vm, std::istream& 
   return Status::Ok();
 }
 
-Result<std::unique_ptr<privacy::SubjectKeyStore>> OpenStoreForWrite(
-    const Config& config, const privacy::RuleSet& rules) {
+Result<std::unique_ptr<privacy::SubjectKeyStore>> OpenStoreForWrite(const Config& config,
+                                                                    const privacy::RuleSet& rules) {
   Result<std::unique_ptr<privacy::SubjectKeyStore>> store =
       privacy::SubjectKeyStore::Open(PrivacyStateDir(config, rules), false);
   if (!store.ok() && store.status().IsUnavailable()) {
@@ -177,11 +177,11 @@ Result<std::unique_ptr<PrivacyRuntime>> OpenPrivacy(const Config& config) {
 }
 
 Status InstallPrivacyTransform(PrivacyRuntime* runtime, Pipeline* pipeline) {
-  Result<std::unique_ptr<privacy::RowTransformer>> transform = privacy::RowTransformer::Create(
-      runtime->rules, &runtime->ring, runtime->subjects.get());
+  Result<std::unique_ptr<privacy::RowTransformer>> transform =
+      privacy::RowTransformer::Create(runtime->rules, &runtime->ring, runtime->subjects.get());
   if (!transform.ok()) return transform.status();
-  log::Info("privacy transforms on", {{"rules", runtime->rules.rules.size()},
-                                      {"subjects", runtime->rules.subjects.size()}});
+  log::Info("privacy transforms on",
+            {{"rules", runtime->rules.rules.size()}, {"subjects", runtime->rules.subjects.size()}});
   pipeline->SetRowTransform(std::move(transform).value());
   return Status::Ok();
 }

@@ -1,10 +1,9 @@
 #pragma once
 
+#include <boost/program_options.hpp>
 #include <iosfwd>
 #include <memory>
 #include <string>
-
-#include <boost/program_options.hpp>
 
 #include "core/config.h"
 #include "core/pipeline.h"

@@ -65,7 +65,8 @@ int main() {
   Measure("random_iv", 500000, privacy::kIvBytes,
           [&] { (void)privacy::RandomBytes(privacy::kIvBytes); });
   Measure("seal_1KiB", 200000, large.size(), [&] { (void)privacy::Seal(key, "k1", large); });
-  const privacy::Sealed sealed = privacy::ParseSealed(privacy::Seal(key, "k1", small).value()).value();
+  const privacy::Sealed sealed =
+      privacy::ParseSealed(privacy::Seal(key, "k1", small).value()).value();
   Measure("open_32B", 500000, small.size(), [&] { (void)privacy::Open(key, sealed); });
   Measure("hmac_32B", 500000, small.size(), [&] { (void)privacy::HmacSha256Hex(key, small); });
 
@@ -84,18 +85,24 @@ int main() {
   privacy::KeyRing ring = privacy::KeyRing::Parse("current=k1;k1=" + key_b64, "bench").value();
   std::map<std::string, std::string> values = {
       {"rules", "fullname,address,pii,parts,dob,age"},
-      {"rule.fullname.op", "concat"}, {"rule.fullname.from", "name.first,name.last"},
+      {"rule.fullname.op", "concat"},
+      {"rule.fullname.from", "name.first,name.last"},
       {"rule.fullname.to", "name.full"},
       {"rule.address.op", "concat"},
-      {"rule.address.from", "location.street.number,location.street.name,location.city,"
-                            "location.state,location.postcode,location.country"},
+      {"rule.address.from",
+       "location.street.number,location.street.name,location.city,"
+       "location.state,location.postcode,location.country"},
       {"rule.address.to", "location.full"},
-      {"rule.pii.op", "encrypt"}, {"rule.pii.paths", "name.full,location.full,email,phone,cell"},
+      {"rule.pii.op", "encrypt"},
+      {"rule.pii.paths", "name.full,location.full,email,phone,cell"},
       {"rule.parts.op", "drop"},
-      {"rule.parts.paths", "name.first,name.last,location.street,location.city,location.state,"
-                           "location.postcode,location.coordinates,login"},
-      {"rule.dob.op", "date"}, {"rule.dob.path", "dob.date"},
-      {"rule.age.op", "drop"}, {"rule.age.path", "dob.age"}};
+      {"rule.parts.paths",
+       "name.first,name.last,location.street,location.city,location.state,"
+       "location.postcode,location.coordinates,login"},
+      {"rule.dob.op", "date"},
+      {"rule.dob.path", "dob.date"},
+      {"rule.age.op", "drop"},
+      {"rule.age.path", "dob.age"}};
   for (const char* r : {"fullname", "address", "pii", "parts", "dob", "age"}) {
     values[std::string("rule.") + r + ".table"] = "public.users";
     values[std::string("rule.") + r + ".column"] = "profile";

@@ -121,8 +121,8 @@ Result<std::string> Sealer::Seal(std::string_view plaintext, std::string_view co
   return text;
 }
 
-Result<std::string> Seal(std::string_view key, std::string_view key_id,
-                         std::string_view plaintext, std::string_view context) {
+Result<std::string> Seal(std::string_view key, std::string_view key_id, std::string_view plaintext,
+                         std::string_view context) {
   WALCAST_ASSIGN_OR_RETURN(Sealer sealer, Sealer::Create(key, std::string(key_id)));
   return sealer.Seal(plaintext, context);
 }

@@ -37,8 +37,8 @@ Result<Sealed> ParseSealed(std::string_view text);
 
 // Encrypts `plaintext` under `key` (32 bytes) as key `key_id`. kInternal
 // when OpenSSL fails (no randomness, bad key length).
-Result<std::string> Seal(std::string_view key, std::string_view key_id,
-                         std::string_view plaintext, std::string_view context = {});
+Result<std::string> Seal(std::string_view key, std::string_view key_id, std::string_view plaintext,
+                         std::string_view context = {});
 
 // Seals many values under one key, expanding the key once (Seal's cost is
 // mostly that and the context allocation). Each value still gets a fresh
@@ -65,8 +65,7 @@ class Sealer {
 // Decrypts a parsed ciphertext with `key`. kCorruption when the tag does not
 // verify (wrong key, wrong context, or a modified ciphertext): nothing of
 // the plaintext is returned then.
-Result<std::string> Open(std::string_view key, const Sealed& sealed,
-                         std::string_view context = {});
+Result<std::string> Open(std::string_view key, const Sealed& sealed, std::string_view context = {});
 
 // HMAC-SHA-256 of `data` under `key`, as 64 lower-case hex digits.
 std::string HmacSha256Hex(std::string_view key, std::string_view data);

@@ -61,8 +61,9 @@ Result<std::string> Decryptor::DecryptDocument(std::string_view json, Outcome* o
       if (s.rfind(kSealedPrefix, 0) == 0) {
         Result<std::string> plain = DecryptValue(s);
         if (!plain.ok() || plain->empty()) {
-          outcome->failures.push_back(where + ": " + (plain.ok() ? std::string("empty plaintext")
-                                                                 : plain.status().message()));
+          outcome->failures.push_back(
+              where + ": " +
+              (plain.ok() ? std::string("empty plaintext") : plain.status().message()));
           return false;
         }
         const char type = (*plain)[0];

@@ -65,8 +65,8 @@ std::optional<IsoDate> NormalizeDate(std::string_view s) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo)) return std::nullopt;
-  int64_t seconds =
-      pg::DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * pg::kSecondsPerDay;
+  int64_t seconds = pg::DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) *
+                    pg::kSecondsPerDay;
   IsoDate out;
   if (pos == s.size()) {
     out.text = Format(seconds, "", false, &out);

@@ -19,11 +19,16 @@ std::string Join(const std::vector<std::string>& items, const char* sep) {
 
 const char* Treatment(Action op) {
   switch (op) {
-    case Action::kDrop: return "removed";
-    case Action::kMask: return "masked";
-    case Action::kHash: return "hashed";
-    case Action::kEncrypt: return "encrypted";
-    default: return "clear";
+    case Action::kDrop:
+      return "removed";
+    case Action::kMask:
+      return "masked";
+    case Action::kHash:
+      return "hashed";
+    case Action::kEncrypt:
+      return "encrypted";
+    default:
+      return "clear";
   }
 }
 

@@ -119,12 +119,14 @@ Result<std::unique_ptr<RowTransformer>> RowTransformer::Create(RuleSet rules, co
   }
   std::string hash_key;
   if (hashes) {
-    const std::string id = rules.hash_key_id.empty() && ring != nullptr ? ring->current_id()
-                                                                        : rules.hash_key_id;
+    const std::string id =
+        rules.hash_key_id.empty() && ring != nullptr ? ring->current_id() : rules.hash_key_id;
     const std::string* key = ring != nullptr ? ring->Find(id) : nullptr;
     if (key == nullptr) {
-      return Status::InvalidArgument("config key 'privacy.hash.key.id': hash rules and subjects "
-                                     "need a key; the key ring has no key '" + id + "'");
+      return Status::InvalidArgument(
+          "config key 'privacy.hash.key.id': hash rules and subjects "
+          "need a key; the key ring has no key '" +
+          id + "'");
     }
     hash_key = *key;
   }
@@ -161,10 +163,9 @@ Result<const RowTransformer::Plan*> RowTransformer::PlanFor(
     }
     const size_t i = static_cast<size_t>(col - relation->columns.begin());
     const bool whole = rule.paths.empty() && rule.op != Action::kConcat;
-    const bool is_key =
-        std::find(relation->primary_key.begin(), relation->primary_key.end(), i) !=
-            relation->primary_key.end() ||
-        col->is_key;
+    const bool is_key = std::find(relation->primary_key.begin(), relation->primary_key.end(), i) !=
+                            relation->primary_key.end() ||
+                        col->is_key;
     if (whole && is_key && rule.op != Action::kHash) {
       return Status::InvalidArgument(
           "privacy rule '" + rule.name + "': " + table + "." + rule.column +
@@ -282,8 +283,8 @@ Status RowTransformer::TransformTuple(const Plan& plan, const TransactionInfo& /
     std::optional<rapidjson::Document> doc;  // parsed at the first path rule
     for (const Rule* rule : rules) {
       auto fail = [&](const std::string& why) {
-        return Status::Rejected("privacy rule '" + rule->name + "' on " +
-                                TableName(*plan.source) + "." + column.name + ": " + why);
+        return Status::Rejected("privacy rule '" + rule->name + "' on " + TableName(*plan.source) +
+                                "." + column.name + ": " + why);
       };
       if (rule->paths.empty() && rule->op != Action::kConcat) {
         if (doc) {
@@ -291,8 +292,12 @@ Status RowTransformer::TransformTuple(const Plan& plan, const TransactionInfo& /
           doc.reset();
         }
         switch (rule->op) {
-          case Action::kMask: d = Datum::Text(Mask(d.data, rule->mask_keep)); break;
-          case Action::kHash: d = Datum::Text(HmacSha256Hex(hash_key_, d.data)); break;
+          case Action::kMask:
+            d = Datum::Text(Mask(d.data, rule->mask_keep));
+            break;
+          case Action::kHash:
+            d = Datum::Text(HmacSha256Hex(hash_key_, d.data));
+            break;
           case Action::kEncrypt: {
             Result<std::string> sealed = seal(kPlainColumn, d.data);
             if (!sealed.ok()) {
@@ -304,7 +309,8 @@ Status RowTransformer::TransformTuple(const Plan& plan, const TransactionInfo& /
             d = Datum::Text(std::move(sealed).value());
             break;
           }
-          default: break;  // drop is in the plan; date is refused there
+          default:
+            break;  // drop is in the plan; date is refused there
         }
         if (!failed.ok()) break;
         continue;
@@ -383,7 +389,8 @@ Status RowTransformer::TransformTuple(const Plan& plan, const TransactionInfo& /
                 std::move(parts_object), alloc);
             break;
           }
-          default: break;
+          default:
+            break;
         }
         if (!failed.ok()) break;
       }

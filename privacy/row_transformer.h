@@ -71,7 +71,7 @@ class RowTransformer : public RowTransform {
   std::map<std::string, bool, std::less<>> tables_;  // tables with rules
   std::unordered_map<const Relation*, Plan> plans_;
   std::unordered_map<std::string, std::string> subject_key_ids_;  // subject index -> key id
-  std::unordered_map<std::string, Sealer> sealers_;                 // by key id
+  std::unordered_map<std::string, Sealer> sealers_;               // by key id
   std::atomic<uint64_t> redacted_{0};
 };
 

@@ -18,9 +18,9 @@ constexpr OpNameEntry kOps[] = {{Action::kDrop, "drop"},     {Action::kMask, "ma
 
 // The settings every rule may have; the values are checked per op below.
 const std::set<std::string>& RuleFields() {
-  static const std::set<std::string> kFields = {
-      "table", "column", "paths", "path", "op", "from", "separator", "to", "mask.keep",
-      "derived.from"};
+  static const std::set<std::string> kFields = {"table",     "column",      "paths",     "path",
+                                                "op",        "from",        "separator", "to",
+                                                "mask.keep", "derived.from"};
   return kFields;
 }
 
@@ -167,7 +167,8 @@ Result<RuleSet> ParseRules(const std::map<std::string, std::string>& privacy) {
       const size_t dot = rest.find('.');
       const std::string field = dot == std::string::npos ? "" : rest.substr(dot + 1);
       if (dot == std::string::npos || RuleFields().count(field) == 0) {
-        return Status::InvalidArgument("config key '" + full + "' is not a rule setting (table, "
+        return Status::InvalidArgument("config key '" + full +
+                                       "' is not a rule setting (table, "
                                        "column, paths, op, from, separator, to, mask.keep, "
                                        "derived.from)");
       }

@@ -26,15 +26,15 @@ const char* OpName(Action op);
 // column's JSON (json, jsonb or text holding JSON).
 struct Rule {
   std::string name;
-  std::string table;   // "<schema>.<table>"
+  std::string table;  // "<schema>.<table>"
   std::string column;
   std::vector<std::string> paths;  // empty: the whole column
   Action op = Action::kDrop;
-  std::vector<std::string> from;   // kConcat
-  std::string separator = " ";     // kConcat
-  std::string to;                  // kConcat (required), kDate (parts object)
-  int mask_keep = 0;               // kMask
-  std::string derived_from;        // kDrop: the field it is derivable from (report only)
+  std::vector<std::string> from;  // kConcat
+  std::string separator = " ";    // kConcat
+  std::string to;                 // kConcat (required), kDate (parts object)
+  int mask_keep = 0;              // kMask
+  std::string derived_from;       // kDrop: the field it is derivable from (report only)
 };
 
 // Where a table's subjects (crypto-shredding) are read: a column, or a path

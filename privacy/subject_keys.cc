@@ -71,9 +71,8 @@ Result<std::unique_ptr<SubjectKeyStore>> SubjectKeyStore::Open(const std::string
 
 Result<std::string> SubjectKeyStore::Find(std::string_view key_id, const KeyRing& ring) {
   std::string wrapped;
-  const rocksdb::Status s =
-      impl_->db->Get(rocksdb::ReadOptions(), AsSlice(std::string(kKeyPrefix) + std::string(key_id)),
-                     &wrapped);
+  const rocksdb::Status s = impl_->db->Get(
+      rocksdb::ReadOptions(), AsSlice(std::string(kKeyPrefix) + std::string(key_id)), &wrapped);
   if (s.IsNotFound()) {
     return Status::NotFound("subject key '" + std::string(key_id) + "' does not exist (forgotten)");
   }
@@ -106,9 +105,8 @@ Result<SubjectKey> SubjectKeyStore::KeyFor(std::string_view subject_index, const
   WALCAST_ASSIGN_OR_RETURN(std::string wrapped,
                            Seal(*master, ring.current_id(), key, std::string(kWrapContext) + id));
   rocksdb::WriteBatch batch;
-  WALCAST_RETURN_IF_ERROR(FromRocks(batch.Put(AsSlice(std::string(kKeyPrefix) + id),
-                                              AsSlice(wrapped)),
-                                    "write"));
+  WALCAST_RETURN_IF_ERROR(
+      FromRocks(batch.Put(AsSlice(std::string(kKeyPrefix) + id), AsSlice(wrapped)), "write"));
   WALCAST_RETURN_IF_ERROR(FromRocks(batch.Put(AsSlice(subject_key), AsSlice(id)), "write"));
   rocksdb::WriteOptions sync;
   sync.sync = true;  // durable before any ciphertext under it leaves walcast
@@ -138,8 +136,7 @@ Result<int> SubjectKeyStore::Forget(std::string_view subject_index) {
   WALCAST_RETURN_IF_ERROR(FromRocks(impl_->db->Flush(rocksdb::FlushOptions()), "flush"));
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  WALCAST_RETURN_IF_ERROR(
-      FromRocks(impl_->db->CompactRange(compact, nullptr, nullptr), "compact"));
+  WALCAST_RETURN_IF_ERROR(FromRocks(impl_->db->CompactRange(compact, nullptr, nullptr), "compact"));
   return count;
 }
 
@@ -172,8 +169,8 @@ Result<int> SubjectKeyStore::Import(std::istream& in) {
       return Status::InvalidArgument("privacy import-keys: line " + std::to_string(line_no) +
                                      " is not an exported entry");
     }
-    WALCAST_RETURN_IF_ERROR(
-        FromRocks(batch.Put(AsSlice(key), AsSlice(std::string_view(line).substr(eq + 1))), "write"));
+    WALCAST_RETURN_IF_ERROR(FromRocks(
+        batch.Put(AsSlice(key), AsSlice(std::string_view(line).substr(eq + 1))), "write"));
     ++count;
   }
   rocksdb::WriteOptions sync;

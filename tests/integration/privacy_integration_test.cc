@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "rapidjson/document.h"
-#include "tests/support/kafka_cluster.h"
 #include "tests/integration/privacy_process_test.h"
+#include "tests/support/kafka_cluster.h"
 
 namespace walcast::testing {
 namespace {

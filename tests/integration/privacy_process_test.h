@@ -55,8 +55,8 @@ inline std::string Lower(std::string s) {
 
 // The canaries of one person: every personal value the rules protect.
 inline std::vector<std::string> Canaries(const Person& p) {
-  return {p.first, p.last, p.email, p.phone, p.cell, p.street, p.city, p.postcode, p.password,
-          p.uuid};
+  return {p.first,  p.last, p.email,    p.phone,    p.cell,
+          p.street, p.city, p.postcode, p.password, p.uuid};
 }
 
 inline std::string ProfileJson(const Person& p) {
@@ -107,14 +107,16 @@ class PrivacyProcessTest : public WalcastProcessTest {
     };
     rule("fullname", {{"op", "concat"}, {"from", "name.first,name.last"}, {"to", "name.full"}});
     rule("address", {{"op", "concat"},
-                     {"from", "location.street.number,location.street.name,location.city,"
-                              "location.state,location.postcode,location.country"},
+                     {"from",
+                      "location.street.number,location.street.name,location.city,"
+                      "location.state,location.postcode,location.country"},
                      {"separator", "|"},
                      {"to", "location.full"}});
     rule("pii", {{"op", "encrypt"}, {"paths", "name.full,location.full,email,phone,cell"}});
     rule("parts", {{"op", "drop"},
-                   {"paths", "name.first,name.last,location.street,location.city,location.state,"
-                             "location.postcode,location.coordinates,login"}});
+                   {"paths",
+                    "name.first,name.last,location.street,location.city,location.state,"
+                    "location.postcode,location.coordinates,login"}});
     rule("dob", {{"op", "date"}, {"path", "dob.date"}});
     rule("age", {{"op", "drop"}, {"path", "dob.age"}, {"derived.from", "dob.date"}});
     rule("mail", {{"column", "email"}, {"op", "encrypt"}});
@@ -123,7 +125,8 @@ class PrivacyProcessTest : public WalcastProcessTest {
 
   void Insert(const Person& p) {
     Sql("INSERT INTO t VALUES (" + std::to_string(p.id) + ", " + SqlQuote(p.email) + ", " +
-        SqlQuote(ProfileJson(p)) + ") ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, "
+        SqlQuote(ProfileJson(p)) +
+        ") ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, "
         "profile = EXCLUDED.profile");
   }
 
@@ -143,8 +146,8 @@ class PrivacyProcessTest : public WalcastProcessTest {
       if (!entry.is_regular_file()) continue;
       const std::string path = entry.path().string();
       const std::string name = entry.path().filename().string();
-      const bool log = name.rfind("walcast", 0) == 0 &&
-                       (name.ends_with(".err") || name.ends_with(".out"));
+      const bool log =
+          name.rfind("walcast", 0) == 0 && (name.ends_with(".err") || name.ends_with(".out"));
       const bool state = path.find("/state/") != std::string::npos;
       if (log || state) out.emplace_back(path, ReadFile(path));
     }

@@ -38,8 +38,7 @@ TEST(CipherTest, FreshIvEachTime) {
 
 TEST(CipherTest, WrongKeyFails) {
   Result<std::string> text = Seal(kKey, "k1", "secret");
-  EXPECT_EQ(Open(kOtherKey, ParseSealed(*text).value()).status().code(),
-            Status::Code::kCorruption);
+  EXPECT_EQ(Open(kOtherKey, ParseSealed(*text).value()).status().code(), Status::Code::kCorruption);
 }
 
 TEST(CipherTest, TamperedCiphertextFails) {

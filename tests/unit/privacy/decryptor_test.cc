@@ -16,17 +16,16 @@ TEST(DecryptorTest, DecryptsInsideDebeziumJsonStrings) {
   const std::string column = Seal(key, "k1", "tJane \"Q\" Doe").value();
   // A Debezium value: the json column is a string holding JSON.
   const std::string record = R"({"payload":{"after":{"id":1,"name":")" + column +
-                             R"(","profile":"{\"email\":\")" + email + R"(\",\"cell\":\")" +
-                             cell + R"(\"}"}}})";
+                             R"(","profile":"{\"email\":\")" + email + R"(\",\"cell\":\")" + cell +
+                             R"(\"}"}}})";
   Decryptor decryptor(&ring, nullptr);
   Decryptor::Outcome outcome;
   Result<std::string> clear = decryptor.DecryptDocument(record, &outcome);
   ASSERT_TRUE(clear.ok());
   EXPECT_EQ(outcome.decrypted, 3);
   EXPECT_TRUE(outcome.failures.empty());
-  EXPECT_EQ(*clear,
-            R"({"payload":{"after":{"id":1,"name":"Jane \"Q\" Doe","profile":)"
-            R"("{\"email\":\"jane@example.com\",\"cell\":5550101}"}}})");
+  EXPECT_EQ(*clear, R"({"payload":{"after":{"id":1,"name":"Jane \"Q\" Doe","profile":)"
+                    R"("{\"email\":\"jane@example.com\",\"cell\":5550101}"}}})");
 }
 
 TEST(DecryptorTest, FailuresStayEncryptedAndAreListed) {

@@ -35,8 +35,7 @@ TEST(KeyRingTest, RejectsBadEntries) {
   EXPECT_EQ(KeyRing::Parse("k1=AAAA", "t").status().code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(KeyRing::Parse("bad:id=" + std::string(44, 'A'), "t").status().code(),
             Status::Code::kInvalidArgument);
-  EXPECT_EQ(KeyRing::Parse("current=nope\n", "t").status().code(),
-            Status::Code::kInvalidArgument);
+  EXPECT_EQ(KeyRing::Parse("current=nope\n", "t").status().code(), Status::Code::kInvalidArgument);
   const std::string twice = testing::KeyRingText("k1") + "k1=" + std::string(43, 'A') + "=\n";
   EXPECT_EQ(KeyRing::Parse(twice, "t").status().code(), Status::Code::kInvalidArgument);
 }

@@ -58,8 +58,9 @@ RuleSet GdprRules() {
       {"rule.address.table", "public.users"},
       {"rule.address.column", "profile"},
       {"rule.address.op", "concat"},
-      {"rule.address.from", "location.street.number,location.street.name,location.city,"
-                            "location.postcode"},
+      {"rule.address.from",
+       "location.street.number,location.street.name,location.city,"
+       "location.postcode"},
       {"rule.address.separator", ", "},
       {"rule.address.to", "location.full"},
       {"rule.contact.table", "public.users"},
@@ -69,8 +70,9 @@ RuleSet GdprRules() {
       {"rule.parts.table", "public.users"},
       {"rule.parts.column", "profile"},
       {"rule.parts.op", "drop"},
-      {"rule.parts.paths", "name.first,name.last,location.street,location.city,"
-                           "location.postcode,location.coordinates,login.password"},
+      {"rule.parts.paths",
+       "name.first,name.last,location.street,location.city,"
+       "location.postcode,location.coordinates,login.password"},
       {"rule.dob.table", "public.users"},
       {"rule.dob.column", "profile"},
       {"rule.dob.op", "date"},

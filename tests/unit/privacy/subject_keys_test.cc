@@ -16,9 +16,8 @@ class SubjectKeyStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("walcast_subject_keys_" + std::string(::testing::UnitTest::GetInstance()
-                                                       ->current_test_info()
-                                                       ->name()));
+           ("walcast_subject_keys_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     ring_ = std::make_unique<KeyRing>(KeyRing::Parse(testing::KeyRingText("k1"), "t").value());
   }
