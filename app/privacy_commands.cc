@@ -108,14 +108,22 @@ Status Forget(const Config& config, const po::variables_map& vm, std::ostream& o
   }
   WALCAST_ASSIGN_OR_RETURN(privacy::KeyRing ring, LoadRing(rules));
   const std::string id = rules.hash_key_id.empty() ? ring.current_id() : rules.hash_key_id;
-  const std::string* hash_key = ring.Find(id);
-  if (hash_key == nullptr) {
+  if (ring.Find(id) == nullptr) {
     return Status::InvalidArgument("config key 'privacy.hash.key.id': no key '" + id + "'");
   }
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<privacy::SubjectKeyStore> store,
                            OpenStoreForWrite(config, rules));
-  const std::string index = privacy::SubjectIndex(*hash_key, vm["subject"].as<std::string>());
-  WALCAST_ASSIGN_OR_RETURN(int destroyed, store->Forget(index));
+  // The subject's index under every key of the ring, not only the hash key
+  // in use now: keys made before a change of privacy.hash.key.id (or of the
+  // current key it defaulted to) are indexed under the key of their time.
+  int destroyed = 0;
+  for (const std::string& key_id : ring.ids()) {
+    const std::string index =
+        privacy::SubjectIndex(*ring.Find(key_id), vm["subject"].as<std::string>());
+    WALCAST_ASSIGN_OR_RETURN(int n, store->Forget(index));
+    destroyed += n;
+  }
+  const std::string index = privacy::SubjectIndex(*ring.Find(id), vm["subject"].as<std::string>());
   // The subject id is personal data too: only its index is printed.
   log::Info("privacy: subject forgotten", {{"subject_index", index}, {"keys", destroyed}});
   out << "forgot subject " << index << ": " << destroyed << " key(s) destroyed\n";

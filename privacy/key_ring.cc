@@ -110,6 +110,12 @@ Result<KeyRing> KeyRing::Load(const std::string& path, const char* env_var) {
   return ring;
 }
 
+std::vector<std::string> KeyRing::ids() const {
+  std::vector<std::string> out;
+  for (const auto& [id, key] : keys_) out.push_back(id);
+  return out;
+}
+
 const std::string* KeyRing::Find(std::string_view id) const {
   auto it = keys_.find(id);
   return it == keys_.end() ? nullptr : &it->second;

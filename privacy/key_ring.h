@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -44,6 +45,8 @@ class KeyRing {
   const std::string* Find(std::string_view id) const;
   // Empty when no `current` line was given.
   const std::string& current_id() const { return current_id_; }
+  // Every key id, sorted.
+  std::vector<std::string> ids() const;
   bool empty() const { return keys_.empty(); }
   size_t size() const { return keys_.size(); }
 

@@ -19,6 +19,7 @@ TEST(KeyRingTest, ParsesKeysAndCurrent) {
   ASSERT_NE(ring->Find("k1"), nullptr);
   EXPECT_EQ(*ring->Find("k1"), std::string(32, '\x01'));
   EXPECT_EQ(ring->Find("k3"), nullptr);
+  EXPECT_EQ(ring->ids(), (std::vector<std::string>{"k1", "k2"}));
 }
 
 TEST(KeyRingTest, SemicolonsSeparateEntries) {
