@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "core/log.h"
 #include "privacy/cipher.h"
@@ -96,6 +97,108 @@ std::string Mask(const std::string& text, int keep) {
   std::string out(chars - kept, '*');
   if (kept > 0) out += text.substr(starts[chars - kept]);
   return out;
+}
+
+// What rules need besides the value: the hash key, and sealing one value
+// (its type byte first) under the row's key, which fails with kRejected
+// when the row has no subject.
+struct ValueOps {
+  const std::string& hash_key;
+  std::function<Result<std::string>(char type, const std::string& text)> seal;
+};
+
+// Applies a rule without paths to the whole column (drop is in the plan,
+// date is refused there). kRejected carries the reason alone.
+Status ApplyColumnRule(const Rule& rule, Datum* d, const ValueOps& ops) {
+  switch (rule.op) {
+    case Action::kMask:
+      *d = Datum::Text(Mask(d->data, rule.mask_keep));
+      break;
+    case Action::kHash:
+      *d = Datum::Text(HmacSha256Hex(ops.hash_key, d->data));
+      break;
+    case Action::kEncrypt: {
+      WALCAST_ASSIGN_OR_RETURN(std::string sealed, ops.seal(kPlainColumn, d->data));
+      *d = Datum::Text(std::move(sealed));
+      break;
+    }
+    default:
+      break;
+  }
+  return Status::Ok();
+}
+
+// Writes the date at `v` as ISO 8601 and its year/month/day object at
+// `parts_path`. kRejected when `v` is no date.
+Status NormalizeDateAt(JsonValue* v, const std::string& path, const std::string& parts_path,
+                       rapidjson::Document* doc) {
+  std::optional<IsoDate> date;
+  if (v->IsString()) {
+    date = NormalizeDate(std::string_view(v->GetString(), v->GetStringLength()));
+  } else if (v->IsInt64()) {
+    date = DateFromEpochMillis(v->GetInt64());
+  }
+  if (!date)
+    return Status::Rejected("'" + path + "' is not an ISO 8601 date or epoch milliseconds");
+  Allocator& alloc = doc->GetAllocator();
+  *v = JsonValue(date->text.c_str(), alloc);
+  JsonValue parts(rapidjson::kObjectType);
+  parts.AddMember("year", date->year, alloc);
+  parts.AddMember("month", date->month, alloc);
+  parts.AddMember("day", date->day, alloc);
+  Set(doc, Split(parts_path), std::move(parts), alloc);
+  return Status::Ok();
+}
+
+// Applies a rule with paths (or a concat) to the column's parsed JSON.
+// Missing paths are skipped and nulls stay. kRejected carries the reason
+// alone.
+Status ApplyJsonRule(const Rule& rule, rapidjson::Document* doc, const ValueOps& ops) {
+  Allocator& alloc = doc->GetAllocator();
+  if (rule.op == Action::kConcat) {
+    std::string joined;
+    bool any = false;
+    for (const std::string& from : rule.from) {
+      JsonValue* v = Find(doc, Split(from));
+      if (v == nullptr || v->IsNull()) continue;
+      if (any) joined += rule.separator;
+      joined += ValueText(*v);
+      any = true;
+    }
+    if (any) Set(doc, Split(rule.to), JsonValue(joined.c_str(), alloc), alloc);
+    return Status::Ok();
+  }
+  for (const std::string& path : rule.paths) {
+    const std::vector<std::string> parts = Split(path);
+    JsonValue* v = Find(doc, parts);
+    if (v == nullptr) continue;  // optional fields: nothing to protect
+    if (rule.op == Action::kDrop) {
+      Parent(doc, parts, false, alloc)->RemoveMember(parts.back().c_str());
+      continue;
+    }
+    if (v->IsNull()) continue;
+    switch (rule.op) {
+      case Action::kMask:
+        *v = JsonValue(Mask(ValueText(*v), rule.mask_keep).c_str(), alloc);
+        break;
+      case Action::kHash:
+        *v = JsonValue(HmacSha256Hex(ops.hash_key, ValueText(*v)).c_str(), alloc);
+        break;
+      case Action::kEncrypt: {
+        WALCAST_ASSIGN_OR_RETURN(
+            std::string sealed, ops.seal(v->IsString() ? kPlainString : kPlainJson, ValueText(*v)));
+        *v = JsonValue(sealed.c_str(), alloc);
+        break;
+      }
+      case Action::kDate:
+        WALCAST_RETURN_IF_ERROR(
+            NormalizeDateAt(v, path, rule.to.empty() ? path + "_parts" : rule.to, doc));
+        break;
+      default:
+        break;
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -271,6 +374,7 @@ Status RowTransformer::TransformTuple(const Plan& plan, const TransactionInfo& /
     OPENSSL_cleanse(plain.data(), plain.size());
     return sealed;
   };
+  const ValueOps ops{hash_key_, seal};
   for (const size_t i : plan.kept) {
     Datum d = i < in.size() ? in[i] : Datum::Null();
     const std::vector<const Rule*>& rules = plan.rules[i];
@@ -278,123 +382,35 @@ Status RowTransformer::TransformTuple(const Plan& plan, const TransactionInfo& /
       out->push_back(std::move(d));
       continue;
     }
-    const Column& column = plan.source->columns[i];
     Status failed;
+    const Rule* failed_rule = nullptr;
     std::optional<rapidjson::Document> doc;  // parsed at the first path rule
     for (const Rule* rule : rules) {
-      auto fail = [&](const std::string& why) {
-        return Status::Rejected("privacy rule '" + rule->name + "' on " + TableName(*plan.source) +
-                                "." + column.name + ": " + why);
-      };
       if (rule->paths.empty() && rule->op != Action::kConcat) {
         if (doc) {
-          d.data = Serialize(*doc);
+          d = Datum::Text(Serialize(*doc));
           doc.reset();
         }
-        switch (rule->op) {
-          case Action::kMask:
-            d = Datum::Text(Mask(d.data, rule->mask_keep));
-            break;
-          case Action::kHash:
-            d = Datum::Text(HmacSha256Hex(hash_key_, d.data));
-            break;
-          case Action::kEncrypt: {
-            Result<std::string> sealed = seal(kPlainColumn, d.data);
-            if (!sealed.ok()) {
-              failed = sealed.status().code() == Status::Code::kRejected
-                           ? fail(sealed.status().message())
-                           : sealed.status();
-              break;
-            }
-            d = Datum::Text(std::move(sealed).value());
-            break;
-          }
-          default:
-            break;  // drop is in the plan; date is refused there
+        failed = ApplyColumnRule(*rule, &d, ops);
+      } else if (!doc && d.kind != Datum::Kind::kText) {
+        failed = Status::Rejected("a JSON path needs the column's text (binary mode)");
+      } else {
+        if (!doc) {
+          doc.emplace();
+          doc->Parse(d.data.data(), d.data.size());
+          if (doc->HasParseError()) failed = Status::Rejected("the column's value is not JSON");
         }
-        if (!failed.ok()) break;
-        continue;
+        if (failed.ok()) failed = ApplyJsonRule(*rule, &*doc, ops);
       }
-      if (!doc) {
-        doc.emplace();
-        if (d.kind != Datum::Kind::kText) {
-          failed = fail("a JSON path needs the column's text (binary mode)");
-          break;
-        }
-        doc->Parse(d.data.data(), d.data.size());
-        if (doc->HasParseError()) {
-          failed = fail("the column's value is not JSON");
-          break;
-        }
+      if (!failed.ok()) {
+        failed_rule = rule;
+        break;
       }
-      Allocator& alloc = doc->GetAllocator();
-      if (rule->op == Action::kConcat) {
-        std::string joined;
-        bool any = false;
-        for (const std::string& from : rule->from) {
-          JsonValue* v = Find(&*doc, Split(from));
-          if (v == nullptr || v->IsNull()) continue;
-          if (any) joined += rule->separator;
-          joined += ValueText(*v);
-          any = true;
-        }
-        if (any) Set(&*doc, Split(rule->to), JsonValue(joined.c_str(), alloc), alloc);
-        continue;
-      }
-      for (const std::string& path : rule->paths) {
-        const std::vector<std::string> parts = Split(path);
-        JsonValue* v = Find(&*doc, parts);
-        if (v == nullptr) continue;  // optional fields: nothing to protect
-        if (rule->op == Action::kDrop) {
-          Parent(&*doc, parts, false, alloc)->RemoveMember(parts.back().c_str());
-          continue;
-        }
-        if (v->IsNull()) continue;
-        switch (rule->op) {
-          case Action::kMask:
-            *v = JsonValue(Mask(ValueText(*v), rule->mask_keep).c_str(), alloc);
-            break;
-          case Action::kHash:
-            *v = JsonValue(HmacSha256Hex(hash_key_, ValueText(*v)).c_str(), alloc);
-            break;
-          case Action::kEncrypt: {
-            Result<std::string> sealed =
-                seal(v->IsString() ? kPlainString : kPlainJson, ValueText(*v));
-            if (!sealed.ok()) {
-              failed = sealed.status().code() == Status::Code::kRejected
-                           ? fail(sealed.status().message())
-                           : sealed.status();
-              break;
-            }
-            *v = JsonValue(sealed->c_str(), alloc);
-            break;
-          }
-          case Action::kDate: {
-            std::optional<IsoDate> date;
-            if (v->IsString()) {
-              date = NormalizeDate(std::string_view(v->GetString(), v->GetStringLength()));
-            } else if (v->IsInt64()) {
-              date = DateFromEpochMillis(v->GetInt64());
-            }
-            if (!date) {
-              failed = fail("'" + path + "' is not an ISO 8601 date or epoch milliseconds");
-              break;
-            }
-            *v = JsonValue(date->text.c_str(), alloc);
-            JsonValue parts_object(rapidjson::kObjectType);
-            parts_object.AddMember("year", date->year, alloc);
-            parts_object.AddMember("month", date->month, alloc);
-            parts_object.AddMember("day", date->day, alloc);
-            Set(&*doc, Split(rule->to.empty() ? path + "_parts" : rule->to),
-                std::move(parts_object), alloc);
-            break;
-          }
-          default:
-            break;
-        }
-        if (!failed.ok()) break;
-      }
-      if (!failed.ok()) break;
+    }
+    if (failed.code() == Status::Code::kRejected) {
+      failed = Status::Rejected("privacy rule '" + failed_rule->name + "' on " +
+                                TableName(*plan.source) + "." + plan.source->columns[i].name +
+                                ": " + failed.message());
     }
     if (!failed.ok()) {
       if (failed.code() != Status::Code::kRejected || rules_.on_error == OnError::kFail) {
