@@ -107,24 +107,28 @@ struct ValueOps {
   std::function<Result<std::string>(char type, const std::string& text)> seal;
 };
 
+// The text that replaces `text` under a mask, hash or encrypt rule; `type`
+// is the plaintext's type byte for encryption. kRejected carries the reason
+// alone.
+Result<std::string> Protect(const Rule& rule, char type, const std::string& text,
+                            const ValueOps& ops) {
+  switch (rule.op) {
+    case Action::kMask:
+      return Mask(text, rule.mask_keep);
+    case Action::kHash:
+      return HmacSha256Hex(ops.hash_key, text);
+    case Action::kEncrypt:
+      return ops.seal(type, text);
+    default:
+      return Status::Internal(std::string("privacy: ") + OpName(rule.op) + " protects nothing");
+  }
+}
+
 // Applies a rule without paths to the whole column (drop is in the plan,
 // date is refused there). kRejected carries the reason alone.
 Status ApplyColumnRule(const Rule& rule, Datum* d, const ValueOps& ops) {
-  switch (rule.op) {
-    case Action::kMask:
-      *d = Datum::Text(Mask(d->data, rule.mask_keep));
-      break;
-    case Action::kHash:
-      *d = Datum::Text(HmacSha256Hex(ops.hash_key, d->data));
-      break;
-    case Action::kEncrypt: {
-      WALCAST_ASSIGN_OR_RETURN(std::string sealed, ops.seal(kPlainColumn, d->data));
-      *d = Datum::Text(std::move(sealed));
-      break;
-    }
-    default:
-      break;
-  }
+  WALCAST_ASSIGN_OR_RETURN(std::string text, Protect(rule, kPlainColumn, d->data, ops));
+  *d = Datum::Text(std::move(text));
   return Status::Ok();
 }
 
@@ -177,26 +181,15 @@ Status ApplyJsonRule(const Rule& rule, rapidjson::Document* doc, const ValueOps&
       continue;
     }
     if (v->IsNull()) continue;
-    switch (rule.op) {
-      case Action::kMask:
-        *v = JsonValue(Mask(ValueText(*v), rule.mask_keep).c_str(), alloc);
-        break;
-      case Action::kHash:
-        *v = JsonValue(HmacSha256Hex(ops.hash_key, ValueText(*v)).c_str(), alloc);
-        break;
-      case Action::kEncrypt: {
-        WALCAST_ASSIGN_OR_RETURN(
-            std::string sealed, ops.seal(v->IsString() ? kPlainString : kPlainJson, ValueText(*v)));
-        *v = JsonValue(sealed.c_str(), alloc);
-        break;
-      }
-      case Action::kDate:
-        WALCAST_RETURN_IF_ERROR(
-            NormalizeDateAt(v, path, rule.to.empty() ? path + "_parts" : rule.to, doc));
-        break;
-      default:
-        break;
+    if (rule.op == Action::kDate) {
+      WALCAST_RETURN_IF_ERROR(
+          NormalizeDateAt(v, path, rule.to.empty() ? path + "_parts" : rule.to, doc));
+      continue;
     }
+    WALCAST_ASSIGN_OR_RETURN(
+        std::string text,
+        Protect(rule, v->IsString() ? kPlainString : kPlainJson, ValueText(*v), ops));
+    *v = JsonValue(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), alloc);
   }
   return Status::Ok();
 }
