@@ -32,7 +32,8 @@ const char* Treatment(Action op) {
   }
 }
 
-constexpr const char* kOtherColumns = "every other column of the captured tables";
+constexpr const char* kOtherColumns =
+    "every other column of the captured tables, and every other path inside these columns";
 
 }  // namespace
 
@@ -71,6 +72,9 @@ ProcessingReport BuildReport(const RuleSet& rules, std::vector<std::string> sink
         continue;
       }
       f.treatment = Treatment(rule.op);
+      // A derived field keeps saying what it was derived from.
+      const std::string derived = f.detail.rfind("derived: ", 0) == 0 ? f.detail + "; " : "";
+      f.detail.clear();
       if (rule.op == Action::kEncrypt) {
         f.detail = rules.subjects.count(rule.table) != 0
                        ? "AES-256-GCM, per-subject key (forgettable)"
@@ -82,6 +86,7 @@ ProcessingReport BuildReport(const RuleSet& rules, std::vector<std::string> sink
       } else if (rule.op == Action::kDrop) {
         f.detail = rule.derived_from.empty() ? "" : "derivable from " + rule.derived_from;
       }
+      f.detail = derived + f.detail;
     }
   }
   return report;

@@ -42,7 +42,8 @@ TEST(ReportTest, FoldsRulesIntoFinalTreatments) {
     return FieldTreatment{};
   };
   EXPECT_EQ(find("profile", "name.full").treatment, "encrypted");
-  EXPECT_EQ(find("profile", "name.full").detail, "AES-256-GCM, per-subject key (forgettable)");
+  EXPECT_EQ(find("profile", "name.full").detail,
+            "derived: name.first + name.last; AES-256-GCM, per-subject key (forgettable)");
   EXPECT_EQ(find("profile", "dob.age").treatment, "removed");
   EXPECT_EQ(find("profile", "dob.age").detail, "derivable from dob.date");
   EXPECT_EQ(find("profile", "dob.date_parts").treatment, "clear");
