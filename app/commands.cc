@@ -17,6 +17,7 @@
 #include "app/slot_ownership.h"
 #include "app/snapshot_state.h"
 #include "app/options.h"
+#include "app/privacy_commands.h"
 #include "app/run_plan.h"
 #include "app/supervisor.h"
 #include "core/ack_tracker.h"
@@ -381,6 +382,9 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
     return Status::InvalidArgument(
         "config key 'sinks' is empty and metrics.definitions.file is not set: nothing to do");
   }
+  // Before anything changes on the server (a bad key file is a
+  // configuration error), and before the pipeline, which borrows it.
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<PrivacyRuntime> privacy, OpenPrivacy(config));
   WALCAST_ASSIGN_OR_RETURN(Source source, OpenSource(config));
   const std::string& slot = source.settings.slot;
   // How long a stop waits for the sinks to make what they hold durable.
@@ -422,10 +426,12 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   AckTracker tracker(start.exported ? Lsn(start.exported->consistent_point.value() - 1)
                                     : start.slot.confirmed_flush);
   Pipeline pipeline(&tracker);
+  if (privacy) WALCAST_RETURN_IF_ERROR(InstallPrivacyTransform(privacy.get(), &pipeline));
   WALCAST_RETURN_IF_ERROR(AddConfiguredSinks(config, source.server.database, &pipeline,
                                              source.server.current_wal,
                                              context != nullptr ? context->shared : nullptr));
-  if (metrics) pipeline.AddSink(std::move(metrics->sink));
+  // Metric definitions read values no output may receive (privacy/).
+  if (metrics) pipeline.AddSink(std::move(metrics->sink), RowView::kOriginal);
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<HeartbeatAction> heartbeat,
                            AddHeartbeatAction(config, source.conninfo, &pipeline));
   // Past every configuration check: a failure from here on is retried.

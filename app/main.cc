@@ -19,6 +19,7 @@
 #include "app/pipeline_config.h"
 #include "app/http_endpoint.h"
 #include "app/pipeline_registry.h"
+#include "app/privacy_commands.h"
 #include "core/log.h"
 
 #ifndef WALCAST_VERSION
@@ -73,6 +74,18 @@ constexpr const char* kUsage =
     "                    public.user_profiles for the GDPR example, made locally from\n"
     "                    --seed; --updates/--deletes then change some\n"
     "                    (config/examples/gdpr-user-profiles/)\n"
+    "  privacy report    which columns and JSON paths each sink receives in clear, masked,\n"
+    "                    hashed, encrypted or not at all, from the configuration alone\n"
+    "                    (Markdown; --json for JSON), for a GDPR Article 30 register\n"
+    "  privacy decrypt   decrypt every walcast ciphertext in a Kafka record or search\n"
+    "                    document (JSON, or JSON lines) from stdin or --input FILE;\n"
+    "                    exit 1 naming each one that did not decrypt\n"
+    "  privacy forget --subject ID\n"
+    "                    destroy the subject's data key: its ciphertexts everywhere become\n"
+    "                    undecryptable (crypto-shredding; walcast must be stopped)\n"
+    "  privacy export-keys / import-keys\n"
+    "                    back up / restore the wrapped subject keys (--output / --input FILE)\n"
+    "                    (docs/privacy.md)\n"
     "\n"
     "Pipelines: each connector config (a Kafka Connect JSON body, or a file setting\n"
     "both name and connector.class) given with --config is one pipeline, named by its\n"
@@ -112,10 +125,11 @@ void DescribeCommandLine(CommandLine* cl) {
        "override one key: --set key=value (repeatable)")
       ("check", "with setup: check only, change nothing")
       ("json", "with status: one JSON object (every pipeline's slot, positions, lag and "
-               "snapshot state)");
+               "snapshot state); with privacy report: the report as JSON");
   cl->visible.add(walcast::app::GenerateProfilesFlags());
   cl->visible.add(walcast::app::GenerateMosipFlags());
   cl->visible.add(walcast::app::GenerateUserProfilesFlags());
+  cl->visible.add(walcast::app::PrivacyFlags());
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "command");
   cl->all.add(cl->visible).add(hidden);
@@ -271,7 +285,8 @@ int main(int argc, char** argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return Probe(command.back());
   }
-  if (command.size() != 1) {
+  const bool privacy = command.size() == 2 && command.front() == "privacy";
+  if (command.size() != 1 && !privacy) {
     std::cerr << (command.empty() ? "walcast: error: no command given\n"
                                   : "walcast: error: expected one command\n")
               << kUsage;
@@ -292,6 +307,15 @@ int main(int argc, char** argv) {
                        {{"key", item.key}, {"why", item.why}});
   }
 
+  if (privacy) {
+    if (configs->size() > 1) {
+      return Fail(walcast::Status::InvalidArgument(
+          "privacy commands act on one pipeline: give one connector config"));
+    }
+    const walcast::Status status = walcast::app::PrivacyCommand(
+        command.back(), configs->front().config, vm, std::cin, std::cout, std::cerr);
+    return status.ok() ? 0 : Fail(status);
+  }
   InstallSignalHandlers();
   // libcurl's global state (the Elasticsearch client), once, before any
   // thread starts.

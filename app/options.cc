@@ -318,6 +318,30 @@ void AddRunOptions(std::vector<OptionSpec>& o) {
       "address the HTTP endpoint listens on (0.0.0.0: every interface, as in the container)");
 }
 
+// The privacy transforms (docs/privacy.md). Keys never come from here:
+// privacy.keys.file names a file, WALCAST_PRIVACY_KEYS may hold the same.
+void AddPrivacyOptions(std::vector<OptionSpec>& o) {
+  OptionAdder add(&o);
+  add("privacy.rules", T::kList, "",
+      "privacy rules applied in this order to each row before every sink (the metric engine "
+      "still reads the original row); each is set by privacy.rule.<name>.table, .column, "
+      ".paths, .op (drop|mask|hash|encrypt|concat|date), .from, .to, .separator, .mask.keep, "
+      ".derived.from");
+  add("privacy.keys.file", T::kString, "",
+      "key file of the privacy rules: lines id=<base64 of 32 bytes> and current=<id> (also "
+      "read from the WALCAST_PRIVACY_KEYS environment variable, same syntax, ';' between "
+      "entries); never put keys in this configuration");
+  add("privacy.hash.key.id", T::kString, "",
+      "id of the key hash rules and subject indexes use (default: the current key; pin it "
+      "before rotating keys, or hashes change)");
+  add("privacy.on.error", T::kEnum, "fail",
+      "a row a rule cannot be applied to (bad JSON, a bad date, no subject): fail stops with "
+      "the table, column, LSN and reason; redact sends that column as NULL and logs the reason",
+      {"fail", "redact"});
+  add("privacy.state.dir", T::kString, "",
+      "RocksDB directory of the wrapped per-subject keys (default <state.dir>/privacy-<slot.name>)");
+}
+
 }  // namespace
 
 const std::vector<OptionSpec>& AllOptions() {
@@ -329,6 +353,7 @@ const std::vector<OptionSpec>& AllOptions() {
     AddKafkaOptions(o);
     AddElasticsearchOptions(o);
     AddRunOptions(o);
+    AddPrivacyOptions(o);
     // Metrics (metrics/options.h): their documents go to elasticsearch.url.
     for (OptionSpec& spec : metrics::MetricsOptionSpecs()) o.push_back(std::move(spec));
     return o;
@@ -343,10 +368,12 @@ const std::vector<std::string>& PassthroughPrefixes() {
   // elasticsearch.table.* / elasticsearch.document.convert.*: per-table
   // document rules and date conversions (DocumentRules::Parse checks them);
   // elasticsearch.lookup.*: the settings of each lookup named in
-  // elasticsearch.lookups (checked by ParseLookups).
+  // elasticsearch.lookups (checked by ParseLookups). privacy.rule.* and
+  // privacy.subject.*: the privacy rules (checked by privacy::ParseRules).
   static const std::vector<std::string> kPrefixes = {
       "kafka.", "producer.override.", "transforms.", "elasticsearch.table.",
-      "elasticsearch.document.convert.", "elasticsearch.lookup."};
+      "elasticsearch.document.convert.", "elasticsearch.lookup.", "privacy.rule.",
+      "privacy.subject."};
   return kPrefixes;
 }
 
@@ -399,7 +426,14 @@ std::string ConfigHelp() {
          "<field>\n"
          "      write a timestamp, date or time field (or source_ts_ms) as text in UTC with this "
          "SimpleDateFormat pattern (MOSIP's TimestampConverterAdv output.format, e.g. "
-         "yyyy-MM-dd'T'HH:mm:ss.SSS'Z', HH:mm:ss); none: no conversion\n";
+         "yyyy-MM-dd'T'HH:mm:ss.SSS'Z', HH:mm:ss); none: no conversion\n"
+         "  privacy.rule.<name>.<setting>\n"
+         "      one privacy rule named in privacy.rules: table (<schema>.<table>), column, paths "
+         "(dotted JSON paths inside the column; none: the whole column), op, from and to "
+         "(concat; date's year/month/day object), separator, mask.keep, derived.from\n"
+         "  privacy.subject.<schema>.<table>\n"
+         "      <column>[:<json.path>] holding the subject id: the table's encrypt rules use a "
+         "data key per subject that privacy forget destroys (crypto-shredding)\n";
   return out.str();
 }
 

@@ -2,10 +2,11 @@
 
 namespace walcast {
 
-void Pipeline::AddSink(std::unique_ptr<Sink> sink) {
+void Pipeline::AddSink(std::unique_ptr<Sink> sink, RowView view) {
   const int id = tracker_->RegisterSink(sink->name());
   sink->Attach(Sink::Acker(tracker_, id));
   sinks_.push_back(std::move(sink));
+  views_.push_back(view);
 }
 
 Status Pipeline::OnBegin(const TransactionInfo& txn) {
@@ -21,7 +22,17 @@ Status Pipeline::OnChange(const TransactionInfo& txn, const ChangeEvent& event) 
   } else {
     counters_.CountEvent(0, {}, {}, static_cast<char>(event.op));
   }
-  for (auto& sink : sinks_) WALCAST_RETURN_IF_ERROR(sink->OnChange(txn, event));
+  // The transform runs once per change, whatever the number of sinks, and
+  // before any of them: a change it rejects reaches no sink at all.
+  const ChangeEvent* transformed = &event;
+  if (transform_ != nullptr && transform_->Applies(event)) {
+    WALCAST_RETURN_IF_ERROR(transform_->Apply(txn, event, &transformed_));
+    transformed = &transformed_;
+  }
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    const ChangeEvent& view = views_[i] == RowView::kOriginal ? event : *transformed;
+    WALCAST_RETURN_IF_ERROR(sinks_[i]->OnChange(txn, view));
+  }
   return Status::Ok();
 }
 

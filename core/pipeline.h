@@ -7,6 +7,7 @@
 
 #include "core/ack_tracker.h"
 #include "core/event_handler.h"
+#include "core/row_transform.h"
 #include "core/sink.h"
 #include "core/telemetry.h"
 
@@ -19,8 +20,16 @@ class Pipeline : public EventHandler {
  public:
   explicit Pipeline(AckTracker* tracker) : tracker_(tracker) {}
 
-  // Adds a sink before streaming starts.
-  void AddSink(std::unique_ptr<Sink> sink);
+  // Adds a sink before streaming starts. A sink added with
+  // RowView::kOriginal bypasses the row transform (the metric engine reads
+  // values no output may receive); every other sink gets transformed rows.
+  void AddSink(std::unique_ptr<Sink> sink, RowView view = RowView::kTransformed);
+
+  // Sets the transform applied once to each change before the sinks that
+  // take transformed rows (privacy/); null: none. Before streaming starts.
+  void SetRowTransform(std::unique_ptr<RowTransform> transform) {
+    transform_ = std::move(transform);
+  }
 
   // Work on a timer that is not a sink (e.g. heartbeat.action.query); runs
   // on every Tick after the sinks' OnTick.
@@ -53,6 +62,9 @@ class Pipeline : public EventHandler {
  private:
   AckTracker* tracker_;
   std::vector<std::unique_ptr<Sink>> sinks_;
+  std::vector<RowView> views_;  // parallel to sinks_
+  std::unique_ptr<RowTransform> transform_;
+  ChangeEvent transformed_;  // reused between changes
   std::vector<Ticker> tickers_;
   bool in_transaction_ = false;
   EventCounters counters_;

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace walcast::privacy {
+
+// walcast's field ciphertexts: AES-256-GCM through OpenSSL's EVP interface,
+// a fresh random 96-bit IV per value, and the id of the key in clear so
+// that keys can rotate. The text form (docs/privacy.md) is
+//
+//   wc1:<key id>:<base64(iv[12] | ciphertext | tag[16])>
+//
+// The additional authenticated data is "wc1:<key id>", followed by "\n" and
+// the context when one is given, so a ciphertext moved under another key id
+// (or context) fails to open. Thread-safe: no shared state.
+
+inline constexpr std::string_view kSealedPrefix = "wc1:";
+inline constexpr size_t kIvBytes = 12;
+inline constexpr size_t kTagBytes = 16;
+
+// A parsed ciphertext.
+struct Sealed {
+  std::string key_id;
+  std::string blob;  // iv | ciphertext | tag
+};
+
+// True when `text` has the shape of a walcast ciphertext (prefix, key id,
+// base64 of at least an IV and a tag). Cheap; used to find ciphertexts.
+bool LooksSealed(std::string_view text);
+
+// Parses the text form. kInvalidArgument when it is not one.
+Result<Sealed> ParseSealed(std::string_view text);
+
+// Encrypts `plaintext` under `key` (32 bytes) as key `key_id`. kInternal
+// when OpenSSL fails (no randomness, bad key length).
+Result<std::string> Seal(std::string_view key, std::string_view key_id, std::string_view plaintext,
+                         std::string_view context = {});
+
+// Seals many values under one key, expanding the key once (Seal's cost is
+// mostly that and the context allocation). Each value still gets a fresh
+// random IV. Not thread-safe: one per thread.
+class Sealer {
+ public:
+  // kInternal when OpenSSL fails or the key is not 32 bytes.
+  static Result<Sealer> Create(std::string_view key, std::string key_id);
+  Sealer(Sealer&&) noexcept;
+  Sealer& operator=(Sealer&&) noexcept;
+  ~Sealer();
+
+  // As the free Seal().
+  Result<std::string> Seal(std::string_view plaintext, std::string_view context = {});
+  const std::string& key_id() const { return key_id_; }
+
+ private:
+  struct Ctx;
+  Sealer(std::unique_ptr<Ctx> ctx, std::string key_id);
+  std::unique_ptr<Ctx> ctx_;
+  std::string key_id_;
+};
+
+// Decrypts a parsed ciphertext with `key`. kCorruption when the tag does not
+// verify (wrong key, wrong context, or a modified ciphertext): nothing of
+// the plaintext is returned then.
+Result<std::string> Open(std::string_view key, const Sealed& sealed, std::string_view context = {});
+
+// HMAC-SHA-256 of `data` under `key`, as 64 lower-case hex digits.
+std::string HmacSha256Hex(std::string_view key, std::string_view data);
+
+// `n` bytes from OpenSSL's CSPRNG. kInternal when it fails.
+Result<std::string> RandomBytes(size_t n);
+
+}  // namespace walcast::privacy

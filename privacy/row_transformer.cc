@@ -1,0 +1,450 @@
+#include "privacy/row_transformer.h"
+
+#include <openssl/crypto.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "core/log.h"
+#include "privacy/cipher.h"
+#include "privacy/iso_date.h"
+
+namespace walcast::privacy {
+namespace {
+
+constexpr uint32_t kTextOid = 25;
+
+using JsonValue = rapidjson::Value;
+using Allocator = rapidjson::Document::AllocatorType;
+
+std::string TableName(const Relation& r) { return r.schema + "." + r.name; }
+
+std::string Serialize(const JsonValue& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  v.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// The member at the dotted path, or null (a missing key, or a step through
+// something that is not an object).
+JsonValue* Find(JsonValue* root, const std::vector<std::string>& parts) {
+  JsonValue* v = root;
+  for (const std::string& key : parts) {
+    if (!v->IsObject()) return nullptr;
+    auto it = v->FindMember(rapidjson::StringRef(key.data(), key.size()));
+    if (it == v->MemberEnd()) return nullptr;
+    v = &it->value;
+  }
+  return v;
+}
+
+// The object that holds the path's last key, created along the way when
+// `create`; null when a step is not an object.
+JsonValue* Parent(JsonValue* root, const std::vector<std::string>& parts, bool create,
+                  Allocator& alloc) {
+  JsonValue* v = root;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (!v->IsObject()) return nullptr;
+    const std::string& key = parts[i];
+    auto it = v->FindMember(rapidjson::StringRef(key.data(), key.size()));
+    if (it == v->MemberEnd()) {
+      if (!create) return nullptr;
+      v->AddMember(JsonValue(key.c_str(), alloc), JsonValue(rapidjson::kObjectType), alloc);
+      v = &(v->MemberEnd() - 1)->value;
+    } else {
+      v = &it->value;
+    }
+  }
+  return v->IsObject() ? v : nullptr;
+}
+
+void Set(JsonValue* root, const std::vector<std::string>& parts, JsonValue value,
+         Allocator& alloc) {
+  JsonValue* parent = Parent(root, parts, true, alloc);
+  if (parent == nullptr) return;
+  const std::string& key = parts.back();
+  auto it = parent->FindMember(rapidjson::StringRef(key.data(), key.size()));
+  if (it != parent->MemberEnd()) {
+    it->value = std::move(value);
+  } else {
+    parent->AddMember(JsonValue(key.c_str(), alloc), std::move(value), alloc);
+  }
+}
+
+std::vector<std::string> Split(const std::string& path) {
+  Result<std::vector<std::string>> parts = SplitPath(path);
+  return parts.ok() ? std::move(parts).value() : std::vector<std::string>{path};
+}
+
+// The text a scalar or structure stands for: a string's characters, any
+// other value's JSON.
+std::string ValueText(const JsonValue& v) {
+  return v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : Serialize(v);
+}
+
+// Masks every UTF-8 character but the last `keep`.
+std::string Mask(const std::string& text, int keep) {
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  const size_t chars = starts.size();
+  const size_t kept = std::min(chars, static_cast<size_t>(keep));
+  std::string out(chars - kept, '*');
+  if (kept > 0) out += text.substr(starts[chars - kept]);
+  return out;
+}
+
+// What rules need besides the value: the hash key, and sealing one value
+// (its type byte first) under the row's key, which fails with kRejected
+// when the row has no subject.
+struct ValueOps {
+  const std::string& hash_key;
+  std::function<Result<std::string>(char type, const std::string& text)> seal;
+};
+
+// The text that replaces `text` under a mask, hash or encrypt rule; `type`
+// is the plaintext's type byte for encryption. kRejected carries the reason
+// alone.
+Result<std::string> Protect(const Rule& rule, char type, const std::string& text,
+                            const ValueOps& ops) {
+  switch (rule.op) {
+    case Action::kMask:
+      return Mask(text, rule.mask_keep);
+    case Action::kHash:
+      return HmacSha256Hex(ops.hash_key, text);
+    case Action::kEncrypt:
+      return ops.seal(type, text);
+    default:
+      return Status::Internal(std::string("privacy: ") + OpName(rule.op) + " protects nothing");
+  }
+}
+
+// Applies a rule without paths to the whole column (drop is in the plan,
+// date is refused there). kRejected carries the reason alone.
+Status ApplyColumnRule(const Rule& rule, Datum* d, const ValueOps& ops) {
+  WALCAST_ASSIGN_OR_RETURN(std::string text, Protect(rule, kPlainColumn, d->data, ops));
+  *d = Datum::Text(std::move(text));
+  return Status::Ok();
+}
+
+// Writes the date at `v` as ISO 8601 and its year/month/day object at
+// `parts_path`. kRejected when `v` is no date.
+Status NormalizeDateAt(JsonValue* v, const std::string& path, const std::string& parts_path,
+                       rapidjson::Document* doc) {
+  std::optional<IsoDate> date;
+  if (v->IsString()) {
+    date = NormalizeDate(std::string_view(v->GetString(), v->GetStringLength()));
+  } else if (v->IsInt64()) {
+    date = DateFromEpochMillis(v->GetInt64());
+  }
+  if (!date)
+    return Status::Rejected("'" + path + "' is not an ISO 8601 date or epoch milliseconds");
+  Allocator& alloc = doc->GetAllocator();
+  *v = JsonValue(date->text.c_str(), alloc);
+  JsonValue parts(rapidjson::kObjectType);
+  parts.AddMember("year", date->year, alloc);
+  parts.AddMember("month", date->month, alloc);
+  parts.AddMember("day", date->day, alloc);
+  Set(doc, Split(parts_path), std::move(parts), alloc);
+  return Status::Ok();
+}
+
+// Applies a rule with paths (or a concat) to the column's parsed JSON.
+// Missing paths are skipped and nulls stay. kRejected carries the reason
+// alone.
+Status ApplyJsonRule(const Rule& rule, rapidjson::Document* doc, const ValueOps& ops) {
+  Allocator& alloc = doc->GetAllocator();
+  if (rule.op == Action::kConcat) {
+    std::string joined;
+    bool any = false;
+    for (const std::string& from : rule.from) {
+      JsonValue* v = Find(doc, Split(from));
+      if (v == nullptr || v->IsNull()) continue;
+      if (any) joined += rule.separator;
+      joined += ValueText(*v);
+      any = true;
+    }
+    if (any) Set(doc, Split(rule.to), JsonValue(joined.c_str(), alloc), alloc);
+    return Status::Ok();
+  }
+  for (const std::string& path : rule.paths) {
+    const std::vector<std::string> parts = Split(path);
+    JsonValue* v = Find(doc, parts);
+    if (v == nullptr) continue;  // optional fields: nothing to protect
+    if (rule.op == Action::kDrop) {
+      Parent(doc, parts, false, alloc)->RemoveMember(parts.back().c_str());
+      continue;
+    }
+    if (v->IsNull()) continue;
+    if (rule.op == Action::kDate) {
+      WALCAST_RETURN_IF_ERROR(
+          NormalizeDateAt(v, path, rule.to.empty() ? path + "_parts" : rule.to, doc));
+      continue;
+    }
+    WALCAST_ASSIGN_OR_RETURN(
+        std::string text,
+        Protect(rule, v->IsString() ? kPlainString : kPlainJson, ValueText(*v), ops));
+    *v = JsonValue(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), alloc);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+RowTransformer::RowTransformer(RuleSet rules, const KeyRing* ring, SubjectKeyStore* subjects)
+    : rules_(std::move(rules)), ring_(ring), subjects_(subjects) {
+  for (const Rule& r : rules_.rules) tables_[r.table] = true;
+}
+
+Result<std::unique_ptr<RowTransformer>> RowTransformer::Create(RuleSet rules, const KeyRing* ring,
+                                                               SubjectKeyStore* subjects) {
+  const bool encrypts = std::any_of(rules.rules.begin(), rules.rules.end(),
+                                    [](const Rule& r) { return r.op == Action::kEncrypt; });
+  const bool hashes = std::any_of(rules.rules.begin(), rules.rules.end(),
+                                  [](const Rule& r) { return r.op == Action::kHash; }) ||
+                      rules.NeedsSubjectKeys();
+  if (encrypts && (ring == nullptr || ring->Find(ring->current_id()) == nullptr)) {
+    return Status::InvalidArgument(
+        "config key 'privacy.keys.file': an encrypt rule needs a key ring with a current key "
+        "(privacy.keys.file or WALCAST_PRIVACY_KEYS)");
+  }
+  std::string hash_key;
+  if (hashes) {
+    const std::string id =
+        rules.hash_key_id.empty() && ring != nullptr ? ring->current_id() : rules.hash_key_id;
+    const std::string* key = ring != nullptr ? ring->Find(id) : nullptr;
+    if (key == nullptr) {
+      return Status::InvalidArgument(
+          "config key 'privacy.hash.key.id': hash rules and subjects "
+          "need a key; the key ring has no key '" +
+          id + "'");
+    }
+    hash_key = *key;
+  }
+  if (rules.NeedsSubjectKeys() && subjects == nullptr) {
+    return Status::InvalidArgument("privacy.subject.* needs the privacy key state");
+  }
+  std::unique_ptr<RowTransformer> t(new RowTransformer(std::move(rules), ring, subjects));
+  t->hash_key_ = std::move(hash_key);
+  return t;
+}
+
+bool RowTransformer::Applies(const ChangeEvent& event) const {
+  if (!event.relation) return false;
+  if (plans_.count(event.relation.get()) != 0) return true;
+  return tables_.count(TableName(*event.relation)) != 0;
+}
+
+Result<const RowTransformer::Plan*> RowTransformer::PlanFor(
+    const std::shared_ptr<const Relation>& relation) {
+  if (auto it = plans_.find(relation.get()); it != plans_.end()) return &it->second;
+  const std::string table = TableName(*relation);
+  Plan plan;
+  plan.source = relation;
+  plan.rules.resize(relation->columns.size());
+  std::vector<bool> dropped(relation->columns.size(), false);
+  std::vector<bool> to_text(relation->columns.size(), false);
+  for (const Rule& rule : rules_.rules) {
+    if (rule.table != table) continue;
+    const auto col = std::find_if(relation->columns.begin(), relation->columns.end(),
+                                  [&](const Column& c) { return c.name == rule.column; });
+    if (col == relation->columns.end()) {
+      return Status::InvalidArgument("privacy rule '" + rule.name + "': table " + table +
+                                     " has no column '" + rule.column + "'");
+    }
+    const size_t i = static_cast<size_t>(col - relation->columns.begin());
+    const bool whole = rule.paths.empty() && rule.op != Action::kConcat;
+    const bool is_key = std::find(relation->primary_key.begin(), relation->primary_key.end(), i) !=
+                            relation->primary_key.end() ||
+                        col->is_key;
+    if (whole && is_key && rule.op != Action::kHash) {
+      return Status::InvalidArgument(
+          "privacy rule '" + rule.name + "': " + table + "." + rule.column +
+          " is part of the key; only hash keeps keys stable (encrypt, mask and drop would "
+          "break the Kafka key and the document id)");
+    }
+    if (whole && rule.op == Action::kDate) {
+      return Status::InvalidArgument("privacy rule '" + rule.name +
+                                     "': op=date needs a path inside a JSON column");
+    }
+    if (whole && rule.op == Action::kDrop) dropped[i] = true;
+    if (whole && rule.op != Action::kDrop) to_text[i] = true;
+    plan.rules[i].push_back(&rule);
+  }
+  auto out = std::make_shared<Relation>(*relation);
+  out->columns.clear();
+  out->primary_key.clear();
+  std::vector<size_t> new_index(relation->columns.size(), SIZE_MAX);
+  for (size_t i = 0; i < relation->columns.size(); ++i) {
+    if (dropped[i]) continue;
+    Column c = relation->columns[i];
+    if (to_text[i]) {
+      c.type_oid = kTextOid;
+      c.type_modifier = -1;
+      c.type = TypeInfo{kTextOid, "pg_catalog", "text", 'b', 'S', 0, 0, -1, {}, {}};
+      c.default_expr.reset();
+    }
+    new_index[i] = out->columns.size();
+    plan.kept.push_back(i);
+    out->columns.push_back(std::move(c));
+  }
+  for (const size_t k : relation->primary_key) out->primary_key.push_back(new_index[k]);
+  plan.out = std::move(out);
+  if (auto s = rules_.subjects.find(table); s != rules_.subjects.end()) {
+    plan.subject = &s->second;
+    for (size_t i = 0; i < relation->columns.size(); ++i) {
+      if (relation->columns[i].name == s->second.column) plan.subject_column = static_cast<int>(i);
+    }
+    if (plan.subject_column < 0) {
+      return Status::InvalidArgument("config key 'privacy.subject." + table + "': table " + table +
+                                     " has no column '" + s->second.column + "'");
+    }
+  }
+  auto [it, inserted] = plans_.emplace(relation.get(), std::move(plan));
+  return &it->second;
+}
+
+Result<Sealer*> RowTransformer::SealerForKey(const std::string& id, std::string_view key) {
+  if (auto it = sealers_.find(id); it != sealers_.end()) return &it->second;
+  // Bounded: one sealer per subject seen recently.
+  if (sealers_.size() >= 100000) {
+    sealers_.clear();
+    subject_key_ids_.clear();
+  }
+  WALCAST_ASSIGN_OR_RETURN(Sealer sealer, Sealer::Create(key, id));
+  return &sealers_.emplace(id, std::move(sealer)).first->second;
+}
+
+Result<Sealer*> RowTransformer::SealerFor(const Plan& plan, const Tuple& row) {
+  if (plan.subject == nullptr) {
+    return SealerForKey(ring_->current_id(), *ring_->Find(ring_->current_id()));
+  }
+  const auto col = static_cast<size_t>(plan.subject_column);
+  if (col >= row.size() || row[col].kind != Datum::Kind::kText) {
+    return Status::Rejected("the row has no subject (column " + plan.subject->column + ")");
+  }
+  std::string subject = row[col].data;
+  if (!plan.subject->path.empty()) {
+    rapidjson::Document doc;
+    doc.Parse(subject.data(), subject.size());
+    JsonValue* v = doc.HasParseError() ? nullptr : Find(&doc, Split(plan.subject->path));
+    if (v == nullptr || v->IsNull()) {
+      return Status::Rejected("the row has no subject (" + plan.subject->column + ":" +
+                              plan.subject->path + ")");
+    }
+    subject = ValueText(*v);
+  }
+  const std::string index = SubjectIndex(hash_key_, subject);
+  if (auto it = subject_key_ids_.find(index); it != subject_key_ids_.end()) {
+    if (auto s = sealers_.find(it->second); s != sealers_.end()) return &s->second;
+  }
+  Result<SubjectKey> key = subjects_->KeyFor(index, *ring_);
+  // A store failure is no property of the row: stop instead of redacting.
+  if (!key.ok()) return Status::Fatal("privacy key state: " + key.status().message());
+  Result<Sealer*> sealer = SealerForKey(key->id, key->key);
+  OPENSSL_cleanse(key->key.data(), key->key.size());
+  if (sealer.ok()) subject_key_ids_[index] = key->id;
+  return sealer;
+}
+
+Status RowTransformer::TransformTuple(const Plan& plan, const TransactionInfo& /*txn*/,
+                                      const ChangeEvent& /*event*/, const Tuple& in, Tuple* out) {
+  out->clear();
+  out->reserve(plan.kept.size());
+  Sealer* sealer = nullptr;  // looked up at the first encryption of the row
+  auto seal = [&](char type, const std::string& text) -> Result<std::string> {
+    if (sealer == nullptr) {
+      WALCAST_ASSIGN_OR_RETURN(sealer, SealerFor(plan, in));
+    }
+    std::string plain(1, type);
+    plain += text;
+    Result<std::string> sealed = sealer->Seal(plain);
+    OPENSSL_cleanse(plain.data(), plain.size());
+    return sealed;
+  };
+  const ValueOps ops{hash_key_, seal};
+  for (const size_t i : plan.kept) {
+    Datum d = i < in.size() ? in[i] : Datum::Null();
+    const std::vector<const Rule*>& rules = plan.rules[i];
+    if (rules.empty() || (d.kind != Datum::Kind::kText && d.kind != Datum::Kind::kBinary)) {
+      out->push_back(std::move(d));
+      continue;
+    }
+    Status failed;
+    const Rule* failed_rule = nullptr;
+    std::optional<rapidjson::Document> doc;  // parsed at the first path rule
+    for (const Rule* rule : rules) {
+      if (rule->paths.empty() && rule->op != Action::kConcat) {
+        if (doc) {
+          d = Datum::Text(Serialize(*doc));
+          doc.reset();
+        }
+        failed = ApplyColumnRule(*rule, &d, ops);
+      } else if (!doc && d.kind != Datum::Kind::kText) {
+        failed = Status::Rejected("a JSON path needs the column's text (binary mode)");
+      } else {
+        if (!doc) {
+          doc.emplace();
+          doc->Parse(d.data.data(), d.data.size());
+          if (doc->HasParseError()) failed = Status::Rejected("the column's value is not JSON");
+        }
+        if (failed.ok()) failed = ApplyJsonRule(*rule, &*doc, ops);
+      }
+      if (!failed.ok()) {
+        failed_rule = rule;
+        break;
+      }
+    }
+    if (failed.code() == Status::Code::kRejected) {
+      failed = Status::Rejected("privacy rule '" + failed_rule->name + "' on " +
+                                TableName(*plan.source) + "." + plan.source->columns[i].name +
+                                ": " + failed.message());
+    }
+    if (!failed.ok()) {
+      if (failed.code() != Status::Code::kRejected || rules_.on_error == OnError::kFail) {
+        return failed;
+      }
+      redacted_.fetch_add(1, std::memory_order_relaxed);
+      log::Warn("privacy: column sent as NULL", {{"reason", failed.message()}});
+      out->push_back(Datum::Null());
+      continue;
+    }
+    if (doc) d = Datum::Text(Serialize(*doc));
+    out->push_back(std::move(d));
+  }
+  return Status::Ok();
+}
+
+Status RowTransformer::Apply(const TransactionInfo& txn, const ChangeEvent& in, ChangeEvent* out) {
+  Result<const Plan*> planned = PlanFor(in.relation);
+  if (!planned.ok()) return Status::Fatal(planned.status().message());
+  const Plan& plan = **planned;
+  out->op = in.op;
+  out->lsn = in.lsn;
+  out->relation = plan.out;
+  out->before_is_key_only = in.before_is_key_only;
+  out->snapshot = in.snapshot;
+  out->truncate_options = in.truncate_options;
+  out->message_transactional = in.message_transactional;
+  out->message_prefix = in.message_prefix;
+  out->message_content = in.message_content;
+  for (auto [from, to] : {std::pair{&in.before, &out->before}, std::pair{&in.after, &out->after}}) {
+    if (!from->has_value()) {
+      to->reset();
+      continue;
+    }
+    if (!to->has_value()) to->emplace();
+    Status s = TransformTuple(plan, txn, in, **from, &**to);
+    if (!s.ok()) {
+      return Status(s.code(), s.message() + " (lsn " + in.lsn.ToString() + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace walcast::privacy
