@@ -78,9 +78,12 @@ Status LibpqReplicationStream::ServerError(const std::string& what) const {
 }
 
 Result<LibpqReplicationStream::CreatedSlot> LibpqReplicationStream::CreateSlotExportingSnapshot(
-    const std::string& slot, const std::string& plugin) {
+    const std::string& slot, const std::string& plugin, bool failover) {
+  // FAILOVER exists only in the option-list syntax (PostgreSQL 15+); the
+  // older keyword syntax keeps slots without failover working on 14.
   const std::string sql = "CREATE_REPLICATION_SLOT " + pg::QuoteIdentifier(slot) + " LOGICAL " +
-                          pg::QuoteIdentifier(plugin) + " EXPORT_SNAPSHOT";
+                          pg::QuoteIdentifier(plugin) +
+                          (failover ? " (SNAPSHOT 'export', FAILOVER true)" : " EXPORT_SNAPSHOT");
   pg::PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
   if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
     if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("CREATE_REPLICATION_SLOT");
@@ -92,6 +95,17 @@ Result<LibpqReplicationStream::CreatedSlot> LibpqReplicationStream::CreateSlotEx
     return Status::Corruption("CREATE_REPLICATION_SLOT returned no consistent point or snapshot");
   }
   return CreatedSlot{*point, PQgetvalue(res.get(), 0, 2)};
+}
+
+Status LibpqReplicationStream::EnableFailover(const std::string& slot) {
+  const std::string sql =
+      "ALTER_REPLICATION_SLOT " + pg::QuoteIdentifier(slot) + " (FAILOVER true)";
+  pg::PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
+  if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("ALTER_REPLICATION_SLOT");
+    return pg::StatusFromResult(res.get(), "cannot turn on failover for replication slot " + slot);
+  }
+  return Status::Ok();
 }
 
 Status LibpqReplicationStream::Start(const std::string& slot, Lsn start,
