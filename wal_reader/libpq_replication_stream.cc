@@ -2,6 +2,7 @@
 
 #include <sys/select.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -108,8 +109,38 @@ Status LibpqReplicationStream::EnableFailover(const std::string& slot) {
   return Status::Ok();
 }
 
+Status LibpqReplicationStream::CheckPublication(const std::string& name) {
+  // PostgreSQL 18's pgoutput skips a publication that does not exist with a
+  // WARNING instead of failing, so a dropped publication would stream
+  // nothing, silently; ask the catalog (a walsender in database mode runs
+  // simple SQL) so every version gives the same kNotFound.
+  const pg::PqBufferPtr literal(PQescapeLiteral(conn_.get(), name.data(), name.size()));
+  if (!literal) return ServerError("checking publication " + name);
+  const std::string sql =
+      std::string("SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ") + literal.get();
+  pg::PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
+  if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("checking publication " + name);
+    return pg::StatusFromResult(res.get(), "checking publication " + name);
+  }
+  if (PQntuples(res.get()) == 0) {
+    return Status::NotFound("publication \"" + name + "\" does not exist");
+  }
+  return Status::Ok();
+}
+
 Status LibpqReplicationStream::Start(const std::string& slot, Lsn start,
                                      const PluginOptions& options) {
+  for (const auto& [key, value] : options) {
+    if (key != "publication_names") continue;
+    // walcast names one publication; a list is split on its commas.
+    size_t from = 0;
+    while (from <= value.size()) {
+      const size_t comma = std::min(value.find(',', from), value.size());
+      WALCAST_RETURN_IF_ERROR(CheckPublication(value.substr(from, comma - from)));
+      from = comma + 1;
+    }
+  }
   std::string sql = "START_REPLICATION SLOT " + pg::QuoteIdentifier(slot) + " LOGICAL " +
                     (start.valid() ? start.ToString() : "0/0");
   if (!options.empty()) {

@@ -54,6 +54,8 @@ class LibpqReplicationStream : public ReplicationStream {
  private:
   explicit LibpqReplicationStream(pg::PgConnPtr conn) : conn_(std::move(conn)) {}
   Status ServerError(const std::string& what) const;
+  // kNotFound unless publication `name` exists.
+  Status CheckPublication(const std::string& name);
   // Waits until the socket is readable or `deadline` passes; true when there
   // is input to consume.
   Result<bool> WaitReadable(std::chrono::steady_clock::time_point deadline);

@@ -320,6 +320,12 @@ TEST_F(DebeziumDiffTest, WalcastWritesWhatDebeziumWrites) {
   StartDebeziumAndWaitForStreaming(connector_files, variants);
   if (HasFatalFailure()) return;
   std::cout << "both streaming after " << elapsed_s() << " s; running workload.sql\n";
+  // PostgreSQL 14 sends transactions without a published change (15 skips
+  // them), and both tools count their commits in source.sequence. Those
+  // between walcast's slot and Debezium's (Debezium creating its
+  // publication) reach walcast only; one more, seen by both, puts the two
+  // on the same last commit before the workload.
+  pg_->Psql("CREATE SCHEMA diff_sync; CREATE TABLE diff_sync.both_streaming (id int);", db_);
   pg_->Psql("\\i " + SourcePath("tests/data/debezium/workload.sql"), db_);
   ASSERT_FALSE(HasFailure());
   const Lsn end = Lsn::Parse(pg_->Psql("SELECT pg_current_wal_lsn()", db_)).value();
