@@ -71,14 +71,16 @@ struct SlotSettings {
   std::string publication;
   PublicationMode mode;
   TableFilter filter;
+  bool failover = false;  // slot.failover
 };
 
 Result<SlotSettings> SlotSettingsFrom(const Config& config) {
   WALCAST_ASSIGN_OR_RETURN(
       PublicationMode mode,
       wal_reader::ParsePublicationMode(config.GetString("publication.autocreate.mode")));
-  SlotSettings settings{config.GetString("slot.name"), config.GetString("plugin.name"),
-                        config.GetString("publication.name"), mode, FilterFrom(config)};
+  SlotSettings settings{config.GetString("slot.name"),        config.GetString("plugin.name"),
+                        config.GetString("publication.name"), mode,
+                        FilterFrom(config),                   config.GetBool("slot.failover")};
   WALCAST_RETURN_IF_ERROR(settings.filter.Validate());
   return settings;
 }
@@ -157,6 +159,7 @@ Result<Source> OpenSource(const Config& config) {
   WALCAST_RETURN_IF_ERROR(source.manager->CheckWalLevel());
   WALCAST_ASSIGN_OR_RETURN(source.server, source.manager->GetServerInfo());
   const SlotSettings& s = source.settings;
+  WALCAST_RETURN_IF_ERROR(CheckFailoverSupported(s.failover, source.server.version));
   if (s.plugin == "pgoutput") {
     WALCAST_RETURN_IF_ERROR(source.manager->EnsurePublication(s.publication, s.mode, s.filter));
   }
@@ -240,11 +243,21 @@ Result<SlotStart> PrepareSlot(const Source& source, const SnapshotDecision& snap
     WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
     WALCAST_ASSIGN_OR_RETURN(start.exporter,
                              wal_reader::LibpqReplicationStream::Connect(source.conninfo));
-    WALCAST_ASSIGN_OR_RETURN(start.exported, start.exporter->CreateSlotExportingSnapshot(
-                                                 slot, source.settings.plugin));
+    WALCAST_ASSIGN_OR_RETURN(start.exported,
+                             start.exporter->CreateSlotExportingSnapshot(
+                                 slot, source.settings.plugin, source.settings.failover));
   } else {
     if (!existing) WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
-    WALCAST_RETURN_IF_ERROR(source.manager->EnsureSlot(slot, source.settings.plugin).status());
+    WALCAST_ASSIGN_OR_RETURN(
+        const wal_reader::SlotInfo ensured,
+        source.manager->EnsureSlot(slot, source.settings.plugin, source.settings.failover));
+    if (source.settings.failover && !ensured.failover) {
+      // A slot made before slot.failover was set, by walcast or not.
+      WALCAST_ASSIGN_OR_RETURN(auto conn,
+                               wal_reader::LibpqReplicationStream::Connect(source.conninfo));
+      WALCAST_RETURN_IF_ERROR(conn->EnableFailover(slot));
+      log::Info("failover turned on for the replication slot", {{"slot", slot}});
+    }
     if (existing && !owned) {
       log::Info("using a replication slot walcast did not create, from its position",
                 {{"slot", slot}, {"confirmed_flush_lsn", existing->confirmed_flush.ToString()}});
@@ -387,6 +400,9 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<PrivacyRuntime> privacy, OpenPrivacy(config));
   WALCAST_ASSIGN_OR_RETURN(Source source, OpenSource(config));
   const std::string& slot = source.settings.slot;
+  // Before anything is created: a setting this server cannot honour
+  // (pgoutput.origin, pgoutput.proto.version) leaves no slot behind.
+  WALCAST_ASSIGN_OR_RETURN(wal_reader::ReaderOptions reader, ReaderOptionsFrom(config, source));
   // How long a stop waits for the sinks to make what they hold durable.
   const std::chrono::milliseconds shutdown_timeout(config.GetInt("shutdown.timeout.ms"));
   if (context != nullptr && context->topics != nullptr) {
@@ -417,7 +433,6 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   WALCAST_ASSIGN_OR_RETURN(SlotStart start,
                            PrepareSlot(source, snapshot, existing, owned, snapshot_state,
                                        ownership, stop));
-  WALCAST_ASSIGN_OR_RETURN(wal_reader::ReaderOptions reader, ReaderOptionsFrom(config, source));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<wal_reader::CatalogTypeResolver> resolver,
                            wal_reader::CatalogTypeResolver::Connect(source.conninfo));
 
@@ -520,9 +535,11 @@ Status RunPipelines(const std::vector<PipelineConfig>& pipelines, const std::ato
 
 Status SetupCommand(const Config& config, bool check_only, std::ostream& out) {
   WALCAST_ASSIGN_OR_RETURN(const SlotSettings settings, SlotSettingsFrom(config));
-  const auto& [slot, plugin, publication, mode, filter] = settings;
+  const auto& [slot, plugin, publication, mode, filter, failover] = settings;
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<SlotManager> manager,
                            SlotManager::Connect(Conninfo(config)));
+  WALCAST_ASSIGN_OR_RETURN(const wal_reader::ServerInfo server, manager->GetServerInfo());
+  WALCAST_RETURN_IF_ERROR(CheckFailoverSupported(failover, server.version));
   if (check_only) {
     WALCAST_ASSIGN_OR_RETURN(std::vector<wal_reader::Finding> findings,
                              manager->Preflight(slot, plugin, publication, mode, filter));
@@ -553,7 +570,8 @@ Status SetupCommand(const Config& config, bool check_only, std::ostream& out) {
     // (before, so that a crash in between cannot orphan it).
     WALCAST_RETURN_IF_ERROR(SlotOwnership(config.GetString("state.dir"), slot).MarkCreated(plugin));
   }
-  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo info, manager->EnsureSlot(slot, plugin));
+  WALCAST_ASSIGN_OR_RETURN(wal_reader::SlotInfo info,
+                           manager->EnsureSlot(slot, plugin, failover));
   out << "slot " << info.name << " ready (plugin " << info.plugin << ", confirmed_flush_lsn "
       << info.confirmed_flush.ToString() << ")\n";
   const std::vector<std::string> sinks = config.GetList("sinks");

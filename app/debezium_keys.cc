@@ -162,7 +162,6 @@ const std::vector<DebeziumKey>& DebeziumKeys() {
                {"true"}),
       NoEffect("lsn.flush.mode", "walcast always confirms what every sink made durable",
                {"connector", "connector_and_driver"}),
-      NoEffect("slot.failover", "walcast creates slots without failover", {"false"}),
       NoEffect("event.processing.failure.handling.mode",
                "walcast stops on an event it cannot process; errors.tolerance=all dead-letters "
                "it",

@@ -52,6 +52,9 @@ void AddSourceOptions(std::vector<OptionSpec>& o) {
   add("database.connect.timeout.ms", T::kInt, "10000", "connection timeout").min = 1000;
   // Slot and publication.
   add("slot.name", T::kString, "walcast", "logical replication slot");
+  add("slot.failover", T::kBool, "false",
+      "create the slot as a failover slot, kept on standbys with sync_replication_slots=on "
+      "(PostgreSQL 17+)");
   add("slot.drop.on.stop", T::kBool, "false", "drop the slot on a clean stop (tests only)");
   add("plugin.name", T::kEnum, "pgoutput", "logical decoding output plugin",
       {"pgoutput", "wal2json"});
@@ -87,7 +90,13 @@ void AddStreamOptions(std::vector<OptionSpec>& o) {
       "directory for walcast's own state (snapshot completion, metric state)");
   // pgoutput protocol (walcast-only).
   add("pgoutput.proto.version", T::kEnum, "auto",
-      "pgoutput protocol version; auto = 2 on PostgreSQL 14+, else 1", {"auto", "1", "2"});
+      "pgoutput protocol version; auto = the highest the server offers (4 on PostgreSQL 16+, "
+      "3 on 15, 2 on 14, else 1)",
+      {"auto", "1", "2", "3", "4"});
+  add("pgoutput.origin", T::kEnum, "any",
+      "none: skip changes that logical replication applied from another server (replication "
+      "origin set; PostgreSQL 16+); any: publish them too",
+      {"any", "none"});
   add("pgoutput.streaming", T::kEnum, "auto",
       "stream in-progress transactions (proto 2, PostgreSQL 14+); auto = on where supported",
       {"auto", "on", "off"});

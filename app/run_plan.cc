@@ -12,20 +12,51 @@ std::string EscapeWal2JsonName(const std::string& name) {
   return out;
 }
 
+}  // namespace
+
+Status CheckFailoverSupported(bool failover, int server_version) {
+  if (!failover || server_version >= 170000) return Status::Ok();
+  return Status::InvalidArgument(
+      "config key 'slot.failover': failover slots need PostgreSQL 17 or later (the server is "
+      "version " +
+      std::to_string(server_version) + "); remove the key or set it to false");
+}
+
+int HighestPgOutputProtocol(int server_version) {
+  if (server_version >= 160000) return 4;
+  if (server_version >= 150000) return 3;
+  if (server_version >= 140000) return 2;
+  return 1;
+}
+
+namespace {
+
 Status SetPgOutputOptions(const Config& config, const std::string& publication,
                           int server_version, wal_reader::ReaderOptions* reader) {
   const bool v14 = server_version >= 140000;
   const std::string& proto = config.GetString("pgoutput.proto.version");
   const std::string& streaming = config.GetString("pgoutput.streaming");
-  const int version = proto == "auto" ? (v14 ? 2 : 1) : std::stoi(proto);
+  const int highest = HighestPgOutputProtocol(server_version);
+  const int version = proto == "auto" ? highest : std::stoi(proto);
+  if (version > highest) {
+    return Status::InvalidArgument("config key 'pgoutput.proto.version': the server (version " +
+                                   std::to_string(server_version) + ") offers protocol 1 to " +
+                                   std::to_string(highest));
+  }
   const bool stream = streaming == "on" || (streaming == "auto" && version >= 2 && v14);
   if (stream && version < 2) {
     return Status::InvalidArgument(
-        "config key 'pgoutput.streaming': on needs pgoutput.proto.version=2");
+        "config key 'pgoutput.streaming': on needs pgoutput.proto.version=2 or higher");
   }
   if (stream && !v14) {
     return Status::InvalidArgument(
         "config key 'pgoutput.streaming': the server is older than PostgreSQL 14");
+  }
+  const std::string& origin = config.GetString("pgoutput.origin");
+  if (origin != "any" && server_version < 160000) {
+    return Status::InvalidArgument("config key 'pgoutput.origin': " + origin +
+                                   " needs PostgreSQL 16 or later (the server is version " +
+                                   std::to_string(server_version) + ")");
   }
   reader->pgoutput.proto_version = version;
   reader->pgoutput.streaming = stream;
@@ -34,7 +65,11 @@ Status SetPgOutputOptions(const Config& config, const std::string& publication,
   if (v14 && config.GetBool("pgoutput.messages")) {
     reader->plugin_options.emplace_back("messages", "true");
   }
+  // "on", not protocol 4's "parallel": parallel only adds the abort's LSN
+  // and time to Stream Abort, which a subscriber applying in parallel needs
+  // and walcast does not.
   if (stream) reader->plugin_options.emplace_back("streaming", "on");
+  if (origin != "any") reader->plugin_options.emplace_back("origin", origin);
   return Status::Ok();
 }
 

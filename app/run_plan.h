@@ -48,10 +48,20 @@ Status CheckSlotOwnership(const std::string& snapshot_mode, const std::string& p
 // metrics must instead start from the current position (the caller warns).
 bool ApplyMetricsNeed(const char* metrics_reason, SnapshotDecision* decision);
 
+// slot.failover=true needs PostgreSQL 17 (server_version_num 170000); on an
+// older server kInvalidArgument names the key and the server's version.
+Status CheckFailoverSupported(bool failover, int server_version);
+
+// The highest pgoutput protocol a server of `server_version`
+// (server_version_num) offers: 4 from PostgreSQL 16, 3 on 15, 2 on 14, else
+// 1 (docs/postgres-versions.md says what each adds).
+int HighestPgOutputProtocol(int server_version);
+
 // START_REPLICATION options and the pgoutput decoder's settings for the
 // configured plugin: pgoutput's protocol version and streaming
-// (pgoutput.proto.version / pgoutput.streaming, "auto" picks 2 with
-// streaming on PostgreSQL 14+), messages, publication; wal2json's format
+// (pgoutput.proto.version / pgoutput.streaming, "auto" picks the highest
+// protocol the server offers, with streaming from PostgreSQL 14), the origin
+// filter (pgoutput.origin, PostgreSQL 16+), messages, publication; wal2json's format
 // version 2 with the captured tables in add-tables. kInvalidArgument names
 // the config key when a setting cannot work with this server.
 Status SetPluginOptions(const Config& config, const std::string& publication,

@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL 15 cluster for tests and the demo. Never touches the
+# Throwaway PostgreSQL cluster for tests and the demo. Never touches the
 # machine's default cluster: the data directory, socket and port are private.
 #
 #   scripts/pg_cluster.sh start DIR   initdb DIR (if new) and start it on a free
 #                                     loopback port; prints "port=N"; DIR/port holds it
+#   scripts/pg_cluster.sh resume DIR  start a stopped DIR again on its port
+#   scripts/pg_cluster.sh restart DIR stop, then resume
 #   scripts/pg_cluster.sh stop DIR    fast shutdown
 #   scripts/pg_cluster.sh destroy DIR stop and remove DIR
+#
+# The major version is $WALCAST_PG_VERSION (14, 15, 16, 17 or 18; default 15,
+# Debian's package); scripts/pg_versions.sh says where its server binaries
+# are (14, 16, 17 and 18 must have been fetched with `scripts/pg_versions.sh
+# fetch`). PG_BIN, if set, names the binaries' directory instead. A new DIR
+# records the directory in DIR/bindir, and later commands on DIR use it.
 #
 # Superuser: postgres / password "postgres" (scram-sha-256 over TCP 127.0.0.1).
 set -euo pipefail
 
 # shellcheck source=lib.sh
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 cmd=${1:-}
 dir=${2:-}
-[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|stop|destroy DIR" >&2; exit 2; }
+[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|resume|restart|stop|destroy DIR" >&2; exit 2; }
+if [[ -f "$dir/bindir" ]]; then
+  PG_BIN=$(cat "$dir/bindir")
+elif [[ -z "${PG_BIN:-}" && "$cmd" == start ]]; then
+  PG_BIN=$("$(dirname "$0")/pg_versions.sh" bindir "${WALCAST_PG_VERSION:-15}")
+fi
 
 # initdb and postgres refuse to run as root; run them as the postgres user.
 as_pg() {
@@ -23,8 +35,9 @@ as_pg() {
 }
 
 start() {
-  [[ -x "$PG_BIN/initdb" ]] || { echo "PostgreSQL 15 not installed at $PG_BIN (run scripts/setup.sh)" >&2; exit 1; }
+  [[ -x "$PG_BIN/initdb" ]] || { echo "PostgreSQL not installed at $PG_BIN (run scripts/setup.sh)" >&2; exit 1; }
   mkdir -p "$dir"
+  echo "$PG_BIN" > "$dir/bindir"
   if [[ $(id -u) -eq 0 ]]; then
     chown postgres:postgres "$dir"; chmod 700 "$dir"
     as_pg test -w "$dir" || { echo "user postgres cannot reach $dir (a parent directory is not traversable; chmod o+x it)" >&2; exit 1; }
@@ -55,6 +68,16 @@ CONF
     echo "host replication all 127.0.0.1/32 scram-sha-256" >> "$data/pg_hba.conf"
   fi
   local port
+  if [[ "${1:-}" == same-port ]]; then
+    port=$(cat "$dir/port")
+    if as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -o "-p $port" -w -t 60 start >/dev/null 2>&1; then
+      echo "port=$port"
+      return 0
+    fi
+    echo "PostgreSQL did not start again on port $port; server log tail:" >&2
+    tail -n 30 "$dir/server.log" >&2 || true
+    exit 1
+  fi
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
     if as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -o "-p $port" -w -t 60 start >/dev/null 2>&1; then
@@ -70,12 +93,14 @@ CONF
 }
 
 stop() {
-  [[ -f "$dir/data/PG_VERSION" ]] || return 0
+  [[ -f "$dir/data/PG_VERSION" && -n "${PG_BIN:-}" ]] || return 0
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
 case "$cmd" in
   start) start ;;
+  resume) start same-port ;;
+  restart) stop; start same-port ;;
   stop) stop ;;
   destroy) stop; rm -rf "$dir" ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;

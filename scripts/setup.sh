@@ -47,6 +47,9 @@ fi
 # differential test (scripts/debezium.sh); no-ops once cached in build/jars.
 "$root/scripts/kafka.sh" fetch
 "$root/scripts/debezium.sh" fetch
+# PostgreSQL 14, 16, 17 and 18 (server builds; 15 is Debian's) for the
+# pg-matrix tests and `scripts/test.sh --pg-all` (scripts/pg_versions.sh).
+"$root/scripts/pg_versions.sh" fetch
 # The search servers the es_* tests run on: OpenSearch (the default),
 # Elasticsearch 7.17 and 8.
 for flavour in opensearch es7 es8; do "$root/scripts/elasticsearch.sh" fetch "$flavour"; done

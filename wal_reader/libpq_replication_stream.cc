@@ -2,6 +2,7 @@
 
 #include <sys/select.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -78,9 +79,12 @@ Status LibpqReplicationStream::ServerError(const std::string& what) const {
 }
 
 Result<LibpqReplicationStream::CreatedSlot> LibpqReplicationStream::CreateSlotExportingSnapshot(
-    const std::string& slot, const std::string& plugin) {
+    const std::string& slot, const std::string& plugin, bool failover) {
+  // FAILOVER exists only in the option-list syntax (PostgreSQL 15+); the
+  // older keyword syntax keeps slots without failover working on 14.
   const std::string sql = "CREATE_REPLICATION_SLOT " + pg::QuoteIdentifier(slot) + " LOGICAL " +
-                          pg::QuoteIdentifier(plugin) + " EXPORT_SNAPSHOT";
+                          pg::QuoteIdentifier(plugin) +
+                          (failover ? " (SNAPSHOT 'export', FAILOVER true)" : " EXPORT_SNAPSHOT");
   pg::PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
   if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
     if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("CREATE_REPLICATION_SLOT");
@@ -94,8 +98,49 @@ Result<LibpqReplicationStream::CreatedSlot> LibpqReplicationStream::CreateSlotEx
   return CreatedSlot{*point, PQgetvalue(res.get(), 0, 2)};
 }
 
+Status LibpqReplicationStream::EnableFailover(const std::string& slot) {
+  const std::string sql =
+      "ALTER_REPLICATION_SLOT " + pg::QuoteIdentifier(slot) + " (FAILOVER true)";
+  pg::PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
+  if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("ALTER_REPLICATION_SLOT");
+    return pg::StatusFromResult(res.get(), "cannot turn on failover for replication slot " + slot);
+  }
+  return Status::Ok();
+}
+
+Status LibpqReplicationStream::CheckPublication(const std::string& name) {
+  // PostgreSQL 18's pgoutput skips a publication that does not exist with a
+  // WARNING instead of failing, so a dropped publication would stream
+  // nothing, silently; ask the catalog (a walsender in database mode runs
+  // simple SQL) so every version gives the same kNotFound.
+  const pg::PqBufferPtr literal(PQescapeLiteral(conn_.get(), name.data(), name.size()));
+  if (!literal) return ServerError("checking publication " + name);
+  const std::string sql =
+      std::string("SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = ") + literal.get();
+  pg::PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
+  if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("checking publication " + name);
+    return pg::StatusFromResult(res.get(), "checking publication " + name);
+  }
+  if (PQntuples(res.get()) == 0) {
+    return Status::NotFound("publication \"" + name + "\" does not exist");
+  }
+  return Status::Ok();
+}
+
 Status LibpqReplicationStream::Start(const std::string& slot, Lsn start,
                                      const PluginOptions& options) {
+  for (const auto& [key, value] : options) {
+    if (key != "publication_names") continue;
+    // walcast names one publication; a list is split on its commas.
+    size_t from = 0;
+    while (from <= value.size()) {
+      const size_t comma = std::min(value.find(',', from), value.size());
+      WALCAST_RETURN_IF_ERROR(CheckPublication(value.substr(from, comma - from)));
+      from = comma + 1;
+    }
+  }
   std::string sql = "START_REPLICATION SLOT " + pg::QuoteIdentifier(slot) + " LOGICAL " +
                     (start.valid() ? start.ToString() : "0/0");
   if (!options.empty()) {

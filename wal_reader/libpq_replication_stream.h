@@ -32,13 +32,19 @@ class LibpqReplicationStream : public ReplicationStream {
   // slot and exports a snapshot of the database exactly at the slot's
   // consistent point. The snapshot stays importable (SET TRANSACTION
   // SNAPSHOT) until this connection runs its next command or closes.
+  // `failover` creates a failover slot (PostgreSQL 17+: standbys with
+  // sync_replication_slots=on keep a copy, so a promoted standby has it).
   // kFatal when the slot exists or the server refuses.
   struct CreatedSlot {
     Lsn consistent_point;
     std::string snapshot_name;
   };
   Result<CreatedSlot> CreateSlotExportingSnapshot(const std::string& slot,
-                                                  const std::string& plugin);
+                                                  const std::string& plugin, bool failover);
+  // ALTER_REPLICATION_SLOT slot (FAILOVER true) (PostgreSQL 17+), for a slot
+  // created before slot.failover was set. kUnavailable when the server
+  // refuses (e.g. the slot is in use).
+  Status EnableFailover(const std::string& slot);
 
   Status Start(const std::string& slot, Lsn start, const PluginOptions& options) override;
   Result<ReplicationFrame> Next(std::chrono::steady_clock::time_point deadline) override;
@@ -48,6 +54,8 @@ class LibpqReplicationStream : public ReplicationStream {
  private:
   explicit LibpqReplicationStream(pg::PgConnPtr conn) : conn_(std::move(conn)) {}
   Status ServerError(const std::string& what) const;
+  // kNotFound unless publication `name` exists.
+  Status CheckPublication(const std::string& name);
   // Waits until the socket is readable or `deadline` passes; true when there
   // is input to consume.
   Result<bool> WaitReadable(std::chrono::steady_clock::time_point deadline);

@@ -137,7 +137,10 @@ Result<std::optional<SlotInfo>> SlotManager::GetSlot(const std::string& name) {
     auto r = tx.exec_params(
         "SELECT slot_name, coalesce(plugin, ''), coalesce(database, ''), active, "
         "coalesce(active_pid, 0), restart_lsn::text, confirmed_flush_lsn::text, "
-        "coalesce(wal_status, '') FROM pg_replication_slots WHERE slot_name = $1",
+        "coalesce(wal_status, ''), "
+        // The failover column exists from PostgreSQL 17 on.
+        "coalesce((to_jsonb(s) ->> 'failover')::bool, false) "
+        "FROM pg_replication_slots s WHERE slot_name = $1",
         name);
     if (r.empty()) return Status::Ok();
     SlotInfo info;
@@ -149,6 +152,7 @@ Result<std::optional<SlotInfo>> SlotManager::GetSlot(const std::string& name) {
     info.restart_lsn = ParseLsnField(r[0][5]);
     info.confirmed_flush = ParseLsnField(r[0][6]);
     info.wal_status = r[0][7].as<std::string>();
+    info.failover = r[0][8].as<bool>();
     slot = info;
     return Status::Ok();
   });
@@ -156,7 +160,8 @@ Result<std::optional<SlotInfo>> SlotManager::GetSlot(const std::string& name) {
   return slot;
 }
 
-Result<SlotInfo> SlotManager::EnsureSlot(const std::string& name, const std::string& plugin) {
+Result<SlotInfo> SlotManager::EnsureSlot(const std::string& name, const std::string& plugin,
+                                         bool failover) {
   WALCAST_ASSIGN_OR_RETURN(std::optional<SlotInfo> existing, GetSlot(name));
   WALCAST_ASSIGN_OR_RETURN(ServerInfo server, GetServerInfo());
   if (existing) {
@@ -165,7 +170,13 @@ Result<SlotInfo> SlotManager::EnsureSlot(const std::string& name, const std::str
   }
   Status s = pg::GuardPqxx("creating replication slot " + name, [&] {
     pqxx::nontransaction tx(*conn_);
-    tx.exec_params("SELECT pg_create_logical_replication_slot($1, $2)", name, plugin);
+    if (failover) {
+      // (name, plugin, temporary, twophase, failover): PostgreSQL 17+.
+      tx.exec_params("SELECT pg_create_logical_replication_slot($1, $2, false, false, true)", name,
+                     plugin);
+    } else {
+      tx.exec_params("SELECT pg_create_logical_replication_slot($1, $2)", name, plugin);
+    }
     return Status::Ok();
   });
   if (s.code() == Status::Code::kPermissionDenied) {

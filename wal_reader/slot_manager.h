@@ -41,6 +41,7 @@ struct SlotInfo {
   Lsn restart_lsn;
   Lsn confirmed_flush;
   std::string wal_status;  // reserved / extended / unreserved / lost
+  bool failover = false;   // a failover slot (PostgreSQL 17+; false before)
 };
 
 // Which tables to capture: Debezium-style comma lists of regular
@@ -87,9 +88,10 @@ class SlotManager {
   // kInvalidArgument unless wal_level is logical.
   Status CheckWalLevel();
   Result<std::optional<SlotInfo>> GetSlot(const std::string& name);
-  // Creates the slot if missing; refuses (kInvalidArgument) when it exists
-  // with another plugin or for another database.
-  Result<SlotInfo> EnsureSlot(const std::string& name, const std::string& plugin);
+  // Creates the slot if missing, as a failover slot when `failover` is set
+  // (PostgreSQL 17+); refuses (kInvalidArgument) when it exists with another
+  // plugin or for another database. An existing slot is returned as it is.
+  Result<SlotInfo> EnsureSlot(const std::string& name, const std::string& plugin, bool failover);
   Status DropSlot(const std::string& name);
   // Tables matching the filter, sorted.
   // The tables `filter` selects, in Debezium's snapshot order: those

@@ -91,33 +91,49 @@ struct RangeQueue {
   Status status;
 };
 
-// Hands rows to the handler as kRead events, holding one back per table so
-// that the last one can be marked.
+// Hands rows to the handler as kRead events, marked as Debezium marks them.
+// Two rows wait: the table's newest row, until the next one (or the table's
+// end) says whether it was the table's last; and the newest marked row,
+// until another follows it. Debezium holds back the same one record and, at
+// the snapshot's end, marks it "last" whatever table it came from, so a
+// snapshot whose last tables are empty still ends with a "last" record.
 class RowHandOver {
  public:
   RowHandOver(EventHandler* handler, const TransactionInfo& txn, size_t tables,
               SnapshotProgress* progress)
       : handler_(handler), txn_(txn), tables_(tables), progress_(progress) {}
 
-  // A row of table `table`: hands the one held before it over.
+  // A row of table `table`: marks the one held before it.
   Status Add(size_t table, ChangeEvent event) {
-    if (held_) WALCAST_RETURN_IF_ERROR(Release(table, /*has_next=*/true));
+    if (held_) WALCAST_RETURN_IF_ERROR(Mark(table, /*has_next=*/true));
     ++rows_in_table_;
     held_ = std::move(event);
     return Status::Ok();
   }
   // The table's rows ended: its held row is its last.
   Status EndTable(size_t table) {
-    Status s = held_ ? Release(table, /*has_next=*/false) : Status::Ok();
+    Status s = held_ ? Mark(table, /*has_next=*/false) : Status::Ok();
     rows_in_table_ = 0;
     return s;
   }
+  // Every table ended: the row still held back is the snapshot's last.
+  Status Finish() {
+    if (!pending_) return Status::Ok();
+    pending_->snapshot = SnapshotMark::kLast;
+    return Release();
+  }
 
  private:
-  Status Release(size_t table, bool has_next) {
+  Status Mark(size_t table, bool has_next) {
     held_->snapshot = MarkRow(table == 0, table + 1 == tables_, rows_in_table_, has_next);
-    Status s = handler_->OnChange(txn_, *held_);
+    Status s = pending_ ? Release() : Status::Ok();
+    pending_ = std::move(held_);
     held_.reset();
+    return s;
+  }
+  Status Release() {
+    Status s = handler_->OnChange(txn_, *pending_);
+    pending_.reset();
     progress_->rows_done.fetch_add(1, std::memory_order_relaxed);
     return s;
   }
@@ -126,7 +142,8 @@ class RowHandOver {
   const TransactionInfo& txn_;
   const size_t tables_;
   SnapshotProgress* progress_;
-  std::optional<ChangeEvent> held_;
+  std::optional<ChangeEvent> held_;     // the table's newest row, not marked yet
+  std::optional<ChangeEvent> pending_;  // the newest marked row, not handed over yet
   uint64_t rows_in_table_ = 0;
 };
 
@@ -380,7 +397,7 @@ Status Snapshotter::HandOver(const TransactionInfo& txn, const std::vector<Table
       progress_.tables_done.fetch_add(1);
     }
   }
-  return Status::Ok();
+  return rows.Finish();
 }
 
 }  // namespace walcast::wal_reader

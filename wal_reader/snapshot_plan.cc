@@ -21,8 +21,9 @@ std::string CtidCondition(const PageRange& range) {
 }
 
 SnapshotMark MarkRow(bool first_table, bool last_table, uint64_t row_in_table, bool has_next) {
-  if (first_table && row_in_table == 1) return SnapshotMark::kFirst;
+  // The last row wins over the first: a one-row snapshot is "last".
   if (last_table && !has_next) return SnapshotMark::kLast;
+  if (first_table && row_in_table == 1) return SnapshotMark::kFirst;
   if (!has_next) return SnapshotMark::kLastInCollection;
   if (row_in_table == 1) return SnapshotMark::kFirstInCollection;
   return SnapshotMark::kTrue;

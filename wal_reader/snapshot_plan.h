@@ -30,7 +30,12 @@ std::vector<PageRange> SplitTable(int64_t pages, int threads, int64_t min_pages_
 std::string CtidCondition(const PageRange& range);
 
 // Debezium's snapshot marker for a row. row_in_table counts from 1;
-// has_next says whether the table has another row after it.
+// has_next says whether the table has another row after it. first_table and
+// last_table are positions in the snapshot's table order, empty tables
+// included (an empty first table leaves the snapshot without a "first" row).
+// The last row of the last table is "last" even when it is also the first
+// row of the first. The snapshot's final row is "last" whatever this says
+// (the reader holds it back until the snapshot ends, as Debezium does).
 SnapshotMark MarkRow(bool first_table, bool last_table, uint64_t row_in_table, bool has_next);
 
 }  // namespace walcast::wal_reader

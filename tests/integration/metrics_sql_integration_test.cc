@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -219,6 +221,15 @@ class MetricsSqlTest : public ::testing::Test {
   uint64_t fed_ = 0;
 };
 
+// Profiles generated first; $WALCAST_METRICS_SQL_PROFILES overrides the
+// 20000 (the pg-matrix runs on other PostgreSQL versions take 5000: every
+// shape still occurs, in a quarter of the time). The later batch and the
+// thresholds scale with it.
+uint64_t ProfileCount() {
+  const char* env = std::getenv("WALCAST_METRICS_SQL_PROFILES");
+  return env != nullptr && *env != '\0' ? std::stoull(env) : 20000;
+}
+
 TEST_F(MetricsSqlTest, EveryDefaultMetricEqualsItsSqlAfterAMixedWorkload) {
   using testing::ChannelInfoRelation;
   using testing::IdrepoRelation;
@@ -228,7 +239,8 @@ TEST_F(MetricsSqlTest, EveryDefaultMetricEqualsItsSqlAfterAMixedWorkload) {
       {"id", "profile", "cr_by", "cr_dtimes", "upd_by", "upd_dtimes", "is_deleted", "del_dtimes"});
   const std::shared_ptr<const Relation> tables[] = {IdrepoRelation(), RegprcRelation(), prereg,
                                                     ChannelInfoRelation()};
-  ASSERT_NO_FATAL_FAILURE(Generate(20000, 11));
+  const uint64_t profiles = ProfileCount();
+  ASSERT_NO_FATAL_FAILURE(Generate(profiles, 11));
 
   // The initial snapshot.
   for (const auto& rel : tables) ASSERT_NO_FATAL_FAILURE(Feed(Op::kRead, rel, Exec(Select(*rel))));
@@ -287,7 +299,7 @@ TEST_F(MetricsSqlTest, EveryDefaultMetricEqualsItsSqlAfterAMixedWorkload) {
     PgResult ids = Exec("SELECT id FROM " + rel->schema + "." + rel->name);
     for (int i = 0; i < PQntuples(ids.get()); ++i) before.insert(PQgetvalue(ids.get(), i, 0));
   }
-  ASSERT_NO_FATAL_FAILURE(Generate(5000, 12));
+  ASSERT_NO_FATAL_FAILURE(Generate(profiles / 4, 12));
   for (const auto& rel : {IdrepoRelation(), RegprcRelation(), prereg}) {
     PgResult all = Exec(Select(*rel));
     std::string fresh;
@@ -304,8 +316,10 @@ TEST_F(MetricsSqlTest, EveryDefaultMetricEqualsItsSqlAfterAMixedWorkload) {
   Feed(Op::kRead, IdrepoRelation(), Exec(Select(*IdrepoRelation(), "WHERE md5(id) < '2'")));
   Feed(Op::kCreate, RegprcRelation(), Exec(Select(*RegprcRelation(), "WHERE md5(id) < '2'")));
   ASSERT_TRUE(engine_->Commit(Lsn(++lsn_)).ok());
-  EXPECT_GT(engine_->stats().bad_profiles, 100u);
-  EXPECT_GT(engine_->stats().rows_ignored, 1000u);
+  std::cout << "bad_profiles=" << engine_->stats().bad_profiles
+            << " rows_ignored=" << engine_->stats().rows_ignored << "\n";
+  EXPECT_GT(engine_->stats().bad_profiles, profiles / 200);
+  EXPECT_GT(engine_->stats().rows_ignored, profiles / 20);
 
   ASSERT_NO_FATAL_FAILURE(LoadEngineDocs());
   Exec(ReadSource("sql/metrics/00_functions.sql"));

@@ -188,11 +188,8 @@ class MultiPipelineTest : public ::testing::Test {
                       &out) == 0;
   }
   bool StartSecond(std::string* out) {
-    const std::string as_pg = getuid() == 0 ? "runuser -u postgres -- " : "";
-    return RunCommand(as_pg + "/usr/lib/postgresql/15/bin/pg_ctl -D " +
-                          ShellQuote(second_->dir() + "/data") + " -l " +
-                          ShellQuote(second_->dir() + "/server.log") + " -o '-p " +
-                          std::to_string(second_->port()) + "' -w -t 60 start 2>&1",
+    return RunCommand(ShellQuote(SourcePath("scripts/pg_cluster.sh")) + " resume " +
+                          ShellQuote(second_->dir()) + " 2>&1",
                       out) == 0;
   }
 

@@ -54,7 +54,7 @@ class ReaderHarness : public ::testing::Test {
                       ->EnsurePublication("pub", wal_reader::PublicationMode::kFiltered, filter)
                       .ok());
     }
-    auto slot = (*manager)->EnsureSlot(slot_, options.plugin);
+    auto slot = (*manager)->EnsureSlot(slot_, options.plugin, /*failover=*/false);
     ASSERT_TRUE(slot.ok()) << slot.status().ToString();
     start_lsn_ = slot->confirmed_flush;
     options.conninfo = options.conninfo.empty() ? pg_->Conninfo(db_) : options.conninfo;

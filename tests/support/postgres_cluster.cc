@@ -80,17 +80,16 @@ PostgresCluster::~PostgresCluster() {
 
 bool PostgresCluster::Restart(std::string* error) {
   std::string out;
-  RunCommand(ShellQuote(SourcePath("scripts/pg_cluster.sh")) + " stop " + ShellQuote(dir_) + " 2>&1",
-             &out);
-  // Same port: start the data directory directly.
-  const std::string as_pg = getuid() == 0 ? "runuser -u postgres -- " : "";
-  const int rc = RunCommand(as_pg + "/usr/lib/postgresql/15/bin/pg_ctl -D " +
-                                ShellQuote(dir_ + "/data") + " -l " +
-                                ShellQuote(dir_ + "/server.log") + " -o '-p " +
-                                std::to_string(port_) + "' -w -t 60 start 2>&1",
+  const int rc = RunCommand(ShellQuote(SourcePath("scripts/pg_cluster.sh")) + " restart " +
+                                ShellQuote(dir_) + " 2>&1",
                             &out);
   if (rc != 0) *error = out;
   return rc == 0;
+}
+
+int PostgresCluster::MajorVersion() {
+  const char* env = std::getenv("WALCAST_PG_VERSION");
+  return env != nullptr && *env != '\0' ? std::atoi(env) : 15;
 }
 
 std::string PostgresCluster::Conninfo(const std::string& dbname) const {

@@ -7,9 +7,11 @@
 
 namespace walcast::testing {
 
-// A throwaway PostgreSQL 15 cluster (scripts/pg_cluster.sh): initdb in a temp
+// A throwaway PostgreSQL cluster (scripts/pg_cluster.sh): initdb in a temp
 // dir, wal_level=logical, a free loopback port; removed at the end. Superuser
-// postgres/postgres. Started once per test binary by PostgresEnvironment.
+// postgres/postgres. Started once per test binary by PostgresEnvironment. The
+// major version is $WALCAST_PG_VERSION (14 to 18, default 15; see
+// docs/postgres-versions.md); clients (psql) are always Debian's.
 class PostgresCluster {
  public:
   // Starts a cluster; on failure returns nullptr and fills *error with the
@@ -29,6 +31,9 @@ class PostgresCluster {
   std::string CreateDatabase(const std::string& hint);
   // Stops and starts the server (same port and data).
   bool Restart(std::string* error);
+  // The major version clusters start with: $WALCAST_PG_VERSION, else 15.
+  // Tests of what one version lacks (wal2json, failover slots) branch on it.
+  static int MajorVersion();
 
  private:
   PostgresCluster(std::string dir, int port) : dir_(std::move(dir)), port_(port) {}

@@ -121,20 +121,52 @@ TEST(RunPlanTest, MetricsAskForASnapshotOnlyWhenTheModeReadsData) {
   EXPECT_FALSE(nothing.take);
 }
 
-TEST(RunPlanTest, PgOutputPicksProtocolTwoWithStreamingFrom14) {
+TEST(RunPlanTest, PgOutputPicksTheHighestProtocolTheServerOffers) {
   wal_reader::ReaderOptions r;
   ASSERT_TRUE(SetPluginOptions(ConfigWith({}), "pub", {}, 150004, &r).ok());
-  EXPECT_EQ(r.pgoutput.proto_version, 2);
+  EXPECT_EQ(r.pgoutput.proto_version, 3);
   EXPECT_TRUE(r.pgoutput.streaming);
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"proto_version", "2"}, {"publication_names", "pub"}, {"messages", "true"},
+      {"proto_version", "3"}, {"publication_names", "pub"}, {"messages", "true"},
       {"streaming", "on"}};
   EXPECT_EQ(r.plugin_options, expected);
 
-  wal_reader::ReaderOptions old;
-  ASSERT_TRUE(SetPluginOptions(ConfigWith({}), "pub", {}, 130010, &old).ok());
-  EXPECT_EQ(old.pgoutput.proto_version, 1);
-  EXPECT_FALSE(old.pgoutput.streaming);
+  for (const auto& [server, proto] : std::vector<std::pair<int, int>>{
+           {130010, 1}, {140018, 2}, {150013, 3}, {160009, 4}, {170005, 4}, {180001, 4}}) {
+    wal_reader::ReaderOptions options;
+    ASSERT_TRUE(SetPluginOptions(ConfigWith({}), "pub", {}, server, &options).ok()) << server;
+    EXPECT_EQ(options.pgoutput.proto_version, proto) << server;
+    EXPECT_EQ(options.plugin_options.front().second, std::to_string(proto)) << server;
+    EXPECT_EQ(options.pgoutput.streaming, server >= 140000) << server;
+  }
+  // An explicit lower protocol is kept.
+  wal_reader::ReaderOptions two;
+  ASSERT_TRUE(
+      SetPluginOptions(ConfigWith({{"pgoutput.proto.version", "2"}}), "pub", {}, 170005, &two)
+          .ok());
+  EXPECT_EQ(two.pgoutput.proto_version, 2);
+}
+
+TEST(RunPlanTest, ProtocolTheServerDoesNotOfferNamesTheKey) {
+  wal_reader::ReaderOptions r;
+  const Status s =
+      SetPluginOptions(ConfigWith({{"pgoutput.proto.version", "4"}}), "pub", {}, 150004, &r);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("pgoutput.proto.version"), std::string::npos);
+}
+
+TEST(RunPlanTest, OriginNoneIsPassedFrom16AndRefusedBefore) {
+  wal_reader::ReaderOptions r;
+  ASSERT_TRUE(
+      SetPluginOptions(ConfigWith({{"pgoutput.origin", "none"}}), "pub", {}, 160009, &r).ok());
+  EXPECT_EQ(r.plugin_options.back(), (std::pair<std::string, std::string>{"origin", "none"}));
+  const Status s =
+      SetPluginOptions(ConfigWith({{"pgoutput.origin", "none"}}), "pub", {}, 150004, &r);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("pgoutput.origin"), std::string::npos);
+  // The default sends no origin option, which every version accepts.
+  ASSERT_TRUE(SetPluginOptions(ConfigWith({}), "pub", {}, 140018, &r).ok());
+  for (const auto& option : r.plugin_options) EXPECT_NE(option.first, "origin");
 }
 
 TEST(RunPlanTest, StreamingThatCannotWorkNamesTheKey) {

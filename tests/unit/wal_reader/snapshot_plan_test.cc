@@ -61,10 +61,12 @@ TEST(MarkRowTest, FirstAndLastOfTheSnapshotAndOfEachTable) {
   EXPECT_EQ(MarkRow(false, true, 3, false), SnapshotMark::kLast);
 }
 
-TEST(MarkRowTest, SingleRowTablesKeepTheFirstMark) {
-  // The only row of the first table stays "first": that check comes first.
+TEST(MarkRowTest, SingleRowTablesAreFirstUnlessTheyEndTheSnapshot) {
+  // The only row of the first table is "first"...
   EXPECT_EQ(MarkRow(true, false, 1, false), SnapshotMark::kFirst);
-  EXPECT_EQ(MarkRow(true, true, 1, false), SnapshotMark::kFirst);
+  // ...unless it is also the last row of the last table (a one-row
+  // snapshot), as Debezium decides.
+  EXPECT_EQ(MarkRow(true, true, 1, false), SnapshotMark::kLast);
   // A one-row table in the middle ends its collection.
   EXPECT_EQ(MarkRow(false, false, 1, false), SnapshotMark::kLastInCollection);
 }
