@@ -12,6 +12,7 @@
 
 #include "app/commands.h"
 #include "app/config_file.h"
+#include "app/exhaust_command.h"
 #include "app/generate_mosip.h"
 #include "app/generate_profiles.h"
 #include "app/options.h"
@@ -67,6 +68,12 @@ constexpr const char* kUsage =
     "                    databases (or --single-database), consistently and\n"
     "                    reproducibly; MOSIP's dashboards all show data\n"
     "                    (docs/generated-data.md)\n"
+    "  exhaust REPORT    write a report from the projections' state as CSV (-o FILE),\n"
+    "                    e.g. Sunbird's program-user-exhaust: --program-id ID\n"
+    "                    [--filter district=NAME]... or --request FILE (Sunbird's\n"
+    "                    filter format); encrypt: true writes an AES-256 ZIP; needs\n"
+    "                    projections.definitions.file and exhaust.definitions.file\n"
+    "                    (docs/exhaust.md)\n"
     "\n"
     "Pipelines: each connector config (a Kafka Connect JSON body, or a file setting\n"
     "both name and connector.class) given with --config is one pipeline, named by its\n"
@@ -107,6 +114,7 @@ void DescribeCommandLine(CommandLine* cl) {
                "snapshot state)");
   cl->visible.add(walcast::app::GenerateProfilesFlags());
   cl->visible.add(walcast::app::GenerateMosipFlags());
+  cl->visible.add(walcast::app::ExhaustFlags());
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "command");
   cl->all.add(cl->visible).add(hidden);
@@ -181,6 +189,12 @@ int RunOne(const std::string& cmd, const std::vector<walcast::app::PipelineConfi
         walcast::app::GenerateProfilesRequestFrom(vm);
     if (!request.ok()) return Fail(request.status());
     status = walcast::app::GenerateProfilesCommand(config, *request, std::cout);
+  } else if (cmd == "exhaust") {
+    const std::vector<std::string> words = vm["command"].as<std::vector<std::string>>();
+    walcast::Result<walcast::app::ExhaustCommandRequest> request =
+        walcast::app::ExhaustRequestFrom(vm, words);
+    if (!request.ok()) return Fail(request.status());
+    status = walcast::app::ExhaustCommand(config, *request, std::cout);
   } else if (cmd == "generate-mosip") {
     auto request = walcast::app::GenerateMosipRequestFrom(vm);
     if (!request.ok()) return Fail(request.status());
@@ -254,7 +268,8 @@ int main(int argc, char** argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return Probe(command.back());
   }
-  if (command.size() != 1) {
+  const bool exhaust = command.size() == 2 && command.front() == "exhaust";
+  if (command.size() != 1 && !exhaust) {
     std::cerr << (command.empty() ? "walcast: error: no command given\n"
                                   : "walcast: error: expected one command\n")
               << kUsage;
