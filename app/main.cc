@@ -15,6 +15,7 @@
 #include "app/exhaust_command.h"
 #include "app/generate_mosip.h"
 #include "app/generate_profiles.h"
+#include "app/generate_program_users.h"
 #include "app/options.h"
 #include "app/pipeline_config.h"
 #include "app/http_endpoint.h"
@@ -68,6 +69,9 @@ constexpr const char* kUsage =
     "                    databases (or --single-database), consistently and\n"
     "                    reproducibly; MOSIP's dashboards all show data\n"
     "                    (docs/generated-data.md)\n"
+    "  generate-program-users  fill Sunbird's program-user tables (sunbird.program_users,\n"
+    "                    user_consent, users with e-mail/phone encrypted, job_request)\n"
+    "                    with --count enrolments over --programs programs (docs/exhaust.md)\n"
     "  exhaust REPORT    write a report from the projections' state as CSV (-o FILE),\n"
     "                    e.g. Sunbird's program-user-exhaust: --program-id ID\n"
     "                    [--filter district=NAME]... or --request FILE (Sunbird's\n"
@@ -115,6 +119,7 @@ void DescribeCommandLine(CommandLine* cl) {
   cl->visible.add(walcast::app::GenerateProfilesFlags());
   cl->visible.add(walcast::app::GenerateMosipFlags());
   cl->visible.add(walcast::app::ExhaustFlags());
+  cl->visible.add(walcast::app::GenerateProgramUsersFlags());
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "command");
   cl->all.add(cl->visible).add(hidden);
@@ -189,6 +194,11 @@ int RunOne(const std::string& cmd, const std::vector<walcast::app::PipelineConfi
         walcast::app::GenerateProfilesRequestFrom(vm);
     if (!request.ok()) return Fail(request.status());
     status = walcast::app::GenerateProfilesCommand(config, *request, std::cout);
+  } else if (cmd == "generate-program-users") {
+    walcast::Result<walcast::app::GenerateProgramUsersRequest> request =
+        walcast::app::GenerateProgramUsersRequestFrom(vm);
+    if (!request.ok()) return Fail(request.status());
+    status = walcast::app::GenerateProgramUsersCommand(config, *request, std::cout);
   } else if (cmd == "exhaust") {
     const std::vector<std::string> words = vm["command"].as<std::vector<std::string>>();
     walcast::Result<walcast::app::ExhaustCommandRequest> request =

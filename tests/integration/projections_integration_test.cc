@@ -153,5 +153,90 @@ TEST_F(ProjectionsIntegrationTest, StateIsExactAfterKillNine) {
   EXPECT_TRUE(dead->empty());
 }
 
+// A job_request row for the configured report makes walcast write the CSV
+// and mark the row SUCCESS with its location, once: a kill -9 and restart
+// afterwards neither rewrites the row nor runs the job again. The CSV
+// follows the consent rules for every row (checked against SQL), and
+// `walcast exhaust` writes the same file from the stopped state.
+TEST_F(ProjectionsIntegrationTest, JobRequestWritesTheReportOnce) {
+  WriteConfig({{"exhaust.definitions.file",
+                std::string(WALCAST_SOURCE_DIR) +
+                    "/config/examples/sunbird-program-users/program-user-exhaust.json"},
+               {"exhaust.job.table", "sunbird.job_request"},
+               {"exhaust.output.dir", dir_ + "/reports"}});
+  std::string out;
+  std::string err;
+  ASSERT_EQ(RunToEnd({"generate-program-users", "--count", "600", "--programs", "3"}, &out, &err),
+            0)
+      << err;
+  std::unique_ptr<testing::ChildProcess> walcast = Start("walcast");
+  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
+  const std::string program = "60250000000000000000000000000000";
+  Sql("INSERT INTO sunbird.job_request (tag, request_id, job_id, status, request_data) VALUES "
+      "('t', 'req-1', 'program-user-exhaust', 'SUBMITTED', '{\"program\":[{\"name\":\"User "
+      "Detail Report\",\"id\":\"program-user-exhaust\",\"filters\":[{\"table_name\":"
+      "\"program_enrollment\",\"table_filters\":[{\"name\":\"program_id\",\"operator\":\"=\","
+      "\"value\":\"" + program.substr(0, 24) + "\"}]}]}]}')");
+  ASSERT_TRUE(testing::PollUntil(
+      [&] {
+        return Sql("SELECT status FROM sunbird.job_request WHERE request_id = 'req-1'") ==
+                   "SUCCESS" ||
+               !walcast->Running();
+      },
+      std::chrono::seconds(60)))
+      << Log("walcast");
+  const std::string done = Sql(
+      "SELECT download_urls[1] || '|' || dt_job_completed FROM sunbird.job_request WHERE "
+      "request_id = 'req-1'");
+  const std::string file = done.substr(0, done.find('|'));
+  EXPECT_EQ(file, dir_ + "/reports/req-1.csv");
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream csv;
+  csv << in.rdbuf();
+  size_t rows = 0;
+  size_t consented = 0;
+  size_t filled = 0;
+  std::istringstream lines(csv.str());
+  for (std::string line; std::getline(lines, line);) {
+    if (rows++ == 0) {
+      EXPECT_EQ(line.substr(0, 37), "User UUID,User Name(On user consent),");
+      continue;
+    }
+    if (line.find(",Yes,") != std::string::npos) ++consented;
+    if (line.find("@example.org") != std::string::npos) ++filled;
+  }
+  EXPECT_EQ(std::to_string(rows - 1),
+            Sql("SELECT count(*) FROM sunbird.program_users WHERE doc->>'programId' = '" +
+                program.substr(0, 24) + "'"));
+  EXPECT_EQ(std::to_string(consented),
+            Sql("SELECT count(*) FROM sunbird.user_consent WHERE status = 'active' AND "
+                "object_id = '" + program.substr(0, 24) + "'"));
+  EXPECT_EQ(filled, consented);  // e-mail decrypted exactly where consent is active
+
+  // A crash after the job: the row is not touched again.
+  walcast->Signal(SIGKILL);
+  walcast->Wait(std::chrono::seconds(10));
+  walcast = Start("walcast1");
+  ASSERT_TRUE(WaitForLog("walcast1", "streaming started", walcast.get())) << Log("walcast1");
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), std::chrono::seconds(60), "walcast1"));
+  EXPECT_EQ(Sql("SELECT download_urls[1] || '|' || dt_job_completed FROM sunbird.job_request "
+                "WHERE request_id = 'req-1'"),
+            done);
+  walcast->Signal(SIGTERM);
+  ASSERT_EQ(walcast->Wait(std::chrono::seconds(30)), 0) << Log("walcast1");
+
+  // The command line writes the same report from the stopped state.
+  ASSERT_EQ(RunToEnd({"exhaust", "program-user-exhaust", "--program-id", program.substr(0, 24),
+                      "-o", dir_ + "/cli.csv"},
+                     &out, &err),
+            0)
+      << err;
+  std::ifstream cli(dir_ + "/cli.csv", std::ios::binary);
+  std::ostringstream cli_csv;
+  cli_csv << cli.rdbuf();
+  EXPECT_EQ(cli_csv.str(), csv.str());
+  EXPECT_NE(out.find("rows=" + std::to_string(rows - 1)), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace walcast
