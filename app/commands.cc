@@ -222,6 +222,8 @@ Result<std::unique_ptr<ProjectionsRuntime>> OpenProjectionsFor(const Config& con
     log::Warn("projections start from the current position without a snapshot",
               {{"reason", reason}, {"snapshot.mode", config.GetString("snapshot.mode")}});
   }
+  // A snapshot re-reads every row: entries of rows deleted since must go.
+  if (snapshot->take) WALCAST_RETURN_IF_ERROR(runtime->sink_ptr->engine().Reset());
   return runtime;
 }
 

@@ -334,6 +334,21 @@ Status ProjectionEngine::Commit(Lsn applied) {
   return Status::Ok();
 }
 
+Status ProjectionEngine::Reset() {
+  if (!failed_.ok()) return failed_;
+  overlay_.clear();
+  metrics::StateStore::Batch batch;
+  for (const char kind : {metrics::state_key::kRow, metrics::state_key::kDeadLetter}) {
+    const std::string prefix(1, kind);
+    batch.DeleteRange(prefix, PrefixEnd(prefix));
+  }
+  batch.Delete(Meta(kMetaAppliedLsn));
+  const Status s = store_->Write(&batch);
+  if (!s.ok()) return Fail(s);
+  applied_lsn_ = Lsn();
+  return Status::Ok();
+}
+
 Result<std::optional<ProjectedRow>> ProjectionEngine::Get(
     std::string_view projection, const std::vector<std::string>& key) const {
   WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> bytes,

@@ -98,6 +98,11 @@ class ProjectionEngine {
   // Every committed dead letter, in LSN order.
   Result<std::vector<metrics::DeadLetter>> DeadLetters() const;
 
+  // Wipes every entry, source mapping and dead letter and applied_lsn (a
+  // fresh initial snapshot follows); other meta keys (the exhaust jobs'
+  // done markers) stay. Commits at once.
+  Status Reset();
+
   const ProjectionStats& stats() const { return stats_; }
   const ProjectionSet& definitions() const { return set_; }
   const SunbirdCipher* cipher() const { return cipher_; }

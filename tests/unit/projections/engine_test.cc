@@ -213,6 +213,21 @@ TEST_F(ProjectionEngineTest, TruncateEmptiesTheProjection) {
   EXPECT_FALSE(Entry("602512d8e6aefa27d9629bc3", "u1").has_value());
 }
 
+TEST_F(ProjectionEngineTest, ResetWipesEntriesButKeepsOtherMeta) {
+  ASSERT_TRUE(engine_->Apply(Enrol(Enrolment{}, 100)).ok());
+  engine_->Stage(metrics::state_key::Meta("exhaust_job_done/r1"), "done");
+  ASSERT_TRUE(engine_->Commit(Lsn(110)).ok());
+  ASSERT_TRUE(engine_->Reset().ok());
+  EXPECT_FALSE(engine_->applied_lsn().valid());
+  EXPECT_FALSE(Entry("602512d8e6aefa27d9629bc3", "u1").has_value());
+  Reopen();
+  EXPECT_FALSE(engine_->applied_lsn().valid());
+  Result<std::optional<std::string>> done =
+      engine_->store().Get(metrics::state_key::Meta("exhaust_job_done/r1"));
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->value_or(""), "done");
+}
+
 TEST_F(ProjectionEngineTest, OtherDefinitionsAreRefused) {
   engine_.reset();
   Result<ProjectionSet> other = ParseProjectionDefinitions(
