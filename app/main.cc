@@ -13,6 +13,7 @@
 #include "app/commands.h"
 #include "app/config_file.h"
 #include "app/exhaust_command.h"
+#include "app/exhaust_http.h"
 #include "app/generate_mosip.h"
 #include "app/generate_profiles.h"
 #include "app/generate_program_users.h"
@@ -169,9 +170,16 @@ int RunOne(const std::string& cmd, const std::vector<walcast::app::PipelineConfi
     walcast::app::PipelineRegistry registry;
     std::unique_ptr<walcast::app::HttpEndpoint> http;
     if (const int64_t port = config.GetInt("http.port"); port > 0) {
+      // POST /exhaust submits a report as a job_request row (docs/exhaust.md).
+      std::vector<walcast::app::HttpPostRoute> routes;
+      if (walcast::app::HttpPostRoute route = walcast::app::ExhaustHttpRoute(config);
+          !route.path.empty()) {
+        routes.push_back(std::move(route));
+      }
       walcast::Result<std::unique_ptr<walcast::app::HttpEndpoint>> started =
           walcast::app::HttpEndpoint::Start({config.GetString("http.bind"), static_cast<int>(port)},
-                                            [&registry] { return registry.Figures(); });
+                                            [&registry] { return registry.Figures(); },
+                                            std::move(routes));
       if (!started.ok()) return Fail(started.status());
       http = std::move(started).value();
     }

@@ -159,11 +159,13 @@ TEST_F(ProjectionsIntegrationTest, StateIsExactAfterKillNine) {
 // follows the consent rules for every row (checked against SQL), and
 // `walcast exhaust` writes the same file from the stopped state.
 TEST_F(ProjectionsIntegrationTest, JobRequestWritesTheReportOnce) {
+  const int http_port = testing::FreeLoopbackPort();
   WriteConfig({{"exhaust.definitions.file",
                 std::string(WALCAST_SOURCE_DIR) +
                     "/config/examples/sunbird-program-users/program-user-exhaust.json"},
                {"exhaust.job.table", "sunbird.job_request"},
-               {"exhaust.output.dir", dir_ + "/reports"}});
+               {"exhaust.output.dir", dir_ + "/reports"},
+               {"http.port", std::to_string(http_port)}});
   std::string out;
   std::string err;
   ASSERT_EQ(RunToEnd({"generate-program-users", "--count", "600", "--programs", "3"}, &out, &err),
@@ -212,6 +214,29 @@ TEST_F(ProjectionsIntegrationTest, JobRequestWritesTheReportOnce) {
             Sql("SELECT count(*) FROM sunbird.user_consent WHERE status = 'active' AND "
                 "object_id = '" + program.substr(0, 24) + "'"));
   EXPECT_EQ(filled, consented);  // e-mail decrypted exactly where consent is active
+
+  // POST /exhaust submits the same kind of request as a job_request row.
+  std::string answer;
+  ASSERT_EQ(testing::RunCommand(
+                "curl -s -X POST --data-binary @" + std::string(WALCAST_SOURCE_DIR) +
+                    "/tests/data/exhaust/http_request.json http://127.0.0.1:" +
+                    std::to_string(http_port) + "/exhaust",
+                &answer),
+            0);
+  const size_t at = answer.find("\"request_id\":\"");
+  ASSERT_NE(at, std::string::npos) << answer;
+  const std::string http_id = answer.substr(at + 14, answer.find('"', at + 14) - at - 14);
+  ASSERT_TRUE(testing::PollUntil(
+      [&] {
+        return Sql("SELECT status FROM sunbird.job_request WHERE request_id = '" + http_id +
+                   "'") == "SUCCESS";
+      },
+      std::chrono::seconds(60)))
+      << Log("walcast");
+  std::ifstream by_http(dir_ + "/reports/" + http_id + ".csv", std::ios::binary);
+  std::ostringstream http_csv;
+  http_csv << by_http.rdbuf();
+  EXPECT_EQ(http_csv.str(), csv.str());
 
   // A crash after the job: the row is not touched again.
   walcast->Signal(SIGKILL);
