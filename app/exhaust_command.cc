@@ -33,7 +33,8 @@ Result<ExhaustCommandRequest> ExhaustRequestFrom(const po::variables_map& vm,
   ExhaustCommandRequest r;
   if (vm.count("request")) {
     std::ifstream in(vm["request"].as<std::string>());
-    if (!in) return Status::InvalidArgument("--request: cannot read " + vm["request"].as<std::string>());
+    if (!in)
+      return Status::InvalidArgument("--request: cannot read " + vm["request"].as<std::string>());
     std::ostringstream text;
     text << in.rdbuf();
     WALCAST_ASSIGN_OR_RETURN(r.report, exhaust::ParseSunbirdRequest(text.str()));
@@ -48,7 +49,8 @@ Result<ExhaustCommandRequest> ExhaustRequestFrom(const po::variables_map& vm,
       WALCAST_RETURN_IF_ERROR(exhaust::AddCommandLineFilter(f, &r.report));
     }
   }
-  if (r.report.program_id.empty()) return Status::InvalidArgument("exhaust: --program-id is required");
+  if (r.report.program_id.empty())
+    return Status::InvalidArgument("exhaust: --program-id is required");
   if (vm.count("out")) {
     r.output = vm["out"].as<std::string>();
   } else if (vm.count("output")) {
@@ -84,7 +86,8 @@ Status ExhaustCommand(const Config& config, const ExhaustCommandRequest& request
     if (state.status().IsUnavailable()) {
       return Status::Unavailable("exhaust: the projection state " + options.engine.store.dir +
                                  " is in use (a running walcast makes reports through "
-                                 "job_request rows): " + state.status().message());
+                                 "job_request rows): " +
+                                 state.status().message());
     }
     return state.status();
   }

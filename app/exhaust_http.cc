@@ -38,12 +38,13 @@ HttpPostRoute ExhaustHttpRoute(const Config& config) {
     for (const exhaust::ReportDefinition& d : *defs) reports.push_back(d.id);
   }
   const size_t dot = table.find('.');
-  const std::string quoted =
-      dot == std::string::npos
-          ? pg::QuoteIdentifier(table)
-          : pg::QuoteIdentifier(table.substr(0, dot)) + "." + pg::QuoteIdentifier(table.substr(dot + 1));
+  const std::string quoted = dot == std::string::npos
+                                 ? pg::QuoteIdentifier(table)
+                                 : pg::QuoteIdentifier(table.substr(0, dot)) + "." +
+                                       pg::QuoteIdentifier(table.substr(dot + 1));
   const std::string conninfo = Conninfo(config);
-  return {"/exhaust", [reports, quoted, conninfo](const std::string& body) -> std::pair<int, std::string> {
+  return {"/exhaust",
+          [reports, quoted, conninfo](const std::string& body) -> std::pair<int, std::string> {
             Result<exhaust::ReportRequest> request = exhaust::ParseSunbirdRequest(body);
             if (!request.ok()) return {400, JsonError(request.status().message())};
             if (std::find(reports.begin(), reports.end(), request->report_id) == reports.end()) {

@@ -110,10 +110,12 @@ Status GenerateProgramUsersCommand(const Config& config, const GenerateProgramUs
     const std::string last = kLastNames[random() % std::size(kLastNames)];
     WALCAST_ASSIGN_OR_RETURN(std::string email,
                              (*cipher)->Encrypt(first + "." + std::to_string(u) + "@example.org"));
-    WALCAST_ASSIGN_OR_RETURN(std::string phone,
-                             (*cipher)->Encrypt(std::to_string(9000000000ULL + random() % 999999999)));
-    WALCAST_ASSIGN_OR_RETURN(std::string* row, users->Row());
-    for (const std::string* v : std::initializer_list<const std::string*>{&id, &first, &last, &email, &phone}) {
+    WALCAST_ASSIGN_OR_RETURN(
+        std::string phone,
+        (*cipher)->Encrypt(std::to_string(9000000000ULL + random() % 999999999)));
+    WALCAST_ASSIGN_OR_RETURN(std::string * row, users->Row());
+    for (const std::string* v :
+         std::initializer_list<const std::string*>{&id, &first, &last, &email, &phone}) {
       AppendCopyText(*v, row);
       row->push_back('\t');
     }
@@ -144,7 +146,8 @@ Status GenerateProgramUsersCommand(const Config& config, const GenerateProgramUs
     w.Key("programId");
     w.String(program.c_str());
     w.Key("programName");
-    w.String(("Program " + std::to_string(p) + ", \"Grade " + std::to_string(p % 12 + 1) + "\"").c_str());
+    w.String(("Program " + std::to_string(p) + ", \"Grade " + std::to_string(p % 12 + 1) + "\"")
+                 .c_str());
     w.Key("programExternalId");
     w.String(("PGM-" + std::to_string(p)).c_str());
     w.Key("requestForPIIConsent");
@@ -192,7 +195,8 @@ Status GenerateProgramUsersCommand(const Config& config, const GenerateProgramUs
     w.EndObject();
     w.Key("noOfResourcesStarted");
     w.Uint64(random() % 20);
-    const std::string day = "2021-0" + std::to_string(1 + random() % 9) + "-1" + std::to_string(random() % 10);
+    const std::string day =
+        "2021-0" + std::to_string(1 + random() % 9) + "-1" + std::to_string(random() % 10);
     w.Key("createdAt");
     w.String((day + "T10:00:00.000Z").c_str());
     w.Key("updatedAt");
@@ -202,7 +206,7 @@ Status GenerateProgramUsersCommand(const Config& config, const GenerateProgramUs
     w.Key("__v");
     w.Int(0);
     w.EndObject();
-    WALCAST_ASSIGN_OR_RETURN(std::string* row, enrolments->Row());
+    WALCAST_ASSIGN_OR_RETURN(std::string * row, enrolments->Row());
     AppendCopyText("e-" + std::to_string(request.seed) + "-" + std::to_string(i), row);
     row->push_back('\t');
     AppendCopyText(std::string_view(buffer.GetString(), buffer.GetSize()), row);
@@ -211,7 +215,7 @@ Status GenerateProgramUsersCommand(const Config& config, const GenerateProgramUs
     // Consents: 60 % active, 20 % revoked, 20 % none.
     const uint64_t roll = random() % 10;
     if (asks && roll < 8) {
-      WALCAST_ASSIGN_OR_RETURN(std::string* crow, consents->Row());
+      WALCAST_ASSIGN_OR_RETURN(std::string * crow, consents->Row());
       *crow += user + "\t" + program + "\t" + (roll < 6 ? "active" : "revoked") + "\t" + day +
                " 11:00:00+00\n";
       WALCAST_RETURN_IF_ERROR(consents->Sent());

@@ -33,9 +33,9 @@ Result<std::unique_ptr<ProjectionsRuntime>> OpenProjections(const Config& config
   WALCAST_RETURN_IF_ERROR(LoadProjectionInputs(config, runtime.get()));
   WALCAST_ASSIGN_OR_RETURN(projections::ProjectionSinkOptions options,
                            projections::ProjectionSinkOptionsFromConfig(config));
-  WALCAST_ASSIGN_OR_RETURN(runtime->sink, projections::ProjectionSink::Create(
-                                              runtime->set, std::move(options),
-                                              runtime->cipher.get()));
+  WALCAST_ASSIGN_OR_RETURN(
+      runtime->sink,
+      projections::ProjectionSink::Create(runtime->set, std::move(options), runtime->cipher.get()));
   runtime->sink_ptr = runtime->sink.get();
   WALCAST_ASSIGN_OR_RETURN(runtime->jobs,
                            ExhaustJobs::Create(config, runtime->set, runtime->cipher.get()));

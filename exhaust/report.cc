@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <queue>
 #include <sstream>
 #include <vector>
@@ -57,8 +57,9 @@ std::vector<OutColumn> PlanColumns(const ReportDefinition& d) {
       c.from = From::kConsentDate;
     } else if (Contains(enrol.user_locations_columns, c.column)) {
       c.from = From::kLocation;
-    } else if (user != nullptr && (Contains(user->final_columns, c.column) ||
-                                   (user->final_columns.empty() && Contains(user->columns, c.column)))) {
+    } else if (user != nullptr &&
+               (Contains(user->final_columns, c.column) ||
+                (user->final_columns.empty() && Contains(user->columns, c.column)))) {
       c.from = From::kUser;
       c.encrypted = Contains(user->encrypted_columns, c.column);
     } else if (Contains(enrol.columns, c.column)) {
@@ -79,7 +80,8 @@ bool Matches(const Filter& f, const ProjectedRow& row) {
 
 void PutU32(std::string_view s, std::string* out) {
   const auto n = static_cast<uint32_t>(s.size());
-  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((n >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((n >> shift) & 0xff));
   out->append(s);
 }
 
@@ -122,7 +124,8 @@ Status SyncAndRename(const std::string& from, const std::string& to) {
 // Sorted runs spilled to files and merged (an external merge sort).
 class RunSorter {
  public:
-  RunSorter(std::string prefix, size_t max_rows) : prefix_(std::move(prefix)), max_rows_(max_rows) {}
+  RunSorter(std::string prefix, size_t max_rows)
+      : prefix_(std::move(prefix)), max_rows_(max_rows) {}
   ~RunSorter() {
     for (const std::string& f : files_) std::remove(f.c_str());
   }
@@ -197,7 +200,8 @@ Result<ReportStats> WriteReport(const ReportDefinition& definition, const Report
                                 const ReportOptions& options, const std::string& output) {
   if (request.program_id.empty()) return Status::InvalidArgument("exhaust: no program id");
   if (request.encrypt && options.zip_password.empty()) {
-    return Status::InvalidArgument("exhaust: the request asks for encryption and no ZIP password is configured");
+    return Status::InvalidArgument(
+        "exhaust: the request asks for encryption and no ZIP password is configured");
   }
   const std::vector<OutColumn> columns = PlanColumns(definition);
   std::vector<size_t> sort_columns;
@@ -210,8 +214,8 @@ Result<ReportStats> WriteReport(const ReportDefinition& definition, const Report
   RunSorter sorter(output + ".partial", std::max<size_t>(options.max_rows_in_memory, 1));
   Status failed;
   std::vector<std::string> values(columns.size());
-  WALCAST_RETURN_IF_ERROR(state.Scan(
-      "program_enrollment", {request.program_id}, [&](const ProjectedRow& row) {
+  WALCAST_RETURN_IF_ERROR(
+      state.Scan("program_enrollment", {request.program_id}, [&](const ProjectedRow& row) {
         for (const Filter& f : request.filters) {
           if (f.table == "program_enrollment" && !Matches(f, row)) {
             ++stats.enrolments_filtered_out;
@@ -343,7 +347,8 @@ Result<ReportStats> WriteReport(const ReportDefinition& definition, const Report
   std::string entry = std::filesystem::path(output).filename().string();
   if (entry.size() > 4 && entry.substr(entry.size() - 4) == ".zip") entry.resize(entry.size() - 4);
   if (entry.size() < 4 || entry.substr(entry.size() - 4) != ".csv") entry += ".csv";
-  const Status zipped = WriteEncryptedZip(csv_path, entry, options.zip_password, zip_path + ".partial");
+  const Status zipped =
+      WriteEncryptedZip(csv_path, entry, options.zip_password, zip_path + ".partial");
   std::remove(csv_path.c_str());
   WALCAST_RETURN_IF_ERROR(zipped);
   WALCAST_RETURN_IF_ERROR(SyncAndRename(zip_path + ".partial", zip_path));

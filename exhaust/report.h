@@ -31,19 +31,19 @@
 namespace walcast::exhaust {
 
 struct ReportOptions {
-  bool bom = false;                    // exhaust.csv.bom
-  size_t max_rows_in_memory = 50000;   // exhaust.sort.run.rows
-  std::string zip_password;            // with request.encrypt: the ZIP's password
+  bool bom = false;                   // exhaust.csv.bom
+  size_t max_rows_in_memory = 50000;  // exhaust.sort.run.rows
+  std::string zip_password;           // with request.encrypt: the ZIP's password
 };
 
 struct ReportStats {
   uint64_t rows = 0;
   uint64_t enrolments_filtered_out = 0;
-  bool pii_columns = false;           // the program asks for consent
+  bool pii_columns = false;               // the program asks for consent
   uint64_t consent_for_unknown_user = 0;  // consent active, no user row: PII left empty
-  uint64_t undecryptable = 0;         // values left empty
+  uint64_t undecryptable = 0;             // values left empty
   uint64_t sort_runs = 0;
-  std::string output;                 // the file written (the .zip with encrypt)
+  std::string output;  // the file written (the .zip with encrypt)
 };
 
 // Writes the report to `output` (with request.encrypt, to `output` with

@@ -56,7 +56,8 @@ Result<ReportDefinition> ParseReportDefinition(std::string_view json) {
   }
   if (!doc.IsObject()) return Error("expected an object");
   const auto params = doc.FindMember("modelParams");
-  if (params == doc.MemberEnd() || !params->value.IsObject()) return Error("missing \"modelParams\"");
+  if (params == doc.MemberEnd() || !params->value.IsObject())
+    return Error("missing \"modelParams\"");
   const Value& p = params->value;
   ReportDefinition d;
   const auto id = p.FindMember("id");
@@ -68,7 +69,8 @@ Result<ReportDefinition> ParseReportDefinition(std::string_view json) {
     d.app_name = app->value.GetString();
   }
   const auto tables = p.FindMember("table");
-  if (tables == p.MemberEnd() || !tables->value.IsArray()) return Error("missing \"modelParams.table\"");
+  if (tables == p.MemberEnd() || !tables->value.IsArray())
+    return Error("missing \"modelParams.table\"");
   for (const Value& t : tables->value.GetArray()) {
     if (!t.IsObject() || !t.HasMember("name") || !t["name"].IsString()) {
       return Error("each table needs a \"name\"");
@@ -76,14 +78,16 @@ Result<ReportDefinition> ParseReportDefinition(std::string_view json) {
     ReportTable table;
     table.name = t["name"].GetString();
     WALCAST_ASSIGN_OR_RETURN(table.columns, Strings(t, "columns", true));
-    WALCAST_ASSIGN_OR_RETURN(table.user_locations_columns, Strings(t, "user_locations_columns", false));
+    WALCAST_ASSIGN_OR_RETURN(table.user_locations_columns,
+                             Strings(t, "user_locations_columns", false));
     WALCAST_ASSIGN_OR_RETURN(table.encrypted_columns, Strings(t, "encrypted_columns", false));
     WALCAST_ASSIGN_OR_RETURN(table.final_columns, Strings(t, "final_columns", false));
     d.tables.push_back(std::move(table));
   }
   if (d.Table("program_enrollment") == nullptr) return Error("no \"program_enrollment\" table");
   const auto labels = p.FindMember("label_mapping");
-  if (labels == p.MemberEnd() || !labels->value.IsObject()) return Error("missing \"label_mapping\"");
+  if (labels == p.MemberEnd() || !labels->value.IsObject())
+    return Error("missing \"label_mapping\"");
   for (const auto& m : labels->value.GetObject()) {
     if (!m.value.IsString()) return Error("\"label_mapping\": expected strings");
     d.label_mapping[m.name.GetString()] = m.value.GetString();

@@ -12,7 +12,8 @@ Status Error(std::string_view what) {
 // "user_locations['district_id']" -> "user_locations.district_id".
 std::string FieldName(std::string_view name) {
   const size_t open = name.find("['");
-  if (open != std::string_view::npos && name.size() > open + 4 && name.substr(name.size() - 2) == "']") {
+  if (open != std::string_view::npos && name.size() > open + 4 &&
+      name.substr(name.size() - 2) == "']") {
     return std::string(name.substr(0, open)) + "." +
            std::string(name.substr(open + 2, name.size() - open - 4));
   }
@@ -67,10 +68,10 @@ Result<ReportRequest> ParseSunbirdRequest(std::string_view json) {
             !f["value"].IsString()) {
           return Error("each table filter needs \"name\", \"operator\" and \"value\" strings");
         }
-        WALCAST_RETURN_IF_ERROR(AddFilter(
-            Filter{t["table_name"].GetString(), FieldName(f["name"].GetString()),
-                   f["operator"].GetString(), f["value"].GetString()},
-            &request));
+        WALCAST_RETURN_IF_ERROR(
+            AddFilter(Filter{t["table_name"].GetString(), FieldName(f["name"].GetString()),
+                             f["operator"].GetString(), f["value"].GetString()},
+                      &request));
       }
     }
   }

@@ -31,7 +31,7 @@ struct Filter {
 struct ReportRequest {
   std::string report_id;  // the report definition's id
   std::string program_id;
-  bool encrypt = false;  // write the CSV inside an AES-256 ZIP
+  bool encrypt = false;         // write the CSV inside an AES-256 ZIP
   std::vector<Filter> filters;  // program_id's own filter excluded
   // updated_at's range; Sunbird's defaults when the request has none.
   std::string from_date = "1901-01-01";

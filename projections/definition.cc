@@ -26,8 +26,8 @@ Status CheckMembers(const Value& object, std::initializer_list<std::string_view>
                     std::string_view projection, std::string_view where) {
   for (const auto& m : object.GetObject()) {
     if (std::find(allowed.begin(), allowed.end(), View(m.name)) == allowed.end()) {
-      return Error(projection, std::string(where) + "unknown member '" + std::string(View(m.name)) +
-                                   "'");
+      return Error(projection,
+                   std::string(where) + "unknown member '" + std::string(View(m.name)) + "'");
     }
   }
   return Status::Ok();
@@ -72,10 +72,10 @@ Result<ProjectionDefinition> ReadProjection(const Value& v) {
   }
   ProjectionDefinition d;
   d.name = std::string(View(name_it->value));
-  WALCAST_RETURN_IF_ERROR(CheckMembers(
-      v, {"name", "table", "document", "key", "fields", "maps", "soft_delete", "encrypted",
-          "description"},
-      d.name, ""));
+  WALCAST_RETURN_IF_ERROR(CheckMembers(v,
+                                       {"name", "table", "document", "key", "fields", "maps",
+                                        "soft_delete", "encrypted", "description"},
+                                       d.name, ""));
   const auto table = v.FindMember("table");
   if (table == v.MemberEnd() || !table->value.IsString() ||
       View(table->value).find('.') == std::string_view::npos) {
@@ -103,7 +103,8 @@ Result<ProjectionDefinition> ReadProjection(const Value& v) {
       map.name = std::string(View(m.name));
       const Value& spec = m.value;
       if (!spec.IsObject()) return Error(d.name, map.name + ": expected an object");
-      WALCAST_RETURN_IF_ERROR(CheckMembers(spec, {"path", "type", "values"}, d.name, map.name + ": "));
+      WALCAST_RETURN_IF_ERROR(
+          CheckMembers(spec, {"path", "type", "values"}, d.name, map.name + ": "));
       const auto path = spec.FindMember("path");
       const auto type = spec.FindMember("type");
       const auto values = spec.FindMember("values");
@@ -138,7 +139,8 @@ Result<ProjectionDefinition> ReadProjection(const Value& v) {
   if (const auto enc = v.FindMember("encrypted"); enc != v.MemberEnd()) {
     WALCAST_ASSIGN_OR_RETURN(d.encrypted, StringList(enc->value, d.name, "encrypted"));
     for (const std::string& e : d.encrypted) {
-      if (d.Field(e) == nullptr) return Error(d.name, "encrypted field '" + e + "' is not in \"fields\"");
+      if (d.Field(e) == nullptr)
+        return Error(d.name, "encrypted field '" + e + "' is not in \"fields\"");
     }
   }
   return d;

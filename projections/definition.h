@@ -33,9 +33,9 @@ namespace walcast::projections {
 
 // Where one field's value comes from.
 struct FieldSource {
-  std::string name;                 // the projection's field name
-  std::string column;               // a column of the table, or
-  std::optional<JsonPath> path;     // a path inside the document column
+  std::string name;              // the projection's field name
+  std::string column;            // a column of the table, or
+  std::optional<JsonPath> path;  // a path inside the document column
 };
 
 // A list of objects turned into `<type>_<value>` entries, e.g. the user's

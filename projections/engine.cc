@@ -107,8 +107,7 @@ Result<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Open(const Projectio
 
 Status ProjectionEngine::Restore() {
   const std::string fingerprint = Fixed(metrics::Hash64(set_.fingerprint));
-  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                           store_->Get(Meta(kMetaFingerprint)));
+  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(Meta(kMetaFingerprint)));
   if (!stored) {
     metrics::StateStore::Batch batch;
     batch.Put(Meta(kMetaFingerprint), fingerprint);
@@ -238,9 +237,9 @@ Status ProjectionEngine::Upsert(const ProjectionDefinition& def, const ChangeEve
     const std::string* v = row.Find(k);
     if (v == nullptr || v->empty()) {
       const FieldSource* f = def.Field(k);
-      AddDeadLetter(def, event, "missing_key",
-                    "key field '" + k + "' (" + (f->path ? f->path->text() : f->column) +
-                        ") is missing");
+      AddDeadLetter(
+          def, event, "missing_key",
+          "key field '" + k + "' (" + (f->path ? f->path->text() : f->column) + ") is missing");
       return Status::Ok();
     }
     key.push_back(*v);
@@ -251,7 +250,8 @@ Status ProjectionEngine::Upsert(const ProjectionDefinition& def, const ChangeEve
     // Checked here so a bad value is reported once, at its change; the
     // entry keeps the value as Sunbird stored it (never in clear).
     Result<std::string> plain = cipher_->Decrypt(*v);
-    if (!plain.ok()) AddDeadLetter(def, event, "undecryptable", "field '" + e + "': " + plain.status().message());
+    if (!plain.ok())
+      AddDeadLetter(def, event, "undecryptable", "field '" + e + "': " + plain.status().message());
   }
   const std::string entry_key = EntryKey(def.name, key);
   WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> old_target,
@@ -296,7 +296,8 @@ void ProjectionEngine::AddDeadLetter(const ProjectionDefinition& def, const Chan
   const Relation& relation = *event.relation;
   const std::optional<Tuple>& tuple = event.op == Op::kDelete ? event.before : event.after;
   for (size_t i : relation.primary_key) {
-    if (tuple && i < tuple->size()) item.key.emplace_back(relation.columns[i].name, (*tuple)[i].data);
+    if (tuple && i < tuple->size())
+      item.key.emplace_back(relation.columns[i].name, (*tuple)[i].data);
   }
   item.lsn = event.lsn;
   item.op = static_cast<char>(event.op);
@@ -307,9 +308,11 @@ void ProjectionEngine::AddDeadLetter(const ProjectionDefinition& def, const Chan
   ++stats_.dead_letters;
   int suppressed = 0;
   if (dead_letter_log_.Allow(&suppressed)) {
-    log::Warn("projection: row sent to the dead letters",
-              {{"projection", def.name}, {"table", def.table}, {"lsn", event.lsn.ToString()},
-               {"error", error}, {"suppressed", suppressed}});
+    log::Warn("projection: row sent to the dead letters", {{"projection", def.name},
+                                                           {"table", def.table},
+                                                           {"lsn", event.lsn.ToString()},
+                                                           {"error", error},
+                                                           {"suppressed", suppressed}});
   }
 }
 
@@ -355,7 +358,8 @@ Result<std::optional<ProjectedRow>> ProjectionEngine::Get(
                            store_->Get(EntryKey(projection, key)));
   if (!bytes) return std::optional<ProjectedRow>();
   std::optional<ProjectedRow> row = ProjectedRow::Decode(*bytes);
-  if (!row) return Status::Corruption("projection state: bad entry of '" + std::string(projection) + "'");
+  if (!row)
+    return Status::Corruption("projection state: bad entry of '" + std::string(projection) + "'");
   return row;
 }
 
@@ -363,33 +367,32 @@ Status ProjectionEngine::Scan(std::string_view projection,
                               const std::vector<std::string>& key_prefix,
                               const std::function<bool(const ProjectedRow&)>& fn) const {
   Status bad;
-  WALCAST_RETURN_IF_ERROR(store_->Scan(EntryKey(projection, key_prefix),
-                                       [&](std::string_view, std::string_view value) {
-                                         std::optional<ProjectedRow> row =
-                                             ProjectedRow::Decode(value);
-                                         if (!row) {
-                                           bad = Status::Corruption("projection state: bad entry");
-                                           return false;
-                                         }
-                                         return fn(*row);
-                                       }));
+  WALCAST_RETURN_IF_ERROR(
+      store_->Scan(EntryKey(projection, key_prefix), [&](std::string_view, std::string_view value) {
+        std::optional<ProjectedRow> row = ProjectedRow::Decode(value);
+        if (!row) {
+          bad = Status::Corruption("projection state: bad entry");
+          return false;
+        }
+        return fn(*row);
+      }));
   return bad;
 }
 
 Result<std::vector<metrics::DeadLetter>> ProjectionEngine::DeadLetters() const {
   std::vector<metrics::DeadLetter> out;
   Status bad;
-  WALCAST_RETURN_IF_ERROR(store_->Scan(std::string(1, metrics::state_key::kDeadLetter),
-                                       [&](std::string_view, std::string_view value) {
-                                         std::optional<metrics::DeadLetter> d =
-                                             metrics::DeadLetter::Decode(value);
-                                         if (!d) {
-                                           bad = Status::Corruption("projection state: bad dead letter");
-                                           return false;
-                                         }
-                                         out.push_back(std::move(*d));
-                                         return true;
-                                       }));
+  WALCAST_RETURN_IF_ERROR(
+      store_->Scan(std::string(1, metrics::state_key::kDeadLetter),
+                   [&](std::string_view, std::string_view value) {
+                     std::optional<metrics::DeadLetter> d = metrics::DeadLetter::Decode(value);
+                     if (!d) {
+                       bad = Status::Corruption("projection state: bad dead letter");
+                       return false;
+                     }
+                     out.push_back(std::move(*d));
+                     return true;
+                   }));
   WALCAST_RETURN_IF_ERROR(bad);
   return out;
 }

@@ -43,7 +43,8 @@ Result<JsonPath> JsonPath::Parse(std::string_view text) {
         step.name = std::string(inner.substr(1, inner.size() - 2));
       } else {
         step.kind = Step::Kind::kIndex;
-        const auto [end, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), step.index);
+        const auto [end, ec] =
+            std::from_chars(inner.data(), inner.data() + inner.size(), step.index);
         if (inner.empty() || ec != std::errc() || end != inner.data() + inner.size()) {
           return Bad(text, i + 1, "expected an index, '*' or a quoted name");
         }

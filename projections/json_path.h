@@ -55,7 +55,8 @@ class JsonPath {
         return;
       }
       case Step::Kind::kIndex:
-        if (v.IsArray() && s.index < v.Size()) VisitFrom(v[static_cast<rapidjson::SizeType>(s.index)], step + 1, fn);
+        if (v.IsArray() && s.index < v.Size())
+          VisitFrom(v[static_cast<rapidjson::SizeType>(s.index)], step + 1, fn);
         return;
       case Step::Kind::kAll:
         if (!v.IsArray()) return;

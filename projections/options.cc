@@ -16,8 +16,9 @@ std::vector<OptionSpec> ProjectionOptionSpecs() {
   o.push_back(spec("projections.definitions.file", T::kString, "",
                    "projection definitions (JSON, docs/projections.md), e.g. "
                    "config/examples/sunbird-program-users/projections.json; empty: off"));
-  o.push_back(spec("projections.state.dir", T::kString, "",
-                   "RocksDB directory of the projections (default <state.dir>/projections-<slot>)"));
+  o.push_back(
+      spec("projections.state.dir", T::kString, "",
+           "RocksDB directory of the projections (default <state.dir>/projections-<slot>)"));
   o.push_back(spec("projections.state.sync", T::kBool, "true",
                    "fsync every state batch (survives power loss, not only kill -9)"));
   o.push_back(spec("projections.batch.max.rows", T::kInt, "5000",
@@ -38,7 +39,8 @@ std::string ProjectionStateDir(const Config& config) {
   if (config.Has("projections.state.dir") && !config.GetString("projections.state.dir").empty()) {
     return config.GetString("projections.state.dir");
   }
-  const std::string state = config.Has("state.dir") ? config.GetString("state.dir") : "walcast-state";
+  const std::string state =
+      config.Has("state.dir") ? config.GetString("state.dir") : "walcast-state";
   const std::string slot = config.Has("slot.name") ? config.GetString("slot.name") : "walcast";
   return state + "/projections-" + slot;
 }

@@ -71,7 +71,8 @@ Result<std::string> SunbirdCipher::Encrypt(std::string_view plain) const {
   std::string value(plain);
   std::string sealed;
   for (int round = 0; round < kRounds; ++round) {
-    if (!AesEcb(true, salt_ + value, &sealed)) return Status::Internal("sunbird cipher: AES failed");
+    if (!AesEcb(true, salt_ + value, &sealed))
+      return Status::Internal("sunbird cipher: AES failed");
     value = JavaMimeBase64(sealed);
   }
   return value;

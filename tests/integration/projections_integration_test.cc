@@ -89,17 +89,17 @@ TEST_F(ProjectionsIntegrationTest, StateIsExactAfterKillNine) {
       },
       17, std::chrono::milliseconds(300), /*first_in_snapshot=*/true, 4);
   EXPECT_GE(kills, 4);
-  ASSERT_TRUE(WaitConfirmed(walcast.get(), std::chrono::seconds(120),
-                            "walcast" + std::to_string(kills)));
+  ASSERT_TRUE(
+      WaitConfirmed(walcast.get(), std::chrono::seconds(120), "walcast" + std::to_string(kills)));
   walcast->Signal(SIGTERM);
   ASSERT_EQ(walcast->Wait(std::chrono::seconds(30)), 0) << Log("walcast" + std::to_string(kills));
 
   // What the tables hold.
   std::map<std::string, std::string> expected;  // "program/user" -> district name
-  std::istringstream rows(Sql(
-      "SELECT doc->>'programId' || '/' || (doc->>'userId') || '|' || "
-      "(doc->'userProfile'->'userLocations'->0->>'name') FROM sunbird.program_users "
-      "WHERE NOT (doc->>'deleted')::boolean ORDER BY 1"));
+  std::istringstream rows(
+      Sql("SELECT doc->>'programId' || '/' || (doc->>'userId') || '|' || "
+          "(doc->'userProfile'->'userLocations'->0->>'name') FROM sunbird.program_users "
+          "WHERE NOT (doc->>'deleted')::boolean ORDER BY 1"));
   for (std::string line; std::getline(rows, line);) {
     if (line.empty()) continue;
     const size_t bar = line.find('|');
@@ -178,7 +178,8 @@ TEST_F(ProjectionsIntegrationTest, JobRequestWritesTheReportOnce) {
       "('t', 'req-1', 'program-user-exhaust', 'SUBMITTED', '{\"program\":[{\"name\":\"User "
       "Detail Report\",\"id\":\"program-user-exhaust\",\"filters\":[{\"table_name\":"
       "\"program_enrollment\",\"table_filters\":[{\"name\":\"program_id\",\"operator\":\"=\","
-      "\"value\":\"" + program.substr(0, 24) + "\"}]}]}]}')");
+      "\"value\":\"" +
+      program.substr(0, 24) + "\"}]}]}]}')");
   ASSERT_TRUE(testing::PollUntil(
       [&] {
         return Sql("SELECT status FROM sunbird.job_request WHERE request_id = 'req-1'") ==
@@ -187,9 +188,9 @@ TEST_F(ProjectionsIntegrationTest, JobRequestWritesTheReportOnce) {
       },
       std::chrono::seconds(60)))
       << Log("walcast");
-  const std::string done = Sql(
-      "SELECT download_urls[1] || '|' || dt_job_completed FROM sunbird.job_request WHERE "
-      "request_id = 'req-1'");
+  const std::string done =
+      Sql("SELECT download_urls[1] || '|' || dt_job_completed FROM sunbird.job_request WHERE "
+          "request_id = 'req-1'");
   const std::string file = done.substr(0, done.find('|'));
   EXPECT_EQ(file, dir_ + "/reports/req-1.csv");
   std::ifstream in(file, std::ios::binary);
@@ -212,24 +213,25 @@ TEST_F(ProjectionsIntegrationTest, JobRequestWritesTheReportOnce) {
                 program.substr(0, 24) + "'"));
   EXPECT_EQ(std::to_string(consented),
             Sql("SELECT count(*) FROM sunbird.user_consent WHERE status = 'active' AND "
-                "object_id = '" + program.substr(0, 24) + "'"));
+                "object_id = '" +
+                program.substr(0, 24) + "'"));
   EXPECT_EQ(filled, consented);  // e-mail decrypted exactly where consent is active
 
   // POST /exhaust submits the same kind of request as a job_request row.
   std::string answer;
-  ASSERT_EQ(testing::RunCommand(
-                "curl -s -X POST --data-binary @" + std::string(WALCAST_SOURCE_DIR) +
-                    "/tests/data/exhaust/http_request.json http://127.0.0.1:" +
-                    std::to_string(http_port) + "/exhaust",
-                &answer),
-            0);
+  ASSERT_EQ(
+      testing::RunCommand("curl -s -X POST --data-binary @" + std::string(WALCAST_SOURCE_DIR) +
+                              "/tests/data/exhaust/http_request.json http://127.0.0.1:" +
+                              std::to_string(http_port) + "/exhaust",
+                          &answer),
+      0);
   const size_t at = answer.find("\"request_id\":\"");
   ASSERT_NE(at, std::string::npos) << answer;
   const std::string http_id = answer.substr(at + 14, answer.find('"', at + 14) - at - 14);
   ASSERT_TRUE(testing::PollUntil(
       [&] {
-        return Sql("SELECT status FROM sunbird.job_request WHERE request_id = '" + http_id +
-                   "'") == "SUCCESS";
+        return Sql("SELECT status FROM sunbird.job_request WHERE request_id = '" + http_id + "'") ==
+               "SUCCESS";
       },
       std::chrono::seconds(60)))
       << Log("walcast");

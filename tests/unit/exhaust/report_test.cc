@@ -90,7 +90,8 @@ class ReportTest : public ::testing::Test {
   // Runs the report; returns the CSV's lines.
   std::vector<std::string> Run(ReportRequest request, ReportOptions options = {}) {
     const std::string out = dir_.Sub("report.csv");
-    Result<ReportStats> s = WriteReport(definition_, request, *engine_, cipher_.get(), options, out);
+    Result<ReportStats> s =
+        WriteReport(definition_, request, *engine_, cipher_.get(), options, out);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     if (s.ok()) stats_ = *s;
     return Lines(ReadAll(out));

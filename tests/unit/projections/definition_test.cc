@@ -14,18 +14,28 @@ TEST(ProjectionDefinitionTest, RefusesBadDefinitions) {
   EXPECT_EQ(CodeOf("{"), Status::Code::kInvalidArgument);
   EXPECT_EQ(CodeOf(R"({"format":2,"projections":[]})"), Status::Code::kInvalidArgument);
   // Key field not among the fields.
-  EXPECT_EQ(CodeOf(R"({"format":1,"projections":[{"name":"x","table":"a.b","key":["k"],"fields":{"j":"j"}}]})"),
-            Status::Code::kInvalidArgument);
+  EXPECT_EQ(
+      CodeOf(
+          R"({"format":1,"projections":[{"name":"x","table":"a.b","key":["k"],"fields":{"j":"j"}}]})"),
+      Status::Code::kInvalidArgument);
   // JSON paths without a document column.
-  EXPECT_EQ(CodeOf(R"({"format":1,"projections":[{"name":"x","table":"a.b","key":["k"],"fields":{"k":"$.k"}}]})"),
-            Status::Code::kInvalidArgument);
+  EXPECT_EQ(
+      CodeOf(
+          R"({"format":1,"projections":[{"name":"x","table":"a.b","key":["k"],"fields":{"k":"$.k"}}]})"),
+      Status::Code::kInvalidArgument);
   // A bad path.
-  EXPECT_EQ(CodeOf(R"({"format":1,"projections":[{"name":"x","table":"a.b","document":"d","key":["k"],"fields":{"k":"$.k["}}]})"),
-            Status::Code::kInvalidArgument);
-  EXPECT_EQ(CodeOf(R"({"format":1,"projections":[{"name":"x","table":"a.b","key":["k"],"fields":{"k":"k"},"extra":1}]})"),
-            Status::Code::kInvalidArgument);
-  EXPECT_EQ(CodeOf(R"({"format":1,"projections":[{"name":"x","table":"a.b","key":["k"],"fields":{"k":"k"}}]})"),
-            Status::Code::kOk);
+  EXPECT_EQ(
+      CodeOf(
+          R"({"format":1,"projections":[{"name":"x","table":"a.b","document":"d","key":["k"],"fields":{"k":"$.k["}}]})"),
+      Status::Code::kInvalidArgument);
+  EXPECT_EQ(
+      CodeOf(
+          R"({"format":1,"projections":[{"name":"x","table":"a.b","key":["k"],"fields":{"k":"k"},"extra":1}]})"),
+      Status::Code::kInvalidArgument);
+  EXPECT_EQ(
+      CodeOf(
+          R"({"format":1,"projections":[{"name":"x","table":"a.b","key":["k"],"fields":{"k":"k"}}]})"),
+      Status::Code::kOk);
 }
 
 TEST(JsonPathTest, ReachesMembersIndexesAndEveryElement) {

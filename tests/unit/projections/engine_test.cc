@@ -89,9 +89,10 @@ TEST_F(ProjectionEngineTest, UpdateSoftDeleteAndDeleteApply) {
   ASSERT_TRUE(engine_->Commit(Lsn(170)).ok());
   ASSERT_TRUE(Entry(other.program_id, "u2").has_value());
   // A delete carries only the source row's key.
-  ASSERT_TRUE(engine_->Apply(Event(Op::kDelete, testing::ProgramUsers(),
-                                   {Text("e-u2"), Datum::Null()}, 180))
-                  .ok());
+  ASSERT_TRUE(
+      engine_
+          ->Apply(Event(Op::kDelete, testing::ProgramUsers(), {Text("e-u2"), Datum::Null()}, 180))
+          .ok());
   ASSERT_TRUE(engine_->Commit(Lsn(190)).ok());
   EXPECT_FALSE(Entry(other.program_id, "u2").has_value());
 }
@@ -122,10 +123,13 @@ TEST_F(ProjectionEngineTest, UncommittedChangesAreLostAndReplayedOnce) {
   ASSERT_TRUE(engine_->Apply(Enrol(second, 200)).ok());
   ASSERT_TRUE(engine_->Commit(Lsn(210)).ok());
   int entries = 0;
-  ASSERT_TRUE(engine_->Scan("program_enrollment", {e.program_id}, [&](const ProjectedRow&) {
-    ++entries;
-    return true;
-  }).ok());
+  ASSERT_TRUE(engine_
+                  ->Scan("program_enrollment", {e.program_id},
+                         [&](const ProjectedRow&) {
+                           ++entries;
+                           return true;
+                         })
+                  .ok());
   EXPECT_EQ(entries, 2);
 }
 
@@ -133,14 +137,14 @@ TEST_F(ProjectionEngineTest, EventWithoutProgramIdOrUserIdIsADeadLetter) {
   Enrolment e;
   std::string json = e.Json();
   json.replace(json.find("\"programId\""), 11, "\"programX\"");
-  ASSERT_TRUE(engine_->Apply(Event(Op::kCreate, testing::ProgramUsers(),
-                                   {Text("e-1"), Text(json)}, 100))
-                  .ok());
+  ASSERT_TRUE(
+      engine_->Apply(Event(Op::kCreate, testing::ProgramUsers(), {Text("e-1"), Text(json)}, 100))
+          .ok());
   std::string no_user = e.Json();
   no_user.replace(no_user.find("\"userId\""), 8, "\"userIX\"");
-  ASSERT_TRUE(engine_->Apply(Event(Op::kCreate, testing::ProgramUsers(),
-                                   {Text("e-2"), Text(no_user)}, 101))
-                  .ok());
+  ASSERT_TRUE(
+      engine_->Apply(Event(Op::kCreate, testing::ProgramUsers(), {Text("e-2"), Text(no_user)}, 101))
+          .ok());
   ASSERT_TRUE(engine_->Commit(Lsn(110)).ok());
   Result<std::vector<metrics::DeadLetter>> dl = engine_->DeadLetters();
   ASSERT_TRUE(dl.ok());
@@ -153,8 +157,9 @@ TEST_F(ProjectionEngineTest, EventWithoutProgramIdOrUserIdIsADeadLetter) {
 }
 
 TEST_F(ProjectionEngineTest, MalformedJsonIsADeadLetter) {
-  ASSERT_TRUE(engine_->Apply(Event(Op::kCreate, testing::ProgramUsers(),
-                                   {Text("e-1"), Text("{\"programId\": ")}, 100))
+  ASSERT_TRUE(engine_
+                  ->Apply(Event(Op::kCreate, testing::ProgramUsers(),
+                                {Text("e-1"), Text("{\"programId\": ")}, 100))
                   .ok());
   ASSERT_TRUE(engine_->Commit(Lsn(110)).ok());
   Result<std::vector<metrics::DeadLetter>> dl = engine_->DeadLetters();
@@ -166,10 +171,11 @@ TEST_F(ProjectionEngineTest, MalformedJsonIsADeadLetter) {
 
 TEST_F(ProjectionEngineTest, UndecryptableColumnIsADeadLetterAndTheRowStays) {
   const std::string email = *cipher_->Encrypt("a@example.org");
-  ASSERT_TRUE(engine_->Apply(Event(Op::kCreate, testing::Users(),
-                                   {Text("u1"), Text("Asha"), Text("K"), Text(email),
-                                    Text("not-encrypted"), Text("asha")},
-                                   100))
+  ASSERT_TRUE(engine_
+                  ->Apply(Event(Op::kCreate, testing::Users(),
+                                {Text("u1"), Text("Asha"), Text("K"), Text(email),
+                                 Text("not-encrypted"), Text("asha")},
+                                100))
                   .ok());
   ASSERT_TRUE(engine_->Commit(Lsn(110)).ok());
   Result<std::vector<metrics::DeadLetter>> dl = engine_->DeadLetters();
@@ -186,9 +192,9 @@ TEST_F(ProjectionEngineTest, UndecryptableColumnIsADeadLetterAndTheRowStays) {
 
 TEST_F(ProjectionEngineTest, ReferenceTablesKeepTheLatestRow) {
   auto consent = [&](const std::string& status, uint64_t lsn, Op op) {
-    return Event(op, testing::UserConsent(),
-                 {Text("u1"), Text("p1"), Text(status), Text("2021-03-0" + std::to_string(lsn % 9))},
-                 lsn);
+    return Event(
+        op, testing::UserConsent(),
+        {Text("u1"), Text("p1"), Text(status), Text("2021-03-0" + std::to_string(lsn % 9))}, lsn);
   };
   ASSERT_TRUE(engine_->Apply(consent("revoked", 100, Op::kCreate)).ok());
   ASSERT_TRUE(engine_->Apply(consent("active", 101, Op::kUpdate)).ok());

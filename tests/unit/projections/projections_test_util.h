@@ -64,12 +64,15 @@ struct Enrolment {
            (consent_required ? "true" : "false") + R"(,"userId":")" + user_id +
            R"(","userRoleInformation":{"role":"HM,DEO"},"appInformation":{"appName":"diksha"},)"
            R"("userProfile":{"userLocations":[{"code":"27","name":"Maharashtra","id":"s-1","type":"state"},)"
-           R"({"code":"2725","name":")" + district + R"(","id":"d-)" + district +
+           R"({"code":"2725","name":")" +
+           district + R"(","id":"d-)" + district +
            R"(","type":"district"},{"code":"272501","name":")" + block + R"(","id":"b-)" + block +
            R"(","type":"block"},{"code":"27250101","name":"Cluster 1","id":"c-1","type":"cluster"},)"
            R"({"code":"SCH-9","name":"School 9","id":"sc-9","type":"school"}],)"
            R"("profileUserTypes":[{"type":"administrator","subType":"hm"}],)"
-           R"("rootOrg":{"id":")" + org_id + R"(","orgName":"State Org"}},)"
+           R"("rootOrg":{"id":")" +
+           org_id +
+           R"(","orgName":"State Org"}},)"
            R"("noOfResourcesStarted":0,"createdAt":"2021-02-23T10:42:22.523Z","updatedAt":")" +
            updated_at + R"(","deleted":)" + (deleted ? "true" : "false") + R"(,"__v":0})";
   }
