@@ -14,6 +14,7 @@
 #include "app/elasticsearch_factory.h"
 #include "app/heartbeat.h"
 #include "app/metrics_factory.h"
+#include "app/projections_factory.h"
 #include "app/slot_ownership.h"
 #include "app/snapshot_state.h"
 #include "app/options.h"
@@ -25,6 +26,7 @@
 #include "core/log.h"
 #include "core/pipeline.h"
 #include "metrics/options.h"
+#include "projections/options.h"
 #include "app/sink_factory.h"
 #include "wal_reader/catalog_type_resolver.h"
 #include "wal_reader/reader.h"
@@ -211,6 +213,24 @@ Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, con
   return metrics;
 }
 
+// Opens the projections (projections.definitions.file) when configured. An
+// empty state (projections switched on for a slot that already streams) asks
+// for a snapshot, like the metrics.
+Result<std::unique_ptr<ProjectionsRuntime>> OpenProjectionsFor(const Config& config,
+                                                               SnapshotDecision* snapshot) {
+  if (!projections::ProjectionsEnabled(config)) return std::unique_ptr<ProjectionsRuntime>();
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<ProjectionsRuntime> runtime, OpenProjections(config));
+  const char* reason =
+      runtime->sink_ptr->engine().applied_lsn().valid() ? nullptr : "the projection state is empty";
+  if (ApplyMetricsNeed(reason, snapshot)) {
+    log::Warn("projections start from the current position without a snapshot",
+              {{"reason", reason}, {"snapshot.mode", config.GetString("snapshot.mode")}});
+  }
+  // A snapshot re-reads every row: entries of rows deleted since must go.
+  if (snapshot->take) WALCAST_RETURN_IF_ERROR(runtime->sink_ptr->engine().Reset());
+  return runtime;
+}
+
 // The slot streaming starts from. For a snapshot it is (re)created with an
 // exported snapshot, so a slot left by an interrupted snapshot, or by
 // `walcast setup`, is dropped first: only ever one walcast created (`owned`;
@@ -391,9 +411,11 @@ void AddProgressReport(PipelineProgress* progress, const AckTracker* tracker, Pi
 Status RunCommand(const Config& config, const std::atomic<bool>* stop,
                   const PipelineContext* context) {
   PipelineProgress* progress = context != nullptr ? context->progress : nullptr;
-  if (config.GetList("sinks").empty() && !metrics::MetricsEnabled(config)) {
+  if (config.GetList("sinks").empty() && !metrics::MetricsEnabled(config) &&
+      !projections::ProjectionsEnabled(config)) {
     return Status::InvalidArgument(
-        "config key 'sinks' is empty and metrics.definitions.file is not set: nothing to do");
+        "config key 'sinks' is empty and neither metrics.definitions.file nor "
+        "projections.definitions.file is set: nothing to do");
   }
   // Before anything changes on the server (a bad key file is a
   // configuration error), and before the pipeline, which borrows it.
@@ -430,6 +452,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics,
                            OpenMetricsFor(config, source, &snapshot,
                                           context != nullptr && context->topics != nullptr));
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<ProjectionsRuntime> projected,
+                           OpenProjectionsFor(config, &snapshot));
   WALCAST_ASSIGN_OR_RETURN(SlotStart start,
                            PrepareSlot(source, snapshot, existing, owned, snapshot_state,
                                        ownership, stop));
@@ -447,6 +471,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
                                              context != nullptr ? context->shared : nullptr));
   // Metric definitions read values no output may receive (privacy/).
   if (metrics) pipeline.AddSink(std::move(metrics->sink), RowView::kOriginal);
+  // Projections feed reports (outputs): they get the rows the privacy rules made.
+  if (projected) pipeline.AddSink(std::move(projected->sink));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<HeartbeatAction> heartbeat,
                            AddHeartbeatAction(config, source.conninfo, &pipeline));
   // Past every configuration check: a failure from here on is retried.

@@ -160,7 +160,8 @@ std::string StatusJson(const std::vector<PipelineFigures>& pipelines) {
 }
 
 Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const HttpEndpointOptions& options,
-                                                          FiguresFn figures) {
+                                                          FiguresFn figures,
+                                                          std::vector<HttpPostRoute> post_routes) {
   std::unique_ptr<HttpEndpoint> endpoint(new HttpEndpoint());
   auto server = std::make_unique<httplib::Server>();
   // Probes and one scraper: two workers are plenty, and keep the thread
@@ -204,6 +205,14 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const HttpEndpointOpti
   server->Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kStatusPageHtml, "text/html; charset=utf-8");
   });
+  for (const HttpPostRoute& route : post_routes) {
+    auto handler = route.handler;
+    server->Post(route.path, [handler](const httplib::Request& req, httplib::Response& res) {
+      auto [status, body] = handler(req.body);
+      res.status = status;
+      res.set_content(body + "\n", "application/json");
+    });
+  }
   int port = options.port;
   if (port == 0) {
     port = server->bind_to_any_port(options.bind);

@@ -52,6 +52,14 @@ class EventRate {
       samples_;
 };
 
+// A POST route a command adds (e.g. POST /exhaust, app/exhaust_http.h): the
+// handler gets the body and returns the status code and a JSON body. Runs
+// on the endpoint's worker threads; must be thread-safe.
+struct HttpPostRoute {
+  std::string path;
+  std::function<std::pair<int, std::string>(const std::string& body)> handler;
+};
+
 struct HttpEndpointOptions {
   std::string bind = "127.0.0.1";
   int port = 0;  // 0: any free port (tests); see HttpEndpoint::port()
@@ -64,16 +72,19 @@ struct HttpEndpointOptions {
 //   GET /metrics      Prometheus text format (RenderPrometheus)
 //   GET /status.json  StatusJson
 //   GET /             the status page (HTML, assets embedded in the binary)
+//   POST <path>       each of Start's post_routes (e.g. /exhaust)
 // `figures` is called on the endpoint's threads for every request; it must
 // be thread-safe and return quickly.
 class HttpEndpoint {
  public:
   using FiguresFn = std::function<std::vector<PipelineFigures>()>;
 
-  // Binds and starts serving. kInvalidArgument when the address cannot be
-  // bound (in use, not local), naming it.
+  // Binds and starts serving, with `post_routes` beside the routes above.
+  // kInvalidArgument when the address cannot be bound (in use, not local),
+  // naming it.
   static Result<std::unique_ptr<HttpEndpoint>> Start(const HttpEndpointOptions& options,
-                                                     FiguresFn figures);
+                                                     FiguresFn figures,
+                                                     std::vector<HttpPostRoute> post_routes = {});
   ~HttpEndpoint();
   HttpEndpoint(const HttpEndpoint&) = delete;
   HttpEndpoint& operator=(const HttpEndpoint&) = delete;

@@ -12,9 +12,12 @@
 
 #include "app/commands.h"
 #include "app/config_file.h"
+#include "app/exhaust_command.h"
+#include "app/exhaust_http.h"
 #include "app/generate_mosip.h"
 #include "app/generate_profiles.h"
 #include "app/generate_user_profiles.h"
+#include "app/generate_program_users.h"
 #include "app/options.h"
 #include "app/pipeline_config.h"
 #include "app/http_endpoint.h"
@@ -86,6 +89,15 @@ constexpr const char* kUsage =
     "  privacy export-keys / import-keys\n"
     "                    back up / restore the wrapped subject keys (--output / --input FILE)\n"
     "                    (docs/privacy.md)\n"
+    "  generate-program-users  fill Sunbird's program-user tables (sunbird.program_users,\n"
+    "                    user_consent, users with e-mail/phone encrypted, job_request)\n"
+    "                    with --count enrolments over --programs programs (docs/exhaust.md)\n"
+    "  exhaust REPORT    write a report from the projections' state as CSV (-o FILE),\n"
+    "                    e.g. Sunbird's program-user-exhaust: --program-id ID\n"
+    "                    [--filter district=NAME]... or --request FILE (Sunbird's\n"
+    "                    filter format); encrypt: true writes an AES-256 ZIP; needs\n"
+    "                    projections.definitions.file and exhaust.definitions.file\n"
+    "                    (docs/exhaust.md)\n"
     "\n"
     "Pipelines: each connector config (a Kafka Connect JSON body, or a file setting\n"
     "both name and connector.class) given with --config is one pipeline, named by its\n"
@@ -130,6 +142,8 @@ void DescribeCommandLine(CommandLine* cl) {
   cl->visible.add(walcast::app::GenerateMosipFlags());
   cl->visible.add(walcast::app::GenerateUserProfilesFlags());
   cl->visible.add(walcast::app::PrivacyFlags());
+  cl->visible.add(walcast::app::ExhaustFlags());
+  cl->visible.add(walcast::app::GenerateProgramUsersFlags());
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "command");
   cl->all.add(cl->visible).add(hidden);
@@ -179,9 +193,16 @@ int RunOne(const std::string& cmd, const std::vector<walcast::app::PipelineConfi
     walcast::app::PipelineRegistry registry;
     std::unique_ptr<walcast::app::HttpEndpoint> http;
     if (const int64_t port = config.GetInt("http.port"); port > 0) {
+      // POST /exhaust submits a report as a job_request row (docs/exhaust.md).
+      std::vector<walcast::app::HttpPostRoute> routes;
+      if (walcast::app::HttpPostRoute route = walcast::app::ExhaustHttpRoute(config);
+          !route.path.empty()) {
+        routes.push_back(std::move(route));
+      }
       walcast::Result<std::unique_ptr<walcast::app::HttpEndpoint>> started =
           walcast::app::HttpEndpoint::Start({config.GetString("http.bind"), static_cast<int>(port)},
-                                            [&registry] { return registry.Figures(); });
+                                            [&registry] { return registry.Figures(); },
+                                            std::move(routes));
       if (!started.ok()) return Fail(started.status());
       http = std::move(started).value();
     }
@@ -212,6 +233,17 @@ int RunOne(const std::string& cmd, const std::vector<walcast::app::PipelineConfi
     auto request = walcast::app::GenerateUserProfilesRequestFrom(vm);
     if (!request.ok()) return Fail(request.status());
     status = walcast::app::GenerateUserProfilesCommand(config, *request, std::cout);
+  } else if (cmd == "generate-program-users") {
+    walcast::Result<walcast::app::GenerateProgramUsersRequest> request =
+        walcast::app::GenerateProgramUsersRequestFrom(vm);
+    if (!request.ok()) return Fail(request.status());
+    status = walcast::app::GenerateProgramUsersCommand(config, *request, std::cout);
+  } else if (cmd == "exhaust") {
+    const std::vector<std::string> words = vm["command"].as<std::vector<std::string>>();
+    walcast::Result<walcast::app::ExhaustCommandRequest> request =
+        walcast::app::ExhaustRequestFrom(vm, words);
+    if (!request.ok()) return Fail(request.status());
+    status = walcast::app::ExhaustCommand(config, *request, std::cout);
   } else if (cmd == "generate-mosip") {
     auto request = walcast::app::GenerateMosipRequestFrom(vm);
     if (!request.ok()) return Fail(request.status());
@@ -287,6 +319,8 @@ int main(int argc, char** argv) {
   }
   const bool privacy = command.size() == 2 && command.front() == "privacy";
   if (command.size() != 1 && !privacy) {
+  const bool exhaust = command.size() == 2 && command.front() == "exhaust";
+  if (command.size() != 1 && !exhaust) {
     std::cerr << (command.empty() ? "walcast: error: no command given\n"
                                   : "walcast: error: expected one command\n")
               << kUsage;

@@ -3,6 +3,8 @@
 #include <sstream>
 
 #include "metrics/options.h"
+#include "exhaust/options.h"
+#include "projections/options.h"
 #include "wal_reader/slot_manager.h"
 
 namespace walcast::app {
@@ -107,7 +109,7 @@ void AddStreamOptions(std::vector<OptionSpec>& o) {
       .min = 4096;
   add("stream.buffer.spill.dir", T::kString, "/tmp", "directory for spill files");
   // Pipeline.
-  add("sinks", T::kList, "stdout", "comma list of outputs (may be empty when metrics.definitions.file is set)", {"stdout", "kafka", "elasticsearch"});
+  add("sinks", T::kList, "stdout", "comma list of outputs (may be empty when metrics.definitions.file or projections.definitions.file is set)", {"stdout", "kafka", "elasticsearch"});
 }
 
 // Debezium's record format (Kafka sink; the stdout sink prints the values).
@@ -365,6 +367,10 @@ const std::vector<OptionSpec>& AllOptions() {
     AddPrivacyOptions(o);
     // Metrics (metrics/options.h): their documents go to elasticsearch.url.
     for (OptionSpec& spec : metrics::MetricsOptionSpecs()) o.push_back(std::move(spec));
+    // Projections (projections/options.h): kept in walcast's own state.
+    for (OptionSpec& spec : projections::ProjectionOptionSpecs()) o.push_back(std::move(spec));
+    // Exhaust reports from the projections (exhaust/options.h).
+    for (OptionSpec& spec : exhaust::ExhaustOptionSpecs()) o.push_back(std::move(spec));
     return o;
   }();
   return kOptions;

@@ -27,21 +27,15 @@ Result<std::unique_ptr<MetricsSink>> MetricsSink::Create(const MetricSet& set,
   return sink;
 }
 
+bool AppliedBefore(const TransactionInfo& txn, Lsn applied) {
+  if (!applied.valid()) return false;
+  if (txn.end_lsn.valid()) return txn.end_lsn <= applied;
+  return txn.commit_lsn.valid() && txn.commit_lsn < applied;
+}
+
 Status MetricsSink::OnBegin(const TransactionInfo& txn) {
   in_transaction_ = true;
-  const Lsn applied = engine_->applied_lsn();
-  // A transaction is in the state iff its end LSN is <= applied_lsn. At
-  // Begin the end LSN is known only for the snapshot; otherwise the commit
-  // LSN decides: a transaction applied earlier ended at or before applied_lsn,
-  // so its commit record starts below it, while every later one commits at or
-  // after it.
-  if (!applied.valid()) {
-    skipping_ = false;
-  } else if (txn.end_lsn.valid()) {
-    skipping_ = txn.end_lsn <= applied;
-  } else {
-    skipping_ = txn.commit_lsn.valid() && txn.commit_lsn < applied;
-  }
+  skipping_ = AppliedBefore(txn, engine_->applied_lsn());
   return Status::Ok();
 }
 

@@ -29,6 +29,14 @@
 
 namespace walcast::metrics {
 
+// Whether a transaction beginning now was applied to a state committed up
+// to `applied` (a restart replays from the slot's flush LSN, at or below
+// it). At Begin the end LSN is known only for the snapshot; otherwise the
+// commit LSN decides: a transaction applied earlier ended at or before
+// applied, so its commit record starts below it, while every later one
+// commits at or after it. Shared by every sink keeping state this way.
+bool AppliedBefore(const TransactionInfo& txn, Lsn applied);
+
 struct MetricsSinkOptions {
   EngineOptions engine;
   // How often the state is committed and documents are written

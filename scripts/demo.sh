@@ -20,8 +20,14 @@
 #
 #   scripts/demo.sh          run the demo and clean up
 #   scripts/demo.sh --keep   leave PostgreSQL and walcast running afterwards
+#   scripts/demo.sh --example sunbird-program-users
+#                            Sunbird's program-user report instead
+#                            (scripts/demo-sunbird-program-users.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ "${1:-}" == "--example" ]]; then
+  exec "$root/scripts/demo-${2:?--example needs a name}.sh" "${@:3}"
+fi
 keep=0
 [[ "${1:-}" == "--keep" ]] && keep=1
 

@@ -1,0 +1,145 @@
+#pragma once
+
+// ProjectionEngine keeps every configured projection (definition.h) of the
+// captured tables' rows in walcast's RocksDB state (metrics::StateStore),
+// exactly once across crashes with the metric state's protocol
+// (docs/projections.md, DESIGN.md "The checkpoint protocol" 4):
+//
+//   c, r, u   the row's projection replaces the entry under its key (a key
+//             that changed removes the old entry); soft delete (the
+//             definition's soft_delete is true) removes the entry
+//   d         the entry the source row made is removed
+//   t         every entry of the table's projections is removed
+//
+// Applying a change twice leaves the same state (the entry is a function of
+// the row), so a transaction replayed after a crash is harmless; changes
+// are persisted by Commit() in one WriteBatch together with applied_lsn, and
+// between commits sit in an overlay bounded by max_batch_rows entries (past
+// it they are written early without moving applied_lsn).
+//
+// A row that cannot be projected (no document, malformed JSON, a key field
+// missing, an encrypted field that does not decrypt) becomes a dead letter
+// kept in the state with its table, key, LSN and reason (never the row's
+// values); an undecryptable field keeps the row, with the field as stored.
+//
+// State key layout, inside metrics::StateStore's ('m' meta, 'r' rows, 'q'
+// dead letters):
+//   m applied_lsn | m projections_fingerprint
+//   r H(projection) key              ProjectedRow
+//   r H(projection "\x01source") pk  the entry's key, for deletes
+//   q lsn(8) projection              metrics::DeadLetter
+//
+// Thread: one thread (the reader thread) for every call.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/event.h"
+#include "core/log.h"
+#include "core/lsn.h"
+#include "core/status.h"
+#include "metrics/engine.h"
+#include "metrics/state_store.h"
+#include "projections/definition.h"
+#include "projections/row.h"
+#include "projections/sunbird_cipher.h"
+
+namespace walcast::projections {
+
+struct ProjectionEngineOptions {
+  metrics::StateStoreOptions store;
+  size_t max_batch_rows = 5000;  // projections.batch.max.rows
+};
+
+struct ProjectionStats {
+  uint64_t rows_applied = 0;  // entries written or removed (this run)
+  uint64_t dead_letters = 0;  // this run
+  uint64_t commits = 0;
+};
+
+class ProjectionEngine {
+ public:
+  // Opens (or creates) the state and restores applied_lsn. Borrows `set`
+  // and `cipher` (may be null when no projection has encrypted fields);
+  // both must outlive the engine. Errors: kInvalidArgument (the state was
+  // built from other definitions; encrypted fields without a key), and the
+  // store's kUnavailable / kCorruption.
+  static Result<std::unique_ptr<ProjectionEngine>> Open(const ProjectionSet& set,
+                                                        ProjectionEngineOptions options,
+                                                        const SunbirdCipher* cipher);
+  ~ProjectionEngine();
+  ProjectionEngine(const ProjectionEngine&) = delete;
+  ProjectionEngine& operator=(const ProjectionEngine&) = delete;
+
+  Lsn applied_lsn() const { return applied_lsn_; }
+
+  // Applies one change of a captured table (others are ignored). A bad row
+  // is a dead letter, not an error. Errors: kInvalidArgument (a projected
+  // table without a primary key), the store's errors; after an error the
+  // engine is unusable.
+  Status Apply(const ChangeEvent& event);
+  // Writes everything applied so far in one batch; a valid `applied` above
+  // the current applied_lsn moves it (in the same batch).
+  Status Commit(Lsn applied = Lsn());
+  bool HasUncommitted() const { return !overlay_.empty(); }
+
+  // The committed entry of `projection` under `key`, if any.
+  Result<std::optional<ProjectedRow>> Get(std::string_view projection,
+                                          const std::vector<std::string>& key) const;
+  // Every committed entry of `projection` whose key starts with
+  // `key_prefix`, in key order, until fn returns false.
+  Status Scan(std::string_view projection, const std::vector<std::string>& key_prefix,
+              const std::function<bool(const ProjectedRow&)>& fn) const;
+  // Every committed dead letter, in LSN order.
+  Result<std::vector<metrics::DeadLetter>> DeadLetters() const;
+
+  // Wipes every entry, source mapping and dead letter and applied_lsn (a
+  // fresh initial snapshot follows); other meta keys (the exhaust jobs'
+  // done markers) stay. Commits at once.
+  Status Reset();
+
+  const ProjectionStats& stats() const { return stats_; }
+  const ProjectionSet& definitions() const { return set_; }
+  const SunbirdCipher* cipher() const { return cipher_; }
+  // The store, for state that must commit with the projections (the
+  // exhaust jobs); writes go through Commit's batch via `extra`.
+  metrics::StateStore& store() { return *store_; }
+  // Puts or deletes (nullopt) a key in the next Commit's batch.
+  void Stage(std::string key, std::optional<std::string> value);
+
+ private:
+  ProjectionEngine(const ProjectionSet& set, ProjectionEngineOptions options,
+                   const SunbirdCipher* cipher, std::unique_ptr<metrics::StateStore> store);
+  Status Restore();
+  Status Fail(Status s);
+  Status ApplyTo(const ProjectionDefinition& def, const ChangeEvent& event);
+  Status Upsert(const ProjectionDefinition& def, const ChangeEvent& event,
+                const std::string& source_key);
+  Status Remove(const ProjectionDefinition& def, const std::string& source_key);
+  Status Truncate(const ProjectionDefinition& def);
+  void AddDeadLetter(const ProjectionDefinition& def, const ChangeEvent& event,
+                     const std::string& error, const std::string& reason);
+  Result<std::optional<std::string>> Load(const std::string& key) const;
+  Status Spill();
+
+  const ProjectionSet& set_;
+  const ProjectionEngineOptions options_;
+  const SunbirdCipher* cipher_;
+  std::unique_ptr<metrics::StateStore> store_;
+  Status failed_;
+  std::unordered_map<std::string, std::optional<std::string>> overlay_;
+  Lsn applied_lsn_;
+  ProjectionStats stats_;
+  log::RateLimiter dead_letter_log_{std::chrono::seconds(10)};
+};
+
+// The state keys of the layout above.
+std::string EntryKey(std::string_view projection, const std::vector<std::string>& key);
+std::string SourceKey(std::string_view projection, std::string_view source_key);
+
+}  // namespace walcast::projections
