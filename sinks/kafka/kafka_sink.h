@@ -205,6 +205,9 @@ class KafkaSink : public Sink {
   // problem and holds it as the sink's health problem until a delivery.
   void NoteAuthorizationFailure(int err, const std::string& topic,
                                 const std::string& operation, const std::string& reason);
+  // Why SCRAM may fail with this librdkafka, or "" (logged with an
+  // authentication failure).
+  std::string ScramHint() const;
   // One record of `txn` is settled; acknowledges it when it was the last.
   void SettleRecord(const std::shared_ptr<InFlight>& txn);
   void Settle(const std::shared_ptr<InFlight>& txn);

@@ -184,16 +184,22 @@ void KafkaSink::NoteAuthorizationFailure(int code, const std::string& topic,
   std::string problem = std::string("kafka: ") + rd_kafka_err2name(err);
   if (!topic.empty()) problem += " on '" + topic + "'";
   if (!operation.empty()) problem += ": " + operation + " not allowed";
+  // The reason's text varies between attempts (timings, counts); the
+  // problem is the same.
+  const std::string key = problem;
   problem += " (" + reason + "); retrying";
   {
     std::lock_guard lock(mu_);
     // One error line per problem: the replays that meet it again say nothing.
-    if (authorization_problem_ == problem) return;
+    if (authorization_problem_.starts_with(key + " (")) {
+      authorization_problem_ = problem;
+      return;
+    }
     authorization_problem_ = problem;
   }
   if (topic.empty()) {
     log::Error("kafka: authentication failed; retrying until the broker accepts the credentials",
-               {{"error", rd_kafka_err2name(err)}, {"reason", reason}});
+               {{"error", rd_kafka_err2name(err)}, {"reason", reason}, {"hint", ScramHint()}});
     return;
   }
   log::Error("kafka: not authorized; records are kept and retried until an ACL allows it",
@@ -201,6 +207,20 @@ void KafkaSink::NoteAuthorizationFailure(int code, const std::string& topic,
               {"topic", topic},
               {"operation", operation},
               {"reason", reason}});
+}
+
+std::string KafkaSink::ScramHint() const {
+  // librdkafka before 2.6.1 repeats the client nonce in SCRAM's final
+  // message, which Kafka 4 brokers reject as invalid credentials
+  // (confluentinc/librdkafka#4895).
+  if (rd_kafka_version() >= 0x020601ff) return "";
+  for (const auto& [key, value] : options_.producer_config) {
+    if ((key == "sasl.mechanism" || key == "sasl.mechanisms") && value.starts_with("SCRAM")) {
+      return std::string("librdkafka ") + rd_kafka_version_str() +
+             " cannot complete SCRAM with Kafka 4 brokers (fixed in librdkafka 2.6.1)";
+    }
+  }
+  return "";
 }
 
 void KafkaSink::SettleRecord(const std::shared_ptr<InFlight>& txn) {
