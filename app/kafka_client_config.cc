@@ -39,7 +39,8 @@ Result<std::string> Resolve(const std::string& config_key, const std::string& va
   if (inner.starts_with("env:")) {
     const std::string name = inner.substr(4);
     const char* found = env(name.c_str());
-    if (found == nullptr) return Invalid(config_key, "environment variable " + name + " is not set");
+    if (found == nullptr)
+      return Invalid(config_key, "environment variable " + name + " is not set");
     return std::string(found);
   }
   if (inner.starts_with("file:")) {
@@ -56,7 +57,8 @@ Result<std::string> Resolve(const std::string& config_key, const std::string& va
 // sasl.jaas.config: `<LoginModule class> required username="u" password="p";`.
 Status MapJaas(const std::string& config_key, const std::string& jaas,
                std::map<std::string, std::string>* out) {
-  static const std::regex kModule(R"(^\s*([A-Za-z0-9_.$]+)\s+(required|requisite|sufficient|optional)\b)");
+  static const std::regex kModule(
+      R"(^\s*([A-Za-z0-9_.$]+)\s+(required|requisite|sufficient|optional)\b)");
   std::smatch module;
   if (!std::regex_search(jaas, module, kModule)) {
     return Invalid(config_key, "not a JAAS login module line");

@@ -62,7 +62,7 @@ KAFKA_VERSION=${KAFKA_VERSION:?}
 jars="${WALCAST_JARS_DIR:-$root/build/jars}/kafka-$KAFKA_VERSION"
 cmd=${1:-}
 dir=${2:-}
-usage() { echo "usage: $0 fetch | start|stop|destroy DIR" >&2; exit 2; }
+usage() { echo "usage: $0 fetch | start|stop|destroy DIR | consume DIR TOPIC [MAX] | acls DIR ARGS..." >&2; exit 2; }
 [[ -n "$cmd" ]] || usage
 [[ "$cmd" == fetch || -n "$dir" ]] || usage
 # Absolute: the paths end up in server.properties and the JVM's command line.

@@ -203,8 +203,8 @@ class KafkaSink : public Sink {
   // The broker refused the principal: `err` on `topic` (empty when not tied
   // to a record) lacking ACL `operation`. Logs one error per distinct
   // problem and holds it as the sink's health problem until a delivery.
-  void NoteAuthorizationFailure(int err, const std::string& topic,
-                                const std::string& operation, const std::string& reason);
+  void NoteAuthorizationFailure(int err, const std::string& topic, const std::string& operation,
+                                const std::string& reason);
   // Why SCRAM may fail with this librdkafka, or "" (logged with an
   // authentication failure).
   std::string ScramHint() const;
@@ -245,7 +245,7 @@ class KafkaSink : public Sink {
   std::chrono::steady_clock::time_point next_heartbeat_{};
 
   mutable std::mutex mu_;  // guards InFlight fields, failure_, unsettled_, deferred_, served_,
-                          // authorization_problem_
+                           // authorization_problem_
   // Signalled when a transaction settles, a failure is recorded, a dead
   // letter is deferred, and each time the poll thread has served reports.
   std::condition_variable settled_cv_;

@@ -142,8 +142,8 @@ void KafkaSink::OnTransactionalDelivery(const rd_kafka_message_s* message,
   const std::string topic = rd_kafka_topic_name(message->rkt);
   const std::string where = DeliveryFailure(topic, context.lsn, reason);
   if (AuthorizationError(message->err)) {
-    NoteAuthorizationFailure(message->err, topic, MissingOperation(message->err, message->partition),
-                             reason);
+    NoteAuthorizationFailure(message->err, topic,
+                             MissingOperation(message->err, message->partition), reason);
   }
   std::lock_guard lock(mu_);
   // Authorization errors are not permanent (delivery_errors.h): replayed.
@@ -178,8 +178,7 @@ void KafkaSink::NoteDelivered() {
 }
 
 void KafkaSink::NoteAuthorizationFailure(int code, const std::string& topic,
-                                         const std::string& operation,
-                                         const std::string& reason) {
+                                         const std::string& operation, const std::string& reason) {
   const auto err = static_cast<rd_kafka_resp_err_t>(code);
   std::string problem = std::string("kafka: ") + rd_kafka_err2name(err);
   if (!topic.empty()) problem += " on '" + topic + "'";

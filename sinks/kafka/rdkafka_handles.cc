@@ -54,8 +54,9 @@ Result<ConfPtr> NewConf(const ClientSettingList& settings) {
       // librdkafka's text may quote the value; a secret's is never printed.
       const bool secret = key.ends_with("password") || key == "sasl.jaas.config" ||
                           key == "ssl.key.pem" || key.ends_with("client.secret");
-      return Status::InvalidArgument("config key 'kafka." + key + "': " +
-                                     (secret ? std::string("librdkafka refused the value") : errstr));
+      return Status::InvalidArgument(
+          "config key 'kafka." + key +
+          "': " + (secret ? std::string("librdkafka refused the value") : errstr));
     }
   }
   return conf;

@@ -55,9 +55,8 @@ class KafkaSecurityTest : public WalcastProcessTest {
     ASSERT_NE(kafka_, nullptr) << "Kafka did not start: " << KafkaEnvironment::StartError();
     http_port_ = FreeLoopbackPort();
     // The passwords live in a file the config refers to, never in the config.
-    std::ofstream(dir_ + "/" + kSecretsFile)
-        << "scram=" << KafkaCluster::kScramPassword << "\n"
-        << "key=" << KafkaCluster::kTlsKeyPassword << "\n";
+    std::ofstream(dir_ + "/" + kSecretsFile) << "scram=" << KafkaCluster::kScramPassword << "\n"
+                                             << "key=" << KafkaCluster::kTlsKeyPassword << "\n";
     Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
     ASSERT_TRUE(kafka_->CreateTopic(Topic(), 1));
   }
@@ -108,7 +107,7 @@ class KafkaSecurityTest : public WalcastProcessTest {
   // (and, exactly once, its transactional id), as docs/kafka-security.md
   // gives them.
   std::vector<std::string> WriteAcl() const {
-    return {"--allow-principal", "User:walcast", "--operation", "WRITE", "--topic", db_ + ".",
+    return {"--allow-principal",       "User:walcast", "--operation", "WRITE", "--topic", db_ + ".",
             "--resource-pattern-type", "prefixed"};
   }
   ::testing::AssertionResult GrantWalcastItsTopics(bool exactly_once) {
@@ -152,6 +151,37 @@ class KafkaSecurityTest : public WalcastProcessTest {
     return {res->status, res->body};
   }
 
+  // kafka-acls --add (`grant`) or --remove of walcast's WRITE ACL.
+  ::testing::AssertionResult ChangeWriteAcl(bool grant) {
+    std::vector<std::string> args = WriteAcl();
+    if (grant) {
+      args.insert(args.begin(), "--add");
+    } else {
+      args.insert(args.begin(), {"--remove", "--force"});
+    }
+    return kafka_->Acls(args);
+  }
+
+  // Grants walcast its ACLs, starts it (*walcast, log "walcast") with
+  // `transport` (and exactly.once), streams rows 1..100 until confirmed,
+  // then takes the WRITE ACL away and writes 101..200; *written is the WAL
+  // position after them.
+  void StreamThenTakeWriteAway(const std::map<std::string, std::string>& transport,
+                               bool exactly_once, std::unique_ptr<ChildProcess>* walcast,
+                               Lsn* written) {
+    ASSERT_TRUE(GrantWalcastItsTopics(exactly_once));
+    std::map<std::string, std::string> config = transport;
+    if (exactly_once) config["exactly.once"] = "true";
+    WriteConfig(config);
+    *walcast = Start("walcast");
+    ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast->get(), 90s)) << Log("walcast");
+    Insert(1, 100);
+    ASSERT_TRUE(WaitConfirmed(walcast->get(), 60s));
+    ASSERT_TRUE(ChangeWriteAcl(false));
+    Insert(101, 200);
+    *written = *Lsn::Parse(Sql("SELECT pg_current_wal_lsn()"));
+  }
+
   // At least once: streams 1..100, takes the WRITE ACL away while 101..200
   // are written,
   // checks that walcast says so once and holds the slot back, restores it,
@@ -164,18 +194,9 @@ class KafkaSecurityTest : public WalcastProcessTest {
 
 void KafkaSecurityTest::AclTakenAwayAndRestored(
     const std::map<std::string, std::string>& transport) {
-  ASSERT_TRUE(GrantWalcastItsTopics(false));
-  WriteConfig(transport);
-  auto walcast = Start("walcast");
-  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get(), 90s)) << Log("walcast");
-  Insert(1, 100);
-  ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s));
-
-  std::vector<std::string> revoke = WriteAcl();
-  revoke.insert(revoke.begin(), {"--remove", "--force"});
-  ASSERT_TRUE(kafka_->Acls(revoke));
-  Insert(101, 200);
-  const Lsn written = *Lsn::Parse(Sql("SELECT pg_current_wal_lsn()"));
+  std::unique_ptr<ChildProcess> walcast;
+  Lsn written;
+  ASSERT_NO_FATAL_FAILURE(StreamThenTakeWriteAway(transport, false, &walcast, &written));
   // One clear error naming the topic and the missing operation.
   ASSERT_TRUE(WaitForLog("walcast", "operation=WRITE", walcast.get(), 60s)) << Log("walcast");
   const std::string line = Log("walcast").substr(Log("walcast").find("not authorized"));
@@ -191,11 +212,7 @@ void KafkaSecurityTest::AclTakenAwayAndRestored(
   EXPECT_LT(ConfirmedFlush(), written);
   EXPECT_EQ(Occurrences(Log("walcast"), "not authorized"), 1u) << Log("walcast");
 
-  ASSERT_TRUE(kafka_->Acls([&] {
-    std::vector<std::string> grant = WriteAcl();
-    grant.insert(grant.begin(), "--add");
-    return grant;
-  }()));
+  ASSERT_TRUE(ChangeWriteAcl(true));
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s));
   EXPECT_TRUE(PollUntil([&] { return Ready().first == 200; }, 30s)) << Ready().second;
   EXPECT_NE(Log("walcast").find("authorized again"), std::string::npos) << Log("walcast");
@@ -231,33 +248,17 @@ TEST_F(KafkaSecurityTest, SaslWriteAclTakenAwayIsRetriedUntilRestored) {
 // stops instead of waiting. Nothing is lost: the slot stays before the
 // refused rows, and a restart once the ACL is back writes each row once.
 TEST_F(KafkaSecurityTest, MutualTlsExactlyOnceWriteAclTakenAwayLosesAndRepeatsNothing) {
-  ASSERT_TRUE(GrantWalcastItsTopics(true));
-  std::map<std::string, std::string> config = MutualTls();
-  config["exactly.once"] = "true";
-  WriteConfig(config);
-  auto walcast = Start("walcast");
-  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get(), 90s)) << Log("walcast");
-  Insert(1, 100);
-  ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s));
-
-  std::vector<std::string> revoke = WriteAcl();
-  revoke.insert(revoke.begin(), {"--remove", "--force"});
-  ASSERT_TRUE(kafka_->Acls(revoke));
-  Insert(101, 200);
-  const Lsn written = *Lsn::Parse(Sql("SELECT pg_current_wal_lsn()"));
+  std::unique_ptr<ChildProcess> walcast;
+  Lsn written;
+  ASSERT_NO_FATAL_FAILURE(StreamThenTakeWriteAway(MutualTls(), true, &walcast, &written));
   // librdkafka names the refusal; walcast either waits or stops.
   EXPECT_TRUE(PollUntil(
-      [&] { return Log("walcast").find("TOPIC_AUTHORIZATION_FAILED") != std::string::npos; },
-      60s))
+      [&] { return Log("walcast").find("TOPIC_AUTHORIZATION_FAILED") != std::string::npos; }, 60s))
       << Log("walcast");
   EXPECT_TRUE(PollUntil([&] { return Ready().first != 200; }, 30s)) << Ready().second;
   EXPECT_LT(ConfirmedFlush(), written);
 
-  ASSERT_TRUE(kafka_->Acls([&] {
-    std::vector<std::string> grant = WriteAcl();
-    grant.insert(grant.begin(), "--add");
-    return grant;
-  }()));
+  ASSERT_TRUE(ChangeWriteAcl(true));
   const bool restarted = !walcast->Running();
   if (restarted) walcast = Start("walcast-restarted");
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s, restarted ? "walcast-restarted" : "walcast"));
@@ -280,10 +281,8 @@ TEST_F(KafkaSecurityTest, WrongSaslPasswordGivesOneClearErrorAndConfirmsNothing)
   ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get(), 90s)) << Log("walcast");
   const Lsn before = ConfirmedFlush();
   Insert(1, 10);
-  ASSERT_TRUE(WaitForLog("walcast", "authentication failed", walcast.get(), 60s))
-      << Log("walcast");
-  EXPECT_NE(Log("walcast").find("SASL authentication error"), std::string::npos)
-      << Log("walcast");
+  ASSERT_TRUE(WaitForLog("walcast", "authentication failed", walcast.get(), 60s)) << Log("walcast");
+  EXPECT_NE(Log("walcast").find("SASL authentication error"), std::string::npos) << Log("walcast");
   EXPECT_TRUE(PollUntil([&] { return Ready().first == 503; }, 30s)) << Ready().second;
   std::this_thread::sleep_for(5s);
   EXPECT_EQ(Occurrences(Log("walcast"), "authentication failed"), 1u) << Log("walcast");

@@ -303,8 +303,8 @@ std::unique_ptr<KafkaCluster> KafkaCluster::Start(std::string* error, bool secur
   const std::string dir = tmpl;
   std::string out;
   const std::string env = secured ? std::string("KAFKA_SECURITY=1 KAFKA_SCRAM_USERS=walcast=") +
-                                        kScramPassword + " KAFKA_TLS_KEY_PASSWORD=" +
-                                        kTlsKeyPassword + " "
+                                        kScramPassword +
+                                        " KAFKA_TLS_KEY_PASSWORD=" + kTlsKeyPassword + " "
                                   : "";
   const int rc = RunKafkaScript("start", dir, &out, env);
   const size_t pos = out.find("bootstrap=");
@@ -463,13 +463,13 @@ std::vector<KafkaRecord> KafkaCluster::ConsumeAll(const std::string& topic,
   for (const std::string& arg : args) command += " " + ShellQuote(arg);
   std::string out;
   // RunKafkaScript puts the directory last; kafka.sh acls takes it second.
-  const int rc = RunCommand("WALCAST_KAFKA_OWNER_PID=" + std::to_string(getpid()) + " " +
-                                ShellQuote(SourcePath("scripts/kafka.sh")) + " " + command +
-                                " 2>&1",
-                            &out);
+  const int rc =
+      RunCommand("WALCAST_KAFKA_OWNER_PID=" + std::to_string(getpid()) + " " +
+                     ShellQuote(SourcePath("scripts/kafka.sh")) + " " + command + " 2>&1",
+                 &out);
   if (rc != 0) {
-    return ::testing::AssertionFailure() << "kafka-acls " << command << " failed (exit " << rc
-                                         << "): " << out;
+    return ::testing::AssertionFailure()
+           << "kafka-acls " << command << " failed (exit " << rc << "): " << out;
   }
   return ::testing::AssertionSuccess();
 }

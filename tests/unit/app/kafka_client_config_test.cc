@@ -78,10 +78,10 @@ TEST(KafkaClientConfigTest, ProviderPlaceholdersReadTheEnvironmentAndFiles) {
   const int fd = mkstemp(tmpl);
   ASSERT_GE(fd, 0);
   std::ofstream(tmpl) << "# secrets\nother=x\nkafka.password = s3cret\n";
-  const Result<Settings> s = Build({{"kafka.sasl.password", std::string("${file:") + tmpl +
-                                                                ":kafka.password}"},
-                                    {"kafka.sasl.username", "${env:KAFKA_USER}"}},
-                                   Env({{"KAFKA_USER", "walcast"}}));
+  const Result<Settings> s =
+      Build({{"kafka.sasl.password", std::string("${file:") + tmpl + ":kafka.password}"},
+             {"kafka.sasl.username", "${env:KAFKA_USER}"}},
+            Env({{"KAFKA_USER", "walcast"}}));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->at("sasl.password"), "s3cret");
   EXPECT_EQ(s->at("sasl.username"), "walcast");
@@ -100,8 +100,8 @@ TEST(KafkaClientConfigTest, JavaStoresMapToLibrdkafkaOrAreRefused) {
                                       {"producer.ssl.keystore.type", "PKCS12"},
                                       {"producer.ssl.keystore.location", "/client.p12"}});
   ASSERT_TRUE(pem.ok()) << pem.status().ToString();
-  EXPECT_EQ(*pem, (Settings{{"ssl.ca.location", "/ca.pem"},
-                            {"ssl.keystore.location", "/client.p12"}}));
+  EXPECT_EQ(*pem,
+            (Settings{{"ssl.ca.location", "/ca.pem"}, {"ssl.keystore.location", "/client.p12"}}));
   const Result<Settings> jks = Build({{"producer.ssl.truststore.location", "/trust.jks"}});
   EXPECT_EQ(jks.status().code(), Status::Code::kInvalidArgument);
   EXPECT_NE(jks.status().message().find("ssl.ca.location"), std::string::npos);

@@ -367,9 +367,9 @@ TEST_F(KafkaSinkMockTest, MissingWriteAclReplaysWithoutDeadLettersUntilAllowed) 
   ASSERT_TRUE(Write(1, {1}).ok());
   const Status failed = NextFailure();
   EXPECT_EQ(failed.code(), Status::Code::kReplay) << failed.ToString();
-  EXPECT_NE(failed.message().find(std::string("TOPIC_AUTHORIZATION_FAILED on '") + kTopic +
-                                  "': WRITE"),
-            std::string::npos)
+  EXPECT_NE(
+      failed.message().find(std::string("TOPIC_AUTHORIZATION_FAILED on '") + kTopic + "': WRITE"),
+      std::string::npos)
       << failed.message();
   EXPECT_EQ(watermark(), Lsn(kStart));
   EXPECT_NE(sink_->counters().problem.find("WRITE not allowed"), std::string::npos)
