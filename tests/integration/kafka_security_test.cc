@@ -143,10 +143,11 @@ class KafkaSecurityTest : public WalcastProcessTest {
     Sql(sql);
   }
 
-  // GET /readyz: the status code (0 when walcast does not answer) and body.
-  std::pair<int, std::string> Ready() const {
+  std::pair<int, std::string> Ready() const { return Get("/readyz"); }
+  // GET `path` from walcast's HTTP endpoint: the status (0: no answer) and body.
+  std::pair<int, std::string> Get(const std::string& path) const {
     httplib::Client http("127.0.0.1", http_port_);
-    auto res = http.Get("/readyz");
+    auto res = http.Get(path);
     if (!res) return {0, ""};
     return {res->status, res->body};
   }
@@ -216,6 +217,12 @@ void KafkaSecurityTest::AclTakenAwayAndRestored(
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s));
   EXPECT_TRUE(PollUntil([&] { return Ready().first == 200; }, 30s)) << Ready().second;
   EXPECT_NE(Log("walcast").find("authorized again"), std::string::npos) << Log("walcast");
+  // No secret on the HTTP endpoint either.
+  for (const char* path : {"/metrics", "/status.json", "/"}) {
+    const std::string body = Get(path).second;
+    EXPECT_FALSE(body.empty()) << path;
+    EXPECT_EQ(body.find(KafkaCluster::kScramPassword), std::string::npos) << path;
+  }
   walcast->Signal(SIGTERM);
   EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
 
