@@ -378,7 +378,8 @@ const std::vector<OptionSpec>& AllOptions() {
 
 const std::vector<std::string>& PassthroughPrefixes() {
   // kafka.*: librdkafka producer properties (kafka.bootstrap.servers, ...);
-  // producer.override.*: the same under Debezium's name; transforms.*: the
+  // producer.override.*: the same under Debezium's name, producer.* under
+  // Kafka Connect's worker name (app/kafka_client_config.h); transforms.*: the
   // settings of each transform named in `transforms`.
   // elasticsearch.table.* / elasticsearch.document.convert.*: per-table
   // document rules and date conversions (DocumentRules::Parse checks them);
@@ -386,7 +387,7 @@ const std::vector<std::string>& PassthroughPrefixes() {
   // elasticsearch.lookups (checked by ParseLookups). privacy.rule.* and
   // privacy.subject.*: the privacy rules (checked by privacy::ParseRules).
   static const std::vector<std::string> kPrefixes = {
-      "kafka.", "producer.override.", "transforms.", "elasticsearch.table.",
+      "kafka.", "producer.", "transforms.", "elasticsearch.table.",
       "elasticsearch.document.convert.", "elasticsearch.lookup.", "privacy.rule.",
       "privacy.subject."};
   return kPrefixes;
@@ -433,6 +434,16 @@ std::string ConfigHelp() {
     if (!spec.env.empty()) out << " (env " << spec.env << ")";
     out << "\n";
   }
+  out << "  kafka.<librdkafka property>, producer.override.<property>, producer.<property>\n"
+         "      passed to librdkafka (kafka.* wins), e.g. kafka.security.protocol=SASL_SSL, "
+         "kafka.sasl.mechanism=SCRAM-SHA-512, kafka.sasl.username, kafka.ssl.ca.location, "
+         "kafka.ssl.certificate.location, kafka.ssl.key.location; sasl.jaas.config with "
+         "ScramLoginModule or PlainLoginModule sets sasl.username and sasl.password; a value "
+         "may be ${env:NAME} or ${file:PATH:KEY}; secrets are never printed "
+         "(docs/kafka-security.md)\n"
+         "  kafka.sasl.password, kafka.ssl.key.password, kafka.ssl.keystore.password\n"
+         "      prefer the environment: WALCAST_KAFKA_SASL_PASSWORD, "
+         "WALCAST_KAFKA_SSL_KEY_PASSWORD, WALCAST_KAFKA_SSL_KEYSTORE_PASSWORD\n";
   out << "  elasticsearch.table.<schema>.<table>.<rule>\n"
          "      a document rule for one table: id, values, source.fields, source.fields.prefix, "
          "timestamp.gen, timestamp.gen.field, null.values, truncate (as "

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <regex>
 
 #include "app/elasticsearch_factory.h"
+#include "app/kafka_client_config.h"
 #include "sinks/kafka/kafka_sink.h"
 #include "sinks/stdout/stdout_sink.h"
 
@@ -174,8 +176,10 @@ Status AddConfiguredSinks(const Config& config, const std::string& database, Pip
     } else if (sink == "kafka") {
       sinks::kafka::KafkaSinkOptions options;
       options.encoder = encoder;
-      std::map<std::string, std::string> producer = config.WithPrefix("producer.override.");
-      for (const auto& [key, value] : config.WithPrefix("kafka.")) producer[key] = value;
+      Result<std::map<std::string, std::string>> settings = KafkaClientSettings(
+          config, [](const char* name) -> const char* { return std::getenv(name); });
+      if (!settings.ok()) return settings.status();
+      const std::map<std::string, std::string> producer = std::move(*settings);
       if (producer.find("bootstrap.servers") == producer.end()) {
         return Status::InvalidArgument(
             "config key 'kafka.bootstrap.servers' is required with sinks=kafka");

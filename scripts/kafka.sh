@@ -17,6 +17,27 @@
 #                                    from the beginning as "key<TAB>value" (Kafka's
 #                                    console consumer; gives up after 10 s of silence)
 #
+# Secured broker (KAFKA_SECURITY=1 at the first start of DIR; kept for its
+# restarts): besides the PLAINTEXT listener (tests' admin access: its
+# principal, ANONYMOUS, is a super user, as is User:admin) the broker gets a
+# SASL_SSL listener (SCRAM-SHA-512, and PLAIN with the same users: librdkafka
+# before 2.6.1 cannot complete SCRAM with Kafka 4 brokers, see
+# docs/kafka-security.md) and an SSL listener that requires a
+# client certificate, the StandardAuthorizer with no access without an ACL,
+# and SCRAM users created at format time from KAFKA_SCRAM_USERS
+# ("name=password ...", default "walcast=walcast-secret"). A throwaway CA
+# made with openssl signs the broker's certificate (CN=localhost, IP
+# 127.0.0.1) and one client certificate per KAFKA_TLS_CLIENTS name (default
+# "walcast"), whose principal is User:<CN>. DIR/tls holds ca.pem,
+# <client>.pem and <client>.key (encrypted with KAFKA_TLS_KEY_PASSWORD,
+# default "walcast-key-secret"). start then also prints
+# "sasl_ssl_bootstrap=127.0.0.1:PORT" and "ssl_bootstrap=127.0.0.1:PORT".
+#   scripts/kafka.sh acls DIR ARGS...
+#                                    Kafka's kafka-acls.sh (AclCommand) with ARGS
+#                                    against the PLAINTEXT (super-user) listener,
+#                                    e.g. --add --allow-principal User:walcast
+#                                    --operation WRITE --topic t
+#
 # Layout: DIR/server.properties, DIR/data (log.dirs and KRaft metadata),
 # DIR/logs/server.log (the broker's log4j2 log), DIR/stdout.log (JVM output),
 # DIR/pid, DIR/port, DIR/controller_port.
@@ -41,7 +62,7 @@ KAFKA_VERSION=${KAFKA_VERSION:?}
 jars="${WALCAST_JARS_DIR:-$root/build/jars}/kafka-$KAFKA_VERSION"
 cmd=${1:-}
 dir=${2:-}
-usage() { echo "usage: $0 fetch | start|stop|destroy DIR" >&2; exit 2; }
+usage() { echo "usage: $0 fetch | start|stop|destroy DIR | consume DIR TOPIC [MAX] | acls DIR ARGS..." >&2; exit 2; }
 [[ -n "$cmd" ]] || usage
 [[ "$cmd" == fetch || -n "$dir" ]] || usage
 # Absolute: the paths end up in server.properties and the JVM's command line.
@@ -56,6 +77,68 @@ fetch() {
 # The broker's pid if it is running.
 broker_pid() { pid_if_running "$dir/pid" "$dir/server.properties"; }
 
+secured() { [[ -f "$dir/security" ]]; }
+
+# The throwaway CA, the broker's PKCS#12 keystore and the clients'
+# certificates under DIR/tls (made once per DIR).
+make_tls() {
+  local tls=$dir/tls
+  [[ -f "$tls/broker.p12" ]] && return 0
+  command -v openssl >/dev/null || { echo "openssl not found" >&2; exit 1; }
+  mkdir -p "$tls"
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout "$tls/ca.key" -out "$tls/ca.pem" \
+      -subj "/CN=walcast test CA"
+    openssl req -newkey rsa:2048 -nodes -keyout "$tls/broker.key" -out "$tls/broker.csr" \
+      -subj "/CN=localhost"
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$tls/broker.ext"
+    openssl x509 -req -in "$tls/broker.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+      -CAcreateserial -days 2 -extfile "$tls/broker.ext" -out "$tls/broker.pem"
+    openssl pkcs12 -export -in "$tls/broker.pem" -inkey "$tls/broker.key" -name broker \
+      -passout "pass:$(cat "$dir/keystore_password")" -out "$tls/broker.p12"
+    local client
+    for client in ${KAFKA_TLS_CLIENTS:-walcast}; do
+      openssl req -newkey rsa:2048 -keyout "$tls/$client.key" -out "$tls/$client.csr" \
+        -passout "pass:${KAFKA_TLS_KEY_PASSWORD:-walcast-key-secret}" -subj "/CN=$client"
+      openssl x509 -req -in "$tls/$client.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+        -CAcreateserial -days 2 -out "$tls/$client.pem"
+    done
+  } >"$tls/openssl.log" 2>&1 || { echo "making the test CA failed:" >&2; cat "$tls/openssl.log" >&2; exit 1; }
+}
+
+# The SCRAM users as PlainLoginModule options (user_NAME="PASSWORD" ...).
+plain_users() {
+  local user
+  for user in ${KAFKA_SCRAM_USERS:-walcast=walcast-secret}; do
+    printf 'user_%s="%s" ' "${user%%=*}" "${user#*=}"
+  done
+}
+
+# The listeners of a secured broker (see the header) on DIR/sasl_ssl_port
+# and DIR/ssl_port.
+write_security_config() {
+  local tls=$dir/tls
+  cat >>"$dir/server.properties" <<CONF
+listeners=PLAINTEXT://127.0.0.1:$1,CONTROLLER://127.0.0.1:$2,SASL_SSL://127.0.0.1:$3,SSL://127.0.0.1:$4
+advertised.listeners=PLAINTEXT://127.0.0.1:$1,SASL_SSL://127.0.0.1:$3,SSL://127.0.0.1:$4
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:ANONYMOUS;User:admin
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required $(plain_users);
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls/broker.p12
+ssl.keystore.password=$(cat "$dir/keystore_password")
+ssl.truststore.type=PEM
+ssl.truststore.location=$tls/ca.pem
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_ssl.ssl.client.auth=none
+ssl.principal.mapping.rules=RULE:^CN=([^,]+).*\$/\$1/,DEFAULT
+CONF
+}
+
 write_config() {
   local port=$1 cport=$2
   cat >"$dir/server.properties" <<CONF
@@ -63,9 +146,17 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
+CONF
+  if secured; then
+    write_security_config "$port" "$cport" "$(cat "$dir/sasl_ssl_port")" "$(cat "$dir/ssl_port")"
+  else
+    cat >>"$dir/server.properties" <<CONF
 listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
 advertised.listeners=PLAINTEXT://127.0.0.1:$port
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+CONF
+  fi
+  cat >>"$dir/server.properties" <<CONF
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
@@ -121,6 +212,11 @@ log_tail() { tail_logs "$dir/logs/server.log:40" "$dir/stdout.log:20"; }
 # if the JVM dies otherwise or the broker is not up in time.
 start_on() {
   local port=$1 cport=$2
+  if secured && [[ ! -f "$dir/data/meta.properties" ]]; then
+    # Ports of the secured listeners: new ones on each first-start attempt.
+    free_port >"$dir/sasl_ssl_port"
+    free_port >"$dir/ssl_port"
+  fi
   write_config "$port" "$cport"
   mkdir -p "$dir/logs"
   local jvm_opts
@@ -134,8 +230,14 @@ start_on() {
     while [[ $cluster_id == -* ]]; do
       cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     done
+    local scram=() user
+    if secured; then
+      for user in ${KAFKA_SCRAM_USERS:-walcast=walcast-secret}; do
+        scram+=(--add-scram "SCRAM-SHA-512=[name=${user%%=*},password=${user#*=}]")
+      done
+    fi
     java "${jvm_opts[@]}" -cp "$jars/*" kafka.tools.StorageTool format \
-      --cluster-id "$cluster_id" --config "$dir/server.properties" \
+      --cluster-id "$cluster_id" --config "$dir/server.properties" "${scram[@]}" \
       >"$dir/format.log" 2>&1 || { echo "kafka-storage format failed:" >&2; cat "$dir/format.log" >&2; exit 1; }
   fi
   # Only log lines written by this start count (the log survives restarts).
@@ -163,10 +265,21 @@ broker_ready() {
 start() {
   command -v java >/dev/null || { echo "java not found (run scripts/setup.sh)" >&2; exit 1; }
   fetch
+  if [[ -n "${KAFKA_SECURITY:-}" && "$KAFKA_SECURITY" != 0 && ! -f "$dir/data/meta.properties" ]]; then
+    touch "$dir/security"
+  fi
+  if secured; then
+    [[ -f "$dir/keystore_password" ]] || head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/keystore_password"
+    make_tls
+  fi
   if ! broker_pid >/dev/null; then
     start_on_ports Kafka controller_port start_on
   fi
   echo "bootstrap=127.0.0.1:$(cat "$dir/port")"
+  if secured; then
+    echo "sasl_ssl_bootstrap=127.0.0.1:$(cat "$dir/sasl_ssl_port")"
+    echo "ssl_bootstrap=127.0.0.1:$(cat "$dir/ssl_port")"
+  fi
 }
 
 stop() {
@@ -184,8 +297,15 @@ consume() {
     --max-messages "$max" --timeout-ms 10000 --formatter-property print.key=true 2>/dev/null || true
 }
 
+acls() {
+  shift 2
+  java -cp "$jars/*" -Dlog4j2.level=error org.apache.kafka.tools.AclCommand \
+    --bootstrap-server "127.0.0.1:$(cat "$dir/port")" "$@"
+}
+
 case "$cmd" in
   fetch) fetch ;;
+  acls) acls "$@" ;;
   consume) consume "$@" ;;
   start) start ;;
   stop) stop ;;

@@ -95,10 +95,14 @@ void Reader::RewindForReplay(const Status& cause) {
   // A sink lost accepted work (e.g. Kafka failed deliveries while a broker
   // restarted): everything above the watermark is handed over again.
   // Duplicates only ever follow the watermark, as after a crash.
-  log::Warn("a sink lost unacknowledged records; replaying from the confirmed LSN",
-            {{"slot", options_.slot},
-             {"lsn", tracker_->watermark().ToString()},
-             {"error", cause.message()}});
+  int suppressed = 0;
+  if (replay_log_.Allow(&suppressed)) {
+    log::Warn("a sink lost unacknowledged records; replaying from the confirmed LSN",
+              {{"slot", options_.slot},
+               {"lsn", tracker_->watermark().ToString()},
+               {"error", cause.message()},
+               {"suppressed", suppressed}});
+  }
   pipeline_->Rewind();
   tracker_->Rewind();
 }

@@ -11,6 +11,7 @@
 
 #include "core/ack_tracker.h"
 #include "core/backoff.h"
+#include "core/log.h"
 #include "core/pipeline.h"
 #include "core/status.h"
 #include "wal_reader/decoder.h"
@@ -128,6 +129,9 @@ class Reader {
   ReaderHooks hooks_;
   ReaderStats stats_;
   bool streamed_once_ = false;
+  // A sink that keeps failing (e.g. a missing Kafka ACL) replays after each
+  // backoff; its own error line says why, so the replays are logged rarely.
+  log::RateLimiter replay_log_{std::chrono::seconds(60)};
 };
 
 }  // namespace walcast::wal_reader

@@ -34,8 +34,11 @@ namespace walcast::sinks::kafka {
 // makes the next reader-thread call return kReplay: the reader rewinds to
 // the watermark, OnRewind() replaces the producer, and the unacknowledged
 // transactions are produced again. A permanent failure (record too large,
-// invalid topic, not authorized) goes to the dead-letter topic with
-// errors.tolerance=all and otherwise stops walcast with kFatal.
+// invalid topic) goes to the dead-letter topic with errors.tolerance=all and
+// otherwise stops walcast with kFatal. An authorization failure (a missing
+// ACL, wrong credentials) is transient: kReplay after the reader's backoff,
+// one error line naming the topic and the missing operation, and the sink
+// unhealthy until a record is delivered again.
 //
 // With exactly_once.enabled the producer is transactional instead: records
 // go into a Kafka transaction that spans a batch of PostgreSQL transactions
@@ -225,6 +228,16 @@ class KafkaSink : public Sink, private ProducerUser {
   // Delivery report in exactly-once mode: a failure dooms the open Kafka
   // transaction; nothing is acknowledged here.
   void OnTransactionalDelivery(const rd_kafka_message_s* message, const RecordContext& context);
+  // A record was delivered: counts it and ends an authorization problem.
+  void NoteDelivered();
+  // The broker refused the principal: `err` on `topic` (empty when not tied
+  // to a record) lacking ACL `operation`. Logs one error per distinct
+  // problem and holds it as the sink's health problem until a delivery.
+  void NoteAuthorizationFailure(int err, const std::string& topic, const std::string& operation,
+                                const std::string& reason);
+  // Why SCRAM may fail with this librdkafka, or "" (logged with an
+  // authentication failure).
+  std::string ScramHint() const;
   // One record of `txn` is settled; acknowledges it when it was the last.
   void SettleRecord(const std::shared_ptr<InFlight>& txn);
   void Settle(const std::shared_ptr<InFlight>& txn);
@@ -261,7 +274,8 @@ class KafkaSink : public Sink, private ProducerUser {
   std::vector<debezium::EncodedRecord> records_;
   std::chrono::steady_clock::time_point next_heartbeat_{};
 
-  std::mutex mu_;  // guards InFlight fields, failure_, unsettled_, deferred_, served_
+  mutable std::mutex mu_;  // guards InFlight fields, failure_, unsettled_, deferred_, served_,
+                           // authorization_problem_
   // Signalled when a transaction settles, a failure is recorded, a dead
   // letter is deferred, and each time the poll thread has served reports.
   std::condition_variable settled_cv_;
@@ -279,6 +293,8 @@ class KafkaSink : public Sink, private ProducerUser {
   // The producer itself failed at epoch renew_epoch_ (NeedNewProducerLocked).
   bool renew_needed_ = false;
   uint64_t renew_epoch_ = 0;
+  // What the broker refuses the principal while it lasts (health problem).
+  std::string authorization_problem_;
 
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dead_lettered_{0};

@@ -45,9 +45,17 @@ void KafkaSink::OnProducerError(rd_kafka_s* rk, int err, const char* reason) {
                             : Status::Replay(std::string("kafka producer failed: ") + fatal));
     return;
   }
+  const int64_t now = SteadyMs();
+  if (AuthorizationError(static_cast<rd_kafka_resp_err_t>(err))) {
+    // Wrong credentials (or a missing ACL on a request not tied to a
+    // record): librdkafka keeps trying, and so does walcast; the operator
+    // must fix it, so say it once as an error.
+    last_broker_error_ms_.store(now);
+    NoteAuthorizationFailure(static_cast<rd_kafka_resp_err_t>(err), "", "", reason);
+    return;
+  }
   // Everything else (brokers down, transport errors) librdkafka retries on
   // its own; say so now and then while it lasts.
-  const int64_t now = SteadyMs();
   last_broker_error_ms_.store(now);
   int64_t last = last_broker_error_log_ms_.load();
   if (now - last >= options_.queue_full_log_interval.count() &&
@@ -74,8 +82,7 @@ void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (!OnDeliveryFailure(message, *context)) return;  // never acknowledged
   } else {
-    delivered_.fetch_add(1);
-    last_delivery_ms_.store(SteadyMs());
+    NoteDelivered();
   }
   if (context->txn) SettleRecord(context->txn);
 }
@@ -87,6 +94,16 @@ bool KafkaSink::OnDeliveryFailure(const rd_kafka_message_s* message,
   if (!context.txn) {
     // A heartbeat: the next interval sends another.
     log::Warn("kafka: heartbeat not delivered", {{"error", reason}});
+    return false;
+  }
+  if (AuthorizationError(message->err)) {
+    // Replayed after the reader's backoff until the ACL allows it: never a
+    // dead letter, never a stop, and the watermark stays before the record.
+    const char* operation = MissingOperation(message->err, message->partition);
+    NoteAuthorizationFailure(message->err, topic, operation, reason);
+    (void)RecordFailure(Status::Replay(DeliveryFailure(topic, context.lsn, reason) + " (" +
+                                       rd_kafka_err2name(message->err) + " on '" + topic +
+                                       "': " + operation + ")"));
     return false;
   }
   if (!PermanentDeliveryError(message->err)) {
@@ -122,8 +139,7 @@ bool KafkaSink::OnDeliveryFailure(const rd_kafka_message_s* message,
 void KafkaSink::OnTransactionalDelivery(const rd_kafka_message_s* message,
                                         const RecordContext& context) {
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    delivered_.fetch_add(1);
-    last_delivery_ms_.store(SteadyMs());
+    NoteDelivered();
     return;
   }
   // Any failed record dooms the open Kafka transaction: librdkafka fails its
@@ -131,7 +147,12 @@ void KafkaSink::OnTransactionalDelivery(const rd_kafka_message_s* message,
   const std::string reason = rd_kafka_err2str(message->err);
   const std::string topic = rd_kafka_topic_name(message->rkt);
   const std::string where = DeliveryFailure(topic, context.lsn, reason);
+  if (AuthorizationError(message->err)) {
+    NoteAuthorizationFailure(message->err, topic,
+                             MissingOperation(message->err, message->partition), reason);
+  }
   std::lock_guard lock(mu_);
+  // Authorization errors are not permanent (delivery_errors.h): replayed.
   const bool permanent = PermanentDeliveryError(message->err);
   // A data record (not a dead letter, heartbeat or checkpoint) refused for
   // good is dead-lettered on the replay, inside the next attempt's
@@ -148,6 +169,63 @@ void KafkaSink::OnTransactionalDelivery(const rd_kafka_message_s* message,
                {{"topic", topic}, {"lsn", context.lsn.ToString()}, {"error", reason}});
   }
   settled_cv_.notify_all();
+}
+
+void KafkaSink::NoteDelivered() {
+  delivered_.fetch_add(1);
+  last_delivery_ms_.store(SteadyMs());
+  std::string ended;
+  {
+    std::lock_guard lock(mu_);
+    if (authorization_problem_.empty()) return;
+    ended.swap(authorization_problem_);
+  }
+  log::Info("kafka: authorized again; records flow", {{"was", ended}});
+}
+
+void KafkaSink::NoteAuthorizationFailure(int code, const std::string& topic,
+                                         const std::string& operation, const std::string& reason) {
+  const auto err = static_cast<rd_kafka_resp_err_t>(code);
+  std::string problem = std::string("kafka: ") + rd_kafka_err2name(err);
+  if (!topic.empty()) problem += " on '" + topic + "'";
+  if (!operation.empty()) problem += ": " + operation + " not allowed";
+  // The reason's text varies between attempts (timings, counts); the
+  // problem is the same.
+  const std::string key = problem;
+  problem += " (" + reason + "); retrying";
+  {
+    std::lock_guard lock(mu_);
+    // One error line per problem: the replays that meet it again say nothing.
+    if (authorization_problem_.starts_with(key + " (")) {
+      authorization_problem_ = problem;
+      return;
+    }
+    authorization_problem_ = problem;
+  }
+  if (topic.empty()) {
+    log::Error("kafka: authentication failed; retrying until the broker accepts the credentials",
+               {{"error", rd_kafka_err2name(err)}, {"reason", reason}, {"hint", ScramHint()}});
+    return;
+  }
+  log::Error("kafka: not authorized; records are kept and retried until an ACL allows it",
+             {{"error", rd_kafka_err2name(err)},
+              {"topic", topic},
+              {"operation", operation},
+              {"reason", reason}});
+}
+
+std::string KafkaSink::ScramHint() const {
+  // librdkafka before 2.6.1 repeats the client nonce in SCRAM's final
+  // message, which Kafka 4 brokers reject as invalid credentials
+  // (confluentinc/librdkafka#4895).
+  if (rd_kafka_version() >= 0x020601ff) return "";
+  for (const auto& [key, value] : options_.producer_config) {
+    if ((key == "sasl.mechanism" || key == "sasl.mechanisms") && value.starts_with("SCRAM")) {
+      return std::string("librdkafka ") + rd_kafka_version_str() +
+             " cannot complete SCRAM with Kafka 4 brokers (fixed in librdkafka 2.6.1)";
+    }
+  }
+  return "";
 }
 
 void KafkaSink::SettleRecord(const std::shared_ptr<InFlight>& txn) {
@@ -184,6 +262,13 @@ SinkCounters KafkaSink::counters() const {
   SinkCounters c;
   c.acked = delivered_.load();
   c.dead_lettered = dead_lettered_.load();
+  {
+    std::lock_guard lock(mu_);
+    if (!authorization_problem_.empty()) {
+      c.problem = authorization_problem_;
+      return c;
+    }
+  }
   const int64_t error = last_broker_error_ms_.load();
   const int64_t now = SteadyMs();
   // librdkafka retries on its own; unhealthy while errors keep coming with

@@ -185,6 +185,20 @@ Status KafkaSink::OnProduceError(int code, EncodedRecord record,
     }
     return Status::Replay("kafka: topic '" + record.topic + "' unknown for now: " + reason);
   }
+  if (AuthorizationError(err)) {
+    // A transactional producer refuses records while its Kafka transaction
+    // holds an authorization error: replayed (delivery_errors.h).
+    NoteAuthorizationFailure(code, record.topic, MissingOperation(err, 0), reason);
+    // librdkafka keeps refusing the topic with the cached error until its
+    // metadata is read again; read it now, so the replay after the ACL is
+    // back is not refused by the stale state.
+    const TopicPtr topic(rd_kafka_topic_new(producer_.get(), record.topic.c_str(), nullptr));
+    const rd_kafka_metadata_t* metadata = nullptr;
+    if (topic) (void)rd_kafka_metadata(producer_.get(), 0, topic.get(), &metadata, 5000);
+    const MetadataPtr owned(metadata);  // null when the request failed
+    return Status::Replay("kafka: not authorized to produce to '" + record.topic + "' at " +
+                          lsn.ToString() + ": " + reason);
+  }
   if (DeadLettersEnabled() && !dead_letter) {
     return ProduceDeadLetter(RefusedRecordDeadLetter(std::move(record.key),
                                                      std::move(record.value), record.topic,

@@ -51,7 +51,12 @@ Result<ConfPtr> NewConf(const ClientSettingList& settings) {
   for (const auto& [key, value] : settings) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
         RD_KAFKA_CONF_OK) {
-      return Status::InvalidArgument("config key 'kafka." + key + "': " + errstr);
+      // librdkafka's text may quote the value; a secret's is never printed.
+      const bool secret = key.ends_with("password") || key == "sasl.jaas.config" ||
+                          key == "ssl.key.pem" || key.ends_with("client.secret");
+      return Status::InvalidArgument(
+          "config key 'kafka." + key +
+          "': " + (secret ? std::string("librdkafka refused the value") : errstr));
     }
   }
   return conf;

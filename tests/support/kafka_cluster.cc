@@ -68,8 +68,9 @@ using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, Partit
 // Runs `scripts/kafka.sh <command> <dir>`, capturing stdout and stderr. The
 // owner pid lets the script kill the broker if this test binary dies without
 // running its destructors (crash, ctest timeout).
-int RunKafkaScript(const std::string& command, const std::string& dir, std::string* output) {
-  return RunCommand("WALCAST_KAFKA_OWNER_PID=" + std::to_string(getpid()) + " " +
+int RunKafkaScript(const std::string& command, const std::string& dir, std::string* output,
+                   const std::string& env = "") {
+  return RunCommand(env + "WALCAST_KAFKA_OWNER_PID=" + std::to_string(getpid()) + " " +
                         ShellQuote(SourcePath("scripts/kafka.sh")) + " " + command + " " +
                         ShellQuote(dir) + " 2>&1",
                     output);
@@ -293,7 +294,7 @@ void PrintTo(const KafkaRecord& record, std::ostream* os) {
   *os << "}";
 }
 
-std::unique_ptr<KafkaCluster> KafkaCluster::Start(std::string* error) {
+std::unique_ptr<KafkaCluster> KafkaCluster::Start(std::string* error, bool secured) {
   std::string tmpl = "/tmp/walcast-kafka-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) {
     *error = "mkdtemp failed";
@@ -301,16 +302,33 @@ std::unique_ptr<KafkaCluster> KafkaCluster::Start(std::string* error) {
   }
   const std::string dir = tmpl;
   std::string out;
-  const int rc = RunKafkaScript("start", dir, &out);
+  const std::string env = secured ? std::string("KAFKA_SECURITY=1 KAFKA_SCRAM_USERS=walcast=") +
+                                        kScramPassword +
+                                        " KAFKA_TLS_KEY_PASSWORD=" + kTlsKeyPassword + " "
+                                  : "";
+  const int rc = RunKafkaScript("start", dir, &out, env);
   const size_t pos = out.find("bootstrap=");
   if (rc != 0 || pos == std::string::npos) {
     *error = "scripts/kafka.sh start failed (exit " + std::to_string(rc) + "): " + out;
     RunKafkaScript("destroy", dir, nullptr);
     return nullptr;
   }
+  auto line = [&](const std::string& key) {
+    const size_t at = out.find("\n" + key + "=");
+    if (at == std::string::npos) return std::string();
+    const std::string rest = out.substr(at + key.size() + 2);
+    return rest.substr(0, rest.find('\n'));
+  };
   std::string bootstrap = out.substr(pos + 10);
   bootstrap = bootstrap.substr(0, bootstrap.find('\n'));
-  return std::unique_ptr<KafkaCluster>(new KafkaCluster(dir, bootstrap));
+  std::unique_ptr<KafkaCluster> cluster(new KafkaCluster(dir, bootstrap));
+  cluster->sasl_ssl_bootstrap_ = line("sasl_ssl_bootstrap");
+  cluster->ssl_bootstrap_ = line("ssl_bootstrap");
+  if (secured && (cluster->sasl_ssl_bootstrap_.empty() || cluster->ssl_bootstrap_.empty())) {
+    *error = "scripts/kafka.sh start printed no secured listeners: " + out;
+    return nullptr;  // the destructor removes the broker
+  }
+  return cluster;
 }
 
 KafkaCluster::~KafkaCluster() { RunKafkaScript("destroy", dir_, nullptr); }
@@ -440,7 +458,23 @@ std::vector<KafkaRecord> KafkaCluster::ConsumeAll(const std::string& topic,
   return std::move(r.records);
 }
 
-void KafkaEnvironment::SetUp() { g_cluster = KafkaCluster::Start(&g_error); }
+::testing::AssertionResult KafkaCluster::Acls(const std::vector<std::string>& args) {
+  std::string command = "acls " + ShellQuote(dir_);
+  for (const std::string& arg : args) command += " " + ShellQuote(arg);
+  std::string out;
+  // RunKafkaScript puts the directory last; kafka.sh acls takes it second.
+  const int rc =
+      RunCommand("WALCAST_KAFKA_OWNER_PID=" + std::to_string(getpid()) + " " +
+                     ShellQuote(SourcePath("scripts/kafka.sh")) + " " + command + " 2>&1",
+                 &out);
+  if (rc != 0) {
+    return ::testing::AssertionFailure()
+           << "kafka-acls " << command << " failed (exit " << rc << "): " << out;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+void KafkaEnvironment::SetUp() { g_cluster = KafkaCluster::Start(&g_error, secured_); }
 void KafkaEnvironment::TearDown() { g_cluster.reset(); }
 KafkaCluster* KafkaEnvironment::Get() { return g_cluster.get(); }
 const std::string& KafkaEnvironment::StartError() { return g_error; }

@@ -50,8 +50,16 @@ void PrintTo(const KafkaRecord& record, std::ostream* os);
 class KafkaCluster {
  public:
   // Starts a broker; on failure returns nullptr and fills *error with the
-  // reason and the broker's log tail.
-  static std::unique_ptr<KafkaCluster> Start(std::string* error);
+  // reason and the broker's log tail. `secured`: scripts/kafka.sh's secured
+  // broker (KAFKA_SECURITY=1): a SASL_SSL listener with SCRAM-SHA-512 user
+  // `walcast` (password kScramPassword), an SSL listener requiring a client
+  // certificate (DIR/tls: ca.pem, walcast.pem, walcast.key encrypted with
+  // kTlsKeyPassword; principal User:walcast), the StandardAuthorizer with
+  // no ACL at all; bootstrap() stays the PLAINTEXT listener, whose
+  // principal is a super user (the helpers below use it).
+  static std::unique_ptr<KafkaCluster> Start(std::string* error, bool secured = false);
+  static constexpr const char* kScramPassword = "walcast-scram-secret";
+  static constexpr const char* kTlsKeyPassword = "walcast-key-secret";
   // Stops the broker and removes its directory.
   ~KafkaCluster();
   KafkaCluster(const KafkaCluster&) = delete;
@@ -60,6 +68,19 @@ class KafkaCluster {
   // "127.0.0.1:PORT"; the same across Stop()/Start().
   const std::string& bootstrap() const { return bootstrap_; }
   const std::string& dir() const { return dir_; }
+  // Secured broker only: "127.0.0.1:PORT" of the SASL_SSL and SSL listeners,
+  // and the path of a file of the test CA (e.g. "ca.pem", "walcast.key").
+  const std::string& sasl_ssl_bootstrap() const { return sasl_ssl_bootstrap_; }
+  const std::string& ssl_bootstrap() const { return ssl_bootstrap_; }
+  std::string TlsPath(const std::string& name) const { return dir_ + "/tls/" + name; }
+
+  // Runs Kafka's kafka-acls.sh with `args` (e.g. {"--add",
+  // "--allow-principal", "User:walcast", "--operation", "WRITE", "--topic",
+  // "t"}) against the super-user listener (scripts/kafka.sh acls); fails
+  // with its output unless it exits 0. The authorizer applies a change
+  // within moments, not at once.
+  ::testing::AssertionResult Acls(const std::vector<std::string>& args);
+
   // The broker's log4j file, for failure messages.
   std::string LogPath() const { return dir_ + "/logs/server.log"; }
 
@@ -106,6 +127,8 @@ class KafkaCluster {
 
   std::string dir_;
   std::string bootstrap_;
+  std::string sasl_ssl_bootstrap_;
+  std::string ssl_bootstrap_;
 };
 
 // GoogleTest environment owning the broker for a whole test binary. If the
@@ -113,11 +136,16 @@ class KafkaCluster {
 // skip).
 class KafkaEnvironment : public ::testing::Environment {
  public:
+  // `secured`: KafkaCluster::Start's secured broker.
+  explicit KafkaEnvironment(bool secured = false) : secured_(secured) {}
   void SetUp() override;
   void TearDown() override;
   // The running broker, or nullptr if it did not start (see StartError()).
   static KafkaCluster* Get();
   static const std::string& StartError();
+
+ private:
+  bool secured_;
 };
 
 }  // namespace walcast::testing

@@ -135,6 +135,21 @@ class KafkaSinkMockTest : public ::testing::Test {
     tracker_->Rewind();
   }
 
+  // After a kReplay: rewinds and writes transaction n (rows `ids`) again
+  // until a flush succeeds; fails the test when an attempt ends otherwise
+  // than OK or kReplay, or after 4 attempts (librdkafka may need a second
+  // abort to reset the producer's sequence numbers).
+  ::testing::AssertionResult ReplayUntilFlushed(int n, const std::vector<int>& ids) {
+    Status flushed = Status::Replay("not yet replayed");
+    for (int attempt = 0; attempt < 4 && flushed.IsReplay(); ++attempt) {
+      Rewind();
+      Status written = Write(n, ids);
+      flushed = written.ok() ? pipeline_->Flush(10s) : written;
+    }
+    if (flushed.ok()) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << flushed.ToString();
+  }
+
   // Ticks until a failure that a delivery report recorded surfaces, as the
   // reader's next call would see it; kTimeout if none does within 20 s.
   Status NextFailure() {
@@ -350,6 +365,49 @@ TEST_F(KafkaSinkMockTest, TransientFailureReplaysAndAcknowledgesNothingEarly) {
   for (int id : ids) EXPECT_TRUE(id == 1 || id == 2) << id;
 }
 
+TEST_F(KafkaSinkMockTest, MissingWriteAclReplaysWithoutDeadLettersUntilAllowed) {
+  // Even with errors.tolerance=all: an ACL taken away is the operator's to
+  // restore, so the records wait for it instead of leaving as dead letters.
+  KafkaSinkOptions options = Options();
+  options.tolerate_errors = true;
+  ASSERT_TRUE(Start(std::move(options)));
+  kafka_.PushErrors(kApiProduce, {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED});
+  ASSERT_TRUE(Write(1, {1}).ok());
+  const Status failed = NextFailure();
+  EXPECT_EQ(failed.code(), Status::Code::kReplay) << failed.ToString();
+  EXPECT_NE(
+      failed.message().find(std::string("TOPIC_AUTHORIZATION_FAILED on '") + kTopic + "': WRITE"),
+      std::string::npos)
+      << failed.message();
+  EXPECT_EQ(watermark(), Lsn(kStart));
+  EXPECT_NE(sink_->counters().problem.find("WRITE not allowed"), std::string::npos)
+      << sink_->counters().problem;
+  // The ACL is back: the replay delivers, and the sink is healthy again.
+  Rewind();
+  ASSERT_TRUE(Write(1, {1}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(1));
+  EXPECT_EQ(sink_->records_dead_lettered(), 0u);
+  EXPECT_TRUE(kafka_.Read(kDeadLetters).empty());
+  EXPECT_EQ(Ids(kafka_.Read(kTopic)), (std::vector<int>{1}));
+  EXPECT_EQ(sink_->counters().problem, "");
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceMissingWriteAclAbortsAndReplays) {
+  KafkaSinkOptions options = ExactlyOnce();
+  options.tolerate_errors = true;
+  ASSERT_TRUE(Start(std::move(options)));
+  kafka_.PushErrors(kApiProduce, {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED});
+  ASSERT_TRUE(Write(1, {1}).ok());
+  const Status flushed = NextFailure();
+  ASSERT_EQ(flushed.code(), Status::Code::kReplay) << flushed.ToString();
+  EXPECT_EQ(watermark(), Lsn(kStart));
+  ASSERT_TRUE(ReplayUntilFlushed(1, {1}));
+  EXPECT_EQ(watermark(), EndOf(1));
+  EXPECT_TRUE(kafka_.Read(kDeadLetters).empty());
+  EXPECT_EQ(sink_->counters().problem, "");
+}
+
 TEST_F(KafkaSinkMockTest, ExactlyOnceAcknowledgesOnlyAfterTheCommitWithItsCheckpoint) {
   ASSERT_TRUE(Start(ExactlyOnce()));
   EXPECT_FALSE(sink_->committed_lsn().valid());
@@ -432,19 +490,10 @@ TEST_F(KafkaSinkMockTest, ExactlyOnceRejectedRecordIsDeadLetteredOnTheReplay) {
   kafka_.PushErrors(kApiProduce, {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE});
   ASSERT_TRUE(Write(2, {2}).ok());
   // The rejection dooms the open Kafka transaction; the next call says so.
-  Status flushed = NextFailure();
+  const Status flushed = NextFailure();
   ASSERT_EQ(flushed.code(), Status::Code::kReplay) << flushed.ToString();
   EXPECT_EQ(watermark(), EndOf(1));
-  // Replays until the abort has reset the producer's sequence numbers
-  // (librdkafka may need a second abort for that).
-  int attempts = 0;
-  do {
-    Rewind();
-    ASSERT_LT(++attempts, 5) << flushed.ToString();
-    Status written = Write(2, {2});
-    flushed = written.ok() ? pipeline_->Flush(10s) : written;
-    ASSERT_TRUE(flushed.ok() || flushed.IsReplay()) << flushed.ToString();
-  } while (!flushed.ok());
+  ASSERT_TRUE(ReplayUntilFlushed(2, {2}));
   EXPECT_EQ(watermark(), EndOf(2));
   const std::vector<MockRecord> dlq = kafka_.Read(kDeadLetters);
   ASSERT_EQ(dlq.size(), 1u);
