@@ -192,10 +192,13 @@ Status KafkaSink::OnProduceError(int code, EncodedRecord record,
     // librdkafka keeps refusing the topic with the cached error until its
     // metadata is read again; read it now, so the replay after the ACL is
     // back is not refused by the stale state.
-    const TopicPtr topic(rd_kafka_topic_new(producer_.get(), record.topic.c_str(), nullptr));
-    const rd_kafka_metadata_t* metadata = nullptr;
-    if (topic) (void)rd_kafka_metadata(producer_.get(), 0, topic.get(), &metadata, 5000);
-    const MetadataPtr owned(metadata);  // null when the request failed
+    producer_->WithClient([&](rd_kafka_s* client) {
+      if (client == nullptr) return;
+      const TopicPtr topic(rd_kafka_topic_new(client, record.topic.c_str(), nullptr));
+      const rd_kafka_metadata_t* metadata = nullptr;
+      if (topic) (void)rd_kafka_metadata(client, 0, topic.get(), &metadata, 5000);
+      const MetadataPtr owned(metadata);  // null when the request failed
+    });
     return Status::Replay("kafka: not authorized to produce to '" + record.topic + "' at " +
                           lsn.ToString() + ": " + reason);
   }
