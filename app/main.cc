@@ -7,6 +7,7 @@
 #include <csignal>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "app/pipeline_config.h"
 #include "app/http_endpoint.h"
 #include "app/pipeline_registry.h"
+#include "app/state_dir.h"
 #include "core/log.h"
 
 #ifndef WALCAST_VERSION
@@ -119,15 +121,19 @@ void DescribeCommandLine(CommandLine* cl) {
 // keys (app/pipeline_config.h). `ignored` receives the keys accepted without
 // effect, for the start-up warnings.
 walcast::Result<std::vector<walcast::app::PipelineConfig>> ConfigsFrom(
-    const po::variables_map& vm, std::vector<walcast::app::IgnoredKey>* ignored) {
+    const po::variables_map& vm, std::vector<walcast::app::IgnoredKey>* ignored,
+    std::optional<walcast::app::DefaultStateDir>* default_state_dir) {
   const std::vector<std::string> none;
   const auto& paths = vm.count("config") ? vm["config"].as<std::vector<std::string>>() : none;
   const auto& sets = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : none;
+  const walcast::app::DefaultStateDir state_dir =
+      walcast::app::ChooseDefaultStateDir(walcast::app::StateDirEnvironment::FromProcess());
   walcast::Result<walcast::app::LoadedPipelines> loaded =
-      walcast::app::LoadPipelineSources(paths, sets);
+      walcast::app::LoadPipelineSources(paths, sets, state_dir.path);
   // A missing file is a configuration error too (exit status 2).
   if (!loaded.ok()) return walcast::Status::InvalidArgument(loaded.status().message());
   *ignored = std::move(loaded->ignored);
+  if (loaded->used_default_state_dir) *default_state_dir = state_dir;
   const bool several = loaded->pipelines.size() > 1;
   std::vector<walcast::app::PipelineConfig> configs;
   for (walcast::app::PipelineSource& source : loaded->pipelines) {
@@ -261,7 +267,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<walcast::app::IgnoredKey> ignored;
-  walcast::Result<std::vector<walcast::app::PipelineConfig>> configs = ConfigsFrom(vm, &ignored);
+  std::optional<walcast::app::DefaultStateDir> default_state_dir;
+  walcast::Result<std::vector<walcast::app::PipelineConfig>> configs =
+      ConfigsFrom(vm, &ignored, &default_state_dir);
   if (!configs.ok()) return Fail(configs.status());
   // log.level is a worker-wide key: the first pipeline's value is everyone's.
   walcast::log::Level level = walcast::log::Level::kInfo;
@@ -273,6 +281,17 @@ int main(int argc, char** argv) {
   for (const walcast::app::IgnoredKey& item : ignored) {
     walcast::log::Warn("config key accepted without effect",
                        {{"key", item.key}, {"why", item.why}});
+  }
+  if (default_state_dir && default_state_dir->legacy()) {
+    walcast::log::Warn(
+        "state.dir is not set; using ./walcast-state in the working directory, the old default. "
+        "Set state.dir to its absolute path: the default no longer depends on the working "
+        "directory (README, Configuration)",
+        {{"state.dir", default_state_dir->path}});
+  } else if (default_state_dir && command.front() == "run") {
+    walcast::log::Info("state.dir is not set; using the default",
+                       {{"state.dir", default_state_dir->path},
+                        {"from", default_state_dir->origin}});
   }
 
   InstallSignalHandlers();
