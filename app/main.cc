@@ -57,8 +57,10 @@ constexpr const char* kUsage =
     "  setup             create the publication and the replication slot\n"
     "  setup --check     preflight: check server, role, publication, tables and slot;\n"
     "                    change nothing; print the SQL that fixes each problem\n"
-    "  probe URL         GET URL; exit 0 on a 2xx answer (the container's HEALTHCHECK on\n"
-    "                    http://127.0.0.1:8080/readyz)\n"
+    "  probe [URL|PATH]  GET URL; exit 0 on a 2xx answer (the container's HEALTHCHECK on\n"
+    "                    http://127.0.0.1:8080/readyz); without a URL, or with a PATH\n"
+    "                    such as /healthz, the configured http.bind and http.port\n"
+    "                    (--config) and /readyz by default\n"
     "  status            slot, plugin, confirmed_flush_lsn, current WAL LSN, lag in bytes\n"
     "                    (one block per pipeline, with whether its database answered)\n"
     "  generate-profiles write sample MOSIP anonymous profiles (every shape, reproducible\n"
@@ -256,9 +258,24 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> command =
       vm.count("command") ? vm["command"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  if (command.size() == 2 && command.front() == "probe") {
+  if (command.size() == 2 && command.front() == "probe" && command.back().rfind('/', 0) != 0) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return Probe(command.back());
+  }
+  if (!command.empty() && command.front() == "probe" && command.size() <= 2) {
+    // The endpoint this configuration serves (http.bind, http.port).
+    std::vector<walcast::app::IgnoredKey> ignored;
+    std::optional<walcast::app::DefaultStateDir> unused;
+    walcast::Result<std::vector<walcast::app::PipelineConfig>> configs =
+        ConfigsFrom(vm, &ignored, &unused);
+    if (!configs.ok()) return Fail(configs.status());
+    const walcast::Config& config = configs->front().config;
+    walcast::Result<std::string> url = walcast::app::ProbeUrl(
+        config.GetString("http.bind"), config.GetInt("http.port"),
+        command.size() == 2 ? command.back() : "/readyz");
+    if (!url.ok()) return Fail(url.status());
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return Probe(*url);
   }
   if (command.size() != 1) {
     std::cerr << (command.empty() ? "walcast: error: no command given\n"

@@ -86,6 +86,8 @@ class SlotManager {
   Result<ServerInfo> GetServerInfo();
   // kInvalidArgument unless wal_level is logical.
   Status CheckWalLevel();
+  // The same for server settings already read (no query).
+  static Status CheckWalLevel(const ServerInfo& info);
   Result<std::optional<SlotInfo>> GetSlot(const std::string& name);
   // Creates the slot if missing; refuses (kInvalidArgument) when it exists
   // with another plugin or for another database.

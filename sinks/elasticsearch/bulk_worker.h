@@ -86,6 +86,11 @@ struct BulkWorkerOptions {
   size_t max_queued = 2;
   // Name in log lines ("elasticsearch", "metrics").
   std::string name = "elasticsearch";
+  // Called on the worker thread for documents written to the dead-letter
+  // index ("dead_letter") and for the failure that stops the worker
+  // ("error"), with a reason naming the index, table, LSN and error type,
+  // never a document's value. Optional.
+  std::function<void(const std::string& kind, const std::string& reason)> on_problem;
 };
 
 // Counters for tests and `walcast status`.
@@ -93,6 +98,8 @@ struct BulkWorkerStats {
   uint64_t requests = 0;      // bulk jobs finished
   uint64_t items = 0;         // items durable in their index
   uint64_t dead_letters = 0;  // items written to the dead-letter index
+  uint64_t queued_items = 0;     // now: items of the jobs waiting to be sent
+  uint64_t in_flight_items = 0;  // now: items of the job being sent
 };
 
 // Sends bulk jobs to Elasticsearch on one thread, in submission order, each
