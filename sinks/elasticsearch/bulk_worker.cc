@@ -188,10 +188,15 @@ Status BulkWorker::Process(BulkJob& job) {
   const std::vector<size_t> rejected = result->Rejected();
   if (!rejected.empty()) WALCAST_RETURN_IF_ERROR(WriteDeadLetters(job, *result, rejected));
   if (job.after) WALCAST_RETURN_IF_ERROR(RunTask(job.after));
+  // Dead letters the sink wrote itself were items of the request.
+  size_t own_dead_letters = 0;
+  for (size_t i = 0; i < job.origins.size() && i < job.request.size(); ++i) {
+    if (job.origins[i].dead_letter) ++own_dead_letters;
+  }
   std::lock_guard lock(mu_);
   ++stats_.requests;
-  stats_.items += job.request.size() - rejected.size();
-  stats_.dead_letters += rejected.size();
+  stats_.items += job.request.size() - rejected.size() - own_dead_letters;
+  stats_.dead_letters += rejected.size() + own_dead_letters;
   return Status::Ok();
 }
 

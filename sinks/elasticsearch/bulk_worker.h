@@ -27,6 +27,9 @@ struct ItemOrigin {
   std::string table;  // "schema.table", or a metric id
   std::string key;    // the row's key as text
   Lsn lsn;            // commit LSN of the change
+  // The item is itself a dead letter (a row the sink could not map): it
+  // counts as a dead letter, not as an item, once durable.
+  bool dead_letter = false;
 };
 
 // A record that could not be indexed, as stored in the dead-letter index.
@@ -97,7 +100,7 @@ struct BulkWorkerOptions {
 struct BulkWorkerStats {
   uint64_t requests = 0;      // bulk jobs finished
   uint64_t items = 0;         // items durable in their index
-  uint64_t dead_letters = 0;  // items written to the dead-letter index
+  uint64_t dead_letters = 0;  // items written to the dead-letter index (refused or unmappable)
   uint64_t queued_items = 0;     // now: items of the jobs waiting to be sent
   uint64_t in_flight_items = 0;  // now: items of the job being sent
 };

@@ -102,7 +102,7 @@ Status ElasticsearchSink::AppendDeadLetter(const TransactionInfo& txn,
   ReportProblem("dead_letter", "change not indexable (" + std::string(CodeName(reason.code())) +
                                    "), table " + action.table + " at " +
                                    txn.commit_lsn.ToString());
-  const ItemOrigin origin{action.table, action.key, txn.commit_lsn};
+  const ItemOrigin origin{action.table, action.key, txn.commit_lsn, /*dead_letter=*/true};
   const DeadLetter letter{.index = action.index,
                           .id = action.id,
                           .operation = action.kind == DocumentAction::Kind::kDelete   ? "delete"
