@@ -1,39 +1,39 @@
 #include "app/commands.h"
 
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <map>
-#include <mutex>
-#include <cstdio>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <sstream>
 #include <thread>
 
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-
 #include "app/elasticsearch_factory.h"
 #include "app/heartbeat.h"
 #include "app/metrics_factory.h"
-#include "app/slot_ownership.h"
-#include "app/snapshot_state.h"
 #include "app/options.h"
 #include "app/run_plan.h"
+#include "app/sink_factory.h"
+#include "app/slot_ownership.h"
+#include "app/snapshot_state.h"
 #include "app/supervisor.h"
 #include "core/ack_tracker.h"
 #include "core/json_writer.h"
 #include "core/log.h"
 #include "core/pipeline.h"
 #include "metrics/options.h"
-#include "app/sink_factory.h"
 #include "wal_reader/catalog_type_resolver.h"
-#include "wal_reader/reader.h"
 #include "wal_reader/libpq_replication_stream.h"
-#include "wal_reader/snapshot.h"
+#include "wal_reader/reader.h"
 #include "wal_reader/slot_manager.h"
 #include "wal_reader/slot_policy.h"
+#include "wal_reader/snapshot.h"
 
 namespace walcast::app {
 namespace {
@@ -471,10 +471,12 @@ class EarlyConnections {
   // The reader's connector: the early connection the first time it is
   // there and worked, a new one otherwise. Borrows this object.
   wal_reader::StreamConnector Connector(std::string conninfo) {
-    return [this, conninfo = std::move(conninfo)]() -> Result<std::unique_ptr<wal_reader::ReplicationStream>> {
+    return [this, conninfo = std::move(
+                      conninfo)]() -> Result<std::unique_ptr<wal_reader::ReplicationStream>> {
       if (stream_.valid()) {
         Result<std::unique_ptr<wal_reader::LibpqReplicationStream>> early = stream_.get();
-        if (early.ok()) return std::unique_ptr<wal_reader::ReplicationStream>(std::move(early).value());
+        if (early.ok())
+          return std::unique_ptr<wal_reader::ReplicationStream>(std::move(early).value());
       }
       WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<wal_reader::LibpqReplicationStream> stream,
                                wal_reader::LibpqReplicationStream::Connect(conninfo));
@@ -552,8 +554,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   // Past every configuration check: a failure from here on is retried.
   if (progress != nullptr) AddProgressReport(progress, &tracker, &pipeline);
   SnapshotTableRows snapshot_rows;
-  const LiveObjects live{config, tracker, pipeline, snapshot_rows,
-                         metrics ? metrics->sink_ptr : nullptr, nullptr};
+  const LiveObjects live{
+      config, tracker, pipeline, snapshot_rows, metrics ? metrics->sink_ptr : nullptr, nullptr};
   const LiveFiguresScope snapshot_figures(progress,
                                           [&](PipelineFigures* f) { FillLiveFigures(live, f); });
   log::Info("walcast starting", {{"slot", slot},
@@ -565,8 +567,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
 
   if (start.exported) {
     WALCAST_RETURN_IF_ERROR(RunSnapshot(config, source.conninfo, *start.exported, source.tables,
-                                        &pipeline, &tracker, resolver.get(), snapshot_state,
-                                        stop, &snapshot_rows));
+                                        &pipeline, &tracker, resolver.get(), snapshot_state, stop,
+                                        &snapshot_rows));
     start.exporter.reset();
     if (!tracker.watermark().valid() || tracker.watermark() < start.exported->consistent_point) {
       // Interrupted: nothing is recorded, the next start takes it again.

@@ -24,10 +24,12 @@ void WriteSink(Writer& w, const SinkFigures& s) {
   w.StartObject();
   json::Key(w, "name");
   json::String(w, s.name);
-  for (const auto& [key, figure, value] :
-       {std::tuple{"in_flight", C::kInFlight, c.in_flight}, {"queued", C::kQueued, c.queued},
-        {"acked", C::kAcked, c.acked}, {"retried", C::kRetried, c.retried},
-        {"failed", C::kFailed, c.failed}, {"dead_lettered", C::kDeadLettered, c.dead_lettered}}) {
+  for (const auto& [key, figure, value] : {std::tuple{"in_flight", C::kInFlight, c.in_flight},
+                                           {"queued", C::kQueued, c.queued},
+                                           {"acked", C::kAcked, c.acked},
+                                           {"retried", C::kRetried, c.retried},
+                                           {"failed", C::kFailed, c.failed},
+                                           {"dead_lettered", C::kDeadLettered, c.dead_lettered}}) {
     if (!c.Reports(figure)) continue;
     w.Key(key);
     w.Uint64(value);
@@ -127,11 +129,14 @@ void WritePipeline(Writer& w, const PipelineFigures& p) {
   }
   uint64_t events = 0;
   for (const auto& [key, n] : p.events) events += n;
-  for (const auto& [key, value] :
-       {std::pair{"events_total", events}, {"transactions", p.transactions},
-        {"received_bytes", p.received_bytes}, {"reconnects", p.reconnects},
-        {"watermark_lsn", p.watermark_lsn}, {"confirmed_flush_lsn", p.confirmed_flush_lsn},
-        {"server_wal_end_lsn", p.server_wal_end_lsn}, {"lag_bytes", p.lag_bytes()}}) {
+  for (const auto& [key, value] : {std::pair{"events_total", events},
+                                   {"transactions", p.transactions},
+                                   {"received_bytes", p.received_bytes},
+                                   {"reconnects", p.reconnects},
+                                   {"watermark_lsn", p.watermark_lsn},
+                                   {"confirmed_flush_lsn", p.confirmed_flush_lsn},
+                                   {"server_wal_end_lsn", p.server_wal_end_lsn},
+                                   {"lag_bytes", p.lag_bytes()}}) {
     w.Key(key);
     w.Uint64(value);
   }

@@ -1,9 +1,10 @@
 // walcast: PostgreSQL logical replication to Kafka (Debezium format),
 // Elasticsearch and in-process metrics. See README.md.
 
+#include <curl/curl.h>
+
 #include <atomic>
 #include <boost/program_options.hpp>
-#include <curl/curl.h>
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -15,9 +16,9 @@
 #include "app/config_file.h"
 #include "app/generate_mosip.h"
 #include "app/generate_profiles.h"
+#include "app/http_endpoint.h"
 #include "app/options.h"
 #include "app/pipeline_config.h"
-#include "app/http_endpoint.h"
 #include "app/pipeline_registry.h"
 #include "app/state_dir.h"
 #include "core/log.h"
@@ -270,9 +271,9 @@ int main(int argc, char** argv) {
         ConfigsFrom(vm, &ignored, &unused);
     if (!configs.ok()) return Fail(configs.status());
     const walcast::Config& config = configs->front().config;
-    walcast::Result<std::string> url = walcast::app::ProbeUrl(
-        config.GetString("http.bind"), config.GetInt("http.port"),
-        command.size() == 2 ? command.back() : "/readyz");
+    walcast::Result<std::string> url =
+        walcast::app::ProbeUrl(config.GetString("http.bind"), config.GetInt("http.port"),
+                               command.size() == 2 ? command.back() : "/readyz");
     if (!url.ok()) return Fail(url.status());
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return Probe(*url);
@@ -306,9 +307,9 @@ int main(int argc, char** argv) {
         "directory (README, Configuration)",
         {{"state.dir", default_state_dir->path}});
   } else if (default_state_dir && command.front() == "run") {
-    walcast::log::Info("state.dir is not set; using the default",
-                       {{"state.dir", default_state_dir->path},
-                        {"from", default_state_dir->origin}});
+    walcast::log::Info(
+        "state.dir is not set; using the default",
+        {{"state.dir", default_state_dir->path}, {"from", default_state_dir->origin}});
   }
 
   InstallSignalHandlers();

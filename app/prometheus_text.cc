@@ -75,7 +75,8 @@ void PerMetricState(Families* f, const std::vector<PipelineFigures>& pipelines, 
                     const std::function<double(const MetricStateFigures&)>& value) {
   std::vector<ClientMetric> metrics;
   for (const PipelineFigures& p : pipelines) {
-    if (p.metric_state) metrics.push_back(Value({L("pipeline", p.name)}, type, value(*p.metric_state)));
+    if (p.metric_state)
+      metrics.push_back(Value({L("pipeline", p.name)}, type, value(*p.metric_state)));
   }
   if (metrics.empty()) return;
   f->Add(std::move(name), std::move(help), type).metric = std::move(metrics);
@@ -155,8 +156,8 @@ void AddSinkFamilies(Families* f, const std::vector<PipelineFigures>& ps) {
           kGauge, C::kQueued, [](const C& c) { return c.queued; });
   PerSink(f, ps, "walcast_sink_acked_total", "Records the sink made durable", kCounter, C::kAcked,
           [](const C& c) { return c.acked; });
-  PerSink(f, ps, "walcast_sink_retried_total", "Sends repeated after a retryable failure",
-          kCounter, C::kRetried, [](const C& c) { return c.retried; });
+  PerSink(f, ps, "walcast_sink_retried_total", "Sends repeated after a retryable failure", kCounter,
+          C::kRetried, [](const C& c) { return c.retried; });
   PerSink(f, ps, "walcast_sink_failed_total", "Requests or deliveries that failed", kCounter,
           C::kFailed, [](const C& c) { return c.failed; });
   PerSink(f, ps, "walcast_sink_dead_letters_total",
@@ -192,7 +193,8 @@ void AddSnapshotAndMetricFamilies(Families* f, const std::vector<PipelineFigures
   using M = MetricStateFigures;
   PerMetricState(f, ps, "walcast_bad_profiles_total",
                  "Profiles the metrics could not read (counted, dead-lettered, never logged)",
-                 MetricType::Counter, [](const M& m) { return static_cast<double>(m.bad_profiles); });
+                 MetricType::Counter,
+                 [](const M& m) { return static_cast<double>(m.bad_profiles); });
   PerMetricState(f, ps, "walcast_metric_state_commits_total",
                  "Checkpoint commits of the metric state (RocksDB)", MetricType::Counter,
                  [](const M& m) { return static_cast<double>(m.commits); });

@@ -29,10 +29,10 @@ namespace walcast::app {
 inline constexpr const char* kLegacyStateDir = "walcast-state";
 
 struct StateDirEnvironment {
-  std::string state_directory;  // $STATE_DIRECTORY ("" when unset)
-  std::string xdg_state_home;   // $XDG_STATE_HOME
-  std::string home;             // $HOME
-  bool root = false;            // effective uid 0
+  std::string state_directory;     // $STATE_DIRECTORY ("" when unset)
+  std::string xdg_state_home;      // $XDG_STATE_HOME
+  std::string home;                // $HOME
+  bool root = false;               // effective uid 0
   bool legacy_dir_exists = false;  // ./walcast-state is a directory
 
   // Reads the variables above, geteuid() and whether ./walcast-state exists.

@@ -30,9 +30,9 @@ struct SnapshotTableFigures {
 // when the pipeline computes metrics.
 struct MetricStateFigures {
   uint64_t bad_profiles = 0;
-  uint64_t commits = 0;               // checkpoint commits of the metric state
-  double last_commit_seconds = 0;     // the last one's duration
-  double commit_seconds_total = 0;    // their durations summed
+  uint64_t commits = 0;             // checkpoint commits of the metric state
+  double last_commit_seconds = 0;   // the last one's duration
+  double commit_seconds_total = 0;  // their durations summed
   // A metric's total (its aggregates' counts summed), buckets and largest
   // bucket, largest total first; never a bucket's key.
   struct Top {

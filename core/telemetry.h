@@ -100,8 +100,8 @@ struct SinkCounters {
 // positions and counts, never a row or profile value.
 struct Problem {
   int64_t unix_ms = 0;
-  std::string sink;    // the sink's name, or "pipeline"
-  std::string kind;    // "error", "dead_letter", "retry"
+  std::string sink;  // the sink's name, or "pipeline"
+  std::string kind;  // "error", "dead_letter", "retry"
   std::string reason;
   uint64_t repeats = 1;  // the same (sink, kind, reason) again right after
 };

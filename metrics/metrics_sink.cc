@@ -245,9 +245,10 @@ Status MetricsSink::UpdateTopFigures(const Outbox& written) {
       *it = std::move(figure);
     }
   }
-  std::stable_sort(top_.begin(), top_.end(), [](const MetricTopFigure& a, const MetricTopFigure& b) {
-    return a.total != b.total ? a.total > b.total : a.metric < b.metric;
-  });
+  std::stable_sort(top_.begin(), top_.end(),
+                   [](const MetricTopFigure& a, const MetricTopFigure& b) {
+                     return a.total != b.total ? a.total > b.total : a.metric < b.metric;
+                   });
   return Status::Ok();
 }
 

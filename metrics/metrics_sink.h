@@ -17,9 +17,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -59,18 +59,18 @@ struct MetricTopFigure {
 // a copy published by the reader thread after each commit and write, so it
 // lags by at most a tick (200 ms).
 struct MetricsSinkFigures {
-  uint64_t bad_profiles = 0;           // walcast_bad_profiles, as committed
-  uint64_t state_commits = 0;          // RocksDB batches written (this run)
-  double last_commit_seconds = 0;      // the last checkpoint commit's duration
-  double commit_seconds_total = 0;     // all checkpoint commits' durations
-  uint64_t checkpoint_commits = 0;     // commits that duration covers
-  uint64_t documents_written = 0;      // acknowledged by the writer
+  uint64_t bad_profiles = 0;        // walcast_bad_profiles, as committed
+  uint64_t state_commits = 0;       // RocksDB batches written (this run)
+  double last_commit_seconds = 0;   // the last checkpoint commit's duration
+  double commit_seconds_total = 0;  // all checkpoint commits' durations
+  uint64_t checkpoint_commits = 0;  // commits that duration covers
+  uint64_t documents_written = 0;   // acknowledged by the writer
   uint64_t dead_letters_written = 0;
-  uint64_t documents_in_flight = 0;    // in the write under way
-  uint64_t documents_pending = 0;      // committed, waiting for the next write
+  uint64_t documents_in_flight = 0;  // in the write under way
+  uint64_t documents_pending = 0;    // committed, waiting for the next write
   uint64_t write_retries = 0;
-  uint64_t write_failures = 0;         // retried ones and the one that stopped
-  std::vector<MetricTopFigure> top;    // largest total first
+  uint64_t write_failures = 0;       // retried ones and the one that stopped
+  std::vector<MetricTopFigure> top;  // largest total first
 };
 
 struct MetricsSinkStats {

@@ -1,14 +1,14 @@
 #pragma once
 
+#include <libpq-fe.h>
+
 #include <atomic>
-#include <mutex>
-#include <map>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
-
-#include <libpq-fe.h>
 
 #include "core/event.h"
 #include "core/event_handler.h"

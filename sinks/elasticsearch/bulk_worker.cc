@@ -241,8 +241,8 @@ Status BulkWorker::WriteDeadLetters(const BulkJob& job, const BulkResult& result
         rejected.front() < job.origins.size() ? &job.origins[rejected.front()] : nullptr;
     options_.on_problem(
         "dead_letter",
-        std::to_string(rejected.size()) + " document(s) refused (" + first.error_type +
-            ", HTTP " + std::to_string(first.status) + "), index " +
+        std::to_string(rejected.size()) + " document(s) refused (" + first.error_type + ", HTTP " +
+            std::to_string(first.status) + "), index " +
             job.request.action(rejected.front()).index +
             (origin != nullptr ? ", table " + origin->table + " at " + origin->lsn.ToString()
                                : std::string()));

@@ -101,7 +101,7 @@ struct BulkWorkerStats {
   uint64_t requests = 0;      // bulk jobs finished
   uint64_t items = 0;         // items durable in their index
   uint64_t dead_letters = 0;  // items written to the dead-letter index (refused or unmappable)
-  uint64_t queued_items = 0;     // now: items of the jobs waiting to be sent
+  uint64_t queued_items = 0;  // now: items of the jobs waiting to be sent
   uint64_t in_flight_items = 0;  // now: items of the job being sent
 };
 

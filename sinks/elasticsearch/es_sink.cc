@@ -100,8 +100,7 @@ Status ElasticsearchSink::AppendDeadLetter(const TransactionInfo& txn,
   }
   // The status code's name only: the message may quote the row.
   ReportProblem("dead_letter", "change not indexable (" + std::string(CodeName(reason.code())) +
-                                   "), table " + action.table + " at " +
-                                   txn.commit_lsn.ToString());
+                                   "), table " + action.table + " at " + txn.commit_lsn.ToString());
   const ItemOrigin origin{action.table, action.key, txn.commit_lsn, /*dead_letter=*/true};
   const DeadLetter letter{.index = action.index,
                           .id = action.id,

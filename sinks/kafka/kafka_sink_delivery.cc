@@ -98,8 +98,8 @@ bool KafkaSink::OnDeliveryFailure(const rd_kafka_message_s* message,
   if (!PermanentDeliveryError(message->err)) {
     retried_records_.fetch_add(1, std::memory_order_relaxed);
     if (RecordFailure(Status::Replay(DeliveryFailure(topic, context.lsn, reason)))) {
-      ReportProblem("retry", DeliveryFailure(topic, context.lsn, reason) +
-                                 "; replayed from the watermark");
+      ReportProblem("retry",
+                    DeliveryFailure(topic, context.lsn, reason) + "; replayed from the watermark");
     }
     return false;
   }

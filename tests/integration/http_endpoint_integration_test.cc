@@ -10,10 +10,10 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <thread>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "rapidjson/document.h"
 #include "tests/integration/es_process_test.h"
@@ -298,11 +298,11 @@ TEST_F(HttpEndpointTest, StatusPageShowsLiveFiguresInABrowser) {
   Sql("CREATE TABLE t(id int PRIMARY KEY, v text)");
   Generate({"--count", "60", "--seed", "7", "--shape", "all"});
   const int port = FreeLoopbackPort();
-  WriteConfig({{"http.port", std::to_string(port)},
-               {"table.include.list", "public\\.t,idrepo\\.anonymous_profile"},
-               {"metrics.definitions.file",
-                std::string(WALCAST_SOURCE_DIR) + "/config/metrics/mosip.json"},
-               {"checkpoint.interval.ms", "200"}});
+  WriteConfig(
+      {{"http.port", std::to_string(port)},
+       {"table.include.list", "public\\.t,idrepo\\.anonymous_profile"},
+       {"metrics.definitions.file", std::string(WALCAST_SOURCE_DIR) + "/config/metrics/mosip.json"},
+       {"checkpoint.interval.ms", "200"}});
   auto p = Start("run");
   ASSERT_TRUE(WaitForLog("run", "streaming started", p.get(), 120s)) << ReadFile(dir_ + "/run.err");
   InsertBadProfile("bad-profile-page");
@@ -337,9 +337,9 @@ TEST_F(HttpEndpointTest, StatusPageShowsLiveFiguresInABrowser) {
   const std::string shot = std::string(WALCAST_BINARY_DIR) + "/status_page.png";
   std::remove(shot.c_str());
   std::string ignored;
-  RunCommand(chromium + "--window-size=1280,1060 --screenshot=" + shot + " " + url +
-                 " >/dev/null 2>&1",
-             &ignored);
+  RunCommand(
+      chromium + "--window-size=1280,1060 --screenshot=" + shot + " " + url + " >/dev/null 2>&1",
+      &ignored);
   writing.store(false);
   writer.join();
   ASSERT_EQ(rc, 0) << "chromium failed: " << dom;

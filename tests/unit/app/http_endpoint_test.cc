@@ -112,14 +112,17 @@ TEST(PrometheusTextTest, OnlyFiguresASinkKeepsAreExported) {
 
 TEST(PrometheusTextTest, SnapshotEstimatesAndMetricStateWhereKnown) {
   const std::string text = RenderPrometheus({WithMetrics("idrepo")});
-  EXPECT_TRUE(Has(text, "walcast_snapshot_rows_expected{pipeline=\"idrepo\","
-                        "table=\"idrepo.anonymous_profile\"} 120"))
+  EXPECT_TRUE(Has(text,
+                  "walcast_snapshot_rows_expected{pipeline=\"idrepo\","
+                  "table=\"idrepo.anonymous_profile\"} 120"))
       << text;
-  EXPECT_TRUE(Has(text, "walcast_snapshot_rows_read_total{pipeline=\"idrepo\","
-                        "table=\"idrepo.channel_info\"} 4"));
+  EXPECT_TRUE(Has(text,
+                  "walcast_snapshot_rows_read_total{pipeline=\"idrepo\","
+                  "table=\"idrepo.channel_info\"} 4"));
   EXPECT_FALSE(Has(text, "table=\"idrepo.channel_info\"} 0"));
-  EXPECT_FALSE(Has(text, "walcast_snapshot_rows_expected{pipeline=\"idrepo\","
-                         "table=\"idrepo.channel_info\"}"));
+  EXPECT_FALSE(Has(text,
+                   "walcast_snapshot_rows_expected{pipeline=\"idrepo\","
+                   "table=\"idrepo.channel_info\"}"));
   EXPECT_TRUE(Has(text, "walcast_bad_profiles_total{pipeline=\"idrepo\"} 2"));
   EXPECT_TRUE(Has(text, "walcast_metric_state_commits_total{pipeline=\"idrepo\"} 6"));
   EXPECT_TRUE(Has(text, "walcast_metric_state_commit_seconds{pipeline=\"idrepo\"} 0.004"));

@@ -57,8 +57,7 @@ TEST_F(PipelineConfigTest, OneConnectorMergesExactlyAsASingleRun) {
 }
 
 TEST_F(PipelineConfigTest, NoConnectorIsOneUnnamedPipeline) {
-  Result<LoadedPipelines> loaded =
-      Load({Write("w.properties", "slot.name=s\n")}, {"sinks=stdout"});
+  Result<LoadedPipelines> loaded = Load({Write("w.properties", "slot.name=s\n")}, {"sinks=stdout"});
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   ASSERT_EQ(loaded->pipelines.size(), 1u);
   EXPECT_EQ(loaded->pipelines[0].name, "");
@@ -74,8 +73,7 @@ TEST_F(PipelineConfigTest, EachConnectorIsAPipelineOverTheSharedDefaults) {
       Write("b.properties",
             "name=b\nconnector.class=io.debezium.connector.postgresql.PostgresConnector\n"
             "slot.name=sb\nkafka.client.id=mine\n")};
-  Result<LoadedPipelines> loaded =
-      Load(paths, {"table.include.list=s.set", "log.level=debug"});
+  Result<LoadedPipelines> loaded = Load(paths, {"table.include.list=s.set", "log.level=debug"});
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   ASSERT_EQ(loaded->pipelines.size(), 2u);
   const PipelineSource& a = loaded->pipelines[0];
@@ -105,8 +103,8 @@ TEST_F(PipelineConfigTest, EachConnectorIsAPipelineOverTheSharedDefaults) {
 TEST_F(PipelineConfigTest, DefaultStateDirAndAConnectorsOwnStateDir) {
   Result<LoadedPipelines> loaded =
       Load({Write("a.json", Connector("a", "")),
-                           Write("b.json", Connector("b", "\"state.dir\": \"/elsewhere\""))},
-                          {});
+            Write("b.json", Connector("b", "\"state.dir\": \"/elsewhere\""))},
+           {});
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_EQ(loaded->pipelines[0].values.at("state.dir"), std::string(kDefaultStateDir) + "/a");
   EXPECT_EQ(loaded->pipelines[1].values.at("state.dir"), "/elsewhere");
@@ -114,34 +112,33 @@ TEST_F(PipelineConfigTest, DefaultStateDirAndAConnectorsOwnStateDir) {
 }
 
 TEST_F(PipelineConfigTest, ConfiguredStateDirDoesNotUseTheDefault) {
-  Result<LoadedPipelines> loaded =
-      Load({Write("w.properties", "state.dir=/srv/walcast\n")}, {});
+  Result<LoadedPipelines> loaded = Load({Write("w.properties", "state.dir=/srv/walcast\n")}, {});
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_EQ(loaded->pipelines[0].values.at("state.dir"), "/srv/walcast");
   EXPECT_FALSE(loaded->used_default_state_dir);
 }
 
 TEST_F(PipelineConfigTest, TwoConnectorsWithOneNameAreInvalidArgument) {
-  Result<LoadedPipelines> loaded = Load(
-      {Write("a.json", Connector("same", "")), Write("b.json", Connector("same", ""))}, {});
+  Result<LoadedPipelines> loaded =
+      Load({Write("a.json", Connector("same", "")), Write("b.json", Connector("same", ""))}, {});
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument);
 }
 
 TEST_F(PipelineConfigTest, NameThatCannotBeADirectoryIsInvalidArgument) {
   for (const std::string bad : {"a/b", "..", " "}) {
-    Result<LoadedPipelines> loaded = Load(
-        {Write("a.json", Connector(bad, "")), Write("b.json", Connector("b", ""))}, {});
+    Result<LoadedPipelines> loaded =
+        Load({Write("a.json", Connector(bad, "")), Write("b.json", Connector("b", ""))}, {});
     ASSERT_FALSE(loaded.ok()) << bad;
     EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument) << bad;
   }
 }
 
 TEST_F(PipelineConfigTest, BadKeyInOneConnectorIsInvalidArgument) {
-  Result<LoadedPipelines> loaded = Load(
-      {Write("a.json", Connector("a", "\"column.mask.with.8.chars\": \"a.b.c\"")),
-       Write("b.json", Connector("b", ""))},
-      {});
+  Result<LoadedPipelines> loaded =
+      Load({Write("a.json", Connector("a", "\"column.mask.with.8.chars\": \"a.b.c\"")),
+            Write("b.json", Connector("b", ""))},
+           {});
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument);
 }

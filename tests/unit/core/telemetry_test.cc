@@ -117,7 +117,8 @@ TEST(ProblemRingTest, NewestFirstBoundedAndRepeatsCounted) {
   EXPECT_EQ(read[0].sink, "elasticsearch");
   EXPECT_EQ(read[1].repeats, 2u);
   EXPECT_EQ(read[1].unix_ms, 2);  // the repeat's time
-  for (int i = 0; i < 50; ++i) ring.Add(10 + i, "pipeline", "error", "attempt " + std::to_string(i));
+  for (int i = 0; i < 50; ++i)
+    ring.Add(10 + i, "pipeline", "error", "attempt " + std::to_string(i));
   read = ring.Read();
   ASSERT_EQ(read.size(), ProblemRing::kCapacity);
   EXPECT_EQ(read.front().reason, "attempt 49");

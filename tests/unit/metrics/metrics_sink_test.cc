@@ -299,8 +299,8 @@ TEST_F(MetricsSinkTest, FiguresFollowCommitsWritesAndRetries) {
   EXPECT_TRUE(before.Reports(SinkCounters::kFailed));
   EXPECT_EQ(before.acked, 0u);
   const std::string bad = R"({"processName":"New","date":"2025-03-14","newProfile":{"x":)";
-  Transaction(0x1F0, 0x200, {{"a", New("Female")}, {"b", New("Female")}, {"c", New("Male")},
-                             {"bad", bad}});
+  Transaction(0x1F0, 0x200,
+              {{"a", New("Female")}, {"b", New("Female")}, {"c", New("Male")}, {"bad", bad}});
   ASSERT_TRUE(Tick(milliseconds(0)).ok());  // commit, write handed over
   MetricsSinkFigures f = sink_->figures();
   EXPECT_EQ(f.checkpoint_commits, 1u);
