@@ -1,25 +1,29 @@
 #include "app/commands.h"
 
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <future>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <sstream>
 #include <thread>
-
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
 
 #include "app/elasticsearch_factory.h"
 #include "app/heartbeat.h"
 #include "app/metrics_factory.h"
 #include "app/projections_factory.h"
-#include "app/slot_ownership.h"
-#include "app/snapshot_state.h"
 #include "app/options.h"
 #include "app/privacy_commands.h"
 #include "app/run_plan.h"
+#include "app/sink_factory.h"
+#include "app/slot_ownership.h"
+#include "app/snapshot_state.h"
 #include "app/supervisor.h"
 #include "core/ack_tracker.h"
 #include "core/json_writer.h"
@@ -27,12 +31,12 @@
 #include "core/pipeline.h"
 #include "metrics/options.h"
 #include "projections/options.h"
-#include "app/sink_factory.h"
 #include "wal_reader/catalog_type_resolver.h"
-#include "wal_reader/reader.h"
 #include "wal_reader/libpq_replication_stream.h"
-#include "wal_reader/snapshot.h"
+#include "wal_reader/reader.h"
 #include "wal_reader/slot_manager.h"
+#include "wal_reader/slot_policy.h"
+#include "wal_reader/snapshot.h"
 
 namespace walcast::app {
 namespace {
@@ -87,14 +91,35 @@ Result<SlotSettings> SlotSettingsFrom(const Config& config) {
   return settings;
 }
 
+// The snapshot's rows per table (SnapshotProgress::table_rows), copied from
+// the Snapshotter while it runs and kept for the figures after it.
+// Thread-safe.
+class SnapshotTableRows {
+ public:
+  void Set(std::map<std::string, uint64_t> rows) {
+    std::lock_guard lock(mu_);
+    rows_ = std::move(rows);
+  }
+  std::map<std::string, uint64_t> Get() const {
+    std::lock_guard lock(mu_);
+    return rows_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, uint64_t> rows_;
+};
+
 // Reads the snapshot into the pipeline, waits until every sink has made it
 // durable, then records it as completed. Returns OK with the watermark below
-// the consistent point when a stop request interrupted it.
+// the consistent point when a stop request interrupted it. `table_rows`
+// receives the rows per table as the snapshot learns them.
 Status RunSnapshot(const Config& config, const std::string& conninfo,
                    const wal_reader::LibpqReplicationStream::CreatedSlot& exported,
                    const std::vector<wal_reader::TableId>& tables, Pipeline* pipeline,
                    AckTracker* tracker, wal_reader::TypeResolver* resolver,
-                   const SnapshotState& state, const std::atomic<bool>* stop) {
+                   const SnapshotState& state, const std::atomic<bool>* stop,
+                   SnapshotTableRows* table_rows) {
   wal_reader::SnapshotOptions options;
   options.conninfo = conninfo;
   options.snapshot_name = exported.snapshot_name;
@@ -109,6 +134,7 @@ Status RunSnapshot(const Config& config, const std::string& conninfo,
       const auto& p = snapshotter.progress();
       (void)state.WriteProgress(p.rows_done.load(), p.rows_estimated.load(), p.tables_done.load(),
                                 p.tables_total.load());
+      table_rows->Set(p.table_rows());
       for (int i = 0; i < 10 && !done.load(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
@@ -126,6 +152,7 @@ Status RunSnapshot(const Config& config, const std::string& conninfo,
   }
   done.store(true);
   progress.join();
+  table_rows->Set(snapshotter.progress().table_rows());
   if (!read.ok()) {
     if (stop->load()) {
       log::Warn("snapshot interrupted; the next start takes it again from the beginning",
@@ -158,8 +185,8 @@ Result<Source> OpenSource(const Config& config) {
   source.conninfo = Conninfo(config);
   WALCAST_ASSIGN_OR_RETURN(source.settings, SlotSettingsFrom(config));
   WALCAST_ASSIGN_OR_RETURN(source.manager, SlotManager::Connect(source.conninfo));
-  WALCAST_RETURN_IF_ERROR(source.manager->CheckWalLevel());
   WALCAST_ASSIGN_OR_RETURN(source.server, source.manager->GetServerInfo());
+  WALCAST_RETURN_IF_ERROR(SlotManager::CheckWalLevel(source.server));
   const SlotSettings& s = source.settings;
   WALCAST_RETURN_IF_ERROR(CheckFailoverSupported(s.failover, source.server.version));
   if (s.plugin == "pgoutput") {
@@ -266,22 +293,31 @@ Result<SlotStart> PrepareSlot(const Source& source, const SnapshotDecision& snap
     WALCAST_ASSIGN_OR_RETURN(start.exported,
                              start.exporter->CreateSlotExportingSnapshot(
                                  slot, source.settings.plugin, source.settings.failover));
-  } else {
-    if (!existing) WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
-    WALCAST_ASSIGN_OR_RETURN(
-        const wal_reader::SlotInfo ensured,
-        source.manager->EnsureSlot(slot, source.settings.plugin, source.settings.failover));
-    if (source.settings.failover && !ensured.failover) {
+  } else if (existing) {
+    // A restart: the slot was read a moment ago, so no query repeats it
+    // (each one is a round trip before streaming starts).
+    WALCAST_RETURN_IF_ERROR(
+        wal_reader::CheckSlotReusable(*existing, source.settings.plugin, source.server.database));
+    if (source.settings.failover && !existing->failover) {
       // A slot made before slot.failover was set, by walcast or not.
       WALCAST_ASSIGN_OR_RETURN(auto conn,
                                wal_reader::LibpqReplicationStream::Connect(source.conninfo));
       WALCAST_RETURN_IF_ERROR(conn->EnableFailover(slot));
       log::Info("failover turned on for the replication slot", {{"slot", slot}});
     }
-    if (existing && !owned) {
+    if (!owned) {
       log::Info("using a replication slot walcast did not create, from its position",
                 {{"slot", slot}, {"confirmed_flush_lsn", existing->confirmed_flush.ToString()}});
     }
+    if (!existing->active) {
+      start.slot = *existing;
+      return start;
+    }
+  } else {
+    WALCAST_RETURN_IF_ERROR(ownership.MarkCreated(source.settings.plugin));
+    WALCAST_RETURN_IF_ERROR(
+        source.manager->EnsureSlot(slot, source.settings.plugin, source.settings.failover)
+            .status());
   }
   WALCAST_ASSIGN_OR_RETURN(start.slot, WaitForInactiveSlot(source.manager.get(), slot, stop));
   return start;
@@ -341,29 +377,59 @@ void LogMetricsStopped(const MetricsRuntime& metrics) {
                                 {"bulk_requests", metrics.writer->stats().requests}});
 }
 
+// A pipeline's live objects the figures are read from (FillLiveFigures).
+// `reader` is null before streaming, `metrics_sink` without metrics.
+struct LiveObjects {
+  const Config& config;
+  const AckTracker& tracker;
+  const Pipeline& pipeline;
+  const SnapshotTableRows& snapshot_rows;
+  const metrics::MetricsSink* metrics_sink = nullptr;
+  const wal_reader::Reader* reader = nullptr;
+};
+
+// The metrics' figures (metrics/metrics_sink.h) as the endpoint shows them.
+MetricStateFigures MetricStateFrom(const metrics::MetricsSinkFigures& m) {
+  MetricStateFigures out;
+  out.bad_profiles = m.bad_profiles;
+  out.commits = m.checkpoint_commits;
+  out.last_commit_seconds = m.last_commit_seconds;
+  out.commit_seconds_total = m.commit_seconds_total;
+  for (const metrics::MetricTopFigure& top : m.top) {
+    out.top.push_back({top.metric, top.total, top.buckets, top.largest_bucket});
+  }
+  return out;
+}
+
 // The figures of a pipeline's live objects (app/pipeline_registry.h
-// LiveFigures). `reader` is null before streaming.
-void FillLiveFigures(const Config& config, const AckTracker& tracker, const Pipeline& pipeline,
-                     const wal_reader::Reader* reader, PipelineFigures* f) {
-  f->database = config.GetString("database.dbname");
-  f->slot = config.GetString("slot.name");
-  f->state = reader != nullptr ? "streaming" : "snapshotting";
+// LiveFigures).
+void FillLiveFigures(const LiveObjects& live, PipelineFigures* f) {
+  const Pipeline& pipeline = live.pipeline;
+  f->database = live.config.GetString("database.dbname");
+  f->slot = live.config.GetString("slot.name");
+  f->state = live.reader != nullptr ? "streaming" : "snapshotting";
   f->events = pipeline.counters().events();
   f->transactions = pipeline.counters().transactions();
-  f->watermark_lsn = tracker.watermark().value();
-  f->ack_latency = tracker.ack_latency().Read();
-  if (const int64_t oldest = tracker.oldest_pending_commit_time_us(); oldest > 0) {
+  f->watermark_lsn = live.tracker.watermark().value();
+  f->ack_latency = live.tracker.ack_latency().Read();
+  if (const int64_t oldest = live.tracker.oldest_pending_commit_time_us(); oldest > 0) {
     const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
     f->lag_seconds = std::max<double>(0, static_cast<double>(now_us - oldest) / 1e6);
   }
+  for (const auto& [table, rows] : live.snapshot_rows.Get()) {
+    f->snapshot[table].rows_expected = rows;
+  }
   for (const auto& [key, n] : f->events) {
     if (key.second == static_cast<char>(Op::kRead)) f->snapshot[key.first].rows_read = n;
   }
   for (const auto& sink : pipeline.sinks()) f->sinks.push_back({sink->name(), sink->counters()});
-  if (reader != nullptr) {
-    const wal_reader::ReaderStats& r = reader->stats();
+  if (live.metrics_sink != nullptr) {
+    f->metric_state = MetricStateFrom(live.metrics_sink->figures());
+  }
+  if (live.reader != nullptr) {
+    const wal_reader::ReaderStats& r = live.reader->stats();
     f->received_bytes = r.bytes.load(std::memory_order_relaxed);
     f->reconnects = r.reconnects.load(std::memory_order_relaxed);
     f->server_wal_end_lsn = r.server_wal_end.load(std::memory_order_relaxed);
@@ -406,6 +472,57 @@ void AddProgressReport(PipelineProgress* progress, const AckTracker* tracker, Pi
   progress->streaming.store(true);
 }
 
+// Connections a start opens while it reads the catalog: each needs only the
+// conninfo and costs a full authentication round trip, so they overlap with
+// the catalog queries instead of following them (bench/startup_shutdown.sh).
+// The replication connection is opened early only on a restart that streams
+// without a snapshot (a completed snapshot is recorded, or snapshot.mode
+// takes none): a snapshot's exporting connection would otherwise need a
+// second WAL sender. Its failure is not reported here: the reader connects
+// again and reports its own.
+class EarlyConnections {
+ public:
+  EarlyConnections(const std::string& conninfo, bool replication) {
+    resolver_ = std::async(std::launch::async, [conninfo] {
+      return wal_reader::CatalogTypeResolver::Connect(conninfo);
+    });
+    if (replication) {
+      stream_ = std::async(std::launch::async, [conninfo] {
+        return wal_reader::LibpqReplicationStream::Connect(conninfo);
+      });
+    }
+  }
+
+  Result<std::unique_ptr<wal_reader::CatalogTypeResolver>> TakeResolver() {
+    return resolver_.get();
+  }
+
+  // Closes the early replication connection (a snapshot follows).
+  void DropStream() {
+    if (stream_.valid()) (void)stream_.get();
+  }
+
+  // The reader's connector: the early connection the first time it is
+  // there and worked, a new one otherwise. Borrows this object.
+  wal_reader::StreamConnector Connector(std::string conninfo) {
+    return [this, conninfo = std::move(
+                      conninfo)]() -> Result<std::unique_ptr<wal_reader::ReplicationStream>> {
+      if (stream_.valid()) {
+        Result<std::unique_ptr<wal_reader::LibpqReplicationStream>> early = stream_.get();
+        if (early.ok())
+          return std::unique_ptr<wal_reader::ReplicationStream>(std::move(early).value());
+      }
+      WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<wal_reader::LibpqReplicationStream> stream,
+                               wal_reader::LibpqReplicationStream::Connect(conninfo));
+      return std::unique_ptr<wal_reader::ReplicationStream>(std::move(stream));
+    };
+  }
+
+ private:
+  std::future<Result<std::unique_ptr<wal_reader::CatalogTypeResolver>>> resolver_;
+  std::future<Result<std::unique_ptr<wal_reader::LibpqReplicationStream>>> stream_;
+};
+
 }  // namespace
 
 Status RunCommand(const Config& config, const std::atomic<bool>* stop,
@@ -420,6 +537,12 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
   // Before anything changes on the server (a bad key file is a
   // configuration error), and before the pipeline, which borrows it.
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<PrivacyRuntime> privacy, OpenPrivacy(config));
+  const std::string snapshot_mode = config.GetString("snapshot.mode");
+  const bool restart = snapshot_mode == "never" || snapshot_mode == "no_data" ||
+                       SnapshotState(config.GetString("state.dir"), config.GetString("slot.name"))
+                           .Completed()
+                           .has_value();
+  EarlyConnections early(Conninfo(config), restart);
   WALCAST_ASSIGN_OR_RETURN(Source source, OpenSource(config));
   const std::string& slot = source.settings.slot;
   // Before anything is created: a setting this server cannot honour
@@ -436,7 +559,6 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
 
   // The initial snapshot (snapshot.mode): needed when no completed snapshot
   // is recorded for this slot in state.dir.
-  const std::string snapshot_mode = config.GetString("snapshot.mode");
   const SnapshotState snapshot_state(config.GetString("state.dir"), slot);
   WALCAST_ASSIGN_OR_RETURN(std::optional<wal_reader::SlotInfo> existing,
                            source.manager->GetSlot(slot));
@@ -454,17 +576,18 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
                                           context != nullptr && context->topics != nullptr));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<ProjectionsRuntime> projected,
                            OpenProjectionsFor(config, &snapshot));
+  if (snapshot.take) early.DropStream();
   WALCAST_ASSIGN_OR_RETURN(SlotStart start,
                            PrepareSlot(source, snapshot, existing, owned, snapshot_state,
                                        ownership, stop));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<wal_reader::CatalogTypeResolver> resolver,
-                           wal_reader::CatalogTypeResolver::Connect(source.conninfo));
+                           early.TakeResolver());
 
   // A snapshot is one transaction ending at the consistent point; the
   // tracker starts just below it so that the snapshot can be tracked.
   AckTracker tracker(start.exported ? Lsn(start.exported->consistent_point.value() - 1)
                                     : start.slot.confirmed_flush);
-  Pipeline pipeline(&tracker);
+  Pipeline pipeline(&tracker, progress != nullptr ? &progress->problems : nullptr);
   if (privacy) WALCAST_RETURN_IF_ERROR(InstallPrivacyTransform(privacy.get(), &pipeline));
   WALCAST_RETURN_IF_ERROR(AddConfiguredSinks(config, source.server.database, &pipeline,
                                              source.server.current_wal,
@@ -477,9 +600,11 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
                            AddHeartbeatAction(config, source.conninfo, &pipeline));
   // Past every configuration check: a failure from here on is retried.
   if (progress != nullptr) AddProgressReport(progress, &tracker, &pipeline);
-  const LiveFiguresScope snapshot_figures(progress, [&](PipelineFigures* f) {
-    FillLiveFigures(config, tracker, pipeline, nullptr, f);
-  });
+  SnapshotTableRows snapshot_rows;
+  const LiveObjects live{
+      config, tracker, pipeline, snapshot_rows, metrics ? metrics->sink_ptr : nullptr, nullptr};
+  const LiveFiguresScope snapshot_figures(progress,
+                                          [&](PipelineFigures* f) { FillLiveFigures(live, f); });
   log::Info("walcast starting", {{"slot", slot},
                                  {"plugin", reader.plugin},
                                  {"tables", source.tables.size()},
@@ -489,8 +614,8 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
 
   if (start.exported) {
     WALCAST_RETURN_IF_ERROR(RunSnapshot(config, source.conninfo, *start.exported, source.tables,
-                                        &pipeline, &tracker, resolver.get(), snapshot_state,
-                                        stop));
+                                        &pipeline, &tracker, resolver.get(), snapshot_state, stop,
+                                        &snapshot_rows));
     start.exporter.reset();
     if (!tracker.watermark().valid() || tracker.watermark() < start.exported->consistent_point) {
       // Interrupted: nothing is recorded, the next start takes it again.
@@ -502,14 +627,16 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
     }
   }
 
-  wal_reader::Reader streamer(std::move(reader), &pipeline, &tracker, resolver.get(), stop);
+  wal_reader::ReaderHooks hooks;
+  hooks.connect = early.Connector(source.conninfo);
+  wal_reader::Reader streamer(std::move(reader), &pipeline, &tracker, resolver.get(), stop,
+                              std::move(hooks));
+  LiveObjects streaming = live;
+  streaming.reader = &streamer;
   const LiveFiguresScope streaming_figures(
-      progress,
+      progress, [&](PipelineFigures* f) { FillLiveFigures(streaming, f); },
       [&](PipelineFigures* f) {
-        FillLiveFigures(config, tracker, pipeline, &streamer, f);
-      },
-      [&](PipelineFigures* f) {
-        FillLiveFigures(config, tracker, pipeline, nullptr, f);
+        FillLiveFigures(live, f);
         f->state = "stopping";
       });
   Status status = streamer.Run();

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <chrono>
+#include <tuple>
 
 #include "app/prometheus_text.h"
 #include "app/status_page.h"
@@ -16,14 +17,20 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// A sink's figures; only those it keeps (SinkCounters::reported).
 void WriteSink(Writer& w, const SinkFigures& s) {
-  const SinkCounters& c = s.counters;
+  using C = SinkCounters;
+  const C& c = s.counters;
   w.StartObject();
   json::Key(w, "name");
   json::String(w, s.name);
-  for (const auto& [key, value] :
-       {std::pair{"in_flight", c.in_flight}, {"queued", c.queued}, {"acked", c.acked},
-        {"retried", c.retried}, {"failed", c.failed}, {"dead_lettered", c.dead_lettered}}) {
+  for (const auto& [key, figure, value] : {std::tuple{"in_flight", C::kInFlight, c.in_flight},
+                                           {"queued", C::kQueued, c.queued},
+                                           {"acked", C::kAcked, c.acked},
+                                           {"retried", C::kRetried, c.retried},
+                                           {"failed", C::kFailed, c.failed},
+                                           {"dead_lettered", C::kDeadLettered, c.dead_lettered}}) {
+    if (!c.Reports(figure)) continue;
     w.Key(key);
     w.Uint64(value);
   }
@@ -54,11 +61,62 @@ void WriteEventsAndSnapshot(Writer& w, const PipelineFigures& p) {
     json::String(w, table);
     w.Key("rows_read");
     w.Uint64(t.rows_read);
-    w.Key("rows_expected");
-    w.Uint64(t.rows_expected);
+    if (t.rows_expected) {
+      w.Key("rows_expected");
+      w.Uint64(*t.rows_expected);
+    }
     w.EndObject();
   }
   w.EndArray();
+}
+
+// The recent problems, newest first (reasons hold no row value: Problem).
+void WriteProblems(Writer& w, const std::vector<Problem>& problems) {
+  w.Key("problems");
+  w.StartArray();
+  for (const Problem& problem : problems) {
+    w.StartObject();
+    w.Key("unix_ms");
+    w.Int64(problem.unix_ms);
+    w.Key("sink");
+    json::String(w, problem.sink);
+    w.Key("kind");
+    json::String(w, problem.kind);
+    w.Key("reason");
+    json::String(w, problem.reason);
+    w.Key("repeats");
+    w.Uint64(problem.repeats);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+// The metrics' figures (absent without metrics).
+void WriteMetricState(Writer& w, const MetricStateFigures& m) {
+  w.Key("metrics");
+  w.StartObject();
+  w.Key("bad_profiles");
+  w.Uint64(m.bad_profiles);
+  w.Key("state_commits");
+  w.Uint64(m.commits);
+  w.Key("last_commit_seconds");
+  w.Double(m.last_commit_seconds);
+  w.Key("top");
+  w.StartArray();
+  for (const MetricStateFigures::Top& top : m.top) {
+    w.StartObject();
+    w.Key("metric");
+    json::String(w, top.metric);
+    w.Key("total");
+    w.Int64(top.total);
+    w.Key("buckets");
+    w.Uint64(top.buckets);
+    w.Key("largest_bucket");
+    w.Int64(top.largest_bucket);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
 }
 
 void WritePipeline(Writer& w, const PipelineFigures& p) {
@@ -71,12 +129,14 @@ void WritePipeline(Writer& w, const PipelineFigures& p) {
   }
   uint64_t events = 0;
   for (const auto& [key, n] : p.events) events += n;
-  for (const auto& [key, value] :
-       {std::pair{"events_total", events}, {"transactions", p.transactions},
-        {"received_bytes", p.received_bytes}, {"reconnects", p.reconnects},
-        {"watermark_lsn", p.watermark_lsn}, {"confirmed_flush_lsn", p.confirmed_flush_lsn},
-        {"server_wal_end_lsn", p.server_wal_end_lsn}, {"lag_bytes", p.lag_bytes()},
-        {"bad_profiles", p.bad_profiles}, {"metric_state_commits", p.metric_state_commits}}) {
+  for (const auto& [key, value] : {std::pair{"events_total", events},
+                                   {"transactions", p.transactions},
+                                   {"received_bytes", p.received_bytes},
+                                   {"reconnects", p.reconnects},
+                                   {"watermark_lsn", p.watermark_lsn},
+                                   {"confirmed_flush_lsn", p.confirmed_flush_lsn},
+                                   {"server_wal_end_lsn", p.server_wal_end_lsn},
+                                   {"lag_bytes", p.lag_bytes()}}) {
     w.Key(key);
     w.Uint64(value);
   }
@@ -93,6 +153,8 @@ void WritePipeline(Writer& w, const PipelineFigures& p) {
   for (const SinkFigures& s : p.sinks) WriteSink(w, s);
   w.EndArray();
   WriteEventsAndSnapshot(w, p);
+  WriteProblems(w, p.problems);
+  if (p.metric_state) WriteMetricState(w, *p.metric_state);
   w.EndObject();
 }
 
@@ -119,6 +181,18 @@ void EventRate::Update(std::chrono::steady_clock::time_point now,
     }
     samples.emplace_back(now, total);
   }
+}
+
+Result<std::string> ProbeUrl(const std::string& bind, int64_t port, const std::string& path) {
+  if (port <= 0) {
+    return Status::InvalidArgument(
+        "config key 'http.port' is 0 (the endpoint is off): set it, or give probe a URL");
+  }
+  std::string host = bind;
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port) + path;
 }
 
 Readiness ReadinessOf(const std::vector<PipelineFigures>& pipelines) {

@@ -59,6 +59,11 @@ struct HttpPostRoute {
   std::string path;
   std::function<std::pair<int, std::string>(const std::string& body)> handler;
 };
+// The URL `walcast probe` GETs for a configuration without one: `path` on
+// the endpoint http.bind and http.port serve, reached over loopback when
+// bound to every interface (0.0.0.0, ::). kInvalidArgument, naming
+// http.port, when the endpoint is off (port 0).
+Result<std::string> ProbeUrl(const std::string& bind, int64_t port, const std::string& path);
 
 struct HttpEndpointOptions {
   std::string bind = "127.0.0.1";

@@ -1,12 +1,14 @@
 // walcast: PostgreSQL logical replication to Kafka (Debezium format),
 // Elasticsearch and in-process metrics. See README.md.
 
+#include <curl/curl.h>
+
 #include <atomic>
 #include <boost/program_options.hpp>
-#include <curl/curl.h>
 #include <csignal>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,11 +20,12 @@
 #include "app/generate_profiles.h"
 #include "app/generate_user_profiles.h"
 #include "app/generate_program_users.h"
+#include "app/http_endpoint.h"
 #include "app/options.h"
 #include "app/pipeline_config.h"
-#include "app/http_endpoint.h"
 #include "app/pipeline_registry.h"
 #include "app/privacy_commands.h"
+#include "app/state_dir.h"
 #include "core/log.h"
 
 #ifndef WALCAST_VERSION
@@ -60,8 +63,10 @@ constexpr const char* kUsage =
     "  setup             create the publication and the replication slot\n"
     "  setup --check     preflight: check server, role, publication, tables and slot;\n"
     "                    change nothing; print the SQL that fixes each problem\n"
-    "  probe URL         GET URL; exit 0 on a 2xx answer (the container's HEALTHCHECK on\n"
-    "                    http://127.0.0.1:8080/readyz)\n"
+    "  probe [URL|PATH]  GET URL; exit 0 on a 2xx answer (the container's HEALTHCHECK on\n"
+    "                    http://127.0.0.1:8080/readyz); without a URL, or with a PATH\n"
+    "                    such as /healthz, the configured http.bind and http.port\n"
+    "                    (--config) and /readyz by default\n"
     "  status            slot, plugin, confirmed_flush_lsn, current WAL LSN, lag in bytes\n"
     "                    (one block per pipeline, with whether its database answered)\n"
     "  generate-profiles write sample MOSIP anonymous profiles (every shape, reproducible\n"
@@ -156,15 +161,19 @@ void DescribeCommandLine(CommandLine* cl) {
 // keys (app/pipeline_config.h). `ignored` receives the keys accepted without
 // effect, for the start-up warnings.
 walcast::Result<std::vector<walcast::app::PipelineConfig>> ConfigsFrom(
-    const po::variables_map& vm, std::vector<walcast::app::IgnoredKey>* ignored) {
+    const po::variables_map& vm, std::vector<walcast::app::IgnoredKey>* ignored,
+    std::optional<walcast::app::DefaultStateDir>* default_state_dir) {
   const std::vector<std::string> none;
   const auto& paths = vm.count("config") ? vm["config"].as<std::vector<std::string>>() : none;
   const auto& sets = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : none;
+  const walcast::app::DefaultStateDir state_dir =
+      walcast::app::ChooseDefaultStateDir(walcast::app::StateDirEnvironment::FromProcess());
   walcast::Result<walcast::app::LoadedPipelines> loaded =
-      walcast::app::LoadPipelineSources(paths, sets);
+      walcast::app::LoadPipelineSources(paths, sets, state_dir.path);
   // A missing file is a configuration error too (exit status 2).
   if (!loaded.ok()) return walcast::Status::InvalidArgument(loaded.status().message());
   *ignored = std::move(loaded->ignored);
+  if (loaded->used_default_state_dir) *default_state_dir = state_dir;
   const bool several = loaded->pipelines.size() > 1;
   std::vector<walcast::app::PipelineConfig> configs;
   for (walcast::app::PipelineSource& source : loaded->pipelines) {
@@ -313,21 +322,37 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> command =
       vm.count("command") ? vm["command"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  if (command.size() == 2 && command.front() == "probe") {
+  if (command.size() == 2 && command.front() == "probe" && command.back().rfind('/', 0) != 0) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return Probe(command.back());
   }
+  if (!command.empty() && command.front() == "probe" && command.size() <= 2) {
+    // The endpoint this configuration serves (http.bind, http.port).
+    std::vector<walcast::app::IgnoredKey> ignored;
+    std::optional<walcast::app::DefaultStateDir> unused;
+    walcast::Result<std::vector<walcast::app::PipelineConfig>> configs =
+        ConfigsFrom(vm, &ignored, &unused);
+    if (!configs.ok()) return Fail(configs.status());
+    const walcast::Config& config = configs->front().config;
+    walcast::Result<std::string> url =
+        walcast::app::ProbeUrl(config.GetString("http.bind"), config.GetInt("http.port"),
+                               command.size() == 2 ? command.back() : "/readyz");
+    if (!url.ok()) return Fail(url.status());
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return Probe(*url);
+  }
   const bool privacy = command.size() == 2 && command.front() == "privacy";
-  if (command.size() != 1 && !privacy) {
   const bool exhaust = command.size() == 2 && command.front() == "exhaust";
-  if (command.size() != 1 && !exhaust) {
+  if (command.size() != 1 && !privacy && !exhaust) {
     std::cerr << (command.empty() ? "walcast: error: no command given\n"
                                   : "walcast: error: expected one command\n")
               << kUsage;
     return 2;
   }
   std::vector<walcast::app::IgnoredKey> ignored;
-  walcast::Result<std::vector<walcast::app::PipelineConfig>> configs = ConfigsFrom(vm, &ignored);
+  std::optional<walcast::app::DefaultStateDir> default_state_dir;
+  walcast::Result<std::vector<walcast::app::PipelineConfig>> configs =
+      ConfigsFrom(vm, &ignored, &default_state_dir);
   if (!configs.ok()) return Fail(configs.status());
   // log.level is a worker-wide key: the first pipeline's value is everyone's.
   walcast::log::Level level = walcast::log::Level::kInfo;
@@ -339,6 +364,17 @@ int main(int argc, char** argv) {
   for (const walcast::app::IgnoredKey& item : ignored) {
     walcast::log::Warn("config key accepted without effect",
                        {{"key", item.key}, {"why", item.why}});
+  }
+  if (default_state_dir && default_state_dir->legacy()) {
+    walcast::log::Warn(
+        "state.dir is not set; using ./walcast-state in the working directory, the old default. "
+        "Set state.dir to its absolute path: the default no longer depends on the working "
+        "directory (README, Configuration)",
+        {{"state.dir", default_state_dir->path}});
+  } else if (default_state_dir && command.front() == "run") {
+    walcast::log::Info(
+        "state.dir is not set; using the default",
+        {{"state.dir", default_state_dir->path}, {"from", default_state_dir->origin}});
   }
 
   if (privacy) {

@@ -88,8 +88,11 @@ void AddStreamOptions(std::vector<OptionSpec>& o) {
       "connections reading the snapshot; big tables are split into ctid ranges")
       .min = 1;
   o.back().max = 64;
-  add("state.dir", T::kString, "walcast-state",
-      "directory for walcast's own state (snapshot completion, metric state)");
+  add("state.dir", T::kString, "",
+      "directory for walcast's own state (snapshot records, slot ownership, metric state); "
+      "default: $STATE_DIRECTORY (systemd StateDirectory=), else /var/lib/walcast as root, "
+      "else $XDG_STATE_HOME/walcast or ~/.local/state/walcast; an existing ./walcast-state "
+      "(the old default) is kept, with a warning");
   // pgoutput protocol (walcast-only).
   add("pgoutput.proto.version", T::kEnum, "auto",
       "pgoutput protocol version; auto = the highest the server offers (4 on PostgreSQL 16+, "

@@ -143,7 +143,8 @@ bool IsConnectorConfig(const ConfigFile& file) {
 }
 
 Result<LoadedPipelines> LoadPipelineSources(const std::vector<std::string>& paths,
-                                            const std::vector<std::string>& overrides) {
+                                            const std::vector<std::string>& overrides,
+                                            const std::string& default_state_dir) {
   std::vector<std::pair<std::string, ConfigFile>> files;  // path, contents
   size_t connectors = 0;
   for (const std::string& path : paths) {
@@ -171,6 +172,11 @@ Result<LoadedPipelines> LoadPipelineSources(const std::vector<std::string>& path
       WALCAST_RETURN_IF_ERROR(merger.Merge(std::move(file.values), &single.values));
     }
     WALCAST_RETURN_IF_ERROR(merger.Merge(std::move(set), &single.values));
+    // An empty state.dir counts as unset: "" would put the state in /.
+    if (std::string& dir = single.values["state.dir"]; Trimmed(dir).empty()) {
+      dir = default_state_dir;
+      loaded.used_default_state_dir = true;
+    }
     loaded.pipelines.push_back(std::move(single));
     loaded.ignored = std::move(merger.ignored);
     return loaded;
@@ -186,8 +192,8 @@ Result<LoadedPipelines> LoadPipelineSources(const std::vector<std::string>& path
     }
   }
   WALCAST_RETURN_IF_ERROR(merger.Merge(std::move(set), &defaults));
-  const std::string base_state_dir =
-      defaults.count("state.dir") != 0 ? defaults["state.dir"] : "walcast-state";
+  const bool default_base = Trimmed(defaults["state.dir"]).empty();
+  const std::string base_state_dir = default_base ? default_state_dir : defaults["state.dir"];
   std::map<std::string, std::string> origin_of_name;
   for (auto& [path, file] : connector_files) {
     PipelineSource pipeline;
@@ -201,10 +207,14 @@ Result<LoadedPipelines> LoadPipelineSources(const std::vector<std::string>& path
                                      "' both define the pipeline '" + pipeline.name +
                                      "'; connector names must differ");
     }
-    const bool own_state_dir = file->values.count("state.dir") != 0;
+    const auto own = file->values.find("state.dir");
+    const bool own_state_dir = own != file->values.end() && !Trimmed(own->second).empty();
     pipeline.values = defaults;
     WALCAST_RETURN_IF_ERROR(merger.Merge(std::move(file->values), &pipeline.values));
-    if (!own_state_dir) pipeline.values["state.dir"] = base_state_dir + "/" + pipeline.name;
+    if (!own_state_dir) {
+      pipeline.values["state.dir"] = base_state_dir + "/" + pipeline.name;
+      loaded.used_default_state_dir |= default_base;
+    }
     // No kafka.client.id of its own: pipelines with the same Kafka settings
     // share one producer (sinks/kafka/producer_pool.h).
     loaded.pipelines.push_back(std::move(pipeline));

@@ -35,20 +35,24 @@ struct PipelineSource {
 struct LoadedPipelines {
   std::vector<PipelineSource> pipelines;
   std::vector<IgnoredKey> ignored;
+  bool used_default_state_dir = false;
 };
 
 // True when `file` defines a pipeline of its own (see above).
 bool IsConnectorConfig(const ConfigFile& file);
 
 // Reads the sources as LoadConfigSources does and splits them into
-// pipelines. With two or more connector configs, each pipeline's state.dir
-// is <state.dir>/<name> unless its connector sets state.dir itself, so that
+// pipelines. A pipeline whose sources do not set state.dir gets
+// `default_state_dir` (app/state_dir.h), and `used_default_state_dir` says
+// whether any did. With two or more connector configs, each pipeline's
+// state.dir is <state.dir>/<name> unless its connector sets state.dir itself, so that
 // the pipelines' snapshot, slot and metric state never share files.
 // kInvalidArgument for a connector config without a usable name (empty,
 // "." or "..", or containing '/'), two connector configs with the same name,
 // and as ReadConfigFile, TranslateDebeziumKeys and ApplyOverride.
 Result<LoadedPipelines> LoadPipelineSources(const std::vector<std::string>& paths,
-                                            const std::vector<std::string>& overrides);
+                                            const std::vector<std::string>& overrides,
+                                            const std::string& default_state_dir);
 
 // A validated pipeline: its name ("" for the one pipeline without a
 // connector config) and its configuration.

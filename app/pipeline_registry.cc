@@ -1,5 +1,7 @@
 #include "app/pipeline_registry.h"
 
+#include <chrono>
+
 namespace walcast::app {
 
 std::string_view PipelineStateName(PipelineState state) {
@@ -38,7 +40,13 @@ void PipelineRegistry::EndAttempt(int id, PipelineState state, std::string error
   std::lock_guard<std::mutex> lock(mu_);
   Entry& entry = entries_.at(static_cast<size_t>(id));
   entry.state = state;
-  if (!error.empty()) entry.last_error = std::move(error);
+  if (!error.empty()) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    entry.progress.problems.Add(now_ms, "pipeline", "error", error);
+    entry.last_error = std::move(error);
+  }
   entry.progress.streaming.store(false);
 }
 
@@ -71,6 +79,7 @@ std::vector<PipelineFigures> PipelineRegistry::Figures() const {
     f.state = std::string(PipelineStateName(entry.state));
     f.last_error = entry.last_error;
     f.watermark_lsn = entry.progress.watermark.load();
+    f.problems = entry.progress.problems.Read();
     // A running attempt says whether it is snapshotting or streaming.
     entry.progress.live.FillInto(&f);
     out.push_back(std::move(f));

@@ -42,6 +42,9 @@ struct PipelineProgress {
   std::atomic<uint64_t> watermark{0};  // Lsn::value() of the AckTracker watermark
   std::atomic<uint64_t> events{0};     // change events handed to the sinks, all attempts
   LiveFigures live;                    // the current attempt's figures
+  // Recent problems of every attempt: the sinks' (through the pipeline)
+  // and the failed attempts' errors (EndAttempt).
+  ProblemRing problems;
 };
 
 enum class PipelineState {
@@ -80,7 +83,8 @@ class PipelineRegistry {
   // Starts attempt n+1: state kStarting, progress.streaming false. The
   // progress record stays valid as long as the registry lives.
   PipelineProgress* BeginAttempt(int id);
-  // The attempt ended: kStopped / kFailed / kRetrying with `error`.
+  // The attempt ended: kStopped / kFailed / kRetrying with `error`, which
+  // joins the pipeline's recent problems.
   void EndAttempt(int id, PipelineState state, std::string error);
 
   // Every pipeline in the order added. A pipeline in kStarting whose

@@ -52,17 +52,34 @@ void PerPipeline(Families* f, const std::vector<PipelineFigures>& pipelines, std
   }
 }
 
-// A family with one value per pipeline and sink.
+// A family with one value per pipeline and sink, for the sinks that keep
+// `figure` (SinkCounters::reported); none when no sink does.
 void PerSink(Families* f, const std::vector<PipelineFigures>& pipelines, std::string name,
-             std::string help, MetricType type,
+             std::string help, MetricType type, SinkCounters::Figure figure,
              const std::function<uint64_t(const SinkCounters&)>& value) {
-  MetricFamily& family = f->Add(std::move(name), std::move(help), type);
+  std::vector<ClientMetric> metrics;
   for (const PipelineFigures& p : pipelines) {
     for (const SinkFigures& s : p.sinks) {
-      family.metric.push_back(Value({L("pipeline", p.name), L("sink", s.name)}, type,
-                                    static_cast<double>(value(s.counters))));
+      if (!s.counters.Reports(figure)) continue;
+      metrics.push_back(Value({L("pipeline", p.name), L("sink", s.name)}, type,
+                              static_cast<double>(value(s.counters))));
     }
   }
+  if (metrics.empty()) return;
+  f->Add(std::move(name), std::move(help), type).metric = std::move(metrics);
+}
+
+// A family with one value per pipeline that computes metrics.
+void PerMetricState(Families* f, const std::vector<PipelineFigures>& pipelines, std::string name,
+                    std::string help, MetricType type,
+                    const std::function<double(const MetricStateFigures&)>& value) {
+  std::vector<ClientMetric> metrics;
+  for (const PipelineFigures& p : pipelines) {
+    if (p.metric_state)
+      metrics.push_back(Value({L("pipeline", p.name)}, type, value(*p.metric_state)));
+  }
+  if (metrics.empty()) return;
+  f->Add(std::move(name), std::move(help), type).metric = std::move(metrics);
 }
 
 void AddPipelineFamilies(Families* f, const std::vector<PipelineFigures>& ps) {
@@ -132,47 +149,61 @@ void AddPipelineFamilies(Families* f, const std::vector<PipelineFigures>& ps) {
 void AddSinkFamilies(Families* f, const std::vector<PipelineFigures>& ps) {
   constexpr MetricType kCounter = MetricType::Counter;
   constexpr MetricType kGauge = MetricType::Gauge;
+  using C = SinkCounters;
   PerSink(f, ps, "walcast_sink_in_flight", "Records handed to the sink, not yet durable", kGauge,
-          [](const SinkCounters& c) { return c.in_flight; });
+          C::kInFlight, [](const C& c) { return c.in_flight; });
   PerSink(f, ps, "walcast_sink_queued", "Records or actions waiting in the sink's own queue",
-          kGauge, [](const SinkCounters& c) { return c.queued; });
-  PerSink(f, ps, "walcast_sink_acked_total", "Records the sink made durable", kCounter,
-          [](const SinkCounters& c) { return c.acked; });
-  PerSink(f, ps, "walcast_sink_retried_total", "Sends repeated after a retryable failure",
-          kCounter, [](const SinkCounters& c) { return c.retried; });
+          kGauge, C::kQueued, [](const C& c) { return c.queued; });
+  PerSink(f, ps, "walcast_sink_acked_total", "Records the sink made durable", kCounter, C::kAcked,
+          [](const C& c) { return c.acked; });
+  PerSink(f, ps, "walcast_sink_retried_total", "Sends repeated after a retryable failure", kCounter,
+          C::kRetried, [](const C& c) { return c.retried; });
   PerSink(f, ps, "walcast_sink_failed_total", "Requests or deliveries that failed", kCounter,
-          [](const SinkCounters& c) { return c.failed; });
+          C::kFailed, [](const C& c) { return c.failed; });
   PerSink(f, ps, "walcast_sink_dead_letters_total",
           "Records sent to the dead-letter destination, with their reason", kCounter,
-          [](const SinkCounters& c) { return c.dead_lettered; });
+          C::kDeadLettered, [](const C& c) { return c.dead_lettered; });
 }
 
 void AddSnapshotAndMetricFamilies(Families* f, const std::vector<PipelineFigures>& ps) {
-  MetricFamily& read = f->Add("walcast_snapshot_rows_read_total",
-                              "Rows the initial snapshot has read, by table",
-                              MetricType::Counter);
-  MetricFamily& expected = f->Add(
-      "walcast_snapshot_rows_expected",
-      "Rows the server estimated for the table when its snapshot started", MetricType::Gauge);
+  std::vector<ClientMetric> read;
+  std::vector<ClientMetric> expected;
   for (const PipelineFigures& p : ps) {
     for (const auto& [table, t] : p.snapshot) {
-      read.metric.push_back(Value({L("pipeline", p.name), L("table", table)},
-                                  MetricType::Counter, static_cast<double>(t.rows_read)));
-      expected.metric.push_back(Value({L("pipeline", p.name), L("table", table)},
-                                      MetricType::Gauge, static_cast<double>(t.rows_expected)));
+      read.push_back(Value({L("pipeline", p.name), L("table", table)}, MetricType::Counter,
+                           static_cast<double>(t.rows_read)));
+      if (t.rows_expected) {
+        expected.push_back(Value({L("pipeline", p.name), L("table", table)}, MetricType::Gauge,
+                                 static_cast<double>(*t.rows_expected)));
+      }
     }
   }
-  PerPipeline(f, ps, "walcast_bad_profiles_total",
-              "Profiles the metrics could not read (counted, dead-lettered, never logged)",
-              MetricType::Counter,
-              [](const PipelineFigures& p) { return static_cast<double>(p.bad_profiles); });
-  PerPipeline(f, ps, "walcast_metric_state_commits_total",
-              "Commits of the metric state (RocksDB) with the metric documents",
-              MetricType::Counter,
-              [](const PipelineFigures& p) { return static_cast<double>(p.metric_state_commits); });
-  PerPipeline(f, ps, "walcast_metric_state_commit_seconds",
-              "Duration of the last metric-state commit", MetricType::Gauge,
-              [](const PipelineFigures& p) { return p.metric_state_commit_seconds; });
+  if (!read.empty()) {
+    f->Add("walcast_snapshot_rows_read_total", "Rows the initial snapshot has read, by table",
+           MetricType::Counter)
+        .metric = std::move(read);
+  }
+  if (!expected.empty()) {
+    f->Add("walcast_snapshot_rows_expected",
+           "Rows of the table: the server's estimate while its snapshot runs, the rows read once "
+           "it is done",
+           MetricType::Gauge)
+        .metric = std::move(expected);
+  }
+  using M = MetricStateFigures;
+  PerMetricState(f, ps, "walcast_bad_profiles_total",
+                 "Profiles the metrics could not read (counted, dead-lettered, never logged)",
+                 MetricType::Counter,
+                 [](const M& m) { return static_cast<double>(m.bad_profiles); });
+  PerMetricState(f, ps, "walcast_metric_state_commits_total",
+                 "Checkpoint commits of the metric state (RocksDB)", MetricType::Counter,
+                 [](const M& m) { return static_cast<double>(m.commits); });
+  PerMetricState(f, ps, "walcast_metric_state_commit_seconds",
+                 "Duration of the last checkpoint commit of the metric state", MetricType::Gauge,
+                 [](const M& m) { return m.last_commit_seconds; });
+  PerMetricState(f, ps, "walcast_metric_state_commit_seconds_total",
+                 "Time spent in checkpoint commits of the metric state", MetricType::Counter,
+                 [](const M& m) { return m.commit_seconds_total; });
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,7 +21,27 @@ struct SinkFigures {
 
 struct SnapshotTableFigures {
   uint64_t rows_read = 0;
-  uint64_t rows_expected = 0;  // the planner's estimate when the table was started
+  // The server's estimate (pg_class.reltuples) when the snapshot started,
+  // the exact count once the table is read; none outside a snapshot.
+  std::optional<uint64_t> rows_expected;
+};
+
+// The metrics' own figures (metrics/metrics_sink.h MetricsSinkFigures),
+// when the pipeline computes metrics.
+struct MetricStateFigures {
+  uint64_t bad_profiles = 0;
+  uint64_t commits = 0;             // checkpoint commits of the metric state
+  double last_commit_seconds = 0;   // the last one's duration
+  double commit_seconds_total = 0;  // their durations summed
+  // A metric's total (its aggregates' counts summed), buckets and largest
+  // bucket, largest total first; never a bucket's key.
+  struct Top {
+    std::string metric;
+    int64_t total = 0;
+    uint64_t buckets = 0;
+    int64_t largest_bucket = 0;
+  };
+  std::vector<Top> top;
 };
 
 struct PipelineFigures {
@@ -42,9 +63,10 @@ struct PipelineFigures {
   LatencyHistogram::Reading ack_latency;
   std::vector<SinkFigures> sinks;
   std::map<std::string, SnapshotTableFigures> snapshot;  // schema.table -> progress
-  uint64_t bad_profiles = 0;
-  double metric_state_commit_seconds = 0;  // the last metric-state commit's duration
-  uint64_t metric_state_commits = 0;
+  std::optional<MetricStateFigures> metric_state;        // none without metrics
+  // Recent problems (failed attempts, sink failures, dead letters), newest
+  // first (core/telemetry.h ProblemRing).
+  std::vector<Problem> problems;
   // Events per second over the last seconds, as the HTTP endpoint measured
   // it between its own reads (EventRate); 0 until it has two reads.
   double events_per_second = 0;

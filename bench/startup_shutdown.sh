@@ -4,6 +4,11 @@
 #
 #   bench/startup_shutdown.sh [RUNS]
 #       RUNS  default 5: walcast start/stop cycles (the median is reported)
+#   WALCAST_BASELINE_BIN=OLD bench/startup_shutdown.sh [RUNS]
+#       also times another walcast binary (e.g. one built from an earlier
+#       commit), alternating with this one run by run, so both see the same
+#       machine load; its medians are reported as baseline_*.
+#   WALCAST_SKIP_DEBEZIUM=1 leaves Debezium out (walcast's figures only).
 #
 # Starts a throwaway PostgreSQL 15 and Kafka broker (set WALCAST_JARS_DIR to
 # reuse downloaded jars), creates the slot once (the measured starts find an
@@ -51,10 +56,11 @@ log_ms() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-starts=() stops=()
-for ((r = 0; r <= runs; r++)); do
+# One start/stop cycle of binary $1 (run $2): sets start_ms and stop_ms.
+cycle() {
+  local bin=$1 r=$2 t0 t1 pid i
   t0=$(now_ms)
-  "$walcast" --config "$work/walcast.properties" run 2>"$work/walcast-$r.err" &
+  "$bin" --config "$work/walcast.properties" run 2>"$work/walcast-$r.err" &
   pid=$!
   bench_pids+=("$pid")
   for ((i = 0; i < 300; i++)); do
@@ -68,14 +74,35 @@ for ((r = 0; r <= runs; r++)); do
   kill -TERM "$pid"
   wait "$pid"
   stop_ms=$(($(now_ms) - t1))
+}
+
+starts=() stops=() base_starts=() base_stops=()
+for ((r = 0; r <= runs; r++)); do
+  cycle "$walcast" "$r"
   # Run 0 creates the state (the first start of a slot); it is not counted.
   if ((r > 0)); then
     starts+=("$start_ms") stops+=("$stop_ms")
     printf 'run=walcast cycle=%d start_ms=%d stop_ms=%d\n' "$r" "$start_ms" "$stop_ms"
   fi
+  if [[ -n "${WALCAST_BASELINE_BIN:-}" ]]; then
+    cycle "$WALCAST_BASELINE_BIN" "base-$r"
+    if ((r > 0)); then
+      base_starts+=("$start_ms") base_stops+=("$stop_ms")
+      printf 'run=baseline cycle=%d start_ms=%d stop_ms=%d\n' "$r" "$start_ms" "$stop_ms"
+    fi
+  fi
 done
 walcast_start=$(printf '%s\n' "${starts[@]}" | median)
 walcast_stop=$(printf '%s\n' "${stops[@]}" | median)
+if [[ -n "${WALCAST_BASELINE_BIN:-}" ]]; then
+  printf 'median baseline_start_ms=%s baseline_stop_ms=%s walcast_start_ms=%s walcast_stop_ms=%s\n' \
+    "$(printf '%s\n' "${base_starts[@]}" | median)" "$(printf '%s\n' "${base_stops[@]}" | median)" \
+    "$walcast_start" "$walcast_stop"
+fi
+if [[ -n "${WALCAST_SKIP_DEBEZIUM:-}" ]]; then
+  printf 'median walcast_start_ms=%s walcast_stop_ms=%s\n' "$walcast_start" "$walcast_stop"
+  exit 0
+fi
 
 bench_debezium bench_dbz initial >/dev/null
 t2=$(now_ms)

@@ -4,7 +4,7 @@ namespace walcast {
 
 void Pipeline::AddSink(std::unique_ptr<Sink> sink, RowView view) {
   const int id = tracker_->RegisterSink(sink->name());
-  sink->Attach(Sink::Acker(tracker_, id));
+  sink->Attach(Sink::Acker(tracker_, id), problems_);
   sinks_.push_back(std::move(sink));
   views_.push_back(view);
 }

@@ -18,7 +18,10 @@ namespace walcast {
 // Called on the reader thread only.
 class Pipeline : public EventHandler {
  public:
-  explicit Pipeline(AckTracker* tracker) : tracker_(tracker) {}
+  // `problems` (may be null) collects the sinks' recent problems
+  // (Sink::ReportProblem); it must outlive the pipeline.
+  explicit Pipeline(AckTracker* tracker, ProblemRing* problems = nullptr)
+      : tracker_(tracker), problems_(problems) {}
 
   // Adds a sink before streaming starts. A sink added with
   // RowView::kOriginal bypasses the row transform (the metric engine reads
@@ -61,6 +64,7 @@ class Pipeline : public EventHandler {
 
  private:
   AckTracker* tracker_;
+  ProblemRing* problems_;
   std::vector<std::unique_ptr<Sink>> sinks_;
   std::vector<RowView> views_;  // parallel to sinks_
   std::unique_ptr<RowTransform> transform_;

@@ -31,8 +31,12 @@ class Sink : public EventHandler {
   };
 
   virtual const std::string& name() const = 0;
-  // Called once by the pipeline before any event.
-  void Attach(Acker acker) { acker_ = acker; }
+  // Called once by the pipeline before any event. `problems` (may be null)
+  // receives ReportProblem's entries and must outlive the sink.
+  void Attach(Acker acker, ProblemRing* problems = nullptr) {
+    acker_ = acker;
+    problems_ = problems;
+  }
 
   // The transaction begun last will not be committed on this stream (the
   // connection broke); drop any state held for it. Default: nothing held.
@@ -49,7 +53,7 @@ class Sink : public EventHandler {
   virtual Status OnTick(std::chrono::steady_clock::time_point /*now*/) { return Status::Ok(); }
 
   // The sink's own figures for /metrics (core/telemetry.h); safe to call
-  // from any thread. Default: all zero.
+  // from any thread. Default: none reported.
   virtual SinkCounters counters() const { return {}; }
 
   // Blocks until everything handed over so far is durable and acknowledged,
@@ -60,9 +64,15 @@ class Sink : public EventHandler {
 
  protected:
   const Acker& acker() const { return acker_; }
+  // Adds a problem (a dead letter, a failure) to the pipeline's recent
+  // problems for the status page; from any thread, on error paths only.
+  // `reason` must hold no row or profile value (names, positions, error
+  // names), as a log line.
+  void ReportProblem(std::string kind, std::string reason) const;
 
  private:
   Acker acker_;
+  ProblemRing* problems_ = nullptr;
 };
 
 }  // namespace walcast

@@ -60,4 +60,23 @@ std::map<EventCounters::Key, uint64_t> EventCounters::events() const {
   return out;
 }
 
+void ProblemRing::Add(int64_t unix_ms, std::string sink, std::string kind, std::string reason) {
+  std::lock_guard lock(mu_);
+  if (!ring_.empty()) {
+    Problem& last = ring_.back();
+    if (last.sink == sink && last.kind == kind && last.reason == reason) {
+      ++last.repeats;
+      last.unix_ms = unix_ms;
+      return;
+    }
+  }
+  if (ring_.size() == kCapacity) ring_.erase(ring_.begin());
+  ring_.push_back(Problem{unix_ms, std::move(sink), std::move(kind), std::move(reason), 1});
+}
+
+std::vector<Problem> ProblemRing::Read() const {
+  std::lock_guard lock(mu_);
+  return std::vector<Problem>(ring_.rbegin(), ring_.rend());
+}
+
 }  // namespace walcast

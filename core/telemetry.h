@@ -69,8 +69,19 @@ class EventCounters {
 };
 
 // What a sink reports about its own work (Sink::counters()). Counts are
-// totals since start; in_flight and queued are current values.
+// totals since start; in_flight and queued are current values. A sink sets
+// in `reported` the figures it keeps; /metrics exports only those, so that
+// no series reads 0 only because nobody counts it.
 struct SinkCounters {
+  enum Figure : uint32_t {
+    kInFlight = 1u << 0,
+    kQueued = 1u << 1,
+    kAcked = 1u << 2,
+    kRetried = 1u << 3,
+    kFailed = 1u << 4,
+    kDeadLettered = 1u << 5,
+  };
+  uint32_t reported = 0;       // Figure bits
   uint64_t in_flight = 0;      // handed over, not yet durable
   uint64_t queued = 0;         // waiting in the sink's own queue (records, actions)
   uint64_t acked = 0;          // made durable
@@ -80,6 +91,37 @@ struct SinkCounters {
   // Why the sink cannot currently make progress (e.g. "broker unreachable
   // for 12 s"); empty while it is healthy. Never holds a record's value.
   std::string problem;
+
+  bool Reports(Figure figure) const { return (reported & figure) != 0; }
+};
+
+// One problem a pipeline met: a failed attempt, a sink failing, a dead
+// letter. `reason` is an error name or a message built from names,
+// positions and counts, never a row or profile value.
+struct Problem {
+  int64_t unix_ms = 0;
+  std::string sink;  // the sink's name, or "pipeline"
+  std::string kind;  // "error", "dead_letter", "retry"
+  std::string reason;
+  uint64_t repeats = 1;  // the same (sink, kind, reason) again right after
+};
+
+// The last few problems of one pipeline, for the status page (a bounded
+// ring: the oldest goes first). Thread-safe; Add takes a short lock and is
+// called on error paths only, never per row.
+class ProblemRing {
+ public:
+  static constexpr size_t kCapacity = 20;
+
+  // Records a problem at `unix_ms`; the same problem as the newest one only
+  // counts a repeat and moves its time.
+  void Add(int64_t unix_ms, std::string sink, std::string kind, std::string reason);
+  // Newest first.
+  std::vector<Problem> Read() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Problem> ring_;  // oldest first, at most kCapacity
 };
 
 }  // namespace walcast

@@ -151,6 +151,8 @@ class MetricsEngine {
   // dead letters.
   Result<Outbox> PendingOutput(size_t max_items) const;
   bool HasPendingOutput() const { return !dirty_.empty() || pending_dead_letters_ > 0; }
+  // How many items PendingOutput would return without a limit.
+  size_t PendingOutputItems() const { return dirty_.size() + pending_dead_letters_; }
   // The outbox's items are durable at the writer: forget the dirty entries
   // not changed since (same version) and the dead letters, durably.
   Status Acknowledge(const Outbox& outbox);

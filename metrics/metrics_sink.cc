@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 
 namespace walcast::metrics {
 
@@ -24,6 +25,7 @@ Result<std::unique_ptr<MetricsSink>> MetricsSink::Create(const MetricSet& set,
       new MetricsSink(set, std::move(options), writer, std::move(engine)));
   sink->committed_ = applied;
   sink->last_end_ = applied;
+  sink->Publish();
   return sink;
 }
 
@@ -74,7 +76,14 @@ Status MetricsSink::Commit(std::chrono::steady_clock::time_point now) {
   // Inside a transaction (Flush at a stop) the partial changes are written
   // without moving applied_lsn: the transaction comes again and its rows
   // apply idempotently.
+  const uint64_t commits_before = engine_->stats().commits;
+  const auto started = std::chrono::steady_clock::now();
   WALCAST_RETURN_IF_ERROR(engine_->Commit(in_transaction_ ? Lsn() : last_end_));
+  if (engine_->stats().commits != commits_before) {
+    last_commit_duration_ = std::chrono::steady_clock::now() - started;
+    commit_duration_total_ += last_commit_duration_;
+    ++checkpoint_commits_;
+  }
   if (!in_transaction_) committed_ = std::max(committed_, last_end_);
   last_commit_ = now;
   return Status::Ok();
@@ -142,6 +151,15 @@ Status MetricsSink::Collect(std::chrono::steady_clock::time_point now) {
   InFlight done = std::move(*in_flight_);
   in_flight_.reset();
   if (status.ok()) {
+    WALCAST_RETURN_IF_ERROR(UpdateTopFigures(done.outbox));
+    if (!done.outbox.dead_letters.empty()) {
+      // The error names only: the parser's message may point into a profile.
+      const DeadLetter& first = done.outbox.dead_letters.front().second;
+      ReportProblem("dead_letter", std::to_string(done.outbox.dead_letters.size()) +
+                                       " row(s) the metrics could not use (" + first.error +
+                                       "), table " + first.table + ", first at " +
+                                       first.lsn.ToString());
+    }
     WALCAST_RETURN_IF_ERROR(engine_->Acknowledge(done.outbox));
     ++stats_.writes;
     stats_.documents_written += done.outbox.aggregates.size();
@@ -155,6 +173,7 @@ Status MetricsSink::Collect(std::chrono::steady_clock::time_point now) {
     }
     return Status::Ok();
   }
+  ++write_failures_;
   if (status.IsRetryable()) {
     ++stats_.write_retries;
     retry_delay_ = retry_delay_.count() == 0 ? options_.retry_initial
@@ -166,10 +185,12 @@ Status MetricsSink::Collect(std::chrono::steady_clock::time_point now) {
                                                              {"documents", done.documents},
                                                              {"retry_ms", retry_delay_.count()},
                                                              {"suppressed", suppressed}});
+      ReportProblem("retry", "document write failed: " + status.ToString());
     }
     return Status::Ok();
   }
   log::Error("metrics: document write failed", {{"error", status.ToString()}});
+  ReportProblem("error", "document write failed: " + status.ToString());
   return status;
 }
 
@@ -180,7 +201,87 @@ Status MetricsSink::OnTick(std::chrono::steady_clock::time_point now) {
       (engine_->HasUncommitted() || last_end_ > committed_)) {
     WALCAST_RETURN_IF_ERROR(Commit(now));
   }
-  return StartWrite(now);
+  Status started = StartWrite(now);
+  Publish();
+  return started;
+}
+
+Status MetricsSink::UpdateTopFigures(const Outbox& written) {
+  std::set<std::string> touched;
+  if (!top_seeded_) {
+    // Once per run, off the start-up path: every committed aggregate.
+    WALCAST_ASSIGN_OR_RETURN(std::vector<AggregateValue> all, engine_->ReadAggregates());
+    for (const AggregateValue& v : all) {
+      aggregate_counts_[v.key.metric][v.id] = v.count;
+      touched.insert(v.key.metric);
+    }
+    top_seeded_ = true;
+  }
+  for (const AggregateValue& v : written.aggregates) {
+    aggregate_counts_[v.key.metric][v.id] = v.count;
+    touched.insert(v.key.metric);
+  }
+  if (touched.empty()) return Status::Ok();
+  for (const std::string& metric : touched) {
+    MetricTopFigure figure{metric, 0, 0, 0};
+    for (const auto& [id, count] : aggregate_counts_[metric]) {
+      // Documents clamp negative counts at 0 (metrics.md §2); so do these.
+      const int64_t clamped = std::max<int64_t>(0, count);
+      figure.total += clamped;
+      figure.largest_bucket = std::max(figure.largest_bucket, clamped);
+      ++figure.buckets;
+    }
+    auto it = std::find_if(top_.begin(), top_.end(),
+                           [&](const MetricTopFigure& f) { return f.metric == metric; });
+    if (it == top_.end()) {
+      top_.push_back(std::move(figure));
+    } else {
+      *it = std::move(figure);
+    }
+  }
+  std::stable_sort(top_.begin(), top_.end(),
+                   [](const MetricTopFigure& a, const MetricTopFigure& b) {
+                     return a.total != b.total ? a.total > b.total : a.metric < b.metric;
+                   });
+  return Status::Ok();
+}
+
+void MetricsSink::Publish() {
+  if (!engine_) return;
+  MetricsSinkFigures f;
+  f.bad_profiles = engine_->stats().bad_profiles;
+  f.state_commits = engine_->stats().commits;
+  f.last_commit_seconds = std::chrono::duration<double>(last_commit_duration_).count();
+  f.commit_seconds_total = std::chrono::duration<double>(commit_duration_total_).count();
+  f.checkpoint_commits = checkpoint_commits_;
+  f.documents_written = stats_.documents_written;
+  f.dead_letters_written = stats_.dead_letters_written;
+  f.documents_in_flight = in_flight_ ? in_flight_->documents : 0;
+  f.documents_pending = engine_->PendingOutputItems();
+  f.write_retries = stats_.write_retries;
+  f.write_failures = write_failures_;
+  f.top = top_;
+  std::lock_guard lock(figures_mu_);
+  published_ = std::move(f);
+}
+
+MetricsSinkFigures MetricsSink::figures() const {
+  std::lock_guard lock(figures_mu_);
+  return published_;
+}
+
+SinkCounters MetricsSink::counters() const {
+  const MetricsSinkFigures f = figures();
+  SinkCounters c;
+  c.reported = SinkCounters::kInFlight | SinkCounters::kQueued | SinkCounters::kAcked |
+               SinkCounters::kRetried | SinkCounters::kFailed | SinkCounters::kDeadLettered;
+  c.in_flight = f.documents_in_flight;
+  c.queued = f.documents_pending;
+  c.acked = f.documents_written;
+  c.retried = f.write_retries;
+  c.failed = f.write_failures;
+  c.dead_lettered = f.dead_letters_written;
+  return c;
 }
 
 bool MetricsSink::Idle() const {
@@ -200,6 +301,7 @@ Status MetricsSink::Flush(std::chrono::milliseconds timeout) {
     const Clock::time_point now = Clock::now();
     WALCAST_RETURN_IF_ERROR(Collect(now));
     WALCAST_RETURN_IF_ERROR(StartWrite(now));
+    Publish();
     if (Idle()) return Status::Ok();
     if (now >= deadline) {
       return Status::Timeout("metrics: documents not acknowledged by the writer within " +
@@ -215,6 +317,7 @@ Status MetricsSink::Flush(std::chrono::milliseconds timeout) {
 Status MetricsSink::Close(std::chrono::milliseconds timeout) {
   if (closed_) return Status::Ok();
   Status s = Flush(timeout);
+  Publish();
   stats_ = stats();
   closed_ = true;
   engine_.reset();  // closes RocksDB and releases its lock

@@ -17,10 +17,13 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "core/log.h"
 #include "core/sink.h"
@@ -46,6 +49,36 @@ struct MetricsSinkOptions {
   // the writer: doubling from initial up to max.
   std::chrono::milliseconds retry_initial{500};
   std::chrono::milliseconds retry_max{30000};
+};
+
+// One metric's figures for the status page: the sum of its aggregates'
+// counts (e.g. registrations for a per-process count), how many aggregates
+// (buckets) it has and the largest one's count. No bucket's key: keys come
+// from profile values (locations, languages), which the page never shows.
+struct MetricTopFigure {
+  std::string metric;
+  int64_t total = 0;
+  uint64_t buckets = 0;
+  int64_t largest_bucket = 0;
+  bool operator==(const MetricTopFigure&) const = default;
+};
+
+// What the HTTP endpoint reads about the metrics (MetricsSink::figures()):
+// a copy published by the reader thread after each commit and write, so it
+// lags by at most a tick (200 ms).
+struct MetricsSinkFigures {
+  uint64_t bad_profiles = 0;        // walcast_bad_profiles, as committed
+  uint64_t state_commits = 0;       // RocksDB batches written (this run)
+  double last_commit_seconds = 0;   // the last checkpoint commit's duration
+  double commit_seconds_total = 0;  // all checkpoint commits' durations
+  uint64_t checkpoint_commits = 0;  // commits that duration covers
+  uint64_t documents_written = 0;   // acknowledged by the writer
+  uint64_t dead_letters_written = 0;
+  uint64_t documents_in_flight = 0;  // in the write under way
+  uint64_t documents_pending = 0;    // committed, waiting for the next write
+  uint64_t write_retries = 0;
+  uint64_t write_failures = 0;       // retried ones and the one that stopped
+  std::vector<MetricTopFigure> top;  // largest total first
 };
 
 struct MetricsSinkStats {
@@ -94,6 +127,11 @@ class MetricsSink : public Sink {
   // The end LSN of the last transaction in the committed state.
   Lsn applied_lsn() const;
   MetricsSinkStats stats() const;
+  // The published figures (above); any thread.
+  MetricsSinkFigures figures() const;
+  // Documents in flight / pending, written, retried, failed, dead letters
+  // written (from figures()); any thread.
+  SinkCounters counters() const override;
   const MetricsEngine& engine() const { return *engine_; }
 
  private:
@@ -119,6 +157,12 @@ class MetricsSink : public Sink {
   // not one to retry.
   Status Collect(std::chrono::steady_clock::time_point now);
   bool Idle() const;
+  // Copies the reader thread's figures for figures(); cheap, off the
+  // per-row path (after commits, writes and ticks).
+  void Publish();
+  // Keeps the per-metric totals current with the aggregates of a written
+  // outbox; the first call reads every committed aggregate once.
+  Status UpdateTopFigures(const Outbox& written);
 
   std::string name_ = "metrics";
   const MetricSet& set_;
@@ -140,6 +184,19 @@ class MetricsSink : public Sink {
   std::optional<uint64_t> bad_profiles_written_;
   MetricsSinkStats stats_;
   log::RateLimiter retry_log_{std::chrono::seconds(10)};
+
+  // Reader thread: checkpoint commit timing, write failures, and each
+  // metric's aggregate counts by aggregate id (for the top figures).
+  std::chrono::nanoseconds last_commit_duration_{0};
+  std::chrono::nanoseconds commit_duration_total_{0};
+  uint64_t checkpoint_commits_ = 0;
+  uint64_t write_failures_ = 0;
+  bool top_seeded_ = false;
+  std::map<std::string, std::unordered_map<uint64_t, int64_t>> aggregate_counts_;
+  std::vector<MetricTopFigure> top_;
+
+  mutable std::mutex figures_mu_;
+  MetricsSinkFigures published_;  // guarded by figures_mu_
 };
 
 }  // namespace walcast::metrics

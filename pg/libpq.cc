@@ -35,7 +35,11 @@ Status StatusFromResult(const PGresult* res, const std::string& what) {
 }
 
 Status ClassifyConnectError(PGconn* conn) {
-  const std::string msg = conn != nullptr ? TrimMessage(PQerrorMessage(conn)) : "out of memory";
+  return ClassifyConnectMessage(conn != nullptr ? PQerrorMessage(conn) : "out of memory");
+}
+
+Status ClassifyConnectMessage(std::string message) {
+  const std::string msg = TrimMessage(std::move(message));
   // libpq reports no SQLSTATE for a failed connection; the server's
   // authentication failure and missing-database texts are stable across
   // releases, and they are the only failures retrying can never fix.

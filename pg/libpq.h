@@ -48,6 +48,9 @@ Status StatusFromResult(const PGresult* res, const std::string& what);
 // authentication failure is kInvalidArgument and a missing database
 // kNotFound (retrying won't help); an unreachable server is kUnavailable.
 Status ClassifyConnectError(PGconn* conn);
+// The same for libpq's error message of a failed connection (e.g. through
+// libpqxx's broken_connection).
+Status ClassifyConnectMessage(std::string message);
 
 // A libpq or server message without its trailing newline and spaces.
 std::string TrimMessage(std::string message);

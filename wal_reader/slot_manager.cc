@@ -80,16 +80,13 @@ SlotManager::SlotManager(std::unique_ptr<pqxx::connection> conn) : conn_(std::mo
 SlotManager::~SlotManager() = default;
 
 Result<std::unique_ptr<SlotManager>> SlotManager::Connect(const std::string& conninfo) {
-  // Connect with plain libpq first so authentication failures are classified
-  // the same way as on the replication connection.
-  pg::PgConnPtr probe(PQconnectdb((conninfo + " application_name=walcast").c_str()));
-  if (!probe || PQstatus(probe.get()) != CONNECTION_OK) return pg::ClassifyConnectError(probe.get());
-  probe.reset();
+  // One connection (a start waits for each one): a failure is classified
+  // from libpq's message, as on the replication connection.
   try {
     auto conn = std::make_unique<pqxx::connection>(conninfo + " application_name=walcast");
     return std::unique_ptr<SlotManager>(new SlotManager(std::move(conn)));
   } catch (const pqxx::broken_connection& e) {
-    return Status::Unavailable(std::string("cannot connect to PostgreSQL: ") + e.what());
+    return pg::ClassifyConnectMessage(e.what());
   }
 }
 
@@ -121,6 +118,10 @@ Result<ServerInfo> SlotManager::GetServerInfo() {
 
 Status SlotManager::CheckWalLevel() {
   WALCAST_ASSIGN_OR_RETURN(ServerInfo info, GetServerInfo());
+  return CheckWalLevel(info);
+}
+
+Status SlotManager::CheckWalLevel(const ServerInfo& info) {
   if (info.wal_level != "logical") {
     return Status::InvalidArgument(
         "wal_level is '" + info.wal_level +

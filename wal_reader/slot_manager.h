@@ -87,6 +87,8 @@ class SlotManager {
   Result<ServerInfo> GetServerInfo();
   // kInvalidArgument unless wal_level is logical.
   Status CheckWalLevel();
+  // The same for server settings already read (no query).
+  static Status CheckWalLevel(const ServerInfo& info);
   Result<std::optional<SlotInfo>> GetSlot(const std::string& name);
   // Creates the slot if missing, as a failover slot when `failover` is set
   // (PostgreSQL 17+); refuses (kInvalidArgument) when it exists with another

@@ -325,6 +325,7 @@ Result<std::vector<Snapshotter::TableMeta>> Snapshotter::ReadTables(
     meta.estimated_rows = std::stoll(PQgetvalue(res.get(), 0, 6));
     meta.pages = std::stoll(PQgetvalue(res.get(), 0, 7));
     estimated += static_cast<uint64_t>(meta.estimated_rows);
+    progress_.SetTableRows(table.Dotted(), static_cast<uint64_t>(meta.estimated_rows));
     meta.relation = cache->Put(std::move(relation));
     metas.push_back(std::move(meta));
   }
@@ -358,9 +359,11 @@ Status Snapshotter::HandOver(const TransactionInfo& txn, const std::vector<Table
                              const std::vector<Range>& ranges, RangeReaders* readers) {
   RowHandOver rows(handler_, txn, tables.size(), &progress_);
   auto next_log = std::chrono::steady_clock::now() + options_.progress_interval;
+  uint64_t table_rows = 0;  // of the table being handed over (its ranges are consecutive)
   for (size_t i = 0; i < ranges.size(); ++i) {
     RangeQueue& q = readers->queue(i);
     const size_t table = ranges[i].table;
+    if (i == 0 || ranges[i - 1].table != table) table_rows = 0;
     for (;;) {
       std::optional<Tuple> row;
       {
@@ -385,6 +388,7 @@ Status Snapshotter::HandOver(const TransactionInfo& txn, const std::vector<Table
       event.relation = metas[table].relation;
       event.after = std::move(*row);
       WALCAST_RETURN_IF_ERROR(rows.Add(table, std::move(event)));
+      ++table_rows;
       if (std::chrono::steady_clock::now() >= next_log) {
         log::Info("snapshot progress", {{"table", tables[table].Dotted()},
                                         {"rows_done", progress_.rows_done.load()},
@@ -394,6 +398,7 @@ Status Snapshotter::HandOver(const TransactionInfo& txn, const std::vector<Table
     }
     if (ranges[i].last_of_table) {
       WALCAST_RETURN_IF_ERROR(rows.EndTable(table));
+      progress_.SetTableRows(tables[table].Dotted(), table_rows);
       progress_.tables_done.fetch_add(1);
     }
   }

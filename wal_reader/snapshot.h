@@ -1,12 +1,14 @@
 #pragma once
 
+#include <libpq-fe.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
-
-#include <libpq-fe.h>
 
 #include "core/event.h"
 #include "core/event_handler.h"
@@ -36,6 +38,22 @@ struct SnapshotProgress {
   std::atomic<uint64_t> rows_estimated{0};  // sum of pg_class.reltuples
   std::atomic<uint32_t> tables_done{0};
   std::atomic<uint32_t> tables_total{0};
+
+  // Rows per table ("schema.table"): pg_class.reltuples once the catalog
+  // was read, the rows read once the table is done. Thread-safe; set once
+  // per table and at its end, never per row.
+  void SetTableRows(const std::string& table, uint64_t rows) {
+    std::lock_guard lock(mu_);
+    table_rows_[table] = rows;
+  }
+  std::map<std::string, uint64_t> table_rows() const {
+    std::lock_guard lock(mu_);
+    return table_rows_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, uint64_t> table_rows_;
 };
 
 // Reads the included tables inside the slot's exported snapshot and hands

@@ -71,6 +71,7 @@ Status BulkClient::SendOnce(Remaining* remaining, BulkResult* result, Status* la
                                                 remaining->current->body(), ContentType::kNdjson);
   if (!answer.ok() || !answer->ok()) {
     // The whole request failed: it goes again as it is.
+    failures_.fetch_add(1, std::memory_order_relaxed);
     *last_failure = StatusFromHttp(answer, "POST /_bulk");
     return last_failure->IsRetryable() ? Status::Ok() : *last_failure;
   }
@@ -92,6 +93,7 @@ Status BulkClient::SendOnce(Remaining* remaining, BulkResult* result, Status* la
   }
   // Only the retryable items go again, in their original order.
   if (!retry.empty()) {
+    failures_.fetch_add(1, std::memory_order_relaxed);
     remaining->subset = remaining->current->Select(positions);
     remaining->current = &remaining->subset;
   }
@@ -117,6 +119,7 @@ Status BulkClient::WaitToRetry(int attempts, size_t items, const Status& last_fa
                                            {"wait_ms", static_cast<int64_t>(wait.count())},
                                            {"suppressed", suppressed},
                                            {"reason", last_failure.message()}});
+    if (options_.on_retry) options_.on_retry(last_failure);
   }
   sleep_(wait);
   // A stop during the wait (the worker's waits end early) sends nothing more.

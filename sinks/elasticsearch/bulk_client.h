@@ -20,6 +20,10 @@ struct BulkClientOptions {
   // kUnavailable; -1: no limit (the sink's choice: an outage means waiting,
   // and the caller's keep_going ends the wait at shutdown).
   int max_attempts = -1;
+  // Called (on the sending thread) with the failure that makes Send retry,
+  // as often as the retry warning is logged: at most every 10 s. The text
+  // names statuses and error types only, never a document's value.
+  std::function<void(const Status&)> on_retry;
 };
 
 // The outcome of one Send: every item done() or kRejected.
@@ -73,6 +77,9 @@ class BulkClient {
   // Retries so far (any thread), and since when (steady clock, ms) the
   // request in progress has been retrying; 0 when none is.
   uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
+  // Sends that did not make every item final: a failed request, or a 200
+  // answer with items to retry (any thread).
+  uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
   int64_t retrying_since_ms() const { return retrying_since_ms_.load(std::memory_order_relaxed); }
 
  private:
@@ -101,6 +108,7 @@ class BulkClient {
   Sleep sleep_;
   log::RateLimiter retry_log_{std::chrono::seconds(10)};
   std::atomic<uint64_t> retries_{0};
+  std::atomic<uint64_t> failures_{0};
   std::atomic<int64_t> retrying_since_ms_{0};
 };
 

@@ -70,6 +70,7 @@ Status BulkWorker::Submit(BulkJob job) {
   });
   if (!failure_.ok()) return failure_;
   if (stopping_) return Status::Unavailable(options_.name + ": stopped");
+  stats_.queued_items += job.request.size();
   queue_.push_back(std::move(job));
   changed_.notify_all();
   return Status::Ok();
@@ -116,6 +117,8 @@ void BulkWorker::Run() {
       job = std::move(queue_.front());
       queue_.pop_front();
       busy_ = true;
+      stats_.queued_items -= job.request.size();
+      stats_.in_flight_items = job.request.size();
     }
     Status status = Process(job);
     std::unique_lock lock(mu_);
@@ -130,11 +133,14 @@ void BulkWorker::Run() {
                  {{"reason", status.ToString()}});
       failure_ = status;
       queue_.clear();
+      stats_.queued_items = 0;
     }
     lock.unlock();
+    if (!status.ok() && options_.on_problem) options_.on_problem("error", status.ToString());
     if (job.done) job.done(status);
     lock.lock();
     busy_ = false;
+    stats_.in_flight_items = 0;
     changed_.notify_all();
   }
 }
@@ -182,10 +188,15 @@ Status BulkWorker::Process(BulkJob& job) {
   const std::vector<size_t> rejected = result->Rejected();
   if (!rejected.empty()) WALCAST_RETURN_IF_ERROR(WriteDeadLetters(job, *result, rejected));
   if (job.after) WALCAST_RETURN_IF_ERROR(RunTask(job.after));
+  // Dead letters the sink wrote itself were items of the request.
+  size_t own_dead_letters = 0;
+  for (size_t i = 0; i < job.origins.size() && i < job.request.size(); ++i) {
+    if (job.origins[i].dead_letter) ++own_dead_letters;
+  }
   std::lock_guard lock(mu_);
   ++stats_.requests;
-  stats_.items += job.request.size() - rejected.size();
-  stats_.dead_letters += rejected.size();
+  stats_.items += job.request.size() - rejected.size() - own_dead_letters;
+  stats_.dead_letters += rejected.size() + own_dead_letters;
   return Status::Ok();
 }
 
@@ -224,6 +235,17 @@ Status BulkWorker::WriteDeadLetters(const BulkJob& job, const BulkResult& result
                  {"dead_letter_index", options_.dead_letter_index},
                  {"suppressed", suppressed}});
     }
+  }
+  if (options_.on_problem) {
+    const ItemOrigin* origin =
+        rejected.front() < job.origins.size() ? &job.origins[rejected.front()] : nullptr;
+    options_.on_problem(
+        "dead_letter",
+        std::to_string(rejected.size()) + " document(s) refused (" + first.error_type + ", HTTP " +
+            std::to_string(first.status) + "), index " +
+            job.request.action(rejected.front()).index +
+            (origin != nullptr ? ", table " + origin->table + " at " + origin->lsn.ToString()
+                               : std::string()));
   }
   const BulkRequest letters = builder.Take();
   WALCAST_ASSIGN_OR_RETURN(BulkResult written, SendBulk(letters));

@@ -27,6 +27,9 @@ struct ItemOrigin {
   std::string table;  // "schema.table", or a metric id
   std::string key;    // the row's key as text
   Lsn lsn;            // commit LSN of the change
+  // The item is itself a dead letter (a row the sink could not map): it
+  // counts as a dead letter, not as an item, once durable.
+  bool dead_letter = false;
 };
 
 // A record that could not be indexed, as stored in the dead-letter index.
@@ -86,13 +89,20 @@ struct BulkWorkerOptions {
   size_t max_queued = 2;
   // Name in log lines ("elasticsearch", "metrics").
   std::string name = "elasticsearch";
+  // Called on the worker thread for documents written to the dead-letter
+  // index ("dead_letter") and for the failure that stops the worker
+  // ("error"), with a reason naming the index, table, LSN and error type,
+  // never a document's value. Optional.
+  std::function<void(const std::string& kind, const std::string& reason)> on_problem;
 };
 
 // Counters for tests and `walcast status`.
 struct BulkWorkerStats {
   uint64_t requests = 0;      // bulk jobs finished
   uint64_t items = 0;         // items durable in their index
-  uint64_t dead_letters = 0;  // items written to the dead-letter index
+  uint64_t dead_letters = 0;  // items written to the dead-letter index (refused or unmappable)
+  uint64_t queued_items = 0;  // now: items of the jobs waiting to be sent
+  uint64_t in_flight_items = 0;  // now: items of the job being sent
 };
 
 // Sends bulk jobs to Elasticsearch on one thread, in submission order, each

@@ -12,13 +12,25 @@ ElasticsearchSink::ElasticsearchSink(std::unique_ptr<HttpTransport> transport,
                                      ElasticsearchSinkOptions options)
     : options_(std::move(options)),
       mapper_(std::move(mapper)),
-      worker_(std::move(transport), options_.worker),
+      worker_(std::move(transport), WithProblemReports(options_.worker)),
       builder_({}, VersionType::kExternalGte) {
   name_ = options_.worker.name;
   if (options_.lookups != nullptr) lookup_subscriber_ = options_.lookups->Subscribe();
 }
 
 ElasticsearchSink::~ElasticsearchSink() { worker_.Stop(); }
+
+BulkWorkerOptions ElasticsearchSink::WithProblemReports(BulkWorkerOptions options) {
+  // The worker calls these on its thread, only after the pipeline attached
+  // the sink (nothing is submitted before).
+  options.on_problem = [this](const std::string& kind, const std::string& reason) {
+    ReportProblem(kind, reason);
+  };
+  options.client.on_retry = [this](const Status& failure) {
+    ReportProblem("retry", failure.ToString());
+  };
+  return options;
+}
 
 int64_t ElasticsearchSink::VersionOf(const TransactionInfo& txn) {
   const uint64_t lsn = txn.commit_lsn.value();
@@ -86,7 +98,10 @@ Status ElasticsearchSink::AppendDeadLetter(const TransactionInfo& txn,
                {"dead_letter_index", options_.worker.dead_letter_index},
                {"suppressed", suppressed}});
   }
-  const ItemOrigin origin{action.table, action.key, txn.commit_lsn};
+  // The status code's name only: the message may quote the row.
+  ReportProblem("dead_letter", "change not indexable (" + std::string(CodeName(reason.code())) +
+                                   "), table " + action.table + " at " + txn.commit_lsn.ToString());
+  const ItemOrigin origin{action.table, action.key, txn.commit_lsn, /*dead_letter=*/true};
   const DeadLetter letter{.index = action.index,
                           .id = action.id,
                           .operation = action.kind == DocumentAction::Kind::kDelete   ? "delete"
@@ -233,9 +248,14 @@ Status ElasticsearchSink::SubmitWithCorrections(BulkJob job) {
 SinkCounters ElasticsearchSink::counters() const {
   const BulkWorkerStats w = worker_.stats();
   SinkCounters c;
+  c.reported = SinkCounters::kInFlight | SinkCounters::kQueued | SinkCounters::kAcked |
+               SinkCounters::kRetried | SinkCounters::kFailed | SinkCounters::kDeadLettered;
+  c.in_flight = w.in_flight_items;
+  c.queued = w.queued_items;
   c.acked = w.items;
   c.dead_lettered = w.dead_letters;
   c.retried = worker_.client().retries();
+  c.failed = worker_.client().failures();
   if (const int64_t since = worker_.client().retrying_since_ms(); since != 0) {
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now().time_since_epoch())

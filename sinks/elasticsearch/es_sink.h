@@ -134,6 +134,9 @@ class ElasticsearchSink : public Sink {
   static int64_t VersionOf(const TransactionInfo& txn);
 
  private:
+  // `options` with the worker's problems (dead letters, retries, the
+  // failure that stops it) reported to the pipeline (Sink::ReportProblem).
+  BulkWorkerOptions WithProblemReports(BulkWorkerOptions options);
   Status AppendDeadLetter(const TransactionInfo& txn, const DocumentAction& action,
                           const Status& reason);
   // Hands the batch so far, and the acknowledgement of every transaction

@@ -103,9 +103,13 @@ class KafkaSink : public Sink, private ProducerUser {
   Status ProduceHeartbeat();
 
   uint64_t records_delivered() const { return delivered_.load(); }
-  // Records delivered and dead-lettered (from any thread).
-  // Brokers failing since the last delivery, for 5 s or more, make the
-  // sink unhealthy (/readyz).
+  // Records in flight (taken by librdkafka, no delivery report yet; its
+  // queue and the requests on the wire are one figure), delivered, failed
+  // (refused at once or in a delivery report), retried (failed for a
+  // transient reason, so produced again after the rewind; librdkafka's own
+  // retries inside message.timeout.ms are not seen) and dead-lettered; from
+  // any thread. Brokers failing since the last delivery make the sink
+  // unhealthy (/readyz).
   SinkCounters counters() const override;
   uint64_t records_dead_lettered() const { return dead_lettered_.load(); }
   // Exactly once: Kafka transactions committed, and PostgreSQL transactions
@@ -298,6 +302,10 @@ class KafkaSink : public Sink, private ProducerUser {
 
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dead_lettered_{0};
+  // Records librdkafka took and has not reported on yet (counters()).
+  std::atomic<int64_t> in_flight_records_{0};
+  std::atomic<uint64_t> failed_records_{0};   // refused or failed deliveries
+  std::atomic<uint64_t> retried_records_{0};  // failed transiently: produced again
   std::atomic<int64_t> last_broker_error_log_ms_{0};
   std::atomic<int64_t> last_broker_error_ms_{0};  // SteadyMs of the last transport error
   std::atomic<int64_t> last_delivery_ms_{0};      // SteadyMs of the last delivery

@@ -6,6 +6,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+
 #include "core/log.h"
 #include "sinks/kafka/dead_letter.h"
 #include "sinks/kafka/delivery_errors.h"
@@ -60,9 +62,9 @@ void KafkaSink::OnProducerError(rd_kafka_s* rk, int err, const char* reason) {
   int64_t last = last_broker_error_log_ms_.load();
   if (now - last >= options_.queue_full_log_interval.count() &&
       last_broker_error_log_ms_.compare_exchange_strong(last, now)) {
-    log::Warn("kafka unavailable; retrying",
-              {{"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))},
-               {"reason", reason}});
+    const char* name = rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err));
+    log::Warn("kafka unavailable; retrying", {{"error", name}, {"reason", reason}});
+    ReportProblem("retry", std::string("brokers failing (librdkafka retrying): ") + name);
   }
 }
 
@@ -70,10 +72,14 @@ void KafkaSink::OnDelivery(const rd_kafka_message_s* message) {
   // The opaque is the record's RoutedRecord (SharedProducer routed it here).
   const std::unique_ptr<RecordContext> context(
       static_cast<RecordContext*>(static_cast<RoutedRecord*>(message->_private)));
+  in_flight_records_.fetch_sub(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(mu_);
     // Produced before a rewind: replayed anyway, so the outcome is moot.
     if (context->generation != generation_) return;
+  }
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    failed_records_.fetch_add(1, std::memory_order_relaxed);
   }
   if (exactly_once()) {
     OnTransactionalDelivery(message, *context);
@@ -113,11 +119,16 @@ bool KafkaSink::OnDeliveryFailure(const rd_kafka_message_s* message,
       std::lock_guard lock(mu_);
       NeedNewProducerLocked();
     }
-    (void)RecordFailure(Status::Replay(DeliveryFailure(topic, context.lsn, reason)));
+    retried_records_.fetch_add(1, std::memory_order_relaxed);
+    if (RecordFailure(Status::Replay(DeliveryFailure(topic, context.lsn, reason)))) {
+      ReportProblem("retry",
+                    DeliveryFailure(topic, context.lsn, reason) + "; replayed from the watermark");
+    }
     return false;
   }
   if (!DeadLettersEnabled() || context.dead_letter) {
     if (RecordFailure(Status::Fatal(DeliveryFailure(topic, context.lsn, reason)))) {
+      ReportProblem("error", DeliveryFailure(topic, context.lsn, reason));
       log::Error("kafka delivery failed; stopping",
                  {{"topic", topic}, {"lsn", context.lsn.ToString()}, {"error", reason}});
     }
@@ -161,10 +172,13 @@ void KafkaSink::OnTransactionalDelivery(const rd_kafka_message_s* message,
   if (tolerated) rejected_[context.id] = Rejection{topic, reason, SizeError(message->err)};
   if (!failure_.ok()) return;
   if (tolerated || !permanent) {
+    retried_records_.fetch_add(1, std::memory_order_relaxed);
     failure_ = Status::Replay(where + "; the Kafka transaction is aborted and replayed" +
                               (tolerated ? " with this record in the dead-letter topic" : ""));
+    ReportProblem("retry", failure_.message());
   } else {
     failure_ = Status::Fatal(where);
+    ReportProblem("error", where);
     log::Error("kafka delivery failed; stopping",
                {{"topic", topic}, {"lsn", context.lsn.ToString()}, {"error", reason}});
   }
@@ -260,7 +274,12 @@ Status KafkaSink::FailureStatus() {
 
 SinkCounters KafkaSink::counters() const {
   SinkCounters c;
+  c.reported = SinkCounters::kInFlight | SinkCounters::kAcked | SinkCounters::kRetried |
+               SinkCounters::kFailed | SinkCounters::kDeadLettered;
+  c.in_flight = static_cast<uint64_t>(std::max<int64_t>(0, in_flight_records_.load()));
   c.acked = delivered_.load();
+  c.retried = retried_records_.load(std::memory_order_relaxed);
+  c.failed = failed_records_.load(std::memory_order_relaxed);
   c.dead_lettered = dead_lettered_.load();
   {
     std::lock_guard lock(mu_);

@@ -105,6 +105,7 @@ Status KafkaSink::Enqueue(EncodedRecord& record, std::unique_ptr<RecordContext> 
       // Both are the message's now; its delivery report frees the context.
       (void)headers.release();
       (void)context.release();
+      in_flight_records_.fetch_add(1, std::memory_order_relaxed);
       *refused = RD_KAFKA_RESP_ERR_NO_ERROR;
       return Status::Ok();
     }
@@ -160,6 +161,7 @@ Status KafkaSink::OnProduceError(int code, EncodedRecord record,
     --txn->outstanding;
   }
   const std::string reason = std::string(rd_kafka_err2str(err));
+  failed_records_.fetch_add(1, std::memory_order_relaxed);
   if (err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR__FENCED ||
       err == RD_KAFKA_RESP_ERR__STATE) {
     // Not about this record: the producer failed (the error callback says
@@ -217,6 +219,7 @@ Status KafkaSink::ProduceDeadLetter(EncodedRecord record, const std::string& sou
                                     const std::shared_ptr<InFlight>& txn, Lsn lsn) {
   record.topic = options_.dead_letter_topic;
   dead_lettered_.fetch_add(1);
+  ReportProblem("dead_letter", source + " at " + lsn.ToString() + ": " + reason);
   // One line per 10 s at most: a flood of bad rows must not flood the log.
   if (int suppressed = 0; dead_letter_log_.Allow(&suppressed)) {
     log::Warn("record sent to the dead-letter topic", {{"topic", source},

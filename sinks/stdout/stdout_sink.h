@@ -32,6 +32,7 @@ class StdoutSink : public Sink {
   // Transactions written and acknowledged (from any thread).
   SinkCounters counters() const override {
     SinkCounters c;
+    c.reported = SinkCounters::kAcked;  // written synchronously: nothing in flight or queued
     c.acked = transactions_written_.load(std::memory_order_relaxed);
     return c;
   }

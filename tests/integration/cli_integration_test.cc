@@ -2,6 +2,7 @@
 // crash safety (kill -9), bounded memory, clean stops, CLI errors.
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -476,11 +477,48 @@ TEST_F(CliTest, PreflightExplainsReplicaIdentityOfToastableTables) {
   EXPECT_EQ(out.find("REPLICA IDENTITY FULL;"), std::string::npos) << out;
 }
 
+// Without state.dir the state goes where a daemon's users expect it
+// (app/state_dir.h; systemd's $STATE_DIRECTORY here, as the tests may run as
+// root), whatever the working directory; an old ./walcast-state is kept with
+// a warning.
+TEST_F(CliTest, DefaultStateDirDoesNotDependOnTheWorkingDirectory) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY)");
+  std::map<std::string, std::string> base = BaseConfig();
+  base.erase("state.dir");
+  {
+    std::ofstream f(dir_ + "/nostate.properties");
+    for (const auto& [k, v] : base) f << k << "=" << v << "\n";
+  }
+  ASSERT_EQ(mkdir((dir_ + "/cwd").c_str(), 0700), 0);
+  const std::string setup = "cd '" + dir_ + "/cwd' && env -u XDG_STATE_HOME STATE_DIRECTORY='" +
+                            dir_ + "/systemd' WALCAST_DATABASE_PASSWORD=postgres " +
+                            WalcastBinary() + " --config '" + dir_ + "/nostate.properties' setup";
+  std::string out;
+  ASSERT_EQ(RunCommand(setup + " 2>&1", &out), 0) << out;
+  EXPECT_TRUE(std::ifstream(dir_ + "/systemd/" + db_ + ".slot").good()) << out;
+  EXPECT_FALSE(std::ifstream(dir_ + "/cwd/walcast-state/" + db_ + ".slot").good());
+  EXPECT_EQ(out.find("old default"), std::string::npos) << out;
+
+  // An existing ./walcast-state (the old default) wins, with one warning.
+  Sql("SELECT pg_drop_replication_slot('" + db_ + "')");
+  ASSERT_EQ(mkdir((dir_ + "/cwd/walcast-state").c_str(), 0700), 0);
+  ASSERT_EQ(RunCommand(setup + " 2>&1", &out), 0) << out;
+  EXPECT_TRUE(std::ifstream(dir_ + "/cwd/walcast-state/" + db_ + ".slot").good()) << out;
+  size_t warnings = 0;
+  for (size_t at = out.find("old default"); at != std::string::npos;
+       at = out.find("old default", at + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 1u) << out;
+  EXPECT_NE(out.find("Set state.dir"), std::string::npos) << out;
+}
+
 TEST_F(CliTest, HelpAndVersion) {
   std::string out;
   ASSERT_EQ(RunCommand(WalcastBinary() + " --help --config-keys", &out), 0);
   for (const char* text : {"run", "setup --check", "status", "database.hostname", "slot.name",
-                           "publication.autocreate.mode", "WALCAST_DATABASE_PASSWORD"}) {
+                           "publication.autocreate.mode", "WALCAST_DATABASE_PASSWORD",
+                           "STATE_DIRECTORY", ".local/state/walcast"}) {
     EXPECT_NE(out.find(text), std::string::npos) << text;
   }
   ASSERT_EQ(RunCommand(WalcastBinary() + " --version", &out), 0);

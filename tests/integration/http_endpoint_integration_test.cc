@@ -1,7 +1,8 @@
 // The HTTP endpoint of a running walcast (http.port) against a real
-// PostgreSQL 15: probes, /metrics parsed by prometheus_client (Debian's
-// python3-prometheus-client) with counters equal to the rows written,
-// /status.json and the status page.
+// PostgreSQL 15 and, for the metrics and the Elasticsearch sink, the
+// binary's OpenSearch node: probes, /metrics parsed by prometheus_client
+// (Debian's python3-prometheus-client) with counters equal to the rows
+// written, /status.json and the status page.
 
 #include <httplib.h>
 #include <signal.h>
@@ -9,23 +10,43 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <thread>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "rapidjson/document.h"
+#include "tests/integration/es_process_test.h"
 #include "tests/support/postgres_cluster.h"
 #include "tests/support/process.h"
-#include "tests/support/walcast_process_test.h"
 
 namespace walcast::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-class HttpEndpointTest : public WalcastProcessTest {
+class HttpEndpointTest : public EsProcessTest {
  protected:
+  // Metrics on MOSIP's idrepo profiles, into the test node; the raw
+  // documents too with `raw_documents`.
+  void WriteMetricsConfig(int port, bool raw_documents) {
+    WriteConfig({{"http.port", std::to_string(port)},
+                 {"sinks", raw_documents ? "elasticsearch" : ""},
+                 // One bulk item per row: no deletes of superseded profiles.
+                 {"elasticsearch.delete.superseded", "false"},
+                 {"table.include.list", "idrepo\\.anonymous_profile"},
+                 {"metrics.definitions.file",
+                  std::string(WALCAST_SOURCE_DIR) + "/config/metrics/mosip.json"},
+                 {"checkpoint.interval.ms", "200"}});
+  }
+
+  // A row whose profile is not JSON: counted as a bad profile and
+  // dead-lettered by the metrics, never logged or shown.
+  void InsertBadProfile(const std::string& id) {
+    Sql("INSERT INTO idrepo.anonymous_profile(id, profile, cr_by, cr_dtimes) VALUES ('" + id +
+        "', '{\"processName\": \"NEW\", truncated', 'test', now())");
+  }
+
   // /metrics through prometheus_client: sample text -> value.
   std::map<std::string, double> Samples(const std::string& text) {
     const std::string file = dir_ + "/metrics.txt";
@@ -95,6 +116,19 @@ TEST_F(HttpEndpointTest, ProbesMetricsAndStatusFollowTheStream) {
   EXPECT_GT(samples["walcast_received_bytes_total{" + pipeline + "}"], 0);
   EXPECT_GT(samples["walcast_watermark_lsn{" + pipeline + "}"], 0);
   EXPECT_EQ(samples["walcast_sink_acked_total{" + pipeline + ",sink=\"stdout\"}"], transactions);
+  // The stdout sink writes synchronously and never retries: no such series
+  // rather than zeros; nor, without metrics, theirs.
+  for (const char* absent : {"walcast_sink_in_flight", "walcast_sink_queued",
+                             "walcast_sink_retried_total", "walcast_sink_failed_total",
+                             "walcast_bad_profiles_total", "walcast_metric_state_commits_total"}) {
+    for (const auto& [sample, value] : samples) {
+      EXPECT_NE(sample.rfind(absent, 0), 0u) << sample << " " << value;
+    }
+  }
+  // The initial snapshot found t empty: expected 0, exactly what it read.
+  const std::string t = "{" + pipeline + ",table=\"public.t\"}";
+  EXPECT_EQ(samples.count("walcast_snapshot_rows_expected" + t), 1u);
+  EXPECT_EQ(samples["walcast_snapshot_rows_expected" + t], 0);
 
   auto status = http.Get("/status.json");
   ASSERT_TRUE(status);
@@ -116,6 +150,90 @@ TEST_F(HttpEndpointTest, ProbesMetricsAndStatusFollowTheStream) {
   p->Signal(SIGTERM);
   EXPECT_EQ(p->Wait(30s), 0) << ReadFile(dir_ + "/run.err");
   EXPECT_FALSE(http.Get("/healthz"));  // the endpoint stops with the process
+}
+
+// With the Elasticsearch sink and the metrics: the per-sink, snapshot and
+// metric-state series carry the rows written, and /status.json the bad
+// profile's dead letter and the metric index's totals.
+TEST_F(HttpEndpointTest, SinkSnapshotAndMetricSeriesMatchTheRowsWritten) {
+  Generate({"--count", "120", "--seed", "5", "--shape", "all"});
+  Sql("ANALYZE idrepo.anonymous_profile");  // the snapshot's estimate, exact here
+  const int snapshot_rows = std::stoi(Sql("SELECT count(*) FROM idrepo.anonymous_profile"));
+  ASSERT_GT(snapshot_rows, 0);
+  const int port = FreeLoopbackPort();
+  WriteMetricsConfig(port, /*raw_documents=*/true);
+  auto p = Start("run");
+  ASSERT_TRUE(WaitForLog("run", "streaming started", p.get(), 120s)) << ReadFile(dir_ + "/run.err");
+  Generate({"--count", "30", "--seed", "6", "--shape", "all"});
+  InsertBadProfile("bad-profile-1");
+  const int rows = std::stoi(Sql("SELECT count(*) FROM idrepo.anonymous_profile"));
+  ASSERT_TRUE(WaitConfirmed(p.get(), 60s, "run"));
+
+  httplib::Client http("127.0.0.1", port);
+  const std::string pipeline = "pipeline=\"" + db_ + "\"";
+  const std::string es = "{" + pipeline + ",sink=\"elasticsearch\"}";
+  const std::string metrics = "{" + pipeline + ",sink=\"metrics\"}";
+  const std::string table = "{" + pipeline + ",table=\"idrepo.anonymous_profile\"}";
+  std::map<std::string, double> s;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto r = http.Get("/metrics");
+        if (!r || r->status != 200) return false;
+        s = Samples(r->body);
+        return s["walcast_sink_acked_total" + es] == rows &&
+               s["walcast_bad_profiles_total{" + pipeline + "}"] == 1 &&
+               s["walcast_sink_dead_letters_total" + metrics] == 1 &&
+               s["walcast_sink_in_flight" + es] == 0 && s["walcast_sink_queued" + es] == 0 &&
+               s["walcast_sink_queued" + metrics] == 0;
+      },
+      60s))
+      << "acked=" << s["walcast_sink_acked_total" + es] << " of " << rows
+      << " bad=" << s["walcast_bad_profiles_total{" + pipeline + "}"];
+  // Every series below exists (a missing one would read 0 through operator[]).
+  for (const std::string& series :
+       {"walcast_sink_failed_total" + es, "walcast_sink_retried_total" + es,
+        "walcast_sink_in_flight" + metrics, "walcast_sink_failed_total" + metrics,
+        "walcast_snapshot_rows_expected" + table, "walcast_snapshot_rows_read_total" + table,
+        "walcast_metric_state_commits_total{" + pipeline + "}",
+        "walcast_metric_state_commit_seconds{" + pipeline + "}"}) {
+    EXPECT_EQ(s.count(series), 1u) << series;
+  }
+  EXPECT_EQ(s["walcast_sink_failed_total" + es], 0);
+  EXPECT_EQ(s["walcast_sink_retried_total" + es], 0);
+  // The bad profile: a dead letter in place of its document (and a delete
+  // of its _id, which counts among the rows acked).
+  EXPECT_EQ(s["walcast_sink_dead_letters_total" + es], 1);
+  EXPECT_EQ(s["walcast_snapshot_rows_read_total" + table], snapshot_rows);
+  EXPECT_EQ(s["walcast_snapshot_rows_expected" + table], snapshot_rows);
+  EXPECT_GT(s["walcast_metric_state_commits_total{" + pipeline + "}"], 0);
+  EXPECT_GT(s["walcast_metric_state_commit_seconds_total{" + pipeline + "}"], 0);
+  EXPECT_GT(s["walcast_sink_acked_total" + metrics], 0);  // metric documents written
+
+  auto status = http.Get("/status.json");
+  ASSERT_TRUE(status);
+  rapidjson::Document doc;
+  ASSERT_FALSE(doc.Parse(status->body.c_str()).HasParseError()) << status->body;
+  const auto& pj = doc["pipelines"][0];
+  ASSERT_TRUE(pj.HasMember("metrics")) << status->body;
+  EXPECT_EQ(pj["metrics"]["bad_profiles"].GetUint64(), 1u);
+  // idrepo_profiles counts the profiles read: every row but the bad one.
+  bool found = false;
+  for (const auto& top : pj["metrics"]["top"].GetArray()) {
+    if (std::string(top["metric"].GetString()) != "idrepo_profiles") continue;
+    found = true;
+    EXPECT_EQ(top["total"].GetInt64(), rows - 1);
+  }
+  EXPECT_TRUE(found) << status->body;
+  bool dead_letter = false;
+  for (const auto& problem : pj["problems"].GetArray()) {
+    dead_letter |= std::string(problem["sink"].GetString()) == "metrics" &&
+                   std::string(problem["kind"].GetString()) == "dead_letter";
+  }
+  EXPECT_TRUE(dead_letter) << status->body;
+  EXPECT_EQ(status->body.find("truncated"), std::string::npos);  // the profile's text
+
+  p->Signal(SIGTERM);
+  EXPECT_EQ(p->Wait(30s), 0) << ReadFile(dir_ + "/run.err");
 }
 
 TEST_F(HttpEndpointTest, AnUnreachableDatabaseEndsTheRunWithItsReasonAndFreesThePort) {
@@ -173,14 +291,29 @@ TEST_F(HttpEndpointTest, SecretsAndRowValuesNeverLeaveThroughLogsMetricsOrThePag
 }
 
 // Headless Chromium (Debian's) loads the status page while rows stream in:
-// the figures show live numbers, and a screenshot lands in the build tree
+// the figures show live numbers, the metric index's totals and the recent
+// dead letter render, and a screenshot lands in the build tree
 // (WALCAST_BINARY_DIR/status_page.png; docs/status-page.png is one).
 TEST_F(HttpEndpointTest, StatusPageShowsLiveFiguresInABrowser) {
   Sql("CREATE TABLE t(id int PRIMARY KEY, v text)");
+  Generate({"--count", "60", "--seed", "7", "--shape", "all"});
   const int port = FreeLoopbackPort();
-  WriteConfig({{"http.port", std::to_string(port)}});
+  WriteConfig(
+      {{"http.port", std::to_string(port)},
+       {"table.include.list", "public\\.t,idrepo\\.anonymous_profile"},
+       {"metrics.definitions.file", std::string(WALCAST_SOURCE_DIR) + "/config/metrics/mosip.json"},
+       {"checkpoint.interval.ms", "200"}});
   auto p = Start("run");
-  ASSERT_TRUE(WaitForLog("run", "streaming started", p.get()));
+  ASSERT_TRUE(WaitForLog("run", "streaming started", p.get(), 120s)) << ReadFile(dir_ + "/run.err");
+  InsertBadProfile("bad-profile-page");
+  httplib::Client http("127.0.0.1", port);
+  // The dead letter is reported once the metrics wrote it.
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto r = http.Get("/status.json");
+        return r && r->body.find("\"dead_letter\"") != std::string::npos;
+      },
+      60s));
   std::atomic<bool> writing{true};
   std::thread writer([&] {
     for (int i = 0; writing.load(); ++i) {
@@ -197,7 +330,6 @@ TEST_F(HttpEndpointTest, StatusPageShowsLiveFiguresInABrowser) {
   // The endpoint measures events/s between its reads: one read now, the
   // browser's two seconds later (the browser runs on virtual time, so its
   // own polls come within milliseconds of each other).
-  httplib::Client http("127.0.0.1", port);
   ASSERT_TRUE(http.Get("/status.json"));
   std::this_thread::sleep_for(2s);
   std::string dom;
@@ -205,9 +337,9 @@ TEST_F(HttpEndpointTest, StatusPageShowsLiveFiguresInABrowser) {
   const std::string shot = std::string(WALCAST_BINARY_DIR) + "/status_page.png";
   std::remove(shot.c_str());
   std::string ignored;
-  RunCommand(chromium + "--window-size=1280,560 --screenshot=" + shot + " " + url +
-                 " >/dev/null 2>&1",
-             &ignored);
+  RunCommand(
+      chromium + "--window-size=1280,1060 --screenshot=" + shot + " " + url + " >/dev/null 2>&1",
+      &ignored);
   writing.store(false);
   writer.join();
   ASSERT_EQ(rc, 0) << "chromium failed: " << dom;
@@ -225,6 +357,20 @@ TEST_F(HttpEndpointTest, StatusPageShowsLiveFiguresInABrowser) {
   ASSERT_FALSE(rate.empty()) << dom.substr(0, 2000);
   EXPECT_GT(std::stod(rate), 0) << "events/s " << rate;
   EXPECT_NE(figure("events"), "0");
+  EXPECT_NE(figure("state commits"), "0");
+  // The metric index's totals and the bad profile's dead letter rendered.
+  // (the largest totals; /status.json names the largest one)
+  rapidjson::Document status;
+  ASSERT_FALSE(status.Parse(http.Get("/status.json")->body.c_str()).HasParseError());
+  const auto& top = status["pipelines"][0]["metrics"]["top"];
+  ASSERT_GT(top.Size(), 0u);
+  EXPECT_NE(dom.find("<td>" + std::string(top[0]["metric"].GetString()) + "</td>"),
+            std::string::npos)
+      << dom.substr(0, 4000);
+  EXPECT_NE(dom.find("class=\"metric\""), std::string::npos);
+  EXPECT_NE(dom.find("class=\"problem\""), std::string::npos);
+  EXPECT_NE(dom.find("dead letter"), std::string::npos);
+  EXPECT_EQ(dom.find("truncated"), std::string::npos);  // never the profile's text
   std::ifstream png(shot, std::ios::binary | std::ios::ate);
   EXPECT_GT(static_cast<int64_t>(png.tellg()), 10000) << shot;
 

@@ -31,11 +31,44 @@ PipelineFigures Streaming(const std::string& name) {
   h.Observe(std::chrono::milliseconds(30));
   p.ack_latency = h.Read();
   SinkFigures kafka{"kafka", {}};
+  kafka.counters.reported = SinkCounters::kInFlight | SinkCounters::kAcked |
+                            SinkCounters::kRetried | SinkCounters::kFailed |
+                            SinkCounters::kDeadLettered;
+  kafka.counters.in_flight = 3;
   kafka.counters.acked = 9;
+  kafka.counters.retried = 2;
+  kafka.counters.failed = 4;
   kafka.counters.dead_lettered = 1;
   p.sinks.push_back(kafka);
+  SinkFigures out{"stdout", {}};
+  out.counters.reported = SinkCounters::kAcked;
+  out.counters.acked = 5;
+  p.sinks.push_back(out);
   p.snapshot["idrepo.anonymous_profile"] = {100, 120};
+  p.snapshot["idrepo.channel_info"] = {4, std::nullopt};
   return p;
+}
+
+// With metrics: their state figures, top metrics and a problem.
+PipelineFigures WithMetrics(const std::string& name) {
+  PipelineFigures p = Streaming(name);
+  MetricStateFigures m;
+  m.bad_profiles = 2;
+  m.commits = 6;
+  m.last_commit_seconds = 0.004;
+  m.commit_seconds_total = 0.02;
+  m.top.push_back({"idrepo_by_process", 40, 3, 25});
+  m.top.push_back({"idrepo_by_gender", 38, 2, 20});
+  p.metric_state = m;
+  p.problems.push_back({1700000000000, "metrics", "dead_letter",
+                        "2 row(s) the metrics could not use (invalid_json), table "
+                        "idrepo.anonymous_profile, first at 0/16B3748",
+                        1});
+  return p;
+}
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 TEST(PrometheusTextTest, CountersGaugesAndTheHistogramCarryPipelineLabels) {
@@ -59,6 +92,74 @@ TEST(PrometheusTextTest, CountersGaugesAndTheHistogramCarryPipelineLabels) {
                       "table=\"idrepo.anonymous_profile\"} 100"),
             std::string::npos);
   EXPECT_NE(text.find("walcast_pipeline_up{pipeline=\"idrepo\"} 1"), std::string::npos);
+}
+
+TEST(PrometheusTextTest, OnlyFiguresASinkKeepsAreExported) {
+  const std::string text = RenderPrometheus({Streaming("idrepo")});
+  EXPECT_TRUE(Has(text, "walcast_sink_in_flight{pipeline=\"idrepo\",sink=\"kafka\"} 3")) << text;
+  EXPECT_TRUE(Has(text, "walcast_sink_retried_total{pipeline=\"idrepo\",sink=\"kafka\"} 2"));
+  EXPECT_TRUE(Has(text, "walcast_sink_failed_total{pipeline=\"idrepo\",sink=\"kafka\"} 4"));
+  EXPECT_TRUE(Has(text, "walcast_sink_acked_total{pipeline=\"idrepo\",sink=\"stdout\"} 5"));
+  // stdout keeps no in-flight, retried or failed figure; no sink keeps a
+  // queue here: no series at all rather than zeros.
+  EXPECT_FALSE(Has(text, "walcast_sink_in_flight{pipeline=\"idrepo\",sink=\"stdout\"}"));
+  EXPECT_FALSE(Has(text, "walcast_sink_failed_total{pipeline=\"idrepo\",sink=\"stdout\"}"));
+  EXPECT_FALSE(Has(text, "walcast_sink_queued")) << text;
+  // Without metrics there are no metric-state series either.
+  EXPECT_FALSE(Has(text, "walcast_bad_profiles_total"));
+  EXPECT_FALSE(Has(text, "walcast_metric_state_commits_total"));
+}
+
+TEST(PrometheusTextTest, SnapshotEstimatesAndMetricStateWhereKnown) {
+  const std::string text = RenderPrometheus({WithMetrics("idrepo")});
+  EXPECT_TRUE(Has(text,
+                  "walcast_snapshot_rows_expected{pipeline=\"idrepo\","
+                  "table=\"idrepo.anonymous_profile\"} 120"))
+      << text;
+  EXPECT_TRUE(Has(text,
+                  "walcast_snapshot_rows_read_total{pipeline=\"idrepo\","
+                  "table=\"idrepo.channel_info\"} 4"));
+  EXPECT_FALSE(Has(text, "table=\"idrepo.channel_info\"} 0"));
+  EXPECT_FALSE(Has(text,
+                   "walcast_snapshot_rows_expected{pipeline=\"idrepo\","
+                   "table=\"idrepo.channel_info\"}"));
+  EXPECT_TRUE(Has(text, "walcast_bad_profiles_total{pipeline=\"idrepo\"} 2"));
+  EXPECT_TRUE(Has(text, "walcast_metric_state_commits_total{pipeline=\"idrepo\"} 6"));
+  EXPECT_TRUE(Has(text, "walcast_metric_state_commit_seconds{pipeline=\"idrepo\"} 0.004"));
+  EXPECT_TRUE(Has(text, "walcast_metric_state_commit_seconds_total{pipeline=\"idrepo\"} 0.02"));
+}
+
+TEST(StatusJsonTest, ProblemsAndMetricTopFiguresAndOnlyKeptSinkFigures) {
+  rapidjson::Document doc;
+  const std::string json = StatusJson({WithMetrics("idrepo"), Streaming("other")});
+  ASSERT_FALSE(doc.Parse(json.c_str()).HasParseError()) << json;
+  const auto& p = doc["pipelines"][0];
+  ASSERT_EQ(p["problems"].Size(), 1u);
+  EXPECT_STREQ(p["problems"][0]["kind"].GetString(), "dead_letter");
+  EXPECT_STREQ(p["problems"][0]["sink"].GetString(), "metrics");
+  EXPECT_EQ(p["problems"][0]["unix_ms"].GetInt64(), 1700000000000);
+  ASSERT_TRUE(p.HasMember("metrics"));
+  EXPECT_EQ(p["metrics"]["bad_profiles"].GetUint64(), 2u);
+  ASSERT_EQ(p["metrics"]["top"].Size(), 2u);
+  EXPECT_STREQ(p["metrics"]["top"][0]["metric"].GetString(), "idrepo_by_process");
+  EXPECT_EQ(p["metrics"]["top"][0]["total"].GetInt64(), 40);
+  EXPECT_EQ(p["metrics"]["top"][0]["largest_bucket"].GetInt64(), 25);
+  EXPECT_FALSE(doc["pipelines"][1].HasMember("metrics"));
+  EXPECT_EQ(doc["pipelines"][1]["problems"].Size(), 0u);
+  const auto& stdout_sink = p["sinks"][1];
+  EXPECT_EQ(stdout_sink["acked"].GetUint64(), 5u);
+  EXPECT_FALSE(stdout_sink.HasMember("in_flight"));
+  EXPECT_EQ(p["sinks"][0]["failed"].GetUint64(), 4u);
+  EXPECT_FALSE(p["snapshot"][1].HasMember("rows_expected"));
+  EXPECT_EQ(p["snapshot"][0]["rows_expected"].GetUint64(), 120u);
+}
+
+TEST(ProbeUrlTest, TheConfiguredEndpointOverLoopback) {
+  EXPECT_EQ(*ProbeUrl("127.0.0.1", 8080, "/readyz"), "http://127.0.0.1:8080/readyz");
+  EXPECT_EQ(*ProbeUrl("0.0.0.0", 9000, "/healthz"), "http://127.0.0.1:9000/healthz");
+  EXPECT_EQ(*ProbeUrl("::", 9000, "/readyz"), "http://[::1]:9000/readyz");
+  EXPECT_EQ(*ProbeUrl("10.0.0.7", 81, "/"), "http://10.0.0.7:81/");
+  EXPECT_EQ(ProbeUrl("127.0.0.1", 0, "/readyz").status().code(), Status::Code::kInvalidArgument);
 }
 
 TEST(ReadinessTest, EveryPipelineStreamingWithHealthySinks) {

@@ -29,30 +29,40 @@ std::string Connector(const std::string& name, const std::string& config_members
 
 using PipelineConfigTest = ConfigDirTest;
 
+// The default state.dir main would pass (app/state_dir.h).
+constexpr const char* kDefaultStateDir = "/home/u/.local/state/walcast";
+
+Result<LoadedPipelines> Load(const std::vector<std::string>& paths,
+                             const std::vector<std::string>& sets) {
+  return LoadPipelineSources(paths, sets, kDefaultStateDir);
+}
+
 TEST_F(PipelineConfigTest, OneConnectorMergesExactlyAsASingleRun) {
   const std::vector<std::string> paths = {
       Write("defaults.properties", "sinks=kafka\nslot.name=from_defaults\n"),
       Write("a.json", Connector("a", "\"slot.name\": \"a\", \"database.server.name\": \"x\"")),
       Write("late.properties", "slot.name=late\n")};
   const std::vector<std::string> sets = {"log.level=debug", "database.dbname=d"};
-  Result<LoadedPipelines> loaded = LoadPipelineSources(paths, sets);
+  Result<LoadedPipelines> loaded = Load(paths, sets);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   Result<LoadedConfig> single = LoadConfigSources(paths, sets);
   ASSERT_TRUE(single.ok()) << single.status().message();
   ASSERT_EQ(loaded->pipelines.size(), 1u);
   EXPECT_EQ(loaded->pipelines[0].name, "a");
-  EXPECT_EQ(loaded->pipelines[0].values, single->values);
+  Values expected = single->values;
+  expected.emplace("state.dir", kDefaultStateDir);  // today's layout for one
+  EXPECT_EQ(loaded->pipelines[0].values, expected);
   EXPECT_EQ(loaded->pipelines[0].values.at("slot.name"), "late");
-  EXPECT_EQ(loaded->pipelines[0].values.count("state.dir"), 0u) << "today's layout for one";
+  EXPECT_TRUE(loaded->used_default_state_dir);
 }
 
 TEST_F(PipelineConfigTest, NoConnectorIsOneUnnamedPipeline) {
-  Result<LoadedPipelines> loaded =
-      LoadPipelineSources({Write("w.properties", "slot.name=s\n")}, {"sinks=stdout"});
+  Result<LoadedPipelines> loaded = Load({Write("w.properties", "slot.name=s\n")}, {"sinks=stdout"});
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   ASSERT_EQ(loaded->pipelines.size(), 1u);
   EXPECT_EQ(loaded->pipelines[0].name, "");
-  EXPECT_EQ(loaded->pipelines[0].values, (Values{{"slot.name", "s"}, {"sinks", "stdout"}}));
+  EXPECT_EQ(loaded->pipelines[0].values,
+            (Values{{"slot.name", "s"}, {"sinks", "stdout"}, {"state.dir", kDefaultStateDir}}));
 }
 
 TEST_F(PipelineConfigTest, EachConnectorIsAPipelineOverTheSharedDefaults) {
@@ -63,8 +73,7 @@ TEST_F(PipelineConfigTest, EachConnectorIsAPipelineOverTheSharedDefaults) {
       Write("b.properties",
             "name=b\nconnector.class=io.debezium.connector.postgresql.PostgresConnector\n"
             "slot.name=sb\nkafka.client.id=mine\n")};
-  Result<LoadedPipelines> loaded =
-      LoadPipelineSources(paths, {"table.include.list=s.set", "log.level=debug"});
+  Result<LoadedPipelines> loaded = Load(paths, {"table.include.list=s.set", "log.level=debug"});
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   ASSERT_EQ(loaded->pipelines.size(), 2u);
   const PipelineSource& a = loaded->pipelines[0];
@@ -85,6 +94,7 @@ TEST_F(PipelineConfigTest, EachConnectorIsAPipelineOverTheSharedDefaults) {
   // kafka.client.id stays its own.
   EXPECT_EQ(a.values.at("state.dir"), "/var/lib/walcast/a");
   EXPECT_EQ(b.values.at("state.dir"), "/var/lib/walcast/b");
+  EXPECT_FALSE(loaded->used_default_state_dir);
   EXPECT_EQ(a.values.count("kafka.client.id"), 0u);
   EXPECT_EQ(b.values.at("kafka.client.id"), "mine");
   // Connect's bookkeeping keys are not walcast keys.
@@ -94,35 +104,43 @@ TEST_F(PipelineConfigTest, EachConnectorIsAPipelineOverTheSharedDefaults) {
 
 TEST_F(PipelineConfigTest, DefaultStateDirAndAConnectorsOwnStateDir) {
   Result<LoadedPipelines> loaded =
-      LoadPipelineSources({Write("a.json", Connector("a", "")),
-                           Write("b.json", Connector("b", "\"state.dir\": \"/elsewhere\""))},
-                          {});
+      Load({Write("a.json", Connector("a", "")),
+            Write("b.json", Connector("b", "\"state.dir\": \"/elsewhere\""))},
+           {});
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-  EXPECT_EQ(loaded->pipelines[0].values.at("state.dir"), "walcast-state/a");
+  EXPECT_EQ(loaded->pipelines[0].values.at("state.dir"), std::string(kDefaultStateDir) + "/a");
   EXPECT_EQ(loaded->pipelines[1].values.at("state.dir"), "/elsewhere");
+  EXPECT_TRUE(loaded->used_default_state_dir);
+}
+
+TEST_F(PipelineConfigTest, ConfiguredStateDirDoesNotUseTheDefault) {
+  Result<LoadedPipelines> loaded = Load({Write("w.properties", "state.dir=/srv/walcast\n")}, {});
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->pipelines[0].values.at("state.dir"), "/srv/walcast");
+  EXPECT_FALSE(loaded->used_default_state_dir);
 }
 
 TEST_F(PipelineConfigTest, TwoConnectorsWithOneNameAreInvalidArgument) {
-  Result<LoadedPipelines> loaded = LoadPipelineSources(
-      {Write("a.json", Connector("same", "")), Write("b.json", Connector("same", ""))}, {});
+  Result<LoadedPipelines> loaded =
+      Load({Write("a.json", Connector("same", "")), Write("b.json", Connector("same", ""))}, {});
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument);
 }
 
 TEST_F(PipelineConfigTest, NameThatCannotBeADirectoryIsInvalidArgument) {
   for (const std::string bad : {"a/b", "..", " "}) {
-    Result<LoadedPipelines> loaded = LoadPipelineSources(
-        {Write("a.json", Connector(bad, "")), Write("b.json", Connector("b", ""))}, {});
+    Result<LoadedPipelines> loaded =
+        Load({Write("a.json", Connector(bad, "")), Write("b.json", Connector("b", ""))}, {});
     ASSERT_FALSE(loaded.ok()) << bad;
     EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument) << bad;
   }
 }
 
 TEST_F(PipelineConfigTest, BadKeyInOneConnectorIsInvalidArgument) {
-  Result<LoadedPipelines> loaded = LoadPipelineSources(
-      {Write("a.json", Connector("a", "\"column.mask.with.8.chars\": \"a.b.c\"")),
-       Write("b.json", Connector("b", ""))},
-      {});
+  Result<LoadedPipelines> loaded =
+      Load({Write("a.json", Connector("a", "\"column.mask.with.8.chars\": \"a.b.c\"")),
+            Write("b.json", Connector("b", ""))},
+           {});
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument);
 }
@@ -147,7 +165,7 @@ TEST(MosipPipelinesTest, SixConnectorConfigsAreSixValidPipelines) {
   for (const std::string& db : dbs) {
     paths.push_back(std::string(WALCAST_TEST_DATA_DIR) + "/config/" + db + "_connector.json");
   }
-  Result<LoadedPipelines> loaded = LoadPipelineSources(paths, {"sinks=kafka"});
+  Result<LoadedPipelines> loaded = Load(paths, {"sinks=kafka"});
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   ASSERT_EQ(loaded->pipelines.size(), dbs.size());
   std::vector<PipelineConfig> configs;
@@ -157,7 +175,7 @@ TEST(MosipPipelinesTest, SixConnectorConfigsAreSixValidPipelines) {
         Config::Build(AllOptions(), loaded->pipelines[i].values, PassthroughPrefixes());
     ASSERT_TRUE(config.ok()) << config.status().message();
     EXPECT_EQ(config->GetString("database.dbname"), dbs[i]);
-    EXPECT_EQ(config->GetString("state.dir"), "walcast-state/" + dbs[i]);
+    EXPECT_EQ(config->GetString("state.dir"), std::string(kDefaultStateDir) + "/" + dbs[i]);
     EXPECT_EQ(config->GetList("sinks"), std::vector<std::string>{"kafka"});
     configs.push_back({dbs[i], std::move(config).value()});
   }

@@ -4,10 +4,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "core/ack_tracker.h"
+#include "core/pipeline.h"
+#include "core/sink.h"
 
 namespace walcast {
 namespace {
@@ -101,6 +105,55 @@ TEST(AckTrackerTelemetryTest, LatencyIsObservedWhenTheLastSinkAcks) {
   tracker.AckThrough(b, Lsn(300));
   EXPECT_EQ(tracker.ack_latency().Read().count, 2u);
   EXPECT_EQ(tracker.oldest_pending_commit_time_us(), 0);
+}
+
+TEST(ProblemRingTest, NewestFirstBoundedAndRepeatsCounted) {
+  ProblemRing ring;
+  ring.Add(1, "kafka", "retry", "brokers failing");
+  ring.Add(2, "kafka", "retry", "brokers failing");
+  ring.Add(3, "elasticsearch", "dead_letter", "1 document(s) refused (mapper_parsing_exception)");
+  std::vector<Problem> read = ring.Read();
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].sink, "elasticsearch");
+  EXPECT_EQ(read[1].repeats, 2u);
+  EXPECT_EQ(read[1].unix_ms, 2);  // the repeat's time
+  for (int i = 0; i < 50; ++i)
+    ring.Add(10 + i, "pipeline", "error", "attempt " + std::to_string(i));
+  read = ring.Read();
+  ASSERT_EQ(read.size(), ProblemRing::kCapacity);
+  EXPECT_EQ(read.front().reason, "attempt 49");
+  EXPECT_EQ(read.back().reason, "attempt " + std::to_string(50 - ProblemRing::kCapacity));
+}
+
+// A sink's problems reach the ring its pipeline was given, under its name.
+TEST(ProblemRingTest, SinksReportThroughThePipeline) {
+  class FailingSink : public Sink {
+   public:
+    const std::string& name() const override { return name_; }
+    Status OnBegin(const TransactionInfo&) override { return Status::Ok(); }
+    Status OnChange(const TransactionInfo&, const ChangeEvent&) override {
+      ReportProblem("dead_letter", "table public.t at 0/10");
+      return Status::Ok();
+    }
+    Status OnCommit(const TransactionInfo&) override { return Status::Ok(); }
+    Status Flush(std::chrono::milliseconds) override { return Status::Ok(); }
+    Status Close(std::chrono::milliseconds) override { return Status::Ok(); }
+
+   private:
+    std::string name_ = "failing";
+  };
+  AckTracker tracker(Lsn(1));
+  ProblemRing ring;
+  Pipeline pipeline(&tracker, &ring);
+  pipeline.AddSink(std::make_unique<FailingSink>());
+  TransactionInfo txn;
+  ASSERT_TRUE(pipeline.OnBegin(txn).ok());
+  ASSERT_TRUE(pipeline.OnChange(txn, ChangeEvent{}).ok());
+  const std::vector<Problem> read = ring.Read();
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].sink, "failing");
+  EXPECT_EQ(read[0].kind, "dead_letter");
+  EXPECT_GT(read[0].unix_ms, 1'600'000'000'000);
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ class MetricsSinkTest : public ::testing::Test {
   void Start(Lsn start = Lsn(1)) {
     pipeline_.reset();
     tracker_ = std::make_unique<AckTracker>(start);
-    pipeline_ = std::make_unique<Pipeline>(tracker_.get());
+    pipeline_ = std::make_unique<Pipeline>(tracker_.get(), &problems_);
     MetricsSinkOptions options;
     options.engine.store.dir = dir_.Sub("state");
     options.engine.store.sync = false;
@@ -138,6 +138,7 @@ class MetricsSinkTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<MetricSet> set_;
   FakeWriter writer_;
+  ProblemRing problems_;  // outlives the pipeline
   std::unique_ptr<AckTracker> tracker_;
   std::unique_ptr<Pipeline> pipeline_;
   MetricsSink* sink_ = nullptr;
@@ -288,6 +289,73 @@ TEST_F(MetricsSinkTest, DeadLettersReachTheWriterWithoutTheProfile) {
   ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
   EXPECT_EQ(writer_.writes, writes + 1);
   EXPECT_EQ(sink_->stats().dead_letters_written, 1u);
+}
+
+// What the HTTP endpoint reads (figures(), counters()) follows the
+// commits and writes, from another thread's point of view: a published copy.
+TEST_F(MetricsSinkTest, FiguresFollowCommitsWritesAndRetries) {
+  const SinkCounters before = sink_->counters();
+  EXPECT_TRUE(before.Reports(SinkCounters::kInFlight));
+  EXPECT_TRUE(before.Reports(SinkCounters::kFailed));
+  EXPECT_EQ(before.acked, 0u);
+  const std::string bad = R"({"processName":"New","date":"2025-03-14","newProfile":{"x":)";
+  Transaction(0x1F0, 0x200,
+              {{"a", New("Female")}, {"b", New("Female")}, {"c", New("Male")}, {"bad", bad}});
+  ASSERT_TRUE(Tick(milliseconds(0)).ok());  // commit, write handed over
+  MetricsSinkFigures f = sink_->figures();
+  EXPECT_EQ(f.checkpoint_commits, 1u);
+  EXPECT_GT(f.last_commit_seconds, 0);
+  EXPECT_EQ(f.commit_seconds_total, f.last_commit_seconds);
+  EXPECT_EQ(f.bad_profiles, 1u);
+  // profiles, by_gender Female and Male, the dead letter, walcast_bad_profiles
+  EXPECT_EQ(f.documents_in_flight, 5u);
+  EXPECT_EQ(sink_->counters().in_flight, 5u);
+  writer_.Complete(Status::Unavailable("elasticsearch down"));
+  ASSERT_TRUE(Tick(milliseconds(1)).ok());
+  f = sink_->figures();
+  EXPECT_EQ(f.documents_in_flight, 0u);
+  EXPECT_EQ(f.documents_pending, 4u);  // 3 aggregates and the dead letter wait
+  EXPECT_EQ(f.write_retries, 1u);
+  EXPECT_EQ(sink_->counters().failed, 1u);
+  ASSERT_TRUE(Tick(milliseconds(20)).ok());
+  writer_.Complete();
+  ASSERT_TRUE(Tick(milliseconds(21)).ok());
+  f = sink_->figures();
+  EXPECT_EQ(f.documents_written, 3u);
+  EXPECT_EQ(f.dead_letters_written, 1u);
+  EXPECT_EQ(f.documents_pending, 0u);
+  const SinkCounters c = sink_->counters();
+  EXPECT_EQ(c.acked, 3u);
+  EXPECT_EQ(c.dead_lettered, 1u);
+  EXPECT_EQ(c.retried, 1u);
+  // The top figures: totals per metric, largest first, no bucket key.
+  ASSERT_EQ(f.top.size(), 2u);
+  EXPECT_EQ(f.top[0], (MetricTopFigure{"by_gender", 3, 2, 2}));
+  EXPECT_EQ(f.top[1], (MetricTopFigure{"profiles", 3, 1, 3}));
+  // The retry and the dead letter are the pipeline's recent problems,
+  // without the profile's text.
+  const std::vector<Problem> problems = problems_.Read();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].kind, "dead_letter");
+  EXPECT_EQ(problems[0].sink, "metrics");
+  EXPECT_NE(problems[0].reason.find("idrepo.anonymous_profile"), std::string::npos);
+  EXPECT_EQ(problems[0].reason.find("newProfile"), std::string::npos);
+  EXPECT_EQ(problems[1].kind, "retry");
+}
+
+// After a restart the totals include what the state held before.
+TEST_F(MetricsSinkTest, TopFiguresCountTheRestoredState) {
+  writer_.auto_complete = true;
+  Transaction(0x1F0, 0x200, {{"a", New("Female")}, {"b", New("Male")}});
+  ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
+  ASSERT_TRUE(pipeline_->Close(milliseconds(5000)).ok());
+  Start(Lsn(0x200));
+  Transaction(0x2F0, 0x300, {{"c", New("Female")}});
+  ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
+  const MetricsSinkFigures f = sink_->figures();
+  ASSERT_EQ(f.top.size(), 2u);
+  EXPECT_EQ(f.top[0], (MetricTopFigure{"by_gender", 3, 2, 2}));
+  EXPECT_EQ(f.top[1], (MetricTopFigure{"profiles", 3, 1, 3}));
 }
 
 TEST_F(MetricsSinkTest, ResetRewritesEveryAggregateAsZero) {

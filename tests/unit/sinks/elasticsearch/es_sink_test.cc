@@ -287,6 +287,15 @@ TEST_F(ElasticsearchSinkTest, UnmappableChangeBecomesADeadLetterAndThePipelineGo
   EXPECT_EQ(body.substr(second_line_end + 1, third_line_end - second_line_end - 1),
             R"({"delete":{"_index":"i","_id":"k1","version":100,"version_type":"external_gte"}})");
   EXPECT_EQ(tracker_.watermark(), Lsn(108));
+  // The dead letter counts as one, not as an item indexed (/metrics).
+  EXPECT_EQ(sink_->stats().dead_letters, 1u);
+  EXPECT_EQ(sink_->stats().items, 2u);
+  const SinkCounters c = sink_->counters();
+  EXPECT_EQ(c.dead_lettered, 1u);
+  EXPECT_EQ(c.acked, 2u);
+  EXPECT_EQ(c.in_flight, 0u);
+  EXPECT_EQ(c.queued, 0u);
+  EXPECT_EQ(c.failed, 0u);
 }
 
 TEST_F(ElasticsearchSinkTest, DocumentTheServerRefusesGoesToTheDeadLetterIndex) {

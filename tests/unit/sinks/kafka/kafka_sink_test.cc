@@ -252,6 +252,13 @@ TEST_F(KafkaSinkMockTest, TransactionIsAcknowledgedOnceDelivered) {
   EXPECT_EQ(watermark(), EndOf(1));
   EXPECT_EQ(Ids(kafka_.Read(kTopic)), (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(sink_->records_delivered(), 3u);
+  const SinkCounters c = sink_->counters();
+  EXPECT_EQ(c.acked, 3u);
+  EXPECT_EQ(c.in_flight, 0u);  // every record reported on
+  EXPECT_EQ(c.failed, 0u);
+  EXPECT_EQ(c.retried, 0u);
+  EXPECT_TRUE(c.Reports(SinkCounters::kInFlight));
+  EXPECT_FALSE(c.Reports(SinkCounters::kQueued));  // part of in flight for librdkafka
 }
 
 TEST_F(KafkaSinkMockTest, RecordTheBrokerRejectsGoesToTheDeadLetterTopic) {
@@ -264,6 +271,9 @@ TEST_F(KafkaSinkMockTest, RecordTheBrokerRejectsGoesToTheDeadLetterTopic) {
   // The transaction is acknowledged: its one record is in the dead-letter topic.
   EXPECT_EQ(watermark(), EndOf(1));
   EXPECT_EQ(sink_->records_dead_lettered(), 1u);
+  EXPECT_EQ(sink_->counters().failed, 1u);  // the refused delivery
+  EXPECT_EQ(sink_->counters().dead_lettered, 1u);
+  EXPECT_EQ(sink_->counters().in_flight, 0u);
   EXPECT_TRUE(kafka_.Read(kTopic).empty());
   const std::vector<MockRecord> dlq = kafka_.Read(kDeadLetters);
   ASSERT_EQ(dlq.size(), 1u);
@@ -344,6 +354,8 @@ TEST_F(KafkaSinkMockTest, TransientFailureReplaysAndAcknowledgesNothingEarly) {
   const Status flushed = pipeline_->Flush(10s);
   EXPECT_EQ(flushed.code(), Status::Code::kReplay) << flushed.ToString();
   EXPECT_EQ(watermark(), Lsn(kStart));
+  EXPECT_GE(sink_->counters().retried, 1u);  // failed transiently: produced again
+  EXPECT_GE(sink_->counters().failed, sink_->counters().retried);
   // The reader rewinds to the watermark and hands the transaction over again,
   // as often as it takes: right after the broker returns, the producer may
   // still be reconnecting when the short message timeout runs out.
