@@ -23,7 +23,7 @@ struct BulkClientOptions {
   // Called (on the sending thread) with the failure that makes Send retry,
   // as often as the retry warning is logged: at most every 10 s. The text
   // names statuses and error types only, never a document's value.
-  std::function<void(const Status&)> on_retry;
+  std::function<void(const Status&)> on_retry = nullptr;
 };
 
 // The outcome of one Send: every item done() or kRejected.
