@@ -35,7 +35,11 @@ Status StatusFromResult(const PGresult* res, const std::string& what) {
 }
 
 Status ClassifyConnectError(PGconn* conn) {
-  const std::string msg = conn != nullptr ? TrimMessage(PQerrorMessage(conn)) : "out of memory";
+  return ClassifyConnectMessage(conn != nullptr ? PQerrorMessage(conn) : "out of memory");
+}
+
+Status ClassifyConnectMessage(std::string message) {
+  const std::string msg = TrimMessage(std::move(message));
   // libpq reports no SQLSTATE for a failed connection; the server's
   // authentication failure and missing-database texts are stable across
   // releases, and they are the only failures retrying can never fix.
@@ -44,6 +48,19 @@ Status ClassifyConnectError(PGconn* conn) {
       msg.find("no pg_hba.conf entry") != std::string::npos ||
       msg.find("role \"") != std::string::npos) {
     return Status::InvalidArgument("cannot connect to PostgreSQL: " + msg);
+  }
+  // TLS set-up failures are configuration too: a server certificate that
+  // does not verify against database.sslrootcert or does not match the host
+  // name, an unreadable certificate or key file, a client certificate the
+  // server refuses, or a server without SSL under sslmode=require or higher.
+  for (const char* tls : {"certificate verify failed", "does not match host name",
+                          "certificate file", "private key file",
+                          "certificate authentication failed", "alert unknown ca",
+                          "alert bad certificate", "alert certificate required",
+                          "server does not support SSL", "requires a valid client certificate"}) {
+    if (msg.find(tls) != std::string::npos) {
+      return Status::InvalidArgument("cannot connect to PostgreSQL over TLS: " + msg);
+    }
   }
   if (msg.find("database \"") != std::string::npos &&
       msg.find("does not exist") != std::string::npos) {

@@ -89,7 +89,7 @@ Result<std::unique_ptr<SlotManager>> SlotManager::Connect(const std::string& con
     auto conn = std::make_unique<pqxx::connection>(conninfo + " application_name=walcast");
     return std::unique_ptr<SlotManager>(new SlotManager(std::move(conn)));
   } catch (const pqxx::broken_connection& e) {
-    return Status::Unavailable(std::string("cannot connect to PostgreSQL: ") + e.what());
+    return pg::ClassifyConnectMessage(e.what());
   }
 }
 
