@@ -31,12 +31,11 @@ class PostgresTlsTest : public WalcastProcessTest {
   void SetUp() override {
     WalcastProcessTest::SetUp();
     ASSERT_NE(pg_, nullptr);
-    // The server's TLS is set up once per binary (the cluster is too).
+    // The server's TLS is set up once per binary (the cluster is too); the
+    // certificates live in the cluster's directory and go with it.
     static const std::string setup_error = [this] {
-      char tmpl[] = "/tmp/walcast-pki-XXXXXX";
-      if (mkdtemp(tmpl) == nullptr) return std::string("mkdtemp failed");
       std::string error;
-      if (!TestPki::Make(tmpl, kCertRole, &Pki(), &error)) return error;
+      if (!TestPki::Make(pg_->dir() + "/pki", kCertRole, &Pki(), &error)) return error;
       pg_->Psql(std::string("CREATE ROLE ") + kScramRole + " LOGIN SUPERUSER PASSWORD '" +
                 kScramPassword + "'; CREATE ROLE " + kCertRole + " LOGIN SUPERUSER;");
       const std::string hba =
