@@ -18,8 +18,36 @@ namespace {
 
 namespace po = boost::program_options;
 
+// The first line that is neither blank, a comment, a [section] nor
+// key=value, by Boost.Program_options' rules (common_config_file_iterator):
+// 1-based, or 0 when every line is fine.
+size_t FirstInvalidLine(std::string_view text) {
+  size_t number = 0;
+  while (!text.empty()) {
+    ++number;
+    const size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    line = line.substr(0, line.find('#'));
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) continue;
+    line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+    if (line.front() == '[' && line.back() == ']') continue;
+    if (line.find('=') == std::string_view::npos) return number;
+  }
+  return 0;
+}
+
 Status ParseProperties(std::string_view text, const std::string& origin,
                        std::map<std::string, std::string>* out) {
+  // Checked here rather than left to Boost: its error for such a line puts
+  // the line's text into a message template and then replaces placeholders
+  // until none is left, which never ends when the line itself contains one
+  // ("%invalid_line%"); config_fuzz found that.
+  if (const size_t line = FirstInvalidLine(text); line != 0) {
+    return Status::InvalidArgument("config file '" + origin + "': line " + std::to_string(line) +
+                                   " is not key=value");
+  }
   std::istringstream in{std::string(text)};
   try {
     // No registered options: every key comes back unregistered and is

@@ -29,6 +29,14 @@ class OptionAdder {
     specs_->push_back(std::move(s));
     return specs_->back();
   }
+  // A string that is never printed and may come from environment variable
+  // `env` instead of the config.
+  OptionSpec& Secret(std::string key, std::string help, std::string env) {
+    OptionSpec& spec = (*this)(std::move(key), T::kString, "", std::move(help));
+    spec.secret = true;
+    spec.env = std::move(env);
+    return spec;
+  }
 
  private:
   std::vector<OptionSpec>* specs_;
@@ -42,15 +50,26 @@ void AddSourceOptions(std::vector<OptionSpec>& o) {
   add("database.port", T::kInt, "5432", "PostgreSQL port").min = 1;
   o.back().max = 65535;
   add("database.user", T::kString, "postgres", "role used for replication and catalog queries");
-  {
-    OptionSpec& pw = add("database.password", T::kString, "",
-                         "password; prefer the WALCAST_DATABASE_PASSWORD environment variable");
-    pw.secret = true;
-    pw.env = "WALCAST_DATABASE_PASSWORD";
-  }
+  add.Secret("database.password",
+             "password; prefer the WALCAST_DATABASE_PASSWORD environment variable",
+             "WALCAST_DATABASE_PASSWORD");
   add("database.dbname", T::kString, "postgres", "database to stream");
-  add("database.sslmode", T::kEnum, "prefer", "libpq sslmode",
+  add("database.sslmode", T::kEnum, "prefer",
+      "TLS to PostgreSQL (libpq sslmode): verify-ca checks the server's certificate "
+      "against database.sslrootcert, verify-full also its host name",
       {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"});
+  add("database.sslrootcert", T::kString, "",
+      "PEM file of the CA certificates that sign the server's certificate (libpq sslrootcert; "
+      "empty: ~/.postgresql/root.crt)");
+  add("database.sslcert", T::kString, "",
+      "PEM client certificate for hostssl ... cert authentication (libpq sslcert; empty: "
+      "~/.postgresql/postgresql.crt if present)");
+  add("database.sslkey", T::kString, "",
+      "PEM private key of database.sslcert; owner-only permissions (libpq sslkey)");
+  add.Secret("database.sslpassword",
+             "passphrase of an encrypted database.sslkey; prefer the "
+             "WALCAST_DATABASE_SSLPASSWORD environment variable",
+             "WALCAST_DATABASE_SSLPASSWORD");
   add("database.connect.timeout.ms", T::kInt, "10000", "connection timeout").min = 1000;
   // Slot and publication.
   add("slot.name", T::kString, "walcast", "logical replication slot");
@@ -224,27 +243,17 @@ void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
       "http(s)://host:port of an Elasticsearch 7.8+/8 or OpenSearch node (required with "
       "sinks=elasticsearch)");
   add("elasticsearch.username", T::kString, "", "basic auth user");
-  {
-    OptionSpec& pw = add("elasticsearch.password", T::kString, "",
-                         "basic auth password; prefer WALCAST_ELASTICSEARCH_PASSWORD");
-    pw.secret = true;
-    pw.env = "WALCAST_ELASTICSEARCH_PASSWORD";
-  }
+  add.Secret("elasticsearch.password",
+             "basic auth password; prefer WALCAST_ELASTICSEARCH_PASSWORD",
+             "WALCAST_ELASTICSEARCH_PASSWORD");
   add("elasticsearch.api.key.id", T::kString, "",
       "API key id (with elasticsearch.api.key; leave empty if the key is already encoded)");
-  {
-    OptionSpec& key = add("elasticsearch.api.key", T::kString, "",
-                          "API key (or its base64 'encoded' form); prefer "
-                          "WALCAST_ELASTICSEARCH_API_KEY");
-    key.secret = true;
-    key.env = "WALCAST_ELASTICSEARCH_API_KEY";
-  }
-  {
-    OptionSpec& token = add("elasticsearch.bearer.token", T::kString, "",
-                            "bearer token; prefer WALCAST_ELASTICSEARCH_BEARER_TOKEN");
-    token.secret = true;
-    token.env = "WALCAST_ELASTICSEARCH_BEARER_TOKEN";
-  }
+  add.Secret("elasticsearch.api.key",
+             "API key (or its base64 'encoded' form); prefer WALCAST_ELASTICSEARCH_API_KEY",
+             "WALCAST_ELASTICSEARCH_API_KEY");
+  add.Secret("elasticsearch.bearer.token",
+             "bearer token; prefer WALCAST_ELASTICSEARCH_BEARER_TOKEN",
+             "WALCAST_ELASTICSEARCH_BEARER_TOKEN");
   add("elasticsearch.ca.file", T::kString, "", "PEM bundle of the CAs to trust (https)");
   add("elasticsearch.client.cert.file", T::kString, "", "PEM client certificate (mutual TLS)");
   add("elasticsearch.client.key.file", T::kString, "", "PEM client key (mutual TLS)");
@@ -415,6 +424,14 @@ std::string Conninfo(const Config& config) {
   s += " sslmode=" + ConninfoValue(config.GetString("database.sslmode"));
   const int64_t timeout_s = std::max<int64_t>(1, config.GetInt("database.connect.timeout.ms") / 1000);
   s += " connect_timeout=" + std::to_string(timeout_s);
+  // Empty TLS file keys are left out so libpq's own defaults (~/.postgresql/)
+  // and the PGSSL* variables still apply.
+  for (const char* key : {"sslrootcert", "sslcert", "sslkey", "sslpassword"}) {
+    const std::string name = std::string("database.") + key;
+    if (config.Has(name)) {
+      s += std::string(" ") + key + "=" + ConninfoValue(config.GetString(name));
+    }
+  }
   if (config.Has("database.password")) {
     s += " password=" + ConninfoValue(config.GetString("database.password"));
   }

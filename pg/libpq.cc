@@ -49,6 +49,19 @@ Status ClassifyConnectMessage(std::string message) {
       msg.find("role \"") != std::string::npos) {
     return Status::InvalidArgument("cannot connect to PostgreSQL: " + msg);
   }
+  // TLS set-up failures are configuration too: a server certificate that
+  // does not verify against database.sslrootcert or does not match the host
+  // name, an unreadable certificate or key file, a client certificate the
+  // server refuses, or a server without SSL under sslmode=require or higher.
+  for (const char* tls : {"certificate verify failed", "does not match host name",
+                          "certificate file", "private key file",
+                          "certificate authentication failed", "alert unknown ca",
+                          "alert bad certificate", "alert certificate required",
+                          "server does not support SSL", "requires a valid client certificate"}) {
+    if (msg.find(tls) != std::string::npos) {
+      return Status::InvalidArgument("cannot connect to PostgreSQL over TLS: " + msg);
+    }
+  }
   if (msg.find("database \"") != std::string::npos &&
       msg.find("does not exist") != std::string::npos) {
     return Status::NotFound("cannot connect to PostgreSQL: " + msg);

@@ -45,11 +45,14 @@ Status StatusFromSqlState(std::string_view sqlstate, std::string message);
 Status StatusFromResult(const PGresult* res, const std::string& what);
 
 // Maps a failed connection attempt (PQconnectdb) to a Status: an
-// authentication failure is kInvalidArgument and a missing database
-// kNotFound (retrying won't help); an unreachable server is kUnavailable.
+// authentication failure or a TLS failure (a server certificate that does
+// not verify, an unreadable certificate or key file, a refused client
+// certificate) is kInvalidArgument and a missing database kNotFound
+// (retrying won't help); an unreachable server is kUnavailable. The message
+// is libpq's, which never contains the password.
 Status ClassifyConnectError(PGconn* conn);
-// The same for libpq's error message of a failed connection (e.g. through
-// libpqxx's broken_connection).
+// The same for libpq's error text (PQerrorMessage, or a libpqxx
+// broken_connection's what()).
 Status ClassifyConnectMessage(std::string message);
 
 // A libpq or server message without its trailing newline and spaces.

@@ -5,14 +5,18 @@
 #
 #   scripts/setup.sh              install + build (build/)
 #   scripts/setup.sh --asan       also build the ASan/UBSan tree (build-asan/)
+#   scripts/setup.sh --fuzz       also build the libFuzzer targets with clang
+#                                 (build-fuzz/, docs/fuzzing.md)
 #   scripts/setup.sh --no-build   install only
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_asan=0
+build_fuzz=0
 build=1
 for arg in "$@"; do
   case "$arg" in
     --asan) build_asan=1 ;;
+    --fuzz) build_fuzz=1 ;;
     --no-build) build=0 ;;
     *) echo "unknown option $arg" >&2; exit 2 ;;
   esac
@@ -20,13 +24,15 @@ done
 
 # What builds the binary (shared with docker/Dockerfile), then what the tests,
 # the demo and the benchmarks run: servers, the JDK for Kafka, Elasticsearch
-# and Debezium, the container tools and the headless browser.
+# and Debezium, the container tools, the headless browser, and clang with
+# libFuzzer's runtime (libclang-rt-16-dev) for the fuzz targets.
 mapfile -t packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/scripts/build-packages.txt")
 packages+=(
   bc time curl libgtest-dev
   postgresql-15 postgresql-client-15 postgresql-15-wal2json
   openjdk-17-jre-headless maven
   buildah podman runc debootstrap python3-prometheus-client chromium
+  clang-16 libclang-rt-16-dev
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -63,4 +69,12 @@ if ((build_asan)); then
   cmake -S "$root" -B "$root/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DWALCAST_SANITIZE=ON -DWALCAST_BUILD_BENCH=OFF >/dev/null
   cmake --build "$root/build-asan"
+fi
+if ((build_fuzz)); then
+  # Only the fuzz targets and what they link; WALCAST_FUZZ_SECONDS is how
+  # long each fuzz test runs under CTest.
+  cmake -S "$root" -B "$root/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_CXX_COMPILER=clang++-16 -DWALCAST_FUZZ=ON -DWALCAST_BUILD_TESTS=OFF \
+    -DWALCAST_BUILD_BENCH=OFF -DWALCAST_FUZZ_SECONDS="${WALCAST_FUZZ_SECONDS:-15}" >/dev/null
+  cmake --build "$root/build-fuzz" --target fuzz_targets
 fi

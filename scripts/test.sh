@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs every walcast test: sets up and builds (normal and ASan/UBSan trees),
-# runs the unit tests under the sanitizers, then the whole suite through
-# CTest, and prints CTest's summary. The whole suite is the unit tests, the
-# integration tests on PostgreSQL 15 (Debian's; each binary starts its own
-# throwaway cluster on loopback) and the pg-matrix tests: a core subset
-# (reader, Kafka differential test against Debezium, kill -9, metrics
-# exactness) on PostgreSQL 14, 16, 17 and 18 (docs/postgres-versions.md).
+# Runs every walcast test: sets up and builds (normal, ASan/UBSan and fuzz
+# trees), runs the unit tests under the sanitizers, each libFuzzer target for
+# WALCAST_FUZZ_SECONDS (default 15) on its seed corpus (docs/fuzzing.md), then
+# the whole suite through CTest, and prints CTest's summary. The whole suite
+# is the unit tests, the integration tests on PostgreSQL 15 (Debian's; each
+# binary starts its own throwaway cluster on loopback) and the pg-matrix
+# tests: a core subset (reader, Kafka differential test against Debezium,
+# kill -9, metrics exactness) on PostgreSQL 14, 16, 17 and 18
+# (docs/postgres-versions.md).
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --pg-all   everything, then the whole integration suite
@@ -19,12 +21,15 @@ if [[ "${1:-}" == --pg-all ]]; then
   pg_all=1
   shift
 fi
-"$root/scripts/setup.sh" --asan
+"$root/scripts/setup.sh" --asan --fuzz
 
 jobs=$(nproc)
 echo "== unit tests under ASan/UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" -L unit --output-on-failure -j "$jobs"
+
+echo "== fuzz targets on their seed corpora"
+ctest --test-dir "$root/build-fuzz" -L fuzz --output-on-failure -j "$jobs"
 
 echo "== all tests"
 ctest --test-dir "$root/build" --output-on-failure -j "$jobs" "$@"

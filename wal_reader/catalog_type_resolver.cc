@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "core/log.h"
+#include "pg/libpq.h"
 
 namespace walcast::wal_reader {
 
@@ -17,6 +18,10 @@ Result<std::unique_ptr<CatalogTypeResolver>> CatalogTypeResolver::Connect(
   try {
     auto conn = std::make_unique<pqxx::connection>(conninfo + " application_name=walcast");
     return std::unique_ptr<CatalogTypeResolver>(new CatalogTypeResolver(conninfo, std::move(conn)));
+  } catch (const pqxx::broken_connection& e) {
+    // The same classification as the replication connection: a refused
+    // password or certificate is not retried.
+    return pg::ClassifyConnectMessage(e.what());
   } catch (const std::exception& e) {
     return Status::Unavailable(std::string("cannot connect to PostgreSQL for type lookups: ") +
                                e.what());

@@ -13,12 +13,6 @@
 namespace walcast::wal_reader {
 namespace {
 
-uint64_t ReadU64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-
 void WriteU64(char* p, uint64_t v) {
   for (int i = 7; i >= 0; --i) {
     p[i] = static_cast<char>(v & 0xff);
@@ -27,35 +21,6 @@ void WriteU64(char* p, uint64_t v) {
 }
 
 int64_t NowPostgresMicros() { return UnixMicrosNow() - kPostgresEpochOffsetUs; }
-
-// Parses one CopyData message of the replication stream: 'w' (XLogData) or
-// 'k' (primary keepalive). The payload views `buf`.
-Result<ReplicationFrame> ParseFrame(const char* buf, int n) {
-  ReplicationFrame frame;
-  if (buf[0] == 'w') {
-    constexpr int kHeader = 1 + 8 + 8 + 8;
-    if (n < kHeader) return Status::Corruption("XLogData frame of " + std::to_string(n) + " bytes");
-    frame.kind = ReplicationFrame::Kind::kXLogData;
-    frame.wal_start = Lsn(ReadU64(buf + 1));
-    frame.wal_end = Lsn(ReadU64(buf + 9));
-    frame.server_time_us = static_cast<int64_t>(ReadU64(buf + 17));
-    frame.payload = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf + kHeader),
-                                               static_cast<size_t>(n - kHeader));
-    return frame;
-  }
-  if (buf[0] == 'k') {
-    constexpr int kSize = 1 + 8 + 8 + 1;
-    if (n < kSize) return Status::Corruption("keepalive frame of " + std::to_string(n) + " bytes");
-    frame.kind = ReplicationFrame::Kind::kKeepalive;
-    frame.wal_end = Lsn(ReadU64(buf + 1));
-    frame.server_time_us = static_cast<int64_t>(ReadU64(buf + 9));
-    frame.reply_requested = buf[17] != 0;
-    return frame;
-  }
-  return Status::Corruption(std::string("unknown replication frame type 0x") +
-                            "0123456789abcdef"[(static_cast<unsigned char>(buf[0]) >> 4) & 0xf] +
-                            "0123456789abcdef"[static_cast<unsigned char>(buf[0]) & 0xf]);
-}
 
 }  // namespace
 
@@ -213,7 +178,8 @@ Result<ReplicationFrame> LibpqReplicationStream::Next(
     }
     if (n == -1) return EndOfCopy();
     if (n < 0) return ServerError("reading replication stream");
-    return ParseFrame(copy_buffer_.get(), n);
+    return ParseReplicationFrame(std::span<const std::byte>(
+        reinterpret_cast<const std::byte*>(copy_buffer_.get()), static_cast<size_t>(n)));
   }
 }
 

@@ -96,16 +96,16 @@ void PgOutputDecoder::Impl::Reset() {
 Status PgOutputDecoder::Impl::DecodeBegin(const MessageRef& ref, MessageReader& r) {
   if (in_txn) return Malformed(ref, 0, "Begin inside an open transaction");
   uint64_t final_lsn;
-  int64_t commit_time;
+  int64_t commit_time_us;
   uint32_t xid;
   if (!r.ReadU64(&final_lsn)) return Truncated(ref, r, "final lsn");
-  if (!r.ReadI64(&commit_time)) return Truncated(ref, r, "commit timestamp");
+  WALCAST_RETURN_IF_ERROR(ReadTimestamp(ref, r, "commit timestamp", &commit_time_us));
   if (!r.ReadU32(&xid)) return Truncated(ref, r, "xid");
   WALCAST_RETURN_IF_ERROR(ExpectEnd(ref, r));
   txn = TransactionInfo{};
   txn.xid = xid;
   txn.commit_lsn = Lsn(final_lsn);
-  txn.commit_time_us = commit_time + kPostgresEpochOffsetUs;
+  txn.commit_time_us = commit_time_us;
   txn.begin_lsn = ref.wal_start;
   in_txn = true;
   begin_pending = true;

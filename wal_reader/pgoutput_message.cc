@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/event.h"
+
 namespace walcast::wal_reader::pgoutput {
 
 std::string_view KindName(char type) {
@@ -97,8 +99,19 @@ Status ReadCommitFields(const MessageRef& ref, MessageReader& r, CommitFields* o
   if (!r.ReadU8(&out->flags)) return Truncated(ref, r, "flags");
   if (!r.ReadU64(&out->commit_lsn)) return Truncated(ref, r, "commit lsn");
   if (!r.ReadU64(&out->end_lsn)) return Truncated(ref, r, "end lsn");
-  if (!r.ReadI64(&out->commit_time)) return Truncated(ref, r, "commit timestamp");
+  WALCAST_RETURN_IF_ERROR(ReadTimestamp(ref, r, "commit timestamp", &out->commit_time_us));
   return ExpectEnd(ref, r);
+}
+
+Status ReadTimestamp(const MessageRef& ref, MessageReader& r, std::string_view field,
+                     int64_t* unix_us) {
+  const size_t at = r.offset();
+  int64_t postgres_us;
+  if (!r.ReadI64(&postgres_us)) return Truncated(ref, r, field);
+  if (__builtin_add_overflow(postgres_us, kPostgresEpochOffsetUs, unix_us)) {
+    return Malformed(ref, at, std::string(field) + " out of range");
+  }
+  return Status::Ok();
 }
 
 }  // namespace walcast::wal_reader::pgoutput

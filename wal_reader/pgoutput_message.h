@@ -104,6 +104,12 @@ std::string HexByte(char c);
 // kCorruption naming the message kind, its LSN, what is wrong and where.
 Status Malformed(const MessageRef& ref, size_t offset, std::string_view what);
 Status Truncated(const MessageRef& ref, const MessageReader& r, std::string_view field);
+// Reads a timestamp field (microseconds since 2000-01-01, PostgreSQL's epoch)
+// into microseconds since the Unix epoch. kCorruption when it is missing or
+// so far from now that it has no Unix-epoch int64 form (a real commit time
+// never is; infinity would be).
+Status ReadTimestamp(const MessageRef& ref, MessageReader& r, std::string_view field,
+                     int64_t* unix_us);
 // kCorruption when bytes are left after the last field.
 Status ExpectEnd(const MessageRef& ref, const MessageReader& r);
 
@@ -116,7 +122,7 @@ struct CommitFields {
   uint8_t flags = 0;
   uint64_t commit_lsn = 0;
   uint64_t end_lsn = 0;
-  int64_t commit_time = 0;
+  int64_t commit_time_us = 0;  // since the Unix epoch
 };
 
 Status ReadCommitFields(const MessageRef& ref, MessageReader& r, CommitFields* out);

@@ -71,7 +71,7 @@ Status PgOutputDecoder::Impl::DecodeStreamCommit(const MessageRef& ref, MessageR
   TransactionInfo streamed_txn;
   streamed_txn.xid = xid;
   streamed_txn.commit_lsn = Lsn(commit.commit_lsn);
-  streamed_txn.commit_time_us = commit.commit_time + kPostgresEpochOffsetUs;
+  streamed_txn.commit_time_us = commit.commit_time_us;
   streamed_txn.origin = std::move(it->second.origin);
   streamed_txn.origin_lsn = it->second.origin_lsn;
   streamed_txn.begin_lsn = it->second.first_lsn;

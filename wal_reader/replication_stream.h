@@ -8,21 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/lsn.h"
 #include "core/status.h"
+#include "wal_reader/replication_frame.h"
 
 namespace walcast::wal_reader {
-
-// One frame of the streaming replication protocol (CopyBoth data).
-struct ReplicationFrame {
-  enum class Kind { kNone, kXLogData, kKeepalive };
-  Kind kind = Kind::kNone;  // kNone: the deadline passed with nothing to read
-  Lsn wal_start;            // XLogData: start of the payload's WAL; keepalive: unused
-  Lsn wal_end;              // server's current end of WAL
-  int64_t server_time_us = 0;
-  bool reply_requested = false;        // keepalive asked for an immediate reply
-  std::span<const std::byte> payload;  // XLogData payload; valid until the next Next()
-};
 
 // One logical replication stream of a slot, as the reader sees it:
 // START_REPLICATION, then XLogData and keepalive frames in, standby status

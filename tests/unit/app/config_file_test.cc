@@ -60,6 +60,24 @@ TEST(ConfigTextTest, ConnectorStatusShapeIsAccepted) {
   EXPECT_EQ(f->values, (Values{{"name", "c1"}}));
 }
 
+// Found by config_fuzz (tests/fuzz/corpus/config/bug-invalid-line-placeholder):
+// Boost's error for a line that is not key=value never returned when the
+// line held one of its own message placeholders.
+TEST(ConfigTextTest, LineThatIsNotKeyValueNamesItsNumber) {
+  for (const char* text : {"a=1\n%invalid_line%\n", "a=1\nno equals sign\n",
+                           "a=1\n  [unclosed %canonical_option%\n"}) {
+    Result<ConfigFile> f = ParseConfigText(text, "t");
+    ASSERT_FALSE(f.ok()) << text;
+    EXPECT_EQ(f.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(f.status().message().find("line 2 is not key=value"), std::string::npos)
+        << f.status().message();
+  }
+  // Blank lines, comments and sections stay fine.
+  Result<ConfigFile> f = ParseConfigText("\n  # only = a comment\n[kafka]\n\t\r\nacks = all\n", "t");
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->values, (Values{{"kafka.acks", "all"}}));
+}
+
 TEST(ConfigTextTest, MalformedJsonIsInvalidArgument) {
   EXPECT_EQ(ParseConfigText(R"({"config": {"a": "b"})", "t").status().code(),
             Code::kInvalidArgument);

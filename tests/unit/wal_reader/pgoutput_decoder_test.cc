@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <span>
 #include <fstream>
 #include <ostream>
@@ -679,6 +680,54 @@ TEST(PgOutputDecoderTest, UnknownMessageTypeIsCorruption) {
   EXPECT_EQ(decoder.Decode(Lsn(0x10), std::span<const std::byte>()).code(),
             Status::Code::kCorruption);
   EXPECT_TRUE(recorder.calls.empty());
+}
+
+std::string BigEndian(uint64_t v, int bytes) {
+  std::string out(static_cast<size_t>(bytes), '\0');
+  for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(v);
+  return out;
+}
+
+// Found by pgoutput_fuzz (tests/fuzz/corpus/pgoutput/bug-begin-timestamp-overflow):
+// a commit timestamp near int64's ends overflowed (undefined behaviour) when
+// moved to the Unix epoch. No real commit time is that far out; the message
+// is refused instead.
+TEST(PgOutputDecoderTest, CommitTimestampOutOfRangeIsCorruption) {
+  for (const int64_t pg_time : {INT64_MAX, INT64_MAX - 946684800000000 + 1}) {
+    RelationCache cache(nullptr);
+    Recorder recorder;
+    PgOutputDecoder decoder(V1(), &cache, &recorder);
+    const Status status = decoder.Decode(
+        Lsn(0x10), Bytes("B" + BigEndian(0x20, 8) + BigEndian(static_cast<uint64_t>(pg_time), 8) +
+                         BigEndian(7, 4)));
+    EXPECT_EQ(status.code(), Status::Code::kCorruption);
+    EXPECT_NE(status.message().find("commit timestamp out of range"), std::string::npos)
+        << status.message();
+    EXPECT_TRUE(recorder.calls.empty());
+  }
+  // The last timestamp that fits still decodes.
+  RelationCache cache(nullptr);
+  Recorder recorder;
+  PgOutputDecoder decoder(V1(), &cache, &recorder);
+  EXPECT_TRUE(decoder
+                  .Decode(Lsn(0x10), Bytes("B" + BigEndian(0x20, 8) +
+                                           BigEndian(INT64_MAX - 946684800000000, 8) +
+                                           BigEndian(7, 4)))
+                  .ok());
+}
+
+TEST(PgOutputDecoderTest, StreamCommitTimestampOutOfRangeIsCorruption) {
+  RelationCache cache(nullptr);
+  Recorder recorder;
+  PgOutputDecoder decoder(V2(), &cache, &recorder);
+  ASSERT_TRUE(decoder.Decode(Lsn(0x10), Bytes("S" + BigEndian(9, 4) + std::string(1, '\1'))).ok());
+  ASSERT_TRUE(decoder.Decode(Lsn(0x11), Bytes("E")).ok());
+  const Status status = decoder.Decode(
+      Lsn(0x12), Bytes("c" + BigEndian(9, 4) + std::string(1, '\0') + BigEndian(0x30, 8) +
+                       BigEndian(0x40, 8) + BigEndian(static_cast<uint64_t>(INT64_MAX), 8)));
+  EXPECT_EQ(status.code(), Status::Code::kCorruption);
+  EXPECT_NE(status.message().find("commit timestamp out of range"), std::string::npos)
+      << status.message();
 }
 
 TEST(PgOutputDecoderTest, ChangeForUnknownRelationIsCorruption) {

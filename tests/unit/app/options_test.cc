@@ -1,0 +1,73 @@
+#include "app/options.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <map>
+#include <string>
+
+#include "app/config_file.h"
+#include "app/debezium_keys.h"
+#include "core/config.h"
+
+namespace walcast::app {
+namespace {
+
+Result<Config> Build(std::map<std::string, std::string> values) {
+  std::vector<IgnoredKey> ignored;
+  const Status translated = TranslateDebeziumKeys(&values, &ignored);
+  if (!translated.ok()) return translated;
+  return Config::Build(AllOptions(), values, PassthroughPrefixes());
+}
+
+TEST(ConninfoTest, TlsKeysReachLibpq) {
+  Result<Config> config = Build({{"database.sslmode", "verify-full"},
+                                 {"database.sslrootcert", "/etc/walcast/ca.crt"},
+                                 {"database.sslcert", "/etc/walcast/c.crt"},
+                                 {"database.sslkey", "/etc/walcast/c key"},
+                                 {"database.sslpassword", "pass'phrase"}});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const std::string conninfo = Conninfo(*config);
+  EXPECT_NE(conninfo.find(" sslmode='verify-full'"), std::string::npos) << conninfo;
+  EXPECT_NE(conninfo.find(" sslrootcert='/etc/walcast/ca.crt'"), std::string::npos) << conninfo;
+  EXPECT_NE(conninfo.find(" sslcert='/etc/walcast/c.crt'"), std::string::npos) << conninfo;
+  // libpq's quoting: every value in single quotes, quotes escaped.
+  EXPECT_NE(conninfo.find(" sslkey='/etc/walcast/c key'"), std::string::npos) << conninfo;
+  EXPECT_NE(conninfo.find(" sslpassword='pass\\'phrase'"), std::string::npos) << conninfo;
+}
+
+TEST(ConninfoTest, UnsetTlsFilesLeaveLibpqDefaults) {
+  Result<Config> config = Build({});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const std::string conninfo = Conninfo(*config);
+  EXPECT_NE(conninfo.find(" sslmode='prefer'"), std::string::npos) << conninfo;
+  for (const char* key : {"sslrootcert", "sslcert", "sslkey", "sslpassword"}) {
+    EXPECT_EQ(conninfo.find(key), std::string::npos) << conninfo;
+  }
+}
+
+TEST(ConninfoTest, SslPasswordComesFromTheEnvironment) {
+  ASSERT_EQ(setenv("WALCAST_DATABASE_SSLPASSWORD", "from-env", 1), 0);
+  Result<Config> config = Build({{"database.sslkey", "/k"}});
+  unsetenv("WALCAST_DATABASE_SSLPASSWORD");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_NE(Conninfo(*config).find(" sslpassword='from-env'"), std::string::npos);
+}
+
+TEST(ConninfoTest, UnknownSslModeNamesTheKey) {
+  Result<Config> config = Build({{"database.sslmode", "verify_full"}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(config.status().message().find("database.sslmode"), std::string::npos);
+}
+
+TEST(ConninfoTest, SslPasswordIsASecret) {
+  for (const OptionSpec& spec : AllOptions()) {
+    if (spec.key == "database.sslpassword" || spec.key == "database.password") {
+      EXPECT_TRUE(spec.secret) << spec.key;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace walcast::app
