@@ -135,6 +135,19 @@ void AddRecordFormatOptions(std::vector<OptionSpec>& o) {
       "comma list of regular expressions: publish only logical messages whose prefix matches");
   add("message.prefix.exclude.list", T::kString, "",
       "comma list of regular expressions: logical message prefixes not published");
+  // Debezium's column options (debezium/column_rules.h); the mapper
+  // families column.truncate.to.*, column.mask.* pass through.
+  add("column.include.list", T::kString, "",
+      "comma list of regular expressions on schema.table.column: only these columns reach "
+      "the record values and Elasticsearch documents (key columns stay in the key)");
+  add("column.exclude.list", T::kString, "",
+      "comma list of regular expressions on schema.table.column: columns left out of the "
+      "record values and Elasticsearch documents (key columns stay in the key)");
+  add("column.propagate.source.type", T::kString, "",
+      "comma list of regular expressions on schema.table.column: add "
+      "__debezium.source.column.type/length/scale/name parameters to their schemas");
+  add("datatype.propagate.source.type", T::kString, "",
+      "comma list of regular expressions on schema.table.<type name>: the same by type");
 }
 
 // Heartbeats and the Kafka sink.
@@ -343,10 +356,13 @@ const std::vector<std::string>& PassthroughPrefixes() {
   // elasticsearch.table.* / elasticsearch.document.convert.*: per-table
   // document rules and date conversions (DocumentRules::Parse checks them);
   // elasticsearch.lookup.*: the settings of each lookup named in
-  // elasticsearch.lookups (checked by ParseLookups).
+  // elasticsearch.lookups (checked by ParseLookups); column.truncate.to.*
+  // and column.mask.*: Debezium's column mappers (ParseColumnRules checks
+  // them).
   static const std::vector<std::string> kPrefixes = {
       "kafka.", "producer.override.", "transforms.", "elasticsearch.table.",
-      "elasticsearch.document.convert.", "elasticsearch.lookup."};
+      "elasticsearch.document.convert.", "elasticsearch.lookup.", "column.truncate.to.",
+      "column.mask."};
   return kPrefixes;
 }
 
@@ -399,7 +415,20 @@ std::string ConfigHelp() {
          "<field>\n"
          "      write a timestamp, date or time field (or source_ts_ms) as text in UTC with this "
          "SimpleDateFormat pattern (MOSIP's TimestampConverterAdv output.format, e.g. "
-         "yyyy-MM-dd'T'HH:mm:ss.SSS'Z', HH:mm:ss); none: no conversion\n";
+         "yyyy-MM-dd'T'HH:mm:ss.SSS'Z', HH:mm:ss); none: no conversion\n"
+         "  column.truncate.to.<N>.chars\n"
+         "      comma list of regular expressions on schema.table.column: string values cut to N "
+         "UTF-16 characters (bytes to N bytes), as Debezium\n"
+         "  column.mask.with.<N>.chars\n"
+         "      regular expressions on schema.table.column: character columns' values (NULL "
+         "too) replaced by N '*'\n"
+         "  column.mask.hash.<algorithm>.with.salt.<salt>, "
+         "column.mask.hash.v2.<algorithm>.with.salt.<salt>\n"
+         "      regular expressions on schema.table.column: character columns' values replaced "
+         "by the hex digest (Java MessageDigest name, e.g. SHA-256) of the salt and the value "
+         "(v1: Java-serialized, as Debezium's default; v2: the UTF-8 text)\n"
+         "  Column filters and masks apply to every sink's output (Kafka, stdout, "
+         "Elasticsearch), never to metric input: docs/debezium-config.md\n";
   return out.str();
 }
 

@@ -83,6 +83,11 @@ class ColumnCodec {
   std::optional<std::string> RenderText(std::string_view text) const;
   // Sets the schema's "default" (JSON), which also replaces nulls on write.
   void set_default_json(std::string json) { schema_.default_json = std::move(json); }
+  // Appends a schema parameter after the type's own (a column mapper's,
+  // column_rules.h).
+  void add_schema_parameter(std::string name, std::string value) {
+    schema_.parameters.emplace_back(std::move(name), std::move(value));
+  }
   // Sets the schema default from a column default expression as pg_get_expr
   // prints it, the way Debezium parses it: a quoted or bare literal is
   // converted like a value; a function call or CURRENT_* keyword gives the

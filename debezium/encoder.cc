@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <random>
 
+#include "core/encoding.h"
 #include "core/json_writer.h"
 #include "debezium/connect_string.h"
 #include "debezium/record_schemas.h"
+#include "rapidjson/document.h"
 
 namespace walcast::debezium {
 namespace {
@@ -44,6 +46,7 @@ struct DebeziumEncoder::TableSchema {
   std::string topic;
   std::vector<std::string> column_names;
   std::vector<std::optional<ColumnCodec>> value_codecs;  // by column index
+  std::vector<ColumnMapping> mappings;                    // by column index
   std::vector<size_t> key_indexes;
   std::vector<ColumnCodec> key_codecs;  // parallel to key_indexes
   ConnectSchema key_schema;             // the key struct, for key headers
@@ -123,21 +126,34 @@ Result<const DebeziumEncoder::TableSchema*> DebeziumEncoder::SchemaFor(
   WALCAST_ASSIGN_OR_RETURN(const std::vector<size_t> key, KeyColumns(*relation, table->collection));
 
   ConnectSchema value = ConnectSchema::Of(ConnectType::kStruct, true, base + ".Value");
+  // The key's codecs: no column filter or mapper touches the key, as in
+  // Debezium (TableSchemaBuilder builds it without them).
+  std::vector<std::optional<ColumnCodec>> unmapped;
   for (const Column& column : relation->columns) {
     std::optional<ColumnCodec> codec = ColumnCodec::For(column, !column.not_null, options_.values);
     if (codec && column.default_expr) codec->ApplyDefaultExpression(*column.default_expr);
-    if (codec) value.fields.push_back({column.name, codec->schema()});
+    unmapped.push_back(codec);
+    ColumnMapping mapping =
+        MapColumn(options_.columns, relation->schema, relation->name, column);
+    if (!mapping.included) codec.reset();
+    if (codec) {
+      for (auto& [name, parameter] : mapping.parameters) {
+        codec->add_schema_parameter(name, parameter);
+      }
+      value.fields.push_back({column.name, codec->schema()});
+    }
     table->column_names.push_back(column.name);
     table->value_codecs.push_back(std::move(codec));
+    table->mappings.push_back(std::move(mapping));
   }
   // The key struct has the value's field schemas (a nullable unique-index
   // column stays optional in the key, as in Debezium); a key column of an
   // unmapped type is left out.
   ConnectSchema key_schema = ConnectSchema::Of(ConnectType::kStruct, false, base + ".Key");
   for (size_t index : key) {
-    if (!table->value_codecs[index]) continue;
+    if (!unmapped[index]) continue;
     table->key_indexes.push_back(index);
-    table->key_codecs.push_back(*table->value_codecs[index]);
+    table->key_codecs.push_back(*unmapped[index]);
     key_schema.fields.push_back({relation->columns[index].name, table->key_codecs.back().schema()});
   }
   if (!table->key_indexes.empty()) {
@@ -232,9 +248,71 @@ Status DebeziumEncoder::WriteTuple(const TableSchema& table, const std::optional
   for (size_t i = 0; i < tuple->size(); ++i) {
     if (!table.value_codecs[i]) continue;
     json::Key(writer_, table.column_names[i]);
+    if (table.mappings[i].kind != ColumnMapping::Kind::kNone) {
+      WALCAST_RETURN_IF_ERROR(WriteMapped(*table.value_codecs[i], table.mappings[i], (*tuple)[i]));
+      continue;
+    }
     WALCAST_RETURN_IF_ERROR(table.value_codecs[i]->Write((*tuple)[i], &writer_, source_));
   }
   writer_.EndObject();
+  return Status::Ok();
+}
+
+Status DebeziumEncoder::WriteMapped(const ColumnCodec& codec, const ColumnMapping& mapping,
+                                    const Datum& datum) {
+  // Debezium maps the converted value: a mask replaces even a null; a hash
+  // or a truncation keeps a null; an unchanged TOAST value is its
+  // placeholder text by then.
+  switch (mapping.kind) {
+    case ColumnMapping::Kind::kMask:
+      writer_.String(mapping.mask.data(), static_cast<rapidjson::SizeType>(mapping.mask.size()));
+      return Status::Ok();
+    case ColumnMapping::Kind::kHash: {
+      if (datum.kind == Datum::Kind::kNull) return codec.Write(datum, &writer_, source_);
+      std::string hash = mapping.hasher->Hash(datum.kind == Datum::Kind::kUnchangedToast
+                                                  ? options_.values.unavailable_placeholder
+                                                  : datum.data);
+      if (mapping.truncate_chars > 0 && hash.size() > static_cast<size_t>(mapping.truncate_chars)) {
+        hash.resize(static_cast<size_t>(mapping.truncate_chars));
+      }
+      writer_.String(hash.data(), static_cast<rapidjson::SizeType>(hash.size()));
+      return Status::Ok();
+    }
+    case ColumnMapping::Kind::kTruncate:
+      break;
+    case ColumnMapping::Kind::kNone:
+      return codec.Write(datum, &writer_, source_);
+  }
+  // Debezium truncates the value when it is a Java String (the schema's
+  // type is string) or a ByteBuffer (bytes, written as base64), whatever
+  // the column's type; other values pass.
+  const ConnectType type = codec.schema().type;
+  if (type != ConnectType::kString && type != ConnectType::kBytes) {
+    return codec.Write(datum, &writer_, source_);
+  }
+  scratch_.Clear();
+  JsonWriter scratch_writer(scratch_);
+  WALCAST_RETURN_IF_ERROR(codec.Write(datum, &scratch_writer, source_));
+  rapidjson::Document parsed;
+  parsed.Parse(scratch_.GetString(), scratch_.GetSize());
+  if (parsed.HasParseError() || !parsed.IsString()) {
+    writer_.RawValue(scratch_.GetString(), scratch_.GetSize(), rapidjson::kStringType);
+    return Status::Ok();
+  }
+  const std::string_view text(parsed.GetString(), parsed.GetStringLength());
+  const auto chars = static_cast<size_t>(mapping.truncate_chars);
+  std::string out;
+  if (type == ConnectType::kString) {
+    out = TruncateUtf16(text, chars);
+  } else {
+    std::string bytes;
+    if (!DecodeBase64(text, &bytes)) {
+      return Status::Internal("a bytes value is not base64");
+    }
+    if (bytes.size() > chars) bytes.resize(chars);
+    AppendBase64(bytes, &out);
+  }
+  writer_.String(out.data(), static_cast<rapidjson::SizeType>(out.size()));
   return Status::Ok();
 }
 

@@ -118,7 +118,7 @@ TEST_F(PipelineConfigTest, NameThatCannotBeADirectoryIsInvalidArgument) {
 
 TEST_F(PipelineConfigTest, BadKeyInOneConnectorIsInvalidArgument) {
   Result<LoadedPipelines> loaded = LoadPipelineSources(
-      {Write("a.json", Connector("a", "\"column.mask.with.8.chars\": \"a.b.c\"")),
+      {Write("a.json", Connector("a", "\"schema.include.list\": \"a\"")),
        Write("b.json", Connector("b", ""))},
       {});
   ASSERT_FALSE(loaded.ok());
