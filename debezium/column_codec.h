@@ -14,17 +14,19 @@
 #include "core/event.h"
 #include "core/status.h"
 #include "debezium/connect_schema.h"
+#include "debezium/jackson_writer.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
 namespace walcast::debezium {
 
-// Payloads are written with RapidJSON's Writer, whose string escaping
+// Payloads are written with RapidJSON's Writer (JacksonWriter: with
+// Jackson's escapes for characters outside the BMP), whose string escaping
 // ('"', '\\', \b \t \n \f \r, other control characters as \u00XX in
 // upper-case hex, everything else including non-ASCII UTF-8 as is) is
 // Jackson's, which Kafka's JsonConverter uses: connect_schema_test.cc checks
 // it against AppendJsonString byte for byte.
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using JsonWriter = JacksonWriter;
 
 enum class DecimalMode { kPrecise, kDouble, kString };
 enum class TimePrecisionMode { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };

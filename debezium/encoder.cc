@@ -258,55 +258,55 @@ Status DebeziumEncoder::WriteTuple(const TableSchema& table, const std::optional
   return Status::Ok();
 }
 
-Status DebeziumEncoder::WriteMapped(const ColumnCodec& codec, const ColumnMapping& mapping,
-                                    const Datum& datum) {
-  // Debezium maps the converted value: a mask replaces even a null; a hash
-  // or a truncation keeps a null; an unchanged TOAST value is its
-  // placeholder text by then.
-  switch (mapping.kind) {
-    case ColumnMapping::Kind::kMask:
-      writer_.String(mapping.mask.data(), static_cast<rapidjson::SizeType>(mapping.mask.size()));
-      return Status::Ok();
-    case ColumnMapping::Kind::kHash: {
-      if (datum.kind == Datum::Kind::kNull) return codec.Write(datum, &writer_, source_);
-      std::string hash = mapping.hasher->Hash(datum.kind == Datum::Kind::kUnchangedToast
-                                                  ? options_.values.unavailable_placeholder
-                                                  : datum.data);
-      if (mapping.truncate_chars > 0 && hash.size() > static_cast<size_t>(mapping.truncate_chars)) {
-        hash.resize(static_cast<size_t>(mapping.truncate_chars));
-      }
-      writer_.String(hash.data(), static_cast<rapidjson::SizeType>(hash.size()));
-      return Status::Ok();
-    }
-    case ColumnMapping::Kind::kTruncate:
-      break;
-    case ColumnMapping::Kind::kNone:
-      return codec.Write(datum, &writer_, source_);
-  }
-  // Debezium truncates the value when it is a Java String (the schema's
-  // type is string) or a ByteBuffer (bytes, written as base64), whatever
-  // the column's type; other values pass.
-  const ConnectType type = codec.schema().type;
-  if (type != ConnectType::kString && type != ConnectType::kBytes) {
-    return codec.Write(datum, &writer_, source_);
-  }
+Result<std::optional<std::string>> DebeziumEncoder::ConvertedString(const ColumnCodec& codec,
+                                                                    const Datum& datum) {
   scratch_.Clear();
   JsonWriter scratch_writer(scratch_);
   WALCAST_RETURN_IF_ERROR(codec.Write(datum, &scratch_writer, source_));
   rapidjson::Document parsed;
   parsed.Parse(scratch_.GetString(), scratch_.GetSize());
-  if (parsed.HasParseError() || !parsed.IsString()) {
-    writer_.RawValue(scratch_.GetString(), scratch_.GetSize(), rapidjson::kStringType);
+  if (parsed.HasParseError() || !parsed.IsString()) return std::optional<std::string>();
+  return std::optional<std::string>(std::in_place, parsed.GetString(),
+                                    parsed.GetStringLength());
+}
+
+Status DebeziumEncoder::WriteMapped(const ColumnCodec& codec, const ColumnMapping& mapping,
+                                    const Datum& datum) {
+  // Debezium maps the converted value: a mask replaces even a null; a hash
+  // or a truncation keeps the null of an optional column (JsonConverter
+  // then writes the schema default, unmapped), while a required column's
+  // null has become its default or fallback ("" for text) by then, which
+  // is mapped; an unchanged TOAST value is its placeholder.
+  if (mapping.kind == ColumnMapping::Kind::kMask) {
+    writer_.String(mapping.mask.data(), static_cast<rapidjson::SizeType>(mapping.mask.size()));
     return Status::Ok();
   }
-  const std::string_view text(parsed.GetString(), parsed.GetStringLength());
+  if (mapping.kind == ColumnMapping::Kind::kNone ||
+      (datum.kind == Datum::Kind::kNull && codec.schema().optional)) {
+    return codec.Write(datum, &writer_, source_);
+  }
+  // Bits (io.debezium.data.Bits) are a byte[], not a ByteBuffer: a
+  // truncation leaves them, as every value that is not a string.
+  const ConnectType type = codec.schema().type;
+  const bool buffer = type == ConnectType::kBytes && codec.schema().name.empty();
+  if (type != ConnectType::kString && !(buffer && mapping.kind == ColumnMapping::Kind::kTruncate)) {
+    return codec.Write(datum, &writer_, source_);
+  }
+  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> text, ConvertedString(codec, datum));
+  if (!text) {
+    writer_.RawValue(scratch_.GetString(), scratch_.GetSize(), rapidjson::kNullType);
+    return Status::Ok();
+  }
   const auto chars = static_cast<size_t>(mapping.truncate_chars);
   std::string out;
-  if (type == ConnectType::kString) {
-    out = TruncateUtf16(text, chars);
+  if (mapping.kind == ColumnMapping::Kind::kHash) {
+    out = mapping.hasher->Hash(*text);
+    if (chars > 0 && out.size() > chars) out.resize(chars);
+  } else if (type == ConnectType::kString) {
+    out = TruncateUtf16(*text, chars);
   } else {
     std::string bytes;
-    if (!DecodeBase64(text, &bytes)) {
+    if (!text->empty() && !DecodeBase64(*text, &bytes)) {
       return Status::Internal("a bytes value is not base64");
     }
     if (bytes.size() > chars) bytes.resize(chars);

@@ -178,6 +178,9 @@ class DebeziumEncoder {
   Status WriteTuple(const TableSchema& table, const std::optional<Tuple>& tuple);
   // One value of a column with a mapper (masked, hashed or truncated).
   Status WriteMapped(const ColumnCodec& codec, const ColumnMapping& mapping, const Datum& datum);
+  // The Java string `datum` converts to with `codec` (nullopt when the
+  // value is not a JSON string); the JSON stays in scratch_.
+  Result<std::optional<std::string>> ConvertedString(const ColumnCodec& codec, const Datum& datum);
   // The key record (with its schema when key.converter.schemas.enable and
   // `with_schema`); nullopt for a table without key columns.
   Status EncodeKey(const TableSchema& table, const Tuple& tuple, std::optional<std::string>* key,

@@ -101,23 +101,33 @@ class RowHandOver {
 
   // A row of table `table`: hands the one held before it over.
   Status Add(size_t table, ChangeEvent event) {
-    if (held_) WALCAST_RETURN_IF_ERROR(Release(table, /*has_next=*/true));
+    if (held_) {
+      WALCAST_RETURN_IF_ERROR(Release(held_mark_.value_or(
+          MarkRow(table == 0, table + 1 == tables_, rows_in_table_, /*has_next=*/true))));
+    }
     ++rows_in_table_;
     held_ = std::move(event);
     return Status::Ok();
   }
-  // The table's rows ended: its held row is its last.
-  Status EndTable(size_t table) {
-    Status s = held_ ? Release(table, /*has_next=*/false) : Status::Ok();
+  // The table's rows ended: its held row is its last. It is still held,
+  // because the snapshot's last row is marked `last` even when the tables
+  // after its own are empty (Debezium buffers one record and marks it so
+  // when the snapshot completes).
+  void EndTable(size_t table) {
+    if (held_ && !held_mark_) {
+      held_mark_ = MarkRow(table == 0, table + 1 == tables_, rows_in_table_, /*has_next=*/false);
+    }
     rows_in_table_ = 0;
-    return s;
   }
+  // Every table ended: hands the last row over.
+  Status Finish() { return held_ ? Release(SnapshotMark::kLast) : Status::Ok(); }
 
  private:
-  Status Release(size_t table, bool has_next) {
-    held_->snapshot = MarkRow(table == 0, table + 1 == tables_, rows_in_table_, has_next);
+  Status Release(SnapshotMark mark) {
+    held_->snapshot = mark;
     Status s = handler_->OnChange(txn_, *held_);
     held_.reset();
+    held_mark_.reset();
     progress_->rows_done.fetch_add(1, std::memory_order_relaxed);
     return s;
   }
@@ -127,6 +137,7 @@ class RowHandOver {
   const size_t tables_;
   SnapshotProgress* progress_;
   std::optional<ChangeEvent> held_;
+  std::optional<SnapshotMark> held_mark_;  // set once the held row's table ended
   uint64_t rows_in_table_ = 0;
 };
 
@@ -376,11 +387,11 @@ Status Snapshotter::HandOver(const TransactionInfo& txn, const std::vector<Table
       }
     }
     if (ranges[i].last_of_table) {
-      WALCAST_RETURN_IF_ERROR(rows.EndTable(table));
+      rows.EndTable(table);
       progress_.tables_done.fetch_add(1);
     }
   }
-  return Status::Ok();
+  return rows.Finish();
 }
 
 }  // namespace walcast::wal_reader
