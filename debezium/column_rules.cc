@@ -352,6 +352,32 @@ ColumnMapping MapColumn(const ColumnRulesOptions& options, const std::string& sc
   return out;
 }
 
+Datum MapDatum(const ColumnMapping& mapping, const Column& column, const Datum& datum) {
+  if (mapping.kind == ColumnMapping::Kind::kMask) return Datum::Text(mapping.mask);
+  if (mapping.kind == ColumnMapping::Kind::kNone || datum.kind != Datum::Kind::kText) return datum;
+  const auto chars = static_cast<size_t>(mapping.truncate_chars);
+  if (mapping.kind == ColumnMapping::Kind::kHash) {
+    std::string hash = mapping.hasher->Hash(datum.data);
+    if (chars > 0 && hash.size() > chars) hash.resize(chars);
+    return Datum::Text(std::move(hash));
+  }
+  const uint32_t oid = column.type && column.type->typtype == 'd' && column.type->base_oid != 0
+                           ? column.type->base_oid
+                           : column.type_oid;
+  if (oid == pg::oid::kBytea) {
+    // bytea's text is \x and two hex digits per byte.
+    if (datum.data.starts_with("\\x") && datum.data.size() > 2 + 2 * chars) {
+      return Datum::Text(datum.data.substr(0, 2 + 2 * chars));
+    }
+    return datum;
+  }
+  if (SourceTypeOf(column).character || oid == pg::oid::kJson || oid == pg::oid::kJsonb ||
+      oid == pg::oid::kXml) {
+    return Datum::Text(TruncateUtf16(datum.data, chars));
+  }
+  return datum;
+}
+
 std::string TruncateUtf16(std::string_view s, size_t chars) {
   size_t units = 0;
   size_t i = 0;

@@ -102,6 +102,14 @@ struct ColumnMapping {
 ColumnMapping MapColumn(const ColumnRulesOptions& options, const std::string& schema,
                         const std::string& table, const Column& column);
 
+// `datum` of `column` with `mapping` applied to its PostgreSQL text, for
+// outputs other than Debezium's records (Elasticsearch documents): a mask
+// replaces any value, NULL too; a hash replaces a non-null value; a
+// truncation cuts the text of character, json, jsonb and xml columns (to N
+// UTF-16 units) and bytea (to N bytes), and leaves other types whole. An
+// unchanged TOAST value stays unchanged.
+Datum MapDatum(const ColumnMapping& mapping, const Column& column, const Datum& datum);
+
 // The first `chars` UTF-16 code units of the UTF-8 text `s` (Java's
 // String.substring(0, chars)); a surrogate pair cut in two loses both
 // halves.

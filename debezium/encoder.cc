@@ -225,6 +225,13 @@ Result<const std::vector<std::optional<ColumnCodec>>*> DebeziumEncoder::ValueCod
   return &table->value_codecs;
 }
 
+Result<const std::vector<ColumnMapping>*> DebeziumEncoder::ColumnMappings(
+    const std::shared_ptr<const Relation>& relation) {
+  if (!relation) return Status::Internal("column mappings without a relation");
+  WALCAST_ASSIGN_OR_RETURN(const TableSchema* table, SchemaFor(relation));
+  return &table->mappings;
+}
+
 Status DebeziumEncoder::KeyHeader(const TableSchema& table, const Tuple& tuple,
                                   std::string* header) {
   // The worker's default SimpleHeaderConverter prints the key struct

@@ -113,6 +113,11 @@ class DebeziumEncoder {
   Result<const std::vector<std::optional<ColumnCodec>>*> ValueCodecs(
       const std::shared_ptr<const Relation>& relation);
 
+  // What the column options do to each of `relation`'s columns (by
+  // column index). Valid until the next call of any method of the encoder.
+  Result<const std::vector<ColumnMapping>*> ColumnMappings(
+      const std::shared_ptr<const Relation>& relation);
+
   // The topic a table's changes go to, after routing.
   std::string TopicFor(const std::string& schema, const std::string& table) const;
   std::string MessageTopic() const;
