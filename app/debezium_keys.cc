@@ -65,6 +65,8 @@ const std::vector<DebeziumKey>& DebeziumKeys() {
       Alias("toasted.value.placeholder", "unavailable.value.placeholder"),
       Alias("slot.drop_on_stop", "slot.drop.on.stop"),
       Alias("heartbeat.topics.prefix", "topic.heartbeat.prefix"),
+      Alias("column.whitelist", "column.include.list"),
+      Alias("column.blacklist", "column.exclude.list"),
 
       // Filters walcast lacks: capturing more than asked is a privacy
       // problem, so they are refused, not ignored.
@@ -78,24 +80,6 @@ const std::vector<DebeziumKey>& DebeziumKeys() {
       Refused("schema.blacklist",
               "old name of schema.exclude.list, which is not implemented; use "
               "table.include.list"),
-      Refused("column.include.list",
-              "column filters are not implemented: every column would be published"),
-      Refused("column.exclude.list",
-              "column filters are not implemented: the excluded columns would be published"),
-      Refused("column.whitelist",
-              "old name of column.include.list, which is not implemented: every column would "
-              "be published"),
-      Refused("column.blacklist",
-              "old name of column.exclude.list, which is not implemented: the excluded "
-              "columns would be published"),
-      Refused("column.mask.with.",
-              "column masking is not implemented: the values would be published in clear"),
-      Refused("column.mask.hash.",
-              "column hashing is not implemented: the values would be published in clear"),
-      Refused("column.mask.hash.v2.",
-              "column hashing is not implemented: the values would be published in clear"),
-      Refused("column.truncate.to.",
-              "column truncation is not implemented: whole values would be published"),
       Refused("snapshot.select.statement.overrides",
               "snapshot queries are not configurable: rows the override leaves out would be "
               "published"),
@@ -104,10 +88,6 @@ const std::vector<DebeziumKey>& DebeziumKeys() {
               "published"),
       Refused("snapshot.include.collection.list",
               "the snapshot always covers every captured table"),
-      Refused("column.propagate.source.type",
-              "source type parameters are not written to the schema"),
-      Refused("datatype.propagate.source.type",
-              "source type parameters are not written to the schema"),
       Refused("converters", "custom converters are Java classes; walcast cannot load them"),
       Refused("post.processors", "post processors are Java classes; walcast cannot load them"),
       Refused("predicates", "transform predicates are not implemented: transforms would apply "

@@ -168,6 +168,19 @@ void AddRecordFormatOptions(std::vector<OptionSpec>& o) {
       "comma list of regular expressions: publish only logical messages whose prefix matches");
   add("message.prefix.exclude.list", T::kString, "",
       "comma list of regular expressions: logical message prefixes not published");
+  // Debezium's column options (debezium/column_rules.h); the mapper
+  // families column.truncate.to.*, column.mask.* pass through.
+  add("column.include.list", T::kString, "",
+      "comma list of regular expressions on schema.table.column: only these columns reach "
+      "the record values and Elasticsearch documents (key columns stay in the key)");
+  add("column.exclude.list", T::kString, "",
+      "comma list of regular expressions on schema.table.column: columns left out of the "
+      "record values and Elasticsearch documents (key columns stay in the key)");
+  add("column.propagate.source.type", T::kString, "",
+      "comma list of regular expressions on schema.table.column: add "
+      "__debezium.source.column.type/length/scale/name parameters to their schemas");
+  add("datatype.propagate.source.type", T::kString, "",
+      "comma list of regular expressions on schema.table.<type name>: the same by type");
 }
 
 // Heartbeats and the Kafka sink.
@@ -398,10 +411,12 @@ const std::vector<std::string>& PassthroughPrefixes() {
   // elasticsearch.lookup.*: the settings of each lookup named in
   // elasticsearch.lookups (checked by ParseLookups). privacy.rule.* and
   // privacy.subject.*: the privacy rules (checked by privacy::ParseRules).
+  // column.truncate.to.* and column.mask.*: Debezium's column mappers
+  // (ParseColumnRules checks them).
   static const std::vector<std::string> kPrefixes = {
       "kafka.", "producer.", "transforms.", "elasticsearch.table.",
       "elasticsearch.document.convert.", "elasticsearch.lookup.", "privacy.rule.",
-      "privacy.subject."};
+      "privacy.subject.", "column.truncate.to.", "column.mask."};
   return kPrefixes;
 }
 
@@ -479,7 +494,20 @@ std::string ConfigHelp() {
          "(concat; date's year/month/day object), separator, mask.keep, derived.from\n"
          "  privacy.subject.<schema>.<table>\n"
          "      <column>[:<json.path>] holding the subject id: the table's encrypt rules use a "
-         "data key per subject that privacy forget destroys (crypto-shredding)\n";
+         "data key per subject that privacy forget destroys (crypto-shredding)\n"
+         "  column.truncate.to.<N>.chars\n"
+         "      comma list of regular expressions on schema.table.column: string values cut to N "
+         "UTF-16 characters (bytes to N bytes), as Debezium\n"
+         "  column.mask.with.<N>.chars\n"
+         "      regular expressions on schema.table.column: character columns' values (NULL "
+         "too) replaced by N '*'\n"
+         "  column.mask.hash.<algorithm>.with.salt.<salt>, "
+         "column.mask.hash.v2.<algorithm>.with.salt.<salt>\n"
+         "      regular expressions on schema.table.column: character columns' values replaced "
+         "by the hex digest (Java MessageDigest name, e.g. SHA-256) of the salt and the value "
+         "(v1: Java-serialized, as Debezium's default; v2: the UTF-8 text)\n"
+         "  Column filters and masks apply to every sink's output (Kafka, stdout, "
+         "Elasticsearch), never to metric input: docs/debezium-config.md\n";
   return out.str();
 }
 

@@ -145,6 +145,22 @@ Status SetRoutes(const Config& config, debezium::EncoderOptions* out) {
   return Status::Ok();
 }
 
+// column.include/exclude.list and Debezium's column mappers.
+Status SetColumnRules(const Config& config, debezium::EncoderOptions* out) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const char* key : {"column.include.list", "column.exclude.list",
+                          "column.propagate.source.type", "datatype.propagate.source.type"}) {
+    keys.emplace_back(key, config.GetString(key));
+  }
+  for (const char* prefix : {"column.truncate.to.", "column.mask."}) {
+    for (const auto& [key, value] : config.WithPrefix(prefix)) {
+      keys.emplace_back(prefix + key, value);
+    }
+  }
+  WALCAST_ASSIGN_OR_RETURN(out->columns, debezium::ParseColumnRules(keys));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
@@ -162,6 +178,7 @@ Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
   WALCAST_RETURN_IF_ERROR(SetKeyColumns(config, &o));
   WALCAST_RETURN_IF_ERROR(SetMessagePrefixes(config, &o));
   WALCAST_RETURN_IF_ERROR(SetRoutes(config, &o));
+  WALCAST_RETURN_IF_ERROR(SetColumnRules(config, &o));
   return o;
 }
 

@@ -13,7 +13,7 @@ namespace walcast::app {
 
 // The Debezium record format settings from the configuration. kInvalidArgument
 // (naming the key) for a malformed transforms / message.key.columns /
-// skipped.operations value.
+// skipped.operations value or column option (column.*, column_rules.h).
 Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
                                                         const std::string& database);
 

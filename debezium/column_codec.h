@@ -14,17 +14,19 @@
 #include "core/event.h"
 #include "core/status.h"
 #include "debezium/connect_schema.h"
+#include "debezium/jackson_writer.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
 namespace walcast::debezium {
 
-// Payloads are written with RapidJSON's Writer, whose string escaping
+// Payloads are written with RapidJSON's Writer (JacksonWriter: with
+// Jackson's escapes for characters outside the BMP), whose string escaping
 // ('"', '\\', \b \t \n \f \r, other control characters as \u00XX in
 // upper-case hex, everything else including non-ASCII UTF-8 as is) is
 // Jackson's, which Kafka's JsonConverter uses: connect_schema_test.cc checks
 // it against AppendJsonString byte for byte.
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using JsonWriter = JacksonWriter;
 
 enum class DecimalMode { kPrecise, kDouble, kString };
 enum class TimePrecisionMode { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
@@ -83,6 +85,11 @@ class ColumnCodec {
   std::optional<std::string> RenderText(std::string_view text) const;
   // Sets the schema's "default" (JSON), which also replaces nulls on write.
   void set_default_json(std::string json) { schema_.default_json = std::move(json); }
+  // Appends a schema parameter after the type's own (a column mapper's,
+  // column_rules.h).
+  void add_schema_parameter(std::string name, std::string value) {
+    schema_.parameters.emplace_back(std::move(name), std::move(value));
+  }
   // Sets the schema default from a column default expression as pg_get_expr
   // prints it, the way Debezium parses it: a quoted or bare literal is
   // converted like a value; a function call or CURRENT_* keyword gives the

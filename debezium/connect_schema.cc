@@ -46,9 +46,18 @@ ConnectSchema ConnectSchema::Of(ConnectType type, bool optional, std::string nam
 
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
-  for (const char ch : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
     const auto c = static_cast<unsigned char>(ch);
-    if (c == '"') {
+    if (c >= 0xF0 && i + 3 < s.size()) {
+      // Outside the BMP: the UTF-16 surrogate pair, each half escaped.
+      const uint32_t cp = ((c & 0x07u) << 18) | ((static_cast<uint8_t>(s[i + 1]) & 0x3Fu) << 12) |
+                          ((static_cast<uint8_t>(s[i + 2]) & 0x3Fu) << 6) |
+                          (static_cast<uint8_t>(s[i + 3]) & 0x3Fu);
+      AppendUnicodeEscape(0xD800 + ((cp - 0x10000) >> 10), /*upper_case=*/true, out);
+      AppendUnicodeEscape(0xDC00 + ((cp - 0x10000) & 0x3FF), /*upper_case=*/true, out);
+      i += 3;
+    } else if (c == '"') {
       out->append("\\\"");
     } else if (const std::string_view e = ShortEscape(c); !e.empty()) {
       out->append(e);

@@ -59,8 +59,9 @@ struct ConnectField {
 void AppendSchemaJson(const ConnectSchema& schema, std::string* out);
 
 // Appends `s` as a JSON string literal with Jackson's escaping: '"', '\\',
-// \b \t \n \f \r, other control characters as \u00XX (upper-case hex);
-// everything else, including non-ASCII UTF-8, as is.
+// \b \t \n \f \r, other control characters as \u00XX (upper-case hex),
+// a character outside the BMP as its escaped UTF-16 surrogate pair
+// (\uD83D\uDE00); everything else, including other non-ASCII UTF-8, as is.
 //
 // Jackson's escaping is the specification here: Kafka's JsonConverter
 // writes Debezium's records with Jackson, and walcast must match its bytes.

@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <random>
 
+#include "core/encoding.h"
 #include "core/json_writer.h"
 #include "debezium/connect_string.h"
 #include "debezium/record_schemas.h"
+#include "rapidjson/document.h"
 
 namespace walcast::debezium {
 namespace {
@@ -44,6 +46,7 @@ struct DebeziumEncoder::TableSchema {
   std::string topic;
   std::vector<std::string> column_names;
   std::vector<std::optional<ColumnCodec>> value_codecs;  // by column index
+  std::vector<ColumnMapping> mappings;                    // by column index
   std::vector<size_t> key_indexes;
   std::vector<ColumnCodec> key_codecs;  // parallel to key_indexes
   ConnectSchema key_schema;             // the key struct, for key headers
@@ -123,21 +126,34 @@ Result<const DebeziumEncoder::TableSchema*> DebeziumEncoder::SchemaFor(
   WALCAST_ASSIGN_OR_RETURN(const std::vector<size_t> key, KeyColumns(*relation, table->collection));
 
   ConnectSchema value = ConnectSchema::Of(ConnectType::kStruct, true, base + ".Value");
+  // The key's codecs: no column filter or mapper touches the key, as in
+  // Debezium (TableSchemaBuilder builds it without them).
+  std::vector<std::optional<ColumnCodec>> unmapped;
   for (const Column& column : relation->columns) {
     std::optional<ColumnCodec> codec = ColumnCodec::For(column, !column.not_null, options_.values);
     if (codec && column.default_expr) codec->ApplyDefaultExpression(*column.default_expr);
-    if (codec) value.fields.push_back({column.name, codec->schema()});
+    unmapped.push_back(codec);
+    ColumnMapping mapping =
+        MapColumn(options_.columns, relation->schema, relation->name, column);
+    if (!mapping.included) codec.reset();
+    if (codec) {
+      for (auto& [name, parameter] : mapping.parameters) {
+        codec->add_schema_parameter(name, parameter);
+      }
+      value.fields.push_back({column.name, codec->schema()});
+    }
     table->column_names.push_back(column.name);
     table->value_codecs.push_back(std::move(codec));
+    table->mappings.push_back(std::move(mapping));
   }
   // The key struct has the value's field schemas (a nullable unique-index
   // column stays optional in the key, as in Debezium); a key column of an
   // unmapped type is left out.
   ConnectSchema key_schema = ConnectSchema::Of(ConnectType::kStruct, false, base + ".Key");
   for (size_t index : key) {
-    if (!table->value_codecs[index]) continue;
+    if (!unmapped[index]) continue;
     table->key_indexes.push_back(index);
-    table->key_codecs.push_back(*table->value_codecs[index]);
+    table->key_codecs.push_back(*unmapped[index]);
     key_schema.fields.push_back({relation->columns[index].name, table->key_codecs.back().schema()});
   }
   if (!table->key_indexes.empty()) {
@@ -209,6 +225,13 @@ Result<const std::vector<std::optional<ColumnCodec>>*> DebeziumEncoder::ValueCod
   return &table->value_codecs;
 }
 
+Result<const std::vector<ColumnMapping>*> DebeziumEncoder::ColumnMappings(
+    const std::shared_ptr<const Relation>& relation) {
+  if (!relation) return Status::Internal("column mappings without a relation");
+  WALCAST_ASSIGN_OR_RETURN(const TableSchema* table, SchemaFor(relation));
+  return &table->mappings;
+}
+
 Status DebeziumEncoder::KeyHeader(const TableSchema& table, const Tuple& tuple,
                                   std::string* header) {
   // The worker's default SimpleHeaderConverter prints the key struct
@@ -232,9 +255,71 @@ Status DebeziumEncoder::WriteTuple(const TableSchema& table, const std::optional
   for (size_t i = 0; i < tuple->size(); ++i) {
     if (!table.value_codecs[i]) continue;
     json::Key(writer_, table.column_names[i]);
+    if (table.mappings[i].kind != ColumnMapping::Kind::kNone) {
+      WALCAST_RETURN_IF_ERROR(WriteMapped(*table.value_codecs[i], table.mappings[i], (*tuple)[i]));
+      continue;
+    }
     WALCAST_RETURN_IF_ERROR(table.value_codecs[i]->Write((*tuple)[i], &writer_, source_));
   }
   writer_.EndObject();
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> DebeziumEncoder::ConvertedString(const ColumnCodec& codec,
+                                                                    const Datum& datum) {
+  scratch_.Clear();
+  JsonWriter scratch_writer(scratch_);
+  WALCAST_RETURN_IF_ERROR(codec.Write(datum, &scratch_writer, source_));
+  rapidjson::Document parsed;
+  parsed.Parse(scratch_.GetString(), scratch_.GetSize());
+  if (parsed.HasParseError() || !parsed.IsString()) return std::optional<std::string>();
+  return std::optional<std::string>(std::in_place, parsed.GetString(),
+                                    parsed.GetStringLength());
+}
+
+Status DebeziumEncoder::WriteMapped(const ColumnCodec& codec, const ColumnMapping& mapping,
+                                    const Datum& datum) {
+  // Debezium maps the converted value: a mask replaces even a null; a hash
+  // or a truncation keeps the null of an optional column (JsonConverter
+  // then writes the schema default, unmapped), while a required column's
+  // null has become its default or fallback ("" for text) by then, which
+  // is mapped; an unchanged TOAST value is its placeholder.
+  if (mapping.kind == ColumnMapping::Kind::kMask) {
+    writer_.String(mapping.mask.data(), static_cast<rapidjson::SizeType>(mapping.mask.size()));
+    return Status::Ok();
+  }
+  if (mapping.kind == ColumnMapping::Kind::kNone ||
+      (datum.kind == Datum::Kind::kNull && codec.schema().optional)) {
+    return codec.Write(datum, &writer_, source_);
+  }
+  // Bits (io.debezium.data.Bits) are a byte[], not a ByteBuffer: a
+  // truncation leaves them, as every value that is not a string.
+  const ConnectType type = codec.schema().type;
+  const bool buffer = type == ConnectType::kBytes && codec.schema().name.empty();
+  if (type != ConnectType::kString && !(buffer && mapping.kind == ColumnMapping::Kind::kTruncate)) {
+    return codec.Write(datum, &writer_, source_);
+  }
+  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> text, ConvertedString(codec, datum));
+  if (!text) {
+    writer_.RawValue(scratch_.GetString(), scratch_.GetSize(), rapidjson::kNullType);
+    return Status::Ok();
+  }
+  const auto chars = static_cast<size_t>(mapping.truncate_chars);
+  std::string out;
+  if (mapping.kind == ColumnMapping::Kind::kHash) {
+    out = mapping.hasher->Hash(*text);
+    if (chars > 0 && out.size() > chars) out.resize(chars);
+  } else if (type == ConnectType::kString) {
+    out = TruncateUtf16(*text, chars);
+  } else {
+    std::string bytes;
+    if (!text->empty() && !DecodeBase64(*text, &bytes)) {
+      return Status::Internal("a bytes value is not base64");
+    }
+    if (bytes.size() > chars) bytes.resize(chars);
+    AppendBase64(bytes, &out);
+  }
+  writer_.String(out.data(), static_cast<rapidjson::SizeType>(out.size()));
   return Status::Ok();
 }
 

@@ -18,6 +18,7 @@
 #include "core/event.h"
 #include "core/status.h"
 #include "debezium/column_codec.h"
+#include "debezium/column_rules.h"
 
 namespace walcast::debezium {
 
@@ -63,6 +64,9 @@ struct EncoderOptions {
   // produce no record.
   std::vector<std::regex> message_prefix_include;
   std::vector<std::regex> message_prefix_exclude;
+  // column.include/exclude.list and the column mappers (column_rules.h):
+  // applied to the value's before/after, never to the key.
+  ColumnRulesOptions columns;
 };
 
 struct EncodedRecord {
@@ -107,6 +111,11 @@ class DebeziumEncoder {
   // (nullopt: a column Debezium leaves out). Valid until the next call
   // of any method of the encoder.
   Result<const std::vector<std::optional<ColumnCodec>>*> ValueCodecs(
+      const std::shared_ptr<const Relation>& relation);
+
+  // What the column options do to each of `relation`'s columns (by
+  // column index). Valid until the next call of any method of the encoder.
+  Result<const std::vector<ColumnMapping>*> ColumnMappings(
       const std::shared_ptr<const Relation>& relation);
 
   // The topic a table's changes go to, after routing.
@@ -172,6 +181,11 @@ class DebeziumEncoder {
                    const std::optional<Tuple>& after, std::string* value);
   // A `before` or `after` struct (null for nullopt).
   Status WriteTuple(const TableSchema& table, const std::optional<Tuple>& tuple);
+  // One value of a column with a mapper (masked, hashed or truncated).
+  Status WriteMapped(const ColumnCodec& codec, const ColumnMapping& mapping, const Datum& datum);
+  // The Java string `datum` converts to with `codec` (nullopt when the
+  // value is not a JSON string); the JSON stays in scratch_.
+  Result<std::optional<std::string>> ConvertedString(const ColumnCodec& codec, const Datum& datum);
   // The key record (with its schema when key.converter.schemas.enable and
   // `with_schema`); nullopt for a table without key columns.
   Status EncodeKey(const TableSchema& table, const Tuple& tuple, std::optional<std::string>* key,
@@ -212,6 +226,7 @@ class DebeziumEncoder {
   std::string run_id_;             // __debezium.context.runId: random per start
   rapidjson::StringBuffer buffer_;
   JsonWriter writer_;
+  rapidjson::StringBuffer scratch_;  // a truncated column's value before truncation
 };
 
 }  // namespace walcast::debezium

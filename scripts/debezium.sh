@@ -226,8 +226,10 @@ CONF
   local jvm_opts
   # DEBEZIUM_HEAP_OPTS is a list of options, split on purpose.
   read -r -a jvm_opts <<<"${DEBEZIUM_HEAP_OPTS:--Xmx768m -Xms256m}"
+  # file.encoding: String.getBytes() (column.mask.hash.v2's input) is UTF-8
+  # whatever the locale, as on JDK 18 and later.
   jvm_opts+=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
-    -Djava.awt.headless=true "-Dlog4j2.configurationFile=$dir/log4j2.properties")
+    -Dfile.encoding=UTF-8 -Djava.awt.headless=true "-Dlog4j2.configurationFile=$dir/log4j2.properties")
   local offset=0
   [[ -f "$dir/connect.log" ]] && offset=$(stat -c %s "$dir/connect.log")
   local connector_files=()

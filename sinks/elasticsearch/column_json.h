@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "debezium/column_codec.h"
 
 namespace walcast::pg {
 struct ArrayElement;  // pg/text.h
@@ -28,7 +29,9 @@ namespace walcast::sinks::elasticsearch {
 // The writer every part of a raw document writes into. Not validating:
 // profile strings were validated by the parser, and column text is checked
 // by ColumnJsonWriter (much faster than the writer's per-character check).
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+// Debezium's (JacksonWriter), because documents in Debezium's value shape
+// are written by its column codecs.
+using JsonWriter = debezium::JsonWriter;
 
 // "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'" (UTC) of an instant, as MOSIP's
 // TimestampConverterAdv writes it; the microseconds are cut to milliseconds

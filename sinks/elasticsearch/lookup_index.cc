@@ -93,7 +93,7 @@ std::vector<std::string_view> KeyFields(const LookupTargetKey& key) {
   return {key.column};
 }
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;  // column_json.h
 
 // Documents whose key `key` may be `value`: a lenient match (a value that
 // does not fit a numeric or date field matches nothing there instead of

@@ -383,9 +383,30 @@ Status RawDocumentBuilder::WriteColumns(const RowContext& context, const Tuple& 
   const debezium::ValueSource source = context.txn != nullptr && context.txn->snapshot
                                            ? debezium::ValueSource::kSnapshot
                                            : debezium::ValueSource::kStreaming;
+  // Debezium's column options (column.exclude.list, masks, hashes,
+  // truncation) shape the documents as they shape the Kafka records, so
+  // no sink receives what the configuration filters or masks.
+  const std::vector<debezium::ColumnMapping>* mappings = nullptr;
+  if (!options_.debezium.columns.empty()) {
+    if (context.event != nullptr && context.event->relation) {
+      WALCAST_ASSIGN_OR_RETURN(mappings, debezium_.ColumnMappings(context.event->relation));
+    } else {
+      local_mappings_.clear();
+      for (const Column& column : relation.columns) {
+        local_mappings_.push_back(
+            debezium::MapColumn(options_.debezium.columns, relation.schema, relation.name, column));
+      }
+      mappings = &local_mappings_;
+    }
+  }
   for (size_t i = 0; i < relation.columns.size(); ++i) {
     const Column& column = relation.columns[i];
-    const Datum& datum = row[i];
+    if (mappings != nullptr && !(*mappings)[i].included) continue;
+    std::optional<Datum> mapped;
+    if (mappings != nullptr && (*mappings)[i].kind != debezium::ColumnMapping::Kind::kNone) {
+      mapped = debezium::MapDatum((*mappings)[i], column, row[i]);
+    }
+    const Datum& datum = mapped ? *mapped : row[i];
     if (datum.kind == Datum::Kind::kUnchangedToast) {
       out->partial = true;
       continue;

@@ -201,6 +201,8 @@ class RawDocumentBuilder {
   std::vector<FieldSpan> spans_;
   // kDebezium codecs for Build, which has no relation to cache them by.
   std::vector<std::optional<debezium::ColumnCodec>> local_codecs_;
+  // The column options' mappings for Build, likewise.
+  std::vector<debezium::ColumnMapping> local_mappings_;
 };
 
 }  // namespace walcast::sinks::elasticsearch

@@ -76,12 +76,33 @@ std::vector<Variant> Variants() {
   modes.shared.emplace_back("time.precision.mode", "connect");
   modes.shared.emplace_back("binary.handling.mode", "hex");
   modes.shared.emplace_back("interval.handling.mode", "string");
+  // column.include.list, on one table of the column options' schema.
+  modes.shared[0].second += ",cols\\.accounts";
+  modes.shared.emplace_back("column.include.list", "(public|idrepo)\\..*,cols\\.accounts\\.(ID|email|owner)");
+  // Debezium's column options (tests/data/debezium/columns_setup.sql says
+  // what each column is for), and message.key.columns.
+  Variant columns{"columns", "dbcols", {}, {}};
+  columns.shared = {
+      {"table.include.list", "cols\\..*,public\\.capture_done"},
+      {"column.exclude.list", "cols\\.people\\.secret,COLS\\.PEOPLE\\.internal_note"},
+      {"column.mask.with.6.chars",
+       "COLS\\.PEOPLE\\.NAME,cols\\.people\\.age,cols\\.people\\.mood,cols\\.accounts\\.owner"},
+      {"column.mask.hash.SHA-256.with.salt.CzQMA0cB5K", "cols\\.people\\.email,cols\\.accounts\\.email"},
+      {"column.mask.hash.v2.SHA-256.with.salt.pepper.salt",
+       "cols\\.people\\.phone,cols\\.accounts\\.notes"},
+      {"column.mask.hash.MD5.with.salt.s", "cols\\.people\\.city"},
+      {"column.truncate.to.5.chars", "cols\\.people\\.(bio|nick|tags|doc)"},
+      {"column.truncate.to.3.chars", "cols\\.people\\.data"},
+      {"column.propagate.source.type", "cols\\.people\\.(id|score)"},
+      {"datatype.propagate.source.type", ".+\\.timestamptz,.+\\.INT2"},
+      {"message.key.columns", "cols.accounts:email"},
+  };
   // WALCAST_DIFF_VARIANTS (a comma list of names) keeps only those: the
   // pg-matrix runs on other PostgreSQL versions take `schemas` alone, which
-  // carries the whole workload; the other two vary the encoder, not the
-  // server.
+  // carries the whole workload; the others vary the encoder and the column
+  // options, not what the server sends.
   const char* only = std::getenv("WALCAST_DIFF_VARIANTS");
-  std::vector<Variant> all = {schemas, plain, modes};
+  std::vector<Variant> all = {schemas, plain, modes, columns};
   if (only == nullptr || *only == '\0') return all;
   const std::string wanted = std::string(",") + only + ",";
   std::erase_if(all, [&](const Variant& v) {
@@ -303,6 +324,7 @@ TEST_F(DebeziumDiffTest, WalcastWritesWhatDebeziumWrites) {
 
   db_ = pg_->CreateDatabase("dbzdiff");
   pg_->Psql("\\i " + SourcePath("tests/data/debezium/setup.sql"), db_);
+  pg_->Psql("\\i " + SourcePath("tests/data/debezium/columns_setup.sql"), db_);
   const std::vector<Variant> variants = Variants();
   std::vector<std::string> connector_files;
   for (const Variant& v : variants) {
@@ -310,6 +332,16 @@ TEST_F(DebeziumDiffTest, WalcastWritesWhatDebeziumWrites) {
     EXPECT_TRUE(WriteConnector(v, &file));
     connector_files.push_back(file);
     StartWalcast(v);
+    // One at a time past publication setup: two CREATE PUBLICATIONs over
+    // the same tables at once can deadlock in the server.
+    ChildProcess* p = walcast_[v.name].get();
+    EXPECT_TRUE(PollUntil(
+        [&] {
+          return WalcastLog(v.name).find("walcast starting") != std::string::npos ||
+                 !p->Running();
+        },
+        60s))
+        << WalcastLog(v.name);
   }
   broker.join();
   ASSERT_FALSE(HasFailure());
@@ -326,6 +358,7 @@ TEST_F(DebeziumDiffTest, WalcastWritesWhatDebeziumWrites) {
   // publication) reach walcast only; one more, seen by both, puts the two
   // on the same last commit before the workload.
   pg_->Psql("CREATE SCHEMA diff_sync; CREATE TABLE diff_sync.both_streaming (id int);", db_);
+  pg_->Psql("\\i " + SourcePath("tests/data/debezium/columns_workload.sql"), db_);
   pg_->Psql("\\i " + SourcePath("tests/data/debezium/workload.sql"), db_);
   ASSERT_FALSE(HasFailure());
   const Lsn end = Lsn::Parse(pg_->Psql("SELECT pg_current_wal_lsn()", db_)).value();
@@ -368,7 +401,9 @@ TEST_F(DebeziumDiffTest, WalcastWritesWhatDebeziumWrites) {
   std::set<std::string> expected_ops = {"c", "d", "m", "r", "t", "u"};
   const std::map<std::string, std::vector<std::string>> expected_topics = {
       {"schemas", {"Profiles", "dbserver1.public.all_types", "dbserver1.message"}},
-      {"txmeta", {"dbtx.Profiles", "dbtx.transaction"}}};
+      {"txmeta", {"dbtx.Profiles", "dbtx.transaction"}},
+      {"modes", {"dbmodes.cols.accounts"}},
+      {"columns", {"dbcols.cols.people", "dbcols.cols.accounts"}}};
   for (const Variant& v : variants) {
     if (v.name == "txmeta") expected_ops.insert({"tx:BEGIN", "tx:END"});
     if (!expected_topics.contains(v.name)) continue;

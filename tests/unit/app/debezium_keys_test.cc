@@ -107,11 +107,23 @@ TEST(DebeziumKeysTest, NoEffectKeyWithAnotherValueIsRefused) {
   EXPECT_EQ(TranslateDebeziumKeys(&old, &ignored).code(), Code::kInvalidArgument);
 }
 
+TEST(DebeziumKeysTest, ColumnListsOldNamesAreTheCurrentOnes) {
+  Values v = {{"column.blacklist", "public.t.secret"}, {"column.whitelist", "public.u.id"}};
+  std::vector<IgnoredKey> ignored;
+  ASSERT_TRUE(TranslateDebeziumKeys(&v, &ignored).ok());
+  EXPECT_EQ(v, (Values{{"column.exclude.list", "public.t.secret"},
+                       {"column.include.list", "public.u.id"}}));
+  // The column options are walcast's own keys now, not in the table.
+  for (const char* key : {"column.exclude.list", "column.mask.with.12.chars",
+                          "column.mask.hash.v2.SHA-256.with.salt.x", "column.truncate.to.20.chars",
+                          "column.propagate.source.type", "datatype.propagate.source.type"}) {
+    EXPECT_EQ(FindDebeziumKey(key), nullptr) << key;
+  }
+}
+
 TEST(DebeziumKeysTest, PrivacyKeysAreRefused) {
   for (const char* key :
-       {"column.exclude.list", "column.blacklist", "column.include.list", "column.whitelist",
-        "column.mask.with.12.chars", "column.mask.hash.SHA-256.with.salt.x",
-        "column.truncate.to.20.chars", "snapshot.select.statement.overrides",
+       {"snapshot.select.statement.overrides",
         "snapshot.select.statement.overrides.idrepo.anonymous_profile", "schema.include.list",
         "schema.whitelist"}) {
     Values v = {{key, "idrepo.anonymous_profile.profile"}};
@@ -123,12 +135,12 @@ TEST(DebeziumKeysTest, PrivacyKeysAreRefused) {
 }
 
 TEST(DebeziumKeysTest, RefusedKeyWithAnEmptyValueIsIgnored) {
-  Values v = {{"column.exclude.list", " "}};
+  Values v = {{"schema.exclude.list", " "}};
   std::vector<IgnoredKey> ignored;
   ASSERT_TRUE(TranslateDebeziumKeys(&v, &ignored).ok());
   EXPECT_TRUE(v.empty());
   ASSERT_EQ(ignored.size(), 1u);
-  EXPECT_EQ(ignored[0].key, "column.exclude.list");
+  EXPECT_EQ(ignored[0].key, "schema.exclude.list");
 }
 
 TEST(DebeziumKeysTest, ExactEntryWinsOverPrefix) {

@@ -138,7 +138,7 @@ TEST_F(PipelineConfigTest, NameThatCannotBeADirectoryIsInvalidArgument) {
 
 TEST_F(PipelineConfigTest, BadKeyInOneConnectorIsInvalidArgument) {
   Result<LoadedPipelines> loaded =
-      Load({Write("a.json", Connector("a", "\"column.mask.with.8.chars\": \"a.b.c\"")),
+      Load({Write("a.json", Connector("a", "\"schema.include.list\": \"a\"")),
             Write("b.json", Connector("b", ""))},
            {});
   ASSERT_FALSE(loaded.ok());

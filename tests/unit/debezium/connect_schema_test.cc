@@ -31,6 +31,9 @@ TEST(AppendJsonStringTest, EscapesAsJackson) {
   EXPECT_EQ(Escaped("\b\t\n\f\r"), R"("\b\t\n\f\r")");
   EXPECT_EQ(Escaped(std::string("\0\x01\x1f\x7f", 4)), "\"\\u0000\\u0001\\u001F\x7f\"");
   EXPECT_EQ(Escaped("é ü 漢字"), "\"é ü 漢字\"");  // non-ASCII as is (item 5)
+  // Outside the BMP: the surrogate pair, escaped (what JsonConverter wrote
+  // for U+1F600 in the differential test).
+  EXPECT_EQ(Escaped("ab\xF0\x9F\x98\x80" "c"), R"("ab\uD83D\uDE00c")");
 }
 
 // Payloads go through RapidJSON's Writer and schemas through
@@ -40,7 +43,8 @@ TEST(AppendJsonStringTest, AgreesWithRapidJsonWriterOnEveryByte) {
     const std::string s = "a" + std::string(1, static_cast<char>(c)) + "b";
     EXPECT_EQ(Escaped(s), WrittenByRapidJson(s)) << c;
   }
-  const std::string mixed = "text with \"quotes\", \\backslash, tab\tand é ü 漢字\x1b[0m";
+  const std::string mixed =
+      "text with \"quotes\", \\backslash, tab\tand é ü 漢字\x1b[0m, \xF0\x9F\x98\x80 \xF0\x90\x80\x80";
   EXPECT_EQ(Escaped(mixed), WrittenByRapidJson(mixed));
 }
 

@@ -184,5 +184,43 @@ TEST(RawDocumentIdTest, ErrorsSayWhyThereIsNoId) {
             Status::Code::kInvalidArgument);
 }
 
+
+// Debezium's column options shape documents as they shape Kafka records:
+// excluded columns are left out, masks, hashes and truncation applied.
+TEST(RawDocumentColumnOptionsTest, ExcludedAndMaskedColumnsNeverReachTheDocument) {
+  RawDocumentOptions options;
+  auto parsed = debezium::ParseColumnRules(
+      {{"column.exclude.list", "s\\.t\\.secret"},
+       {"column.mask.with.3.chars", "s\\.t\\.name"},
+       {"column.mask.hash.v2.SHA-256.with.salt.CzQMA0cB5K", "s\\.t\\.email"},
+       {"column.truncate.to.2.chars", "s\\.t\\.(note|raw|n)"}});
+  ASSERT_TRUE(parsed.ok());
+  options.debezium.columns = std::move(*parsed);
+  RawDocumentBuilder builder(options);
+  Relation r;
+  r.schema = "s";
+  r.name = "t";
+  r.columns = {Typed("id", 23),   Typed("name", 25), Typed("email", 25), Typed("secret", 25),
+               Typed("note", 25), Typed("raw", 17),  Typed("n", 23)};
+  r.primary_key = {0};
+  const Tuple row = {Datum::Text("7"),         Datum::Null(),         Datum::Text("hello"),
+                     Datum::Text("pw"),        Datum::Text("日本語"), Datum::Text("\\x010203"),
+                     Datum::Text("12345")};
+  RawDocument doc;
+  ASSERT_TRUE(builder.Build(r, row, 0, &doc).ok());
+  rapidjson::Document parsed_doc;
+  parsed_doc.Parse(doc.source.c_str());
+  ASSERT_TRUE(parsed_doc.IsObject()) << doc.source;
+  EXPECT_FALSE(parsed_doc.HasMember("secret")) << doc.source;
+  EXPECT_EQ(Str(parsed_doc["name"]), "***");
+  // The v2 digest of "hello" (ColumnHashTest).
+  EXPECT_EQ(Str(parsed_doc["email"]),
+            "c4bf2f9ebc99b7f64add45103e81eb4ca483649064e3e1398b21f41786360c7b");
+  EXPECT_EQ(Str(parsed_doc["note"]), "日本");
+  EXPECT_EQ(parsed_doc["n"].GetInt(), 12345);  // a number is not truncated
+  EXPECT_EQ(doc.source.find("pw"), std::string::npos);
+  EXPECT_EQ(doc.source.find("hello"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace walcast::sinks::elasticsearch
