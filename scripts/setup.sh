@@ -28,7 +28,7 @@ done
 # libFuzzer's runtime (libclang-rt-16-dev) for the fuzz targets.
 mapfile -t packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/scripts/build-packages.txt")
 packages+=(
-  bc time curl libgtest-dev
+  bc time curl ccache libgtest-dev
   postgresql-15 postgresql-client-15 postgresql-15-wal2json
   openjdk-17-jre-headless maven
   buildah podman runc debootstrap python3-prometheus-client chromium
@@ -60,14 +60,25 @@ fi
 # Elasticsearch 7.17 and 8.
 for flavour in opensearch es7 es8; do "$root/scripts/elasticsearch.sh" fetch "$flavour"; done
 
+# ccache keeps compiled objects between builds, so a rebuild in a fresh clone
+# (CI's, or a second checkout) compiles only what changed. BASEDIR makes the
+# cached commands relative to the checkout and NOHASHDIR lets checkouts in
+# other directories share them (debug info then names the first checkout's
+# directory). WALCAST_CCACHE=0 builds without it.
+launcher=()
+if [[ "${WALCAST_CCACHE:-1}" != 0 ]] && command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+
 if ((build)); then
-  cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
   cmake --build "$root/build"
   echo "setup: built $root/build/walcast"
 fi
 if ((build_asan)); then
   cmake -S "$root" -B "$root/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-    -DWALCAST_SANITIZE=ON -DWALCAST_BUILD_BENCH=OFF >/dev/null
+    -DWALCAST_SANITIZE=ON -DWALCAST_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
   cmake --build "$root/build-asan"
 fi
 if ((build_fuzz)); then
@@ -75,6 +86,6 @@ if ((build_fuzz)); then
   # long each fuzz test runs under CTest.
   cmake -S "$root" -B "$root/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_COMPILER=clang++-16 -DWALCAST_FUZZ=ON -DWALCAST_BUILD_TESTS=OFF \
-    -DWALCAST_BUILD_BENCH=OFF -DWALCAST_FUZZ_SECONDS="${WALCAST_FUZZ_SECONDS:-15}" >/dev/null
+    -DWALCAST_BUILD_BENCH=OFF -DWALCAST_FUZZ_SECONDS="${WALCAST_FUZZ_SECONDS:-15}" "${launcher[@]}" >/dev/null
   cmake --build "$root/build-fuzz" --target fuzz_targets
 fi
