@@ -65,7 +65,13 @@ Result<Rule> ParseRule(const std::string& name, const std::map<std::string, std:
   WALCAST_RETURN_IF_ERROR(CheckPaths(base + "from", rule.from));
   rule.to = Trim(get("to"));
   if (!rule.to.empty()) WALCAST_RETURN_IF_ERROR(CheckPaths(base + "to", {rule.to}));
-  if (fields.count("separator") != 0) rule.separator = get("separator");
+  if (fields.count("separator") != 0) {
+    // Configuration values are trimmed, so a separator with spaces at its
+    // ends is written in double quotes: separator=", ".
+    const std::string sep = get("separator");
+    const bool quoted = sep.size() >= 2 && sep.front() == '"' && sep.back() == '"';
+    rule.separator = quoted ? sep.substr(1, sep.size() - 2) : sep;
+  }
   rule.derived_from = Trim(get("derived.from"));
   if (const std::string keep = Trim(get("mask.keep")); !keep.empty()) {
     try {

@@ -20,7 +20,7 @@ keep=0
 [[ "${1:-}" == "--keep" ]] && keep=1
 example="$root/config/examples/sunbird-program-users"
 
-"$root/scripts/setup.sh"
+[[ "${WALCAST_DEMO_SKIP_SETUP:-0}" == 1 ]] || "$root/scripts/setup.sh"
 
 demo="$root/build/demo-sunbird"
 rm -rf "$demo"
@@ -65,7 +65,7 @@ exhaust.output.dir=$demo/reports
 exhaust.csv.bom=true
 CONF
 export WALCAST_DATABASE_PASSWORD=postgres
-walcast="$root/build/walcast"
+walcast="${WALCAST_BIN:-$root/build/walcast}"
 
 echo "== walcast generate-program-users (3000 enrolments over 3 programs)"
 "$walcast" --config "$demo/walcast.properties" generate-program-users --count 3000 --programs 3 --seed 7

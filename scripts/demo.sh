@@ -23,6 +23,13 @@
 #   scripts/demo.sh --example sunbird-program-users
 #                            Sunbird's program-user report instead
 #                            (scripts/demo-sunbird-program-users.sh)
+#   scripts/demo.sh --example gdpr-user-profiles
+#                            the GDPR user-profile pipeline: privacy rules,
+#                            its metrics beside SQL, decrypt and forget
+#                            (scripts/demo-gdpr-user-profiles.sh)
+#
+# WALCAST_BIN runs another walcast binary; WALCAST_DEMO_SKIP_SETUP=1 skips
+# scripts/setup.sh (tests/demo/demo_test.sh uses both).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ "${1:-}" == "--example" ]]; then
@@ -31,30 +38,16 @@ fi
 keep=0
 [[ "${1:-}" == "--keep" ]] && keep=1
 
-"$root/scripts/setup.sh"
+[[ "${WALCAST_DEMO_SKIP_SETUP:-0}" == 1 ]] || "$root/scripts/setup.sh"
 
 demo="$root/build/demo"
 rm -rf "$demo"
 mkdir -p "$demo"
-# PostgreSQL runs as user postgres (when we are root), which may not be able
-# to enter the checkout (e.g. under /root): its data lives in /tmp.
-pgdir=$(mktemp -d "${TMPDIR:-/tmp}/walcast-demo-pg.XXXXXX")
-chmod 755 "$pgdir"
+source "$root/scripts/demo_lib.sh"
+demo_dirs
+trap demo_cleanup EXIT
 echo "$pgdir" >"$demo/pgdir"
 port=$("$root/scripts/pg_cluster.sh" start "$pgdir" | sed -n 's/^port=//p')
-walcast_pid=""
-kafkadir="$demo/kafka"
-# The search node runs as nobody when we are root: its data lives in /tmp too.
-esdir=$(mktemp -d "${TMPDIR:-/tmp}/walcast-demo-es.XXXXXX")
-chmod 755 "$esdir"
-cleanup() {
-  if ((keep)); then return; fi
-  [[ -n "$walcast_pid" ]] && kill -TERM "$walcast_pid" 2>/dev/null && wait "$walcast_pid" 2>/dev/null || true
-  "$root/scripts/kafka.sh" stop "$kafkadir" || true
-  "$root/scripts/elasticsearch.sh" destroy "$esdir" || true
-  "$root/scripts/pg_cluster.sh" destroy "$pgdir" || true
-}
-trap cleanup EXIT
 
 export PGPASSWORD=postgres
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
@@ -98,7 +91,7 @@ transforms.route.regex=.*\\.anonymous_profile
 transforms.route.replacement=Profiles
 CONF
 export WALCAST_DATABASE_PASSWORD=postgres
-walcast="$root/build/walcast"
+walcast="${WALCAST_BIN:-$root/build/walcast}"
 
 echo "== walcast generate-profiles (MOSIP's tables, 300 profiles of every shape)"
 "$walcast" --config "$demo/walcast.properties" generate-profiles --count 300 --shape all --seed 7

@@ -39,6 +39,29 @@ TEST(RulesTest, ParsesRulesInListedOrder) {
   EXPECT_TRUE(set->NeedsKeys());
 }
 
+// Values are trimmed where they are read, so spaces at a separator's ends
+// need the quotes; inside them everything is kept.
+TEST(RulesTest, AQuotedSeparatorKeepsItsSpaces) {
+  auto parse = [](const std::string& separator) {
+    return ParseRules({{"rules", "full"},
+                       {"rule.full.table", "public.users"},
+                       {"rule.full.column", "profile"},
+                       {"rule.full.op", "concat"},
+                       {"rule.full.from", "a,b"},
+                       {"rule.full.to", "c"},
+                       {"rule.full.separator", separator}});
+  };
+  Result<RuleSet> quoted = parse("\", \"");
+  ASSERT_TRUE(quoted.ok()) << quoted.status().ToString();
+  EXPECT_EQ(quoted->rules[0].separator, ", ");
+  Result<RuleSet> bare = parse("/");
+  ASSERT_TRUE(bare.ok()) << bare.status().ToString();
+  EXPECT_EQ(bare->rules[0].separator, "/");
+  Result<RuleSet> one_quote = parse("\"");
+  ASSERT_TRUE(one_quote.ok()) << one_quote.status().ToString();
+  EXPECT_EQ(one_quote->rules[0].separator, "\"");
+}
+
 TEST(RulesTest, ErrorsNameTheKey) {
   struct Case {
     std::map<std::string, std::string> values;
