@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -55,8 +57,21 @@ class Pipeline : public EventHandler {
   // The caller rewinds the tracker and restarts from the watermark.
   void Rewind();
 
+  // Both hand on the held changes first (see below).
   Status Flush(std::chrono::milliseconds timeout);
   Status Close(std::chrono::milliseconds timeout);
+
+  // While the transform needs it (RowTransform::NeedsDurable), the outputs'
+  // begins, changes and commits wait here, in order. Once the oldest has
+  // waited kMaxHoldTime or kMaxHeld are waiting (checked on every event and
+  // Tick), MakeDurable starts on a thread of its own for everything held
+  // so far, and the stream goes on being held meanwhile; when it is done,
+  // what it covers goes to the outputs. Flush, Close and a broken
+  // transaction wait for it. At kMaxHeld * 4 the reader waits too, so memory
+  // stays bounded. The kOriginal sinks are never held.
+  static constexpr size_t kMaxHeld = 8192;
+  static constexpr std::chrono::milliseconds kMaxHoldTime{20};
+  size_t held() const { return held_.size(); }
 
   const std::vector<std::unique_ptr<Sink>>& sinks() const { return sinks_; }
   // Events and transactions handed to the sinks (read from any thread).
@@ -72,6 +87,27 @@ class Pipeline : public EventHandler {
   std::vector<Ticker> tickers_;
   bool in_transaction_ = false;
   EventCounters counters_;
+
+  enum class HeldKind { kBegin, kChange, kCommit };
+  struct Held {
+    HeldKind kind;
+    TransactionInfo txn;
+    ChangeEvent event;  // kChange
+  };
+  bool holding() const { return !held_.empty(); }
+  void Hold(HeldKind kind, const TransactionInfo& txn, ChangeEvent event = {});
+  // Every held event to the output sinks, in order, once durable (waits).
+  Status Release();
+  // Hands on what a finished MakeDurable covers; starts the next one when due.
+  Status ReleaseIfDue(std::chrono::steady_clock::time_point now);
+  // Waits for the running MakeDurable, if any; hands on what it covers.
+  Status FinishSync();
+  Status Deliver(size_t count);  // the first `count` held events
+  std::deque<Held> held_;
+  // When the oldest held event not covered by the running MakeDurable came.
+  std::chrono::steady_clock::time_point held_since_;
+  std::future<Status> sync_;  // the running MakeDurable
+  size_t sync_covers_ = 0;    // how many of held_ it covers
 };
 
 }  // namespace walcast

@@ -23,6 +23,17 @@ class RowTransform {
   // Whether Apply would change anything for this change's table; false lets
   // the pipeline hand the decoded change on without a copy.
   virtual bool Applies(const ChangeEvent& event) const = 0;
+
+  // Whether a change Apply made depends on something no MakeDurable has
+  // covered yet (a data key just created, privacy/). While true, the
+  // pipeline holds the changes for the outputs and hands them on after a
+  // MakeDurable that started after they were applied; it calls MakeDurable
+  // for many changes at once (bounded in count and time), so one fsync
+  // covers them all, and on a thread of its own while Apply goes on.
+  virtual bool NeedsDurable() const { return false; }
+  // Makes durable what every Apply before the call depends on. Thread-safe
+  // against Apply.
+  virtual Status MakeDurable() { return Status::Ok(); }
 };
 
 // Which version of a change a sink receives.

@@ -199,6 +199,21 @@ Status ApplyJsonRule(const Rule& rule, rapidjson::Document* doc, const ValueOps&
 RowTransformer::RowTransformer(RuleSet rules, const KeyRing* ring, SubjectKeyStore* subjects)
     : rules_(std::move(rules)), ring_(ring), subjects_(subjects) {
   for (const Rule& r : rules_.rules) tables_[r.table] = true;
+  // The pipeline holds the outputs' changes until MakeDurable: one fsync
+  // for many new subjects instead of one each.
+  if (subjects_ != nullptr) subjects_->set_deferred_sync(true);
+}
+
+bool RowTransformer::NeedsDurable() const {
+  return subjects_ != nullptr && subjects_->has_unsynced();
+}
+
+Status RowTransformer::MakeDurable() {
+  if (subjects_ == nullptr) return Status::Ok();
+  Status s = subjects_->SyncPending();
+  // Nothing may leave under a key that is not on disk: stop the stream.
+  if (!s.ok()) return Status::Fatal(s.message());
+  return s;
 }
 
 Result<std::unique_ptr<RowTransformer>> RowTransformer::Create(RuleSet rules, const KeyRing* ring,
@@ -311,8 +326,9 @@ Result<const RowTransformer::Plan*> RowTransformer::PlanFor(
 
 Result<Sealer*> RowTransformer::SealerForKey(const std::string& id, std::string_view key) {
   if (auto it = sealers_.find(id); it != sealers_.end()) return &it->second;
-  // Bounded: one sealer per subject seen recently.
-  if (sealers_.size() >= 100000) {
+  // Bounded: one sealer (an OpenSSL context, ~1 KB) per subject seen
+  // recently; a subject seen again after a clear costs one key lookup.
+  if (sealers_.size() >= 16384) {
     sealers_.clear();
     subject_key_ids_.clear();
   }

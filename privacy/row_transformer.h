@@ -39,6 +39,9 @@ class RowTransformer : public RowTransform {
 
   Status Apply(const TransactionInfo& txn, const ChangeEvent& in, ChangeEvent* out) override;
   bool Applies(const ChangeEvent& event) const override;
+  // New subject keys are written without fsync; MakeDurable syncs them.
+  bool NeedsDurable() const override;
+  Status MakeDurable() override;
 
   // Columns sent as NULL under privacy.on.error=redact (any thread).
   uint64_t redacted() const { return redacted_.load(std::memory_order_relaxed); }

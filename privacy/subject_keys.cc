@@ -108,10 +108,24 @@ Result<SubjectKey> SubjectKeyStore::KeyFor(std::string_view subject_index, const
   WALCAST_RETURN_IF_ERROR(
       FromRocks(batch.Put(AsSlice(std::string(kKeyPrefix) + id), AsSlice(wrapped)), "write"));
   WALCAST_RETURN_IF_ERROR(FromRocks(batch.Put(AsSlice(subject_key), AsSlice(id)), "write"));
-  rocksdb::WriteOptions sync;
-  sync.sync = true;  // durable before any ciphertext under it leaves walcast
-  WALCAST_RETURN_IF_ERROR(FromRocks(impl_->db->Write(sync, &batch), "write"));
+  rocksdb::WriteOptions options;
+  // Durable before any ciphertext under it leaves walcast: now, or at the
+  // caller's SyncPending().
+  options.sync = !deferred_sync_;
+  WALCAST_RETURN_IF_ERROR(FromRocks(impl_->db->Write(options, &batch), "write"));
+  if (deferred_sync_) created_.fetch_add(1);
   return SubjectKey{std::move(id), std::move(key)};
+}
+
+Status SubjectKeyStore::SyncPending() {
+  // Every key counted in `target` was written to the log before this read.
+  const uint64_t target = created_.load();
+  if (synced_.load() == target) return Status::Ok();
+  WALCAST_RETURN_IF_ERROR(FromRocks(impl_->db->SyncWAL(), "sync"));
+  uint64_t seen = synced_.load();
+  while (seen < target && !synced_.compare_exchange_weak(seen, target)) {
+  }
+  return Status::Ok();
 }
 
 Result<int> SubjectKeyStore::Forget(std::string_view subject_index) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -45,9 +46,19 @@ class SubjectKeyStore {
   static Result<std::unique_ptr<SubjectKeyStore>> Open(const std::string& dir, bool read_only);
 
   // The subject's current key, created (random, wrapped under the ring's
-  // current key, written with fsync before it is returned, so no
-  // ciphertext can outlive a lost key) when it has none.
+  // current key) when it has none. A new key is written with fsync before
+  // it is returned, so no ciphertext can outlive a lost key; with
+  // set_deferred_sync(true) it is written without, and whoever hands the
+  // ciphertexts on must call SyncPending() first (core/row_transform.h:
+  // the pipeline holds the outputs' changes until then, so one fsync
+  // covers every key created meanwhile).
   Result<SubjectKey> KeyFor(std::string_view subject_index, const KeyRing& ring);
+  void set_deferred_sync(bool deferred) { deferred_sync_ = deferred; }
+  // Whether a key was created that no SyncPending() has covered yet.
+  bool has_unsynced() const { return created_.load() != synced_.load(); }
+  // Makes every key created before the call durable (one fsync of the
+  // store's log). May run on another thread while KeyFor goes on.
+  Status SyncPending();
 
   // The key with this id, unwrapped. kNotFound when it was forgotten (or
   // never existed), kCorruption when the master key does not open it,
@@ -67,6 +78,9 @@ class SubjectKeyStore {
   struct Impl;
   explicit SubjectKeyStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+  bool deferred_sync_ = false;
+  std::atomic<uint64_t> created_{0};  // keys created without fsync
+  std::atomic<uint64_t> synced_{0};   // how many of them are durable
 };
 
 }  // namespace walcast::privacy

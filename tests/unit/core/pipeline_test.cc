@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "tests/support/recording_sink.h"
 
 namespace walcast {
@@ -78,6 +81,135 @@ TEST(PipelineTest, RejectedRowReachesNoSink) {
   pipeline.ResetOpenTransaction();
   EXPECT_TRUE(out_ptr->records().empty());
   EXPECT_TRUE(metrics_ptr->records().empty());
+}
+
+// A transform that, like the privacy rules with subject keys, makes each
+// row depend on something written without fsync: rows whose value starts
+// with "new" create it; MakeDurable makes everything created before it
+// durable and records what it covered.
+class DurabilityTransform : public RowTransform {
+ public:
+  Status Apply(const TransactionInfo&, const ChangeEvent& in, ChangeEvent* out) override {
+    *out = in;
+    if ((*in.after)[0].data.rfind("new", 0) == 0) created_.fetch_add(1);
+    return Status::Ok();
+  }
+  bool Applies(const ChangeEvent& event) const override { return event.relation != nullptr; }
+  bool NeedsDurable() const override { return created_.load() != durable_.load(); }
+  Status MakeDurable() override {
+    durable_.store(created_.load());
+    syncs_.fetch_add(1);
+    return fail_ ? Status::Fatal("privacy key state: sync: disk gone") : Status::Ok();
+  }
+  int syncs() const { return syncs_.load(); }
+  bool fail_ = false;
+
+ private:
+  std::atomic<int> created_{0}, durable_{0}, syncs_{0};
+};
+
+struct HoldingFixture {
+  AckTracker tracker{Lsn(0)};
+  Pipeline pipeline{&tracker};
+  DurabilityTransform* transform = nullptr;
+  testing::RecordingSink* out = nullptr;
+  testing::RecordingSink* metrics = nullptr;
+  uint64_t lsn = 0;
+
+  HoldingFixture() {
+    auto t = std::make_unique<DurabilityTransform>();
+    transform = t.get();
+    pipeline.SetRowTransform(std::move(t));
+    auto o = std::make_unique<testing::RecordingSink>("kafka");
+    auto m = std::make_unique<testing::RecordingSink>("metrics");
+    out = o.get();
+    metrics = m.get();
+    pipeline.AddSink(std::move(o));
+    pipeline.AddSink(std::move(m), RowView::kOriginal);
+  }
+  // One transaction of these rows.
+  Status Txn(std::initializer_list<const char*> values) {
+    TransactionInfo txn;
+    txn.end_lsn = Lsn(lsn += 0x10);
+    WALCAST_RETURN_IF_ERROR(pipeline.OnBegin(txn));
+    for (const char* v : values) WALCAST_RETURN_IF_ERROR(pipeline.OnChange(txn, Row(v)));
+    return pipeline.OnCommit(txn);
+  }
+  std::vector<std::string> Values(const testing::RecordingSink* sink) const {
+    std::vector<std::string> v;
+    for (const auto& r : sink->records()) v.push_back((*r.event.after)[0].data);
+    return v;
+  }
+};
+
+TEST(PipelineTest, OutputsGetNothingBeforeItIsDurableAndEverythingInOrder) {
+  HoldingFixture f;
+  ASSERT_TRUE(f.Txn({"a"}).ok());
+  EXPECT_EQ(f.Values(f.out), (std::vector<std::string>{"a"}));  // nothing to wait for
+  ASSERT_TRUE(f.Txn({"new1", "b"}).ok());
+  ASSERT_TRUE(f.Txn({"c"}).ok());  // after a held row: held too, to keep the order
+  EXPECT_EQ(f.Values(f.out), (std::vector<std::string>{"a"}));
+  // From "new1" on: its change, "b", the commit, then c's begin, change, commit.
+  EXPECT_EQ(f.pipeline.held(), 6u);
+  // The metric engine reads the original rows and is never held.
+  EXPECT_EQ(f.Values(f.metrics), (std::vector<std::string>{"a", "new1", "b", "c"}));
+  EXPECT_EQ(f.transform->syncs(), 0);
+
+  ASSERT_TRUE(f.pipeline.Flush(std::chrono::milliseconds(100)).ok());
+  EXPECT_EQ(f.transform->syncs(), 1);  // one MakeDurable for all of them
+  EXPECT_EQ(f.Values(f.out), (std::vector<std::string>{"a", "new1", "b", "c"}));
+  EXPECT_EQ(f.out->commits().size(), 3u);
+  EXPECT_EQ(f.pipeline.held(), 0u);
+}
+
+TEST(PipelineTest, HeldRowsGoOutOnTheirOwnAfterTheHoldTime) {
+  HoldingFixture f;
+  ASSERT_TRUE(f.Txn({"new1"}).ok());
+  EXPECT_TRUE(f.out->records().empty());
+  // A tick after the hold time starts MakeDurable on its own thread; a later
+  // tick hands on what it covered.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (f.out->records().empty() && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(f.pipeline.Tick(std::chrono::steady_clock::now()).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(f.Values(f.out), (std::vector<std::string>{"new1"}));
+  EXPECT_EQ(f.transform->syncs(), 1);
+}
+
+TEST(PipelineTest, ABrokenTransactionsHeldRowsAreDroppedAndTheCompleteOnesGoOut) {
+  HoldingFixture f;
+  ASSERT_TRUE(f.Txn({"new1"}).ok());
+  TransactionInfo open;
+  open.end_lsn = Lsn(0x100);
+  ASSERT_TRUE(f.pipeline.OnBegin(open).ok());
+  ASSERT_TRUE(f.pipeline.OnChange(open, Row("new2")).ok());
+  f.pipeline.ResetOpenTransaction();
+  EXPECT_EQ(f.Values(f.out), (std::vector<std::string>{"new1"}));
+  EXPECT_EQ(f.pipeline.held(), 0u);
+  EXPECT_FALSE(f.pipeline.in_transaction());
+}
+
+TEST(PipelineTest, WhenMakingDurableFailsNothingHeldGoesOutAndTheErrorStopsTheStream) {
+  HoldingFixture f;
+  f.transform->fail_ = true;
+  ASSERT_TRUE(f.Txn({"new1"}).ok());
+  const Status s = f.pipeline.Flush(std::chrono::milliseconds(100));
+  EXPECT_EQ(s.code(), Status::Code::kFatal) << s.ToString();
+  EXPECT_TRUE(f.out->records().empty());
+  // A rewind forgets what was held: it is sent again from the watermark.
+  f.pipeline.Rewind();
+  EXPECT_EQ(f.pipeline.held(), 0u);
+}
+
+TEST(PipelineTest, HeldEventsStayBoundedUnderASteadyStreamOfNewSubjects) {
+  HoldingFixture f;
+  for (size_t i = 0; i < Pipeline::kMaxHeld * 5; ++i) {
+    ASSERT_TRUE(f.Txn({"new"}).ok());
+    ASSERT_LE(f.pipeline.held(), Pipeline::kMaxHeld * 4 + 3);
+  }
+  ASSERT_TRUE(f.pipeline.Flush(std::chrono::milliseconds(100)).ok());
+  EXPECT_EQ(f.out->records().size(), Pipeline::kMaxHeld * 5);
 }
 
 }  // namespace
