@@ -8,6 +8,7 @@
 
 #include <signal.h>
 
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string>
@@ -85,7 +86,8 @@ class HaTest : public WalcastProcessTest {
     primary_->Psql("SELECT pg_create_physical_replication_slot('" + std::string(kStandbySlot) +
                    "', true)");
     pg_ = primary_.get();
-    db_ = primary_->CreateDatabase("ha");
+    // Named after the test: the database names the Kafka topic too.
+    db_ = primary_->CreateDatabase(::testing::UnitTest::GetInstance()->current_test_info()->name());
     Sql("CREATE TABLE t(id bigint PRIMARY KEY, v text)");
     standby_ = PostgresCluster::StartStandby(*primary_, kStandbySlot, feedback, &error);
     ASSERT_NE(standby_, nullptr) << error;
@@ -161,15 +163,6 @@ class HaKafkaTest : public HaTest {
     auto walcast = Start("walcast");
     EXPECT_TRUE(WaitForLog("walcast", "streaming started", walcast.get(), 60s)) << Log("walcast");
 
-    // The failover slot reaches the standby (the slot sync worker).
-    EXPECT_TRUE(PollUntil(
-        [&] {
-          return OnStandby("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db_ +
-                           "' AND synced AND failover") == "1";
-        },
-        90s))
-        << "the failover slot was not synchronized to the standby";
-
     std::thread load([&] {
       PsqlIgnoringErrors(*primary_,
                          "DO $$ BEGIN FOR i IN 1..1000000 LOOP INSERT INTO t VALUES (i, 'before'); "
@@ -177,6 +170,20 @@ class HaKafkaTest : public HaTest {
     });
     // Mid-load: some rows out, more on their way.
     EXPECT_GE(kafka_->Consume(Topic(), 300, 60s).size(), 300u) << Log("walcast");
+    // The slot sync worker has copied the failover slot, as far as walcast
+    // has confirmed by now, and made the copy permanent: a copy still
+    // temporary (not yet synchronized once) is dropped at promotion.
+    const std::string confirmed = Sql(
+        "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" + db_ + "'");
+    EXPECT_TRUE(PollUntil(
+        [&] {
+          return OnStandby("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + db_ +
+                           "' AND synced AND failover AND NOT temporary AND "
+                           "confirmed_flush_lsn >= '" + confirmed + "'") == "1";
+        },
+        90s))
+        << "the failover slot was not synchronized to the standby: "
+        << OnStandby("SELECT synced, temporary, confirmed_flush_lsn FROM pg_replication_slots");
     primary_->Kill();
     load.join();
     std::string error;
@@ -185,13 +192,19 @@ class HaKafkaTest : public HaTest {
     Sql("INSERT INTO t SELECT i, 'after' FROM generate_series(2000001, 2000200) i");
 
     const std::set<int64_t> committed = IdsOf(Sql("SELECT id FROM t ORDER BY id"));
-    EXPECT_TRUE(PollUntil([&] { return KafkaIds(500ms).size() >= committed.size(); }, 120s))
+    EXPECT_TRUE(PollUntil(
+        [&] { return !walcast->Running() || KafkaIds(500ms).size() >= committed.size(); }, 120s))
         << Log("walcast");
     std::map<int64_t, int> seen = KafkaIds(2s);
     std::set<int64_t> ids;
     for (const auto& [id, n] : seen) ids.insert(id);
     EXPECT_EQ(ids, committed) << "Kafka and the new primary disagree";
     EXPECT_GT(committed.size(), 500u);
+    size_t records = 0;
+    for (const auto& [id, n] : seen) records += n;
+    // The figures docs/high-availability.md quotes.
+    std::printf("failover: rows=%zu records=%zu repeated=%zu\n", committed.size(), records,
+                records - ids.size());
 
     // The same process followed the failover through its reconnects.
     EXPECT_TRUE(walcast->Running()) << Log("walcast");
@@ -207,11 +220,9 @@ class HaKafkaTest : public HaTest {
 
 TEST_F(HaKafkaTest, FollowsAFailoverSlotToThePromotedStandby) {
   ASSERT_GE(Major(), 17) << "failover slots need WALCAST_PG_VERSION=17 or later";
-  const std::map<int64_t, int> seen = FailOverMidLoad({});
-  size_t repeated = 0;
-  for (const auto& [id, n] : seen) repeated += n > 1 ? 1 : 0;
-  // At-least-once: what the synchronized slot had not confirmed comes again.
-  RecordProperty("repeated_ids", static_cast<int>(repeated));
+  // At-least-once: ids may come twice (FailOverMidLoad checks that none is
+  // missing and none is foreign).
+  FailOverMidLoad({});
 }
 
 TEST_F(HaKafkaTest, FollowsAFailoverWithoutDuplicatesUnderExactlyOnce) {
