@@ -147,9 +147,12 @@ class HaKafkaTest : public HaTest {
   // A primary and its standby, walcast on both hosts with a failover slot
   // and `extra`; a load of one-row transactions on the primary, which is
   // killed mid-load; the standby promoted; more rows on it. Every row the
-  // new primary has must reach Kafka, through the same walcast process.
+  // new primary has must reach Kafka, through the same walcast process; or,
+  // with `restart`, walcast is killed (-9) with the primary and started
+  // again after the promotion, from the synchronized copy of the slot.
   // Returns how often each id arrived.
-  std::map<int64_t, int> FailOverMidLoad(const std::map<std::string, std::string>& extra) {
+  std::map<int64_t, int> FailOverMidLoad(const std::map<std::string, std::string>& extra,
+                                         bool restart = false) {
     StartPair(true);
     if (HasFatalFailure()) return {};
     std::map<std::string, std::string> config = {
@@ -184,17 +187,27 @@ class HaKafkaTest : public HaTest {
         90s))
         << "the failover slot was not synchronized to the standby: "
         << OnStandby("SELECT synced, temporary, confirmed_flush_lsn FROM pg_replication_slots");
+    std::string name = "walcast";
+    if (restart) {
+      walcast->Signal(SIGKILL);
+      EXPECT_EQ(walcast->Wait(10s), 128 + SIGKILL);
+    }
     primary_->Kill();
     load.join();
     std::string error;
     EXPECT_TRUE(standby_->Promote(&error)) << error;
     pg_ = standby_.get();
+    if (restart) {
+      name = "again";
+      walcast = Start(name);
+      EXPECT_TRUE(WaitForLog(name, "streaming started", walcast.get(), 60s)) << Log(name);
+    }
     Sql("INSERT INTO t SELECT i, 'after' FROM generate_series(2000001, 2000200) i");
 
     const std::set<int64_t> committed = IdsOf(Sql("SELECT id FROM t ORDER BY id"));
     EXPECT_TRUE(PollUntil(
         [&] { return !walcast->Running() || KafkaIds(500ms).size() >= committed.size(); }, 120s))
-        << Log("walcast");
+        << Log(name);
     std::map<int64_t, int> seen = KafkaIds(2s);
     std::set<int64_t> ids;
     for (const auto& [id, n] : seen) ids.insert(id);
@@ -207,11 +220,13 @@ class HaKafkaTest : public HaTest {
                 records - ids.size());
 
     // The same process followed the failover through its reconnects.
-    EXPECT_TRUE(walcast->Running()) << Log("walcast");
-    EXPECT_NE(Log("walcast").find("replication connection failed; retrying"), std::string::npos);
-    EXPECT_GE(Occurrences(Log("walcast"), "streaming started"), 2u) << Log("walcast");
+    EXPECT_TRUE(walcast->Running()) << Log(name);
+    if (!restart) {
+      EXPECT_NE(Log(name).find("replication connection failed; retrying"), std::string::npos);
+      EXPECT_GE(Occurrences(Log(name), "streaming started"), 2u) << Log(name);
+    }
     walcast->Signal(SIGTERM);
-    EXPECT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+    EXPECT_EQ(walcast->Wait(30s), 0) << Log(name);
     return seen;
   }
 
@@ -229,6 +244,18 @@ TEST_F(HaKafkaTest, FollowsAFailoverWithoutDuplicatesUnderExactlyOnce) {
   ASSERT_GE(Major(), 17) << "failover slots need WALCAST_PG_VERSION=17 or later";
   const std::map<int64_t, int> seen =
       FailOverMidLoad({{"exactly.once", "true"}});
+  std::vector<int64_t> repeated;
+  for (const auto& [id, n] : seen) {
+    if (n > 1 && repeated.size() < 10) repeated.push_back(id);
+  }
+  EXPECT_TRUE(repeated.empty()) << "ids repeated, e.g. " << ::testing::PrintToString(repeated);
+}
+
+TEST_F(HaKafkaTest, RestartsOnThePromotedStandbyWithoutDuplicatesUnderExactlyOnce) {
+  ASSERT_GE(Major(), 17) << "failover slots need WALCAST_PG_VERSION=17 or later";
+  // The synchronized slot may be behind what walcast confirmed; the
+  // checkpoint in Kafka skips what the new primary sends again.
+  const std::map<int64_t, int> seen = FailOverMidLoad({{"exactly.once", "true"}}, true);
   std::vector<int64_t> repeated;
   for (const auto& [id, n] : seen) {
     if (n > 1 && repeated.size() < 10) repeated.push_back(id);
