@@ -345,6 +345,12 @@ TEST_F(HaTest, AnInvalidatedSlotIsOneClearErrorOrANewSnapshot) {
     EXPECT_NE(err.find("invalidation_reason=wal_removed"), std::string::npos) << err;
   }
   EXPECT_EQ(StdoutRows(dir_ + "/once.out").size(), 0u);
+  // The preflight says the same.
+  EXPECT_NE(RunToEnd({"setup", "--check"}, &out, &err), 0) << out << err;
+  EXPECT_NE(out.find("FAIL slot: replication slot '" + db_ + "' was invalidated"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("max_slot_wal_keep_size"), std::string::npos) << out;
 
   // when_needed: the slot is dropped and made again with a new snapshot.
   WriteConfig({{"snapshot.mode", "when_needed"}});
