@@ -640,6 +640,15 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
         f->state = "stopping";
       });
   Status status = streamer.Run();
+  if (status.code() == Status::Code::kFatal) {
+    // The server invalidated the slot while walcast ran (it fell behind
+    // max_slot_wal_keep_size): say so, rather than START_REPLICATION's
+    // bare refusal.
+    const Result<std::optional<wal_reader::SlotInfo>> now = source.manager->GetSlot(slot);
+    if (now.ok() && *now && (*now)->wal_status == "lost") {
+      status = Status::Fatal(wal_reader::LostSlotMessage(**now));
+    }
+  }
   const Status closed = pipeline.Close(shutdown_timeout);
   if (metrics) LogMetricsStopped(*metrics);
   if (status.ok() && config.GetBool("slot.drop.on.stop")) {

@@ -1,9 +1,11 @@
 #include "app/options.h"
 
+#include <algorithm>
+#include <charconv>
 #include <sstream>
 
-#include "metrics/options.h"
 #include "exhaust/options.h"
+#include "metrics/options.h"
 #include "projections/options.h"
 #include "wal_reader/slot_manager.h"
 
@@ -46,9 +48,17 @@ class OptionAdder {
 void AddSourceOptions(std::vector<OptionSpec>& o) {
   OptionAdder add(&o);
   // Source database (Debezium names).
-  add("database.hostname", T::kString, "localhost", "PostgreSQL host");
-  add("database.port", T::kInt, "5432", "PostgreSQL port").min = 1;
-  o.back().max = 65535;
+  add("database.hostname", T::kString, "localhost",
+      "PostgreSQL host, or a comma list of hosts (h1,h2) tried in order on every (re)connect, "
+      "e.g. a primary and its standbys: walcast follows a failover to the new primary "
+      "(docs/high-availability.md)");
+  add("database.port", T::kString, "5432",
+      "PostgreSQL port, or a comma list with one port per database.hostname entry");
+  add("database.target.session.attrs", T::kEnum, "auto",
+      "which of the hosts to use (libpq target_session_attrs): auto is read-write with several "
+      "hosts (the primary) and any with one; standby or prefer-standby read a slot on a hot "
+      "standby (PostgreSQL 16+)",
+      {"auto", "any", "read-write", "read-only", "primary", "standby", "prefer-standby"});
   add("database.user", T::kString, "postgres", "role used for replication and catalog queries");
   add.Secret("database.password",
              "password; prefer the WALCAST_DATABASE_PASSWORD environment variable",
@@ -429,11 +439,30 @@ Status ApplyOverride(const std::string& assignment, std::map<std::string, std::s
   return Status::Ok();
 }
 
+namespace {
+
+std::string JoinList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+}  // namespace
+
 std::string Conninfo(const Config& config) {
   using wal_reader::ConninfoValue;
   std::string s;
-  s += "host=" + ConninfoValue(config.GetString("database.hostname"));
-  s += " port=" + ConninfoValue(config.GetString("database.port"));
+  // A comma list is libpq's multi-host form: hosts and ports pair up by
+  // position (one port applies to every host).
+  s += "host=" + ConninfoValue(JoinList(SplitList(config.GetString("database.hostname"))));
+  s += " port=" + ConninfoValue(JoinList(SplitList(config.GetString("database.port"))));
+  // libpq tries the hosts in order and keeps the first that matches;
+  // read-write makes a promoted standby the one a reconnect lands on.
+  std::string attrs = config.GetString("database.target.session.attrs");
+  if (attrs == "auto") {
+    attrs = SplitList(config.GetString("database.hostname")).size() > 1 ? "read-write" : "any";
+  }
+  s += " target_session_attrs=" + attrs;
   s += " user=" + ConninfoValue(config.GetString("database.user"));
   s += " dbname=" + ConninfoValue(config.GetString("database.dbname"));
   s += " sslmode=" + ConninfoValue(config.GetString("database.sslmode"));
@@ -451,6 +480,32 @@ std::string Conninfo(const Config& config) {
     s += " password=" + ConninfoValue(config.GetString("database.password"));
   }
   return s;
+}
+
+Status CheckDatabaseHosts(const Config& config) {
+  const std::string& hostname = config.GetString("database.hostname");
+  const std::vector<std::string> hosts = SplitList(hostname);
+  const std::vector<std::string> ports = SplitList(config.GetString("database.port"));
+  // SplitList drops empty items: "a,,b" has fewer hosts than commas say.
+  if (hosts.size() != static_cast<size_t>(std::count(hostname.begin(), hostname.end(), ',')) + 1) {
+    return Status::InvalidArgument("config key 'database.hostname': an empty host in '" + hostname +
+                                   "'");
+  }
+  for (const std::string& p : ports) {
+    int64_t v = 0;
+    const auto r = std::from_chars(p.data(), p.data() + p.size(), v);
+    if (r.ec != std::errc() || r.ptr != p.data() + p.size() || v < 1 || v > 65535) {
+      return Status::InvalidArgument("config key 'database.port': '" + p +
+                                     "' is not a port (1 to 65535)");
+    }
+  }
+  if (ports.size() != 1 && ports.size() != hosts.size()) {
+    return Status::InvalidArgument("config key 'database.port': " + std::to_string(ports.size()) +
+                                   " ports for " + std::to_string(hosts.size()) +
+                                   " hosts in database.hostname; give one port for all or one "
+                                   "per host");
+  }
+  return Status::Ok();
 }
 
 std::string ConfigHelp() {

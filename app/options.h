@@ -21,6 +21,10 @@ Status ApplyOverride(const std::string& assignment, std::map<std::string, std::s
 // included; never log it).
 std::string Conninfo(const Config& config);
 
+// kInvalidArgument naming the key unless database.port is one port or one
+// per database.hostname entry, each 1 to 65535, and no host is empty.
+Status CheckDatabaseHosts(const Config& config);
+
 // Help text listing every key, its default and description.
 std::string ConfigHelp();
 

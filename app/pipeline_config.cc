@@ -224,6 +224,12 @@ Result<LoadedPipelines> LoadPipelineSources(const std::vector<std::string>& path
 }
 
 Status ValidatePipelines(const std::vector<PipelineConfig>& pipelines) {
+  for (const PipelineConfig& p : pipelines) {
+    const Status hosts = CheckDatabaseHosts(p.config);
+    if (hosts.ok()) continue;
+    if (pipelines.size() == 1) return hosts;
+    return Status(hosts.code(), "pipeline " + Label(p) + ": " + hosts.message());
+  }
   for (size_t i = 0; i < pipelines.size(); ++i) {
     for (size_t j = i + 1; j < pipelines.size(); ++j) {
       WALCAST_RETURN_IF_ERROR(CheckPair(pipelines[i], pipelines[j]));

@@ -71,6 +71,8 @@ struct PipelineConfig {
 //   - write the same topics: the same topic.prefix with a table pattern in
 //     both table.include.list values, or with both lists empty (every
 //     table).
+// Each pipeline's database.hostname and database.port must also pair up
+// (CheckDatabaseHosts), naming the pipeline when there are several.
 Status ValidatePipelines(const std::vector<PipelineConfig>& pipelines);
 
 }  // namespace walcast::app

@@ -1,5 +1,7 @@
 #include "app/run_plan.h"
 
+#include "wal_reader/slot_policy.h"
+
 namespace walcast::app {
 namespace {
 
@@ -90,9 +92,7 @@ Result<SnapshotDecision> DecideSnapshot(const std::string& snapshot_mode,
   d.take = !existing || !completed;
   if (existing && existing->wal_status == "lost") {
     if (snapshot_mode != "when_needed") {
-      return Status::Fatal("replication slot '" + existing->name +
-                           "' has lost required WAL; changes are missing. Run with "
-                           "snapshot.mode=when_needed to take a new snapshot");
+      return Status::Fatal(wal_reader::LostSlotMessage(*existing));
     }
     d.take = true;
     d.reason = "slot lost its WAL";

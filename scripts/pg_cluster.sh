@@ -7,7 +7,16 @@
 #   scripts/pg_cluster.sh resume DIR  start a stopped DIR again on its port
 #   scripts/pg_cluster.sh restart DIR stop, then resume
 #   scripts/pg_cluster.sh stop DIR    fast shutdown
+#   scripts/pg_cluster.sh kill DIR    immediate shutdown (as a crash: no checkpoint)
 #   scripts/pg_cluster.sh destroy DIR stop and remove DIR
+#   scripts/pg_cluster.sh standby DIR PRIMARY_DIR SLOT FEEDBACK
+#                                     a hot standby of the cluster in PRIMARY_DIR, in DIR
+#                                     on a free port: a copy of its data taken while it is
+#                                     stopped for a moment, streaming through its physical
+#                                     slot SLOT (create it first), hot_standby_feedback =
+#                                     FEEDBACK (on|off), and on 17+ sync_replication_slots
+#                                     = on (failover slots are copied to it)
+#   scripts/pg_cluster.sh promote DIR make the standby in DIR a primary
 #
 # The major version is $WALCAST_PG_VERSION (14, 15, 16, 17 or 18; default 15,
 # Debian's package); scripts/pg_versions.sh says where its server binaries
@@ -22,7 +31,7 @@ set -euo pipefail
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 cmd=${1:-}
 dir=${2:-}
-[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|resume|restart|stop|destroy DIR" >&2; exit 2; }
+[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|resume|restart|stop|kill|destroy|promote DIR | standby DIR PRIMARY_DIR SLOT on|off" >&2; exit 2; }
 if [[ -f "$dir/bindir" ]]; then
   PG_BIN=$(cat "$dir/bindir")
 elif [[ -z "${PG_BIN:-}" && "$cmd" == start ]]; then
@@ -97,8 +106,45 @@ stop() {
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# The server builds from Maven carry no pg_basebackup, and Debian's (15)
+# refuses newer servers; a copy of a cleanly stopped data directory is as
+# good a base for a standby, on every version.
+standby() {
+  local primary=${3:?PRIMARY_DIR} slot=${4:?SLOT} feedback=${5:?FEEDBACK}
+  PG_BIN=$(cat "$primary/bindir")
+  local pport
+  pport=$(cat "$primary/port")
+  as_pg "$PG_BIN/pg_ctl" -D "$primary/data" -m fast -w stop >/dev/null
+  mkdir -p "$dir"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$dir"; chmod 700 "$dir"; fi
+  as_pg cp -a "$primary/data" "$dir/data"
+  as_pg rm -rf "$dir/data/postmaster.pid" "$dir/data/pg_replslot" "$dir/data/postmaster.opts"
+  as_pg mkdir "$dir/data/pg_replslot"
+  local self=$dir
+  dir=$primary
+  start same-port >/dev/null
+  dir=$self
+  local major
+  major=$(cut -d. -f1 "$dir/data/PG_VERSION")
+  as_pg tee -a "$dir/data/postgresql.conf" >/dev/null <<CONF
+unix_socket_directories = '$dir'
+hot_standby = on
+hot_standby_feedback = $feedback
+primary_conninfo = 'host=127.0.0.1 port=$pport user=postgres password=postgres dbname=postgres application_name=$slot'
+primary_slot_name = '$slot'
+CONF
+  if (( major >= 17 )); then
+    echo "sync_replication_slots = on" | as_pg tee -a "$dir/data/postgresql.conf" >/dev/null
+  fi
+  as_pg touch "$dir/data/standby.signal"
+  start
+}
+
 case "$cmd" in
   start) start ;;
+  standby) standby "$@" ;;
+  promote) as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -w -t 60 promote >/dev/null ;;
+  kill) [[ -f "$dir/data/PG_VERSION" ]] && as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true ;;
   resume) start same-port ;;
   restart) stop; start same-port ;;
   stop) stop ;;

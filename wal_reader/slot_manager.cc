@@ -100,7 +100,12 @@ Result<ServerInfo> SlotManager::GetServerInfo() {
         "(SELECT count(*) FROM pg_replication_slots)::int, "
         "current_setting('max_wal_senders')::int, "
         "(SELECT count(*) FROM pg_stat_replication)::int, "
-        "pg_current_wal_lsn()::text, current_database(), current_user");
+        // A standby has no insert position (pg_current_wal_lsn() fails
+        // during recovery); what it replayed is as far as it can decode.
+        "(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+        "ELSE pg_current_wal_lsn() END)::text, current_database(), current_user, "
+        "pg_is_in_recovery(), current_setting('hot_standby_feedback')::bool, "
+        "current_setting('primary_slot_name')");
     info.version = r[0][0].as<int>();
     info.wal_level = r[0][1].as<std::string>();
     info.max_replication_slots = r[0][2].as<int>();
@@ -110,6 +115,9 @@ Result<ServerInfo> SlotManager::GetServerInfo() {
     info.current_wal = ParseLsnField(r[0][6]);
     info.database = r[0][7].as<std::string>();
     info.user = r[0][8].as<std::string>();
+    info.in_recovery = r[0][9].as<bool>();
+    info.hot_standby_feedback = r[0][10].as<bool>();
+    info.primary_slot_name = r[0][11].as<std::string>();
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -140,7 +148,9 @@ Result<std::optional<SlotInfo>> SlotManager::GetSlot(const std::string& name) {
         "coalesce(active_pid, 0), restart_lsn::text, confirmed_flush_lsn::text, "
         "coalesce(wal_status, ''), "
         // The failover column exists from PostgreSQL 17 on.
-        "coalesce((to_jsonb(s) ->> 'failover')::bool, false) "
+        "coalesce((to_jsonb(s) ->> 'failover')::bool, false), "
+        // So is invalidation_reason (wal_removed, rows_removed, ...).
+        "coalesce(to_jsonb(s) ->> 'invalidation_reason', '') "
         "FROM pg_replication_slots s WHERE slot_name = $1",
         name);
     if (r.empty()) return Status::Ok();
@@ -154,6 +164,7 @@ Result<std::optional<SlotInfo>> SlotManager::GetSlot(const std::string& name) {
     info.confirmed_flush = ParseLsnField(r[0][6]);
     info.wal_status = r[0][7].as<std::string>();
     info.failover = r[0][8].as<bool>();
+    info.invalidation_reason = r[0][9].as<std::string>();
     slot = info;
     return Status::Ok();
   });

@@ -27,9 +27,12 @@ struct ServerInfo {
   int used_replication_slots = 0;
   int max_wal_senders = 0;
   int used_wal_senders = 0;
-  Lsn current_wal;
+  Lsn current_wal;  // the replay position on a standby
   std::string database;
   std::string user;
+  bool in_recovery = false;           // pg_is_in_recovery(): a standby
+  bool hot_standby_feedback = false;  // the setting, as the standby has it
+  std::string primary_slot_name;      // "" when the standby uses none
 };
 
 struct SlotInfo {
@@ -42,6 +45,9 @@ struct SlotInfo {
   Lsn confirmed_flush;
   std::string wal_status;  // reserved / extended / unreserved / lost
   bool failover = false;   // a failover slot (PostgreSQL 17+; false before)
+  // Why the server invalidated the slot (PostgreSQL 17+), e.g.
+  // "wal_removed"; "" when it is valid or the server does not say.
+  std::string invalidation_reason;
 };
 
 // Which tables to capture: Debezium-style comma lists of regular

@@ -52,6 +52,45 @@ Finding MissingPublicationFinding(const std::string& publication, PublicationMod
               "'" + publication + "' does not exist; walcast creates it at start", {create});
 }
 
+// A standby decodes (PostgreSQL 16+) only while its primary keeps the
+// catalog rows the standby's slots need: hot_standby_feedback tells the
+// primary which rows those are, and a physical slot on the primary
+// (primary_slot_name) keeps that horizon while the standby is disconnected.
+// Without feedback the primary's VACUUM removes the rows and the standby
+// invalidates the logical slot (invalidation_reason rows_removed).
+void AppendStandbyFindings(const ServerInfo& server, std::vector<Finding>* out) {
+  if (server.version < 160000) {
+    out->push_back(Make(Sev::kError, "standby",
+                        "the server is a standby (pg_is_in_recovery()) of version " +
+                            std::to_string(server.version) +
+                            "; decoding on a standby needs PostgreSQL 16 or later: connect "
+                            "walcast to the primary"));
+    return;
+  }
+  out->push_back(Make(Sev::kOk, "standby", "the server is a hot standby (pg_is_in_recovery())"));
+  if (server.hot_standby_feedback) {
+    out->push_back(Make(Sev::kOk, "hot_standby_feedback", "on"));
+  } else {
+    out->push_back(Make(Sev::kError, "hot_standby_feedback",
+                        "is off on this standby; decoding here needs it on, or the primary's "
+                        "VACUUM removes catalog rows the slot needs and the slot is invalidated",
+                        {"ALTER SYSTEM SET hot_standby_feedback = on;  -- on the standby",
+                         "SELECT pg_reload_conf();  -- on the standby"}));
+  }
+  if (server.primary_slot_name.empty()) {
+    out->push_back(Make(Sev::kWarning, "primary_slot_name",
+                        "is empty: while the standby is disconnected, its primary does not keep "
+                        "the rows hot_standby_feedback asked for; give the standby a physical "
+                        "slot on the primary",
+                        {"SELECT pg_create_physical_replication_slot('standby1');  -- on the "
+                         "primary",
+                         "ALTER SYSTEM SET primary_slot_name = 'standby1';  -- on the standby, "
+                         "then SELECT pg_reload_conf();"}));
+  } else {
+    out->push_back(Make(Sev::kOk, "primary_slot_name", server.primary_slot_name));
+  }
+}
+
 }  // namespace
 
 Status CheckSlotReusable(const SlotInfo& slot, const std::string& plugin,
@@ -66,11 +105,36 @@ Status CheckSlotReusable(const SlotInfo& slot, const std::string& plugin,
     return Status::InvalidArgument("replication slot '" + name + "' belongs to database '" +
                                    slot.database + "', not '" + database + "'");
   }
-  if (slot.wal_status == "lost") {
-    return Status::Fatal("replication slot '" + name +
-                         "' has lost required WAL (wal_status=lost); it cannot be resumed");
-  }
+  if (slot.wal_status == "lost") return Status::Fatal(LostSlotMessage(slot));
   return Status::Ok();
+}
+
+std::string LostSlotMessage(const SlotInfo& slot) {
+  const std::string& reason = slot.invalidation_reason;
+  const std::string drop = "SELECT pg_drop_replication_slot(" + QuoteLiteral(slot.name) + ");";
+  // Before 17 the server only says "lost", and removed WAL is what makes a
+  // slot lost there.
+  const bool wal_removed = reason.empty() || reason == "wal_removed";
+  std::string msg = "replication slot '" + slot.name + "' was invalidated by the server (" +
+                    "wal_status=lost" + (reason.empty() ? "" : ", invalidation_reason=" + reason) +
+                    ")";
+  if (wal_removed) {
+    msg +=
+        ": it fell further behind than max_slot_wal_keep_size allows and the server removed "
+        "WAL it still needed, so the changes in that WAL can no longer be streamed";
+  } else {
+    msg += ": it can no longer be streamed";
+  }
+  msg +=
+      ". To start over from a new snapshot, run with snapshot.mode=when_needed (walcast drops "
+      "and recreates the slot), or drop the slot yourself: " +
+      drop;
+  if (wal_removed) {
+    msg +=
+        " To keep it from happening again, raise max_slot_wal_keep_size on the server (-1: "
+        "no limit) and keep walcast from stopping for long";
+  }
+  return msg;
 }
 
 Result<std::string> PublicationStatement(const std::string& name, PublicationMode mode,
@@ -146,6 +210,7 @@ std::vector<Finding> ServerFindings(const ServerInfo& server, bool slot_exists) 
   } else {
     out.push_back(Make(Sev::kOk, "max_wal_senders", senders + " in use"));
   }
+  if (server.in_recovery) AppendStandbyFindings(server, &out);
   return out;
 }
 
@@ -175,6 +240,10 @@ Finding SlotFinding(const std::optional<SlotInfo>& slot_info, const std::string&
   if (slot_info->database != database) {
     return Make(Sev::kError, "slot",
                 "slot '" + slot + "' belongs to database '" + slot_info->database + "'");
+  }
+  if (slot_info->wal_status == "lost") {
+    return Make(Sev::kError, "slot", LostSlotMessage(*slot_info),
+                {"SELECT pg_drop_replication_slot(" + QuoteLiteral(slot) + ");"});
   }
   if (slot_info->active) {
     return Make(Sev::kWarning, "slot",

@@ -20,6 +20,12 @@ namespace walcast::wal_reader {
 Status CheckSlotReusable(const SlotInfo& slot, const std::string& plugin,
                          const std::string& database);
 
+// The one error for a slot the server invalidated (wal_status = lost): what
+// happened (invalidation_reason on 17+), the setting that usually caused it
+// (max_slot_wal_keep_size) and the two ways on: snapshot.mode=when_needed or
+// dropping the slot.
+std::string LostSlotMessage(const SlotInfo& slot);
+
 // A publication as pg_publication and pg_publication_tables describe it.
 struct PublicationState {
   bool exists = false;
@@ -47,11 +53,13 @@ struct RoleInfo {
 
 // Preflight checks of the server's settings: wal_level, version, free
 // replication slots (one more is needed when `slot_exists` is false) and
-// free WAL senders.
+// free WAL senders; on a standby also PostgreSQL 16+ and
+// hot_standby_feedback = on (with a primary_slot_name, or a warning).
 std::vector<Finding> ServerFindings(const ServerInfo& server, bool slot_exists);
 // The role's REPLICATION attribute (or superuser).
 Finding RoleFinding(const RoleInfo& role);
-// The slot: missing (created at start), another plugin or database, in use.
+// The slot: missing (created at start), another plugin or database,
+// invalidated (LostSlotMessage), in use.
 Finding SlotFinding(const std::optional<SlotInfo>& slot_info, const std::string& slot,
                     const std::string& plugin, const std::string& database);
 // The publication: missing (and whether walcast can create it), its owner,

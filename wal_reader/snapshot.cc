@@ -70,10 +70,16 @@ Result<Connections> OpenConnections(const SnapshotOptions& options, int threads)
 }
 
 // The snapshot is one transaction ending at the consistent point; its xid
-// is the snapshot transaction's txid_current() (the rows' txId).
+// is the snapshot transaction's txid_current() (the rows' txId). A standby
+// cannot assign an xid; there it is the first xid the snapshot does not
+// see, the one the primary was about to hand out.
 Result<TransactionInfo> SnapshotTransaction(PGconn* catalog, Lsn lsn, int64_t started_us) {
   PgResultPtr res;
-  WALCAST_RETURN_IF_ERROR(Exec(catalog, "SELECT txid_current()", &res));
+  WALCAST_RETURN_IF_ERROR(Exec(catalog,
+                               "SELECT CASE WHEN pg_is_in_recovery() THEN "
+                               "txid_snapshot_xmax(txid_current_snapshot()) "
+                               "ELSE txid_current() END",
+                               &res));
   TransactionInfo txn;
   txn.xid = std::stoull(PQgetvalue(res.get(), 0, 0));
   txn.commit_lsn = txn.begin_lsn = txn.end_lsn = lsn;

@@ -87,6 +87,44 @@ bool PostgresCluster::Restart(std::string* error) {
   return rc == 0;
 }
 
+std::unique_ptr<PostgresCluster> PostgresCluster::StartStandby(const PostgresCluster& primary,
+                                                               const std::string& slot,
+                                                               bool feedback, std::string* error) {
+  char tmpl[] = "/tmp/walcast-pg-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) {
+    *error = "mkdtemp failed";
+    return nullptr;
+  }
+  const std::string dir = tmpl;
+  std::string out;
+  const int rc = RunCommand(ShellQuote(SourcePath("scripts/pg_cluster.sh")) + " standby " +
+                                ShellQuote(dir) + " " + ShellQuote(primary.dir()) + " " +
+                                ShellQuote(slot) + (feedback ? " on" : " off") + " 2>&1",
+                            &out);
+  const size_t pos = out.find("port=");
+  if (rc != 0 || pos == std::string::npos) {
+    *error = "scripts/pg_cluster.sh standby failed (exit " + std::to_string(rc) + "): " + out;
+    return nullptr;
+  }
+  return std::unique_ptr<PostgresCluster>(
+      new PostgresCluster(dir, std::atoi(out.c_str() + pos + 5)));
+}
+
+bool PostgresCluster::Promote(std::string* error) {
+  std::string out;
+  const int rc = RunCommand(
+      ShellQuote(SourcePath("scripts/pg_cluster.sh")) + " promote " + ShellQuote(dir_) + " 2>&1",
+      &out);
+  if (rc != 0) *error = out;
+  return rc == 0;
+}
+
+void PostgresCluster::Kill() {
+  RunCommand(ShellQuote(SourcePath("scripts/pg_cluster.sh")) + " kill " + ShellQuote(dir_) +
+                 " >/dev/null 2>&1",
+             nullptr);
+}
+
 int PostgresCluster::MajorVersion() {
   const char* env = std::getenv("WALCAST_PG_VERSION");
   return env != nullptr && *env != '\0' ? std::atoi(env) : 15;

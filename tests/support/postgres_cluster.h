@@ -31,6 +31,18 @@ class PostgresCluster {
   std::string CreateDatabase(const std::string& hint);
   // Stops and starts the server (same port and data).
   bool Restart(std::string* error);
+  // A hot standby of `primary` (scripts/pg_cluster.sh standby): streams
+  // through `primary`'s physical slot `slot`, which must exist; sets
+  // hot_standby_feedback to `feedback`, and on 17+ sync_replication_slots
+  // = on. `primary` is stopped for a moment while its data is copied. On
+  // failure returns nullptr and fills *error.
+  static std::unique_ptr<PostgresCluster> StartStandby(const PostgresCluster& primary,
+                                                       const std::string& slot, bool feedback,
+                                                       std::string* error);
+  // Promotes this standby to a primary; returns once it accepts writes.
+  bool Promote(std::string* error);
+  // Immediate shutdown, as a crash (the data directory stays).
+  void Kill();
   // The major version clusters start with: $WALCAST_PG_VERSION, else 15.
   // Tests of what one version lacks (wal2json, failover slots) branch on it.
   static int MajorVersion();

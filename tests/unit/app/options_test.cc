@@ -5,6 +5,8 @@
 
 #include <map>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "app/config_file.h"
 #include "app/debezium_keys.h"
@@ -59,6 +61,43 @@ TEST(ConninfoTest, UnknownSslModeNamesTheKey) {
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), Status::Code::kInvalidArgument);
   EXPECT_NE(config.status().message().find("database.sslmode"), std::string::npos);
+}
+
+TEST(ConninfoTest, SeveralHostsAskForTheReadWriteOne) {
+  Result<Config> config =
+      Build({{"database.hostname", "pg-a, pg-b"}, {"database.port", "5432,5433"}});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_TRUE(CheckDatabaseHosts(*config).ok());
+  const std::string conninfo = Conninfo(*config);
+  EXPECT_NE(conninfo.find("host='pg-a,pg-b' port='5432,5433'"), std::string::npos) << conninfo;
+  EXPECT_NE(conninfo.find(" target_session_attrs=read-write"), std::string::npos) << conninfo;
+}
+
+TEST(ConninfoTest, OneHostTakesAnySessionUnlessAsked) {
+  Result<Config> config = Build({{"database.hostname", "pg-a"}});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_NE(Conninfo(*config).find(" target_session_attrs=any"), std::string::npos);
+  config = Build({{"database.hostname", "pg-a"}, {"database.target.session.attrs", "standby"}});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_NE(Conninfo(*config).find(" target_session_attrs=standby"), std::string::npos);
+}
+
+TEST(ConninfoTest, PortsMustPairWithHosts) {
+  for (const auto& [hosts, ports, key] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"a,b,c", "1,2", "database.port"},
+           {"a,b", "1,x", "database.port"},
+           {"a", "70000", "database.port"},
+           {"a,,b", "1", "database.hostname"}}) {
+    Result<Config> config = Build({{"database.hostname", hosts}, {"database.port", ports}});
+    ASSERT_TRUE(config.ok()) << config.status().message();
+    const Status s = CheckDatabaseHosts(*config);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << hosts << " " << ports;
+    EXPECT_NE(s.message().find("'" + key + "'"), std::string::npos) << s.message();
+  }
+  Result<Config> one_port = Build({{"database.hostname", "a,b"}, {"database.port", "6432"}});
+  ASSERT_TRUE(one_port.ok());
+  EXPECT_TRUE(CheckDatabaseHosts(*one_port).ok());
 }
 
 TEST(ConninfoTest, SslPasswordIsASecret) {

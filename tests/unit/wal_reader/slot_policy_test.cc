@@ -56,6 +56,25 @@ TEST(CheckSlotReusableTest, LostWalIsFatal) {
             Code::kFatal);
 }
 
+TEST(CheckSlotReusableTest, LostWalNamesTheSettingAndTheWaysOn) {
+  for (const std::string reason : {"", "wal_removed"}) {
+    SlotInfo slot = Slot("pgoutput", "db", "lost");
+    slot.invalidation_reason = reason;
+    const Status s = CheckSlotReusable(slot, "pgoutput", "db");
+    EXPECT_EQ(s.code(), Code::kFatal);
+    EXPECT_NE(s.message().find("max_slot_wal_keep_size"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("snapshot.mode=when_needed"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("pg_drop_replication_slot('walcast')"), std::string::npos);
+  }
+  // Another cause (a conflict on a standby) is named, not blamed on the
+  // WAL limit.
+  SlotInfo conflict = Slot("pgoutput", "db", "lost");
+  conflict.invalidation_reason = "rows_removed";
+  const std::string msg = LostSlotMessage(conflict);
+  EXPECT_NE(msg.find("invalidation_reason=rows_removed"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("max_slot_wal_keep_size"), std::string::npos) << msg;
+}
+
 TEST(CheckSlotReusableTest, PluginIsCheckedBeforeLostWal) {
   EXPECT_EQ(CheckSlotReusable(Slot("wal2json", "db", "lost"), "pgoutput", "db").code(),
             Code::kInvalidArgument);
@@ -133,6 +152,39 @@ TEST(ServerFindingsTest, EachShortfallIsAnErrorWithItsFix) {
   EXPECT_FALSE(findings[0].fix_sql.empty());
   // An existing slot needs no free one.
   EXPECT_EQ(ServerFindings(server, /*slot_exists=*/true)[2].severity, Sev::kOk);
+}
+
+TEST(ServerFindingsTest, AStandbyNeedsHotStandbyFeedback) {
+  ServerInfo server = Server(170000, "logical", 9, 1);
+  server.in_recovery = true;
+  server.primary_slot_name = "standby1";
+  std::vector<Finding> findings = ServerFindings(server, /*slot_exists=*/false);
+  ASSERT_EQ(findings.size(), 7u);
+  EXPECT_EQ(findings[5].check, "hot_standby_feedback");
+  EXPECT_EQ(findings[5].severity, Sev::kError);
+  EXPECT_EQ(findings[5].fix_sql.front(),
+            "ALTER SYSTEM SET hot_standby_feedback = on;  -- on the standby");
+  server.hot_standby_feedback = true;
+  findings = ServerFindings(server, /*slot_exists=*/false);
+  for (const Finding& f : findings) EXPECT_EQ(f.severity, Sev::kOk) << f.check;
+  // Without a physical slot on the primary the feedback lapses while the
+  // standby is away.
+  server.primary_slot_name.clear();
+  EXPECT_EQ(ServerFindings(server, /*slot_exists=*/false).back().severity, Sev::kWarning);
+}
+
+TEST(ServerFindingsTest, AStandbyBefore16CannotDecode) {
+  ServerInfo server = Server(150000, "logical", 9, 1);
+  server.in_recovery = true;
+  const std::vector<Finding> findings = ServerFindings(server, /*slot_exists=*/false);
+  EXPECT_EQ(findings.back().check, "standby");
+  EXPECT_EQ(findings.back().severity, Sev::kError);
+}
+
+TEST(SlotFindingTest, LostSlotIsAnErrorWithItsDrop) {
+  const Finding f = SlotFinding(Slot("pgoutput", "db", "lost"), "walcast", "pgoutput", "db");
+  EXPECT_EQ(f.severity, Sev::kError);
+  EXPECT_NE(f.detail.find("max_slot_wal_keep_size"), std::string::npos) << f.detail;
 }
 
 TEST(RoleFindingTest, ReplicationOrSuperuserIsNeeded) {
