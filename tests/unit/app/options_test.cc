@@ -46,6 +46,38 @@ TEST(ConninfoTest, UnsetTlsFilesLeaveLibpqDefaults) {
   }
 }
 
+TEST(ConninfoTest, KeepalivesAndUserTimeoutByDefault) {
+  Result<Config> config = Build({});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const std::string conninfo = Conninfo(*config);
+  for (const char* setting : {" keepalives=1", " keepalives_idle=30", " keepalives_interval=10",
+                              " keepalives_count=3", " tcp_user_timeout=60000"}) {
+    EXPECT_NE(conninfo.find(setting), std::string::npos) << setting << " in " << conninfo;
+  }
+}
+
+TEST(ConninfoTest, KeepaliveSettingsReachLibpqInItsUnits) {
+  Result<Config> config = Build({{"database.tcp.keepalive.idle.ms", "5500"},
+                                 {"database.tcp.keepalive.interval.ms", "2000"},
+                                 {"database.tcp.keepalive.count", "4"},
+                                 {"database.tcp.user.timeout.ms", "0"}});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const std::string conninfo = Conninfo(*config);
+  // libpq counts keepalive times in whole seconds, tcp_user_timeout in ms.
+  for (const char* setting : {" keepalives_idle=5 ", " keepalives_interval=2 ",
+                              " keepalives_count=4 ", " tcp_user_timeout=0"}) {
+    EXPECT_NE(conninfo.find(setting), std::string::npos) << setting << " in " << conninfo;
+  }
+}
+
+TEST(ConninfoTest, KeepaliveIdleBelowASecondNamesTheKey) {
+  Result<Config> config = Build({{"database.tcp.keepalive.idle.ms", "500"}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(config.status().message().find("database.tcp.keepalive.idle.ms"), std::string::npos)
+      << config.status().message();
+}
+
 TEST(ConninfoTest, SslPasswordComesFromTheEnvironment) {
   ASSERT_EQ(setenv("WALCAST_DATABASE_SSLPASSWORD", "from-env", 1), 0);
   Result<Config> config = Build({{"database.sslkey", "/k"}});
