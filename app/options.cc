@@ -301,6 +301,13 @@ void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
   add("elasticsearch.bulk.flush.interval.ms", T::kInt, "1000",
       "send a partial _bulk request after this long")
       .min = 1;
+  add("elasticsearch.connect.timeout.ms", T::kInt, "10000",
+      "time to open a connection to the cluster, TLS included")
+      .min = 100;
+  add("elasticsearch.request.timeout.ms", T::kInt, "120000",
+      "a whole request, connect to last byte of the answer; a connection that went silent is "
+      "given up after this long and the request retried on a new one")
+      .min = 1000;
   add("elasticsearch.profile.tables", T::kString, "*.anonymous_profile",
       "comma list of schema.table patterns ('*' wildcard) whose profile column is an "
       "anonymous profile, indexed in MOSIP's dashboard shape");

@@ -8,6 +8,7 @@
 
 #include "app/config_file.h"
 #include "app/debezium_keys.h"
+#include "app/elasticsearch_factory.h"
 #include "core/config.h"
 
 namespace walcast::app {
@@ -76,6 +77,24 @@ TEST(ConninfoTest, KeepaliveIdleBelowASecondNamesTheKey) {
   EXPECT_EQ(config.status().code(), Status::Code::kInvalidArgument);
   EXPECT_NE(config.status().message().find("database.tcp.keepalive.idle.ms"), std::string::npos)
       << config.status().message();
+}
+
+TEST(ElasticsearchTimeoutsTest, DefaultsAndSettingsReachTheClient) {
+  Result<Config> defaults = Build({{"elasticsearch.url", "http://127.0.0.1:9200"}});
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  Result<ElasticsearchTarget> target = ElasticsearchTargetFrom(*defaults);
+  ASSERT_TRUE(target.ok()) << target.status().message();
+  EXPECT_EQ(target->http.connect_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(target->http.request_timeout, std::chrono::milliseconds(120000));
+
+  Result<Config> set = Build({{"elasticsearch.url", "http://127.0.0.1:9200"},
+                              {"elasticsearch.connect.timeout.ms", "2500"},
+                              {"elasticsearch.request.timeout.ms", "15000"}});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  target = ElasticsearchTargetFrom(*set);
+  ASSERT_TRUE(target.ok()) << target.status().message();
+  EXPECT_EQ(target->http.connect_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(target->http.request_timeout, std::chrono::milliseconds(15000));
 }
 
 TEST(ConninfoTest, SslPasswordComesFromTheEnvironment) {
