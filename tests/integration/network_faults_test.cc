@@ -290,6 +290,28 @@ class NetworkFaultsTest : public EsProcessTest {
     CheckNothingLost();
   }
 
+  // Every connection to `server` open at one moment goes silent for good
+  // while new ones get through (a firewall or NAT that lost its state):
+  // walcast must notice on its own and connect again.
+  void DeadConnection(const std::string& server,
+                      const std::map<std::string, std::string>& settings) {
+    WriteConfig(settings);
+    ASSERT_NO_FATAL_FAILURE(RouteServers());
+    ASSERT_NO_FATAL_FAILURE(StartWalcast());
+    StartLoad();
+    ASSERT_GE(WaitDelivered(10), 0) << Log("walcast");
+    ASSERT_NO_FATAL_FAILURE(Fault(
+        server + "_dead_connection",
+        [&]() -> ::testing::AssertionResult {
+          int dropped = 0;
+          auto ok = lab_->DropEstablished(server, ServerPort(server), &dropped);
+          if (ok && dropped == 0) return ::testing::AssertionFailure() << "no connection to drop";
+          return ok;
+        },
+        [] { return ::testing::AssertionSuccess(); }, 5s));
+    CheckNothingLost();
+  }
+
   // Through Toxiproxy: 500 ms of latency each way, a 16 KB/s limit towards
   // walcast, then every connection reset for 5 s.
   void Toxics(const std::string& server) {
@@ -338,38 +360,34 @@ class NetworkFaultsTest : public EsProcessTest {
 
 TEST_F(NetworkFaultsTest, PostgresCutOff) { CutOff("postgres"); }
 
-// Every PostgreSQL connection open at one moment goes silent for good
-// while new ones get through (a firewall or NAT that lost its state):
-// walcast must notice on its own (wal.receiver.timeout.ms, here 10 s, and
-// TCP's user timeout) and connect again; the server keeps the slot with the
-// old walsender until its wal_sender_timeout (60 s here), which walcast
-// waits out by retrying.
-TEST_F(NetworkFaultsTest, PostgresDeadConnectionIsReplaced) {
-  WriteConfig({{"wal.receiver.timeout.ms", "10000"}});
-  ASSERT_NO_FATAL_FAILURE(RouteServers());
-  ASSERT_NO_FATAL_FAILURE(StartWalcast());
-  StartLoad();
-  ASSERT_GE(WaitDelivered(10), 0) << Log("walcast");
-  int dropped = 0;
-  ASSERT_NO_FATAL_FAILURE(Fault(
-      "postgres_dead_connection",
-      [&]() -> ::testing::AssertionResult {
-        auto ok = lab_->DropEstablished("postgres", pg_->port(), &dropped);
-        if (!ok) return ok;
-        if (dropped == 0) return ::testing::AssertionFailure() << "no connection to drop";
-        return ok;
-      },
-      [] { return ::testing::AssertionSuccess(); }, 5s));
-  EXPECT_NE(Log("walcast").find("wal.receiver.timeout.ms"), std::string::npos)
-      << "the silent connection was not what walcast noticed\n"
-      << Log("walcast");
-  CheckNothingLost();
-}
 TEST_F(NetworkFaultsTest, KafkaCutOff) { CutOff("kafka"); }
 TEST_F(NetworkFaultsTest, SearchCutOff) { CutOff("search"); }
 TEST_F(NetworkFaultsTest, PostgresToxics) { Toxics("postgres"); }
 TEST_F(NetworkFaultsTest, KafkaToxics) { Toxics("kafka"); }
 TEST_F(NetworkFaultsTest, SearchToxics) { Toxics("search"); }
+
+// Each server's open connections silenced for good, with the timeout that
+// notices it shortened from its default (docs/network-faults.md).
+// PostgreSQL: wal.receiver.timeout.ms notices; the server then keeps the
+// slot with the old walsender until its wal_sender_timeout (60 s here),
+// which walcast waits out by retrying.
+TEST_F(NetworkFaultsTest, PostgresDeadConnectionIsReplaced) {
+  DeadConnection("postgres", {{"wal.receiver.timeout.ms", "10000"}});
+  EXPECT_NE(Log("walcast").find("(wal.receiver.timeout.ms)"), std::string::npos)
+      << "the silent connection was not what walcast noticed\n"
+      << Log("walcast");
+}
+
+// Kafka: librdkafka times the request out and reconnects.
+TEST_F(NetworkFaultsTest, KafkaDeadConnectionIsReplaced) {
+  DeadConnection("kafka", {{"kafka.socket.timeout.ms", "10000"}});
+}
+
+// The search node: the bulk request times out and is retried on a new
+// connection.
+TEST_F(NetworkFaultsTest, SearchDeadConnectionIsReplaced) {
+  DeadConnection("search", {{"elasticsearch.request.timeout.ms", "15000"}});
+}
 
 }  // namespace
 }  // namespace walcast::testing
