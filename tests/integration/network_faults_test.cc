@@ -252,6 +252,7 @@ class NetworkFaultsTest : public EsProcessTest {
     EXPECT_EQ(seen.size(), static_cast<size_t>(rows));
     RecordProperty("rows", rows);
     RecordProperty("kafka_duplicates", duplicates);
+    kafka_duplicates_ = duplicates;
     std::printf("figure rows=%d kafka_duplicates=%d index_docs=%lld\n", rows, duplicates,
                 static_cast<long long>(IndexCount()));
     ASSERT_TRUE(walcast_->Running()) << Log("walcast");
@@ -353,6 +354,7 @@ class NetworkFaultsTest : public EsProcessTest {
   std::unique_ptr<Toxiproxy> toxiproxy_;
   std::unique_ptr<ChildProcess> walcast_;
   pid_t pid_ = 0;
+  int kafka_duplicates_ = -1;  // set by CheckNothingLost
   std::atomic<bool> loading_{false};
   std::atomic<int> committed_{0};
   std::thread loader_;
@@ -361,6 +363,14 @@ class NetworkFaultsTest : public EsProcessTest {
 TEST_F(NetworkFaultsTest, PostgresCutOff) { CutOff("postgres"); }
 
 TEST_F(NetworkFaultsTest, KafkaCutOff) { CutOff("kafka"); }
+
+// With Kafka transactions carrying the checkpoint, not even Kafka may hold
+// a duplicate (read_committed).
+TEST_F(NetworkFaultsTest, KafkaCutOffExactlyOnce) {
+  WriteConfig({{"exactly.once", "true"}});
+  CutOff("kafka");
+  EXPECT_EQ(kafka_duplicates_, 0);
+}
 TEST_F(NetworkFaultsTest, SearchCutOff) { CutOff("search"); }
 TEST_F(NetworkFaultsTest, PostgresToxics) { Toxics("postgres"); }
 TEST_F(NetworkFaultsTest, KafkaToxics) { Toxics("kafka"); }
