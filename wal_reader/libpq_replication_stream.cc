@@ -180,6 +180,7 @@ Status LibpqReplicationStream::EndOfCopy() {
 
 Result<ReplicationFrame> LibpqReplicationStream::Next(
     std::chrono::steady_clock::time_point deadline) {
+  bool arrived = false;
   for (;;) {
     copy_buffer_.reset();
     char* raw = nullptr;
@@ -188,8 +189,13 @@ Result<ReplicationFrame> LibpqReplicationStream::Next(
     if (n == 0) {
       // Nothing buffered: wait for the socket or the deadline.
       WALCAST_ASSIGN_OR_RETURN(const bool readable, WaitReadable(deadline));
-      if (!readable) return ReplicationFrame{};
+      if (!readable) {
+        ReplicationFrame none;
+        none.bytes_arrived = arrived;
+        return none;
+      }
       if (PQconsumeInput(conn_.get()) == 0) return ServerError("reading replication stream");
+      arrived = true;
       continue;
     }
     if (n == -1) return EndOfCopy();

@@ -177,7 +177,7 @@ Status Reader::Step(ReplicationStream* stream, Decoder* decoder, StreamState* st
   const auto deadline = std::min(state->next_status, now + std::chrono::milliseconds(200));
   const auto listening = std::chrono::steady_clock::now();
   WALCAST_ASSIGN_OR_RETURN(ReplicationFrame frame, stream->Next(deadline));
-  if (frame.kind == ReplicationFrame::Kind::kNone) {
+  if (frame.kind == ReplicationFrame::Kind::kNone && !frame.bytes_arrived) {
     state->silent += std::chrono::steady_clock::now() - listening;
   } else {
     state->silent = {};

@@ -35,7 +35,8 @@ class ReplicationStream {
   virtual Status Start(const std::string& slot, Lsn start, const PluginOptions& options) = 0;
 
   // Waits for the next frame until `deadline`. Returns kind kNone at the
-  // deadline (or earlier, when interrupted by a signal). kUnavailable when
+  // deadline (or earlier, when interrupted by a signal), with bytes_arrived
+  // set when part of a message came in meanwhile. kUnavailable when
   // the connection is lost or the server ended the stream, kCorruption for
   // a malformed frame, kNotFound/kFatal for server errors that end the
   // stream (e.g. the slot was dropped). The frame's payload stays valid

@@ -130,6 +130,12 @@ class FakeReplicationServer {
     item.frame.reply_requested = reply_requested;
     Push(std::move(item));
   }
+  // Next() returns kNone with bytes_arrived: part of a big message came in.
+  void PushPartial() {
+    Item item;
+    item.frame.bytes_arrived = true;
+    Push(std::move(item));
+  }
   // Next() returns `error`, ending the connection (e.g. what the stream
   // returns when the server sends CopyDone or the connection drops).
   void PushError(Status error) {

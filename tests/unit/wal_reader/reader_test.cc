@@ -297,6 +297,23 @@ TEST_F(ReaderTest, AnyFrameFromTheServerRestartsTheSilence) {
   for (const StatusUpdate& s : o.statuses) EXPECT_FALSE(s.reply_requested);
 }
 
+TEST_F(ReaderTest, PartOfAMessageIsNotSilence) {
+  ReaderOptions options;
+  options.receiver_timeout = milliseconds(3000);
+  StartReader(options);
+  // A big message trickling in over a slow link: no whole frame for longer
+  // than the 1.5 s after which a silent server is pinged, but bytes keep
+  // coming.
+  for (int i = 0; i < 8; ++i) {
+    server_.PushPartial();
+    ASSERT_TRUE(WaitFor([](const Observed& o) { return o.queued == 0; }));
+    std::this_thread::sleep_for(milliseconds(300));  // the silence under test
+  }
+  const Observed o = server_.observed();
+  EXPECT_EQ(o.starts.size(), 1u);
+  for (const StatusUpdate& s : o.statuses) EXPECT_FALSE(s.reply_requested);
+}
+
 TEST_F(ReaderTest, ZeroReceiverTimeoutNeverPings) {
   ReaderOptions options;
   options.receiver_timeout = milliseconds(0);
