@@ -193,7 +193,7 @@ class NetworkFaultsTest : public EsProcessTest {
       std::this_thread::sleep_for(length - 5s);
       const int64_t after = cut_off();
       EXPECT_EQ(after, before) << figure << ": rows arrived while cut off";
-      std::printf("figure %s_rows_committed_during=%d arrived_during=%lld\n", figure.c_str(),
+      std::printf("figure %s_rows_committed_by_its_end=%d arrived_while_cut=%lld\n", figure.c_str(),
                   committed_.load(), static_cast<long long>(after - before));
     } else {
       std::this_thread::sleep_for(length);  // the fault's length is the experiment
