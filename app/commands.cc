@@ -329,6 +329,7 @@ Result<wal_reader::ReaderOptions> ReaderOptionsFrom(const Config& config, const 
   reader.slot = source.settings.slot;
   reader.plugin = source.settings.plugin;
   reader.status_interval = std::chrono::milliseconds(config.GetInt("status.update.interval.ms"));
+  reader.receiver_timeout = std::chrono::milliseconds(config.GetInt("wal.receiver.timeout.ms"));
   reader.backoff_initial = std::chrono::milliseconds(config.GetInt("reconnect.backoff.initial.ms"));
   reader.backoff_max = std::chrono::milliseconds(config.GetInt("reconnect.backoff.max.ms"));
   reader.max_retries = static_cast<int>(config.GetInt("reconnect.max.attempts"));

@@ -32,6 +32,10 @@ Result<ElasticsearchTarget> ElasticsearchTargetFrom(const Config& config) {
   t.http.ca_file = config.GetString("elasticsearch.ca.file");
   t.http.client_cert_file = config.GetString("elasticsearch.client.cert.file");
   t.http.client_key_file = config.GetString("elasticsearch.client.key.file");
+  t.http.connect_timeout =
+      std::chrono::milliseconds(config.GetInt("elasticsearch.connect.timeout.ms"));
+  t.http.request_timeout =
+      std::chrono::milliseconds(config.GetInt("elasticsearch.request.timeout.ms"));
   t.templates.prefix = config.GetString("elasticsearch.index.prefix");
   if (t.templates.prefix.empty()) t.templates.prefix = config.GetString("topic.prefix");
   t.templates.profile_tables = SplitList(config.GetString("elasticsearch.profile.tables"));

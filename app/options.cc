@@ -81,6 +81,27 @@ void AddSourceOptions(std::vector<OptionSpec>& o) {
              "WALCAST_DATABASE_SSLPASSWORD environment variable",
              "WALCAST_DATABASE_SSLPASSWORD");
   add("database.connect.timeout.ms", T::kInt, "10000", "connection timeout").min = 1000;
+  // How a connection that went silent is noticed (docs/network-faults.md).
+  add("database.tcp.keepalive.idle.ms", T::kInt, "30000",
+      "idle time before TCP keepalive probes start on every PostgreSQL connection (libpq "
+      "keepalives_idle, whole seconds)")
+      .min = 1000;
+  add("database.tcp.keepalive.interval.ms", T::kInt, "10000",
+      "time between unanswered TCP keepalive probes (libpq keepalives_interval, whole seconds)")
+      .min = 1000;
+  add("database.tcp.keepalive.count", T::kInt, "3",
+      "unanswered TCP keepalive probes before the connection counts as dead (libpq "
+      "keepalives_count)")
+      .min = 1;
+  add("database.tcp.user.timeout.ms", T::kInt, "60000",
+      "how long sent data may stay unacknowledged before the connection counts as dead (libpq "
+      "tcp_user_timeout; 0: the system's retransmission limit, about 15 minutes)")
+      .min = 0;
+  add("wal.receiver.timeout.ms", T::kInt, "60000",
+      "the client side of wal_sender_timeout: after half of it without any message from the "
+      "server walcast asks for a reply, after all of it the replication connection counts as "
+      "dead and is opened again (0: off)")
+      .min = 0;
   // Slot and publication.
   add("slot.name", T::kString, "walcast", "logical replication slot");
   add("slot.failover", T::kBool, "false",
@@ -290,6 +311,13 @@ void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
   add("elasticsearch.bulk.flush.interval.ms", T::kInt, "1000",
       "send a partial _bulk request after this long")
       .min = 1;
+  add("elasticsearch.connect.timeout.ms", T::kInt, "10000",
+      "time to open a connection to the cluster, TLS included")
+      .min = 100;
+  add("elasticsearch.request.timeout.ms", T::kInt, "120000",
+      "a whole request, connect to last byte of the answer; a connection that went silent is "
+      "given up after this long and the request retried on a new one")
+      .min = 1000;
   add("elasticsearch.profile.tables", T::kString, "*.anonymous_profile",
       "comma list of schema.table patterns ('*' wildcard) whose profile column is an "
       "anonymous profile, indexed in MOSIP's dashboard shape");
@@ -468,6 +496,16 @@ std::string Conninfo(const Config& config) {
   s += " sslmode=" + ConninfoValue(config.GetString("database.sslmode"));
   const int64_t timeout_s = std::max<int64_t>(1, config.GetInt("database.connect.timeout.ms") / 1000);
   s += " connect_timeout=" + std::to_string(timeout_s);
+  // TCP keepalives and a user timeout on every connection: without them a
+  // connection whose packets vanish (a cut link, a firewall dropping state)
+  // hangs until the kernel's retransmission limit, about 15 minutes.
+  auto seconds = [&](const char* key) {
+    return std::to_string(std::max<int64_t>(1, config.GetInt(key) / 1000));
+  };
+  s += " keepalives=1 keepalives_idle=" + seconds("database.tcp.keepalive.idle.ms");
+  s += " keepalives_interval=" + seconds("database.tcp.keepalive.interval.ms");
+  s += " keepalives_count=" + std::to_string(config.GetInt("database.tcp.keepalive.count"));
+  s += " tcp_user_timeout=" + std::to_string(config.GetInt("database.tcp.user.timeout.ms"));
   // Empty TLS file keys are left out so libpq's own defaults (~/.postgresql/)
   // and the PGSSL* variables still apply.
   for (const char* key : {"sslrootcert", "sslcert", "sslkey", "sslpassword"}) {

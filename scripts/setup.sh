@@ -59,6 +59,14 @@ fi
 # The search servers the es_* tests run on: OpenSearch (the default),
 # Elasticsearch 7.17 and 8.
 for flavour in opensearch es7 es8; do "$root/scripts/elasticsearch.sh" fetch "$flavour"; done
+# Toxiproxy, the fault proxy of the network-fault tests (label netfaults,
+# docs/network-faults.md), built from its Go module with the machine's Go;
+# without Go those tests fail.
+if command -v go >/dev/null; then
+  "$root/scripts/toxiproxy.sh" fetch >/dev/null
+else
+  echo "setup.sh: no Go toolchain: the netfaults tests will fail (scripts/toxiproxy.sh)" >&2
+fi
 
 # ccache keeps compiled objects between builds, so a rebuild in a fresh clone
 # (CI's, or a second checkout) compiles only what changed. BASEDIR makes the

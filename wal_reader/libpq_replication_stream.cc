@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <string_view>
 
 #include "core/event.h"
 #include "wal_reader/session_options.h"
@@ -21,6 +22,9 @@ void WriteU64(char* p, uint64_t v) {
 }
 
 int64_t NowPostgresMicros() { return UnixMicrosNow() - kPostgresEpochOffsetUs; }
+
+// SQLSTATE object_in_use: START_REPLICATION on a slot another walsender holds.
+constexpr std::string_view kObjectInUse = "55006";
 
 }  // namespace
 
@@ -124,6 +128,18 @@ Status LibpqReplicationStream::Start(const std::string& slot, Lsn start,
   pg::PgResultPtr res(PQexec(conn_.get(), sql.c_str()));
   if (PQresultStatus(res.get()) != PGRES_COPY_BOTH) {
     if (PQstatus(conn_.get()) == CONNECTION_BAD) return ServerError("START_REPLICATION");
+    const char* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+    if (state != nullptr && std::string_view(state) == kObjectInUse) {
+      // After a network fault the slot is usually still held by the
+      // walsender of our own lost connection: the server notices the dead
+      // client only at wal_sender_timeout (or its TCP keepalives), so this
+      // is worth retrying. A second walcast never gets this far: startup
+      // refuses an active slot (app/commands.cc, WaitForInactiveSlot).
+      return Status::Unavailable("START_REPLICATION: replication slot " + slot +
+                                 " is still in use (its walsender ends at the server's "
+                                 "wal_sender_timeout): " +
+                                 pg::TrimMessage(PQresultErrorMessage(res.get())));
+    }
     return pg::StatusFromResult(res.get(), "START_REPLICATION failed for slot " + slot);
   }
   streaming_ = true;
@@ -164,6 +180,7 @@ Status LibpqReplicationStream::EndOfCopy() {
 
 Result<ReplicationFrame> LibpqReplicationStream::Next(
     std::chrono::steady_clock::time_point deadline) {
+  bool arrived = false;
   for (;;) {
     copy_buffer_.reset();
     char* raw = nullptr;
@@ -172,8 +189,13 @@ Result<ReplicationFrame> LibpqReplicationStream::Next(
     if (n == 0) {
       // Nothing buffered: wait for the socket or the deadline.
       WALCAST_ASSIGN_OR_RETURN(const bool readable, WaitReadable(deadline));
-      if (!readable) return ReplicationFrame{};
+      if (!readable) {
+        ReplicationFrame none;
+        none.bytes_arrived = arrived;
+        return none;
+      }
       if (PQconsumeInput(conn_.get()) == 0) return ServerError("reading replication stream");
+      arrived = true;
       continue;
     }
     if (n == -1) return EndOfCopy();
@@ -183,14 +205,14 @@ Result<ReplicationFrame> LibpqReplicationStream::Next(
   }
 }
 
-Status LibpqReplicationStream::SendStatus(Lsn write, Lsn flush) {
+Status LibpqReplicationStream::SendStatus(Lsn write, Lsn flush, bool reply_requested) {
   char msg[1 + 8 + 8 + 8 + 8 + 1];
   msg[0] = 'r';
   WriteU64(msg + 1, write.value());
   WriteU64(msg + 9, flush.value());
   WriteU64(msg + 17, flush.value());  // apply: nothing is "applied" beyond what is durable
   WriteU64(msg + 25, static_cast<uint64_t>(NowPostgresMicros()));
-  msg[33] = 0;  // no reply requested
+  msg[33] = reply_requested ? 1 : 0;
   if (PQputCopyData(conn_.get(), msg, sizeof(msg)) <= 0 || PQflush(conn_.get()) != 0) {
     return ServerError("sending standby status update");
   }

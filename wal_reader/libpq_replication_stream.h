@@ -48,7 +48,7 @@ class LibpqReplicationStream : public ReplicationStream {
 
   Status Start(const std::string& slot, Lsn start, const PluginOptions& options) override;
   Result<ReplicationFrame> Next(std::chrono::steady_clock::time_point deadline) override;
-  Status SendStatus(Lsn write, Lsn flush) override;
+  Status SendStatus(Lsn write, Lsn flush, bool reply_requested) override;
   Status Finish() override;
 
  private:

@@ -133,26 +133,56 @@ Status Reader::StreamOnce() {
   return FinishStream(stream.get(), state);
 }
 
-Status Reader::SendStatus(ReplicationStream* stream, StreamState* state) {
+Status Reader::SendStatus(ReplicationStream* stream, StreamState* state, bool reply_requested) {
   // Regular feedback keeps wal_sender_timeout from closing the connection
   // and moves confirmed_flush_lsn to the watermark.
   const Lsn flush = tracker_->watermark();
-  WALCAST_RETURN_IF_ERROR(stream->SendStatus(std::max(state->received, flush), flush));
+  WALCAST_RETURN_IF_ERROR(
+      stream->SendStatus(std::max(state->received, flush), flush, reply_requested));
   stats_.status_updates.fetch_add(1, std::memory_order_relaxed);
   stats_.confirmed_flush.store(flush.value(), std::memory_order_relaxed);
   state->last_sent_flush = flush;
   return Status::Ok();
 }
 
+Status Reader::CheckServerAlive(ReplicationStream* stream, StreamState* state) {
+  // A silent server is not a closed connection: the socket stays open when
+  // the network drops packets or a link goes down, and TCP alone gives up
+  // only after minutes (tcp_retries2). The walsender answers a status update
+  // that asks for a reply at once (PostgreSQL's protocol-replication docs),
+  // so silence past the timeout means the path or the server is gone.
+  if (options_.receiver_timeout.count() <= 0) return Status::Ok();
+  const auto silent = state->silent;
+  if (silent >= options_.receiver_timeout) {
+    return Status::Timeout(
+        "no message from the server for " +
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(silent).count()) +
+        " ms (wal.receiver.timeout.ms)");
+  }
+  if (!state->ping_sent && silent >= options_.receiver_timeout / 2) {
+    WALCAST_RETURN_IF_ERROR(SendStatus(stream, state, /*reply_requested=*/true));
+    state->ping_sent = true;
+  }
+  return Status::Ok();
+}
+
 Status Reader::Step(ReplicationStream* stream, Decoder* decoder, StreamState* state) {
   const auto now = std::chrono::steady_clock::now();
+  WALCAST_RETURN_IF_ERROR(CheckServerAlive(stream, state));
   if (now >= state->next_status) {
     WALCAST_RETURN_IF_ERROR(SendStatus(stream, state));
     state->next_status = now + options_.status_interval;
   }
   // Wake at least every 200 ms to notice a stop request promptly.
   const auto deadline = std::min(state->next_status, now + std::chrono::milliseconds(200));
+  const auto listening = std::chrono::steady_clock::now();
   WALCAST_ASSIGN_OR_RETURN(ReplicationFrame frame, stream->Next(deadline));
+  if (frame.kind == ReplicationFrame::Kind::kNone && !frame.bytes_arrived) {
+    state->silent += std::chrono::steady_clock::now() - listening;
+  } else {
+    state->silent = {};
+    state->ping_sent = false;
+  }
   WALCAST_RETURN_IF_ERROR(pipeline_->Tick(std::chrono::steady_clock::now()));
   switch (frame.kind) {
     case ReplicationFrame::Kind::kNone:
@@ -207,7 +237,8 @@ Status Reader::FinishStream(ReplicationStream* stream, const StreamState& state)
   pipeline_->ResetOpenTransaction();
   Status result = pipeline_->Flush(options_.flush_timeout);
   const Lsn flush = tracker_->watermark();
-  Status sent = stream->SendStatus(std::max(state.received, flush), flush);
+  Status sent = stream->SendStatus(std::max(state.received, flush), flush,
+                                   /*reply_requested=*/false);
   // A late error after a clean stop changes nothing: everything is confirmed.
   (void)stream->Finish();
   log::Info("streaming stopped", {{"slot", options_.slot}, {"confirmed_lsn", flush.ToString()}});

@@ -29,6 +29,13 @@ struct ReaderOptions {
   std::vector<std::pair<std::string, std::string>> plugin_options;
   PgOutputOptions pgoutput;  // how the pgoutput decoder handles streaming
   std::chrono::milliseconds status_interval{10000};
+  // The client side of wal_sender_timeout, like PostgreSQL's own
+  // wal_receiver_timeout: when nothing at all (data or keepalive) has come
+  // from the server for half of it, a status update asks for a reply; when
+  // nothing has come for all of it, the connection counts as dead (kTimeout)
+  // and is opened again. Catches a server or network that went silent
+  // without closing the connection. Zero turns the check off.
+  std::chrono::milliseconds receiver_timeout{60000};
   // Reconnect waits: exponential backoff with full jitter (core/backoff.h).
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{30000};
@@ -98,6 +105,11 @@ class Reader {
     Lsn received;         // highest WAL position received (or confirmed idle)
     Lsn last_sent_flush;  // flush LSN of the last status update
     std::chrono::steady_clock::time_point next_status;
+    // Time spent waiting for the server since its last frame of any kind
+    // (time blocked elsewhere, e.g. on a full sink queue, does not count),
+    // and whether a ping asked for a reply since (receiver_timeout).
+    std::chrono::steady_clock::duration silent{};
+    bool ping_sent = false;
   };
 
   // One connection: start, stream until stopping or an error, finish.
@@ -105,7 +117,10 @@ class Reader {
   std::unique_ptr<Decoder> MakeDecoder(RelationCache* cache);
   // One pass of the loop: status update if due, one frame.
   Status Step(ReplicationStream* stream, Decoder* decoder, StreamState* state);
-  Status SendStatus(ReplicationStream* stream, StreamState* state);
+  Status SendStatus(ReplicationStream* stream, StreamState* state, bool reply_requested = false);
+  // kTimeout once the server has been silent for receiver_timeout; a ping
+  // at half of it.
+  Status CheckServerAlive(ReplicationStream* stream, StreamState* state);
   Status HandleXLogData(const ReplicationFrame& frame, Decoder* decoder, StreamState* state);
   void HandleKeepalive(const ReplicationFrame& frame, const Decoder& decoder,
                        StreamState* state);

@@ -18,6 +18,9 @@ struct ReplicationFrame {
   int64_t server_time_us = 0;
   bool reply_requested = false;        // keepalive asked for an immediate reply
   std::span<const std::byte> payload;  // XLogData payload; valid until the next Next()
+  // kNone only: part of a message arrived before the deadline (a big
+  // message on a slow link), so the server was not silent.
+  bool bytes_arrived = false;
 };
 
 // Parses one CopyData message of the replication stream

@@ -26,12 +26,17 @@ class ReplicationStream {
   virtual ~ReplicationStream() = default;
 
   // START_REPLICATION SLOT slot LOGICAL start (options). kNotFound when the
-  // slot does not exist, kFatal when it is in use by another process or the
-  // plugin rejects the options, kUnavailable when the connection is lost.
+  // slot does not exist, kFatal when the plugin rejects the options,
+  // kUnavailable when the connection is lost or the slot is still in use by
+  // another walsender (after a network fault that is usually the walsender
+  // of our own lost connection, which the server ends at its
+  // wal_sender_timeout; a second walcast on the slot is refused before
+  // streaming starts, app/commands.cc).
   virtual Status Start(const std::string& slot, Lsn start, const PluginOptions& options) = 0;
 
   // Waits for the next frame until `deadline`. Returns kind kNone at the
-  // deadline (or earlier, when interrupted by a signal). kUnavailable when
+  // deadline (or earlier, when interrupted by a signal), with bytes_arrived
+  // set when part of a message came in meanwhile. kUnavailable when
   // the connection is lost or the server ended the stream, kCorruption for
   // a malformed frame, kNotFound/kFatal for server errors that end the
   // stream (e.g. the slot was dropped). The frame's payload stays valid
@@ -39,8 +44,9 @@ class ReplicationStream {
   virtual Result<ReplicationFrame> Next(std::chrono::steady_clock::time_point deadline) = 0;
 
   // Sends a standby status update ('r'): `write` is what has been received,
-  // `flush` the watermark. kUnavailable when the connection is lost.
-  virtual Status SendStatus(Lsn write, Lsn flush) = 0;
+  // `flush` the watermark; `reply_requested` asks the server to answer at
+  // once with a keepalive (a ping). kUnavailable when the connection is lost.
+  virtual Status SendStatus(Lsn write, Lsn flush, bool reply_requested) = 0;
 
   // Ends the copy stream (CopyDone) and drains the server's last messages so
   // a late error is not missed; returns that error. OK when not streaming.

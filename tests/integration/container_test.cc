@@ -7,7 +7,6 @@
 //
 // Missing buildah/podman or a failed build fails the test (never a skip).
 
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <sys/stat.h>
@@ -244,18 +243,3 @@ TEST_F(ContainerTest, ImageStreamsToKafkaAndOpenSearchAndDrainsOnStop) {
 
 }  // namespace
 }  // namespace walcast::testing
-
-// PostgreSQL, then Kafka, then OpenSearch, once for the binary; any of them
-// failing to start fails the test (never a skip).
-int main(int argc, char** argv) {
-  // Once, before any thread: libcurl's global state (the node's helpers).
-  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return 1;
-  ::testing::InitGoogleTest(&argc, argv);
-  // GoogleTest owns the environments and tears them down in reverse order.
-  ::testing::AddGlobalTestEnvironment(new walcast::testing::PostgresEnvironment);
-  ::testing::AddGlobalTestEnvironment(new walcast::testing::KafkaEnvironment);
-  ::testing::AddGlobalTestEnvironment(new walcast::testing::EsEnvironment);
-  const int rc = RUN_ALL_TESTS();
-  curl_global_cleanup();
-  return rc;
-}

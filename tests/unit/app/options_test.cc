@@ -10,6 +10,7 @@
 
 #include "app/config_file.h"
 #include "app/debezium_keys.h"
+#include "app/elasticsearch_factory.h"
 #include "core/config.h"
 
 namespace walcast::app {
@@ -46,6 +47,56 @@ TEST(ConninfoTest, UnsetTlsFilesLeaveLibpqDefaults) {
   for (const char* key : {"sslrootcert", "sslcert", "sslkey", "sslpassword"}) {
     EXPECT_EQ(conninfo.find(key), std::string::npos) << conninfo;
   }
+}
+
+TEST(ConninfoTest, KeepalivesAndUserTimeoutByDefault) {
+  Result<Config> config = Build({});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const std::string conninfo = Conninfo(*config);
+  for (const char* setting : {" keepalives=1", " keepalives_idle=30", " keepalives_interval=10",
+                              " keepalives_count=3", " tcp_user_timeout=60000"}) {
+    EXPECT_NE(conninfo.find(setting), std::string::npos) << setting << " in " << conninfo;
+  }
+}
+
+TEST(ConninfoTest, KeepaliveSettingsReachLibpqInItsUnits) {
+  Result<Config> config = Build({{"database.tcp.keepalive.idle.ms", "5500"},
+                                 {"database.tcp.keepalive.interval.ms", "2000"},
+                                 {"database.tcp.keepalive.count", "4"},
+                                 {"database.tcp.user.timeout.ms", "0"}});
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const std::string conninfo = Conninfo(*config);
+  // libpq counts keepalive times in whole seconds, tcp_user_timeout in ms.
+  for (const char* setting : {" keepalives_idle=5 ", " keepalives_interval=2 ",
+                              " keepalives_count=4 ", " tcp_user_timeout=0"}) {
+    EXPECT_NE(conninfo.find(setting), std::string::npos) << setting << " in " << conninfo;
+  }
+}
+
+TEST(ConninfoTest, KeepaliveIdleBelowASecondNamesTheKey) {
+  Result<Config> config = Build({{"database.tcp.keepalive.idle.ms", "500"}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(config.status().message().find("database.tcp.keepalive.idle.ms"), std::string::npos)
+      << config.status().message();
+}
+
+TEST(ElasticsearchTimeoutsTest, DefaultsAndSettingsReachTheClient) {
+  Result<Config> defaults = Build({{"elasticsearch.url", "http://127.0.0.1:9200"}});
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  Result<ElasticsearchTarget> target = ElasticsearchTargetFrom(*defaults);
+  ASSERT_TRUE(target.ok()) << target.status().message();
+  EXPECT_EQ(target->http.connect_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(target->http.request_timeout, std::chrono::milliseconds(120000));
+
+  Result<Config> set = Build({{"elasticsearch.url", "http://127.0.0.1:9200"},
+                              {"elasticsearch.connect.timeout.ms", "2500"},
+                              {"elasticsearch.request.timeout.ms", "15000"}});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  target = ElasticsearchTargetFrom(*set);
+  ASSERT_TRUE(target.ok()) << target.status().message();
+  EXPECT_EQ(target->http.connect_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(target->http.request_timeout, std::chrono::milliseconds(15000));
 }
 
 TEST(ConninfoTest, SslPasswordComesFromTheEnvironment) {

@@ -95,6 +95,7 @@ inline std::vector<std::byte> CommitMessage(Lsn commit_lsn, Lsn end_lsn) {
 struct StatusUpdate {
   Lsn write;
   Lsn flush;
+  bool reply_requested = false;  // a ping (ReaderOptions::receiver_timeout)
 };
 
 // The server side. Thread-safe: the reader thread calls the streams, the
@@ -127,6 +128,12 @@ class FakeReplicationServer {
     item.frame.kind = ReplicationFrame::Kind::kKeepalive;
     item.frame.wal_end = wal_end;
     item.frame.reply_requested = reply_requested;
+    Push(std::move(item));
+  }
+  // Next() returns kNone with bytes_arrived: part of a big message came in.
+  void PushPartial() {
+    Item item;
+    item.frame.bytes_arrived = true;
     Push(std::move(item));
   }
   // Next() returns `error`, ending the connection (e.g. what the stream
@@ -204,7 +211,9 @@ class FakeReplicationServer {
     Result<ReplicationFrame> Next(std::chrono::steady_clock::time_point deadline) override {
       return server_->Next(deadline, &current_);
     }
-    Status SendStatus(Lsn write, Lsn flush) override { return server_->SendStatus(write, flush); }
+    Status SendStatus(Lsn write, Lsn flush, bool reply_requested) override {
+      return server_->SendStatus(write, flush, reply_requested);
+    }
     Status Finish() override { return server_->Finish(); }
 
    private:
@@ -241,9 +250,9 @@ class FakeReplicationServer {
     frame.payload = current->payload;
     return frame;
   }
-  Status SendStatus(Lsn write, Lsn flush) {
+  Status SendStatus(Lsn write, Lsn flush, bool reply_requested) {
     std::lock_guard lock(mu_);
-    observed_.statuses.push_back({write, flush});
+    observed_.statuses.push_back({write, flush, reply_requested});
     cv_.notify_all();
     return Status::Ok();
   }

@@ -7,6 +7,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "core/ack_tracker.h"
@@ -263,6 +264,65 @@ TEST_F(ReaderTest, TimeoutIsRetriedLikeUnavailable) {
   StartReader();
   ASSERT_TRUE(WaitFor([](const Observed& o) { return o.starts.size() == 1; }));
   EXPECT_EQ(waits().size(), 1u);
+}
+
+TEST_F(ReaderTest, SilentServerIsPingedThenReconnected) {
+  ReaderOptions options;
+  options.receiver_timeout = milliseconds(400);
+  StartReader(options);
+  // Nothing ever comes: a ping at half the timeout, a new connection after it.
+  ASSERT_TRUE(WaitFor([](const Observed& o) { return o.starts.size() == 2; }));
+  const Observed o = server_.observed();
+  ASSERT_GE(o.statuses.size(), 2u);
+  EXPECT_FALSE(o.statuses[0].reply_requested);  // the connection's first update
+  EXPECT_TRUE(o.statuses[1].reply_requested);
+  EXPECT_EQ(waits(), std::vector<milliseconds>{milliseconds(100)});
+  EXPECT_EQ(reader_->stats().reconnects.load(), 1u);
+}
+
+TEST_F(ReaderTest, AnyFrameFromTheServerRestartsTheSilence) {
+  ReaderOptions options;
+  options.receiver_timeout = milliseconds(3000);
+  StartReader(options);
+  // Keepalives closer together than the timeout keep the connection, and
+  // no ping goes out while the server talks (together they span more than
+  // the 1.5 s after which a silent server is pinged).
+  for (int i = 0; i < 8; ++i) {
+    server_.PushKeepalive(kSlotStart, /*reply_requested=*/false);
+    ASSERT_TRUE(WaitFor([](const Observed& o) { return o.queued == 0; }));
+    std::this_thread::sleep_for(milliseconds(300));  // the silence under test
+  }
+  const Observed o = server_.observed();
+  EXPECT_EQ(o.starts.size(), 1u);
+  for (const StatusUpdate& s : o.statuses) EXPECT_FALSE(s.reply_requested);
+}
+
+TEST_F(ReaderTest, PartOfAMessageIsNotSilence) {
+  ReaderOptions options;
+  options.receiver_timeout = milliseconds(3000);
+  StartReader(options);
+  // A big message trickling in over a slow link: no whole frame for longer
+  // than the 1.5 s after which a silent server is pinged, but bytes keep
+  // coming.
+  for (int i = 0; i < 8; ++i) {
+    server_.PushPartial();
+    ASSERT_TRUE(WaitFor([](const Observed& o) { return o.queued == 0; }));
+    std::this_thread::sleep_for(milliseconds(300));  // the silence under test
+  }
+  const Observed o = server_.observed();
+  EXPECT_EQ(o.starts.size(), 1u);
+  for (const StatusUpdate& s : o.statuses) EXPECT_FALSE(s.reply_requested);
+}
+
+TEST_F(ReaderTest, ZeroReceiverTimeoutNeverPings) {
+  ReaderOptions options;
+  options.receiver_timeout = milliseconds(0);
+  StartReader(options);
+  ASSERT_TRUE(WaitFor([](const Observed& o) { return !o.statuses.empty(); }));
+  std::this_thread::sleep_for(milliseconds(500));  // the silence under test
+  const Observed o = server_.observed();
+  EXPECT_EQ(o.starts.size(), 1u);
+  EXPECT_EQ(o.statuses.size(), 1u);
 }
 
 TEST_F(ReaderTest, BadCredentialsEndTheRun) {
