@@ -366,9 +366,15 @@ Status ProjectionEngine::AcknowledgeChanges(const std::vector<ProjectionChange>&
 Status ProjectionEngine::Truncate(const ProjectionDefinition& def) {
   WALCAST_RETURN_IF_ERROR(Commit());
   metrics::StateStore::Batch batch;
+  WALCAST_RETURN_IF_ERROR(RemoveAll(def, &batch));
+  return store_->Write(&batch);
+}
+
+Status ProjectionEngine::RemoveAll(const ProjectionDefinition& def,
+                                   metrics::StateStore::Batch* batch) {
   if (def.HasOutput()) {
     // Every entry goes: the outbox records what the outputs hold, so they
-    // remove them too.
+    // remove them too (or get them back from a new snapshot).
     const std::string entries = metrics::state_key::RowPrefix(def.name);
     Status bad;
     WALCAST_RETURN_IF_ERROR(
@@ -379,16 +385,16 @@ Status ProjectionEngine::Truncate(const ProjectionDefinition& def) {
             bad = pending.status();
             return false;
           }
-          if (!*pending) batch.Put(outbox, EncodeHeld(std::string(value)));
+          if (!*pending) batch->Put(outbox, EncodeHeld(std::string(value)));
           return true;
         }));
     WALCAST_RETURN_IF_ERROR(bad);
   }
   for (const std::string& prefix : {metrics::state_key::RowPrefix(def.name),
                                     metrics::state_key::RowPrefix(def.name + "\x01source")}) {
-    batch.DeleteRange(prefix, PrefixEnd(prefix));
+    batch->DeleteRange(prefix, PrefixEnd(prefix));
   }
-  return store_->Write(&batch);
+  return Status::Ok();
 }
 
 void ProjectionEngine::AddDeadLetter(const ProjectionDefinition& def, const ChangeEvent& event,
@@ -443,10 +449,15 @@ Status ProjectionEngine::Reset() {
   if (!failed_.ok()) return failed_;
   overlay_.clear();
   metrics::StateStore::Batch batch;
-  for (const char kind : {metrics::state_key::kRow, metrics::state_key::kDeadLetter}) {
-    const std::string prefix(1, kind);
-    batch.DeleteRange(prefix, PrefixEnd(prefix));
+  // The outputs' outbox stays (and gains every entry): the new snapshot's
+  // entries replace what the outputs hold, and entries it no longer has are
+  // removed from them.
+  for (const ProjectionDefinition& def : set_.projections) {
+    const Status removed = RemoveAll(def, &batch);
+    if (!removed.ok()) return Fail(removed);
   }
+  const std::string letters(1, metrics::state_key::kDeadLetter);
+  batch.DeleteRange(letters, PrefixEnd(letters));
   batch.Delete(Meta(kMetaAppliedLsn));
   const Status s = store_->Write(&batch);
   if (!s.ok()) return Fail(s);

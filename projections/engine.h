@@ -105,7 +105,9 @@ class ProjectionEngine : public ProjectionReader {
 
   // Wipes every entry, source mapping and dead letter and applied_lsn (a
   // fresh initial snapshot follows); other meta keys (the exhaust jobs'
-  // done markers) stay. Commits at once.
+  // done markers) and the outputs' outbox stay, the outbox gaining every
+  // wiped entry (the outputs drop what the snapshot no longer has).
+  // Commits at once.
   Status Reset();
 
   const ProjectionStats& stats() const { return stats_; }
@@ -138,6 +140,10 @@ class ProjectionEngine : public ProjectionReader {
                 const std::string& source_key);
   Status Remove(const ProjectionDefinition& def, const std::string& source_key);
   Status Truncate(const ProjectionDefinition& def);
+  // Puts into `batch` the removal of every committed entry of `def` (and
+  // their source mappings); with outputs, an outbox item for each entry
+  // that has none, so the outputs remove it too.
+  Status RemoveAll(const ProjectionDefinition& def, metrics::StateStore::Batch* batch);
   void AddDeadLetter(const ProjectionDefinition& def, const ChangeEvent& event,
                      const std::string& error, const std::string& reason);
   Result<std::optional<std::string>> Load(const std::string& key) const;

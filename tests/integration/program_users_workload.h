@@ -95,6 +95,30 @@ inline std::map<std::string, std::string> ParseKeyedLines(const std::string& tex
   return out;
 }
 
+// Keys whose values differ between `actual` and `expected` ("" when none),
+// at most 20: "key: actual / expected" (<none> for a missing key).
+inline std::string MapDifferences(const std::map<std::string, std::string>& actual,
+                                  const std::map<std::string, std::string>& expected) {
+  std::ostringstream out;
+  int shown = 0;
+  auto show = [&](const std::string& key) {
+    if (shown++ >= 20) return;
+    const auto a = actual.find(key);
+    const auto e = expected.find(key);
+    out << key << ": " << (a != actual.end() ? a->second : "<none>") << " / "
+        << (e != expected.end() ? e->second : "<none>") << "\n";
+  };
+  for (const auto& [key, value] : actual) {
+    const auto e = expected.find(key);
+    if (e == expected.end() || e->second != value) show(key);
+  }
+  for (const auto& [key, value] : expected) {
+    if (actual.find(key) == actual.end()) show(key);
+  }
+  if (shown > 20) out << "... " << shown << " in all\n";
+  return out.str();
+}
+
 // A test of a projection output over `Base` (a WalcastProcessTest with the
 // output's server): the enrolment table, definitions naming the output, and
 // the workload through repeated kill -9.

@@ -147,7 +147,7 @@ TEST_F(ProjectionsKafkaTest, LastRecordPerKeyIsTheProjectionAfterKillNine) {
     locations.Parse(map.GetString());
     last_per_key[id] = locations["district_name"].GetString();
   }
-  EXPECT_EQ(last_per_key, expected);
+  EXPECT_EQ(MapDifferences(last_per_key, expected), "");
   EXPECT_GT(ops["c"], 0);
   EXPECT_GT(ops["u"], 0);
   EXPECT_GT(ops["d"], 0);

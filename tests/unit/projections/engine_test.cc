@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "projections/definition.h"
@@ -374,6 +375,28 @@ TEST_F(ProjectionOutboxTest, TruncateRemovesEntriesFromTheOutputs) {
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_TRUE(pending[0].before.has_value());
   EXPECT_FALSE(pending[0].after.has_value());
+}
+
+// A fresh snapshot (Reset) keeps what the outputs hold in the outbox: an
+// entry the new snapshot does not bring back is removed from them.
+TEST_F(ProjectionOutboxTest, ResetKeepsTheOutputsInformed) {
+  Enrolment gone;
+  gone.user_id = "u-gone";
+  Enrolment kept;
+  ASSERT_TRUE(engine_->Apply(Enrol(gone, 100)).ok());
+  ASSERT_TRUE(engine_->Apply(Enrol(kept, 101)).ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(110)).ok());
+  ASSERT_TRUE(engine_->AcknowledgeChanges(Pending()).ok());
+  ASSERT_TRUE(engine_->Commit().ok());
+  ASSERT_TRUE(engine_->Reset().ok());
+  ASSERT_TRUE(engine_->Apply(Enrol(kept, 200, Op::kRead)).ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(210)).ok());
+  std::map<std::string, bool> after;  // user -> still there
+  for (const ProjectionChange& c : Pending()) {
+    EXPECT_TRUE(c.before.has_value());
+    after[c.key[1]] = c.after.has_value();
+  }
+  EXPECT_EQ(after, (std::map<std::string, bool>{{"u-gone", false}, {"u1", true}}));
 }
 
 }  // namespace
