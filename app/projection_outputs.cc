@@ -77,7 +77,10 @@ Status KafkaProjectionOutput::Produce(const std::vector<projections::ProjectionC
   txn.commit_time_us = NowUs();
   WALCAST_RETURN_IF_ERROR(sink_->OnBegin(txn));
   for (const projections::ProjectionChange& c : changes) {
-    if (c.definition->kafka_table.empty() || c.before == c.after) continue;
+    // Even an unchanged entry, or one neither held nor there: after a crash
+    // the topic may hold records the outbox does not know of (delivered,
+    // not yet acknowledged), so the last record must be written again.
+    if (c.definition->kafka_table.empty()) continue;
     const auto relation = std::find_if(relations_.begin(), relations_.end(), [&](const auto& r) {
       return r.first == c.definition->name;
     });
@@ -85,7 +88,17 @@ Status KafkaProjectionOutput::Produce(const std::vector<projections::ProjectionC
     ChangeEvent event;
     event.lsn = version;
     event.relation = relation->second;
-    if (c.before) event.before = projections::VirtualTuple(*c.definition, *c.before);
+    if (c.before) {
+      event.before = projections::VirtualTuple(*c.definition, *c.before);
+    } else if (!c.after) {
+      // A delete of an entry the outbox says the topic never had: its key.
+      projections::ProjectedRow key;
+      for (size_t i = 0; i < c.definition->key.size() && i < c.key.size(); ++i) {
+        key.Set(c.definition->key[i], c.key[i]);
+      }
+      event.before = projections::VirtualTuple(*c.definition, key);
+      event.before_is_key_only = true;
+    }
     if (c.after) event.after = projections::VirtualTuple(*c.definition, *c.after);
     event.op = !c.after ? Op::kDelete : (c.before ? Op::kUpdate : Op::kCreate);
     WALCAST_RETURN_IF_ERROR(sink_->OnChange(txn, event));

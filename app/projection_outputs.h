@@ -47,7 +47,10 @@ class ElasticsearchProjectionOutput : public projections::ProjectionOutput {
 // handed to a Kafka sink of its own (at least once, like Debezium; the
 // consumer keeps the last record per key). c for a new entry, u for a
 // changed one (with before), d for a removed one, then a tombstone with
-// tombstones.on.delete. done runs from Poll() once every record of the
+// tombstones.on.delete. Every change of the outbox is written, even one
+// whose before equals its after: records delivered just before a crash are
+// not in the outbox's before, and the last record per key must still end
+// as the entry. done runs from Poll() once every record of the
 // Write is acknowledged by Kafka (acks=all).
 // Thread: the reader thread for every call.
 class KafkaProjectionOutput : public projections::ProjectionOutput {
