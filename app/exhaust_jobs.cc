@@ -1,5 +1,6 @@
 #include "app/exhaust_jobs.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "app/options.h"
@@ -41,31 +42,47 @@ Result<std::unique_ptr<ExhaustJobs>> ExhaustJobs::Create(const Config& config,
   jobs->table_ = QuotedTable(table);
   jobs->conninfo_ = Conninfo(config);
   jobs->cipher_ = cipher;
+  jobs->max_running_ =
+      static_cast<size_t>(std::max<int64_t>(1, config.GetInt("exhaust.jobs.workers")));
+  for (size_t i = 0; i < jobs->max_running_; ++i) {
+    jobs->workers_.emplace_back([raw = jobs.get()] { raw->Worker(); });
+  }
   return jobs;
 }
 
-Status ExhaustJobs::Connect() {
-  if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) return Status::Ok();
-  conn_.reset(PQconnectdb(conninfo_.c_str()));
-  if (PQstatus(conn_.get()) != CONNECTION_OK) {
-    const Status s = pg::ClassifyConnectError(conn_.get());
-    conn_.reset();
-    return s;
+ExhaustJobs::~ExhaustJobs() { Stop(); }
+
+void ExhaustJobs::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    queue_.clear();
   }
-  return Status::Ok();
+  cancel_ = true;
+  cv_.notify_all();
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
 }
 
-Result<pg::PgResultPtr> ExhaustJobs::Exec(const std::string& sql,
-                                          const std::vector<std::string>& params) {
-  WALCAST_RETURN_IF_ERROR(Connect());
+Result<pg::PgResultPtr> ExhaustJobs::Exec(pg::PgConnPtr* conn, const std::string& sql,
+                                          const std::vector<std::string>& params) const {
+  if (!*conn || PQstatus(conn->get()) != CONNECTION_OK) {
+    conn->reset(PQconnectdb(conninfo_.c_str()));
+    if (PQstatus(conn->get()) != CONNECTION_OK) {
+      const Status s = pg::ClassifyConnectError(conn->get());
+      conn->reset();
+      return s;
+    }
+  }
   std::vector<const char*> values;
   for (const std::string& p : params) values.push_back(p.c_str());
-  pg::PgResultPtr res(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
+  pg::PgResultPtr res(PQexecParams(conn->get(), sql.c_str(), static_cast<int>(values.size()),
                                    nullptr, values.data(), nullptr, nullptr, 0));
   const ExecStatusType st = PQresultStatus(res.get());
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    if (PQstatus(conn_.get()) != CONNECTION_OK) {
-      conn_.reset();
+    if (PQstatus(conn->get()) != CONNECTION_OK) {
+      conn->reset();
       return Status::Unavailable("exhaust jobs: the database connection broke");
     }
     return pg::StatusFromResult(res.get(), "exhaust jobs");
@@ -74,6 +91,38 @@ Result<pg::PgResultPtr> ExhaustJobs::Exec(const std::string& sql,
 }
 
 Status ExhaustJobs::Run(projections::ProjectionEngine& engine) {
+  std::vector<Finished> finished;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    finished.swap(finished_);
+  }
+  Status stop;
+  size_t marked = 0;
+  for (Finished& f : finished) {
+    running_.erase(f.request_id);
+    if (f.marker.ok()) {
+      engine.Stage(f.done_key, *f.marker);
+      ++marked;
+      continue;
+    }
+    if (f.marker.status().IsRetryable()) {
+      int suppressed = 0;
+      if (retry_log_.Allow(&suppressed)) {
+        log::Warn("exhaust job postponed; retrying at the next commit",
+                  {{"request_id", f.request_id},
+                   {"error", f.marker.status().ToString()},
+                   {"suppressed", suppressed}});
+      }
+    } else if (stop.ok()) {
+      stop = f.marker.status();
+    }
+  }
+  if (marked > 0) {
+    WALCAST_RETURN_IF_ERROR(engine.Commit());
+    jobs_done_ += marked;
+  }
+  WALCAST_RETURN_IF_ERROR(stop);
+
   std::vector<projections::ProjectedRow> pending;
   WALCAST_RETURN_IF_ERROR(
       engine.Scan(kJobProjection, {}, [&](const projections::ProjectedRow& job) {
@@ -82,51 +131,72 @@ Status ExhaustJobs::Run(projections::ProjectionEngine& engine) {
         return true;
       }));
   for (const projections::ProjectedRow& job : pending) {
+    if (running_.size() >= max_running_) break;
     const std::string* id = job.Find("request_id");
-    if (id == nullptr) continue;
+    if (id == nullptr || running_.contains(*id)) continue;
     const std::string done_key = metrics::state_key::Meta("exhaust_job_done/" + *id);
     WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> done, engine.store().Get(done_key));
     if (done) continue;
-    const Status s = RunJob(engine, job, done_key);
-    if (s.IsRetryable()) {
-      int suppressed = 0;
-      if (retry_log_.Allow(&suppressed)) {
-        log::Warn("exhaust job postponed; retrying at the next commit",
-                  {{"request_id", *id}, {"error", s.ToString()}, {"suppressed", suppressed}});
-      }
-      return Status::Ok();
+    const std::string* job_id = job.Find("job_id");
+    const exhaust::ReportDefinition* definition = nullptr;
+    for (const exhaust::ReportDefinition& d : reports_) {
+      if (job_id != nullptr && d.id == *job_id) definition = &d;
     }
-    WALCAST_RETURN_IF_ERROR(s);
+    if (definition == nullptr) {
+      // Not one of ours (another Sunbird job): left to its own runner.
+      engine.Stage(done_key, "skipped");
+      WALCAST_RETURN_IF_ERROR(engine.Commit());
+      continue;
+    }
+    Job handed;
+    handed.request_id = *id;
+    handed.done_key = done_key;
+    handed.definition = definition;
+    const std::string* data = job.Find("request_data");
+    handed.request_data = data != nullptr ? *data : std::string();
+    handed.state = engine.TakeSnapshot();
+    running_.insert(*id);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(handed));
+    }
+    cv_.notify_one();
   }
   return Status::Ok();
 }
 
-Status ExhaustJobs::RunJob(projections::ProjectionEngine& engine,
-                           const projections::ProjectedRow& job, const std::string& done_key) {
-  const std::string id = *job.Find("request_id");
-  const std::string* job_id = job.Find("job_id");
-  const exhaust::ReportDefinition* definition = nullptr;
-  for (const exhaust::ReportDefinition& d : reports_) {
-    if (job_id != nullptr && d.id == *job_id) definition = &d;
+void ExhaustJobs::Worker() {
+  pg::PgConnPtr conn;
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    Result<std::string> marker = Execute(job, &conn);
+    job.state.reset();  // the snapshot pins old state: let it go at once
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_.push_back({job.request_id, job.done_key, std::move(marker)});
   }
-  if (definition == nullptr) {
-    // Not one of ours (another Sunbird job): left to its own runner.
-    engine.Stage(done_key, "skipped");
-    return engine.Commit();
-  }
-  const std::string* data = job.Find("request_data");
-  Result<exhaust::ReportRequest> request =
-      exhaust::ParseSunbirdRequest(data != nullptr ? *data : std::string());
+}
+
+Result<std::string> ExhaustJobs::Execute(const Job& job, pg::PgConnPtr* conn) {
+  const std::string& id = job.request_id;
+  Result<exhaust::ReportRequest> request = exhaust::ParseSunbirdRequest(job.request_data);
   std::string location;
   Status outcome = request.status();
   if (request.ok()) {
     exhaust::ReportOptions options = options_;
+    options.cancel = &cancel_;
     if (request->encrypt) {
       // The row's own key, read now and never kept (Sunbird's
       // job_request.encryption_key), else the configured password.
       WALCAST_ASSIGN_OR_RETURN(
           pg::PgResultPtr key,
-          Exec("SELECT encryption_key FROM " + table_ + " WHERE request_id = $1", {id}));
+          Exec(conn, "SELECT encryption_key FROM " + table_ + " WHERE request_id = $1", {id}));
       if (PQntuples(key.get()) == 1 && !PQgetisnull(key.get(), 0, 0) &&
           PQgetlength(key.get(), 0, 0) > 0) {
         options.zip_password = PQgetvalue(key.get(), 0, 0);
@@ -135,38 +205,39 @@ Status ExhaustJobs::RunJob(projections::ProjectionEngine& engine,
     std::error_code ec;
     std::filesystem::create_directories(output_dir_, ec);
     const std::string file = (std::filesystem::path(output_dir_) / (id + ".csv")).string();
+    log::Info("exhaust job started", {{"request_id", id}, {"report", job.definition->id}});
     Result<exhaust::ReportStats> stats =
-        exhaust::WriteReport(*definition, *request, engine, cipher_, options, file);
+        exhaust::WriteReport(*job.definition, *request, *job.state, cipher_, options, file);
     outcome = stats.status();
     if (stats.ok()) {
       location = stats->output;
       log::Info("exhaust job done", {{"request_id", id},
-                                     {"report", definition->id},
+                                     {"report", job.definition->id},
                                      {"rows", stats->rows},
                                      {"file", location}});
     }
   }
   if (outcome.IsRetryable()) return outcome;
-  pg::PgResultPtr updated;
   if (outcome.ok()) {
-    WALCAST_ASSIGN_OR_RETURN(
-        updated, Exec("UPDATE " + table_ +
-                          " SET status = 'SUCCESS', download_urls = ARRAY[$2]::text[], "
-                          "dt_file_created = now(), dt_job_completed = now(), err_message = NULL "
-                          "WHERE request_id = $1 AND status IN ('SUBMITTED', 'PROCESSING')",
-                      {id, location}));
-  } else {
-    log::Warn("exhaust job failed", {{"request_id", id}, {"error", outcome.ToString()}});
-    WALCAST_ASSIGN_OR_RETURN(
-        updated, Exec("UPDATE " + table_ +
-                          " SET status = 'FAILED', err_message = $2, dt_job_completed = now() "
-                          "WHERE request_id = $1 AND status IN ('SUBMITTED', 'PROCESSING')",
-                      {id, outcome.message()}));
+    WALCAST_RETURN_IF_ERROR(
+        Exec(conn,
+             "UPDATE " + table_ +
+                 " SET status = 'SUCCESS', download_urls = ARRAY[$2]::text[], "
+                 "dt_file_created = now(), dt_job_completed = now(), err_message = NULL "
+                 "WHERE request_id = $1 AND status IN ('SUBMITTED', 'PROCESSING')",
+             {id, location})
+            .status());
+    return std::string("done");
   }
-  engine.Stage(done_key, outcome.ok() ? "done" : "failed");
-  WALCAST_RETURN_IF_ERROR(engine.Commit());
-  ++jobs_done_;
-  return Status::Ok();
+  log::Warn("exhaust job failed", {{"request_id", id}, {"error", outcome.ToString()}});
+  WALCAST_RETURN_IF_ERROR(
+      Exec(conn,
+           "UPDATE " + table_ +
+               " SET status = 'FAILED', err_message = $2, dt_job_completed = now() "
+               "WHERE request_id = $1 AND status IN ('SUBMITTED', 'PROCESSING')",
+           {id, outcome.message()})
+          .status());
+  return std::string("failed");
 }
 
 }  // namespace walcast::app

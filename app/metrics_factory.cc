@@ -80,27 +80,39 @@ Status ElasticsearchMetricWriter::SubmitBatch(es::BulkRequestBuilder* builder, e
 
 void ElasticsearchMetricWriter::Write(std::vector<metrics::MetricDocument> docs,
                                       std::function<void(Status)> done) {
+  std::vector<Action> actions;
+  actions.reserve(docs.size());
+  for (metrics::MetricDocument& doc : docs) {
+    const bool letter = doc.kind == metrics::MetricDocument::Kind::kDeadLetter;
+    if (letter && options_.dead_letter_index.empty()) {
+      done(Status::Fatal(
+          "metrics: a profile could not be counted and elasticsearch.dead.letter.index is none"));
+      return;
+    }
+    actions.push_back({letter ? options_.dead_letter_index : options_.metrics_index,
+                       std::move(doc.id), std::move(doc.json), doc.version,
+                       letter ? "metrics dead letter" : "metric"});
+  }
+  WriteActions(std::move(actions), std::move(done));
+}
+
+void ElasticsearchMetricWriter::WriteActions(std::vector<Action> actions,
+                                             std::function<void(Status)> done) {
   auto outcome = std::make_shared<WriteOutcome>(std::move(done));
   // Versions are committed positions: the same figure may be written again
   // with the same version (a resend, a restart), never an older one.
   es::BulkRequestBuilder builder({}, es::VersionType::kExternalGte);
   es::BulkJob job;
-  for (const metrics::MetricDocument& doc : docs) {
-    const bool letter = doc.kind == metrics::MetricDocument::Kind::kDeadLetter;
-    if (letter && options_.dead_letter_index.empty()) {
-      outcome->Finish(Status::Fatal(
-          "metrics: a profile could not be counted and elasticsearch.dead.letter.index is none"));
-      return;
-    }
+  for (const Action& a : actions) {
     const std::optional<int64_t> version =
-        doc.version > 0 ? std::optional<int64_t>(static_cast<int64_t>(doc.version)) : std::nullopt;
-    const Status added = builder.Index(letter ? options_.dead_letter_index : options_.metrics_index,
-                                       doc.id, doc.json, version);
+        a.version > 0 ? std::optional<int64_t>(static_cast<int64_t>(a.version)) : std::nullopt;
+    const Status added = a.json ? builder.Index(a.index, a.id, *a.json, version)
+                                : builder.Delete(a.index, a.id, version);
     if (!added.ok()) {
       outcome->Finish(added);
       return;
     }
-    job.origins.push_back({letter ? "metrics dead letter" : "metric", doc.id, Lsn()});
+    job.origins.push_back({a.origin, a.id, Lsn()});
     if (job.origins.size() >= options_.max_actions || builder.bytes() >= options_.max_bytes) {
       if (!SubmitBatch(&builder, &job, outcome).ok()) {
         outcome->Finish(Status::Ok());

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,21 @@ class ElasticsearchMetricWriter : public metrics::MetricDocumentWriter {
                             Options options);
   ~ElasticsearchMetricWriter() override;
   void Write(std::vector<metrics::MetricDocument> docs, std::function<void(Status)> done) override;
+
+  // One versioned action of WriteActions: index `json` (a delete when
+  // nullopt) as `id` in `index`; `version` > 0 is sent as external_gte.
+  struct Action {
+    std::string index;
+    std::string id;
+    std::optional<std::string> json;
+    uint64_t version = 0;
+    const char* origin = "metric";  // names the document in dead letters and logs
+  };
+  // Writes the actions in bulk requests (the limits above) and calls done
+  // once, from any thread, when all are durable or failed, as Write. A
+  // delete of a missing document or of a newer version counts as written.
+  // The projections' Elasticsearch output writes through it.
+  void WriteActions(std::vector<Action> actions, std::function<void(Status)> done);
   sinks::elasticsearch::BulkWorkerStats stats() const { return worker_.stats(); }
 
  private:

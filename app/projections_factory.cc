@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "app/projection_outputs.h"
 #include "projections/options.h"
 
 namespace walcast::app {
@@ -37,12 +38,14 @@ Result<std::unique_ptr<ProjectionsRuntime>> OpenProjections(const Config& config
       runtime->sink,
       projections::ProjectionSink::Create(runtime->set, std::move(options), runtime->cipher.get()));
   runtime->sink_ptr = runtime->sink.get();
+  WALCAST_RETURN_IF_ERROR(AddProjectionOutputs(config, runtime->set, runtime->sink.get()));
   WALCAST_ASSIGN_OR_RETURN(runtime->jobs,
                            ExhaustJobs::Create(config, runtime->set, runtime->cipher.get()));
   if (runtime->jobs) {
     ExhaustJobs* jobs = runtime->jobs.get();
     runtime->sink->SetOnCommit(
         [jobs](projections::ProjectionEngine& engine) { return jobs->Run(engine); });
+    runtime->sink->SetOnClose([jobs] { jobs->Stop(); });
   }
   return runtime;
 }

@@ -29,8 +29,9 @@ struct ProjectionsRuntime {
 Status LoadProjectionInputs(const Config& config, ProjectionsRuntime* runtime);
 
 // LoadProjectionInputs, then opens the state (ProjectionEngine::Open's
+// errors), adds the outputs the definitions name (AddProjectionOutputs'
 // errors) and, with exhaust.job.table, hooks the job_request trigger to the
-// sink's commits.
+// sink's commits and its close.
 Result<std::unique_ptr<ProjectionsRuntime>> OpenProjections(const Config& config);
 
 }  // namespace walcast::app

@@ -82,8 +82,10 @@ Status SetKeyColumns(const Config& config, debezium::EncoderOptions* out) {
   for (const std::string& rule : SplitList(config.GetString("message.key.columns"), ';')) {
     const size_t colon = rule.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == rule.size()) {
-      return Status::InvalidArgument("config key 'message.key.columns': expected "
-                                     "<table>:<column>[,<column>...], got '" + rule + "'");
+      return Status::InvalidArgument(
+          "config key 'message.key.columns': expected "
+          "<table>:<column>[,<column>...], got '" +
+          rule + "'");
     }
     WALCAST_ASSIGN_OR_RETURN(std::regex table,
                              CompileRegex("message.key.columns", Trim(rule.substr(0, colon))));
@@ -123,9 +125,10 @@ Status SetRoutes(const Config& config, debezium::EncoderOptions* out) {
     const std::string type = get("type");
     const std::string key = "transforms." + name + ".type";
     if (type != "org.apache.kafka.connect.transforms.RegexRouter") {
-      return Status::InvalidArgument(
-          "config key '" + key + "': only org.apache.kafka.connect.transforms.RegexRouter is "
-          "supported (got '" + type + "')");
+      return Status::InvalidArgument("config key '" + key +
+                                     "': only org.apache.kafka.connect.transforms.RegexRouter is "
+                                     "supported (got '" +
+                                     type + "')");
     }
     const std::string regex = get("regex");
     if (regex.empty()) {
@@ -182,29 +185,38 @@ Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
   return o;
 }
 
+Result<sinks::kafka::KafkaSinkOptions> KafkaSinkOptionsFrom(const Config& config,
+                                                            debezium::EncoderOptions encoder,
+                                                            const std::string& needed_by) {
+  sinks::kafka::KafkaSinkOptions options;
+  options.encoder = std::move(encoder);
+  Result<std::map<std::string, std::string>> settings = KafkaClientSettings(
+      config, [](const char* name) -> const char* { return std::getenv(name); });
+  if (!settings.ok()) return settings.status();
+  if (settings->find("bootstrap.servers") == settings->end()) {
+    return Status::InvalidArgument("config key 'kafka.bootstrap.servers' is required with " +
+                                   needed_by);
+  }
+  options.producer_config.assign(settings->begin(), settings->end());
+  options.tolerate_errors = config.GetString("errors.tolerance") == "all";
+  options.dead_letter_topic = config.GetString("errors.deadletterqueue.topic.name");
+  return options;
+}
+
 Status AddConfiguredSinks(const Config& config, const std::string& database, Pipeline* pipeline,
                           Lsn server_wal_lsn, const SharedClients* shared) {
   SharedLookupStores* lookups = shared != nullptr ? shared->lookups : nullptr;
-  WALCAST_ASSIGN_OR_RETURN(debezium::EncoderOptions encoder,
-                           EncoderOptionsFrom(config, database));
+  WALCAST_ASSIGN_OR_RETURN(debezium::EncoderOptions encoder, EncoderOptionsFrom(config, database));
   for (const std::string& sink : config.GetList("sinks")) {
     if (sink == "stdout") {
       pipeline->AddSink(std::make_unique<sinks::StdoutSink>(encoder, stdout));
     } else if (sink == "kafka") {
-      sinks::kafka::KafkaSinkOptions options;
-      options.encoder = encoder;
-      Result<std::map<std::string, std::string>> settings = KafkaClientSettings(
-          config, [](const char* name) -> const char* { return std::getenv(name); });
-      if (!settings.ok()) return settings.status();
-      const std::map<std::string, std::string> producer = std::move(*settings);
-      if (producer.find("bootstrap.servers") == producer.end()) {
-        return Status::InvalidArgument(
-            "config key 'kafka.bootstrap.servers' is required with sinks=kafka");
-      }
-      options.producer_config.assign(producer.begin(), producer.end());
-      options.tolerate_errors = config.GetString("errors.tolerance") == "all";
-      options.dead_letter_topic = config.GetString("errors.deadletterqueue.topic.name");
-      options.heartbeat_interval = std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
+      WALCAST_ASSIGN_OR_RETURN(sinks::kafka::KafkaSinkOptions options,
+                               KafkaSinkOptionsFrom(config, encoder, "sinks=kafka"));
+      const std::map<std::string, std::string> producer(options.producer_config.begin(),
+                                                        options.producer_config.end());
+      options.heartbeat_interval =
+          std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
       options.pool = shared != nullptr ? shared->producers : nullptr;
       if (config.GetBool("exactly.once")) {
         sinks::kafka::ExactlyOnceOptions& eos = options.exactly_once;

@@ -7,6 +7,7 @@
 #include "core/pipeline.h"
 #include "core/status.h"
 #include "debezium/encoder.h"
+#include "sinks/kafka/kafka_sink_options.h"
 #include "sinks/kafka/producer_pool.h"
 
 namespace walcast::app {
@@ -15,7 +16,15 @@ namespace walcast::app {
 // (naming the key) for a malformed transforms / message.key.columns /
 // skipped.operations value or column option (column.*, column_rules.h).
 Result<debezium::EncoderOptions> EncoderOptionsFrom(const Config& config,
-                                                        const std::string& database);
+                                                    const std::string& database);
+
+// The Kafka sink's settings every Kafka producer of walcast shares (the
+// client settings kafka.*, errors.tolerance and its dead-letter topic),
+// over `encoder`. kInvalidArgument names the key; `needed_by` says what
+// needs kafka.bootstrap.servers when it is missing.
+Result<sinks::kafka::KafkaSinkOptions> KafkaSinkOptionsFrom(const Config& config,
+                                                            debezium::EncoderOptions encoder,
+                                                            const std::string& needed_by);
 
 // Prefix of the logical messages heartbeat.logical.message writes; never
 // published. Written as a regular expression that matches only itself.

@@ -30,6 +30,10 @@ std::vector<OptionSpec> ExhaustOptionSpecs() {
       "directory job_request reports are written to (any path a user mounts)");
   add("exhaust.job.table", T::kString, "",
       "schema.table of Sunbird's job_request rows that trigger reports (captured); empty: off");
+  add("exhaust.jobs.workers", T::kInt, "1",
+      "job_request reports written at the same time, each on its own worker thread reading a "
+      "snapshot of the state (streaming goes on meanwhile)")
+      .min = 1;
   return o;
 }
 

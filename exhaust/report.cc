@@ -108,6 +108,10 @@ std::vector<std::string> DecodeValues(std::string_view bytes) {
   return out;
 }
 
+bool Cancelled(const ReportOptions& options) {
+  return options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed);
+}
+
 Status SyncAndRename(const std::string& from, const std::string& to) {
   const int fd = ::open(from.c_str(), O_RDONLY);
   if (fd < 0 || ::fsync(fd) != 0) {
@@ -195,7 +199,7 @@ class RunSorter {
 }  // namespace
 
 Result<ReportStats> WriteReport(const ReportDefinition& definition, const ReportRequest& request,
-                                const projections::ProjectionEngine& state,
+                                const projections::ProjectionReader& state,
                                 const projections::SunbirdCipher* cipher,
                                 const ReportOptions& options, const std::string& output) {
   if (request.program_id.empty()) return Status::InvalidArgument("exhaust: no program id");
@@ -216,6 +220,10 @@ Result<ReportStats> WriteReport(const ReportDefinition& definition, const Report
   std::vector<std::string> values(columns.size());
   WALCAST_RETURN_IF_ERROR(
       state.Scan("program_enrollment", {request.program_id}, [&](const ProjectedRow& row) {
+        if (Cancelled(options)) {
+          failed = Status::Unavailable("exhaust: cancelled");
+          return false;
+        }
         for (const Filter& f : request.filters) {
           if (f.table == "program_enrollment" && !Matches(f, row)) {
             ++stats.enrolments_filtered_out;
@@ -335,6 +343,10 @@ Result<ReportStats> WriteReport(const ReportDefinition& definition, const Report
     }));
     file.flush();
     if (!csv.ok()) return Status::Unavailable("exhaust: cannot write " + csv_path);
+  }
+  if (Cancelled(options)) {
+    std::remove(csv_path.c_str());
+    return Status::Unavailable("exhaust: cancelled");
   }
   stats.sort_runs = sorter.runs();
   if (!request.encrypt) {

@@ -17,8 +17,10 @@
 // renamed only when complete and fsynced: a crash never leaves a half file
 // under the output name.
 //
-// Thread: any one thread; reads the committed state only.
+// Thread: any one thread; reads the committed state only (a
+// ProjectionSnapshot when the engine is written meanwhile).
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -34,6 +36,9 @@ struct ReportOptions {
   bool bom = false;                   // exhaust.csv.bom
   size_t max_rows_in_memory = 50000;  // exhaust.sort.run.rows
   std::string zip_password;           // with request.encrypt: the ZIP's password
+  // When set and true, the report stops at its next row with kUnavailable
+  // and leaves no file under the output name (a worker being stopped).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ReportStats {
@@ -52,7 +57,7 @@ struct ReportStats {
 // has no projection for), kUnavailable (cannot write the file), the
 // state's errors. `cipher` may be null when no column is encrypted.
 Result<ReportStats> WriteReport(const ReportDefinition& definition, const ReportRequest& request,
-                                const projections::ProjectionEngine& state,
+                                const projections::ProjectionReader& state,
                                 const projections::SunbirdCipher* cipher,
                                 const ReportOptions& options, const std::string& output);
 

@@ -170,12 +170,34 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const StateStoreOptions& op
   return std::unique_ptr<StateStore>(new StateStore(options, std::move(impl)));
 }
 
-Result<std::optional<std::string>> StateStore::Get(std::string_view key) const {
+namespace {
+
+Result<std::optional<std::string>> ReadKey(rocksdb::DB& db, const rocksdb::ReadOptions& read,
+                                           std::string_view key) {
   std::string value;
-  const rocksdb::Status s = impl_->db->Get(impl_->read_options, AsSlice(key), &value);
+  const rocksdb::Status s = db.Get(read, AsSlice(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   WALCAST_RETURN_IF_ERROR(FromRocks(s, "read"));
   return std::optional<std::string>(std::move(value));
+}
+
+Status ScanPrefix(rocksdb::DB& db, const rocksdb::ReadOptions& read, std::string_view prefix,
+                  const std::function<bool(std::string_view key, std::string_view value)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(read));
+  for (it->Seek(AsSlice(prefix)); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    const std::string_view key(k.data(), k.size());
+    if (!key.starts_with(prefix)) break;
+    const rocksdb::Slice v = it->value();
+    if (!fn(key, std::string_view(v.data(), v.size()))) break;
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> StateStore::Get(std::string_view key) const {
+  return ReadKey(*impl_->db, impl_->read_options, key);
 }
 
 Status StateStore::Write(Batch* batch) {
@@ -185,15 +207,37 @@ Status StateStore::Write(Batch* batch) {
 Status StateStore::Scan(
     std::string_view prefix,
     const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(impl_->read_options));
-  for (it->Seek(AsSlice(prefix)); it->Valid(); it->Next()) {
-    const rocksdb::Slice k = it->key();
-    const std::string_view key(k.data(), k.size());
-    if (!key.starts_with(prefix)) break;
-    const rocksdb::Slice v = it->value();
-    if (!fn(key, std::string_view(v.data(), v.size()))) break;
+  return ScanPrefix(*impl_->db, impl_->read_options, prefix, fn);
+}
+
+class StateStore::Snapshot::Impl {
+ public:
+  Impl(rocksdb::DB* db, const rocksdb::Snapshot* snapshot) : db(db), snapshot(snapshot) {
+    read.snapshot = snapshot;
   }
-  return FromRocks(it->status(), "scan");
+  ~Impl() { db->ReleaseSnapshot(snapshot); }
+  rocksdb::DB* db;  // the store's; outlives the snapshot
+  const rocksdb::Snapshot* snapshot;
+  rocksdb::ReadOptions read;
+};
+
+StateStore::Snapshot::Snapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StateStore::Snapshot::~Snapshot() = default;
+
+Result<std::optional<std::string>> StateStore::Snapshot::Get(std::string_view key) const {
+  return ReadKey(*impl_->db, impl_->read, key);
+}
+
+Status StateStore::Snapshot::Scan(
+    std::string_view prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+  return ScanPrefix(*impl_->db, impl_->read, prefix, fn);
+}
+
+std::unique_ptr<StateStore::Snapshot> StateStore::TakeSnapshot() const {
+  rocksdb::DB* db = impl_->db.get();
+  return std::unique_ptr<Snapshot>(
+      new Snapshot(std::make_unique<Snapshot::Impl>(db, db->GetSnapshot())));
 }
 
 uint64_t StateStore::Property(const std::string& name) const {

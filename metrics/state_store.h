@@ -17,7 +17,8 @@
 //
 // Memory: RocksDB's block cache (bounded by cache_bytes, index and filter
 // blocks included), its write buffers (bounded, 2 × 8 MiB) and nothing
-// else; the data lives on disk. Thread: one caller at a time.
+// else; the data lives on disk. Thread: one caller at a time, except that
+// a Snapshot (below) may be read from another thread meanwhile.
 
 #include <cstdint>
 #include <functional>
@@ -56,8 +57,42 @@ inline constexpr char kDirty = 'd';
 inline constexpr char kDeadLetter = 'q';
 }  // namespace state_key
 
-class StateStore {
+// Reads of the state: the store itself (the latest write) or a snapshot.
+class StateReader {
  public:
+  virtual ~StateReader() = default;
+  // nullopt when the key is absent. Errors: kUnavailable (I/O), kCorruption.
+  virtual Result<std::optional<std::string>> Get(std::string_view key) const = 0;
+  // Calls fn(key, value) for every key starting with `prefix`, in order,
+  // until fn returns false.
+  virtual Status Scan(
+      std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) const = 0;
+};
+
+class StateStore : public StateReader {
+ public:
+  // A consistent, read-only view of the state as of TakeSnapshot() (a
+  // RocksDB snapshot): later batches are not seen. It may be read from any
+  // one thread while the store's owner keeps writing (RocksDB reads are
+  // thread-safe), e.g. by a report worker. Must not outlive the store.
+  class Snapshot : public StateReader {
+   public:
+    ~Snapshot() override;
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+    Result<std::optional<std::string>> Get(std::string_view key) const override;
+    Status Scan(
+        std::string_view prefix,
+        const std::function<bool(std::string_view key, std::string_view value)>& fn) const override;
+
+   private:
+    friend class StateStore;
+    class Impl;
+    explicit Snapshot(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+  };
+
   // A set of puts and deletes applied atomically by Write().
   class Batch {
    public:
@@ -83,12 +118,12 @@ class StateStore {
   // cannot be opened (e.g. another process holds its lock: two walcasts on
   // one state directory), kCorruption when RocksDB reports corruption.
   static Result<std::unique_ptr<StateStore>> Open(const StateStoreOptions& options);
-  ~StateStore();
+  ~StateStore() override;
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
 
   // nullopt when the key is absent. Errors: kUnavailable (I/O), kCorruption.
-  Result<std::optional<std::string>> Get(std::string_view key) const;
+  Result<std::optional<std::string>> Get(std::string_view key) const override;
 
   // Applies the batch atomically (fsynced when options.sync). On error
   // nothing of it is applied.
@@ -96,8 +131,12 @@ class StateStore {
 
   // Calls fn(key, value) for every key starting with `prefix`, in order,
   // until fn returns false. Sees the state as of the call.
-  Status Scan(std::string_view prefix,
-              const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  Status Scan(
+      std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) const override;
+
+  // The committed state as of now (every Write() returned so far).
+  std::unique_ptr<Snapshot> TakeSnapshot() const;
 
   // RocksDB's own figures, for the benchmark and status pages:
   // "rocksdb.estimate-num-keys", "rocksdb.block-cache-usage", ...

@@ -74,7 +74,7 @@ Result<ProjectionDefinition> ReadProjection(const Value& v) {
   d.name = std::string(View(name_it->value));
   WALCAST_RETURN_IF_ERROR(CheckMembers(v,
                                        {"name", "table", "document", "key", "fields", "maps",
-                                        "soft_delete", "encrypted", "description"},
+                                        "soft_delete", "encrypted", "outputs", "description"},
                                        d.name, ""));
   const auto table = v.FindMember("table");
   if (table == v.MemberEnd() || !table->value.IsString() ||
@@ -135,6 +135,27 @@ Result<ProjectionDefinition> ReadProjection(const Value& v) {
   if (d.key.empty()) return Error(d.name, "\"key\" must list the key fields");
   for (const std::string& k : d.key) {
     if (d.Field(k) == nullptr) return Error(d.name, "key field '" + k + "' is not in \"fields\"");
+  }
+  if (const auto outputs = v.FindMember("outputs"); outputs != v.MemberEnd()) {
+    const Value& o = outputs->value;
+    if (!o.IsObject()) return Error(d.name, "\"outputs\" must be an object");
+    WALCAST_RETURN_IF_ERROR(
+        CheckMembers(o, {"elasticsearch_index", "kafka_table"}, d.name, "outputs: "));
+    for (const auto& m : o.GetObject()) {
+      if (!m.value.IsString() || m.value.GetStringLength() == 0) {
+        return Error(d.name, "outputs: \"" + std::string(View(m.name)) + "\" must be a string");
+      }
+    }
+    if (const auto index = o.FindMember("elasticsearch_index"); index != o.MemberEnd()) {
+      d.elasticsearch_index = std::string(View(index->value));
+    }
+    if (const auto table = o.FindMember("kafka_table"); table != o.MemberEnd()) {
+      d.kafka_table = std::string(View(table->value));
+      const size_t dot = d.kafka_table.find('.');
+      if (dot == 0 || dot == std::string::npos || dot + 1 == d.kafka_table.size()) {
+        return Error(d.name, "outputs: \"kafka_table\" must be schema.table");
+      }
+    }
   }
   if (const auto enc = v.FindMember("encrypted"); enc != v.MemberEnd()) {
     WALCAST_ASSIGN_OR_RETURN(d.encrypted, StringList(enc->value, d.name, "encrypted"));

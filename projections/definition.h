@@ -15,7 +15,9 @@
 //      "fields": {"program_id": "$.programId", "status": "status", ...},
 //      "maps": {"user_locations": {"path": "$.userProfile.userLocations[*]",
 //                                  "type": "type", "values": ["name", "id", "code"]}},
-//      "encrypted": ["email"]}                  // checked with the configured key
+//      "encrypted": ["email"],                  // checked with the configured key
+//      "outputs": {"elasticsearch_index": "program_enrollment",   // entries as documents
+//                  "kafka_table": "projections.program_enrollment"}}  // as Debezium records
 //   ]
 // }
 //
@@ -56,8 +58,13 @@ struct ProjectionDefinition {
   std::vector<MapSource> maps;
   std::optional<FieldSource> soft_delete;
   std::vector<std::string> encrypted;
+  // Where the entries are also written ("outputs"; docs/projections.md,
+  // "Outputs"); "" for none.
+  std::string elasticsearch_index;  // one document per entry, _id from the key
+  std::string kafka_table;          // "schema.table": the virtual table of its Debezium records
 
   const FieldSource* Field(std::string_view field) const;
+  bool HasOutput() const { return !elasticsearch_index.empty() || !kafka_table.empty(); }
 };
 
 struct ProjectionSet {

@@ -40,6 +40,21 @@ const Datum* ColumnOf(const Relation& relation, const Tuple& tuple, std::string_
   return nullptr;
 }
 
+// An outbox item: what the outputs hold for the entry ("0": nothing,
+// "1" + ProjectedRow::Encode()).
+std::string EncodeHeld(const std::optional<std::string>& encoded_row) {
+  return encoded_row ? "1" + *encoded_row : std::string("0");
+}
+
+Result<std::optional<ProjectedRow>> DecodeHeld(std::string_view bytes) {
+  if (bytes == "0") return std::optional<ProjectedRow>();
+  if (bytes.empty() || bytes[0] != '1')
+    return Status::Corruption("projection state: bad outbox item");
+  std::optional<ProjectedRow> row = ProjectedRow::Decode(bytes.substr(1));
+  if (!row) return Status::Corruption("projection state: bad outbox item");
+  return row;
+}
+
 // Why a row could not be projected: error code and reason, for the dead letter.
 struct Refusal {
   std::string error;
@@ -78,6 +93,10 @@ std::string EntryKey(std::string_view projection, const std::vector<std::string>
 
 std::string SourceKey(std::string_view projection, std::string_view source_key) {
   return metrics::state_key::Row(std::string(projection) + "\x01source", source_key);
+}
+
+std::string OutboxKey(std::string_view projection, std::string_view encoded_key) {
+  return metrics::state_key::Row(std::string(projection) + "\x01out", encoded_key);
 }
 
 ProjectionEngine::ProjectionEngine(const ProjectionSet& set, ProjectionEngineOptions options,
@@ -257,7 +276,7 @@ Status ProjectionEngine::Upsert(const ProjectionDefinition& def, const ChangeEve
   WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> old_target,
                            Load(SourceKey(def.name, source_key)));
   if (old_target && *old_target != entry_key) WALCAST_RETURN_IF_ERROR(Remove(def, source_key));
-  Stage(entry_key, row.Encode());
+  WALCAST_RETURN_IF_ERROR(StageEntry(def, entry_key, row.Encode()));
   Stage(SourceKey(def.name, source_key), entry_key);
   ++stats_.rows_applied;
   return Status::Ok();
@@ -272,21 +291,110 @@ Status ProjectionEngine::Remove(const ProjectionDefinition& def, const std::stri
   if (entry) {
     const std::optional<ProjectedRow> row = ProjectedRow::Decode(*entry);
     if (!row) return Status::Corruption("projection state: bad entry of '" + def.name + "'");
-    if (row->source_key == source_key) Stage(*target, std::nullopt);
+    if (row->source_key == source_key)
+      WALCAST_RETURN_IF_ERROR(StageEntry(def, *target, std::nullopt));
   }
   Stage(source, std::nullopt);
   ++stats_.rows_applied;
   return Status::Ok();
 }
 
+Status ProjectionEngine::StageEntry(const ProjectionDefinition& def, const std::string& entry_key,
+                                    std::optional<std::string> value) {
+  if (def.HasOutput()) {
+    const std::string outbox = OutboxKey(
+        def.name,
+        std::string_view(entry_key).substr(metrics::state_key::RowPrefix(def.name).size()));
+    WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> pending, Load(outbox));
+    if (!pending) {
+      // No outbox item: the outputs hold the entry as it is now.
+      WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> held, Load(entry_key));
+      Stage(outbox, EncodeHeld(held));
+    }
+  }
+  Stage(entry_key, std::move(value));
+  return Status::Ok();
+}
+
+Result<std::vector<ProjectionChange>> ProjectionEngine::PendingChanges(size_t max) const {
+  std::vector<ProjectionChange> out;
+  for (const ProjectionDefinition& def : set_.projections) {
+    if (!def.HasOutput() || out.size() >= max) continue;
+    const std::string prefix = OutboxKey(def.name, "");
+    Status bad;
+    WALCAST_RETURN_IF_ERROR(store_->Scan(prefix, [&](std::string_view key, std::string_view value) {
+      ProjectionChange c;
+      c.definition = &def;
+      c.key = DecodeKey(key.substr(prefix.size()));
+      Result<std::optional<ProjectedRow>> held = DecodeHeld(value);
+      if (!held.ok()) {
+        bad = held.status();
+        return false;
+      }
+      c.before = std::move(*held);
+      Result<std::optional<ProjectedRow>> now = Get(def.name, c.key);
+      if (!now.ok()) {
+        bad = now.status();
+        return false;
+      }
+      c.after = std::move(*now);
+      out.push_back(std::move(c));
+      return out.size() < max;
+    }));
+    WALCAST_RETURN_IF_ERROR(bad);
+  }
+  return out;
+}
+
+Status ProjectionEngine::AcknowledgeChanges(const std::vector<ProjectionChange>& changes) {
+  if (!failed_.ok()) return failed_;
+  for (const ProjectionChange& c : changes) {
+    const std::string entry_key = EntryKey(c.definition->name, c.key);
+    WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> now, Load(entry_key));
+    const std::optional<std::string> written =
+        c.after ? std::optional<std::string>(c.after->Encode()) : std::nullopt;
+    const std::string outbox = OutboxKey(c.definition->name, EncodeKey(c.key));
+    if (now == written) {
+      Stage(outbox, std::nullopt);
+    } else {
+      Stage(outbox, EncodeHeld(written));  // changed since: the outputs hold `after`
+    }
+  }
+  return Status::Ok();
+}
+
 Status ProjectionEngine::Truncate(const ProjectionDefinition& def) {
   WALCAST_RETURN_IF_ERROR(Commit());
   metrics::StateStore::Batch batch;
+  WALCAST_RETURN_IF_ERROR(RemoveAll(def, &batch));
+  return store_->Write(&batch);
+}
+
+Status ProjectionEngine::RemoveAll(const ProjectionDefinition& def,
+                                   metrics::StateStore::Batch* batch) {
+  if (def.HasOutput()) {
+    // Every entry goes: the outbox records what the outputs hold, so they
+    // remove them too (or get them back from a new snapshot).
+    const std::string entries = metrics::state_key::RowPrefix(def.name);
+    Status bad;
+    WALCAST_RETURN_IF_ERROR(
+        store_->Scan(entries, [&](std::string_view key, std::string_view value) {
+          const std::string outbox = OutboxKey(def.name, key.substr(entries.size()));
+          Result<std::optional<std::string>> pending = store_->Get(outbox);
+          if (!pending.ok()) {
+            bad = pending.status();
+            return false;
+          }
+          if (!*pending) batch->Put(outbox, EncodeHeld(std::string(value)));
+          return true;
+        }));
+    WALCAST_RETURN_IF_ERROR(bad);
+  }
   for (const std::string& prefix : {metrics::state_key::RowPrefix(def.name),
                                     metrics::state_key::RowPrefix(def.name + "\x01source")}) {
-    batch.DeleteRange(prefix, PrefixEnd(prefix));
+    batch->DeleteRange(prefix, PrefixEnd(prefix));
   }
-  return store_->Write(&batch);
+  return Status::Ok();
 }
 
 void ProjectionEngine::AddDeadLetter(const ProjectionDefinition& def, const ChangeEvent& event,
@@ -341,10 +449,15 @@ Status ProjectionEngine::Reset() {
   if (!failed_.ok()) return failed_;
   overlay_.clear();
   metrics::StateStore::Batch batch;
-  for (const char kind : {metrics::state_key::kRow, metrics::state_key::kDeadLetter}) {
-    const std::string prefix(1, kind);
-    batch.DeleteRange(prefix, PrefixEnd(prefix));
+  // The outputs' outbox stays (and gains every entry): the new snapshot's
+  // entries replace what the outputs hold, and entries it no longer has are
+  // removed from them.
+  for (const ProjectionDefinition& def : set_.projections) {
+    const Status removed = RemoveAll(def, &batch);
+    if (!removed.ok()) return Fail(removed);
   }
+  const std::string letters(1, metrics::state_key::kDeadLetter);
+  batch.DeleteRange(letters, PrefixEnd(letters));
   batch.Delete(Meta(kMetaAppliedLsn));
   const Status s = store_->Write(&batch);
   if (!s.ok()) return Fail(s);
@@ -354,29 +467,17 @@ Status ProjectionEngine::Reset() {
 
 Result<std::optional<ProjectedRow>> ProjectionEngine::Get(
     std::string_view projection, const std::vector<std::string>& key) const {
-  WALCAST_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                           store_->Get(EntryKey(projection, key)));
-  if (!bytes) return std::optional<ProjectedRow>();
-  std::optional<ProjectedRow> row = ProjectedRow::Decode(*bytes);
-  if (!row)
-    return Status::Corruption("projection state: bad entry of '" + std::string(projection) + "'");
-  return row;
+  return ReadEntry(*store_, projection, key);
 }
 
 Status ProjectionEngine::Scan(std::string_view projection,
                               const std::vector<std::string>& key_prefix,
                               const std::function<bool(const ProjectedRow&)>& fn) const {
-  Status bad;
-  WALCAST_RETURN_IF_ERROR(
-      store_->Scan(EntryKey(projection, key_prefix), [&](std::string_view, std::string_view value) {
-        std::optional<ProjectedRow> row = ProjectedRow::Decode(value);
-        if (!row) {
-          bad = Status::Corruption("projection state: bad entry");
-          return false;
-        }
-        return fn(*row);
-      }));
-  return bad;
+  return ScanEntries(*store_, projection, key_prefix, fn);
+}
+
+std::unique_ptr<ProjectionSnapshot> ProjectionEngine::TakeSnapshot() const {
+  return std::make_unique<ProjectionSnapshot>(store_->TakeSnapshot());
 }
 
 Result<std::vector<metrics::DeadLetter>> ProjectionEngine::DeadLetters() const {

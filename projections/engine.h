@@ -27,6 +27,8 @@
 //   m applied_lsn | m projections_fingerprint
 //   r H(projection) key              ProjectedRow
 //   r H(projection "\x01source") pk  the entry's key, for deletes
+//   r H(projection "\x01out") key    outbox: changed, not yet written by the
+//                                    outputs; OutboxItem (what they hold)
 //   q lsn(8) projection              metrics::DeadLetter
 //
 // Thread: one thread (the reader thread) for every call.
@@ -46,6 +48,8 @@
 #include "metrics/engine.h"
 #include "metrics/state_store.h"
 #include "projections/definition.h"
+#include "projections/output.h"
+#include "projections/reader.h"
 #include "projections/row.h"
 #include "projections/sunbird_cipher.h"
 
@@ -62,7 +66,7 @@ struct ProjectionStats {
   uint64_t commits = 0;
 };
 
-class ProjectionEngine {
+class ProjectionEngine : public ProjectionReader {
  public:
   // Opens (or creates) the state and restores applied_lsn. Borrows `set`
   // and `cipher` (may be null when no projection has encrypted fields);
@@ -72,7 +76,7 @@ class ProjectionEngine {
   static Result<std::unique_ptr<ProjectionEngine>> Open(const ProjectionSet& set,
                                                         ProjectionEngineOptions options,
                                                         const SunbirdCipher* cipher);
-  ~ProjectionEngine();
+  ~ProjectionEngine() override;
   ProjectionEngine(const ProjectionEngine&) = delete;
   ProjectionEngine& operator=(const ProjectionEngine&) = delete;
 
@@ -88,19 +92,22 @@ class ProjectionEngine {
   Status Commit(Lsn applied = Lsn());
   bool HasUncommitted() const { return !overlay_.empty(); }
 
-  // The committed entry of `projection` under `key`, if any.
+  // ProjectionReader over the latest commit (the overlay is not seen).
   Result<std::optional<ProjectedRow>> Get(std::string_view projection,
-                                          const std::vector<std::string>& key) const;
-  // Every committed entry of `projection` whose key starts with
-  // `key_prefix`, in key order, until fn returns false.
+                                          const std::vector<std::string>& key) const override;
   Status Scan(std::string_view projection, const std::vector<std::string>& key_prefix,
-              const std::function<bool(const ProjectedRow&)>& fn) const;
+              const std::function<bool(const ProjectedRow&)>& fn) const override;
+  // The state as committed now, for a reader on another thread (an exhaust
+  // report worker); it must not outlive the engine.
+  std::unique_ptr<ProjectionSnapshot> TakeSnapshot() const;
   // Every committed dead letter, in LSN order.
   Result<std::vector<metrics::DeadLetter>> DeadLetters() const;
 
   // Wipes every entry, source mapping and dead letter and applied_lsn (a
   // fresh initial snapshot follows); other meta keys (the exhaust jobs'
-  // done markers) stay. Commits at once.
+  // done markers) and the outputs' outbox stay, the outbox gaining every
+  // wiped entry (the outputs drop what the snapshot no longer has).
+  // Commits at once.
   Status Reset();
 
   const ProjectionStats& stats() const { return stats_; }
@@ -112,6 +119,17 @@ class ProjectionEngine {
   // Puts or deletes (nullopt) a key in the next Commit's batch.
   void Stage(std::string key, std::optional<std::string> value);
 
+  // The outbox of the projections with outputs (output.h): up to `max`
+  // entries changed since the outputs last acknowledged them, each with
+  // what the outputs hold and the committed entry. Reads the committed
+  // state: call it right after Commit(). Errors: the store's.
+  Result<std::vector<ProjectionChange>> PendingChanges(size_t max) const;
+  // The outputs made `changes` (from PendingChanges) durable: each leaves
+  // the outbox, unless its entry changed since, in which case the outbox
+  // records that the outputs now hold `after`. Goes into the next Commit's
+  // batch. Errors: the store's.
+  Status AcknowledgeChanges(const std::vector<ProjectionChange>& changes);
+
  private:
   ProjectionEngine(const ProjectionSet& set, ProjectionEngineOptions options,
                    const SunbirdCipher* cipher, std::unique_ptr<metrics::StateStore> store);
@@ -122,10 +140,19 @@ class ProjectionEngine {
                 const std::string& source_key);
   Status Remove(const ProjectionDefinition& def, const std::string& source_key);
   Status Truncate(const ProjectionDefinition& def);
+  // Puts into `batch` the removal of every committed entry of `def` (and
+  // their source mappings); with outputs, an outbox item for each entry
+  // that has none, so the outputs remove it too.
+  Status RemoveAll(const ProjectionDefinition& def, metrics::StateStore::Batch* batch);
   void AddDeadLetter(const ProjectionDefinition& def, const ChangeEvent& event,
                      const std::string& error, const std::string& reason);
   Result<std::optional<std::string>> Load(const std::string& key) const;
   Status Spill();
+  // Stages an entry's new value (nullopt: removed); for a projection with
+  // outputs, first records in the outbox what the outputs hold, unless an
+  // outbox item for the entry exists already.
+  Status StageEntry(const ProjectionDefinition& def, const std::string& entry_key,
+                    std::optional<std::string> value);
 
   const ProjectionSet& set_;
   const ProjectionEngineOptions options_;
@@ -141,5 +168,6 @@ class ProjectionEngine {
 // The state keys of the layout above.
 std::string EntryKey(std::string_view projection, const std::vector<std::string>& key);
 std::string SourceKey(std::string_view projection, std::string_view source_key);
+std::string OutboxKey(std::string_view projection, std::string_view encoded_key);
 
 }  // namespace walcast::projections

@@ -24,6 +24,10 @@ std::vector<OptionSpec> ProjectionOptionSpecs() {
   o.push_back(spec("projections.batch.max.rows", T::kInt, "5000",
                    "entries changed in memory before they are written early"));
   o.back().min = 1;
+  o.push_back(spec("projections.output.batch.max", T::kInt, "1000",
+                   "changed entries handed to the outputs (elasticsearch_index, kafka_table of "
+                   "a definition) per write"));
+  o.back().min = 1;
   o.push_back(spec("projections.decrypt.key.file", T::kString, "",
                    "file holding Sunbird's encryption key (sunbird_encryption_key) for encrypted "
                    "fields; empty: the sunbird_encryption_key environment variable"));
@@ -53,6 +57,9 @@ Result<ProjectionSinkOptions> ProjectionSinkOptionsFromConfig(const Config& conf
   if (rows < 1) return Status::InvalidArgument("projections.batch.max.rows: expected >= 1");
   o.engine.max_batch_rows = static_cast<size_t>(rows);
   o.checkpoint_interval = std::chrono::milliseconds(config.GetInt("checkpoint.interval.ms"));
+  const int64_t batch = config.GetInt("projections.output.batch.max");
+  if (batch < 1) return Status::InvalidArgument("projections.output.batch.max: expected >= 1");
+  o.output_batch = static_cast<size_t>(batch);
   return o;
 }
 

@@ -17,8 +17,8 @@
 
 #include "core/lsn.h"
 #include "rapidjson/document.h"
+#include "tests/integration/kafka_process_test.h"
 #include "tests/support/kafka_cluster.h"
-#include "tests/support/walcast_process_test.h"
 
 namespace walcast::testing {
 namespace {
@@ -116,26 +116,8 @@ struct Outage {
   Lsn confirmed_while_down;
 };
 
-class KafkaSinkTest : public WalcastProcessTest {
+class KafkaSinkTest : public KafkaProcessTest {
  protected:
-  void SetUp() override {
-    WalcastProcessTest::SetUp();
-    if (HasFatalFailure()) return;
-    kafka_ = KafkaEnvironment::Get();
-    ASSERT_NE(kafka_, nullptr) << "Kafka did not start: " << KafkaEnvironment::StartError();
-    WriteConfig({});
-  }
-
-  std::map<std::string, std::string> BaseConfig() const override {
-    std::map<std::string, std::string> kv = WalcastProcessTest::BaseConfig();
-    kv["sinks"] = "kafka";
-    kv["topic.prefix"] = db_;
-    if (kafka_ != nullptr) kv["kafka.bootstrap.servers"] = kafka_->bootstrap();
-    // Tests read topics from the start; short linger keeps them quick.
-    kv["kafka.linger.ms"] = "5";
-    return kv;
-  }
-
   std::string Topic(const std::string& table) const { return db_ + ".public." + table; }
 
   // Streams `rows` rows in 100-row transactions with `config`; the broker
@@ -143,8 +125,6 @@ class KafkaSinkTest : public WalcastProcessTest {
   // written while it is down). Checks that the slot did not move during the
   // outage and that walcast confirms everything afterwards.
   Outage LoadThroughABrokerOutage(const std::map<std::string, std::string>& config, int rows);
-
-  KafkaCluster* kafka_ = nullptr;
 };
 
 TEST_F(KafkaSinkTest, EveryDmlKindReachesItsTopicKeyAndPartition) {
@@ -261,15 +241,14 @@ TEST_F(KafkaSinkTest, KillNineDuringALoadLosesNoRow) {
   constexpr int kRows = 200000;
   Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
   ASSERT_TRUE(kafka_->CreateTopic(Topic("t"), 3));
-  WriteConfig({{"value.converter.schemas.enable", "false"},
-               {"key.converter.schemas.enable", "false"}});
+  WriteConfig(
+      {{"value.converter.schemas.enable", "false"}, {"key.converter.schemas.enable", "false"}});
   auto first = Start("first");
   ASSERT_TRUE(WaitForLog("first", "streaming started", first.get())) << Log("first");
   std::thread writer([&] { Sql(LoadSql(1, kRows, 100)); });
   // Kill once a good part of the load is confirmed, while rows still flow.
-  const bool progressed =
-      PollUntil([&] { return ConfirmedFlush() > Lsn() && Sql("SELECT count(*) FROM t") > "40000"; },
-                120s);
+  const bool progressed = PollUntil(
+      [&] { return ConfirmedFlush() > Lsn() && Sql("SELECT count(*) FROM t") > "40000"; }, 120s);
   const Lsn watermark_before_kill = ConfirmedFlush();
   first->Signal(SIGKILL);
   EXPECT_EQ(first->Wait(10s), 128 + SIGKILL);
@@ -475,15 +454,16 @@ TEST_F(KafkaSinkTest, ExactlyOnceBrokerDownForThirtySecondsLosesAndRepeatsNothin
 TEST_F(KafkaSinkTest, SnapshotThenStreamingWithConcurrentWritesGivesEveryRowOnce) {
   constexpr int kRows = 60000;
   Sql("CREATE TABLE t(id int PRIMARY KEY, v int);"
-      "INSERT INTO t SELECT i, 0 FROM generate_series(1, " + std::to_string(kRows) + ") i");
+      "INSERT INTO t SELECT i, 0 FROM generate_series(1, " +
+      std::to_string(kRows) + ") i");
   ASSERT_TRUE(kafka_->CreateTopic(Topic("t"), 4));
   WriteConfig({{"value.converter.schemas.enable", "false"}, {"snapshot.max.threads", "2"}});
   auto walcast = Start("walcast");
   // Writes while the snapshot is read: updates of snapshotted rows and new rows.
   ASSERT_TRUE(WaitForLog("walcast", "snapshot started", walcast.get())) << Log("walcast");
   for (int k = 0; k < 20; ++k) {
-    Sql("UPDATE t SET v = v + 1 WHERE id % 20 = " + std::to_string(k) +
-        "; INSERT INTO t VALUES (" + std::to_string(kRows + 1 + k) + ", 1)");
+    Sql("UPDATE t SET v = v + 1 WHERE id % 20 = " + std::to_string(k) + "; INSERT INTO t VALUES (" +
+        std::to_string(kRows + 1 + k) + ", 1)");
   }
   Sql("DELETE FROM t WHERE id % 1000 = 0");
   ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get(), 120s)) << Log("walcast");
@@ -516,10 +496,11 @@ TEST_F(KafkaSinkTest, SnapshotThenStreamingWithConcurrentWritesGivesEveryRowOnce
 TEST_F(KafkaSinkTest, HeartbeatsAdvanceTheSlotOnAnIdleTable) {
   Sql("CREATE TABLE t(id int PRIMARY KEY, v int); CREATE TABLE other(id int);"
       "CREATE TABLE heartbeat(id int PRIMARY KEY, ts timestamptz)");
-  WriteConfig({{"table.include.list", "public\\.t,public\\.heartbeat"},
-               {"heartbeat.interval.ms", "300"},
-               {"heartbeat.action.query",
-                "INSERT INTO heartbeat VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = now()"}});
+  WriteConfig(
+      {{"table.include.list", "public\\.t,public\\.heartbeat"},
+       {"heartbeat.interval.ms", "300"},
+       {"heartbeat.action.query",
+        "INSERT INTO heartbeat VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = now()"}});
   auto walcast = Start("walcast");
   ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
   // Writes to a table outside the publication: the captured table stays idle.

@@ -5,13 +5,16 @@
 // ones gone) — exactly once across the crashes.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "projections/definition.h"
 #include "projections/engine.h"
+#include "tests/integration/program_users_workload.h"
 #include "tests/support/walcast_process_test.h"
 
 namespace walcast {
@@ -47,36 +50,31 @@ class ProjectionsIntegrationTest : public testing::WalcastProcessTest {
 
   // One transaction of the workload: enrolments inserted, moved, soft
   // deleted and deleted, consents flipped.
-  void Round(int i) {
-    const std::string n = std::to_string(i);
-    std::ostringstream sql;
-    sql << "BEGIN;";
-    for (int k = 0; k < 5; ++k) {
-      const std::string id = n + "-" + std::to_string(k);
-      sql << "INSERT INTO sunbird.program_users VALUES ('" << id
-          << "', jsonb_build_object('programId', 'p" << (i % 3) << "', 'userId', 'u" << id
-          << "', 'programName', 'Program', 'requestForPIIConsent', true, 'deleted', false, "
-             "'userProfile', jsonb_build_object('userLocations', jsonb_build_array("
-             "jsonb_build_object('type','district','name','D"
-          << (k % 4) << "','id','d" << (k % 4) << "','code','c'))),"
-          << "'updatedAt', '2021-03-01'));";
-      sql << "INSERT INTO sunbird.user_consent VALUES ('u" << id << "', 'p" << (i % 3)
-          << "', 'active', now());";
-    }
-    if (i > 2) {
-      const std::string old = std::to_string(i - 2);
-      sql << "UPDATE sunbird.program_users SET doc = jsonb_set(doc, "
-             "'{userProfile,userLocations,0,name}', '\"Moved\"') WHERE id = '"
-          << old << "-0';";
-      sql << "UPDATE sunbird.program_users SET doc = jsonb_set(doc, '{deleted}', 'true') "
-             "WHERE id = '"
-          << old << "-1';";
-      sql << "DELETE FROM sunbird.program_users WHERE id = '" << old << "-2';";
-      sql << "UPDATE sunbird.user_consent SET status = 'revoked' WHERE user_id = 'u" << old
-          << "-3';";
-    }
-    sql << "COMMIT;";
-    Sql(sql.str());
+  void Round(int i) { Sql(testing::EnrolmentRoundSql(i, /*consents=*/true)); }
+
+  // A SUBMITTED job_request row `id` for the program-user report of
+  // `program`, in Sunbird's request format.
+  void SubmitJob(const std::string& id, const std::string& program) {
+    Sql("INSERT INTO sunbird.job_request (tag, request_id, job_id, status, request_data) VALUES "
+        "('t', '" +
+        id +
+        "', 'program-user-exhaust', 'SUBMITTED', '{\"program\":[{\"name\":\"User "
+        "Detail Report\",\"id\":\"program-user-exhaust\",\"filters\":[{\"table_name\":"
+        "\"program_enrollment\",\"table_filters\":[{\"name\":\"program_id\",\"operator\":"
+        "\"=\",\"value\":\"" +
+        program + "\"}]}]}]}')");
+  }
+
+  // Polls until job_request row `id` is SUCCESS (true) or walcast exits.
+  bool WaitForSuccess(const std::string& id, testing::ChildProcess* walcast) {
+    return testing::PollUntil(
+               [&] {
+                 return Sql("SELECT status FROM sunbird.job_request WHERE request_id = '" + id +
+                            "'") == "SUCCESS" ||
+                        !walcast->Running();
+               },
+               std::chrono::seconds(60)) &&
+           walcast->Running();
   }
 };
 
@@ -95,24 +93,10 @@ TEST_F(ProjectionsIntegrationTest, StateIsExactAfterKillNine) {
   ASSERT_EQ(walcast->Wait(std::chrono::seconds(30)), 0) << Log("walcast" + std::to_string(kills));
 
   // What the tables hold.
-  std::map<std::string, std::string> expected;  // "program/user" -> district name
-  std::istringstream rows(
-      Sql("SELECT doc->>'programId' || '/' || (doc->>'userId') || '|' || "
-          "(doc->'userProfile'->'userLocations'->0->>'name') FROM sunbird.program_users "
-          "WHERE NOT (doc->>'deleted')::boolean ORDER BY 1"));
-  for (std::string line; std::getline(rows, line);) {
-    if (line.empty()) continue;
-    const size_t bar = line.find('|');
-    expected[line.substr(0, bar)] = line.substr(bar + 1);
-  }
-  std::map<std::string, std::string> consents;
-  std::istringstream consent_rows(
+  const std::map<std::string, std::string> expected =
+      testing::ParseKeyedLines(Sql(testing::ExpectedEnrolmentsSql()));
+  const std::map<std::string, std::string> consents = testing::ParseKeyedLines(
       Sql("SELECT user_id || '/' || object_id || '|' || status FROM sunbird.user_consent"));
-  for (std::string line; std::getline(consent_rows, line);) {
-    if (line.empty()) continue;
-    const size_t bar = line.find('|');
-    consents[line.substr(0, bar)] = line.substr(bar + 1);
-  }
   ASSERT_GT(expected.size(), 900u);
 
   // What walcast's state holds.
@@ -174,20 +158,8 @@ TEST_F(ProjectionsIntegrationTest, JobRequestWritesTheReportOnce) {
   std::unique_ptr<testing::ChildProcess> walcast = Start("walcast");
   ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
   const std::string program = "60250000000000000000000000000000";
-  Sql("INSERT INTO sunbird.job_request (tag, request_id, job_id, status, request_data) VALUES "
-      "('t', 'req-1', 'program-user-exhaust', 'SUBMITTED', '{\"program\":[{\"name\":\"User "
-      "Detail Report\",\"id\":\"program-user-exhaust\",\"filters\":[{\"table_name\":"
-      "\"program_enrollment\",\"table_filters\":[{\"name\":\"program_id\",\"operator\":\"=\","
-      "\"value\":\"" +
-      program.substr(0, 24) + "\"}]}]}]}')");
-  ASSERT_TRUE(testing::PollUntil(
-      [&] {
-        return Sql("SELECT status FROM sunbird.job_request WHERE request_id = 'req-1'") ==
-                   "SUCCESS" ||
-               !walcast->Running();
-      },
-      std::chrono::seconds(60)))
-      << Log("walcast");
+  SubmitJob("req-1", program.substr(0, 24));
+  ASSERT_TRUE(WaitForSuccess("req-1", walcast.get())) << Log("walcast");
   const std::string done =
       Sql("SELECT download_urls[1] || '|' || dt_job_completed FROM sunbird.job_request WHERE "
           "request_id = 'req-1'");
@@ -228,13 +200,7 @@ TEST_F(ProjectionsIntegrationTest, JobRequestWritesTheReportOnce) {
   const size_t at = answer.find("\"request_id\":\"");
   ASSERT_NE(at, std::string::npos) << answer;
   const std::string http_id = answer.substr(at + 14, answer.find('"', at + 14) - at - 14);
-  ASSERT_TRUE(testing::PollUntil(
-      [&] {
-        return Sql("SELECT status FROM sunbird.job_request WHERE request_id = '" + http_id + "'") ==
-               "SUCCESS";
-      },
-      std::chrono::seconds(60)))
-      << Log("walcast");
+  ASSERT_TRUE(WaitForSuccess(http_id, walcast.get())) << Log("walcast");
   std::ifstream by_http(dir_ + "/reports/" + http_id + ".csv", std::ios::binary);
   std::ostringstream http_csv;
   http_csv << by_http.rdbuf();
@@ -263,6 +229,81 @@ TEST_F(ProjectionsIntegrationTest, JobRequestWritesTheReportOnce) {
   cli_csv << cli.rdbuf();
   EXPECT_EQ(cli_csv.str(), csv.str());
   EXPECT_NE(out.find("rows=" + std::to_string(rows - 1)), std::string::npos) << out;
+}
+
+// A report is written off the reader thread. Here its CSV goes into a FIFO
+// nobody reads, so the report stays under way, blocked, for as long as the
+// test wants: meanwhile new rows keep streaming and the slot confirms them
+// (the projection sink committed and acknowledged them before the report
+// completed). A kill -9 in the middle of the report leaves no CSV under its
+// name and the row SUBMITTED; after the restart the job runs again, once,
+// and writes the whole report.
+TEST_F(ProjectionsIntegrationTest, ReportRunsOffTheReaderThreadAndSurvivesKillNine) {
+  WriteConfig({{"exhaust.definitions.file",
+                std::string(WALCAST_SOURCE_DIR) +
+                    "/config/examples/sunbird-program-users/program-user-exhaust.json"},
+               {"exhaust.job.table", "sunbird.job_request"},
+               {"exhaust.output.dir", dir_ + "/reports"}});
+  std::string out;
+  std::string err;
+  ASSERT_EQ(RunToEnd({"generate-program-users", "--count", "3000", "--programs", "3"}, &out, &err),
+            0)
+      << err;
+  std::filesystem::create_directories(dir_ + "/reports");
+  const std::string partial = dir_ + "/reports/req-2.csv.partial";
+  ASSERT_EQ(::mkfifo(partial.c_str(), 0600), 0);
+  std::unique_ptr<testing::ChildProcess> walcast = Start("walcast");
+  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
+  const std::string program = std::string("60250000000000000000000000000000").substr(0, 24);
+  SubmitJob("req-2", program);
+  ASSERT_TRUE(WaitForLog("walcast", "exhaust job started", walcast.get())) << Log("walcast");
+
+  // The report is under way; the stream goes on.
+  for (int i = 0; i < 20; ++i) Round(100000 + i);
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), std::chrono::seconds(60)));
+  EXPECT_EQ(Sql("SELECT status FROM sunbird.job_request WHERE request_id = 'req-2'"), "SUBMITTED");
+  EXPECT_EQ(Log("walcast").find("exhaust job done"), std::string::npos);
+
+  // kill -9 in the middle of the report: nothing marked done.
+  walcast->Signal(SIGKILL);
+  EXPECT_EQ(walcast->Wait(std::chrono::seconds(10)), 128 + SIGKILL);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/reports/req-2.csv"));
+  EXPECT_EQ(Sql("SELECT status FROM sunbird.job_request WHERE request_id = 'req-2'"), "SUBMITTED");
+
+  // After the restart (the FIFO gone, so the file can be written) the job
+  // is redone, once.
+  std::filesystem::remove(partial);
+  walcast = Start("walcast1");
+  ASSERT_TRUE(WaitForSuccess("req-2", walcast.get())) << Log("walcast1");
+  const std::string done =
+      Sql("SELECT download_urls[1] || '|' || dt_job_completed FROM sunbird.job_request WHERE "
+          "request_id = 'req-2'");
+  EXPECT_EQ(done.substr(0, done.find('|')), dir_ + "/reports/req-2.csv");
+  std::ifstream in(dir_ + "/reports/req-2.csv", std::ios::binary);
+  size_t lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  EXPECT_EQ(std::to_string(lines - 1),
+            Sql("SELECT count(*) FROM sunbird.program_users WHERE doc->>'programId' = '" + program +
+                "'"));
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), std::chrono::seconds(60), "walcast1"));
+  const std::string log1 = Log("walcast1");
+  const size_t first = log1.find("exhaust job done");
+  ASSERT_NE(first, std::string::npos) << log1;
+  EXPECT_EQ(log1.find("exhaust job done", first + 1), std::string::npos) << log1;
+
+  // Another restart: the done marker holds, the job does not run again.
+  walcast->Signal(SIGKILL);
+  walcast->Wait(std::chrono::seconds(10));
+  walcast = Start("walcast2");
+  ASSERT_TRUE(WaitForLog("walcast2", "streaming started", walcast.get())) << Log("walcast2");
+  Round(200000);
+  ASSERT_TRUE(WaitConfirmed(walcast.get(), std::chrono::seconds(60), "walcast2"));
+  EXPECT_EQ(Log("walcast2").find("exhaust job started"), std::string::npos) << Log("walcast2");
+  EXPECT_EQ(Sql("SELECT download_urls[1] || '|' || dt_job_completed FROM sunbird.job_request "
+                "WHERE request_id = 'req-2'"),
+            done);
+  walcast->Signal(SIGTERM);
+  ASSERT_EQ(walcast->Wait(std::chrono::seconds(30)), 0) << Log("walcast2");
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <thread>
 
 #include "projections/definition.h"
 #include "tests/unit/projections/projections_test_util.h"
@@ -13,13 +15,6 @@ namespace {
 using testing::Enrolment;
 using testing::Event;
 using testing::Text;
-
-ProjectionSet ExampleSet() {
-  Result<ProjectionSet> set = LoadProjectionDefinitions(
-      std::string(WALCAST_SOURCE_DIR) + "/config/examples/sunbird-program-users/projections.json");
-  EXPECT_TRUE(set.ok()) << set.status().ToString();
-  return std::move(*set);
-}
 
 class ProjectionEngineTest : public ::testing::Test {
  protected:
@@ -48,7 +43,7 @@ class ProjectionEngineTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  ProjectionSet set_ = ExampleSet();
+  ProjectionSet set_ = testing::ExampleSet();
   std::unique_ptr<SunbirdCipher> cipher_;
   std::unique_ptr<ProjectionEngine> engine_;
 };
@@ -253,6 +248,155 @@ TEST_F(ProjectionEngineTest, EncryptedFieldsNeedAKey) {
   Result<std::unique_ptr<ProjectionEngine>> e = ProjectionEngine::Open(set_, o, nullptr);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), Status::Code::kInvalidArgument);
+}
+
+// A report worker reads a snapshot: commits after it was taken (a move, a
+// delete, a new enrolment) are not seen, on another thread too.
+TEST_F(ProjectionEngineTest, SnapshotKeepsTheStateItWasTakenFrom) {
+  Enrolment e;
+  ASSERT_TRUE(engine_->Apply(Enrol(e, 100)).ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(110)).ok());
+  std::unique_ptr<ProjectionSnapshot> snapshot = engine_->TakeSnapshot();
+  e.district = "Nashik";
+  ASSERT_TRUE(engine_->Apply(Enrol(e, 120, Op::kUpdate)).ok());
+  Enrolment other;
+  other.user_id = "u2";
+  ASSERT_TRUE(engine_->Apply(Enrol(other, 125)).ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(130)).ok());
+  EXPECT_EQ(*Entry(e.program_id, "u1")->Find("user_locations.district_name"), "Nashik");
+
+  std::vector<std::string> seen;
+  std::thread reader([&] {
+    ASSERT_TRUE(snapshot
+                    ->Scan("program_enrollment", {e.program_id},
+                           [&](const ProjectedRow& row) {
+                             seen.push_back(*row.Find("user_id") + "/" +
+                                            *row.Find("user_locations.district_name"));
+                             return true;
+                           })
+                    .ok());
+  });
+  reader.join();
+  EXPECT_EQ(seen, std::vector<std::string>{"u1/Pune"});
+  Result<std::optional<ProjectedRow>> gone =
+      snapshot->Get("program_enrollment", {e.program_id, "u2"});
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+}
+
+class ProjectionOutboxTest : public ProjectionEngineTest {
+ protected:
+  void SetUp() override {
+    set_ = testing::ExampleSet(R"({"elasticsearch_index": "enrolments"})");
+    ProjectionEngineTest::SetUp();
+  }
+  std::vector<ProjectionChange> Pending() {
+    Result<std::vector<ProjectionChange>> p = engine_->PendingChanges(100);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return p.ok() ? std::move(*p) : std::vector<ProjectionChange>();
+  }
+};
+
+// The outbox holds each changed entry once, with what the outputs hold
+// (before) and the committed entry (after); acknowledged items leave it,
+// also across a reopen (it is state, committed with the entries).
+TEST_F(ProjectionOutboxTest, ChangedEntriesWaitForTheOutputs) {
+  Enrolment e;
+  ASSERT_TRUE(engine_->Apply(Enrol(e, 100)).ok());
+  e.district = "Nashik";
+  ASSERT_TRUE(engine_->Apply(Enrol(e, 105, Op::kUpdate)).ok());
+  // Another projection (no output): not in the outbox.
+  ASSERT_TRUE(engine_
+                  ->Apply(Event(Op::kCreate, testing::UserConsent(),
+                                {Text("u1"), Text(e.program_id), Text("active"), Text("x")}, 106))
+                  .ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(110)).ok());
+  Reopen();
+  std::vector<ProjectionChange> pending = Pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].definition->name, "program_enrollment");
+  EXPECT_EQ(pending[0].key, (std::vector<std::string>{e.program_id, "u1"}));
+  EXPECT_FALSE(pending[0].before.has_value());
+  ASSERT_TRUE(pending[0].after.has_value());
+  EXPECT_EQ(*pending[0].after->Find("user_locations.district_name"), "Nashik");
+
+  ASSERT_TRUE(engine_->AcknowledgeChanges(pending).ok());
+  ASSERT_TRUE(engine_->Commit().ok());
+  Reopen();
+  EXPECT_TRUE(Pending().empty());
+
+  // A delete: before is what the outputs hold, after is gone.
+  ASSERT_TRUE(
+      engine_
+          ->Apply(Event(Op::kDelete, testing::ProgramUsers(), {Text("e-u1"), Datum::Null()}, 120))
+          .ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(130)).ok());
+  pending = Pending();
+  ASSERT_EQ(pending.size(), 1u);
+  ASSERT_TRUE(pending[0].before.has_value());
+  EXPECT_EQ(*pending[0].before->Find("user_locations.district_name"), "Nashik");
+  EXPECT_FALSE(pending[0].after.has_value());
+}
+
+// An entry that changes while the outputs write it stays in the outbox,
+// now with what they wrote as before.
+TEST_F(ProjectionOutboxTest, ChangeDuringAWriteStaysPending) {
+  Enrolment e;
+  ASSERT_TRUE(engine_->Apply(Enrol(e, 100)).ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(110)).ok());
+  const std::vector<ProjectionChange> written = Pending();
+  ASSERT_EQ(written.size(), 1u);
+  e.district = "Nashik";
+  ASSERT_TRUE(engine_->Apply(Enrol(e, 120, Op::kUpdate)).ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(130)).ok());
+  ASSERT_TRUE(engine_->AcknowledgeChanges(written).ok());
+  ASSERT_TRUE(engine_->Commit().ok());
+  const std::vector<ProjectionChange> next = Pending();
+  ASSERT_EQ(next.size(), 1u);
+  ASSERT_TRUE(next[0].before.has_value());
+  EXPECT_EQ(*next[0].before->Find("user_locations.district_name"), "Pune");
+  EXPECT_EQ(*next[0].after->Find("user_locations.district_name"), "Nashik");
+}
+
+// A truncate removes every entry from the outputs too.
+TEST_F(ProjectionOutboxTest, TruncateRemovesEntriesFromTheOutputs) {
+  Enrolment e;
+  ASSERT_TRUE(engine_->Apply(Enrol(e, 100)).ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(110)).ok());
+  ASSERT_TRUE(engine_->AcknowledgeChanges(Pending()).ok());
+  ASSERT_TRUE(engine_->Commit().ok());
+  ChangeEvent truncate;
+  truncate.op = Op::kTruncate;
+  truncate.relation = testing::ProgramUsers();
+  truncate.lsn = Lsn(120);
+  ASSERT_TRUE(engine_->Apply(truncate).ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(130)).ok());
+  const std::vector<ProjectionChange> pending = Pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_TRUE(pending[0].before.has_value());
+  EXPECT_FALSE(pending[0].after.has_value());
+}
+
+// A fresh snapshot (Reset) keeps what the outputs hold in the outbox: an
+// entry the new snapshot does not bring back is removed from them.
+TEST_F(ProjectionOutboxTest, ResetKeepsTheOutputsInformed) {
+  Enrolment gone;
+  gone.user_id = "u-gone";
+  Enrolment kept;
+  ASSERT_TRUE(engine_->Apply(Enrol(gone, 100)).ok());
+  ASSERT_TRUE(engine_->Apply(Enrol(kept, 101)).ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(110)).ok());
+  ASSERT_TRUE(engine_->AcknowledgeChanges(Pending()).ok());
+  ASSERT_TRUE(engine_->Commit().ok());
+  ASSERT_TRUE(engine_->Reset().ok());
+  ASSERT_TRUE(engine_->Apply(Enrol(kept, 200, Op::kRead)).ok());
+  ASSERT_TRUE(engine_->Commit(Lsn(210)).ok());
+  std::map<std::string, bool> after;  // user -> still there
+  for (const ProjectionChange& c : Pending()) {
+    EXPECT_TRUE(c.before.has_value());
+    after[c.key[1]] = c.after.has_value();
+  }
+  EXPECT_EQ(after, (std::map<std::string, bool>{{"u-gone", false}, {"u1", true}}));
 }
 
 }  // namespace

@@ -3,12 +3,17 @@
 // Helpers for the projections tests: the Sunbird example's tables as
 // relations, enrolment documents and change events.
 
+#include <gtest/gtest.h>
+
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/event.h"
+#include "projections/definition.h"
 #include "tests/unit/metrics/metrics_test_util.h"
 
 namespace walcast::projections::testing {
@@ -77,5 +82,24 @@ struct Enrolment {
            updated_at + R"(","deleted":)" + (deleted ? "true" : "false") + R"(,"__v":0})";
   }
 };
+
+// The shipped example's projections, program_enrollment given `outputs`
+// (a JSON object) when not empty.
+inline ProjectionSet ExampleSet(const std::string& outputs = "") {
+  std::ifstream in(std::string(WALCAST_SOURCE_DIR) +
+                   "/config/examples/sunbird-program-users/projections.json");
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string json = text.str();
+  if (!outputs.empty()) {
+    const std::string name = "\"name\": \"program_enrollment\",";
+    const size_t at = json.find(name);
+    EXPECT_NE(at, std::string::npos);
+    json.insert(at + name.size(), " \"outputs\": " + outputs + ",");
+  }
+  Result<ProjectionSet> set = ParseProjectionDefinitions(json);
+  EXPECT_TRUE(set.ok()) << set.status().ToString();
+  return set.ok() ? std::move(*set) : ProjectionSet();
+}
 
 }  // namespace walcast::projections::testing
