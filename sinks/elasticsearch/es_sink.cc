@@ -213,7 +213,8 @@ Status ElasticsearchSink::Close(std::chrono::milliseconds timeout) {
   const BulkWorkerStats stats = worker_.stats();
   log::Info("elasticsearch: stopped", {{"bulk_requests", stats.requests},
                                        {"documents", stats.items},
-                                       {"dead_letters", stats.dead_letters}});
+                                       {"dead_letters", stats.dead_letters},
+                                       {"max_in_flight", stats.max_in_flight_jobs}});
   return status;
 }
 

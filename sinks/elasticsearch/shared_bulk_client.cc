@@ -1,5 +1,7 @@
 #include "sinks/elasticsearch/shared_bulk_client.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -55,6 +57,8 @@ void SharedBulkClient::Detach(BulkWorker* worker) {
 }
 
 void SharedBulkClient::Run(size_t slot) {
+  // Named so that operators (and tests) can count the clients of a process.
+  pthread_setname_np(pthread_self(), "es:bulk");
   HttpTransport& transport = *transports_[slot];
   std::unique_lock lock(mu_);
   while (true) {

@@ -26,7 +26,7 @@ using TransportFactory = std::function<Result<std::unique_ptr<HttpTransport>>()>
 // of its own that owns it (a libcurl easy handle is not thread-safe, and
 // libcurl's share interface cannot share a connection cache between threads
 // using it at once), so up to connections() bulk requests are in flight at
-// once, whoever submitted them.
+// once, whoever submitted them. The threads are named "es:bulk".
 //
 // The workers are lanes: each keeps its own queue, order, failure, dead
 // letters, counters and acknowledgements (bulk_worker.h); the threads take
