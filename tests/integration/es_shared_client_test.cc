@@ -156,7 +156,8 @@ TEST_F(EsSharedClientTest, TwoPipelinesShareOneClientAndKeepTheirOwnDocumentsAnd
 }
 
 TEST_F(EsSharedClientTest, RequestsInFlightAtOnceLeaveTheLastVersionOfEveryRow) {
-  // Requests of three actions, four at once, over transactions that change
+  // Requests of three actions, four at once, into an index of two shards,
+  // over transactions that change
   // each row twice in a row (an update and another, a delete and an insert:
   // both changes have the transaction's version, so only the order they are
   // sent in tells them apart, and a request boundary often falls between
@@ -165,7 +166,8 @@ TEST_F(EsSharedClientTest, RequestsInFlightAtOnceLeaveTheLastVersionOfEveryRow) 
   WriteConfig({{"sinks", "elasticsearch"},
                {"elasticsearch.bulk.concurrency", "4"},
                {"elasticsearch.bulk.max.actions", "3"},
-               {"elasticsearch.bulk.flush.interval.ms", "20"}});
+               {"elasticsearch.bulk.flush.interval.ms", "20"},
+               {"elasticsearch.index.shards", "2"}});
   Sql("CREATE TABLE t(id int PRIMARY KEY, v text)");
   auto walcast = Start("walcast");
   ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get(), 60s)) << Log("walcast");
@@ -182,6 +184,9 @@ TEST_F(EsSharedClientTest, RequestsInFlightAtOnceLeaveTheLastVersionOfEveryRow) 
   Sql("DELETE FROM t WHERE id % 10 = 0");
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 180s));
   EXPECT_EQ(Docs(db_ + ".public.t"), Rows(db_));
+  // The index was created with the configured shard count.
+  const auto settings = es_->Request("GET", "/" + db_ + ".public.t/_settings");
+  EXPECT_NE(settings.body.find(R"("number_of_shards":"2")"), std::string::npos) << settings.body;
   walcast->Signal(SIGTERM);
   EXPECT_EQ(walcast->Wait(60s), 0) << Log("walcast");
   // Several were in flight at once (logged at stop; not asserted: it
