@@ -201,10 +201,9 @@ Result<Source> OpenSource(const Config& config) {
 // for a slot that already streams) or was wiped
 // (metrics.definitions.change=reset) asks for one, and every new snapshot
 // starts from a wiped state.
-Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, const Source& source,
-                                                       SnapshotDecision* snapshot,
-                                                       bool one_of_several,
-                                                       sinks::elasticsearch::BulkClientPool* clients) {
+Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(
+    const Config& config, const Source& source, SnapshotDecision* snapshot, bool one_of_several,
+    sinks::elasticsearch::BulkClientPool* clients) {
   if (!metrics::MetricsEnabled(config)) return std::unique_ptr<MetricsRuntime>();
   auto captured = [&](const std::string& table) {
     return std::any_of(source.tables.begin(), source.tables.end(),
@@ -572,12 +571,12 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
       CheckSlotOwnership(snapshot_mode, source.settings.plugin, existing, owned));
   WALCAST_ASSIGN_OR_RETURN(SnapshotDecision snapshot,
                            DecideSnapshot(snapshot_mode, existing, completed));
-  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics,
-                           OpenMetricsFor(config, source, &snapshot,
-                                          context != nullptr && context->topics != nullptr,
-                                          context != nullptr && context->shared != nullptr
-                                              ? context->shared->bulk_clients
-                                              : nullptr));
+  WALCAST_ASSIGN_OR_RETURN(
+      std::unique_ptr<MetricsRuntime> metrics,
+      OpenMetricsFor(config, source, &snapshot, context != nullptr && context->topics != nullptr,
+                     context != nullptr && context->shared != nullptr
+                         ? context->shared->bulk_clients
+                         : nullptr));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<ProjectionsRuntime> projected,
                            OpenProjectionsFor(config, &snapshot));
   if (snapshot.take) early.DropStream();

@@ -70,7 +70,7 @@ Status InstallElasticsearchTemplates(const ElasticsearchTarget& target, std::str
 }
 
 Result<std::shared_ptr<es::SharedBulkClient>> BulkClientFor(const ElasticsearchTarget& target,
-                                                             es::BulkClientPool* pool) {
+                                                            es::BulkClientPool* pool) {
   const es::HttpClientOptions& http = target.http;
   const es::TransportFactory make = [&http]() -> Result<std::unique_ptr<es::HttpTransport>> {
     WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<es::HttpClient> client, es::HttpClient::Create(http));

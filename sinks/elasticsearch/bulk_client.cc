@@ -54,11 +54,10 @@ Result<BulkResult> BulkClient::Send(const BulkRequest& request,
       if (retrying) return;
       retrying = true;
       if (counters->retrying_sends.fetch_add(1) == 0) {
-        counters->retrying_since_ms.store(
-            std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now().time_since_epoch())
-                .count(),
-            std::memory_order_relaxed);
+        counters->retrying_since_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now().time_since_epoch())
+                                              .count(),
+                                          std::memory_order_relaxed);
       }
     }
     ~Retrying() {

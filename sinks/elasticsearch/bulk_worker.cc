@@ -226,12 +226,12 @@ Status BulkWorker::Execute(BulkJob& job, HttpTransport& transport) {
                   [](const BulkAction& a) { return a.op == BulkOp::kUpdate; })) {
     // Partial updates become versioned writes of the merged document; the
     // reads wait out an outage like a task.
-    WALCAST_RETURN_IF_ERROR(
-        RunTask([&job](HttpTransport& connection, const BulkSend&) -> Status {
+    WALCAST_RETURN_IF_ERROR(RunTask(
+        [&job](HttpTransport& connection, const BulkSend&) -> Status {
           WALCAST_ASSIGN_OR_RETURN(job.request, ResolvePartialUpdates(connection, job.request));
           return Status::Ok();
         },
-                transport));
+        transport));
   }
   Result<BulkResult> result = SendBulk(job.request, transport);
   if (!result.ok()) return result.status();
@@ -253,8 +253,7 @@ Status BulkWorker::Execute(BulkJob& job, HttpTransport& transport) {
 }
 
 Status BulkWorker::WriteDeadLetters(const BulkJob& job, const BulkResult& result,
-                                    const std::vector<size_t>& rejected,
-                                    HttpTransport& transport) {
+                                    const std::vector<size_t>& rejected, HttpTransport& transport) {
   const BulkItemResult& first = result.items[rejected.front()];
   if (options_.dead_letter_index.empty()) {
     return Status::Fatal(options_.name + ": the server refused a document (" + first.error_type +

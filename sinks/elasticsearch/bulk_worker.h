@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/lsn.h"
 #include "core/log.h"
+#include "core/lsn.h"
 #include "core/status.h"
 #include "sinks/elasticsearch/bulk_client.h"
 #include "sinks/elasticsearch/bulk_job_order.h"
@@ -108,7 +108,7 @@ struct BulkWorkerStats {
   uint64_t items = 0;         // items durable in their index
   uint64_t dead_letters = 0;  // items written to the dead-letter index (refused or unmappable)
   uint64_t queued_items = 0;  // now: items of the jobs waiting to be sent
-  uint64_t in_flight_items = 0;  // now: items of the jobs being sent
+  uint64_t in_flight_items = 0;     // now: items of the jobs being sent
   uint64_t max_in_flight_jobs = 0;  // the most jobs that were in flight at once
 };
 
@@ -201,7 +201,7 @@ class BulkWorker {
   bool SleepUnlessStopping(std::chrono::milliseconds wait);
 
   std::shared_ptr<SharedBulkClient> client_;
-  std::mutex& mu_;  // client_->mu_
+  std::mutex& mu_;                    // client_->mu_
   std::condition_variable& changed_;  // client_->changed_
   const BulkWorkerOptions options_;
   const Backoff::RandomUnit random_;
@@ -212,9 +212,9 @@ class BulkWorker {
   std::deque<Queued> queue_;
   std::map<uint64_t, InFlight> in_flight_;
   std::map<uint64_t, Finished> finished_;  // ended, `done` not yet run
-  uint64_t next_seq_ = 0;      // the number of the next job to start
-  uint64_t next_done_ = 0;     // the job whose `done` runs next
-  bool delivering_ = false;    // a thread is running `done`s
+  uint64_t next_seq_ = 0;                  // the number of the next job to start
+  uint64_t next_done_ = 0;                 // the job whose `done` runs next
+  bool delivering_ = false;                // a thread is running `done`s
   bool stopping_ = false;
   bool attached_ = false;
   Status failure_;

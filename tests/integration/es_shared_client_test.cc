@@ -9,8 +9,8 @@
 #include <signal.h>
 
 #include <chrono>
-#include <iostream>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,8 +39,8 @@ class EsSharedClientTest : public EsProcessTest {
   // `v` of every row of public.t in `db` by id, as text.
   std::map<std::string, std::string> Rows(const std::string& db) {
     std::map<std::string, std::string> rows;
-    const std::string text = pg_->Psql(
-        "SELECT string_agg(id || '|' || coalesce(v, ''), E'\\n' ORDER BY id) FROM t", db);
+    const std::string text =
+        pg_->Psql("SELECT string_agg(id || '|' || coalesce(v, ''), E'\\n' ORDER BY id) FROM t", db);
     size_t start = 0;
     while (start < text.size()) {
       size_t end = text.find('\n', start);
@@ -54,7 +54,8 @@ class EsSharedClientTest : public EsProcessTest {
 
   Lsn Confirmed(const std::string& slot) {
     return Lsn::Parse(pg_->Psql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE "
-                                "slot_name = '" + slot + "'"))
+                                "slot_name = '" +
+                                slot + "'"))
         .value_or(Lsn());
   }
 
@@ -84,15 +85,14 @@ TEST_F(EsSharedClientTest, TwoPipelinesShareOneClientAndKeepTheirOwnDocumentsAnd
   const auto created = es_->Request("PUT", "/" + b + ".public.t",
                                     R"({"mappings":{"properties":{"v":{"type":"integer"}}}})");
   ASSERT_EQ(created.status, 200) << created.body;
-  std::ofstream(dir_ + "/worker.properties")
-      << "database.user=postgres\n"
-      << "sinks=elasticsearch\n"
-      << "elasticsearch.url=" << es_->url() << "\n"
-      << "elasticsearch.bulk.concurrency=2\n"
-      << "elasticsearch.bulk.max.actions=25\n"
-      << "elasticsearch.bulk.flush.interval.ms=100\n"
-      << "state.dir=" << dir_ << "/state\n"
-      << "status.update.interval.ms=100\n";
+  std::ofstream(dir_ + "/worker.properties") << "database.user=postgres\n"
+                                             << "sinks=elasticsearch\n"
+                                             << "elasticsearch.url=" << es_->url() << "\n"
+                                             << "elasticsearch.bulk.concurrency=2\n"
+                                             << "elasticsearch.bulk.max.actions=25\n"
+                                             << "elasticsearch.bulk.flush.interval.ms=100\n"
+                                             << "state.dir=" << dir_ << "/state\n"
+                                             << "status.update.interval.ms=100\n";
   ChildProcess walcast({WalcastBinary(), "--config", WriteConnector("pa", a), "--config",
                         WriteConnector("pb", b), "--config", dir_ + "/worker.properties", "run"},
                        dir_ + "/walcast.out", dir_ + "/walcast.err",
@@ -121,8 +121,9 @@ TEST_F(EsSharedClientTest, TwoPipelinesShareOneClientAndKeepTheirOwnDocumentsAnd
     load_b += "INSERT INTO t SELECT g, g::text FROM generate_series(" + range + ") g;\n";
   }
   load_a += "UPDATE t SET v = v || '-2' WHERE id % 3 = 0;\n";
-  load_b += "INSERT INTO t SELECT g, 'bad' || g FROM generate_series(1001, 1005) g;\n"
-            "UPDATE t SET v = (id * 10)::text WHERE id % 2 = 0 AND id <= 200;\n";
+  load_b +=
+      "INSERT INTO t SELECT g, 'bad' || g FROM generate_series(1001, 1005) g;\n"
+      "UPDATE t SET v = (id * 10)::text WHERE id % 2 = 0 AND id <= 200;\n";
   pg_->Psql(load_a, a);
   pg_->Psql(load_b, b);
   const Lsn end = Lsn::Parse(pg_->Psql("SELECT pg_current_wal_lsn()")).value();
@@ -175,10 +176,18 @@ TEST_F(EsSharedClientTest, RequestsInFlightAtOnceLeaveTheLastVersionOfEveryRow) 
   for (int round = 1; round <= 3; ++round) {
     const std::string r = "r" + std::to_string(round);
     Sql("DO $$ BEGIN FOR k IN 1..300 LOOP "
-        "IF k % 3 = " + std::to_string(round % 3) + " THEN "
-        "DELETE FROM t WHERE id = k; INSERT INTO t VALUES (k, '" + r + "c'); "
-        "ELSE UPDATE t SET v = '" + r + "a' WHERE id = k; "
-        "UPDATE t SET v = '" + r + "b' WHERE id = k; END IF; "
+        "IF k % 3 = " +
+        std::to_string(round % 3) +
+        " THEN "
+        "DELETE FROM t WHERE id = k; INSERT INTO t VALUES (k, '" +
+        r +
+        "c'); "
+        "ELSE UPDATE t SET v = '" +
+        r +
+        "a' WHERE id = k; "
+        "UPDATE t SET v = '" +
+        r +
+        "b' WHERE id = k; END IF; "
         "END LOOP; END $$");
   }
   Sql("DELETE FROM t WHERE id % 10 = 0");

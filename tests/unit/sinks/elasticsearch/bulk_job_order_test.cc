@@ -10,10 +10,9 @@ namespace {
 BulkRequest Request(const std::vector<std::pair<std::string, int64_t>>& actions) {
   BulkRequestBuilder builder({}, VersionType::kExternalGte);
   for (const auto& [id, version] : actions) {
-    EXPECT_TRUE(builder
-                    .Index("i", id, "{}",
-                           version < 0 ? std::nullopt : std::optional<int64_t>(version))
-                    .ok());
+    EXPECT_TRUE(
+        builder.Index("i", id, "{}", version < 0 ? std::nullopt : std::optional<int64_t>(version))
+            .ok());
   }
   return builder.Take();
 }

@@ -500,10 +500,8 @@ TEST_F(ElasticsearchSinkTest, RewindDropsWhatWasNotSent) {
 // checkpoint only ever covers contiguous durable requests.
 TEST_F(ElasticsearchSinkTest, WatermarkNeverPassesARequestStillInFlight) {
   GatedEndpoint endpoint;
-  Result<std::shared_ptr<SharedBulkClient>> client =
-      SharedBulkClient::Create(2, [&endpoint]() -> Result<std::unique_ptr<HttpTransport>> {
-        return endpoint.Connect();
-      });
+  Result<std::shared_ptr<SharedBulkClient>> client = SharedBulkClient::Create(
+      2, [&endpoint]() -> Result<std::unique_ptr<HttpTransport>> { return endpoint.Connect(); });
   ASSERT_TRUE(client.ok());
   ElasticsearchSinkOptions options;
   options.limits.max_actions = 1;  // one request per transaction

@@ -68,9 +68,8 @@ BulkWorkerOptions Options(const std::string& dead_letter_index = "dlq") {
 
 std::shared_ptr<SharedBulkClient> Connect(GatedEndpoint* endpoint, size_t connections) {
   Result<std::shared_ptr<SharedBulkClient>> client = SharedBulkClient::Create(
-      connections, [endpoint]() -> Result<std::unique_ptr<HttpTransport>> {
-        return endpoint->Connect();
-      });
+      connections,
+      [endpoint]() -> Result<std::unique_ptr<HttpTransport>> { return endpoint->Connect(); });
   EXPECT_TRUE(client.ok()) << client.status().ToString();
   return client.ok() ? *client : nullptr;
 }
