@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +27,7 @@ class DoneLog {
       std::lock_guard lock(mu_);
       jobs_.push_back(job);
       codes_.push_back(status.code());
+      ran_.notify_all();
     };
   }
   std::vector<int> jobs() const {
@@ -36,9 +38,15 @@ class DoneLog {
     std::lock_guard lock(mu_);
     return codes_;
   }
+  // Whether `count` callbacks ran before `timeout`.
+  bool WaitFor(size_t count, milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return ran_.wait_for(lock, timeout, [&] { return jobs_.size() >= count; });
+  }
 
  private:
   mutable std::mutex mu_;
+  std::condition_variable ran_;
   std::vector<int> jobs_;
   std::vector<Status::Code> codes_;
 };
@@ -130,6 +138,8 @@ TEST(SharedBulkClientTest, WorkersSharingAClientKeepTheirOwnDeadLettersAndFailur
   ASSERT_TRUE(b.Submit(Job({"bad-2"}, 10, done_b.Record(1))).ok());
   ASSERT_TRUE(a.Drain(kWait).ok());
   EXPECT_EQ(b.Drain(kWait).code(), Status::Code::kFatal);
+  // Drain returns at the failure; the failed job's `done` runs just after.
+  ASSERT_TRUE(done_b.WaitFor(1, kWait));
   EXPECT_EQ(done_a.codes(), (std::vector<Status::Code>{Status::Code::kOk}));
   EXPECT_EQ(done_b.codes(), (std::vector<Status::Code>{Status::Code::kFatal}));
   EXPECT_EQ(a.stats().dead_letters, 1u);
