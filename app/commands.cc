@@ -201,9 +201,9 @@ Result<Source> OpenSource(const Config& config) {
 // for a slot that already streams) or was wiped
 // (metrics.definitions.change=reset) asks for one, and every new snapshot
 // starts from a wiped state.
-Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, const Source& source,
-                                                       SnapshotDecision* snapshot,
-                                                       bool one_of_several) {
+Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(
+    const Config& config, const Source& source, SnapshotDecision* snapshot, bool one_of_several,
+    sinks::elasticsearch::BulkClientPool* clients) {
   if (!metrics::MetricsEnabled(config)) return std::unique_ptr<MetricsRuntime>();
   auto captured = [&](const std::string& table) {
     return std::any_of(source.tables.begin(), source.tables.end(),
@@ -218,7 +218,7 @@ Result<std::unique_ptr<MetricsRuntime>> OpenMetricsFor(const Config& config, con
       return std::unique_ptr<MetricsRuntime>();
     }
   }
-  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics, OpenMetrics(config));
+  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics, OpenMetrics(config, clients));
   const metrics::MetricsSink& sink = *metrics->sink_ptr;
   const char* reason = sink.engine().reset_at_open() ? "metric definitions changed"
                        : !sink.applied_lsn().valid() ? "the metric state is empty"
@@ -572,9 +572,12 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
       CheckSlotOwnership(snapshot_mode, source.settings.plugin, existing, owned));
   WALCAST_ASSIGN_OR_RETURN(SnapshotDecision snapshot,
                            DecideSnapshot(snapshot_mode, existing, completed));
-  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<MetricsRuntime> metrics,
-                           OpenMetricsFor(config, source, &snapshot,
-                                          context != nullptr && context->topics != nullptr));
+  WALCAST_ASSIGN_OR_RETURN(
+      std::unique_ptr<MetricsRuntime> metrics,
+      OpenMetricsFor(config, source, &snapshot, context != nullptr && context->topics != nullptr,
+                     context != nullptr && context->shared != nullptr
+                         ? context->shared->bulk_clients
+                         : nullptr));
   WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<ProjectionsRuntime> projected,
                            OpenProjectionsFor(config, &snapshot));
   if (snapshot.take) early.DropStream();
@@ -671,7 +674,10 @@ Status RunCommand(const Config& config, const std::atomic<bool>* stop,
 Status RunSingle(const Config& config, const std::atomic<bool>* stop, PipelineRegistry* registry) {
   const std::string name = config.GetString("slot.name");
   const int id = registry->Add(name);
-  const PipelineContext context{name, registry->BeginAttempt(id), nullptr, nullptr};
+  // The sink and the metrics share one Elasticsearch client.
+  sinks::elasticsearch::BulkClientPool bulk_clients;
+  SharedClients shared{nullptr, nullptr, &bulk_clients};
+  const PipelineContext context{name, registry->BeginAttempt(id), nullptr, &shared};
   const Status status = RunCommand(config, stop, &context);
   registry->EndAttempt(id, status.ok() ? PipelineState::kStopped : PipelineState::kFailed,
                        status.ok() ? std::string() : status.ToString());
@@ -685,7 +691,8 @@ Status RunPipelines(const std::vector<PipelineConfig>& pipelines, const std::ato
   SharedLookupStores lookups;
   // Declared before the supervisor's pipelines use it, so it outlives them.
   sinks::kafka::ProducerPool producers;
-  SharedClients shared{&lookups, &producers};
+  sinks::elasticsearch::BulkClientPool bulk_clients;
+  SharedClients shared{&lookups, &producers, &bulk_clients};
   Supervisor supervisor(
       pipelines, registry,
       [&topics, &shared](const std::string& name, const Config& config,

@@ -39,6 +39,8 @@ Result<ElasticsearchTarget> ElasticsearchTargetFrom(const Config& config) {
   t.templates.prefix = config.GetString("elasticsearch.index.prefix");
   if (t.templates.prefix.empty()) t.templates.prefix = config.GetString("topic.prefix");
   t.templates.profile_tables = SplitList(config.GetString("elasticsearch.profile.tables"));
+  t.templates.number_of_shards = static_cast<int>(config.GetInt("elasticsearch.index.shards"));
+  t.concurrency = static_cast<size_t>(config.GetInt("elasticsearch.bulk.concurrency"));
   const std::string& letters = config.GetString("elasticsearch.dead.letter.index");
   t.dead_letter_index = letters == "none"  ? ""
                         : letters.empty() ? es::DeadLetterIndexName(t.templates.prefix)
@@ -71,13 +73,37 @@ Status InstallElasticsearchTemplates(const ElasticsearchTarget& target, std::str
   return Status::Ok();
 }
 
+Result<std::shared_ptr<es::SharedBulkClient>> BulkClientFor(const ElasticsearchTarget& target,
+                                                            es::BulkClientPool* pool) {
+  const es::HttpClientOptions& http = target.http;
+  const es::TransportFactory make = [&http]() -> Result<std::unique_ptr<es::HttpTransport>> {
+    WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<es::HttpClient> client, es::HttpClient::Create(http));
+    return std::unique_ptr<es::HttpTransport>(std::move(client));
+  };
+  if (pool == nullptr) return es::SharedBulkClient::Create(target.concurrency, make);
+  // Every setting of the connections; it holds secrets and is never logged.
+  std::string key;
+  for (const std::string* part :
+       {&http.base_url, &http.credentials.username, &http.credentials.password,
+        &http.credentials.api_key, &http.credentials.api_key_id, &http.credentials.bearer_token,
+        &http.ca_file, &http.client_cert_file, &http.client_key_file}) {
+    key.append(*part).push_back('\0');
+  }
+  key += std::to_string(http.insecure_skip_tls_verify) + "," +
+         std::to_string(http.connect_timeout.count()) + "," +
+         std::to_string(http.request_timeout.count()) + "," + std::to_string(http.gzip_min_bytes) +
+         "," + std::to_string(target.concurrency);
+  return pool->Get(key, target.concurrency, make);
+}
+
 Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config) {
   WALCAST_ASSIGN_OR_RETURN(std::shared_ptr<es::LookupStore> lookups, MakeLookupStore(config));
   return MakeElasticsearchSink(config, std::move(lookups));
 }
 
 Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config,
-                                                    std::shared_ptr<es::LookupStore> lookups) {
+                                                    std::shared_ptr<es::LookupStore> lookups,
+                                                    es::BulkClientPool* clients) {
   WALCAST_ASSIGN_OR_RETURN(ElasticsearchTarget target, ElasticsearchTargetFrom(config));
   if (config.GetBool("elasticsearch.templates")) {
     std::string report;
@@ -110,8 +136,8 @@ Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config,
   options.limits.max_bytes = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.bytes"));
   options.limits.max_age =
       std::chrono::milliseconds(config.GetInt("elasticsearch.bulk.flush.interval.ms"));
-  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<es::HttpClient> client,
-                           es::HttpClient::Create(target.http));
+  WALCAST_ASSIGN_OR_RETURN(std::shared_ptr<es::SharedBulkClient> client,
+                           BulkClientFor(target, clients));
   return std::unique_ptr<Sink>(std::make_unique<es::ElasticsearchSink>(
       std::move(client), std::make_unique<es::RowMapper>(std::move(mapper)), std::move(options)));
 }

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/sink.h"
 #include "core/status.h"
+#include "sinks/elasticsearch/bulk_client_pool.h"
 #include "sinks/elasticsearch/http_client.h"
 #include "sinks/elasticsearch/lookup_store.h"
 #include "sinks/elasticsearch/templates.h"
@@ -20,6 +21,8 @@ namespace walcast::app {
 // elasticsearch.url is missing or a setting is malformed.
 struct ElasticsearchTarget {
   sinks::elasticsearch::HttpClientOptions http;
+  // elasticsearch.bulk.concurrency: connections, and bulk requests in flight.
+  size_t concurrency = 1;
   sinks::elasticsearch::TemplateOptions templates;
   std::string dead_letter_index;  // "" with elasticsearch.dead.letter.index=none
 };
@@ -30,9 +33,16 @@ Result<ElasticsearchTarget> ElasticsearchTargetFrom(const Config& config);
 // credentials).
 Status InstallElasticsearchTemplates(const ElasticsearchTarget& target, std::string* report);
 
+// The bulk client for `target`: from `pool` (shared with every sink and
+// metric writer asking with the same URL, credentials, TLS, timeouts and
+// concurrency), or, with a null pool, one of its own. Errors as
+// HttpClient::Create.
+Result<std::shared_ptr<sinks::elasticsearch::SharedBulkClient>> BulkClientFor(
+    const ElasticsearchTarget& target, sinks::elasticsearch::BulkClientPool* pool);
+
 // The raw-document sink (sinks=elasticsearch), templates installed first
 // when elasticsearch.templates is true, with its own lookup store
-// (MakeLookupStore).
+// (MakeLookupStore) and bulk client.
 Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config);
 
 // Lookups and joins (docs/elasticsearch.md "Lookups and joins"). The store
@@ -46,9 +56,11 @@ Result<std::unique_ptr<Sink>> MakeElasticsearchSink(const Config& config);
 // named, never credentials).
 Result<std::shared_ptr<sinks::elasticsearch::LookupStore>> MakeLookupStore(const Config& config);
 
-// The raw-document sink using `lookups` (may be null: no lookups).
+// The raw-document sink using `lookups` (may be null: no lookups) and a
+// client from `clients` (BulkClientFor; null: its own).
 Result<std::unique_ptr<Sink>> MakeElasticsearchSink(
-    const Config& config, std::shared_ptr<sinks::elasticsearch::LookupStore> lookups);
+    const Config& config, std::shared_ptr<sinks::elasticsearch::LookupStore> lookups,
+    sinks::elasticsearch::BulkClientPool* clients = nullptr);
 
 // The lookup stores of a process with several pipelines: one store per
 // distinct lookup declaration (the elasticsearch.lookup*, elasticsearch.preset,

@@ -18,7 +18,12 @@ namespace es = sinks::elasticsearch;
 
 ElasticsearchMetricWriter::ElasticsearchMetricWriter(std::unique_ptr<es::HttpTransport> transport,
                                                      Options options)
-    : options_(std::move(options)), worker_(std::move(transport), [&] {
+    : ElasticsearchMetricWriter(es::SharedBulkClient::Wrap(std::move(transport)),
+                                std::move(options)) {}
+
+ElasticsearchMetricWriter::ElasticsearchMetricWriter(std::shared_ptr<es::SharedBulkClient> client,
+                                                     Options options)
+    : options_(std::move(options)), worker_(std::move(client), [&] {
         es::BulkWorkerOptions w = options_.worker;
         w.name = "metrics";
         w.dead_letter_index = options_.dead_letter_index;
@@ -134,7 +139,8 @@ Result<metrics::MetricSet> LoadMetricSet(const Config& config) {
   return set;
 }
 
-Result<std::unique_ptr<MetricsRuntime>> OpenMetrics(const Config& config) {
+Result<std::unique_ptr<MetricsRuntime>> OpenMetrics(const Config& config,
+                                                    es::BulkClientPool* clients) {
   auto runtime = std::make_unique<MetricsRuntime>();
   WALCAST_ASSIGN_OR_RETURN(runtime->set, LoadMetricSet(config));
   Result<metrics::MetricsSinkOptions> options = metrics::MetricsSinkOptionsFromConfig(config);
@@ -164,8 +170,8 @@ Result<std::unique_ptr<MetricsRuntime>> OpenMetrics(const Config& config) {
   writer.dead_letter_index = target->dead_letter_index;
   writer.max_actions = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.actions"));
   writer.max_bytes = static_cast<size_t>(config.GetInt("elasticsearch.bulk.max.bytes"));
-  WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<es::HttpClient> client,
-                           es::HttpClient::Create(target->http));
+  WALCAST_ASSIGN_OR_RETURN(std::shared_ptr<es::SharedBulkClient> client,
+                           BulkClientFor(*target, clients));
   runtime->writer = std::make_unique<ElasticsearchMetricWriter>(std::move(client), writer);
 
   WALCAST_ASSIGN_OR_RETURN(

@@ -18,13 +18,15 @@
 #include "metrics/definition.h"
 #include "metrics/document.h"
 #include "metrics/metrics_sink.h"
+#include "sinks/elasticsearch/bulk_client_pool.h"
 #include "sinks/elasticsearch/bulk_worker.h"
 #include "sinks/elasticsearch/http_transport.h"
 
 namespace walcast::app {
 
 // Writes metric documents (and the metrics' dead letters) to Elasticsearch
-// through a bulk worker of its own: metric documents to `metrics_index`,
+// through a bulk worker of its own (a lane of a client it may share with
+// the raw-document sinks of every pipeline): metric documents to `metrics_index`,
 // dead letters to `dead_letter_index`, each a full replace by its
 // deterministic _id, so writing a document again is harmless. Metric
 // documents carry their version (MetricDocument::version) as an external_gte
@@ -44,6 +46,8 @@ class ElasticsearchMetricWriter : public metrics::MetricDocumentWriter {
     sinks::elasticsearch::BulkWorkerOptions worker;
   };
   ElasticsearchMetricWriter(std::unique_ptr<sinks::elasticsearch::HttpTransport> transport,
+                            Options options);
+  ElasticsearchMetricWriter(std::shared_ptr<sinks::elasticsearch::SharedBulkClient> client,
                             Options options);
   ~ElasticsearchMetricWriter() override;
   void Write(std::vector<metrics::MetricDocument> docs, std::function<void(Status)> done) override;
@@ -94,8 +98,10 @@ Result<metrics::MetricSet> LoadMetricSet(const Config& config);
 
 // Loads metrics.definitions.file, opens the metric state and connects the
 // writer to elasticsearch.url (installing the index templates first when
-// elasticsearch.templates is true). kInvalidArgument names the key;
+// elasticsearch.templates is true) through a client from `clients`
+// (BulkClientFor; null: its own). kInvalidArgument names the key;
 // MetricsEngine::Open's errors pass through.
-Result<std::unique_ptr<MetricsRuntime>> OpenMetrics(const Config& config);
+Result<std::unique_ptr<MetricsRuntime>> OpenMetrics(
+    const Config& config, sinks::elasticsearch::BulkClientPool* clients = nullptr);
 
 }  // namespace walcast::app

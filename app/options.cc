@@ -318,6 +318,16 @@ void AddElasticsearchOptions(std::vector<OptionSpec>& o) {
       "a whole request, connect to last byte of the answer; a connection that went silent is "
       "given up after this long and the request retried on a new one")
       .min = 1000;
+  add("elasticsearch.bulk.concurrency", T::kInt, "2",
+      "_bulk requests in flight at once to one cluster, over as many connections; pipelines "
+      "with the same elasticsearch.url and client settings share them")
+      .min = 1;
+  o.back().max = 64;
+  add("elasticsearch.index.shards", T::kInt, "0",
+      "index.number_of_shards of the indices walcast's templates create (0: the server's "
+      "default, 1)")
+      .min = 0;
+  o.back().max = 1024;
   add("elasticsearch.profile.tables", T::kString, "*.anonymous_profile",
       "comma list of schema.table patterns ('*' wildcard) whose profile column is an "
       "anonymous profile, indexed in MOSIP's dashboard shape");

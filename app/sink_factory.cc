@@ -254,8 +254,10 @@ Status AddConfiguredSinks(const Config& config, const std::string& database, Pip
       } else {
         WALCAST_ASSIGN_OR_RETURN(store, MakeLookupStore(config));
       }
-      WALCAST_ASSIGN_OR_RETURN(std::unique_ptr<Sink> elasticsearch,
-                               MakeElasticsearchSink(config, std::move(store)));
+      WALCAST_ASSIGN_OR_RETURN(
+          std::unique_ptr<Sink> elasticsearch,
+          MakeElasticsearchSink(config, std::move(store),
+                                shared != nullptr ? shared->bulk_clients : nullptr));
       pipeline->AddSink(std::move(elasticsearch));
     }
   }

@@ -37,6 +37,8 @@ struct SharedClients {
   SharedLookupStores* lookups = nullptr;
   // The at-least-once Kafka sinks' producers.
   sinks::kafka::ProducerPool* producers = nullptr;
+  // The Elasticsearch sinks' and metric writers' bulk clients.
+  sinks::elasticsearch::BulkClientPool* bulk_clients = nullptr;
 };
 
 // Builds the sinks listed in `sinks` and adds them to `pipeline`.

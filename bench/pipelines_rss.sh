@@ -8,6 +8,10 @@
 #   WALCAST_BASELINE_BIN=/path/to/older/walcast bench/pipelines_rss.sh
 #       also measures that build, in the same run and against the same
 #       servers (e.g. one without shared Kafka producers)
+#   PIPELINES_SINK=elasticsearch bench/pipelines_rss.sh
+#       sinks=elasticsearch against a throwaway search node
+#       (scripts/elasticsearch.sh) instead of sinks=kafka and a broker; the
+#       figures then also count the Elasticsearch sending threads (es_threads)
 #
 # Starts a throwaway PostgreSQL 15 and Kafka broker (set WALCAST_JARS_DIR to
 # reuse downloaded jars), creates six databases db0..db5 with one empty
@@ -24,7 +28,16 @@ idle_seconds=${1:-10}
 # shellcheck source=lib.sh
 source "$root/bench/lib.sh"
 bench_start
-bench_kafka_start
+sink=${PIPELINES_SINK:-kafka}
+if [[ $sink == elasticsearch ]]; then
+  es_url=$("$root/scripts/elasticsearch.sh" start "$work/es" | sed -n 's/^url=//p')
+  sink_settings="sinks=elasticsearch
+elasticsearch.url=$es_url"
+else
+  bench_kafka_start
+  sink_settings="sinks=kafka
+kafka.bootstrap.servers=$bootstrap"
+fi
 
 for i in 0 1 2 3 4 5; do
   psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE db$i"
@@ -45,8 +58,7 @@ run_idle() {
   for ((i = 0; i < n; i++)); do args+=(--config "$work/db$i.json"); done
   cat >"$work/worker-$n.properties" <<PROPS
 database.user=postgres
-sinks=kafka
-kafka.bootstrap.servers=$bootstrap
+$sink_settings
 state.dir=$work/state-$label-$n
 slot.drop.on.stop=true
 PROPS
@@ -62,11 +74,12 @@ PROPS
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
   hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
   threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
+  es_threads=$(cat /proc/"$pid"/task/*/comm 2>/dev/null | grep -c '^es:bulk' || true)
   kill -TERM "$pid"
   wait "$pid"
   eval "rss_${label}_$n=$rss"
-  printf 'build=%s pipelines=%s rss_kb=%s hwm_kb=%s threads=%s\n' "$label" "$n" "$rss" "$hwm" \
-    "$threads"
+  printf 'build=%s sink=%s pipelines=%s rss_kb=%s hwm_kb=%s threads=%s es_threads=%s\n' \
+    "$label" "$sink" "$n" "$rss" "$hwm" "$threads" "$es_threads"
 }
 
 # summary LABEL: the cost of each added pipeline in that build.

@@ -24,11 +24,12 @@ std::vector<size_t> BulkResult::Rejected() const {
 }
 
 BulkClient::BulkClient(HttpTransport& transport, BulkClientOptions options,
-                       Backoff::RandomUnit random, Sleep sleep)
+                       Backoff::RandomUnit random, Sleep sleep, BulkClientCounters* counters)
     : transport_(transport),
-      options_(options),
-      backoff_(options.backoff, std::move(random)),
-      sleep_(std::move(sleep)) {
+      options_(std::move(options)),
+      backoff_(options_.backoff, std::move(random)),
+      sleep_(std::move(sleep)),
+      counters_(counters != nullptr ? counters : &own_counters_) {
   if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
@@ -44,22 +45,34 @@ Result<BulkResult> BulkClient::Send(const BulkRequest& request,
   remaining.current = &request;
   backoff_.Reset();
   Status last_failure;
-  // However Send ends, it is no longer retrying.
+  // However Send ends, it is no longer retrying; the counters say since
+  // when any send of theirs has been.
   struct Retrying {
-    std::atomic<int64_t>* since;
-    ~Retrying() { since->store(0, std::memory_order_relaxed); }
-  } retrying{&retrying_since_ms_};
+    BulkClientCounters* counters;
+    bool retrying = false;
+    void Start() {
+      if (retrying) return;
+      retrying = true;
+      if (counters->retrying_sends.fetch_add(1) == 0) {
+        counters->retrying_since_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now().time_since_epoch())
+                                              .count(),
+                                          std::memory_order_relaxed);
+      }
+    }
+    ~Retrying() {
+      if (retrying && counters->retrying_sends.fetch_sub(1) == 1) {
+        counters->retrying_since_ms.store(0, std::memory_order_relaxed);
+      }
+    }
+  } retrying{counters_};
   while (true) {
     ++result.attempts;
     bool progress = false;
     WALCAST_RETURN_IF_ERROR(SendOnce(&remaining, &result, &last_failure, &progress));
     if (remaining.pending.empty()) return result;
-    retries_.fetch_add(1, std::memory_order_relaxed);
-    int64_t none = 0;
-    retrying_since_ms_.compare_exchange_strong(
-        none, std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now().time_since_epoch())
-                  .count());
+    counters_->retries.fetch_add(1, std::memory_order_relaxed);
+    retrying.Start();
     WALCAST_RETURN_IF_ERROR(WaitToRetry(result.attempts, remaining.pending.size(), last_failure,
                                         progress, keep_going));
   }
@@ -71,7 +84,7 @@ Status BulkClient::SendOnce(Remaining* remaining, BulkResult* result, Status* la
                                                 remaining->current->body(), ContentType::kNdjson);
   if (!answer.ok() || !answer->ok()) {
     // The whole request failed: it goes again as it is.
-    failures_.fetch_add(1, std::memory_order_relaxed);
+    counters_->failures.fetch_add(1, std::memory_order_relaxed);
     *last_failure = StatusFromHttp(answer, "POST /_bulk");
     return last_failure->IsRetryable() ? Status::Ok() : *last_failure;
   }
@@ -93,7 +106,7 @@ Status BulkClient::SendOnce(Remaining* remaining, BulkResult* result, Status* la
   }
   // Only the retryable items go again, in their original order.
   if (!retry.empty()) {
-    failures_.fetch_add(1, std::memory_order_relaxed);
+    counters_->failures.fetch_add(1, std::memory_order_relaxed);
     remaining->subset = remaining->current->Select(positions);
     remaining->current = &remaining->subset;
   }
@@ -113,7 +126,7 @@ Status BulkClient::WaitToRetry(int attempts, size_t items, const Status& last_fa
   if (progress) backoff_.Reset();
   const std::chrono::milliseconds wait = backoff_.Next();
   int suppressed = 0;
-  if (retry_log_.Allow(&suppressed)) {
+  if (counters_->retry_log.Allow(&suppressed)) {
     log::Warn("elasticsearch bulk retry", {{"attempt", attempts},
                                            {"items", static_cast<int64_t>(items)},
                                            {"wait_ms", static_cast<int64_t>(wait.count())},

@@ -26,6 +26,19 @@ struct BulkClientOptions {
   std::function<void(const Status&)> on_retry = nullptr;
 };
 
+// What the BulkClients sending for one user count (a BulkWorker sends each
+// request with a client of its own, several at once, and reports their sum).
+// Thread-safe.
+struct BulkClientCounters {
+  std::atomic<uint64_t> retries{0};
+  std::atomic<uint64_t> failures{0};
+  // Sends retrying now, and since when (steady clock, ms) one has been.
+  std::atomic<int> retrying_sends{0};
+  std::atomic<int64_t> retrying_since_ms{0};
+  // The retry warning, at most every 10 s for all the clients together.
+  log::RateLimiter retry_log{std::chrono::seconds(10)};
+};
+
 // The outcome of one Send: every item done() or kRejected.
 struct BulkResult {
   std::vector<BulkItemResult> items;  // in the request's order
@@ -48,16 +61,18 @@ struct BulkResult {
 // item whose first send did arrive answers 409 on the second, which counts
 // as done (ItemDisposition::kSuperseded).
 //
-// Thread: one caller at a time; borrows `transport`, which must outlive the
-// client. Send blocks for as long as it retries (sleeping through `sleep`).
+// Thread: one caller at a time; borrows `transport` and `counters`, which
+// must outlive the client. Send blocks for as long as it retries (sleeping
+// through `sleep`).
 class BulkClient {
  public:
   using Sleep = std::function<void(std::chrono::milliseconds)>;
 
   // `random` and `sleep` default to real randomness and
-  // std::this_thread::sleep_for; tests inject their own.
+  // std::this_thread::sleep_for; tests inject their own. `counters`
+  // (default: the client's own) gets the retries and failures.
   BulkClient(HttpTransport& transport, BulkClientOptions options, Backoff::RandomUnit random = {},
-             Sleep sleep = {});
+             Sleep sleep = {}, BulkClientCounters* counters = nullptr);
 
   // Sends `request` until every item is done or rejected; returns the items
   // in the request's order. `keep_going`, asked before each wait, may end
@@ -76,11 +91,13 @@ class BulkClient {
 
   // Retries so far (any thread), and since when (steady clock, ms) the
   // request in progress has been retrying; 0 when none is.
-  uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
+  uint64_t retries() const { return counters_->retries.load(std::memory_order_relaxed); }
   // Sends that did not make every item final: a failed request, or a 200
   // answer with items to retry (any thread).
-  uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
-  int64_t retrying_since_ms() const { return retrying_since_ms_.load(std::memory_order_relaxed); }
+  uint64_t failures() const { return counters_->failures.load(std::memory_order_relaxed); }
+  int64_t retrying_since_ms() const {
+    return counters_->retrying_since_ms.load(std::memory_order_relaxed);
+  }
 
  private:
   // What is left of the request after each send.
@@ -106,10 +123,8 @@ class BulkClient {
   BulkClientOptions options_;
   Backoff backoff_;
   Sleep sleep_;
-  log::RateLimiter retry_log_{std::chrono::seconds(10)};
-  std::atomic<uint64_t> retries_{0};
-  std::atomic<uint64_t> failures_{0};
-  std::atomic<int64_t> retrying_since_ms_{0};
+  BulkClientCounters own_counters_;
+  BulkClientCounters* counters_;
 };
 
 }  // namespace walcast::sinks::elasticsearch

@@ -53,17 +53,26 @@ std::string DeadLetterId(std::string_view index, std::string_view id,
 
 BulkWorker::BulkWorker(std::unique_ptr<HttpTransport> transport, BulkWorkerOptions options,
                        Backoff::RandomUnit random)
-    : transport_(std::move(transport)),
+    : BulkWorker(SharedBulkClient::Wrap(std::move(transport)), std::move(options),
+                 std::move(random)) {}
+
+BulkWorker::BulkWorker(std::shared_ptr<SharedBulkClient> client, BulkWorkerOptions options,
+                       Backoff::RandomUnit random)
+    : client_(std::move(client)),
+      mu_(client_->mu_),
+      changed_(client_->changed_),
       options_(std::move(options)),
-      client_(*transport_, options_.client, random,
-              [this](std::chrono::milliseconds wait) { (void)SleepUnlessStopping(wait); }),
-      task_backoff_(options_.client.backoff, std::move(random)) {
-  thread_ = std::thread([this] { Run(); });
+      random_(std::move(random)) {
+  client_->Attach(this);
+  std::lock_guard lock(mu_);
+  attached_ = true;
 }
 
 BulkWorker::~BulkWorker() { Stop(); }
 
 Status BulkWorker::Submit(BulkJob job) {
+  // The shape reads every action: done before taking the shared lock.
+  BulkJobShape shape = ShapeOf(job.request, job.task != nullptr || job.after != nullptr);
   std::unique_lock lock(mu_);
   changed_.wait(lock, [&] {
     return !failure_.ok() || stopping_ || queue_.size() < options_.max_queued;
@@ -71,18 +80,23 @@ Status BulkWorker::Submit(BulkJob job) {
   if (!failure_.ok()) return failure_;
   if (stopping_) return Status::Unavailable(options_.name + ": stopped");
   stats_.queued_items += job.request.size();
-  queue_.push_back(std::move(job));
+  queue_.push_back(Queued{std::move(job), std::move(shape)});
   changed_.notify_all();
   return Status::Ok();
 }
 
+bool BulkWorker::IdleLocked() const {
+  return queue_.empty() && in_flight_.empty() && finished_.empty() && !delivering_;
+}
+
 Status BulkWorker::Drain(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  const bool drained = changed_.wait_for(
-      lock, timeout, [&] { return !failure_.ok() || (queue_.empty() && !busy_); });
+  const bool drained =
+      changed_.wait_for(lock, timeout, [&] { return !failure_.ok() || IdleLocked(); });
   if (!failure_.ok()) return failure_;
   if (!drained) {
-    return Status::Timeout(options_.name + ": " + std::to_string(queue_.size() + (busy_ ? 1 : 0)) +
+    return Status::Timeout(options_.name + ": " +
+                           std::to_string(queue_.size() + in_flight_.size() + finished_.size()) +
                            " bulk request(s) not yet durable");
   }
   return Status::Ok();
@@ -100,65 +114,99 @@ BulkWorkerStats BulkWorker::stats() const {
 
 void BulkWorker::Stop() {
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    if (!attached_) return;
     stopping_ = true;
+    stats_.queued_items = 0;
+    queue_.clear();
     changed_.notify_all();
+    // The jobs in flight end their retries at once (KeepGoing); nothing may
+    // call into this worker once Stop returns.
+    changed_.wait(lock, [&] { return in_flight_.empty() && !delivering_; });
+    finished_.clear();
+    attached_ = false;
   }
-  if (thread_.joinable()) thread_.join();
+  client_->Detach(this);
 }
 
-void BulkWorker::Run() {
-  while (true) {
-    BulkJob job;
-    {
-      std::unique_lock lock(mu_);
-      changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
-      busy_ = true;
-      stats_.queued_items -= job.request.size();
-      stats_.in_flight_items = job.request.size();
-    }
-    Status status = Process(job);
-    std::unique_lock lock(mu_);
-    if (stopping_) {
-      // Shutdown interrupted the retries: the job is abandoned, not failed.
-      busy_ = false;
-      changed_.notify_all();
-      return;
-    }
-    if (!status.ok()) {
+bool BulkWorker::TakeStartableLocked(BulkJob* job, uint64_t* seq) {
+  if (stopping_ || !failure_.ok() || queue_.empty()) return false;
+  const Queued& next = queue_.front();
+  for (const auto& [number, running] : in_flight_) {
+    if (MustFollow(next.shape, running.shape)) return false;
+  }
+  *seq = next_seq_++;
+  const size_t items = next.job.request.size();
+  in_flight_.emplace(*seq, InFlight{next.shape, items});
+  *job = std::move(queue_.front().job);
+  queue_.pop_front();
+  stats_.queued_items -= items;
+  stats_.in_flight_items += items;
+  stats_.max_in_flight_jobs = std::max<uint64_t>(stats_.max_in_flight_jobs, in_flight_.size());
+  changed_.notify_all();  // room in the queue for Submit
+  return true;
+}
+
+void BulkWorker::FinishLocked(std::unique_lock<std::mutex>& lock, uint64_t seq,
+                              const Status& status, std::function<void(const Status&)> done) {
+  const auto it = in_flight_.find(seq);
+  stats_.in_flight_items -= it->second.items;
+  if (!stopping_) {
+    if (!status.ok() && failure_.ok()) {
       log::Error(options_.name + ": bulk request failed; stopping",
                  {{"reason", status.ToString()}});
       failure_ = status;
-      queue_.clear();
+      failed_seq_ = seq;
       stats_.queued_items = 0;
+      queue_.clear();
+      if (options_.on_problem) {
+        lock.unlock();
+        options_.on_problem("error", status.ToString());
+        lock.lock();
+      }
     }
-    lock.unlock();
-    if (!status.ok() && options_.on_problem) options_.on_problem("error", status.ToString());
-    if (job.done) job.done(status);
-    lock.lock();
-    busy_ = false;
-    stats_.in_flight_items = 0;
-    changed_.notify_all();
+    if (seq <= failed_seq_) finished_.emplace(seq, Finished{status, std::move(done)});
+    // One thread at a time runs the `done`s due, in order; a thread
+    // finishing a later job meanwhile leaves its own to that one.
+    while (!delivering_ && !finished_.empty() && finished_.begin()->first == next_done_) {
+      Finished next = std::move(finished_.begin()->second);
+      finished_.erase(finished_.begin());
+      ++next_done_;
+      delivering_ = true;
+      lock.unlock();
+      if (next.done) next.done(next.status);
+      lock.lock();
+      delivering_ = false;
+    }
   }
+  // Else shutdown interrupted the retries: the job is abandoned, not failed.
+  // Only now may Stop return (it waits for in_flight_ to empty): this
+  // thread no longer touches the worker.
+  in_flight_.erase(it);
+  changed_.notify_all();
 }
 
-Status BulkWorker::RunTask(const BulkTask& task) {
+Status BulkWorker::RunTask(const BulkTask& task, HttpTransport& transport) {
   // Outages pass like a bulk request's: wait and try again.
-  const BulkSend send = [this](const BulkRequest& request) { return SendBulk(request); };
-  task_backoff_.Reset();
+  const BulkSend send = [this, &transport](const BulkRequest& request) {
+    return SendBulk(request, transport);
+  };
+  Backoff backoff(options_.client.backoff, random_);
   while (true) {
-    Status status = task(*transport_, send);
+    Status status = task(transport, send);
     if (!status.IsRetryable()) return status;
     log::Warn(options_.name + ": request failed; retrying", {{"reason", status.ToString()}});
-    if (!SleepUnlessStopping(task_backoff_.Next())) return status;
+    if (!SleepUnlessStopping(backoff.Next())) return status;
   }
 }
 
-Result<BulkResult> BulkWorker::SendBulk(const BulkRequest& request) {
-  return client_.Send(request, [this] { return KeepGoing(); });
+Result<BulkResult> BulkWorker::SendBulk(const BulkRequest& request, HttpTransport& transport) {
+  // A client per request: each keeps its own backoff, the counters are the
+  // worker's.
+  BulkClient client(
+      transport, options_.client, random_,
+      [this](std::chrono::milliseconds wait) { (void)SleepUnlessStopping(wait); }, &counters_);
+  return client.Send(request, [this] { return KeepGoing(); });
 }
 
 bool BulkWorker::SleepUnlessStopping(std::chrono::milliseconds wait) {
@@ -171,23 +219,27 @@ bool BulkWorker::KeepGoing() const {
   return !stopping_;
 }
 
-Status BulkWorker::Process(BulkJob& job) {
-  if (job.task) return RunTask(job.task);
+Status BulkWorker::Execute(BulkJob& job, HttpTransport& transport) {
+  if (job.task) return RunTask(job.task, transport);
   if (job.request.empty()) return Status::Ok();
   if (std::any_of(job.request.actions().begin(), job.request.actions().end(),
                   [](const BulkAction& a) { return a.op == BulkOp::kUpdate; })) {
     // Partial updates become versioned writes of the merged document; the
     // reads wait out an outage like a task.
-    WALCAST_RETURN_IF_ERROR(RunTask([&job](HttpTransport& transport, const BulkSend&) -> Status {
-      WALCAST_ASSIGN_OR_RETURN(job.request, ResolvePartialUpdates(transport, job.request));
-      return Status::Ok();
-    }));
+    WALCAST_RETURN_IF_ERROR(RunTask(
+        [&job](HttpTransport& connection, const BulkSend&) -> Status {
+          WALCAST_ASSIGN_OR_RETURN(job.request, ResolvePartialUpdates(connection, job.request));
+          return Status::Ok();
+        },
+        transport));
   }
-  Result<BulkResult> result = SendBulk(job.request);
+  Result<BulkResult> result = SendBulk(job.request, transport);
   if (!result.ok()) return result.status();
   const std::vector<size_t> rejected = result->Rejected();
-  if (!rejected.empty()) WALCAST_RETURN_IF_ERROR(WriteDeadLetters(job, *result, rejected));
-  if (job.after) WALCAST_RETURN_IF_ERROR(RunTask(job.after));
+  if (!rejected.empty()) {
+    WALCAST_RETURN_IF_ERROR(WriteDeadLetters(job, *result, rejected, transport));
+  }
+  if (job.after) WALCAST_RETURN_IF_ERROR(RunTask(job.after, transport));
   // Dead letters the sink wrote itself were items of the request.
   size_t own_dead_letters = 0;
   for (size_t i = 0; i < job.origins.size() && i < job.request.size(); ++i) {
@@ -201,7 +253,7 @@ Status BulkWorker::Process(BulkJob& job) {
 }
 
 Status BulkWorker::WriteDeadLetters(const BulkJob& job, const BulkResult& result,
-                                    const std::vector<size_t>& rejected) {
+                                    const std::vector<size_t>& rejected, HttpTransport& transport) {
   const BulkItemResult& first = result.items[rejected.front()];
   if (options_.dead_letter_index.empty()) {
     return Status::Fatal(options_.name + ": the server refused a document (" + first.error_type +
@@ -248,7 +300,7 @@ Status BulkWorker::WriteDeadLetters(const BulkJob& job, const BulkResult& result
                                : std::string()));
   }
   const BulkRequest letters = builder.Take();
-  WALCAST_ASSIGN_OR_RETURN(BulkResult written, SendBulk(letters));
+  WALCAST_ASSIGN_OR_RETURN(BulkResult written, SendBulk(letters, transport));
   const std::vector<size_t> refused = written.Rejected();
   if (!refused.empty()) {
     return Status::Fatal(options_.name + ": the dead-letter index " + options_.dead_letter_index +

@@ -10,9 +10,15 @@ namespace walcast::sinks::elasticsearch {
 ElasticsearchSink::ElasticsearchSink(std::unique_ptr<HttpTransport> transport,
                                      std::unique_ptr<DocumentMapper> mapper,
                                      ElasticsearchSinkOptions options)
+    : ElasticsearchSink(SharedBulkClient::Wrap(std::move(transport)), std::move(mapper),
+                        std::move(options)) {}
+
+ElasticsearchSink::ElasticsearchSink(std::shared_ptr<SharedBulkClient> client,
+                                     std::unique_ptr<DocumentMapper> mapper,
+                                     ElasticsearchSinkOptions options)
     : options_(std::move(options)),
       mapper_(std::move(mapper)),
-      worker_(std::move(transport), WithProblemReports(options_.worker)),
+      worker_(std::move(client), WithProblemReports(options_.worker)),
       builder_({}, VersionType::kExternalGte) {
   name_ = options_.worker.name;
   if (options_.lookups != nullptr) lookup_subscriber_ = options_.lookups->Subscribe();
@@ -207,7 +213,8 @@ Status ElasticsearchSink::Close(std::chrono::milliseconds timeout) {
   const BulkWorkerStats stats = worker_.stats();
   log::Info("elasticsearch: stopped", {{"bulk_requests", stats.requests},
                                        {"documents", stats.items},
-                                       {"dead_letters", stats.dead_letters}});
+                                       {"dead_letters", stats.dead_letters},
+                                       {"max_in_flight", stats.max_in_flight_jobs}});
   return status;
 }
 
@@ -254,9 +261,10 @@ SinkCounters ElasticsearchSink::counters() const {
   c.queued = w.queued_items;
   c.acked = w.items;
   c.dead_lettered = w.dead_letters;
-  c.retried = worker_.client().retries();
-  c.failed = worker_.client().failures();
-  if (const int64_t since = worker_.client().retrying_since_ms(); since != 0) {
+  c.retried = worker_.counters().retries.load(std::memory_order_relaxed);
+  c.failed = worker_.counters().failures.load(std::memory_order_relaxed);
+  if (const int64_t since = worker_.counters().retrying_since_ms.load(std::memory_order_relaxed);
+      since != 0) {
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now().time_since_epoch())
                             .count();

@@ -88,9 +88,11 @@ struct ElasticsearchSinkOptions {
 };
 
 // The Elasticsearch sink: streams document actions into _bulk requests
-// (by size, count or age: `limits`) sent by one worker thread, and
-// acknowledges a transaction once every action of it and of every earlier
-// transaction is durable in Elasticsearch or in the dead-letter index.
+// (by size, count or age: `limits`) sent by a BulkWorker, several at once
+// when its client has several connections, and acknowledges a transaction
+// once every action of it and of every earlier transaction is durable in
+// Elasticsearch or in the dead-letter index (the worker runs the requests'
+// `done`s in order, whatever order they finish in).
 //
 // Versions. Every action carries version = the commit LSN of its
 // transaction (for the initial snapshot's rows, the snapshot's LSN minus
@@ -112,8 +114,15 @@ struct ElasticsearchSinkOptions {
 // runs them again.
 class ElasticsearchSink : public Sink {
  public:
+  // A sink with a connection of its own (`transport`), one request in
+  // flight at a time.
   ElasticsearchSink(std::unique_ptr<HttpTransport> transport, std::unique_ptr<DocumentMapper> mapper,
                     ElasticsearchSinkOptions options);
+  // A sink sending through `client`, maybe shared with the sinks and metric
+  // writers of other pipelines (each a lane of its own: BulkWorker), with
+  // up to client->connections() requests in flight.
+  ElasticsearchSink(std::shared_ptr<SharedBulkClient> client,
+                    std::unique_ptr<DocumentMapper> mapper, ElasticsearchSinkOptions options);
   ~ElasticsearchSink() override;
 
   const std::string& name() const override { return name_; }

@@ -38,10 +38,15 @@ std::string Body(const std::vector<std::string>& patterns, int priority,
   std::string body = R"({"index_patterns":)" + StringArray(patterns) + R"(,"priority":)" +
                      std::to_string(priority) + R"(,"version":)" +
                      std::to_string(kTemplateVersion) + R"(,"template":{)";
+  std::string settings;
   if (options.number_of_replicas >= 0) {
-    body += R"("settings":{"index":{"number_of_replicas":)" +
-            std::to_string(options.number_of_replicas) + "}},";
+    settings += R"("number_of_replicas":)" + std::to_string(options.number_of_replicas);
   }
+  if (options.number_of_shards > 0) {
+    if (!settings.empty()) settings += ",";
+    settings += R"("number_of_shards":)" + std::to_string(options.number_of_shards);
+  }
+  if (!settings.empty()) body += R"("settings":{"index":{)" + settings + "}},";
   body += R"("mappings":)";
   body += mappings;
   body += "}}";

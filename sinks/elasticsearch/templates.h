@@ -36,6 +36,11 @@ struct TemplateOptions {
   std::vector<std::string> profile_tables{"*.anonymous_profile"};
   // index.number_of_replicas for new indices; -1 leaves the server's default.
   int number_of_replicas = -1;
+  // index.number_of_shards for new indices; 0 leaves the server's default
+  // (1 on Elasticsearch 7+ and OpenSearch). A node indexes each shard's
+  // writes on their own thread, so more shards let one busy index use more
+  // of the node's cores.
+  int number_of_shards = 0;
 };
 
 // "<prefix>.<schema>.<table>", lower-cased.

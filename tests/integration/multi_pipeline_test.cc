@@ -52,20 +52,6 @@ std::vector<Change> Changes(const std::vector<KafkaRecord>& records) {
   return out;
 }
 
-// The librdkafka clients of process `pid`: each one runs one thread named
-// "rdk:main" (librdkafka's rd_kafka_thread_main).
-int KafkaClients(pid_t pid) {
-  int clients = 0;
-  for (const auto& task :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    if (name == "rdk:main") ++clients;
-  }
-  return clients;
-}
-
 class MultiPipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -221,7 +207,7 @@ TEST_F(MultiPipelineTest, OneDatabaseDownLeavesTheOthersStreamingAndLosesNothing
 
   // Six pipelines, one broker, one producer (docs/pipelines.md, "Shared
   // clients").
-  EXPECT_EQ(KafkaClients(walcast_->pid()), 1);
+  EXPECT_EQ(walcast_->ThreadsNamed("rdk:main"), 1);
   {
     std::vector<std::thread> writers;
     for (int i = 0; i < kPipelines; ++i) writers.emplace_back([&, i] { Insert(i, 1, kBefore); });
@@ -256,7 +242,7 @@ TEST_F(MultiPipelineTest, OneDatabaseDownLeavesTheOthersStreamingAndLosesNothing
         << "the outage was over before the checks ended";
   }
   // The failing pipeline's retries neither replace nor add a producer.
-  EXPECT_EQ(KafkaClients(walcast_->pid()), 1);
+  EXPECT_EQ(walcast_->ThreadsNamed("rdk:main"), 1);
   // `status` reports the one that is down and the five that answer.
   {
     ChildProcess status(Argv("status"), dir_ + "/status.out", dir_ + "/status.err",

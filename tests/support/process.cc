@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -63,6 +64,19 @@ long ChildProcess::PeakRssKb() const {
     if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
   }
   return 0;
+}
+
+int ChildProcess::ThreadsNamed(const std::string& name) const {
+  int threads = 0;
+  std::error_code error;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/task", error)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    std::getline(comm, line);
+    if (line == name) ++threads;
+  }
+  return threads;
 }
 
 std::string ReadFile(const std::string& path) {

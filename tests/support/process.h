@@ -28,6 +28,9 @@ class ChildProcess {
   int Wait(std::chrono::milliseconds timeout);
   // Peak resident set size (VmHWM) in KiB while running; 0 if unknown.
   long PeakRssKb() const;
+  // Threads of the running child named `name` (their comm, e.g. librdkafka's
+  // "rdk:main" or walcast's "es:bulk").
+  int ThreadsNamed(const std::string& name) const;
 
  private:
   pid_t pid_ = -1;

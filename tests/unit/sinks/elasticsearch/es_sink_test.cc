@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/ack_tracker.h"
+#include "tests/unit/sinks/elasticsearch/gated_endpoint.h"
 #include "tests/unit/sinks/elasticsearch/scripted_transport.h"
 
 namespace walcast::sinks::elasticsearch {
@@ -493,6 +494,34 @@ TEST_F(ElasticsearchSinkTest, RewindDropsWhatWasNotSent) {
   EXPECT_EQ(transport_->requests()[0].body.find(R"("_id":"a")"),
             transport_->requests()[0].body.rfind(R"("_id":"a")"));  // sent once
   EXPECT_EQ(tracker_.watermark(), Lsn(108));
+}
+
+// Several requests in flight (a client with two connections): the
+// checkpoint only ever covers contiguous durable requests.
+TEST_F(ElasticsearchSinkTest, WatermarkNeverPassesARequestStillInFlight) {
+  GatedEndpoint endpoint;
+  Result<std::shared_ptr<SharedBulkClient>> client = SharedBulkClient::Create(
+      2, [&endpoint]() -> Result<std::unique_ptr<HttpTransport>> { return endpoint.Connect(); });
+  ASSERT_TRUE(client.ok());
+  ElasticsearchSinkOptions options;
+  options.limits.max_actions = 1;  // one request per transaction
+  options.worker.client.backoff.initial = milliseconds(1);
+  sink_ = std::make_unique<ElasticsearchSink>(*client, std::make_unique<FakeMapper>(), options);
+  sink_->Attach(Sink::Acker(&tracker_, tracker_.RegisterSink("elasticsearch")));
+  ASSERT_TRUE(Apply(Txn(100), {Row(Op::kCreate, "t", "a", "1")}).ok());
+  ASSERT_TRUE(Apply(Txn(200), {Row(Op::kCreate, "t", "b", "2")}).ok());
+  ASSERT_TRUE(sink_->OnTick(std::chrono::steady_clock::now()).ok());
+  ASSERT_TRUE(endpoint.WaitHeld(2, milliseconds(10000)));
+  // The later transaction is durable first: nothing moves.
+  endpoint.Release(R"("_id":"b")");
+  ASSERT_TRUE(endpoint.WaitAnswered(1, milliseconds(10000)));
+  EXPECT_FALSE(WatermarkReaches(Lsn(108), milliseconds(100)));
+  EXPECT_EQ(tracker_.watermark(), Lsn(1));
+  // Then the earlier one: both at once.
+  endpoint.Release(R"("_id":"a")");
+  ASSERT_TRUE(sink_->Flush(milliseconds(10000)).ok());
+  EXPECT_EQ(tracker_.watermark(), Lsn(208));
+  EXPECT_EQ(sink_->stats().max_in_flight_jobs, 2u);
 }
 
 }  // namespace

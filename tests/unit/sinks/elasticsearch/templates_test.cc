@@ -73,6 +73,22 @@ TEST(TemplatesTest, FourTemplatesWithDistinctPrioritiesWherePatternsOverlap) {
   EXPECT_FALSE(raw["template"].HasMember("settings")) << "replicas left to the server";
 }
 
+TEST(TemplatesTest, ShardCountGoesIntoEveryTemplate) {
+  TemplateOptions options;
+  options.number_of_shards = 3;
+  for (const IndexTemplate& t : AllTemplates(options)) {
+    const rapidjson::Document doc = Parse(t);
+    ASSERT_TRUE(doc["template"].HasMember("settings")) << t.name;
+    const auto& index = doc["template"]["settings"]["index"];
+    EXPECT_EQ(index["number_of_shards"].GetInt(), 3) << t.name;
+    EXPECT_FALSE(index.HasMember("number_of_replicas")) << t.name;
+  }
+  options.number_of_replicas = 0;
+  const rapidjson::Document both = Parse(RawTemplate(options));
+  EXPECT_EQ(both["template"]["settings"]["index"]["number_of_shards"].GetInt(), 3);
+  EXPECT_EQ(both["template"]["settings"]["index"]["number_of_replicas"].GetInt(), 0);
+}
+
 TEST(TemplatesTest, ProfileMappingsCoverTheDashboardFields) {
   TemplateOptions options;
   options.number_of_replicas = 0;
