@@ -54,11 +54,12 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+kafka_version_from_env=${KAFKA_VERSION:-}
 # shellcheck source=versions.env
 source "$root/scripts/versions.env"
 # shellcheck source=lib.sh
 source "$root/scripts/lib.sh"
-KAFKA_VERSION=${KAFKA_VERSION:?}
+KAFKA_VERSION=${kafka_version_from_env:-${KAFKA_VERSION:?}}
 jars="${WALCAST_JARS_DIR:-$root/build/jars}/kafka-$KAFKA_VERSION"
 cmd=${1:-}
 dir=${2:-}
@@ -299,7 +300,9 @@ consume() {
 
 acls() {
   shift 2
-  java -cp "$jars/*" -Dlog4j2.level=error org.apache.kafka.tools.AclCommand \
+  local tool=org.apache.kafka.tools.AclCommand
+  [[ "$KAFKA_VERSION" == 3.* ]] && tool=kafka.admin.AclCommand  # before it moved to tools
+  java -cp "$jars/*" -Dlog4j2.level=error "$tool" \
     --bootstrap-server "127.0.0.1:$(cat "$dir/port")" "$@"
 }
 

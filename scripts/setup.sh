@@ -52,6 +52,8 @@ fi
 # Debezium's PostgreSQL connector with a Kafka Connect worker for the
 # differential test (scripts/debezium.sh); no-ops once cached in build/jars.
 "$root/scripts/kafka.sh" fetch
+# Kafka 3 for the SCRAM test (scripts/versions.env, KAFKA3_VERSION).
+KAFKA_VERSION=$(sed -n 's/^KAFKA3_VERSION=//p' "$root/scripts/versions.env") "$root/scripts/kafka.sh" fetch
 "$root/scripts/debezium.sh" fetch
 # PostgreSQL 14, 16, 17 and 18 (server builds; 15 is Debian's) for the
 # pg-matrix tests and `scripts/test.sh --pg-all` (scripts/pg_versions.sh).
