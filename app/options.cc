@@ -497,7 +497,7 @@ std::string Conninfo(const Config& config) {
   // libpq tries the hosts in order and keeps the first that matches;
   // read-write makes a promoted standby the one a reconnect lands on.
   std::string attrs = config.GetString("database.target.session.attrs");
-  if (attrs == "auto") {
+  if (attrs.empty() || attrs == "auto") {  // empty: a Config built without the defaults
     attrs = SplitList(config.GetString("database.hostname")).size() > 1 ? "read-write" : "any";
   }
   s += " target_session_attrs=" + attrs;
@@ -509,12 +509,17 @@ std::string Conninfo(const Config& config) {
   // TCP keepalives and a user timeout on every connection: without them a
   // connection whose packets vanish (a cut link, a firewall dropping state)
   // hangs until the kernel's retransmission limit, about 15 minutes.
-  auto seconds = [&](const char* key) {
-    return std::to_string(std::max<int64_t>(1, config.GetInt(key) / 1000));
+  // A keepalive setting of 0 (only a Config built without the defaults has
+  // one) leaves the kernel's value: libpq refuses a count of 0.
+  s += " keepalives=1";
+  auto setting = [&](const char* name, const char* key, int64_t divisor) {
+    const int64_t v = config.GetInt(key);
+    if (v > 0) s += std::string(" ") + name + "=" + std::to_string(std::max<int64_t>(1, v / divisor));
   };
-  s += " keepalives=1 keepalives_idle=" + seconds("database.tcp.keepalive.idle.ms");
-  s += " keepalives_interval=" + seconds("database.tcp.keepalive.interval.ms");
-  s += " keepalives_count=" + std::to_string(config.GetInt("database.tcp.keepalive.count"));
+  setting("keepalives_idle", "database.tcp.keepalive.idle.ms", 1000);
+  setting("keepalives_interval", "database.tcp.keepalive.interval.ms", 1000);
+  setting("keepalives_count", "database.tcp.keepalive.count", 1);
+  // 0 is libpq's and the kernel's own "no limit of ours".
   s += " tcp_user_timeout=" + std::to_string(config.GetInt("database.tcp.user.timeout.ms"));
   // Empty TLS file keys are left out so libpq's own defaults (~/.postgresql/)
   // and the PGSSL* variables still apply.

@@ -1,6 +1,7 @@
 #include "app/options.h"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <stdlib.h>
 
 #include <map>
@@ -47,6 +48,25 @@ TEST(ConninfoTest, UnsetTlsFilesLeaveLibpqDefaults) {
   for (const char* key : {"sslrootcert", "sslcert", "sslkey", "sslpassword"}) {
     EXPECT_EQ(conninfo.find(key), std::string::npos) << conninfo;
   }
+}
+
+// Commands called from code (tests, tools) may build a Config from a few
+// connection keys only, without the registered defaults: the conninfo must
+// still be one libpq takes.
+TEST(ConninfoTest, AConfigWithoutTheDefaultsGivesAValidConninfo) {
+  const Config config = Config::ForTest({{"database.hostname", "127.0.0.1"},
+                                         {"database.port", "5432"},
+                                         {"database.user", "postgres"},
+                                         {"database.dbname", "db"}});
+  const std::string conninfo = Conninfo(config);
+  EXPECT_NE(conninfo.find(" target_session_attrs=any "), std::string::npos) << conninfo;
+  // libpq refuses a keepalive count of 0 when it connects, not when it parses.
+  EXPECT_EQ(conninfo.find("keepalives_count=0"), std::string::npos) << conninfo;
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &error);
+  EXPECT_NE(parsed, nullptr) << (error != nullptr ? error : "") << " in " << conninfo;
+  if (parsed != nullptr) PQconninfoFree(parsed);
+  if (error != nullptr) PQfreemem(error);
 }
 
 TEST(ConninfoTest, KeepalivesAndUserTimeoutByDefault) {
