@@ -88,7 +88,8 @@ if ((build)); then
 fi
 if ((build_asan)); then
   cmake -S "$root" -B "$root/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-    -DWALCAST_SANITIZE=ON -DWALCAST_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+    -DWALCAST_SANITIZE=ON -DWALCAST_BUILD_BENCH=OFF -DWALCAST_BUILD_INTEGRATION_TESTS=OFF \
+    "${launcher[@]}" >/dev/null
   cmake --build "$root/build-asan"
 fi
 if ((build_fuzz)); then
