@@ -87,6 +87,7 @@ class MetricsSinkTest : public ::testing::Test {
     options.engine.store.dir = dir_.Sub("state");
     options.engine.store.sync = false;
     options.engine.instance = "mosip/walcast";
+    options.engine.max_batch_rows = max_batch_rows_;
     options.checkpoint_interval = milliseconds(1000);
     options.retry_initial = milliseconds(10);
     Result<std::unique_ptr<MetricsSink>> sink = MetricsSink::Create(*set_, options, &writer_);
@@ -135,6 +136,7 @@ class MetricsSinkTest : public ::testing::Test {
     return IdrepoProfile("New", "2025-03-14", std::nullopt, p);
   }
 
+  size_t max_batch_rows_ = 5000;
   TempDir dir_;
   std::unique_ptr<MetricSet> set_;
   FakeWriter writer_;
@@ -396,6 +398,46 @@ TEST_F(MetricsSinkTest, DocumentsAreVersionedByTheCommittedPosition) {
   ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
   EXPECT_EQ(version_of("by_gender", R"({"gender":"Female"})"), 0x300u);
   EXPECT_NE(Indexed("by_gender", R"({"gender":"Female"})").find("\"value\":2"), std::string::npos);
+}
+
+// A large transaction's dead letters are persisted and written early (the
+// engine spills inside it), but they count in walcast_bad_profiles only
+// once the transaction commits. That commit may change no aggregate (the
+// rows were all bad) and leave no dead letter to write: the figure's
+// document must be written all the same, or it stays behind the state.
+TEST_F(MetricsSinkTest, BadProfilesFigureFollowsACommitThatChangedNothingElse) {
+  max_batch_rows_ = 1;
+  Start();
+  writer_.auto_complete = true;
+  Transaction(0x1F0, 0x200, {{"a", New("Female")}});
+  ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
+  EXPECT_NE(Indexed("walcast_bad_profiles").find("\"value\":0,"), std::string::npos)
+      << Indexed("walcast_bad_profiles");
+
+  TransactionInfo txn;
+  txn.xid = 0x300;
+  txn.commit_lsn = Lsn(0x2F0);
+  ASSERT_TRUE(pipeline_->OnBegin(txn).ok());
+  for (const char* id : {"x", "y"}) {
+    ASSERT_TRUE(pipeline_
+                    ->OnChange(txn, Row(Op::kCreate, IdrepoRelation(),
+                                        {{"id", id}, {"profile", "{not json"},
+                                         {"cr_dtimes", "2025-03-14 10:00:00"}},
+                                        0x2E0))
+                    .ok());
+  }
+  // Mid-transaction: the spilled dead letters are written, not yet counted.
+  ASSERT_TRUE(Tick(milliseconds(2000)).ok());
+  ASSERT_TRUE(Tick(milliseconds(2001)).ok());  // collects the write
+  EXPECT_EQ(sink_->stats().dead_letters_written, 2u);
+  EXPECT_EQ(sink_->stats().engine.bad_profiles, 0u);
+  txn.end_lsn = Lsn(0x300);
+  ASSERT_TRUE(pipeline_->OnCommit(txn).ok());
+  ASSERT_TRUE(pipeline_->Flush(milliseconds(5000)).ok());
+  EXPECT_EQ(sink_->stats().engine.bad_profiles, 2u);
+  EXPECT_NE(Indexed("walcast_bad_profiles").find("\"value\":2,"), std::string::npos)
+      << Indexed("walcast_bad_profiles");
+  EXPECT_EQ(tracker_->watermark(), Lsn(0x300));
 }
 
 }  // namespace
