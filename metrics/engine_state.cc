@@ -176,14 +176,26 @@ Status MetricsEngine::WriteBatch(std::optional<Lsn> applied) {
     changed.push_back(id);
   }
   for (uint64_t id : new_groups_) batch.Put(state_key::Group(id), groups_[id].canonical);
-  for (const auto& [key, value] : rows_) {
-    if (value) {
-      batch.Put(key, *value);
+  // In key order: RocksDB's memtable inserts each key after the previous
+  // one's place without searching from the top when keys come sorted.
+  std::vector<const std::pair<const std::string, std::optional<std::string>>*> rows;
+  rows.reserve(rows_.size());
+  for (const auto& entry : rows_) rows.push_back(&entry);
+  std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  for (const auto* entry : rows) {
+    if (entry->second) {
+      batch.Put(entry->first, *entry->second);
     } else {
-      batch.Delete(key);
+      batch.Delete(entry->first);
     }
   }
-  for (const auto& [key, weight] : values_) {
+  std::vector<const std::pair<const std::string, int64_t>*> values;
+  values.reserve(values_.size());
+  for (const auto& entry : values_) values.push_back(&entry);
+  std::sort(values.begin(), values.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  for (const auto* entry : values) {
+    const std::string& key = entry->first;
+    const int64_t weight = entry->second;
     if (weight == 0) {
       batch.Delete(key);
     } else {
