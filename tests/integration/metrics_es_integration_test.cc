@@ -26,6 +26,7 @@
 
 #include "tests/integration/profile_churn.h"
 #include "tests/integration/es_process_test.h"
+#include "tests/support/small_disk.h"
 
 namespace walcast::testing {
 namespace {
@@ -277,50 +278,16 @@ TEST_F(GdprMetricsEsTest, UserProfileMetricsEqualTheirSqlAfterRepeatedKillNine) 
   }
 }
 
-// A small filesystem (tmpfs, mounted for the test; the tests run as root,
-// and a mount that fails fails the test) that the test can fill up.
-class SmallDisk {
- public:
-  SmallDisk(std::string dir, int megabytes) : dir_(std::move(dir)) {
-    std::string out;
-    mounted_ = RunCommand("mkdir -p '" + dir_ + "' && mount -t tmpfs -o size=" +
-                              std::to_string(megabytes) + "m walcast-test '" + dir_ + "' 2>&1",
-                          &out) == 0;
-    error_ = out;
-  }
-  ~SmallDisk() {
-    std::string ignored;
-    if (mounted_) RunCommand("umount -l '" + dir_ + "'", &ignored);
-  }
-  bool mounted() const { return mounted_; }
-  const std::string& error() const { return error_; }
-  const std::string& path() const { return dir_; }
-  // Writes a filler file until the filesystem is full.
-  void Fill() {
-    std::string ignored;
-    // Appends: space freed since (a file RocksDB deleted) is taken too.
-    RunCommand("dd if=/dev/zero of='" + dir_ + "/filler' bs=4k oflag=append conv=notrunc "
-               "2>/dev/null; sync",
-               &ignored);
-  }
-  void Free() {
-    std::string ignored;
-    RunCommand("rm -f '" + dir_ + "/filler'", &ignored);
-  }
-
- private:
-  std::string dir_;
-  std::string error_;
-  bool mounted_ = false;
-};
-
 TEST_F(MetricsEsTest, AFullStateDiskIsOneClearErrorAndTheResumeIsExact) {
   SmallDisk disk(dir_ + "/small", 48);
   ASSERT_TRUE(disk.mounted()) << "cannot mount a tmpfs for the test: " << disk.error();
   Generate({"--count", "1000", "--seed", "31", "--shape", "all"});
+  // No reserve: RocksDB itself meets the full disk (the reserve's check is
+  // tested in state_store_test).
   WriteConfig({{"state.dir", disk.path() + "/state"},
                {"stream.buffer.spill.dir", disk.path() + "/spill"},
-               {"stream.buffer.memory.bytes", "65536"}});
+               {"stream.buffer.memory.bytes", "65536"},
+               {"metrics.state.min.free.bytes", "0"}});
   std::unique_ptr<ChildProcess> walcast = Start("walcast0");
   ASSERT_TRUE(WaitForLog("walcast0", "streaming started", walcast.get(), 120s)) << Log("walcast0");
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s, "walcast0"));
