@@ -26,6 +26,7 @@
 
 #include "tests/integration/profile_churn.h"
 #include "tests/integration/es_process_test.h"
+#include "tests/integration/metric_documents.h"
 #include "tests/support/small_disk.h"
 
 namespace walcast::testing {
@@ -79,46 +80,21 @@ class MetricsEsTest : public EsProcessTest {
 
   // Loads this instance's metric documents into walcast_test.docs.
   void LoadMetricDocuments() {
-    const std::vector<std::string> docs =
-        Documents(MetricsIndex(), R"({"term":{"instance":")" + Instance() + R"("}})");
-    ASSERT_FALSE(docs.empty());
-    std::string sql =
-        "CREATE SCHEMA IF NOT EXISTS walcast_test; DROP TABLE IF EXISTS walcast_test.docs;"
-        "CREATE TABLE walcast_test.docs(doc jsonb);";
-    for (size_t i = 0; i < docs.size(); i += 500) {
-      sql += "INSERT INTO walcast_test.docs VALUES ";
-      for (size_t j = i; j < std::min(docs.size(), i + 500); ++j) {
-        ASSERT_EQ(docs[j].find("$walcast$"), std::string::npos);
-        sql += std::string(j > i ? "," : "") + "($walcast$" + docs[j] + "$walcast$)";
-      }
-      sql += ";";
-    }
-    Sql(sql);
-    ASSERT_EQ(Sql("SELECT count(*) FROM walcast_test.docs"), std::to_string(docs.size()));
+    ::walcast::testing::LoadMetricDocuments(
+        Documents(MetricsIndex(), R"({"term":{"instance":")" + Instance() + R"("}})"),
+        [this](const std::string& sql) { return Sql(sql); });
   }
 
   // Differences between metric `id`'s documents (count > 0) and its SQL.
   std::string CompareWithSql(const std::string& id, int64_t* sql_rows,
                              const std::string& sql_dir = "sql/metrics") {
-    std::string query = ReadSource(sql_dir + "/" + id + ".sql");
-    while (!query.empty() && (query.back() == '\n' || query.back() == ';')) query.pop_back();
-    const std::string out = Sql(
-        "WITH s AS MATERIALIZED (" + query +
-        "), e AS (SELECT doc->'keys' AS keys, (doc->>'bucket_start')::date AS bucket_start, "
-        "(doc->>'count')::bigint AS count, (doc->>'sum')::numeric AS sum, doc->>'updated_at' AS at FROM walcast_test.docs "
-        "WHERE doc->>'metric' = '" +
-        id +
-        "' AND (doc->>'count')::bigint > 0), d AS (SELECT coalesce(s.keys, e.keys)::text || ' @' "
-        "|| coalesce(coalesce(s.bucket_start, e.bucket_start)::text, '-') || ': sql count=' || "
-        "coalesce(s.count::text, '-') || ' walcast count=' || coalesce(e.count::text, '-') || "
-        "' sql sum=' || coalesce(s.sum::text, '-') || ' walcast sum=' || coalesce(e.sum::text, "
-        "'-') || ' at ' || coalesce(e.at, '-') AS line FROM s FULL JOIN e ON s.keys = e.keys AND s.bucket_start IS NOT DISTINCT "
-        "FROM e.bucket_start WHERE s.count IS DISTINCT FROM e.count OR s.sum::numeric IS DISTINCT "
-        "FROM e.sum ORDER BY 1 LIMIT 10) SELECT (SELECT count(*) FROM s) || E'\\n' || "
-        "coalesce((SELECT string_agg(line, E'\\n') FROM d), '')");
-    const size_t nl = out.find('\n');
-    *sql_rows = std::atoll(out.substr(0, nl).c_str());
-    return nl == std::string::npos ? "" : out.substr(nl + 1);
+    return CompareMetricWithSql([this](const std::string& sql) { return Sql(sql); }, id,
+                                ReadSource(sql_dir + "/" + id + ".sql"), sql_rows);
+  }
+
+  // Aggregates with more than one document, with those documents.
+  std::string Duplicates() {
+    return DuplicateMetricDocuments([this](const std::string& sql) { return Sql(sql); });
   }
 };
 
@@ -151,11 +127,7 @@ TEST_F(MetricsEsTest, MetricsEqualTheirSqlAfterRepeatedKillNine) {
 
   ASSERT_NO_FATAL_FAILURE(LoadMetricDocuments());
   // One document per aggregate.
-  EXPECT_EQ(Sql("SELECT string_agg(x, E'\\n') FROM (SELECT doc->>'metric' || ' ' || (doc->'keys')::text"
-                " || ' @' || coalesce(doc->>'bucket_start', '-') || ': ' || string_agg(doc::text, ' | ') AS x"
-                " FROM walcast_test.docs GROUP BY doc->>'metric', doc->'keys', doc->>'bucket_start'"
-                " HAVING count(*) > 1 LIMIT 3) d"),
-            "");
+  EXPECT_EQ(Duplicates(), "");
   Sql(ReadSource("sql/metrics/00_functions.sql"));
   const std::vector<std::string> ids = MetricIds("config/metrics/mosip.json");
   ASSERT_GT(ids.size(), 20u);
@@ -252,11 +224,7 @@ TEST_F(GdprMetricsEsTest, UserProfileMetricsEqualTheirSqlAfterRepeatedKillNine) 
   ASSERT_EQ(walcast->Wait(30s), 0) << Log(last);
 
   ASSERT_NO_FATAL_FAILURE(LoadMetricDocuments());
-  EXPECT_EQ(Sql("SELECT string_agg(x, E'\\n') FROM (SELECT doc->>'metric' || ' ' || "
-                "(doc->'keys')::text || ' @' || coalesce(doc->>'bucket_start', '-') AS x"
-                " FROM walcast_test.docs GROUP BY doc->>'metric', doc->'keys', doc->>'bucket_start'"
-                " HAVING count(*) > 1 LIMIT 3) d"),
-            "");
+  EXPECT_EQ(Duplicates(), "");
   const std::vector<std::string> ids = MetricIds("config/examples/gdpr-user-profiles/metrics.json");
   ASSERT_EQ(ids.size(), 7u);
   for (const std::string& id : ids) {
