@@ -33,13 +33,13 @@ class AppendOnlyLogger : public rocksdb::Logger {
     tm t{};
     ::localtime_r(&now.tv_sec, &t);
     int n = std::snprintf(line.data(), line.size(), "%04d/%02d/%02d-%02d:%02d:%02d.%06ld %lx ",
-                          t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min,
-                          t.tm_sec, static_cast<long>(now.tv_usec),
-                          static_cast<unsigned long>(::gettid()));
+                          t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
+                          static_cast<long>(now.tv_usec), static_cast<unsigned long>(::gettid()));
     if (n < 0) return;
     va_list copy;
     va_copy(copy, ap);
-    const int m = std::vsnprintf(line.data() + n, line.size() - static_cast<size_t>(n), format, copy);
+    const int m =
+        std::vsnprintf(line.data() + n, line.size() - static_cast<size_t>(n), format, copy);
     va_end(copy);
     if (m < 0) return;
     // Longer lines (RocksDB's options dump has a few) are cut.

@@ -74,8 +74,8 @@ Status StreamBuffer::WriteToSpill(std::span<const std::byte> data) {
       if (err == EINTR) continue;
       std::string message = "spill file write failed in " + spill_dir_ + ": " + ErrnoText(err);
       if (err == ENOSPC || err == EDQUOT) {
-      return Status::Unavailable(message + " (" + DescribeFreeSpace(spill_dir_) + ")");
-    }
+        return Status::Unavailable(message + " (" + DescribeFreeSpace(spill_dir_) + ")");
+      }
       return Status::Fatal(std::move(message));
     }
     data = data.subspan(static_cast<size_t>(n));

@@ -386,7 +386,8 @@ TEST_F(HaKafkaTest, ASlotInvalidatedWhileStreamingIsOneClearErrorThenANewSnapsho
   EXPECT_TRUE(PollUntil(
       [&] {
         seen = KafkaIds(3s);
-        return std::all_of(rows.begin(), rows.end(), [&](int64_t id) { return seen.count(id) > 0; });
+        return std::all_of(rows.begin(), rows.end(),
+                           [&](int64_t id) { return seen.count(id) > 0; });
       },
       120s))
       << Log("again");

@@ -24,9 +24,9 @@
 #include <thread>
 #include <vector>
 
-#include "tests/integration/profile_churn.h"
 #include "tests/integration/es_process_test.h"
 #include "tests/integration/metric_documents.h"
+#include "tests/integration/profile_churn.h"
 #include "tests/support/small_disk.h"
 
 namespace walcast::testing {

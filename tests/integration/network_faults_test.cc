@@ -138,10 +138,11 @@ class NetworkFaultsTest : public EsProcessTest {
     loader_ = std::thread([this] {
       while (loading_) {
         const int next = committed_.load();
-        pg_->Psql("INSERT INTO t SELECT g, g, jsonb_build_object('k', 'k' || g % 7) FROM "
-                  "generate_series(" +
-                      std::to_string(next + 1) + ", " + std::to_string(next + 5) + ") g",
-                  db_);
+        pg_->Psql(
+            "INSERT INTO t SELECT g, g, jsonb_build_object('k', 'k' || g % 7) FROM "
+            "generate_series(" +
+                std::to_string(next + 1) + ", " + std::to_string(next + 5) + ") g",
+            db_);
         committed_ = next + 5;
         std::this_thread::sleep_for(100ms);  // pacing the load, not waiting for a result
       }

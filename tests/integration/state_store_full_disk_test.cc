@@ -98,8 +98,8 @@ TEST_F(StateStoreFullDiskTest, EveryWriteAfterTheDiskFillsIsOneErrorAndTheReopen
                     ->Scan(std::string(1, state_key::kAggregate),
                            [&](std::string_view key, std::string_view v) {
                              ++keys;
-                             last_batch = std::max(
-                                 last_batch, static_cast<int>(state_key::IdOf(key) / 100));
+                             last_batch =
+                                 std::max(last_batch, static_cast<int>(state_key::IdOf(key) / 100));
                              EXPECT_EQ(v.size(), value.size());
                              return true;
                            })

@@ -165,8 +165,12 @@ TEST(StateStoreTest, AFailedWriteIsRepeatedWithoutTouchingTheDatabase) {
 
 TEST(StateStoreTest, RocksDbLogsToItsLogFileInTheDirectory) {
   TempDir dir;
-  { ASSERT_NE(OpenAt(dir.path()), nullptr); }
-  { ASSERT_NE(OpenAt(dir.path()), nullptr); }
+  {
+    ASSERT_NE(OpenAt(dir.path()), nullptr);
+  }
+  {
+    ASSERT_NE(OpenAt(dir.path()), nullptr);
+  }
   std::ifstream log(dir.path() + "/LOG");
   std::string first;
   ASSERT_TRUE(std::getline(log, first));
