@@ -59,6 +59,10 @@ std::vector<OptionSpec> MetricsOptionSpecs() {
                    1 << 20));
   o.push_back(Spec("metrics.state.sync", T::kBool, "true",
                    "fsync each metric state commit (off: survives kill -9, not power loss)"));
+  o.push_back(Spec("metrics.state.min.free.bytes", T::kInt, "67108864",
+                   "stop writing the metric state (one error; restart once space is freed) while "
+                   "its filesystem has less free space than this; 0: no check",
+                   0));
   o.push_back(Spec("metrics.batch.max.rows", T::kInt, "5000",
                    "rows changed in memory before they are written to the metric state", 100));
   o.push_back(Spec("metrics.aggregate.cache.max", T::kInt, "100000",
@@ -105,6 +109,9 @@ Result<MetricsSinkOptions> MetricsSinkOptionsFromConfig(const Config& config) {
   const std::optional<bool> sync = ParseBool(Value(config, specs, "metrics.state.sync"));
   if (!sync) return Status::InvalidArgument("metrics.state.sync: expected true or false");
   o.engine.store.sync = *sync;
+  WALCAST_ASSIGN_OR_RETURN(const int64_t reserve,
+                           IntValue(config, specs, "metrics.state.min.free.bytes"));
+  o.engine.store.min_free_bytes = static_cast<uint64_t>(reserve);
   WALCAST_ASSIGN_OR_RETURN(const int64_t rows, IntValue(config, specs, "metrics.batch.max.rows"));
   o.engine.max_batch_rows = static_cast<size_t>(rows);
   WALCAST_ASSIGN_OR_RETURN(const int64_t aggs,

@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/disk_space.h"
 #include "metrics/codec.h"
+#include "rocks/info_log.h"
 
 namespace walcast::metrics {
 namespace {
@@ -98,6 +100,7 @@ class StateStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::WriteOptions write_options;
   rocksdb::ReadOptions read_options;
+  Status failed;  // the first failed Write(); later ones return it
 };
 
 StateStore::StateStore(StateStoreOptions options, std::unique_ptr<Impl> impl)
@@ -146,6 +149,8 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const StateStoreOptions& op
 
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
+  // RocksDB's own LOG writer aborts on a full disk (rocks/info_log.h).
+  db_options.info_log = rocks::OpenInfoLog(options.dir);
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   db_options.write_buffer_size = size_t{8} << 20;
   // Most lookups miss (a new row, a new value): a Bloom filter over the
@@ -201,7 +206,25 @@ Result<std::optional<std::string>> StateStore::Get(std::string_view key) const {
 }
 
 Status StateStore::Write(Batch* batch) {
-  return FromRocks(impl_->db->Write(impl_->write_options, &batch->impl_->batch), "write");
+  WALCAST_RETURN_IF_ERROR(impl_->failed);
+  if (options_.min_free_bytes > 0) {
+    const std::optional<uint64_t> free = FreeBytes(options_.dir);
+    if (free && *free < options_.min_free_bytes) {
+      impl_->failed = Status::Unavailable(
+          "metric state: no space left for it: " + std::to_string(*free) + " bytes free in " +
+          options_.dir + ", under metrics.state.min.free.bytes=" +
+          std::to_string(options_.min_free_bytes) + "; nothing was written");
+      return impl_->failed;
+    }
+  }
+  const rocksdb::Status s = impl_->db->Write(impl_->write_options, &batch->impl_->batch);
+  if (s.ok()) return Status::Ok();
+  impl_->failed = FromRocks(s, "write");
+  if (impl_->failed.code() == Status::Code::kUnavailable) {
+    impl_->failed =
+        Status::Unavailable(impl_->failed.message() + " (" + DescribeFreeSpace(options_.dir) + ")");
+  }
+  return impl_->failed;
 }
 
 Status StateStore::Scan(

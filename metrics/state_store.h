@@ -35,6 +35,10 @@ struct StateStoreOptions {
   std::string dir;                        // created if missing
   size_t cache_bytes = size_t{32} << 20;  // block cache (metrics.state.cache.bytes)
   bool sync = true;  // fsync every batch (survives power loss, not just kill -9)
+  // Write() refuses a batch while the filesystem of `dir` has less free
+  // space than this (metrics.state.min.free.bytes; 0: no check), so the
+  // state stops before RocksDB meets a full disk.
+  uint64_t min_free_bytes = uint64_t{64} << 20;
 };
 
 // Key builders for the layout above.
@@ -126,7 +130,12 @@ class StateStore : public StateReader {
   Result<std::optional<std::string>> Get(std::string_view key) const override;
 
   // Applies the batch atomically (fsynced when options.sync). On error
-  // nothing of it is applied.
+  // nothing of it is applied, and every later Write() returns the same
+  // error without touching the database: after a failed write (a full
+  // disk) the store only reads; reopen it to write again. Errors:
+  // kUnavailable when less than options.min_free_bytes are free or RocksDB
+  // fails to write (the message names the directory and its free space),
+  // kCorruption when RocksDB reports corruption.
   Status Write(Batch* batch);
 
   // Calls fn(key, value) for every key starting with `prefix`, in order,

@@ -11,6 +11,7 @@
 
 #include "core/encoding.h"
 #include "privacy/cipher.h"
+#include "rocks/info_log.h"
 
 namespace walcast::privacy {
 namespace {
@@ -60,8 +61,10 @@ Result<std::unique_ptr<SubjectKeyStore>> SubjectKeyStore::Open(const std::string
     s = rocksdb::DB::OpenForReadOnly(options, dir, &db);
   } else {
     std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
+    std::filesystem::create_directories(dir, ec);
     options.create_if_missing = true;
+    // RocksDB's own LOG writer aborts on a full disk (rocks/info_log.h).
+    options.info_log = rocks::OpenInfoLog(dir);
     s = rocksdb::DB::Open(options, dir, &db);
   }
   WALCAST_RETURN_IF_ERROR(FromRocks(s, "open '" + dir + "'"));

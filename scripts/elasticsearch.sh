@@ -220,6 +220,9 @@ start_on() {
   # Only log lines written by this start count (the log survives restarts).
   local offset=0
   [[ -f "$dir/logs/server.log" ]] && offset=$(stat -c %s "$dir/logs/server.log")
+  # A node that fails at boot prints the exception to its console too.
+  console_log="$dir/stdout.log" console_offset=0
+  [[ -f "$console_log" ]] && console_offset=$(stat -c %s "$console_log")
   rm -f "$dir/server.pid"
   local -a run_as=()
   if [[ $(id -u) -eq 0 ]]; then
@@ -258,7 +261,8 @@ start_on() {
   # Yellow: the node has joined its one-node cluster and every primary is
   # assigned (green, with no indices yet, on a fresh node).
   wait_started "$product" "$pid" "$dir/logs/server.log" "$offset" "${ES_START_TIMEOUT:-120}" \
-    "BindException\|Address already in use" node_ready "$port"
+    "BindException\|Bind[A-Za-z]*Exception\|Address already in use\|Failed to bind" \
+    node_ready "$port"
 }
 
 node_ready() {

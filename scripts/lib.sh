@@ -2,15 +2,53 @@
 # and debezium.sh.
 # Source it; it defines functions only.
 
-# A free TCP port on 127.0.0.1 (one nobody is listening on right now).
+# A free TCP port on 127.0.0.1 for a server to listen on. It is picked
+# below the kernel's ephemeral range (ip_local_port_range), which the
+# kernel hands out to every outgoing connection and to bind(port 0): a port
+# in that range can be taken by a client connection between this check and
+# the server's bind, even one in TIME_WAIT, and the bind then fails with
+# "Address already in use" although nothing listens there. A port any
+# socket uses (listening, connected or TIME_WAIT) is skipped.
 free_port() {
-  local port
+  local port low=32768 high
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+  high=$(( low > 12000 ? low - 1 : 32767 ))
   for _ in $(seq 1 200); do
-    port=$(( (RANDOM % 30000) + 20000 ))
-    if ! port_open "$port"; then echo "$port"; return 0; fi
+    port=$(( (RANDOM * 32768 + RANDOM) % (high - 10000 + 1) + 10000 ))
+    if port_open "$port" || port_used "$port"; then continue; fi
+    echo "$port"
+    return 0
   done
   echo "no free port found" >&2
   return 1
+}
+
+# True when a socket of any state uses local port PORT (ss, when present).
+port_used() {
+  command -v ss >/dev/null || return 1
+  [[ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]]
+}
+
+# Who uses each of the local PORTs (ss -tanp), for a start that failed on a
+# taken port.
+port_users() {
+  command -v ss >/dev/null || return 0
+  local port
+  for port in "$@"; do
+    echo "--- sockets on port $port (ss -tanp) ---" >&2
+    ss -tanp "( sport = :$port )" >&2 2>/dev/null || true
+  done
+}
+
+# start_failure_cause LOG OFFSET: the error lines a server wrote to LOG since
+# byte OFFSET with the exception chain after each (a tail often shows only
+# the last frames of a stack trace, not what failed).
+start_failure_cause() {
+  [[ -f "$1" ]] || return 0
+  echo "--- $1 (errors since this start, with their causes) ---" >&2
+  tail -c +$(( $2 + 1 )) "$1" 2>/dev/null \
+    | grep -E '\[(ERROR|FATAL) *\]|^(ERROR|FATAL)|^[A-Za-z0-9_.$]+(Exception|Error)\b|^Caused by|uncaught exception|Failed to bind|Address already in use' \
+    | head -n 80 >&2 || true
 }
 
 # True when something accepts connections on 127.0.0.1:PORT.
@@ -63,10 +101,13 @@ tail_logs() {
 
 # wait_started NAME PID LOG OFFSET TIMEOUT_S BIND_REGEX READY_CMD...: waits
 # until READY_CMD succeeds while PID runs. Returns 0 once ready, 1 if PID
-# died and the lines LOG gained after byte OFFSET match BIND_REGEX (a port
-# taken between free_port and the bind: the caller may try other ports).
-# Otherwise exits the script with the caller's log_tail, after the caller's
-# stop on a timeout. Removes $dir/pid when PID died.
+# died and the lines LOG gained after byte OFFSET, or the caller's console
+# log $console_log after byte $console_offset (set both when the server
+# writes its fatal errors there), match BIND_REGEX (a port taken between
+# free_port and the bind: the caller may try other ports; who held them is
+# printed). Otherwise exits the script with the error lines and their causes
+# and the caller's log_tail, after the caller's stop on a timeout. Removes
+# $dir/pid when PID died.
 wait_started() {
   local name=$1 pid=$2 log=$3 offset=$4 timeout=$5 bind_regex=$6
   shift 6
@@ -74,10 +115,18 @@ wait_started() {
   while (( SECONDS < deadline )); do
     if ! alive "$pid"; then
       rm -f "$dir/pid"
-      if tail -c +$(( offset + 1 )) "$log" 2>/dev/null | grep -q "$bind_regex"; then
+      if { tail -c +$(( offset + 1 )) "$log" 2>/dev/null
+           [[ -n "${console_log:-}" ]] && tail -c +$(( ${console_offset:-0} + 1 )) "$console_log" 2>/dev/null
+         } | grep -q "$bind_regex"; then
+        echo "$name could not bind its ports ${starting_ports:-}:" >&2
+        start_failure_cause "$log" "$offset"
+        # shellcheck disable=SC2086  # a list of ports
+        port_users ${starting_ports:-}
         return 1
       fi
       echo "$name exited while starting" >&2
+      start_failure_cause "$log" "$offset"
+      [[ -n "${console_log:-}" ]] && start_failure_cause "$console_log" "${console_offset:-0}"
       log_tail
       exit 1
     fi
@@ -85,6 +134,7 @@ wait_started() {
     sleep 0.2
   done
   echo "$name did not start within ${timeout}s" >&2
+  start_failure_cause "$log" "$offset"
   log_tail
   stop
   exit 1
@@ -101,6 +151,7 @@ start_on_ports() {
   if [[ -f "$dir/port" && -f "$dir/$port2_file" ]]; then
     port=$(cat "$dir/port")
     port2=$(cat "$dir/$port2_file")
+    starting_ports="$port $port2"
     "$start_fn" "$port" "$port2" && return 0
     echo "$name cannot listen on its ports $port/$port2 again (taken by another process):" >&2
     log_tail
@@ -110,6 +161,7 @@ start_on_ports() {
     port=$(free_port)
     port2=$(free_port)
     [[ "$port" != "$port2" ]] || continue
+    starting_ports="$port $port2"
     if "$start_fn" "$port" "$port2"; then
       echo "$port" >"$dir/port"
       echo "$port2" >"$dir/$port2_file"

@@ -10,6 +10,8 @@
 #include <system_error>
 #include <utility>
 
+#include "core/disk_space.h"
+
 namespace walcast::wal_reader {
 namespace {
 
@@ -43,7 +45,9 @@ Status StreamBuffer::EnsureSpillFile() {
   if (fd < 0) {
     const int err = errno;
     std::string message = "cannot create a spill file in " + spill_dir_ + ": " + ErrnoText(err);
-    if (err == ENOSPC || err == EDQUOT) return Status::Unavailable(std::move(message));
+    if (err == ENOSPC || err == EDQUOT) {
+      return Status::Unavailable(message + " (" + DescribeFreeSpace(spill_dir_) + ")");
+    }
     if (err == ENOENT || err == ENOTDIR || err == EACCES || err == EROFS || err == EPERM) {
       return Status::InvalidArgument(std::move(message));
     }
@@ -69,7 +73,9 @@ Status StreamBuffer::WriteToSpill(std::span<const std::byte> data) {
       const int err = errno;
       if (err == EINTR) continue;
       std::string message = "spill file write failed in " + spill_dir_ + ": " + ErrnoText(err);
-      if (err == ENOSPC || err == EDQUOT) return Status::Unavailable(std::move(message));
+      if (err == ENOSPC || err == EDQUOT) {
+        return Status::Unavailable(message + " (" + DescribeFreeSpace(spill_dir_) + ")");
+      }
       return Status::Fatal(std::move(message));
     }
     data = data.subspan(static_cast<size_t>(n));

@@ -8,7 +8,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iostream>
 #include <map>
 #include <set>
 #include <string>
@@ -109,6 +111,25 @@ class HaTest : public WalcastProcessTest {
     RunCommand("PGPASSWORD=postgres psql -X -q -h 127.0.0.1 -p " + std::to_string(cluster.port()) +
                    " -U postgres -d " + db_ + " -c " + ShellQuote(sql) + " >/dev/null 2>&1",
                &out);
+  }
+
+  // Lets the server keep at most 1 MB of WAL for slots and writes WAL
+  // (rows from `first_id` on, a WAL switch and a checkpoint per round) until
+  // it has invalidated db_'s slot; the setting is reset afterwards. False if
+  // the slot was not invalidated within 90 s.
+  bool InvalidateSlot(int first_id) {
+    pg_->Psql("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'; SELECT pg_reload_conf();");
+    int id = first_id;
+    const bool lost = PollUntil(
+        [&] {
+          Sql("INSERT INTO t VALUES (" + std::to_string(id++) +
+              ", 'gone'); SELECT pg_switch_wal(); CHECKPOINT;");
+          return Sql("SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + db_ +
+                     "'") == "lost";
+        },
+        90s);
+    pg_->Psql("ALTER SYSTEM RESET max_slot_wal_keep_size; SELECT pg_reload_conf();");
+    return lost;
   }
 
   std::unique_ptr<PostgresCluster> primary_;
@@ -312,6 +333,71 @@ TEST_F(HaTest, DecodesFromAHotStandbyAndChecksItsFeedback) {
   (void)standby_->Psql("SELECT pg_drop_replication_slot('" + db_ + "')");
 }
 
+// The slot is invalidated while walcast streams from it: Kafka is stopped,
+// so nothing is confirmed and the slot holds its WAL, until a burst of WAL
+// passes max_slot_wal_keep_size; the server then ends walcast's walsender
+// and invalidates the slot. walcast stops with one clear error naming the
+// setting (no crash, no retry loop); with snapshot.mode=when_needed the next
+// start takes a new snapshot, and no row is missing from Kafka after it.
+TEST_F(HaKafkaTest, ASlotInvalidatedWhileStreamingIsOneClearErrorThenANewSnapshot) {
+  Sql("CREATE TABLE t(id bigint PRIMARY KEY, v text);"
+      "INSERT INTO t SELECT i, 'first' FROM generate_series(1, 10) i");
+  WriteConfig({});
+  auto walcast = Start("streaming");
+  ASSERT_TRUE(WaitForLog("streaming", "streaming started", walcast.get())) << Log("streaming");
+  ASSERT_GE(kafka_->Consume(Topic(), 10, 60s).size(), 10u) << Log("streaming");
+
+  ASSERT_TRUE(kafka_->Stop());
+  Sql("INSERT INTO t VALUES (11, 'held')");
+  const bool lost = InvalidateSlot(100);
+  const ::testing::AssertionResult restarted = kafka_->Start();
+  ASSERT_TRUE(lost) << "the slot was not invalidated\n" << Log("streaming");
+  ASSERT_TRUE(restarted);
+  // The walsender was ended under walcast, which was still running.
+  EXPECT_TRUE(walcast->Running()) << Log("streaming");
+
+  // walcast notices at its next reconnect and stops, once.
+  const int code = walcast->Wait(120s);
+  const std::string err = Log("streaming");
+  EXPECT_NE(code, 0) << err;
+  EXPECT_NE(code, -1) << "still running:\n" << err;
+  EXPECT_NE(code, 128 + SIGABRT) << err;
+  EXPECT_NE(code, 128 + SIGSEGV) << err;
+  EXPECT_EQ(Occurrences(err, "was invalidated by the server"), 1u) << err;
+  EXPECT_NE(err.find("max_slot_wal_keep_size"), std::string::npos) << err;
+  EXPECT_NE(err.find("snapshot.mode=when_needed"), std::string::npos) << err;
+  // A few reconnects at most before the error, not a loop.
+  EXPECT_LE(Occurrences(err, "replication connection failed; retrying"), 5u) << err;
+  // How it went, for docs/reliability.md.
+  for (const std::string& line : ReadLines(dir_ + "/streaming.err")) {
+    if (line.find("invalidated") != std::string::npos ||
+        line.find("connection failed") != std::string::npos) {
+      std::cerr << "streaming: " << line.substr(0, 400) << "\n";
+    }
+  }
+
+  // when_needed: a new slot and snapshot; every row is in Kafka after it.
+  WriteConfig({{"snapshot.mode", "when_needed"}});
+  auto again = Start("again");
+  ASSERT_TRUE(WaitForLog("again", "streaming started", again.get(), 90s)) << Log("again");
+  Sql("INSERT INTO t VALUES (1000, 'after')");
+  const std::set<int64_t> rows = IdsOf(Sql("SELECT id FROM t ORDER BY id"));
+  std::map<int64_t, int> seen;
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        seen = KafkaIds(3s);
+        return std::all_of(rows.begin(), rows.end(),
+                           [&](int64_t id) { return seen.count(id) > 0; });
+      },
+      120s))
+      << Log("again");
+  for (const int64_t id : rows) EXPECT_EQ(seen.count(id), 1u) << "id " << id << " missing";
+  again->Signal(SIGTERM);
+  EXPECT_EQ(again->Wait(30s), 0) << Log("again");
+  EXPECT_NE(Sql("SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + db_ + "'"),
+            "lost");
+}
+
 TEST_F(HaTest, AnInvalidatedSlotIsOneClearErrorOrANewSnapshot) {
   Sql("CREATE TABLE t(id bigint PRIMARY KEY, v text);"
       "INSERT INTO t SELECT i, 'first' FROM generate_series(1, 10) i");
@@ -322,17 +408,7 @@ TEST_F(HaTest, AnInvalidatedSlotIsOneClearErrorOrANewSnapshot) {
   ASSERT_EQ(first->Wait(30s), 0) << Log("first");
 
   // walcast is stopped; the server keeps at most 1 MB of WAL for slots.
-  pg_->Psql("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'; SELECT pg_reload_conf();");
-  int round = 0;
-  const bool lost = PollUntil(
-      [&] {
-        Sql("INSERT INTO t VALUES (" + std::to_string(100 + round++) +
-            ", 'gone'); SELECT pg_switch_wal(); CHECKPOINT;");
-        return Sql("SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + db_ + "'") ==
-               "lost";
-      },
-      60s);
-  pg_->Psql("ALTER SYSTEM RESET max_slot_wal_keep_size; SELECT pg_reload_conf();");
+  const bool lost = InvalidateSlot(100);
   ASSERT_TRUE(lost) << "the slot was not invalidated";
 
   std::string out;

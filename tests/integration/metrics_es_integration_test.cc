@@ -24,8 +24,10 @@
 #include <thread>
 #include <vector>
 
-#include "tests/integration/profile_churn.h"
 #include "tests/integration/es_process_test.h"
+#include "tests/integration/metric_documents.h"
+#include "tests/integration/profile_churn.h"
+#include "tests/support/small_disk.h"
 
 namespace walcast::testing {
 namespace {
@@ -78,46 +80,21 @@ class MetricsEsTest : public EsProcessTest {
 
   // Loads this instance's metric documents into walcast_test.docs.
   void LoadMetricDocuments() {
-    const std::vector<std::string> docs =
-        Documents(MetricsIndex(), R"({"term":{"instance":")" + Instance() + R"("}})");
-    ASSERT_FALSE(docs.empty());
-    std::string sql =
-        "CREATE SCHEMA IF NOT EXISTS walcast_test; DROP TABLE IF EXISTS walcast_test.docs;"
-        "CREATE TABLE walcast_test.docs(doc jsonb);";
-    for (size_t i = 0; i < docs.size(); i += 500) {
-      sql += "INSERT INTO walcast_test.docs VALUES ";
-      for (size_t j = i; j < std::min(docs.size(), i + 500); ++j) {
-        ASSERT_EQ(docs[j].find("$walcast$"), std::string::npos);
-        sql += std::string(j > i ? "," : "") + "($walcast$" + docs[j] + "$walcast$)";
-      }
-      sql += ";";
-    }
-    Sql(sql);
-    ASSERT_EQ(Sql("SELECT count(*) FROM walcast_test.docs"), std::to_string(docs.size()));
+    ::walcast::testing::LoadMetricDocuments(
+        Documents(MetricsIndex(), R"({"term":{"instance":")" + Instance() + R"("}})"),
+        [this](const std::string& sql) { return Sql(sql); });
   }
 
   // Differences between metric `id`'s documents (count > 0) and its SQL.
   std::string CompareWithSql(const std::string& id, int64_t* sql_rows,
                              const std::string& sql_dir = "sql/metrics") {
-    std::string query = ReadSource(sql_dir + "/" + id + ".sql");
-    while (!query.empty() && (query.back() == '\n' || query.back() == ';')) query.pop_back();
-    const std::string out = Sql(
-        "WITH s AS MATERIALIZED (" + query +
-        "), e AS (SELECT doc->'keys' AS keys, (doc->>'bucket_start')::date AS bucket_start, "
-        "(doc->>'count')::bigint AS count, (doc->>'sum')::numeric AS sum, doc->>'updated_at' AS at FROM walcast_test.docs "
-        "WHERE doc->>'metric' = '" +
-        id +
-        "' AND (doc->>'count')::bigint > 0), d AS (SELECT coalesce(s.keys, e.keys)::text || ' @' "
-        "|| coalesce(coalesce(s.bucket_start, e.bucket_start)::text, '-') || ': sql count=' || "
-        "coalesce(s.count::text, '-') || ' walcast count=' || coalesce(e.count::text, '-') || "
-        "' sql sum=' || coalesce(s.sum::text, '-') || ' walcast sum=' || coalesce(e.sum::text, "
-        "'-') || ' at ' || coalesce(e.at, '-') AS line FROM s FULL JOIN e ON s.keys = e.keys AND s.bucket_start IS NOT DISTINCT "
-        "FROM e.bucket_start WHERE s.count IS DISTINCT FROM e.count OR s.sum::numeric IS DISTINCT "
-        "FROM e.sum ORDER BY 1 LIMIT 10) SELECT (SELECT count(*) FROM s) || E'\\n' || "
-        "coalesce((SELECT string_agg(line, E'\\n') FROM d), '')");
-    const size_t nl = out.find('\n');
-    *sql_rows = std::atoll(out.substr(0, nl).c_str());
-    return nl == std::string::npos ? "" : out.substr(nl + 1);
+    return CompareMetricWithSql([this](const std::string& sql) { return Sql(sql); }, id,
+                                ReadSource(sql_dir + "/" + id + ".sql"), sql_rows);
+  }
+
+  // Aggregates with more than one document, with those documents.
+  std::string Duplicates() {
+    return DuplicateMetricDocuments([this](const std::string& sql) { return Sql(sql); });
   }
 };
 
@@ -150,11 +127,7 @@ TEST_F(MetricsEsTest, MetricsEqualTheirSqlAfterRepeatedKillNine) {
 
   ASSERT_NO_FATAL_FAILURE(LoadMetricDocuments());
   // One document per aggregate.
-  EXPECT_EQ(Sql("SELECT string_agg(x, E'\\n') FROM (SELECT doc->>'metric' || ' ' || (doc->'keys')::text"
-                " || ' @' || coalesce(doc->>'bucket_start', '-') || ': ' || string_agg(doc::text, ' | ') AS x"
-                " FROM walcast_test.docs GROUP BY doc->>'metric', doc->'keys', doc->>'bucket_start'"
-                " HAVING count(*) > 1 LIMIT 3) d"),
-            "");
+  EXPECT_EQ(Duplicates(), "");
   Sql(ReadSource("sql/metrics/00_functions.sql"));
   const std::vector<std::string> ids = MetricIds("config/metrics/mosip.json");
   ASSERT_GT(ids.size(), 20u);
@@ -251,11 +224,7 @@ TEST_F(GdprMetricsEsTest, UserProfileMetricsEqualTheirSqlAfterRepeatedKillNine) 
   ASSERT_EQ(walcast->Wait(30s), 0) << Log(last);
 
   ASSERT_NO_FATAL_FAILURE(LoadMetricDocuments());
-  EXPECT_EQ(Sql("SELECT string_agg(x, E'\\n') FROM (SELECT doc->>'metric' || ' ' || "
-                "(doc->'keys')::text || ' @' || coalesce(doc->>'bucket_start', '-') AS x"
-                " FROM walcast_test.docs GROUP BY doc->>'metric', doc->'keys', doc->>'bucket_start'"
-                " HAVING count(*) > 1 LIMIT 3) d"),
-            "");
+  EXPECT_EQ(Duplicates(), "");
   const std::vector<std::string> ids = MetricIds("config/examples/gdpr-user-profiles/metrics.json");
   ASSERT_EQ(ids.size(), 7u);
   for (const std::string& id : ids) {
@@ -277,50 +246,16 @@ TEST_F(GdprMetricsEsTest, UserProfileMetricsEqualTheirSqlAfterRepeatedKillNine) 
   }
 }
 
-// A small filesystem (tmpfs, mounted for the test; the tests run as root,
-// and a mount that fails fails the test) that the test can fill up.
-class SmallDisk {
- public:
-  SmallDisk(std::string dir, int megabytes) : dir_(std::move(dir)) {
-    std::string out;
-    mounted_ = RunCommand("mkdir -p '" + dir_ + "' && mount -t tmpfs -o size=" +
-                              std::to_string(megabytes) + "m walcast-test '" + dir_ + "' 2>&1",
-                          &out) == 0;
-    error_ = out;
-  }
-  ~SmallDisk() {
-    std::string ignored;
-    if (mounted_) RunCommand("umount -l '" + dir_ + "'", &ignored);
-  }
-  bool mounted() const { return mounted_; }
-  const std::string& error() const { return error_; }
-  const std::string& path() const { return dir_; }
-  // Writes a filler file until the filesystem is full.
-  void Fill() {
-    std::string ignored;
-    // Appends: space freed since (a file RocksDB deleted) is taken too.
-    RunCommand("dd if=/dev/zero of='" + dir_ + "/filler' bs=4k oflag=append conv=notrunc "
-               "2>/dev/null; sync",
-               &ignored);
-  }
-  void Free() {
-    std::string ignored;
-    RunCommand("rm -f '" + dir_ + "/filler'", &ignored);
-  }
-
- private:
-  std::string dir_;
-  std::string error_;
-  bool mounted_ = false;
-};
-
 TEST_F(MetricsEsTest, AFullStateDiskIsOneClearErrorAndTheResumeIsExact) {
   SmallDisk disk(dir_ + "/small", 48);
   ASSERT_TRUE(disk.mounted()) << "cannot mount a tmpfs for the test: " << disk.error();
   Generate({"--count", "1000", "--seed", "31", "--shape", "all"});
+  // No reserve: RocksDB itself meets the full disk (the reserve's check is
+  // tested in state_store_test).
   WriteConfig({{"state.dir", disk.path() + "/state"},
                {"stream.buffer.spill.dir", disk.path() + "/spill"},
-               {"stream.buffer.memory.bytes", "65536"}});
+               {"stream.buffer.memory.bytes", "65536"},
+               {"metrics.state.min.free.bytes", "0"}});
   std::unique_ptr<ChildProcess> walcast = Start("walcast0");
   ASSERT_TRUE(WaitForLog("walcast0", "streaming started", walcast.get(), 120s)) << Log("walcast0");
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s, "walcast0"));

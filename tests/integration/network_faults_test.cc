@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,6 +27,7 @@
 
 #include "rapidjson/document.h"
 #include "tests/integration/es_process_test.h"
+#include "tests/integration/metric_documents.h"
 #include "tests/support/kafka_cluster.h"
 #include "tests/support/net_lab.h"
 #include "tests/support/toxiproxy.h"
@@ -64,7 +66,8 @@ class NetworkFaultsTest : public EsProcessTest {
           << out;
       pg_->Psql("SELECT pg_reload_conf()");
     }
-    Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
+    // profile: a small JSON document, for the metrics of CutOff(..., true).
+    Sql("CREATE TABLE t(id int PRIMARY KEY, v int, profile jsonb)");
     WriteConfig({});
   }
 
@@ -135,9 +138,11 @@ class NetworkFaultsTest : public EsProcessTest {
     loader_ = std::thread([this] {
       while (loading_) {
         const int next = committed_.load();
-        pg_->Psql("INSERT INTO t SELECT g, g FROM generate_series(" + std::to_string(next + 1) +
-                      ", " + std::to_string(next + 5) + ") g",
-                  db_);
+        pg_->Psql(
+            "INSERT INTO t SELECT g, g, jsonb_build_object('k', 'k' || g % 7) FROM "
+            "generate_series(" +
+                std::to_string(next + 1) + ", " + std::to_string(next + 5) + ") g",
+            db_);
         committed_ = next + 5;
         std::this_thread::sleep_for(100ms);  // pacing the load, not waiting for a result
       }
@@ -269,9 +274,69 @@ class NetworkFaultsTest : public EsProcessTest {
     std::printf("figure walcast_warnings=%d\n", shown);
   }
 
+  // The metrics over t's documents, each with the SQL that computes it.
+  static const std::map<std::string, std::string>& MetricSql() {
+    static const std::map<std::string, std::string> sql = {
+        {"nf_rows",
+         "SELECT NULL::date AS bucket_start, '{}'::jsonb AS keys, count(*) AS value, "
+         "count(*) AS count, 0 AS sum FROM t HAVING count(*) > 0"},
+        {"nf_by_k",
+         "SELECT NULL::date AS bucket_start, jsonb_build_object('k', profile->>'k') AS keys, "
+         "count(*) AS value, count(*) AS count, 0 AS sum FROM t GROUP BY 2"},
+        {"nf_sum_v_by_k",
+         "SELECT NULL::date AS bucket_start, jsonb_build_object('k', profile->>'k') AS keys, "
+         "sum(v) AS value, count(*) AS count, sum(v) AS sum FROM t GROUP BY 2"},
+    };
+    return sql;
+  }
+
+  std::string MetricsIndex() const { return db_ + ".metrics.t"; }
+
+  // Turns the metrics on (MetricSql's), written to the search node.
+  void ConfigureMetrics() {
+    const std::string path = dir_ + "/metrics.json";
+    std::ofstream(path) << R"({"format": 1, "tables": {"document": "public.t"},
+      "document_column": "profile",
+      "metrics": [
+        {"id": "nf_rows", "source": "document", "measure": "count"},
+        {"id": "nf_by_k", "source": "document", "keys": [{"field": "path.k", "as": "k"}],
+         "measure": "count"},
+        {"id": "nf_sum_v_by_k", "source": "document", "keys": [{"field": "path.k", "as": "k"}],
+         "measure": {"sum": "column.v"}}]})";
+    WriteConfig({{"metrics.definitions.file", path},
+                 {"metrics.index", MetricsIndex()},
+                 {"checkpoint.interval.ms", "200"}});
+  }
+
+  // After CheckNothingLost: walcast stops (writing its last metric
+  // documents), and every metric must equal its SQL, with one document per
+  // aggregate.
+  void CheckMetrics() {
+    walcast_->Signal(SIGTERM);
+    ASSERT_EQ(walcast_->Wait(60s), 0) << Log("walcast");
+    ASSERT_TRUE(es_->Refresh(MetricsIndex()));
+    std::vector<std::string> docs;
+    for (EsCluster::Hit& hit : es_->Scroll(MetricsIndex(), R"({"match_all":{}})")) {
+      docs.push_back(std::move(hit.source));
+    }
+    const SqlRunner sql = [this](const std::string& text) { return Sql(text); };
+    ASSERT_NO_FATAL_FAILURE(LoadMetricDocuments(docs, sql));
+    EXPECT_EQ(DuplicateMetricDocuments(sql), "");
+    for (const auto& [id, query] : MetricSql()) {
+      SCOPED_TRACE(id);
+      int64_t sql_rows = 0;
+      const std::string differences = CompareMetricWithSql(sql, id, query, &sql_rows);
+      EXPECT_EQ(differences, "") << "first differences (keys @bucket):\n" << differences;
+      EXPECT_GT(sql_rows, 0);
+    }
+    std::printf("figure metric_documents=%zu\n", docs.size());
+  }
+
   // Link down for 30 s, then packets dropped for 30 s, between walcast and
-  // `server`, under load.
-  void CutOff(const std::string& server) {
+  // `server`, under load; with `metrics`, the metrics on too, checked at
+  // the end against SQL.
+  void CutOff(const std::string& server, bool metrics = false) {
+    if (metrics) ConfigureMetrics();
     ASSERT_NO_FATAL_FAILURE(RouteServers());
     ASSERT_NO_FATAL_FAILURE(StartWalcast());
     StartLoad();
@@ -288,7 +353,8 @@ class NetworkFaultsTest : public EsProcessTest {
     ASSERT_NO_FATAL_FAILURE(Fault(
         server + "_packets_dropped", [&] { return lab_->SetDropping(server, true); },
         [&] { return lab_->SetDropping(server, false); }, kCut, rows_there));
-    CheckNothingLost();
+    ASSERT_NO_FATAL_FAILURE(CheckNothingLost());
+    if (metrics) CheckMetrics();
   }
 
   // Every connection to `server` open at one moment goes silent for good
@@ -371,7 +437,7 @@ TEST_F(NetworkFaultsTest, KafkaCutOffExactlyOnce) {
   CutOff("kafka");
   EXPECT_EQ(kafka_duplicates_, 0);
 }
-TEST_F(NetworkFaultsTest, SearchCutOff) { CutOff("search"); }
+TEST_F(NetworkFaultsTest, SearchCutOff) { CutOff("search", /*metrics=*/true); }
 TEST_F(NetworkFaultsTest, PostgresToxics) { Toxics("postgres"); }
 TEST_F(NetworkFaultsTest, KafkaToxics) { Toxics("kafka"); }
 TEST_F(NetworkFaultsTest, SearchToxics) { Toxics("search"); }

@@ -36,6 +36,7 @@ TEST(MetricsOptionsTest, DefaultsDeriveFromSlotAndPrefix) {
   EXPECT_EQ(o->engine.max_batch_rows, 5000u);
   EXPECT_FALSE(o->engine.reset_on_definition_change);
   EXPECT_EQ(o->checkpoint_interval, std::chrono::milliseconds(1000));
+  EXPECT_EQ(o->engine.store.min_free_bytes, uint64_t{64} << 20);
 }
 
 TEST(MetricsOptionsTest, ExplicitValues) {
@@ -44,6 +45,7 @@ TEST(MetricsOptionsTest, ExplicitValues) {
                                          {"metrics.instance.id", "regprc-1"},
                                          {"metrics.state.cache.bytes", "8388608"},
                                          {"metrics.state.sync", "false"},
+                                         {"metrics.state.min.free.bytes", "0"},
                                          {"metrics.definitions.change", "reset"},
                                          {"checkpoint.interval.ms", "250"}});
   EXPECT_TRUE(MetricsEnabled(config));
@@ -53,6 +55,7 @@ TEST(MetricsOptionsTest, ExplicitValues) {
   EXPECT_EQ(o->engine.store.dir, "/data/m");
   EXPECT_EQ(o->engine.store.cache_bytes, size_t{8} << 20);
   EXPECT_FALSE(o->engine.store.sync);
+  EXPECT_EQ(o->engine.store.min_free_bytes, 0u);
   EXPECT_TRUE(o->engine.reset_on_definition_change);
   EXPECT_EQ(o->checkpoint_interval, std::chrono::milliseconds(250));
 }
@@ -63,6 +66,7 @@ TEST(MetricsOptionsTest, BadValuesNameTheKey) {
       {"metrics.state.cache.bytes", "1024"},  // below 1 MiB
       {"metrics.batch.max.rows", "10"},
       {"metrics.state.sync", "maybe"},
+      {"metrics.state.min.free.bytes", "-1"},
       {"metrics.definitions.change", "ignore"},
       {"checkpoint.interval.ms", "-5"},
   };

@@ -107,5 +107,77 @@ TEST(StateStoreTest, ADirectoryThatIsAFileCannotBeOpened) {
   EXPECT_FALSE(store.ok());
 }
 
+// Puts one aggregate in a batch of its own.
+Status WriteOne(StateStore& store, uint64_t id, std::string_view value) {
+  StateStore::Batch batch;
+  batch.Put(state_key::Aggregate(id), value);
+  return store.Write(&batch);
+}
+
+// A store whose free-space check refuses every write: it asks for more
+// than any disk has.
+std::unique_ptr<StateStore> OpenRefusing(const std::string& dir) {
+  StateStoreOptions options{dir, size_t{1} << 20, true};
+  options.min_free_bytes = UINT64_MAX;
+  Result<std::unique_ptr<StateStore>> store = StateStore::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status().message();
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+TEST(StateStoreTest, TooLittleFreeSpaceStopsWritesBeforeRocksDbWrites) {
+  TempDir dir;
+  {
+    std::unique_ptr<StateStore> store = OpenAt(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(WriteOne(*store, 1, "before").ok());
+  }
+  {
+    std::unique_ptr<StateStore> store = OpenRefusing(dir.path());
+    ASSERT_NE(store, nullptr);
+    const Status refused = WriteOne(*store, 2, "refused");
+    EXPECT_EQ(refused.code(), Status::Code::kUnavailable);
+    // The message names the directory and its free space.
+    EXPECT_NE(refused.message().find(dir.path()), std::string::npos) << refused.message();
+    EXPECT_NE(refused.message().find("bytes free"), std::string::npos) << refused.message();
+    // Reads still work; nothing was written.
+    Result<std::optional<std::string>> two = store->Get(state_key::Aggregate(2));
+    ASSERT_TRUE(two.ok());
+    EXPECT_FALSE(two->has_value());
+  }
+  // Reopened with space enough, it writes again.
+  std::unique_ptr<StateStore> store = OpenAt(dir.path());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(WriteOne(*store, 3, "after").ok());
+  EXPECT_EQ(Keys(*store, std::string(1, state_key::kAggregate)).size(), 2u);
+}
+
+// Once failed, a store stays failed: no later write reaches RocksDB.
+TEST(StateStoreTest, AFailedWriteIsRepeatedWithoutTouchingTheDatabase) {
+  TempDir dir;
+  std::unique_ptr<StateStore> store = OpenRefusing(dir.path());
+  ASSERT_NE(store, nullptr);
+  const Status first = WriteOne(*store, 1, "x");
+  ASSERT_FALSE(first.ok());
+  const Status second = WriteOne(*store, 2, "y");
+  EXPECT_EQ(second.code(), first.code());
+  EXPECT_EQ(second.message(), first.message());
+}
+
+TEST(StateStoreTest, RocksDbLogsToItsLogFileInTheDirectory) {
+  TempDir dir;
+  {
+    ASSERT_NE(OpenAt(dir.path()), nullptr);
+  }
+  {
+    ASSERT_NE(OpenAt(dir.path()), nullptr);
+  }
+  std::ifstream log(dir.path() + "/LOG");
+  std::string first;
+  ASSERT_TRUE(std::getline(log, first));
+  EXPECT_FALSE(first.empty());
+  // The previous run's log is kept once.
+  EXPECT_TRUE(std::ifstream(dir.path() + "/LOG.old").good());
+}
+
 }  // namespace
 }  // namespace walcast::metrics
