@@ -7,12 +7,14 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <istream>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <ostream>
+#include <unordered_map>
+#include <vector>
 
 #include "core/encoding.h"
 #include "privacy/cipher.h"
@@ -56,14 +58,13 @@ struct SubjectKeyStore::Impl {
   std::optional<Sealer> wrapper;  // wraps new keys under wrapper_ring's current key
   const KeyRing* wrapper_ring = nullptr;
 
-  // Deferred sync: the entries of new keys, sorted, kept here until
-  // SyncPending writes them in one batch (sorted keys make the memtable
-  // inserts nearly sequential, and the writing happens on the syncing
-  // thread). `writing` holds what a SyncPending is writing, so a look-up
-  // meanwhile still finds it.
+  // Deferred sync: the entries of new keys, kept here until SyncPending
+  // writes them in one batch, sorted (sorted keys make the memtable inserts
+  // nearly sequential), on the syncing thread. `writing` holds what a
+  // SyncPending is writing, so a look-up meanwhile still finds it.
   std::mutex mu;
-  std::map<std::string, std::string, std::less<>> pending;
-  std::map<std::string, std::string, std::less<>> writing;
+  std::unordered_map<std::string, std::string> pending;
+  std::unordered_map<std::string, std::string> writing;
   std::mutex sync_mu;  // one SyncPending at a time
 
   // The entry's value from `pending` or `writing`; false when in neither.
@@ -190,10 +191,16 @@ Status SubjectKeyStore::SyncPending() {
     if (synced_.load() == target) return Status::Ok();
     impl_->writing.swap(impl_->pending);
   }
+  std::vector<const std::pair<const std::string, std::string>*> sorted;
+  sorted.reserve(impl_->writing.size());
+  for (const auto& entry : impl_->writing) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
   rocksdb::WriteBatch batch;
   Status put;
-  for (const auto& [k, v] : impl_->writing) {
-    if (put.ok()) put = FromRocks(batch.Put(AsSlice(k), AsSlice(v)), "write");
+  for (const auto* entry : sorted) {
+    if (put.ok())
+      put = FromRocks(batch.Put(AsSlice(entry->first), AsSlice(entry->second)), "write");
   }
   rocksdb::WriteOptions options;
   options.sync = true;
