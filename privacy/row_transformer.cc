@@ -22,6 +22,15 @@ using Allocator = rapidjson::Document::AllocatorType;
 
 std::string TableName(const Relation& r) { return r.schema + "." + r.name; }
 
+// `v` as compact JSON, written into a buffer with room for `expected`
+// bytes (no regrowing on the way for a column of about that size).
+std::string SerializeColumn(const JsonValue& v, size_t expected) {
+  rapidjson::StringBuffer buffer(nullptr, expected);
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  v.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 std::string Serialize(const JsonValue& v) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
@@ -439,7 +448,8 @@ Status RowTransformer::TransformTuple(const Plan& plan, const Tuple& in, Tuple* 
     std::optional<PoolAllocator> pool;
     std::optional<Document> doc;
     auto serialize = [&] {
-      owned = Datum::Text(Serialize(*doc));
+      // About the size it came in (dropped fields against ciphertexts).
+      owned = Datum::Text(SerializeColumn(*doc, src.data.size() + src.data.size() / 4));
       doc.reset();
       pool.reset();
     };
