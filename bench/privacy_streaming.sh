@@ -31,6 +31,9 @@
 # as the extra CPU per row and the lost rows/s against rules_off (best round
 # of each; target: at most 15 %).
 #
+# THREAD=1: the rules_on runs with privacy.transform.thread=true (the rules on
+# a thread of their own beside the reader).
+#
 # PERF_DIR=DIR: each walcast run under `perf record $PERF_OPTS` (default
 # `-F 499 -g`) into DIR/<run>.data (its figures then include perf's own
 # overhead).
@@ -57,6 +60,7 @@ common=(--set database.port="$port"
   --set sinks=kafka --set kafka.bootstrap.servers="$bootstrap"
   --set metrics.definitions.file= --set status.update.interval.ms=1000 --set log.level=warn)
 on=(--config "$example/walcast.properties" --set privacy.keys.file="$work/privacy.keys")
+[[ "${THREAD:-0}" == 1 ]] && on+=(--set privacy.transform.thread=true)
 off=(--config "$work/rules-off.properties")
 
 # The table (empty), its publication and every slot, all before the load.
