@@ -424,6 +424,10 @@ void AddPrivacyOptions(std::vector<OptionSpec>& o) {
       {"fail", "redact"});
   add("privacy.state.dir", T::kString, "",
       "RocksDB directory of the wrapped per-subject keys (default <state.dir>/privacy-<slot.name>)");
+  add("privacy.transform.thread", T::kBool, "false",
+      "run the privacy rules on a thread of their own beside the reader, handing the rows on "
+      "to the outputs in commit order (uses a second core; the metric engine still gets each "
+      "row at once)");
 }
 
 }  // namespace

@@ -189,8 +189,10 @@ Status InstallPrivacyTransform(PrivacyRuntime* runtime, Pipeline* pipeline) {
       privacy::RowTransformer::Create(runtime->rules, &runtime->ring, runtime->subjects.get());
   if (!transform.ok()) return transform.status();
   log::Info("privacy transforms on",
-            {{"rules", runtime->rules.rules.size()}, {"subjects", runtime->rules.subjects.size()}});
-  pipeline->SetRowTransform(std::move(transform).value());
+            {{"rules", runtime->rules.rules.size()},
+             {"subjects", runtime->rules.subjects.size()},
+             {"thread", runtime->rules.transform_thread ? "true" : "false"}});
+  pipeline->SetRowTransform(std::move(transform).value(), runtime->rules.transform_thread);
   return Status::Ok();
 }
 

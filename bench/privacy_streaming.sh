@@ -4,9 +4,15 @@
 # and off, on identical slot contents, in one run; then encryption per core
 # (build/bench/bench_privacy).
 #
-#   bench/privacy_streaming.sh [ROWS] [ROUNDS]
+#   [USERS=N] bench/privacy_streaming.sh [ROWS] [ROUNDS]
 #       ROWS    default 200000 randomuser.me-shaped profiles (~1 KB of JSON each),
 #               written by `walcast generate-user-profiles` in 1000-row transactions
+#       USERS   default ROWS: every row a new user (the worst case: each row
+#               makes a data key). Fewer: USERS inserts, then ROWS - USERS
+#               updates of those users (a new phone), 1000 per transaction,
+#               cycling through them (e.g. USERS=20000 with 100000 rows:
+#               every user updated four times; REPLICA IDENTITY FULL, so each
+#               update carries the old profile too)
 #       ROUNDS  default 2: the off/on pair runs this many times, alternating, each
 #               on a slot of its own created before the load
 #
@@ -24,10 +30,18 @@
 # walcast and CPU microseconds per row, peak RSS; then the cost of the rules
 # as the extra CPU per row and the lost rows/s against rules_off (best round
 # of each; target: at most 15 %).
+#
+# THREAD=1: the rules_on runs with privacy.transform.thread=true (the rules on
+# a thread of their own beside the reader).
+#
+# PERF_DIR=DIR: each walcast run under `perf record $PERF_OPTS` (default
+# `-F 499 -g`) into DIR/<run>.data (its figures then include perf's own
+# overhead).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-200000}
 rounds=${2:-2}
+users=${USERS:-$rows}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 # shellcheck source=lib.sh
 source "$root/bench/lib.sh"
@@ -46,6 +60,7 @@ common=(--set database.port="$port"
   --set sinks=kafka --set kafka.bootstrap.servers="$bootstrap"
   --set metrics.definitions.file= --set status.update.interval.ms=1000 --set log.level=warn)
 on=(--config "$example/walcast.properties" --set privacy.keys.file="$work/privacy.keys")
+[[ "${THREAD:-0}" == 1 ]] && on+=(--set privacy.transform.thread=true)
 off=(--config "$work/rules-off.properties")
 
 # The table (empty), its publication and every slot, all before the load.
@@ -57,9 +72,28 @@ for s in "${slots[@]}"; do
   psql_ -c "SELECT pg_create_logical_replication_slot('$s', 'pgoutput')" >/dev/null
 done
 t0=$(date +%s.%N)
-"$walcast" "${off[@]}" "${common[@]}" generate-user-profiles --count "$rows" --seed 1 --batch-rows 1000 >/dev/null
+"$walcast" "${off[@]}" "${common[@]}" generate-user-profiles --count "$users" --seed 1 --batch-rows 1000 >/dev/null
+if ((users < rows)); then
+  # One transaction per 1000 updates (COMMIT inside DO), users in id order.
+  psql_ <<SQL
+DO \$\$
+DECLARE
+  k bigint := 0;
+  n bigint;
+BEGIN
+  WHILE k < $((rows - users)) LOOP
+    n := least(1000, $((rows - users)) - k, $users - k % $users);
+    UPDATE public.user_profiles SET profile = jsonb_set(profile, '{phone}', to_jsonb(k::text))
+    WHERE id IN (SELECT id FROM public.user_profiles ORDER BY id OFFSET k % $users LIMIT n);
+    k := k + n;
+    COMMIT;
+  END LOOP;
+END
+\$\$;
+SQL
+fi
 end=$(psql_ -c "SELECT pg_current_wal_lsn()")
-printf 'rows=%s load_seconds=%.1f end_lsn=%s table_bytes=%s\n' "$rows" \
+printf 'rows=%s users=%s load_seconds=%.1f end_lsn=%s table_bytes=%s\n' "$rows" "$users" \
   "$(echo "$(date +%s.%N) - $t0" | bc)" "$end" \
   "$(psql_ -c "SELECT pg_total_relation_size('public.user_profiles')")"
 
@@ -73,8 +107,11 @@ bench_report pg_recvlogical "$(echo "$(date +%s.%N) - $start" | bc)"
 run() {
   local name=$1 slot=$2 t out
   local -n config=$3
+  local perf=()
+  # shellcheck disable=SC2206  # PERF_OPTS is a list of options
+  [[ -n "${PERF_DIR:-}" ]] && perf=(perf record ${PERF_OPTS:--F 499 -g} -o "$PERF_DIR/$name.data" --)
   t=$(date +%s.%N)
-  if ! /usr/bin/time -o "$work/$name.time" -f "%U %S %M" "$walcast" "${config[@]}" \
+  if ! /usr/bin/time -o "$work/$name.time" -f "%U %S %M" "${perf[@]}" "$walcast" "${config[@]}" \
     "${common[@]}" --set slot.name="$slot" --set topic.prefix="$slot" \
     --set state.dir="$work/state-$slot" --set stop.at.lsn="$end" run >/dev/null 2>"$work/$name.log"; then
     echo "walcast ($name) failed:" >&2

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "core/ack_tracker.h"
@@ -17,13 +20,16 @@ namespace walcast {
 
 // Fans decoded transactions out to every sink and registers each commit with
 // the AckTracker. Owns the sinks; borrows the tracker, which must outlive it.
-// Called on the reader thread only.
+// Called on the reader thread only; the sinks are only ever called on it.
 class Pipeline : public EventHandler {
  public:
   // `problems` (may be null) collects the sinks' recent problems
   // (Sink::ReportProblem); it must outlive the pipeline.
   explicit Pipeline(AckTracker* tracker, ProblemRing* problems = nullptr)
       : tracker_(tracker), problems_(problems) {}
+  // Stops the transform worker (if any); what it had not handed on is
+  // dropped, as on a crash (sent again from the watermark).
+  ~Pipeline() override;
 
   // Adds a sink before streaming starts. A sink added with
   // RowView::kOriginal bypasses the row transform (the metric engine reads
@@ -32,9 +38,16 @@ class Pipeline : public EventHandler {
 
   // Sets the transform applied once to each change before the sinks that
   // take transformed rows (privacy/); null: none. Before streaming starts.
-  void SetRowTransform(std::unique_ptr<RowTransform> transform) {
-    transform_ = std::move(transform);
-  }
+  //
+  // on_worker: the transform runs on a thread of its own while the reader
+  // goes on decoding and the sinks encoding. Every output event (begin,
+  // change, commit) then waits in the held queue, in commit order, until
+  // its change is transformed (and, as below, durable), and goes to the
+  // outputs from the reader thread on a later event, Tick, Flush or Close;
+  // a transform error comes back from that later call. The kOriginal sinks
+  // still get each change at once. Acks are unchanged (tracked at commit,
+  // before any sink sees it).
+  void SetRowTransform(std::unique_ptr<RowTransform> transform, bool on_worker = false);
 
   // Work on a timer that is not a sink (e.g. heartbeat.action.query); runs
   // on every Tick after the sinks' OnTick.
@@ -90,9 +103,16 @@ class Pipeline : public EventHandler {
 
   enum class HeldKind { kBegin, kChange, kCommit };
   struct Held {
-    HeldKind kind;
+    HeldKind kind = HeldKind::kBegin;
     TransactionInfo txn;
     ChangeEvent event;  // kChange
+    // On the worker (guarded by mu_): whether the transform is done, its
+    // error, whether it depended on something not yet durable, and its
+    // place in the order of transforms.
+    bool ready = true;
+    Status status;
+    bool needs_durable = false;
+    uint64_t seq = 0;
   };
   bool holding() const { return !held_.empty(); }
   void Hold(HeldKind kind, const TransactionInfo& txn, ChangeEvent event = {});
@@ -108,6 +128,34 @@ class Pipeline : public EventHandler {
   std::chrono::steady_clock::time_point held_since_;
   std::future<Status> sync_;  // the running MakeDurable
   size_t sync_covers_ = 0;    // how many of held_ it covers
+
+  // The transform worker (SetRowTransform on_worker). It takes held changes
+  // from jobs_ in order; held_'s elements keep their address while it works
+  // on them (a deque only grows and shrinks at its ends).
+  bool on_worker() const { return worker_.joinable(); }
+  void Work();
+  Status OnChangeOnWorker(const TransactionInfo& txn, const ChangeEvent& event);
+  // Hands on the transformed prefix that needs nothing more to be durable,
+  // starts a MakeDurable when due; waits (for the worker or the sync) while
+  // kMaxHeld * 4 are held.
+  Status Pump(std::chrono::steady_clock::time_point now);
+  // Waits until the worker has transformed everything submitted.
+  void WaitForWorker();
+  // Everything held to the outputs (after the worker and a MakeDurable).
+  Status ReleaseFromWorker();
+  size_t Deliverable();  // the length of the prefix Pump may hand on (under mu_)
+  std::thread worker_;
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // jobs_ or stop_
+  std::condition_variable done_cv_;  // a job done
+  std::deque<Held*> jobs_;
+  bool stop_ = false;
+  uint64_t submitted_ = 0;        // changes given to the worker
+  uint64_t applied_ = 0;          // changes it transformed (Held::seq of the last)
+  uint64_t durable_through_ = 0;  // every transform up to this seq is durable
+  uint64_t sync_through_ = 0;     // what the running MakeDurable covers
+  std::chrono::steady_clock::time_point blocked_since_;
+  bool blocked_ = false;  // the front waits for a MakeDurable
 };
 
 }  // namespace walcast

@@ -1,10 +1,14 @@
 #include "privacy/cipher.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 
 #include "core/encoding.h"
@@ -17,6 +21,12 @@ struct CipherCtxDeleter {
   void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+struct MacDeleter {
+  void operator()(EVP_MAC* mac) const { EVP_MAC_free(mac); }
+};
+struct MacCtxDeleter {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
 
 std::string Aad(std::string_view key_id, std::string_view context) {
   std::string aad(kSealedPrefix);
@@ -70,12 +80,45 @@ Result<std::string> RandomBytes(size_t n) {
   return out;
 }
 
+RandomPool::~RandomPool() { OPENSSL_cleanse(block_, sizeof block_); }
+
+Status RandomPool::Take(size_t n, unsigned char* out) {
+  if (n > kBlockBytes) return Status::Internal("RandomPool: more bytes than a block asked for");
+  size_t done = 0;
+  while (done < n) {
+    if (next_ == kBlockBytes) {
+      if (RAND_bytes(block_, static_cast<int>(kBlockBytes)) != 1) {
+        return Status::Internal("OpenSSL RAND_bytes failed");
+      }
+      next_ = 0;
+    }
+    const size_t take = std::min(n - done, kBlockBytes - next_);
+    std::memcpy(out + done, block_ + next_, take);
+    // Handed out once: wiped so that nothing in memory can give it again.
+    OPENSSL_cleanse(block_ + next_, take);
+    next_ += take;
+    done += take;
+  }
+  return Status::Ok();
+}
+
+Result<std::string> RandomPool::Take(size_t n) {
+  std::string out(n, '\0');
+  WALCAST_RETURN_IF_ERROR(Take(n, reinterpret_cast<unsigned char*>(out.data())));
+  return out;
+}
+
 struct Sealer::Ctx {
   CipherCtx ctx;
+  RandomPool ivs;
+  std::string aad;   // "wc1:<key id>", the AAD without a context
+  std::string blob;  // iv | ciphertext | tag of the value being sealed
 };
 
 Sealer::Sealer(std::unique_ptr<Ctx> ctx, std::string key_id)
-    : ctx_(std::move(ctx)), key_id_(std::move(key_id)) {}
+    : ctx_(std::move(ctx)), key_id_(std::move(key_id)) {
+  ctx_->aad = Aad(key_id_, {});
+}
 Sealer::Sealer(Sealer&&) noexcept = default;
 Sealer& Sealer::operator=(Sealer&&) noexcept = default;
 Sealer::~Sealer() = default;
@@ -93,12 +136,28 @@ Result<Sealer> Sealer::Create(std::string_view key, std::string key_id) {
   return Sealer(std::move(ctx), std::move(key_id));
 }
 
+Status Sealer::Rekey(std::string_view key, std::string key_id) {
+  key_id_.clear();
+  ctx_->aad.clear();
+  // The cipher and IV length stay; only the key schedule is redone.
+  if (key.size() != kKeyBytes ||
+      EVP_EncryptInit_ex(ctx_->ctx.get(), nullptr, nullptr, Bytes(key), nullptr) != 1) {
+    return Status::Internal("OpenSSL AES-256-GCM set-up failed");
+  }
+  key_id_ = std::move(key_id);
+  ctx_->aad = Aad(key_id_, {});
+  return Status::Ok();
+}
+
 Result<std::string> Sealer::Seal(std::string_view plaintext, std::string_view context) {
-  WALCAST_ASSIGN_OR_RETURN(std::string blob, RandomBytes(kIvBytes));
+  if (key_id_.empty()) return Status::Internal("AES-256-GCM sealer without a key");
+  std::string& blob = ctx_->blob;
   blob.resize(kIvBytes + plaintext.size() + kTagBytes);
   auto* iv = reinterpret_cast<unsigned char*>(blob.data());
+  WALCAST_RETURN_IF_ERROR(ctx_->ivs.Take(kIvBytes, iv));
   unsigned char* out = iv + kIvBytes;
-  const std::string aad = Aad(key_id_, context);
+  const std::string with_context = context.empty() ? std::string() : Aad(key_id_, context);
+  const std::string& aad = context.empty() ? ctx_->aad : with_context;
   EVP_CIPHER_CTX* ctx = ctx_->ctx.get();
   int len = 0;
   // A new IV with the key already expanded (EVP_EncryptInit_ex with a null
@@ -114,11 +173,53 @@ Result<std::string> Sealer::Seal(std::string_view plaintext, std::string_view co
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, out + total + len) != 1) {
     return Status::Internal("OpenSSL AES-256-GCM encryption failed");
   }
-  std::string text(kSealedPrefix);
+  std::string text;
+  text.reserve(kSealedPrefix.size() + key_id_.size() + 1 + (blob.size() + 2) / 3 * 4);
+  text += kSealedPrefix;
   text += key_id_;
   text += ':';
   AppendBase64(blob, &text);
+  // The plaintext never stays behind in the reused buffer.
+  OPENSSL_cleanse(blob.data(), blob.size());
   return text;
+}
+
+struct Hmac::Ctx {
+  std::unique_ptr<EVP_MAC, MacDeleter> mac;
+  std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx;
+};
+
+Hmac::Hmac(std::unique_ptr<Ctx> ctx) : ctx_(std::move(ctx)) {}
+Hmac::Hmac(Hmac&&) noexcept = default;
+Hmac& Hmac::operator=(Hmac&&) noexcept = default;
+Hmac::~Hmac() = default;
+
+Result<Hmac> Hmac::Create(std::string_view key) {
+  auto ctx = std::make_unique<Ctx>();
+  ctx->mac.reset(EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr));
+  if (ctx->mac) ctx->ctx.reset(EVP_MAC_CTX_new(ctx->mac.get()));
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_END};
+  if (!ctx->ctx || EVP_MAC_init(ctx->ctx.get(), Bytes(key), key.size(), params) != 1) {
+    return Status::Internal("OpenSSL HMAC-SHA-256 set-up failed");
+  }
+  return Hmac(std::move(ctx));
+}
+
+Result<std::string> Hmac::Hex(std::string_view data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  size_t mac_len = 0;
+  EVP_MAC_CTX* ctx = ctx_->ctx.get();
+  // A null key re-initialises with the key set by Create.
+  if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1 ||
+      EVP_MAC_update(ctx, Bytes(data), data.size()) != 1 ||
+      EVP_MAC_final(ctx, mac, &mac_len, sizeof mac) != 1) {
+    return Status::Internal("OpenSSL HMAC-SHA-256 failed");
+  }
+  std::string out;
+  AppendHex(std::string_view(reinterpret_cast<const char*>(mac), mac_len), &out);
+  return out;
 }
 
 Result<std::string> Seal(std::string_view key, std::string_view key_id, std::string_view plaintext,

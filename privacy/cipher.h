@@ -40,9 +40,36 @@ Result<Sealed> ParseSealed(std::string_view text);
 Result<std::string> Seal(std::string_view key, std::string_view key_id, std::string_view plaintext,
                          std::string_view context = {});
 
+// Bytes from OpenSSL's CSPRNG (RAND_bytes), drawn a block at a time: one
+// call per block instead of one per IV or key, which was most of a small
+// seal's cost. Every byte is handed out once and wiped from the block as it
+// goes, so no two takers ever get the same bytes (each IV stays a fresh
+// random 96-bit value). Not thread-safe: one per thread. walcast never
+// forks, which would duplicate the unread part of the block.
+class RandomPool {
+ public:
+  RandomPool() = default;
+  RandomPool(const RandomPool&) = delete;
+  RandomPool& operator=(const RandomPool&) = delete;
+  ~RandomPool();
+
+  // Writes `n` (at most kBlockBytes) random bytes to `out`. kInternal when
+  // RAND_bytes fails; nothing is written then.
+  Status Take(size_t n, unsigned char* out);
+  // As Take, into a new string.
+  Result<std::string> Take(size_t n);
+
+  static constexpr size_t kBlockBytes = 1024;
+
+ private:
+  unsigned char block_[kBlockBytes] = {};
+  size_t next_ = kBlockBytes;  // the first unread byte of block_
+};
+
 // Seals many values under one key, expanding the key once (Seal's cost is
-// mostly that and the context allocation). Each value still gets a fresh
-// random IV. Not thread-safe: one per thread.
+// mostly that and the context allocation) and drawing IVs from a
+// RandomPool. Each value still gets a fresh random IV. Not thread-safe: one
+// per thread.
 class Sealer {
  public:
   // kInternal when OpenSSL fails or the key is not 32 bytes.
@@ -50,6 +77,11 @@ class Sealer {
   Sealer(Sealer&&) noexcept;
   Sealer& operator=(Sealer&&) noexcept;
   ~Sealer();
+
+  // Switches to another key on the same OpenSSL context (no new context,
+  // no cipher look-up: a key expansion only). kInternal as Create; the
+  // sealer has no usable key then until the next successful Rekey.
+  Status Rekey(std::string_view key, std::string key_id);
 
   // As the free Seal().
   Result<std::string> Seal(std::string_view plaintext, std::string_view context = {});
@@ -62,6 +94,27 @@ class Sealer {
   std::string key_id_;
 };
 
+// HMAC-SHA-256 under one key, keyed once (OpenSSL's EVP_MAC, re-initialised
+// per value with the same key) instead of fetching the digest and setting
+// the key for every value as the free HmacSha256Hex() does. Not
+// thread-safe: one per thread.
+class Hmac {
+ public:
+  // kInternal when OpenSSL fails.
+  static Result<Hmac> Create(std::string_view key);
+  Hmac(Hmac&&) noexcept;
+  Hmac& operator=(Hmac&&) noexcept;
+  ~Hmac();
+
+  // As HmacSha256Hex(key, data). kInternal when OpenSSL fails.
+  Result<std::string> Hex(std::string_view data);
+
+ private:
+  struct Ctx;
+  explicit Hmac(std::unique_ptr<Ctx> ctx);
+  std::unique_ptr<Ctx> ctx_;
+};
+
 // Decrypts a parsed ciphertext with `key`. kCorruption when the tag does not
 // verify (wrong key, wrong context, or a modified ciphertext): nothing of
 // the plaintext is returned then.
@@ -70,7 +123,8 @@ Result<std::string> Open(std::string_view key, const Sealed& sealed, std::string
 // HMAC-SHA-256 of `data` under `key`, as 64 lower-case hex digits.
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
 
-// `n` bytes from OpenSSL's CSPRNG. kInternal when it fails.
+// `n` bytes from OpenSSL's CSPRNG, in one RAND_bytes call (RandomPool draws
+// many at once). kInternal when it fails.
 Result<std::string> RandomBytes(size_t n);
 
 }  // namespace walcast::privacy

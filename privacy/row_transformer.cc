@@ -22,6 +22,15 @@ using Allocator = rapidjson::Document::AllocatorType;
 
 std::string TableName(const Relation& r) { return r.schema + "." + r.name; }
 
+// `v` as compact JSON, written into a buffer with room for `expected`
+// bytes (no regrowing on the way for a column of about that size).
+std::string SerializeColumn(const JsonValue& v, size_t expected) {
+  rapidjson::StringBuffer buffer(nullptr, expected);
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  v.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 std::string Serialize(const JsonValue& v) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
@@ -29,9 +38,16 @@ std::string Serialize(const JsonValue& v) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-// The member at the dotted path, or null (a missing key, or a step through
+using Path = std::vector<std::string>;
+// The JSON of one column: its first 64 KiB come from a buffer the
+// transformer keeps, so a profile parses without a heap allocation.
+constexpr size_t kJsonBufferBytes = 64 * 1024;
+using PoolAllocator = rapidjson::MemoryPoolAllocator<>;
+using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, PoolAllocator>;
+
+// The member at the split path, or null (a missing key, or a step through
 // something that is not an object).
-JsonValue* Find(JsonValue* root, const std::vector<std::string>& parts) {
+JsonValue* Find(JsonValue* root, const Path& parts) {
   JsonValue* v = root;
   for (const std::string& key : parts) {
     if (!v->IsObject()) return nullptr;
@@ -44,8 +60,7 @@ JsonValue* Find(JsonValue* root, const std::vector<std::string>& parts) {
 
 // The object that holds the path's last key, created along the way when
 // `create`; null when a step is not an object.
-JsonValue* Parent(JsonValue* root, const std::vector<std::string>& parts, bool create,
-                  Allocator& alloc) {
+JsonValue* Parent(JsonValue* root, const Path& parts, bool create, Allocator& alloc) {
   JsonValue* v = root;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     if (!v->IsObject()) return nullptr;
@@ -62,8 +77,7 @@ JsonValue* Parent(JsonValue* root, const std::vector<std::string>& parts, bool c
   return v->IsObject() ? v : nullptr;
 }
 
-void Set(JsonValue* root, const std::vector<std::string>& parts, JsonValue value,
-         Allocator& alloc) {
+void Set(JsonValue* root, const Path& parts, JsonValue value, Allocator& alloc) {
   JsonValue* parent = Parent(root, parts, true, alloc);
   if (parent == nullptr) return;
   const std::string& key = parts.back();
@@ -75,9 +89,9 @@ void Set(JsonValue* root, const std::vector<std::string>& parts, JsonValue value
   }
 }
 
-std::vector<std::string> Split(const std::string& path) {
-  Result<std::vector<std::string>> parts = SplitPath(path);
-  return parts.ok() ? std::move(parts).value() : std::vector<std::string>{path};
+Path Split(const std::string& path) {
+  Result<Path> parts = SplitPath(path);
+  return parts.ok() ? std::move(parts).value() : Path{path};
 }
 
 // The text a scalar or structure stands for: a string's characters, any
@@ -99,11 +113,11 @@ std::string Mask(const std::string& text, int keep) {
   return out;
 }
 
-// What rules need besides the value: the hash key, and sealing one value
-// (its type byte first) under the row's key, which fails with kRejected
-// when the row has no subject.
+// What rules need besides the value: the hash, and sealing one value (its
+// type byte first) under the row's key, which fails with kRejected when
+// the row has no subject.
 struct ValueOps {
-  const std::string& hash_key;
+  Hmac* hash;  // null when no rule hashes
   std::function<Result<std::string>(char type, const std::string& text)> seal;
 };
 
@@ -116,7 +130,7 @@ Result<std::string> Protect(const Rule& rule, char type, const std::string& text
     case Action::kMask:
       return Mask(text, rule.mask_keep);
     case Action::kHash:
-      return HmacSha256Hex(ops.hash_key, text);
+      return ops.hash->Hex(text);
     case Action::kEncrypt:
       return ops.seal(type, text);
     default:
@@ -124,18 +138,10 @@ Result<std::string> Protect(const Rule& rule, char type, const std::string& text
   }
 }
 
-// Applies a rule without paths to the whole column (drop is in the plan,
-// date is refused there). kRejected carries the reason alone.
-Status ApplyColumnRule(const Rule& rule, Datum* d, const ValueOps& ops) {
-  WALCAST_ASSIGN_OR_RETURN(std::string text, Protect(rule, kPlainColumn, d->data, ops));
-  *d = Datum::Text(std::move(text));
-  return Status::Ok();
-}
-
 // Writes the date at `v` as ISO 8601 and its year/month/day object at
 // `parts_path`. kRejected when `v` is no date.
-Status NormalizeDateAt(JsonValue* v, const std::string& path, const std::string& parts_path,
-                       rapidjson::Document* doc) {
+Status NormalizeDateAt(JsonValue* v, const std::string& path, const Path& parts_path,
+                       JsonValue* root, Allocator& alloc) {
   std::optional<IsoDate> date;
   if (v->IsString()) {
     date = NormalizeDate(std::string_view(v->GetString(), v->GetStringLength()));
@@ -144,46 +150,52 @@ Status NormalizeDateAt(JsonValue* v, const std::string& path, const std::string&
   }
   if (!date)
     return Status::Rejected("'" + path + "' is not an ISO 8601 date or epoch milliseconds");
-  Allocator& alloc = doc->GetAllocator();
   *v = JsonValue(date->text.c_str(), alloc);
   JsonValue parts(rapidjson::kObjectType);
   parts.AddMember("year", date->year, alloc);
   parts.AddMember("month", date->month, alloc);
   parts.AddMember("day", date->day, alloc);
-  Set(doc, Split(parts_path), std::move(parts), alloc);
+  Set(root, parts_path, std::move(parts), alloc);
   return Status::Ok();
 }
 
 // Applies a rule with paths (or a concat) to the column's parsed JSON.
 // Missing paths are skipped and nulls stay. kRejected carries the reason
 // alone.
-Status ApplyJsonRule(const Rule& rule, rapidjson::Document* doc, const ValueOps& ops) {
-  Allocator& alloc = doc->GetAllocator();
+Status ApplyJsonRule(const RowTransformer::Compiled& compiled, JsonValue* root, Allocator& alloc,
+                     const ValueOps& ops) {
+  const Rule& rule = *compiled.rule;
   if (rule.op == Action::kConcat) {
     std::string joined;
     bool any = false;
-    for (const std::string& from : rule.from) {
-      JsonValue* v = Find(doc, Split(from));
+    for (const Path& from : compiled.from) {
+      JsonValue* v = Find(root, from);
       if (v == nullptr || v->IsNull()) continue;
       if (any) joined += rule.separator;
-      joined += ValueText(*v);
+      if (v->IsString()) {
+        joined.append(v->GetString(), v->GetStringLength());
+      } else {
+        joined += Serialize(*v);
+      }
       any = true;
     }
-    if (any) Set(doc, Split(rule.to), JsonValue(joined.c_str(), alloc), alloc);
+    if (any) {
+      Set(root, compiled.to,
+          JsonValue(joined.data(), static_cast<rapidjson::SizeType>(joined.size()), alloc), alloc);
+    }
     return Status::Ok();
   }
-  for (const std::string& path : rule.paths) {
-    const std::vector<std::string> parts = Split(path);
-    JsonValue* v = Find(doc, parts);
+  for (size_t p = 0; p < compiled.paths.size(); ++p) {
+    const Path& parts = compiled.paths[p];
+    JsonValue* v = Find(root, parts);
     if (v == nullptr) continue;  // optional fields: nothing to protect
     if (rule.op == Action::kDrop) {
-      Parent(doc, parts, false, alloc)->RemoveMember(parts.back().c_str());
+      Parent(root, parts, false, alloc)->RemoveMember(parts.back().c_str());
       continue;
     }
     if (v->IsNull()) continue;
     if (rule.op == Action::kDate) {
-      WALCAST_RETURN_IF_ERROR(
-          NormalizeDateAt(v, path, rule.to.empty() ? path + "_parts" : rule.to, doc));
+      WALCAST_RETURN_IF_ERROR(NormalizeDateAt(v, rule.paths[p], compiled.parts[p], root, alloc));
       continue;
     }
     WALCAST_ASSIGN_OR_RETURN(
@@ -197,8 +209,23 @@ Status ApplyJsonRule(const Rule& rule, rapidjson::Document* doc, const ValueOps&
 }  // namespace
 
 RowTransformer::RowTransformer(RuleSet rules, const KeyRing* ring, SubjectKeyStore* subjects)
-    : rules_(std::move(rules)), ring_(ring), subjects_(subjects) {
-  for (const Rule& r : rules_.rules) tables_[r.table] = true;
+    : rules_(std::move(rules)),
+      ring_(ring),
+      subjects_(subjects),
+      json_buffer_(new char[kJsonBufferBytes]) {
+  compiled_.reserve(rules_.rules.size());
+  for (const Rule& r : rules_.rules) {
+    tables_[r.table] = true;
+    Compiled c;
+    c.rule = &r;
+    for (const std::string& path : r.paths) {
+      c.paths.push_back(Split(path));
+      c.parts.push_back(Split(r.to.empty() ? path + "_parts" : r.to));
+    }
+    for (const std::string& from : r.from) c.from.push_back(Split(from));
+    if (!r.to.empty()) c.to = Split(r.to);
+    compiled_.push_back(std::move(c));
+  }
   // The pipeline holds the outputs' changes until MakeDurable: one fsync
   // for many new subjects instead of one each.
   if (subjects_ != nullptr) subjects_->set_deferred_sync(true);
@@ -245,8 +272,25 @@ Result<std::unique_ptr<RowTransformer>> RowTransformer::Create(RuleSet rules, co
     return Status::InvalidArgument("privacy.subject.* needs the privacy key state");
   }
   std::unique_ptr<RowTransformer> t(new RowTransformer(std::move(rules), ring, subjects));
-  t->hash_key_ = std::move(hash_key);
+  if (hashes) {
+    Result<Hmac> hash = Hmac::Create(hash_key);
+    OPENSSL_cleanse(hash_key.data(), hash_key.size());
+    if (!hash.ok()) return hash.status();
+    t->hash_.emplace(std::move(hash).value());
+  }
+  if (encrypts) {
+    const std::string& id = ring->current_id();
+    WALCAST_ASSIGN_OR_RETURN(Sealer sealer, Sealer::Create(*ring->Find(id), id));
+    t->sealer_.emplace(std::move(sealer));
+  }
   return t;
+}
+
+RowTransformer::~RowTransformer() { ClearKeyCache(); }
+
+void RowTransformer::ClearKeyCache() {
+  for (auto& [index, key] : keys_) OPENSSL_cleanse(key.key.data(), key.key.size());
+  keys_.clear();
 }
 
 bool RowTransformer::Applies(const ChangeEvent& event) const {
@@ -289,7 +333,7 @@ Result<const RowTransformer::Plan*> RowTransformer::PlanFor(
     }
     if (whole && rule.op == Action::kDrop) dropped[i] = true;
     if (whole && rule.op != Action::kDrop) to_text[i] = true;
-    plan.rules[i].push_back(&rule);
+    plan.rules[i].push_back(&compiled_[static_cast<size_t>(&rule - rules_.rules.data())]);
   }
   auto out = std::make_shared<Relation>(*relation);
   out->columns.clear();
@@ -312,6 +356,7 @@ Result<const RowTransformer::Plan*> RowTransformer::PlanFor(
   plan.out = std::move(out);
   if (auto s = rules_.subjects.find(table); s != rules_.subjects.end()) {
     plan.subject = &s->second;
+    if (!s->second.path.empty()) plan.subject_path = Split(s->second.path);
     for (size_t i = 0; i < relation->columns.size(); ++i) {
       if (relation->columns[i].name == s->second.column) plan.subject_column = static_cast<int>(i);
     }
@@ -324,92 +369,120 @@ Result<const RowTransformer::Plan*> RowTransformer::PlanFor(
   return &it->second;
 }
 
-Result<Sealer*> RowTransformer::SealerForKey(const std::string& id, std::string_view key) {
-  if (auto it = sealers_.find(id); it != sealers_.end()) return &it->second;
-  // Bounded: one sealer (an OpenSSL context, ~1 KB) per subject seen
-  // recently; a subject seen again after a clear costs one key lookup.
-  if (sealers_.size() >= 16384) {
-    sealers_.clear();
-    subject_key_ids_.clear();
-  }
-  WALCAST_ASSIGN_OR_RETURN(Sealer sealer, Sealer::Create(key, id));
-  return &sealers_.emplace(id, std::move(sealer)).first->second;
+Status RowTransformer::UseKey(const std::string& id, std::string_view key) {
+  if (sealer_->key_id() == id) return Status::Ok();
+  return sealer_->Rekey(key, id);
 }
 
-Result<Sealer*> RowTransformer::SealerFor(const Plan& plan, const Tuple& row) {
+Status RowTransformer::KeySealer(const Plan& plan, const Tuple& row, Subject* subject) {
   if (plan.subject == nullptr) {
-    return SealerForKey(ring_->current_id(), *ring_->Find(ring_->current_id()));
+    return UseKey(ring_->current_id(), *ring_->Find(ring_->current_id()));
   }
-  const auto col = static_cast<size_t>(plan.subject_column);
-  if (col >= row.size() || row[col].kind != Datum::Kind::kText) {
-    return Status::Rejected("the row has no subject (column " + plan.subject->column + ")");
-  }
-  std::string subject = row[col].data;
-  if (!plan.subject->path.empty()) {
-    rapidjson::Document doc;
-    doc.Parse(subject.data(), subject.size());
-    JsonValue* v = doc.HasParseError() ? nullptr : Find(&doc, Split(plan.subject->path));
-    if (v == nullptr || v->IsNull()) {
-      return Status::Rejected("the row has no subject (" + plan.subject->column + ":" +
-                              plan.subject->path + ")");
+  if (!subject->known) {
+    // The rules did not parse the subject's column before the first
+    // encryption: read it on its own.
+    const auto col = static_cast<size_t>(plan.subject_column);
+    subject->known = true;
+    subject->missing = col >= row.size() || row[col].kind != Datum::Kind::kText;
+    if (!subject->missing && plan.subject_path.empty()) subject->text = row[col].data;
+    if (!subject->missing && !plan.subject_path.empty()) {
+      rapidjson::Document doc;
+      doc.Parse(row[col].data.data(), row[col].data.size());
+      JsonValue* v = doc.HasParseError() ? nullptr : Find(&doc, plan.subject_path);
+      subject->missing = v == nullptr || v->IsNull();
+      if (!subject->missing) subject->text = ValueText(*v);
     }
-    subject = ValueText(*v);
   }
-  const std::string index = SubjectIndex(hash_key_, subject);
-  if (auto it = subject_key_ids_.find(index); it != subject_key_ids_.end()) {
-    if (auto s = sealers_.find(it->second); s != sealers_.end()) return &s->second;
+  if (subject->missing) {
+    return Status::Rejected(
+        "the row has no subject (" + plan.subject->column +
+        (plan.subject->path.empty() ? std::string() : ":" + plan.subject->path) + ")");
   }
+  WALCAST_ASSIGN_OR_RETURN(const std::string index, SubjectIndex(*hash_, subject->text));
+  if (auto it = keys_.find(index); it != keys_.end()) return UseKey(it->second.id, it->second.key);
+  ++key_lookups_;
   Result<SubjectKey> key = subjects_->KeyFor(index, *ring_);
   // A store failure is no property of the row: stop instead of redacting.
   if (!key.ok()) return Status::Fatal("privacy key state: " + key.status().message());
-  Result<Sealer*> sealer = SealerForKey(key->id, key->key);
-  OPENSSL_cleanse(key->key.data(), key->key.size());
-  if (sealer.ok()) subject_key_ids_[index] = key->id;
-  return sealer;
+  // Bounded: a subject seen again after a clear costs one key look-up.
+  if (keys_.size() >= kMaxCachedKeys) ClearKeyCache();
+  const SubjectKey& cached = keys_.emplace(index, std::move(key).value()).first->second;
+  return UseKey(cached.id, cached.key);
 }
 
-Status RowTransformer::TransformTuple(const Plan& plan, const TransactionInfo& /*txn*/,
-                                      const ChangeEvent& /*event*/, const Tuple& in, Tuple* out) {
+Status RowTransformer::TransformTuple(const Plan& plan, const Tuple& in, Tuple* out) {
   out->clear();
   out->reserve(plan.kept.size());
-  Sealer* sealer = nullptr;  // looked up at the first encryption of the row
+  Subject subject;
+  bool keyed = false;  // sealer_ holds this row's key (looked up at its first encryption)
   auto seal = [&](char type, const std::string& text) -> Result<std::string> {
-    if (sealer == nullptr) {
-      WALCAST_ASSIGN_OR_RETURN(sealer, SealerFor(plan, in));
+    if (!keyed) {
+      WALCAST_RETURN_IF_ERROR(KeySealer(plan, in, &subject));
+      keyed = true;
     }
-    std::string plain(1, type);
+    std::string plain;
+    plain.reserve(1 + text.size());
+    plain += type;
     plain += text;
-    Result<std::string> sealed = sealer->Seal(plain);
+    Result<std::string> sealed = sealer_->Seal(plain);
     OPENSSL_cleanse(plain.data(), plain.size());
     return sealed;
   };
-  const ValueOps ops{hash_key_, seal};
+  const ValueOps ops{hash_ ? &*hash_ : nullptr, seal};
   for (const size_t i : plan.kept) {
-    Datum d = i < in.size() ? in[i] : Datum::Null();
-    const std::vector<const Rule*>& rules = plan.rules[i];
-    if (rules.empty() || (d.kind != Datum::Kind::kText && d.kind != Datum::Kind::kBinary)) {
-      out->push_back(std::move(d));
+    if (i >= in.size()) {
+      out->push_back(Datum::Null());
       continue;
     }
+    const Datum& src = in[i];
+    const std::vector<const Compiled*>& rules = plan.rules[i];
+    if (rules.empty() || (src.kind != Datum::Kind::kText && src.kind != Datum::Kind::kBinary)) {
+      out->push_back(src);
+      continue;
+    }
+    std::optional<Datum> owned;  // the value once a rule replaced `src`
     Status failed;
     const Rule* failed_rule = nullptr;
-    std::optional<rapidjson::Document> doc;  // parsed at the first path rule
-    for (const Rule* rule : rules) {
+    // Parsed at the first path rule, straight from `src` (no copy), into
+    // the transformer's buffer.
+    std::optional<PoolAllocator> pool;
+    std::optional<Document> doc;
+    auto serialize = [&] {
+      // About the size it came in (dropped fields against ciphertexts).
+      owned = Datum::Text(SerializeColumn(*doc, src.data.size() + src.data.size() / 4));
+      doc.reset();
+      pool.reset();
+    };
+    for (const Compiled* compiled : rules) {
+      const Rule* rule = compiled->rule;
+      const Datum& d = owned ? *owned : src;
       if (rule->paths.empty() && rule->op != Action::kConcat) {
-        if (doc) {
-          d = Datum::Text(Serialize(*doc));
-          doc.reset();
+        if (doc) serialize();
+        Result<std::string> text = Protect(*rule, kPlainColumn, (owned ? *owned : src).data, ops);
+        if (text.ok()) {
+          owned = Datum::Text(std::move(text).value());
+        } else {
+          failed = text.status();
         }
-        failed = ApplyColumnRule(*rule, &d, ops);
       } else if (!doc && d.kind != Datum::Kind::kText) {
         failed = Status::Rejected("a JSON path needs the column's text (binary mode)");
       } else {
         if (!doc) {
-          doc.emplace();
+          pool.emplace(json_buffer_.get(), kJsonBufferBytes);
+          doc.emplace(&*pool);
           doc->Parse(d.data.data(), d.data.size());
-          if (doc->HasParseError()) failed = Status::Rejected("the column's value is not JSON");
+          if (doc->HasParseError()) {
+            failed = Status::Rejected("the column's value is not JSON");
+          } else if (static_cast<int>(i) == plan.subject_column && !plan.subject_path.empty() &&
+                     !subject.known && !owned) {
+            // The subject, read from this parse of the original value.
+            JsonValue* v = Find(&*doc, plan.subject_path);
+            subject.known = true;
+            subject.missing = v == nullptr || v->IsNull();
+            if (!subject.missing) subject.text = ValueText(*v);
+          }
         }
-        if (failed.ok()) failed = ApplyJsonRule(*rule, &*doc, ops);
+        if (failed.ok()) failed = ApplyJsonRule(*compiled, &*doc, doc->GetAllocator(), ops);
       }
       if (!failed.ok()) {
         failed_rule = rule;
@@ -430,13 +503,14 @@ Status RowTransformer::TransformTuple(const Plan& plan, const TransactionInfo& /
       out->push_back(Datum::Null());
       continue;
     }
-    if (doc) d = Datum::Text(Serialize(*doc));
-    out->push_back(std::move(d));
+    if (doc) serialize();
+    out->push_back(owned ? std::move(*owned) : src);
   }
   return Status::Ok();
 }
 
-Status RowTransformer::Apply(const TransactionInfo& txn, const ChangeEvent& in, ChangeEvent* out) {
+Status RowTransformer::Apply(const TransactionInfo& /*txn*/, const ChangeEvent& in,
+                             ChangeEvent* out) {
   Result<const Plan*> planned = PlanFor(in.relation);
   if (!planned.ok()) return Status::Fatal(planned.status().message());
   const Plan& plan = **planned;
@@ -455,7 +529,7 @@ Status RowTransformer::Apply(const TransactionInfo& txn, const ChangeEvent& in, 
       continue;
     }
     if (!to->has_value()) to->emplace();
-    Status s = TransformTuple(plan, txn, in, **from, &**to);
+    Status s = TransformTuple(plan, **from, &**to);
     if (!s.ok()) {
       return Status(s.code(), s.message() + " (lsn " + in.lsn.ToString() + ")");
     }

@@ -155,6 +155,12 @@ Result<RuleSet> ParseRules(const std::map<std::string, std::string>& privacy) {
         return Status::InvalidArgument("config key '" + full + "' must be fail or redact");
       }
       set.on_error = mode == "fail" ? OnError::kFail : OnError::kRedact;
+    } else if (key == "transform.thread") {
+      const std::string on = LowerAscii(Trim(value));
+      if (on != "true" && on != "false") {
+        return Status::InvalidArgument("config key '" + full + "' must be true or false");
+      }
+      set.transform_thread = on == "true";
     } else if (key.rfind("subject.", 0) == 0) {
       const std::string table = key.substr(8);
       const std::string v = Trim(value);

@@ -58,6 +58,9 @@ struct RuleSet {
   std::string state_dir;    // privacy.state.dir; empty: <state.dir>/privacy-<slot.name>
   std::string hash_key_id;  // empty: the key ring's current key
   OnError on_error = OnError::kFail;
+  // privacy.transform.thread: the rules run on a thread of their own, beside
+  // the reader (core/pipeline.h, SetRowTransform's on_worker).
+  bool transform_thread = false;
 
   bool empty() const { return rules.empty(); }
   bool NeedsKeys() const;

@@ -2,12 +2,19 @@
 
 #include <openssl/crypto.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <istream>
+#include <mutex>
+#include <optional>
 #include <ostream>
+#include <unordered_map>
+#include <vector>
 
 #include "core/encoding.h"
 #include "privacy/cipher.h"
@@ -39,9 +46,44 @@ std::string SubjectIndex(std::string_view hash_key, std::string_view subject) {
   return HmacSha256Hex(hash_key, subject).substr(0, 32);
 }
 
+Result<std::string> SubjectIndex(Hmac& hash, std::string_view subject) {
+  WALCAST_ASSIGN_OR_RETURN(std::string index, hash.Hex(subject));
+  index.resize(32);
+  return index;
+}
+
 struct SubjectKeyStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   bool read_only = false;
+  RandomPool random;              // new keys and their id suffixes
+  std::optional<Sealer> wrapper;  // wraps new keys under wrapper_ring's current key
+  const KeyRing* wrapper_ring = nullptr;
+
+  // Deferred sync: the entries of new keys, kept here until SyncPending
+  // writes them in one batch, sorted (sorted keys make the memtable inserts
+  // nearly sequential), on the syncing thread. `writing` holds what a
+  // SyncPending is writing, so a look-up meanwhile still finds it.
+  std::mutex mu;
+  std::unordered_map<std::string, std::string> pending;
+  std::unordered_map<std::string, std::string> writing;
+  std::mutex sync_mu;  // one SyncPending at a time
+
+  // The entry's value from `pending` or `writing`; false when in neither.
+  bool FindUnwritten(const std::string& key, std::string* value) {
+    std::lock_guard lock(mu);
+    for (const auto* m : {&pending, &writing}) {
+      if (auto it = m->find(key); it != m->end()) {
+        *value = it->second;
+        return true;
+      }
+    }
+    return false;
+  }
+  // An entry from `pending` or `writing`, else from the database.
+  rocksdb::Status Get(const std::string& key, std::string* value) {
+    if (FindUnwritten(key, value)) return rocksdb::Status::OK();
+    return db->Get(rocksdb::ReadOptions(), AsSlice(key), value);
+  }
 };
 
 SubjectKeyStore::SubjectKeyStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -52,6 +94,15 @@ Result<std::unique_ptr<SubjectKeyStore>> SubjectKeyStore::Open(const std::string
   auto impl = std::make_unique<Impl>();
   impl->read_only = read_only;
   rocksdb::Options options;
+  // Most look-ups are of subjects seen for the first time (no key yet): a
+  // Bloom filter per table file answers those without reading its blocks.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // The same in the memtable, where a run's new keys are: a look-up of a
+  // subject without a key no longer walks the skip list.
+  options.memtable_prefix_bloom_size_ratio = 0.02;
+  options.memtable_whole_key_filtering = true;
   rocksdb::DB* db = nullptr;
   rocksdb::Status s;
   if (read_only) {
@@ -74,8 +125,7 @@ Result<std::unique_ptr<SubjectKeyStore>> SubjectKeyStore::Open(const std::string
 
 Result<std::string> SubjectKeyStore::Find(std::string_view key_id, const KeyRing& ring) {
   std::string wrapped;
-  const rocksdb::Status s = impl_->db->Get(
-      rocksdb::ReadOptions(), AsSlice(std::string(kKeyPrefix) + std::string(key_id)), &wrapped);
+  const rocksdb::Status s = impl_->Get(std::string(kKeyPrefix) + std::string(key_id), &wrapped);
   if (s.IsNotFound()) {
     return Status::NotFound("subject key '" + std::string(key_id) + "' does not exist (forgotten)");
   }
@@ -92,7 +142,7 @@ Result<std::string> SubjectKeyStore::Find(std::string_view key_id, const KeyRing
 Result<SubjectKey> SubjectKeyStore::KeyFor(std::string_view subject_index, const KeyRing& ring) {
   const std::string subject_key = std::string(kSubjectPrefix) + std::string(subject_index);
   std::string id;
-  const rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), AsSlice(subject_key), &id);
+  const rocksdb::Status s = impl_->Get(subject_key, &id);
   if (s.ok()) {
     WALCAST_ASSIGN_OR_RETURN(std::string key, Find(id, ring));
     return SubjectKey{std::move(id), std::move(key)};
@@ -101,30 +151,71 @@ Result<SubjectKey> SubjectKeyStore::KeyFor(std::string_view subject_index, const
   if (impl_->read_only) return Status::NotFound("no key for this subject");
   const std::string* master = ring.Find(ring.current_id());
   if (master == nullptr) return Status::InvalidArgument("privacy keys: no current master key");
-  WALCAST_ASSIGN_OR_RETURN(std::string suffix, RandomBytes(4));
+  WALCAST_ASSIGN_OR_RETURN(std::string suffix, impl_->random.Take(4));
   id = "s." + std::string(subject_index) + ".";
   AppendHex(suffix, &id);
-  WALCAST_ASSIGN_OR_RETURN(std::string key, RandomBytes(kKeyBytes));
-  WALCAST_ASSIGN_OR_RETURN(std::string wrapped,
-                           Seal(*master, ring.current_id(), key, std::string(kWrapContext) + id));
+  WALCAST_ASSIGN_OR_RETURN(std::string key, impl_->random.Take(kKeyBytes));
+  if (!impl_->wrapper || impl_->wrapper_ring != &ring ||
+      impl_->wrapper->key_id() != ring.current_id()) {
+    impl_->wrapper.reset();
+    impl_->wrapper_ring = &ring;
+    WALCAST_ASSIGN_OR_RETURN(Sealer wrapper, Sealer::Create(*master, ring.current_id()));
+    impl_->wrapper.emplace(std::move(wrapper));
+  }
+  Result<std::string> sealed = impl_->wrapper->Seal(key, std::string(kWrapContext) + id);
+  if (!sealed.ok()) OPENSSL_cleanse(key.data(), key.size());
+  WALCAST_ASSIGN_OR_RETURN(std::string wrapped, std::move(sealed));
+  if (deferred_sync_) {
+    // Durable at the caller's SyncPending(), before any ciphertext under
+    // it leaves walcast.
+    std::lock_guard lock(impl_->mu);
+    impl_->pending.insert_or_assign(std::string(kKeyPrefix) + id, std::move(wrapped));
+    impl_->pending.insert_or_assign(subject_key, id);
+    created_.fetch_add(1);
+    return SubjectKey{std::move(id), std::move(key)};
+  }
   rocksdb::WriteBatch batch;
   WALCAST_RETURN_IF_ERROR(
       FromRocks(batch.Put(AsSlice(std::string(kKeyPrefix) + id), AsSlice(wrapped)), "write"));
   WALCAST_RETURN_IF_ERROR(FromRocks(batch.Put(AsSlice(subject_key), AsSlice(id)), "write"));
   rocksdb::WriteOptions options;
-  // Durable before any ciphertext under it leaves walcast: now, or at the
-  // caller's SyncPending().
-  options.sync = !deferred_sync_;
+  options.sync = true;  // durable before any ciphertext under it leaves walcast
   WALCAST_RETURN_IF_ERROR(FromRocks(impl_->db->Write(options, &batch), "write"));
-  if (deferred_sync_) created_.fetch_add(1);
   return SubjectKey{std::move(id), std::move(key)};
 }
 
 Status SubjectKeyStore::SyncPending() {
-  // Every key counted in `target` was written to the log before this read.
-  const uint64_t target = created_.load();
-  if (synced_.load() == target) return Status::Ok();
-  WALCAST_RETURN_IF_ERROR(FromRocks(impl_->db->SyncWAL(), "sync"));
+  std::lock_guard sync_lock(impl_->sync_mu);
+  uint64_t target = 0;
+  {
+    // Every key counted in `target` is in `pending` now.
+    std::lock_guard lock(impl_->mu);
+    target = created_.load();
+    if (synced_.load() == target) return Status::Ok();
+    impl_->writing.swap(impl_->pending);
+  }
+  std::vector<const std::pair<const std::string, std::string>*> sorted;
+  sorted.reserve(impl_->writing.size());
+  for (const auto& entry : impl_->writing) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  rocksdb::WriteBatch batch;
+  Status put;
+  for (const auto* entry : sorted) {
+    if (put.ok())
+      put = FromRocks(batch.Put(AsSlice(entry->first), AsSlice(entry->second)), "write");
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  Status written = put.ok() ? FromRocks(impl_->db->Write(options, &batch), "write") : put;
+  std::lock_guard lock(impl_->mu);
+  if (!written.ok()) {
+    // Kept for the next try; a newer pending entry of the same key wins.
+    impl_->pending.merge(impl_->writing);
+    impl_->writing.clear();
+    return written;
+  }
+  impl_->writing.clear();
   uint64_t seen = synced_.load();
   while (seen < target && !synced_.compare_exchange_weak(seen, target)) {
   }
@@ -133,6 +224,8 @@ Status SubjectKeyStore::SyncPending() {
 
 Result<int> SubjectKeyStore::Forget(std::string_view subject_index) {
   if (impl_->read_only) return Status::InvalidArgument("privacy key state opened read-only");
+  // Keys still only in memory are written first, then destroyed with the rest.
+  WALCAST_RETURN_IF_ERROR(SyncPending());
   const std::string prefix = std::string(kKeyPrefix) + "s." + std::string(subject_index) + ".";
   rocksdb::WriteBatch batch;
   int count = 0;
@@ -158,6 +251,7 @@ Result<int> SubjectKeyStore::Forget(std::string_view subject_index) {
 }
 
 Status SubjectKeyStore::Export(std::ostream& out) {
+  if (!impl_->read_only) WALCAST_RETURN_IF_ERROR(SyncPending());
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     out << it->key().ToStringView() << "=" << it->value().ToStringView() << "\n";

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "privacy/cipher.h"
 #include "privacy/key_ring.h"
 
 namespace walcast::privacy {
@@ -21,6 +22,9 @@ struct SubjectKey {
 // of HMAC-SHA-256(hash key, subject id), so neither the state nor the
 // ciphertexts carry the subject id in clear.
 std::string SubjectIndex(std::string_view hash_key, std::string_view subject);
+// The same with the hash key already set in `hash` (privacy/cipher.h).
+// kInternal when OpenSSL fails.
+Result<std::string> SubjectIndex(Hmac& hash, std::string_view subject);
 
 // Per-subject data keys for crypto-shredding, in a RocksDB database of
 // their own (<state.dir>/privacy-<slot>). Each key is stored wrapped
@@ -31,7 +35,8 @@ std::string SubjectIndex(std::string_view hash_key, std::string_view subject);
 // Layout: "subject/<index>" -> current key id; "key/<key id>" -> the wrapped
 // key, wc1:<master key id>:<base64>, authenticated with the key id.
 //
-// One thread at a time (the reader thread in `run`; the command otherwise).
+// One thread at a time (the pipeline's in `run`; the command otherwise),
+// except SyncPending, which may run on another thread meanwhile.
 // A read-write open locks the directory against a second walcast.
 class SubjectKeyStore {
  public:
@@ -48,16 +53,18 @@ class SubjectKeyStore {
   // The subject's current key, created (random, wrapped under the ring's
   // current key) when it has none. A new key is written with fsync before
   // it is returned, so no ciphertext can outlive a lost key; with
-  // set_deferred_sync(true) it is written without, and whoever hands the
+  // set_deferred_sync(true) it is only kept in memory (where KeyFor and
+  // Find see it) until SyncPending writes it, and whoever hands the
   // ciphertexts on must call SyncPending() first (core/row_transform.h:
-  // the pipeline holds the outputs' changes until then, so one fsync
-  // covers every key created meanwhile).
+  // the pipeline holds the outputs' changes until then, so one batched,
+  // synced write covers every key created meanwhile).
   Result<SubjectKey> KeyFor(std::string_view subject_index, const KeyRing& ring);
   void set_deferred_sync(bool deferred) { deferred_sync_ = deferred; }
   // Whether a key was created that no SyncPending() has covered yet.
   bool has_unsynced() const { return created_.load() != synced_.load(); }
-  // Makes every key created before the call durable (one fsync of the
-  // store's log). May run on another thread while KeyFor goes on.
+  // Writes every key created before the call in one batch, with fsync. May
+  // run on another thread while KeyFor goes on. On an error the keys stay
+  // pending for the next call.
   Status SyncPending();
 
   // The key with this id, unwrapped. kNotFound when it was forgotten (or

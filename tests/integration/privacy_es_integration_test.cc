@@ -8,10 +8,9 @@
 // (every key and value of its RocksDB store), the metric documents, the
 // Prometheus text and the status page hold none either.
 
-#include <signal.h>
-
 #include <httplib.h>
 #include <rocksdb/db.h>
+#include <signal.h>
 
 #include <fstream>
 #include <memory>
@@ -50,12 +49,7 @@ class PrivacyEsTest : public PrivacyProcessTest {
 
 TEST_F(PrivacyEsTest, NoCanaryInAnyDocumentAndForgetWorks) {
   Sql("CREATE TABLE t(id int PRIMARY KEY, email text, profile jsonb)");
-  auto walcast = Start("walcast");
-  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
-  for (const Person& p : People()) Insert(p);
-  ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s));
-  walcast->Signal(SIGTERM);
-  ASSERT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+  ASSERT_NO_FATAL_FAILURE(StreamEveryone());
 
   const std::string index = db_ + ".public.t";
   ASSERT_TRUE(es_->Refresh(index));

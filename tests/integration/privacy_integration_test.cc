@@ -61,12 +61,7 @@ class PrivacyTest : public PrivacyProcessTest {
 
 TEST_F(PrivacyTest, NoCanaryLeavesAndForgottenSubjectsStayForgotten) {
   Sql("CREATE TABLE t(id int PRIMARY KEY, email text, profile jsonb)");
-  auto walcast = Start("walcast");
-  ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
-  for (const Person& p : People()) Insert(p);
-  ASSERT_TRUE(WaitConfirmed(walcast.get(), 60s));
-  walcast->Signal(SIGTERM);
-  ASSERT_EQ(walcast->Wait(30s), 0) << Log("walcast");
+  ASSERT_NO_FATAL_FAILURE(StreamEveryone());
 
   const std::vector<KafkaRecord> records = kafka_->ConsumeAll(Topic(), 2s);
   ASSERT_EQ(records.size(), People().size());
@@ -128,7 +123,7 @@ TEST_F(PrivacyTest, NoCanaryLeavesAndForgottenSubjectsStayForgotten) {
 
   // A restart: the forgotten subject comes back with new data and a new key;
   // the old ciphertexts stay unreadable.
-  walcast = Start("walcast1");
+  auto walcast = Start("walcast1");
   ASSERT_TRUE(WaitForLog("walcast1", "streaming started", walcast.get())) << Log("walcast1");
   Insert(People()[0]);
   Insert(People()[1]);
@@ -194,6 +189,25 @@ TEST_F(PrivacyTest, BadJsonStopsWithTheReasonAndNoValue) {
   EXPECT_NE(log.find("the column's value is not JSON"), std::string::npos) << log;
   EXPECT_EQ(log.find("Zebulonqa"), std::string::npos) << log;
   EXPECT_TRUE(kafka_->ConsumeAll(Topic(), 2s).empty());
+}
+
+TEST_F(PrivacyTest, OnAWorkerThreadEveryRowArrivesInOrderWithoutACanary) {
+  Sql("CREATE TABLE t(id int PRIMARY KEY, email text, profile jsonb)");
+  WriteConfig({{"privacy.transform.thread", "true"}});
+  ASSERT_NO_FATAL_FAILURE(StreamEveryone());
+  EXPECT_NE(Log("walcast").find("thread=true"), std::string::npos) << Log("walcast");
+
+  // One transaction per person: the records come in their commit order.
+  const std::vector<KafkaRecord> records = kafka_->ConsumeAll(Topic(), 2s);
+  ASSERT_EQ(records.size(), People().size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    ExpectNoCanary("a Kafka record", records[i].value.value_or(""));
+    EXPECT_EQ(LastRecordOf({records[i]}, People()[i].id), records[i].value.value_or("")) << i;
+    std::string out, err;
+    ASSERT_EQ(Decrypt(records[i].value.value_or(""), &out, &err), 0) << err;
+    EXPECT_NE(out.find(JsonEscape(People()[i].email)), std::string::npos) << out;
+  }
+  for (const auto& [path, content] : LocalArtifacts()) ExpectNoCanary(path, content);
 }
 
 }  // namespace

@@ -123,6 +123,17 @@ class PrivacyProcessTest : public WalcastProcessTest {
     return kv;
   }
 
+  // Runs walcast ("walcast") while every person is inserted, one
+  // transaction each, until it has confirmed them; then stops it.
+  void StreamEveryone() {
+    auto walcast = Start("walcast");
+    ASSERT_TRUE(WaitForLog("walcast", "streaming started", walcast.get())) << Log("walcast");
+    for (const Person& p : People()) Insert(p);
+    ASSERT_TRUE(WaitConfirmed(walcast.get(), std::chrono::seconds(60)));
+    walcast->Signal(SIGTERM);
+    ASSERT_EQ(walcast->Wait(std::chrono::seconds(30)), 0) << Log("walcast");
+  }
+
   void Insert(const Person& p) {
     Sql("INSERT INTO t VALUES (" + std::to_string(p.id) + ", " + SqlQuote(p.email) + ", " +
         SqlQuote(ProfileJson(p)) +

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "tests/support/recording_sink.h"
@@ -116,10 +117,10 @@ struct HoldingFixture {
   testing::RecordingSink* metrics = nullptr;
   uint64_t lsn = 0;
 
-  HoldingFixture() {
+  explicit HoldingFixture(bool on_worker = false) {
     auto t = std::make_unique<DurabilityTransform>();
     transform = t.get();
-    pipeline.SetRowTransform(std::move(t));
+    pipeline.SetRowTransform(std::move(t), on_worker);
     auto o = std::make_unique<testing::RecordingSink>("kafka");
     auto m = std::make_unique<testing::RecordingSink>("metrics");
     out = o.get();
@@ -162,12 +163,12 @@ TEST(PipelineTest, OutputsGetNothingBeforeItIsDurableAndEverythingInOrder) {
   EXPECT_EQ(f.pipeline.held(), 0u);
 }
 
-TEST(PipelineTest, HeldRowsGoOutOnTheirOwnAfterTheHoldTime) {
-  HoldingFixture f;
+// A tick after the hold time starts MakeDurable on its own thread; a later
+// tick hands on what it covered.
+void ExpectHeldRowsGoOutAfterTheHoldTime(bool on_worker) {
+  HoldingFixture f(on_worker);
   ASSERT_TRUE(f.Txn({"new1"}).ok());
   EXPECT_TRUE(f.out->records().empty());
-  // A tick after the hold time starts MakeDurable on its own thread; a later
-  // tick hands on what it covered.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (f.out->records().empty() && std::chrono::steady_clock::now() < deadline) {
     ASSERT_TRUE(f.pipeline.Tick(std::chrono::steady_clock::now()).ok());
@@ -177,8 +178,12 @@ TEST(PipelineTest, HeldRowsGoOutOnTheirOwnAfterTheHoldTime) {
   EXPECT_EQ(f.transform->syncs(), 1);
 }
 
-TEST(PipelineTest, ABrokenTransactionsHeldRowsAreDroppedAndTheCompleteOnesGoOut) {
-  HoldingFixture f;
+TEST(PipelineTest, HeldRowsGoOutOnTheirOwnAfterTheHoldTime) {
+  ExpectHeldRowsGoOutAfterTheHoldTime(false);
+}
+
+void ExpectABrokenTransactionsHeldRowsDropped(bool on_worker) {
+  HoldingFixture f(on_worker);
   ASSERT_TRUE(f.Txn({"new1"}).ok());
   TransactionInfo open;
   open.end_lsn = Lsn(0x100);
@@ -188,6 +193,12 @@ TEST(PipelineTest, ABrokenTransactionsHeldRowsAreDroppedAndTheCompleteOnesGoOut)
   EXPECT_EQ(f.Values(f.out), (std::vector<std::string>{"new1"}));
   EXPECT_EQ(f.pipeline.held(), 0u);
   EXPECT_FALSE(f.pipeline.in_transaction());
+  f.pipeline.Rewind();
+  EXPECT_EQ(f.pipeline.held(), 0u);
+}
+
+TEST(PipelineTest, ABrokenTransactionsHeldRowsAreDroppedAndTheCompleteOnesGoOut) {
+  ExpectABrokenTransactionsHeldRowsDropped(false);
 }
 
 TEST(PipelineTest, WhenMakingDurableFailsNothingHeldGoesOutAndTheErrorStopsTheStream) {
@@ -202,8 +213,8 @@ TEST(PipelineTest, WhenMakingDurableFailsNothingHeldGoesOutAndTheErrorStopsTheSt
   EXPECT_EQ(f.pipeline.held(), 0u);
 }
 
-TEST(PipelineTest, HeldEventsStayBoundedUnderASteadyStreamOfNewSubjects) {
-  HoldingFixture f;
+void ExpectHeldEventsStayBounded(bool on_worker) {
+  HoldingFixture f(on_worker);
   for (size_t i = 0; i < Pipeline::kMaxHeld * 5; ++i) {
     ASSERT_TRUE(f.Txn({"new"}).ok());
     ASSERT_LE(f.pipeline.held(), Pipeline::kMaxHeld * 4 + 3);
@@ -211,6 +222,92 @@ TEST(PipelineTest, HeldEventsStayBoundedUnderASteadyStreamOfNewSubjects) {
   ASSERT_TRUE(f.pipeline.Flush(std::chrono::milliseconds(100)).ok());
   EXPECT_EQ(f.out->records().size(), Pipeline::kMaxHeld * 5);
 }
+
+TEST(PipelineTest, HeldEventsStayBoundedUnderASteadyStreamOfNewSubjects) {
+  ExpectHeldEventsStayBounded(false);
+}
+
+// Ticks with a clock that never reaches the hold time until `done`.
+void PumpUntil(Pipeline* pipeline, const std::function<bool()>& done) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::seconds(10);
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(pipeline->Tick(start).ok());
+    std::this_thread::yield();
+  }
+}
+
+TEST(PipelineTest, OnTheWorkerOutputsGetEverythingInCommitOrderAndAcksMoveByCommit) {
+  HoldingFixture f(true);
+  ASSERT_TRUE(f.Txn({"a", "b"}).ok());
+  ASSERT_TRUE(f.Txn({"new1", "c"}).ok());
+  ASSERT_TRUE(f.Txn({"d"}).ok());
+  // The metric engine got every change at once, as decoded.
+  EXPECT_EQ(f.Values(f.metrics), (std::vector<std::string>{"a", "b", "new1", "c", "d"}));
+  ASSERT_TRUE(f.pipeline.Flush(std::chrono::milliseconds(100)).ok());
+  EXPECT_EQ(f.Values(f.out), (std::vector<std::string>{"a", "b", "new1", "c", "d"}));
+  const std::vector<TransactionInfo> commits = f.out->commits();
+  ASSERT_EQ(commits.size(), 3u);
+  for (size_t i = 0; i < commits.size(); ++i) EXPECT_EQ(commits[i].end_lsn, Lsn(0x10 * (i + 1)));
+  EXPECT_EQ(f.transform->syncs(), 1);
+  EXPECT_EQ(f.tracker.watermark(), Lsn(0x30));
+  EXPECT_EQ(f.pipeline.held(), 0u);
+}
+
+TEST(PipelineTest, OnTheWorkerACrashBeforeTheKeyIsDurableLeavesNothingOutAndTheWatermarkBehind) {
+  {
+    HoldingFixture f(true);
+    ASSERT_TRUE(f.Txn({"a"}).ok());
+    ASSERT_TRUE(f.Txn({"new1", "b"}).ok());
+    // The worker has transformed everything ("new1" made a key not yet
+    // durable): "a" went out and was acknowledged, nothing after it.
+    PumpUntil(&f.pipeline,
+              [&] { return f.transform->NeedsDurable() && f.Values(f.out).size() == 1; });
+    EXPECT_EQ(f.Values(f.out), (std::vector<std::string>{"a"}));
+    EXPECT_EQ(f.pipeline.held(), 3u);  // new1, b, the commit
+    EXPECT_EQ(f.transform->syncs(), 0);
+    EXPECT_EQ(f.tracker.watermark(), Lsn(0x10));
+    // The process dies here: the pipeline goes without a Flush.
+  }
+  // Restarted from the watermark, the second transaction comes again and
+  // goes out once its key is durable.
+  HoldingFixture f(true);
+  f.lsn = 0x10;
+  ASSERT_TRUE(f.Txn({"new1", "b"}).ok());
+  ASSERT_TRUE(f.pipeline.Flush(std::chrono::milliseconds(100)).ok());
+  EXPECT_EQ(f.Values(f.out), (std::vector<std::string>{"new1", "b"}));
+  EXPECT_EQ(f.tracker.watermark(), Lsn(0x20));
+}
+
+TEST(PipelineTest, OnTheWorkerHeldRowsGoOutOnTheirOwnAfterTheHoldTime) {
+  ExpectHeldRowsGoOutAfterTheHoldTime(true);
+}
+
+TEST(PipelineTest, OnTheWorkerARejectedRowNeverGoesOutAndStopsTheStream) {
+  AckTracker tracker{Lsn(0)};
+  Pipeline pipeline(&tracker);
+  int calls = 0;
+  pipeline.SetRowTransform(std::make_unique<CountingTransform>(&calls, true), true);
+  auto out = std::make_unique<testing::RecordingSink>("kafka");
+  testing::RecordingSink* out_ptr = out.get();
+  pipeline.AddSink(std::move(out));
+  TransactionInfo txn;
+  txn.end_lsn = Lsn(0x10);
+  ASSERT_TRUE(pipeline.OnBegin(txn).ok());
+  // The error comes back from this call or a later one.
+  Status s = pipeline.OnChange(txn, Row("secret"));
+  if (s.ok()) s = pipeline.OnCommit(txn);
+  if (s.ok()) s = pipeline.Flush(std::chrono::milliseconds(100));
+  EXPECT_EQ(s.code(), Status::Code::kRejected) << s.ToString();
+  EXPECT_TRUE(out_ptr->records().empty());
+  EXPECT_EQ(tracker.watermark(), Lsn(0));
+}
+
+TEST(PipelineTest, OnTheWorkerABrokenTransactionsHeldRowsAreDropped) {
+  ExpectABrokenTransactionsHeldRowsDropped(true);
+}
+
+TEST(PipelineTest, OnTheWorkerHeldEventsStayBounded) { ExpectHeldEventsStayBounded(true); }
 
 }  // namespace
 }  // namespace walcast

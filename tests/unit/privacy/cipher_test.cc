@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/encoding.h"
 
 namespace walcast::privacy {
@@ -82,4 +84,47 @@ TEST(CipherTest, HmacMatchesRfc4231Case2) {
 }
 
 }  // namespace
+TEST(CipherTest, KeyedHmacMatchesTheOneShotEveryTime) {
+  Hmac hmac = Hmac::Create("Jefe").value();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(hmac.Hex("what do ya want for nothing?").value(),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  }
+  EXPECT_EQ(hmac.Hex("").value(), HmacSha256Hex("Jefe", ""));
+  Hmac other = Hmac::Create(std::string(32, '\x01')).value();
+  EXPECT_EQ(other.Hex("u-1").value(), HmacSha256Hex(std::string(32, '\x01'), "u-1"));
+}
+
+TEST(CipherTest, RandomPoolNeverHandsOutTheSameBytesTwice) {
+  RandomPool pool;
+  std::set<std::string> ivs;
+  // Several blocks' worth, with takes that straddle block boundaries.
+  for (int i = 0; i < 1000; ++i) {
+    Result<std::string> iv = pool.Take(kIvBytes);
+    ASSERT_TRUE(iv.ok());
+    ASSERT_EQ(iv->size(), kIvBytes);
+    EXPECT_TRUE(ivs.insert(*iv).second);
+  }
+  EXPECT_EQ(pool.Take(RandomPool::kBlockBytes + 1).status().code(), Status::Code::kInternal);
+}
+
+TEST(CipherTest, RekeyedSealerSealsUnderTheNewKeyOnly) {
+  const std::string k1(32, '\x01');
+  const std::string k2(32, '\x02');
+  Sealer sealer = Sealer::Create(k1, "k1").value();
+  const Sealed first = ParseSealed(sealer.Seal("one").value()).value();
+  ASSERT_TRUE(sealer.Rekey(k2, "k2").ok());
+  EXPECT_EQ(sealer.key_id(), "k2");
+  const Sealed second = ParseSealed(sealer.Seal("two", "ctx").value()).value();
+  EXPECT_EQ(second.key_id, "k2");
+  EXPECT_EQ(Open(k2, second, "ctx").value(), "two");
+  EXPECT_EQ(Open(k1, second, "ctx").status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(Open(k1, first).value(), "one");
+  // A bad key leaves no usable key behind.
+  EXPECT_EQ(sealer.Rekey("short", "k3").code(), Status::Code::kInternal);
+  EXPECT_EQ(sealer.Seal("three").status().code(), Status::Code::kInternal);
+  ASSERT_TRUE(sealer.Rekey(k1, "k1").ok());
+  EXPECT_EQ(Open(k1, ParseSealed(sealer.Seal("four").value()).value()).value(), "four");
+}
+
 }  // namespace walcast::privacy

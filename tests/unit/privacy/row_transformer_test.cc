@@ -94,6 +94,16 @@ RuleSet GdprRules() {
   return std::move(set).value();
 }
 
+// Rule a: encrypt these paths of the profile under each user's key.
+std::map<std::string, std::string> EncryptUnderSubjects(const std::string& paths) {
+  return {{"rules", "a"},
+          {"rule.a.table", "public.users"},
+          {"rule.a.column", "profile"},
+          {"rule.a.paths", paths},
+          {"rule.a.op", "encrypt"},
+          {"subject.public.users", "profile:login.uuid"}};
+}
+
 class RowTransformerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -105,7 +115,19 @@ class RowTransformerTest : public ::testing::Test {
     EXPECT_TRUE(t.ok()) << t.status().ToString();
     return std::move(t).value();
   }
+  // A new subject key store in a directory of the test's own.
+  std::unique_ptr<SubjectKeyStore> OpenStore() {
+    store_dir_ = std::filesystem::temp_directory_path() /
+                 ("walcast_transformer_" +
+                  std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(store_dir_);
+    return SubjectKeyStore::Open(store_dir_.string(), false).value();
+  }
+  void TearDown() override {
+    if (!store_dir_.empty()) std::filesystem::remove_all(store_dir_);
+  }
   std::unique_ptr<KeyRing> ring_;
+  std::filesystem::path store_dir_;
 };
 
 TEST_F(RowTransformerTest, GdprProfileLeavesNoClearPii) {
@@ -287,17 +309,8 @@ TEST_F(RowTransformerTest, NullsAndMissingPathsStay) {
 }
 
 TEST_F(RowTransformerTest, SubjectKeysForgetOneSubjectOnly) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / "walcast_transformer_subjects";
-  std::filesystem::remove_all(dir);
-  auto store = SubjectKeyStore::Open(dir.string(), false).value();
-  std::map<std::string, std::string> values = {{"rules", "a"},
-                                               {"rule.a.table", "public.users"},
-                                               {"rule.a.column", "profile"},
-                                               {"rule.a.paths", "email"},
-                                               {"rule.a.op", "encrypt"},
-                                               {"subject.public.users", "profile:login.uuid"}};
-  auto t = Make(ParseRules(values).value(), store.get());
+  auto store = OpenStore();
+  auto t = Make(ParseRules(EncryptUnderSubjects("email")).value(), store.get());
   ChangeEvent out;
   ASSERT_TRUE(t->Apply({}, Insert(R"({"login":{"uuid":"u-1"},"email":"a@x"})"), &out).ok());
   rapidjson::Document a;
@@ -319,8 +332,73 @@ TEST_F(RowTransformerTest, SubjectKeysForgetOneSubjectOnly) {
 
   // A row without a subject cannot be encrypted under its subject's key.
   EXPECT_EQ(t->Apply({}, Insert(R"({"email":"c@x"})"), &out).code(), Status::Code::kRejected);
-  store.reset();
-  std::filesystem::remove_all(dir);
+}
+
+TEST_F(RowTransformerTest, KnownSubjectsReuseTheirKeyWithoutALookUp) {
+  auto store = OpenStore();
+  std::map<std::string, std::string> values = EncryptUnderSubjects("email,phone");
+  values["rules"] = "a,b";
+  values["rule.b.table"] = "public.users";
+  values["rule.b.column"] = "profile";
+  values["rule.b.paths"] = "login";
+  values["rule.b.op"] = "drop";
+  auto t = Make(ParseRules(values).value(), store.get());
+  auto key_id = [](const std::string& sealed) { return ParseSealed(sealed).value().key_id; };
+  std::vector<std::string> ids;
+  // u-1, u-2, u-1 again: two subjects, two keys, each taken from the store once.
+  for (const char* uuid : {"u-1", "u-2", "u-1"}) {
+    ChangeEvent out;
+    const std::string profile =
+        std::string(R"({"login":{"uuid":")") + uuid + R"("},"email":"a@x","phone":"1"})";
+    ASSERT_TRUE(t->Apply({}, Insert(profile), &out).ok());
+    rapidjson::Document doc;
+    doc.Parse((*out.after)[3].data.c_str());
+    // The subject came from the same parse, before its path was dropped.
+    EXPECT_FALSE(doc.HasMember("login"));
+    EXPECT_EQ(key_id(doc["email"].GetString()), key_id(doc["phone"].GetString()));
+    ids.push_back(key_id(doc["email"].GetString()));
+  }
+  EXPECT_EQ(t->key_lookups(), 2u);
+  EXPECT_NE(ids[0], ids[1]);
+  EXPECT_EQ(ids[0], ids[2]);
+  const std::string index = SubjectIndex(std::string(32, '\x01'), "u-1");
+  EXPECT_EQ(ids[0].rfind("s." + index + ".", 0), 0u);
+
+  // A second transformer on the same store (a restart) finds the same key.
+  auto again = Make(ParseRules(values).value(), store.get());
+  ChangeEvent out;
+  ASSERT_TRUE(again->Apply({}, Insert(R"({"login":{"uuid":"u-1"},"email":"c@x"})"), &out).ok());
+  rapidjson::Document doc;
+  doc.Parse((*out.after)[3].data.c_str());
+  EXPECT_EQ(key_id(doc["email"].GetString()), ids[0]);
+  Decryptor decryptor(ring_.get(), store.get());
+  EXPECT_EQ(decryptor.DecryptValue(doc["email"].GetString()).value(), "sc@x");
+}
+
+TEST_F(RowTransformerTest, SubjectInAColumnAfterTheEncryptedOneIsReadFromTheRow) {
+  auto store = OpenStore();
+  // email (column 1) is sealed before profile (column 3), which holds the
+  // subject and is parsed by a rule of its own.
+  auto t = Make(ParseRules({{"rules", "a,b"},
+                            {"rule.a.table", "public.users"},
+                            {"rule.a.column", "email"},
+                            {"rule.a.op", "encrypt"},
+                            {"rule.b.table", "public.users"},
+                            {"rule.b.column", "profile"},
+                            {"rule.b.paths", "login.uuid"},
+                            {"rule.b.op", "drop"},
+                            {"subject.public.users", "profile:login.uuid"}})
+                    .value(),
+                store.get());
+  ChangeEvent out;
+  ASSERT_TRUE(t->Apply({}, Insert(R"({"login":{"uuid":"u-9"}})"), &out).ok());
+  const std::string sealed = (*out.after)[1].data;
+  EXPECT_EQ(sealed.rfind("wc1:s." + SubjectIndex(std::string(32, '\x01'), "u-9") + ".", 0), 0u);
+  EXPECT_EQ((*out.after)[3].data, R"({"login":{}})");
+  // Master-key and subject-key tables alternate on the one re-keyed context.
+  Decryptor decryptor(ring_.get(), store.get());
+  EXPECT_EQ(decryptor.DecryptValue(sealed).value(), "tJane.Canary@Example.com");
+  EXPECT_EQ(t->Apply({}, Insert(R"({"login":{}})"), &out).code(), Status::Code::kRejected);
 }
 
 }  // namespace

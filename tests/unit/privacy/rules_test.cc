@@ -25,6 +25,7 @@ TEST(RulesTest, ParsesRulesInListedOrder) {
       {"subject.public.users", "profile:login.uuid"},
       {"hash.key.id", "k1"},
       {"on.error", "redact"},
+      {"transform.thread", "true"},
   });
   ASSERT_TRUE(set.ok()) << set.status().ToString();
   ASSERT_EQ(set->rules.size(), 3u);
@@ -36,6 +37,7 @@ TEST(RulesTest, ParsesRulesInListedOrder) {
   EXPECT_EQ(set->rules[2].derived_from, "dob.date");
   EXPECT_EQ(set->subjects.at("public.users").path, "login.uuid");
   EXPECT_EQ(set->on_error, OnError::kRedact);
+  EXPECT_TRUE(set->transform_thread);
   EXPECT_TRUE(set->NeedsKeys());
 }
 
@@ -97,6 +99,7 @@ TEST(RulesTest, ErrorsNameTheKey) {
       {{{"rule.a.colour", "red"}}, "privacy.rule.a.colour"},
       {{{"keys.inline", "AAAA"}}, "privacy.keys.inline"},
       {{{"on.error", "ignore"}}, "privacy.on.error"},
+      {{{"transform.thread", "yes"}}, "privacy.transform.thread"},
       {{{"subject.users", "id"}}, "privacy.subject.users"},
   };
   for (const Case& c : cases) {

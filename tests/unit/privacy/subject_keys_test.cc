@@ -108,5 +108,41 @@ TEST_F(SubjectKeyStoreTest, SecondWriterIsRefused) {
             Status::Code::kNotFound);
 }
 
+TEST_F(SubjectKeyStoreTest, DeferredKeysAreSeenAtOnceAndOnDiskOnlyAfterSyncPending) {
+  std::string synced_id, synced_key, lost_id;
+  {
+    auto store = SubjectKeyStore::Open(dir_.string(), false).value();
+    store->set_deferred_sync(true);
+    SubjectKey a = store->KeyFor("abc", *ring_).value();
+    EXPECT_TRUE(store->has_unsynced());
+    // Not written yet, and still the one key of the subject.
+    EXPECT_EQ(store->KeyFor("abc", *ring_).value().id, a.id);
+    EXPECT_EQ(store->Find(a.id, *ring_).value(), a.key);
+    ASSERT_TRUE(store->SyncPending().ok());
+    EXPECT_FALSE(store->has_unsynced());
+    EXPECT_EQ(store->KeyFor("abc", *ring_).value().id, a.id);
+    synced_id = a.id;
+    synced_key = a.key;
+    // Made after the last SyncPending: a crash now loses it (its
+    // ciphertexts were held, so none left).
+    lost_id = store->KeyFor("def", *ring_).value().id;
+    EXPECT_TRUE(store->has_unsynced());
+  }
+  auto reopened = SubjectKeyStore::Open(dir_.string(), true).value();
+  EXPECT_EQ(reopened->Find(synced_id, *ring_).value(), synced_key);
+  EXPECT_EQ(reopened->Find(lost_id, *ring_).status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(SubjectKeyStoreTest, ForgetCoversKeysNotYetSynced) {
+  auto store = SubjectKeyStore::Open(dir_.string(), false).value();
+  store->set_deferred_sync(true);
+  const SubjectKey a = store->KeyFor("abc", *ring_).value();
+  const SubjectKey b = store->KeyFor("def", *ring_).value();
+  EXPECT_EQ(store->Forget("abc").value(), 1);
+  EXPECT_EQ(store->Find(a.id, *ring_).status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(store->Find(b.id, *ring_).value(), b.key);
+  EXPECT_FALSE(store->has_unsynced());
+}
+
 }  // namespace
 }  // namespace walcast::privacy
