@@ -114,7 +114,7 @@ for rate in ${latency_rows_per_s//,/ }; do
   bench_cpu_begin
   "$probe" latency --bootstrap "$bootstrap" --topic "lat$rate.idrepo.anonymous_profile" \
     --pg "host=127.0.0.1 port=$port user=postgres dbname=bench" \
-    --insert "INSERT INTO idrepo.anonymous_profile SELECT 'lat-' || i, $bench_profile_sql, 'bench', now()
+    --insert "INSERT INTO idrepo.anonymous_profile SELECT 'lat$rate-' || i, $bench_profile_sql, 'bench', now()
       FROM generate_series(\$1::int8, \$1::int8 + 9) i" \
     --tx-per-s "$((rate / 10))" --seconds "$latency_seconds" --warmup-s 5
   bench_cpu_end
