@@ -117,10 +117,12 @@ for rate in ${latency_rows_per_s//,/ }; do
     --insert "INSERT INTO idrepo.anonymous_profile SELECT 'lat$rate-' || i, $bench_profile_sql, 'bench', now()
       FROM generate_series(\$1::int8, \$1::int8 + 9) i" \
     --tx-per-s "$((rate / 10))" --seconds "$latency_seconds" --warmup-s 5
-  bench_cpu_end
-  # CPU per 1M rows at this rate, over every row the run committed.
+  # CPU per 1M rows at this rate, over every row the run committed. The
+  # postgres figure counts only backends that exited meanwhile (autovacuum):
+  # the walsender and the loader's backend are still connected.
   rows_saved=$rows
   rows=$((rate * latency_seconds))
+  bench_cpu_end
   echo "latency_run rows_per_s=$rate walcast_cpu_s_per_1m_rows=$(bench_per_m \
 "$(echo "$(bench_cpu_s "$wpid") - $wcpu0" | bc)")$cpu_figures \
 walcast_peak_rss_kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$wpid/status")"
