@@ -1,5 +1,6 @@
 # Shared set-up of the benchmark scripts in bench/. Source it after setting
-# `root`; it defines functions, bench_profile_sql and bench_pids only.
+# `root`; it defines functions, bench_profile_sql, bench_pids, bench_servers and
+# bench_cpu_at only.
 
 # bench_start: builds walcast if needed, makes $work (removed on exit, with
 # the servers in it), starts a throwaway PostgreSQL ($port) with database
