@@ -12,8 +12,9 @@
 #   recv_v2s     pg_recvlogical, proto_version=2 streaming=on
 #   walcast_v1   walcast, proto 1, streaming off
 #   walcast_v2s  walcast, proto 2, streaming on (the default on PostgreSQL 14+)
-# and prints key=value figures: rows/s, ratios walcast/pg_recvlogical, walcast
-# peak RSS, and the server's spill/stream bytes (pg_stat_replication_slots).
+# and prints key=value figures: rows/s, CPU seconds (user+system) per 1M rows,
+# ratios walcast/pg_recvlogical of both, walcast peak RSS, and the server's
+# spill/stream bytes (pg_stat_replication_slots).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-1000000}
@@ -48,40 +49,46 @@ run_case() {
   echo "case=$label rows=$rows load_seconds=$(echo "$t1 - $t0" | bc) end_lsn=$end"
 
   for c in "${consumers[@]}"; do
-    local slot="${label}_$c" start stop rss=0
-    start=$(date +%s.%N)
+    local slot="${label}_$c" rss=0
+    bench_cpu_begin
     case $c in
       recv_v1)
-        "$PG_BIN/pg_recvlogical" -h 127.0.0.1 -p "$port" -U postgres -d bench --slot "$slot" --start \
+        bench_timed "$PG_BIN/pg_recvlogical" -h 127.0.0.1 -p "$port" -U postgres -d bench --slot "$slot" --start \
           --endpos "$end" -o proto_version=1 -o publication_names=bench_pub -f /dev/null ;;
       recv_v2s)
-        "$PG_BIN/pg_recvlogical" -h 127.0.0.1 -p "$port" -U postgres -d bench --slot "$slot" --start \
+        bench_timed "$PG_BIN/pg_recvlogical" -h 127.0.0.1 -p "$port" -U postgres -d bench --slot "$slot" --start \
           --endpos "$end" -o proto_version=2 -o streaming=on -o publication_names=bench_pub -f /dev/null ;;
       walcast_v1|walcast_v2s)
         local proto=1 streaming=off
         [[ $c == walcast_v2s ]] && proto=2 streaming=on
-        rss=$(/usr/bin/time -f "%M" "$walcast" --set database.hostname=127.0.0.1 --set database.port="$port" \
+        bench_timed "$walcast" --set database.hostname=127.0.0.1 --set database.port="$port" \
           --set database.dbname=bench --set slot.name="$slot" --set publication.name=bench_pub \
           --set publication.autocreate.mode=disabled --set table.include.list='idrepo\.anonymous_profile' \
           --set pgoutput.proto.version=$proto --set pgoutput.streaming=$streaming \
           --set status.update.interval.ms=1000 --set stop.at.lsn="$end" --set log.level=warn \
           --set snapshot.mode=no_data \
           --set stream.buffer.spill.dir="$work" --set state.dir="$work/state" \
-          run 2>&1 >/dev/null | tail -n 1) ;;
+          run >/dev/null 2>"$work/$slot.log"
+        [[ $run_status == 0 ]] || { cat "$work/$slot.log" >&2; exit 1; }
+        rss=$run_rss_kb ;;
     esac
-    stop=$(date +%s.%N)
-    local secs
-    secs=$(echo "$stop - $start" | bc)
+    local secs=$run_seconds
+    bench_cpu_end
+    eval "cpu_$c=$run_cpu_s"
     local stats
     stats=$(psql_ -F ' ' -c "SELECT spill_bytes, stream_bytes FROM pg_stat_replication_slots WHERE slot_name = '$slot'")
     eval "secs_$c=$secs"
-    printf 'case=%s consumer=%s seconds=%.3f rows_per_s=%.0f server_spill_bytes=%s server_stream_bytes=%s%s\n' \
-      "$label" "$c" "$secs" "$(echo "$rows / $secs" | bc -l)" "${stats%% *}" "${stats##* }" \
-      "$([[ $rss != 0 ]] && echo " peak_rss_kb=$rss")"
+    printf 'case=%s consumer=%s seconds=%.3f rows_per_s=%.0f cpu_s_per_1m_rows=%s server_spill_bytes=%s server_stream_bytes=%s%s\n' \
+      "$label" "$c" "$secs" "$(echo "$rows / $secs" | bc -l)" "$(bench_per_m "$run_cpu_s")" \
+      "${stats%% *}" "${stats##* }" \
+      "$([[ $rss != 0 ]] && echo " peak_rss_kb=$rss")$cpu_figures"
   done
   printf 'case=%s ratio_walcast_v1_to_recv_v1=%.2f ratio_walcast_v2s_to_recv_v2s=%.2f ratio_walcast_v2s_to_recv_v1=%.2f\n' "$label" \
     "$(echo "$secs_recv_v1 / $secs_walcast_v1" | bc -l)" "$(echo "$secs_recv_v2s / $secs_walcast_v2s" | bc -l)" \
     "$(echo "$secs_recv_v1 / $secs_walcast_v2s" | bc -l)"
+  printf 'case=%s cpu_ratio_walcast_v1_to_recv_v1=%.2f cpu_ratio_walcast_v2s_to_recv_v2s=%.2f cpu_ratio_walcast_v2s_to_recv_v1=%.2f\n' "$label" \
+    "$(echo "$cpu_walcast_v1 / $cpu_recv_v1" | bc -l)" "$(echo "$cpu_walcast_v2s / $cpu_recv_v2s" | bc -l)" \
+    "$(echo "$cpu_walcast_v2s / $cpu_recv_v1" | bc -l)"
 }
 
 run_case tx10 batched

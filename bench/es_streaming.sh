@@ -33,7 +33,9 @@
 #                   walcast's) by ES_LOADER_CONCURRENCY (default 4) curl
 #                   processes at once into a fresh index with the same
 #                   mapping and shard count; only the sending is timed
-# Figures: seconds, rows/s, walcast's peak RSS and CPU seconds, the bulk requests walcast
+# Figures: seconds, rows/s, walcast's peak RSS and CPU seconds, CPU seconds per
+# 1M rows of walcast, pg_recvlogical and the search node (during each walcast
+# run and each loader run), the bulk requests walcast
 # sent (raw and metric) per second, the most requests it had in flight, the
 # documents in the node, and the ratios walcast/pg_recvlogical and walcast
 # (raw documents only)/bulk_loader.
@@ -51,33 +53,31 @@ bench_load recv walcast raw metrics "${sweep[@]/#/sweep}"
 echo "search=${WALCAST_ES_FLAVOUR:-opensearch} url=$es_url"
 
 # 1. pg_recvlogical: the server's decoding rate, nothing downstream.
-start=$(date +%s.%N)
-"$PG_BIN/pg_recvlogical" -h 127.0.0.1 -p "$port" -U postgres -d bench --slot recv --start \
-  --endpos "$end" -o proto_version=1 -o publication_names=bench_pub -f /dev/null
-bench_report pg_recvlogical "$(echo "$(date +%s.%N) - $start" | bc)"
+bench_recvlogical recv
 
 # run_walcast NAME SLOT ARGS...: walcast on SLOT until the end of the load,
 # with ARGS choosing the outputs; reports NAME's figures.
 count() { curl -s "$es_url/$1/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p'; }
 run_walcast() {
-  local name=$1 slot=$2 start seconds raw metric rss user sys in_flight
+  local name=$1 slot=$2 seconds raw metric in_flight
   shift 2
-  start=$(date +%s.%N)
-  /usr/bin/time -f "%M %U %S" -o "$work/rss" "$walcast" --set database.hostname=127.0.0.1 \
+  bench_cpu_begin
+  bench_timed "$walcast" --set database.hostname=127.0.0.1 \
     --set database.port="$port" --set database.dbname=bench --set slot.name="$slot" \
     --set publication.name=bench_pub --set publication.autocreate.mode=disabled \
     --set table.include.list='idrepo\.anonymous_profile' --set snapshot.mode=never \
     --set state.dir="$work/state" --set topic.prefix="$name" --set elasticsearch.url="$es_url" \
     --set status.update.interval.ms=1000 --set stop.at.lsn="$end" "$@" run \
     >/dev/null 2>"$work/$name.log"
-  seconds=$(echo "$(date +%s.%N) - $start" | bc)
+  seconds=$run_seconds
+  bench_cpu_end
   raw=$(sed -n 's/.*elasticsearch: stopped bulk_requests=\([0-9]*\).*/\1/p' "$work/$name.log")
   in_flight=$(sed -n 's/.*elasticsearch: stopped .*max_in_flight=\([0-9]*\).*/\1/p' "$work/$name.log")
   metric=$(sed -n 's/.*metrics stopped .*bulk_requests=\([0-9]*\).*/\1/p' "$work/$name.log")
   grep -E "ERROR" "$work/$name.log" >&2 && exit 1
   curl -s -XPOST "$es_url/$name.*/_refresh" >/dev/null
-  read -r rss user sys <"$work/rss"
-  bench_report "$name" "$seconds" "peak_rss_kb=$rss walcast_cpu_s=$(echo "$user + $sys" | bc) raw_bulk_requests=${raw:-0} \
+  bench_report "$name" "$seconds" "peak_rss_kb=$run_rss_kb walcast_cpu_s=$run_cpu_s \
+cpu_s_per_1m_rows=$(bench_per_m "$run_cpu_s")$cpu_figures raw_bulk_requests=${raw:-0} \
 metric_bulk_requests=${metric:-0} max_in_flight=${in_flight:-0} bulk_requests_per_s=$(printf '%.1f' \
 "$(echo "(${raw:-0} + ${metric:-0}) / $seconds" | bc -l)") \
 raw_documents=$(count "$name.idrepo.anonymous_profile") metric_documents=$(count "$name.metrics.anon_profile")"
@@ -129,13 +129,15 @@ req = urllib.request.Request(url + "/" + target, json.dumps(body).encode(),
 urllib.request.urlopen(req).read()
 PY
   start=$(date +%s.%N)
+  bench_cpu_begin
   find "$work/loader" -name '*.ndjson.gz' -print0 |
     xargs -0 -P "${ES_LOADER_CONCURRENCY:-4}" -I{} curl -sf -o /dev/null -XPOST \
       -H 'Content-Type: application/x-ndjson' -H 'Content-Encoding: gzip' \
       --data-binary @{} "$es_url/$target/_bulk?filter_path=errors"
   seconds=$(echo "$(date +%s.%N) - $start" | bc)
+  bench_cpu_end
   curl -s -XPOST "$es_url/$target/_refresh" >/dev/null
-  bench_report "$name" "$seconds" "concurrency=${ES_LOADER_CONCURRENCY:-4} \
+  bench_report "$name" "$seconds" "concurrency=${ES_LOADER_CONCURRENCY:-4}$cpu_figures \
 batch=${ES_BATCH:-1000} documents=$(count "$target")"
 }
 

@@ -20,7 +20,8 @@
 //       (payload.source.ts_us: the commit timestamp PostgreSQL wrote in the
 //       commit record); the time the consumer received it minus the commit
 //       time is printed too. Records committed in the first warmup-s seconds
-//       are left out. Prints key=value percentiles in milliseconds.
+//       are left out. Prints key=value percentiles in milliseconds, and
+//       each run of records over 100 ms (a stall) with its commit time.
 //
 // Both clocks are the same machine's CLOCK_REALTIME (PostgreSQL's commit
 // timestamp and the broker's append time), so no clock skew enters.
@@ -291,6 +292,41 @@ void PrintPercentiles(const char* name, const std::vector<int64_t>& v) {
               Percentile(v, 0.90), Percentile(v, 0.99), Percentile(v, 0.999), Percentile(v, 1.0));
 }
 
+// The stalls: runs of measured records (in commit order) whose append
+// latency exceeded 100 ms, by commit time (epoch seconds), so they can be
+// matched with walcast's log and the broker's. Prints the first ten and the
+// count.
+void PrintStalls(std::vector<Sample> samples, int64_t measured_from_us) {
+  constexpr int64_t kStallUs = 100'000;
+  std::sort(samples.begin(), samples.end(),
+            [](const Sample& a, const Sample& b) { return a.commit_us < b.commit_us; });
+  int64_t stalls = 0;
+  int64_t rows = 0;
+  int64_t first_us = 0;
+  int64_t worst_us = 0;
+  auto end_stall = [&] {
+    if (rows == 0) return;
+    if (++stalls <= 10) {
+      std::printf("stall commit_epoch_s=%.3f rows=%lld worst_ms=%.1f\n",
+                  static_cast<double>(first_us) / 1e6, static_cast<long long>(rows),
+                  static_cast<double>(worst_us) / 1000.0);
+    }
+    rows = 0;
+    worst_us = 0;
+  };
+  for (const Sample& s : samples) {
+    if (s.commit_us < measured_from_us) continue;
+    if (s.append_latency_us <= kStallUs) {
+      end_stall();
+      continue;
+    }
+    if (rows++ == 0) first_us = s.commit_us;
+    worst_us = std::max(worst_us, s.append_latency_us);
+  }
+  end_stall();
+  std::printf("stalls_over_100ms=%lld\n", static_cast<long long>(stalls));
+}
+
 int Latency(const std::map<std::string, std::string>& flags) {
   const std::string bootstrap = Flag(flags, "bootstrap");
   const std::string topic = Flag(flags, "topic");
@@ -333,6 +369,7 @@ int Latency(const std::map<std::string, std::string>& flags) {
       append.size(), static_cast<long long>(got.append_time_type_records));
   PrintPercentiles("commit_to_kafka_append_ms", append);
   PrintPercentiles("commit_to_consumer_ms", receive);
+  PrintStalls(got.samples, measured_from_us);
   return static_cast<int64_t>(got.samples.size()) == expected ? 0 : 1;
 }
 

@@ -21,7 +21,9 @@
 #                hold ROWS records (build/bench/kafka_probe wait)
 # Both tools write Debezium's JSON with schemas to a one-partition topic on
 # the same broker with their default producer settings. Figures: seconds,
-# rows/s, walcast's peak RSS, ratios walcast/COPY and walcast/Debezium.
+# rows/s, walcast's peak RSS, ratios walcast/COPY and walcast/Debezium, and
+# CPU seconds per 1M rows of each reader (psql for COPY), the Connect JVM and
+# the broker while each ran (lib.sh's bench_timed, bench_cpu_begin/end).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-1000000}
@@ -41,23 +43,27 @@ printf 'rows=%s table_mb=%s load_seconds=%.1f\n' "$rows" \
 
 # 1. COPY into /dev/null, twice.
 for i in 1 2; do
-  start=$(date +%s.%N)
-  psql_ -c "COPY idrepo.anonymous_profile TO STDOUT" >/dev/null
-  bench_report "copy_$i" "$(echo "$(date +%s.%N) - $start" | bc)"
+  bench_timed psql -X -q -tA -h 127.0.0.1 -p "$port" -U postgres -d bench \
+    -c "COPY idrepo.anonymous_profile TO STDOUT" >/dev/null
+  bench_report "copy_$i" "$run_seconds" \
+    "psql_cpu_s_per_1m_rows=$(bench_per_m "$run_cpu_s")"
 done
 secs_copy=$(echo "if ($secs_copy_1 < $secs_copy_2) $secs_copy_1 else $secs_copy_2" | bc -l)
 
 # 2. walcast, one and two snapshot threads.
 for threads in 1 2; do
-  start=$(date +%s.%N)
-  rss=$(/usr/bin/time -f "%M" "$walcast" --set database.hostname=127.0.0.1 \
+  bench_cpu_begin
+  bench_timed "$walcast" --set database.hostname=127.0.0.1 \
     --set database.port="$port" --set database.dbname=bench --set slot.name="snap_t$threads" \
     --set publication.name=bench_pub --set publication.autocreate.mode=disabled \
     --set table.include.list='idrepo\.anonymous_profile' --set snapshot.mode=initial_only \
     --set snapshot.max.threads="$threads" --set state.dir="$work/state" --set sinks=kafka \
     --set kafka.bootstrap.servers="$bootstrap" --set topic.prefix="wc_t$threads" \
-    --set log.level=warn run 2>&1 >/dev/null | tail -n 1)
-  bench_report "walcast_t$threads" "$(echo "$(date +%s.%N) - $start" | bc)" "peak_rss_kb=$rss"
+    --set log.level=warn run >/dev/null 2>"$work/walcast_t$threads.log"
+  bench_cpu_end
+  [[ $run_status == 0 ]] || { cat "$work/walcast_t$threads.log" >&2; exit 1; }
+  bench_report "walcast_t$threads" "$run_seconds" \
+    "peak_rss_kb=$run_rss_kb cpu_s_per_1m_rows=$(bench_per_m "$run_cpu_s")$cpu_figures"
   # The slot has served its purpose; it would only hold WAL.
   psql_ -c "SELECT pg_drop_replication_slot('snap_t$threads')" >/dev/null
 done
@@ -65,7 +71,7 @@ done
 # 3. Debezium.
 bench_debezium dbz_snap initial_only
 bench_report debezium "$dbz_seconds" \
-  "jvm_start_to_task_running_s=$(printf '%.1f' "$dbz_startup_seconds") first_to_last_record_s=$(printf '%.1f' "$dbz_first_to_last_seconds")"
+  "jvm_start_to_task_running_s=$(printf '%.1f' "$dbz_startup_seconds") first_to_last_record_s=$(printf '%.1f' "$dbz_first_to_last_seconds")$dbz_cpu_figures"
 
 for t in 1 2; do
   printf 'walcast_t%s ratio_to_copy=%.2f ratio_to_debezium=%.2f\n' "$t" \

@@ -169,6 +169,7 @@ Result<const DebeziumEncoder::TableSchema*> DebeziumEncoder::SchemaFor(
 
 void DebeziumEncoder::AddContextHeaders(EncodedRecord* record) const {
   if (!options_.extended_headers) return;
+  record->headers.reserve(record->headers.size() + 4);  // one allocation, not three
   record->headers.emplace_back("__debezium.context.connectorLogicalName", options_.topic_prefix);
   record->headers.emplace_back("__debezium.context.taskId", "0");
   record->headers.emplace_back("__debezium.context.connectorName", "postgresql");

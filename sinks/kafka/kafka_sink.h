@@ -132,7 +132,8 @@ class KafkaSink : public Sink, private ProducerUser {
   // replay: (commit LSN, index of the record among those produced for it).
   using RecordId = std::pair<Lsn, uint64_t>;
   // Per-record opaque passed to librdkafka: a unique_ptr owns it until
-  // rd_kafka_producev accepts the record; its delivery report frees it.
+  // rd_kafka_producev accepts the record; its delivery report frees it,
+  // and with it the value librdkafka was given without a copy.
   struct RecordContext : RoutedRecord {
     RecordContext(uint64_t user_id, std::shared_ptr<InFlight> in_flight, Lsn at, bool dead,
                   RecordId record_id, uint64_t gen)
@@ -144,6 +145,9 @@ class KafkaSink : public Sink, private ProducerUser {
     bool dead_letter = false;
     RecordId id;              // exactly once: for dead-lettering on the replay
     uint64_t generation = 0;  // generation_ when produced
+    // The record's value, which librdkafka reads without a copy until the
+    // delivery report (Enqueue); empty for a tombstone.
+    std::string value;
   };
   struct DeferredDeadLetter {
     debezium::EncodedRecord record;

@@ -77,16 +77,28 @@ std::optional<KafkaSink::Rejection> KafkaSink::EarlierRejection(const RecordId& 
 Status KafkaSink::Enqueue(EncodedRecord& record, std::unique_ptr<RecordContext> context,
                           const std::shared_ptr<InFlight>& txn, Lsn lsn, int* refused) {
   HeadersPtr headers = NewHeaders(record);
+  // The value goes to librdkafka without a copy (no RD_KAFKA_MSG_F_COPY):
+  // librdkafka reads such a payload until the record's delivery report, and
+  // the context, which only that report frees, owns it until then. The key
+  // is small and librdkafka copies keys anyway.
+  if (record.value) context->value = std::move(*record.value);
+  // Gives the value back when the record stays the caller's.
+  auto take_back = [&] {
+    if (record.value) *record.value = std::move(context->value);
+  };
   // A null key or value (tombstone) is a null pointer, not an empty buffer.
   void* key = record.key ? record.key->data() : nullptr;
   const size_t key_len = record.key ? record.key->size() : 0;
-  void* value = record.value ? record.value->data() : nullptr;
-  const size_t value_len = record.value ? record.value->size() : 0;
+  void* value = record.value ? context->value.data() : nullptr;
+  const size_t value_len = record.value ? context->value.size() : 0;
   std::chrono::steady_clock::time_point waiting_since{};
   while (true) {
     // A dead letter from a report of the client a Renew is discarding: it
     // goes to the new client, from the reader thread (as below).
-    if (producer_->IsRenewingThread()) return Defer(std::move(record), txn, lsn, refused);
+    if (producer_->IsRenewingThread()) {
+      take_back();
+      return Defer(std::move(record), txn, lsn, refused);
+    }
     uint64_t served = 0;
     {
       std::lock_guard lock(mu_);
@@ -97,7 +109,7 @@ Status KafkaSink::Enqueue(EncodedRecord& record, std::unique_ptr<RecordContext> 
       if (rk == nullptr) return RD_KAFKA_RESP_ERR__FATAL;  // Renew failed: renew again
       return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(record.topic.c_str()),
                                RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(value, value_len),
-                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+                               RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_HEADERS(h),
                                RD_KAFKA_V_OPAQUE(static_cast<RoutedRecord*>(context.get())),
                                RD_KAFKA_V_END);
     });
@@ -110,12 +122,16 @@ Status KafkaSink::Enqueue(EncodedRecord& record, std::unique_ptr<RecordContext> 
       return Status::Ok();
     }
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      take_back();
       *refused = err;
       return Status::Ok();
     }
     // A dead letter from a delivery report: only served reports free room,
     // and this thread serves them, so waiting here would wait forever.
-    if (producer_->IsCallbackThread()) return Defer(std::move(record), txn, lsn, refused);
+    if (producer_->IsCallbackThread()) {
+      take_back();
+      return Defer(std::move(record), txn, lsn, refused);
+    }
     // Backpressure: the poll thread drains delivery reports; wait for it.
     WALCAST_RETURN_IF_ERROR(WaitForQueueRoom(served, &waiting_since));
   }
