@@ -43,6 +43,10 @@ Result<PgConnPtr> OpenSnapshotConnection(const SnapshotOptions& options) {
   PgConnPtr conn(PQconnectdb(full.c_str()));
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return pg::ClassifyConnectError(conn.get());
   WALCAST_RETURN_IF_ERROR(Exec(conn.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ"));
+  // A whole-table scan of a big table may otherwise join one already
+  // running (say, a killed walcast's, still running on the server) in the
+  // middle of the heap: rows would not come in heap order.
+  WALCAST_RETURN_IF_ERROR(Exec(conn.get(), "SET LOCAL synchronize_seqscans = off"));
   Status imported = Exec(conn.get(), "SET TRANSACTION SNAPSHOT " +
                                          Literal(conn.get(), options.snapshot_name));
   if (!imported.ok()) {
