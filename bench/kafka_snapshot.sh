@@ -14,6 +14,9 @@
 #                slot with an exported snapshot, reads the table, stops once
 #                every record has a delivery bench_report (acks=all)
 #   walcast_t2   the same with snapshot.max.threads=2
+#   stdout_t1, stdout_t2
+#                the same two with sinks=stdout into /dev/null: walcast's own
+#                cost, without the broker (the ≥ 0.4× COPY target)
 #   debezium     Debezium's PostgreSQL connector (scripts/versions.env) under
 #                Kafka Connect standalone, snapshot.mode=initial_only; timed
 #                from the moment its task runs (or its first record, if
@@ -21,7 +24,9 @@
 #                hold ROWS records (build/bench/kafka_probe wait)
 # Both tools write Debezium's JSON with schemas to a one-partition topic on
 # the same broker with their default producer settings. Figures: seconds,
-# rows/s, walcast's peak RSS, ratios walcast/COPY and walcast/Debezium.
+# rows/s, walcast's peak RSS and CPU seconds (user+system) per 1M rows, the
+# broker's CPU seconds per 1M rows while walcast ran (/proc/PID/stat), ratios
+# walcast/COPY and walcast/Debezium.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-1000000}
@@ -47,19 +52,35 @@ for i in 1 2; do
 done
 secs_copy=$(echo "if ($secs_copy_1 < $secs_copy_2) $secs_copy_1 else $secs_copy_2" | bc -l)
 
-# 2. walcast, one and two snapshot threads.
-for threads in 1 2; do
-  start=$(date +%s.%N)
-  rss=$(/usr/bin/time -f "%M" "$walcast" --set database.hostname=127.0.0.1 \
-    --set database.port="$port" --set database.dbname=bench --set slot.name="snap_t$threads" \
-    --set publication.name=bench_pub --set publication.autocreate.mode=disabled \
-    --set table.include.list='idrepo\.anonymous_profile' --set snapshot.mode=initial_only \
-    --set snapshot.max.threads="$threads" --set state.dir="$work/state" --set sinks=kafka \
-    --set kafka.bootstrap.servers="$bootstrap" --set topic.prefix="wc_t$threads" \
-    --set log.level=warn run 2>&1 >/dev/null | tail -n 1)
-  bench_report "walcast_t$threads" "$(echo "$(date +%s.%N) - $start" | bc)" "peak_rss_kb=$rss"
-  # The slot has served its purpose; it would only hold WAL.
-  psql_ -c "SELECT pg_drop_replication_slot('snap_t$threads')" >/dev/null
+# CPU seconds (user+system) PID has used so far (fields 14 and 15 of
+# /proc/PID/stat, counted after the command name, which may hold spaces).
+snap_cpu_s() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' \
+    "/proc/$1/stat"
+}
+
+# 2. walcast, one and two snapshot threads, to Kafka and to stdout.
+for sink in kafka stdout; do
+  for threads in 1 2; do
+    name=$([[ $sink == kafka ]] && echo "walcast_t$threads" || echo "stdout_t$threads")
+    broker_before=$(snap_cpu_s "$(cat "$work/kafka/pid")")
+    start=$(date +%s.%N)
+    /usr/bin/time -f "%U %S %M" -o "$work/time" "$walcast" --set database.hostname=127.0.0.1 \
+      --set database.port="$port" --set database.dbname=bench --set slot.name="snap_$name" \
+      --set publication.name=bench_pub --set publication.autocreate.mode=disabled \
+      --set table.include.list='idrepo\.anonymous_profile' --set snapshot.mode=initial_only \
+      --set snapshot.max.threads="$threads" --set state.dir="$work/state" --set sinks="$sink" \
+      --set kafka.bootstrap.servers="$bootstrap" --set topic.prefix="wc_$name" \
+      --set log.level=warn run >/dev/null
+    secs=$(echo "$(date +%s.%N) - $start" | bc)
+    read -r user sys rss <"$work/time"
+    broker=$(echo "$(snap_cpu_s "$(cat "$work/kafka/pid")") - $broker_before" | bc)
+    bench_report "$name" "$secs" "peak_rss_kb=$rss $(printf \
+      'cpu_s_per_1m_rows=%.2f broker_cpu_s_per_1m_rows=%.2f' \
+      "$(echo "($user + $sys) * 1000000 / $rows" | bc -l)" "$(echo "$broker * 1000000 / $rows" | bc -l)")"
+    # The slot has served its purpose; it would only hold WAL.
+    psql_ -c "SELECT pg_drop_replication_slot('snap_$name')" >/dev/null
+  done
 done
 
 # 3. Debezium.
@@ -71,4 +92,6 @@ for t in 1 2; do
   printf 'walcast_t%s ratio_to_copy=%.2f ratio_to_debezium=%.2f\n' "$t" \
     "$(echo "$secs_copy / $(eval echo "\$secs_walcast_t$t")" | bc -l)" \
     "$(echo "$secs_debezium / $(eval echo "\$secs_walcast_t$t")" | bc -l)"
+  printf 'stdout_t%s ratio_to_copy=%.2f\n' "$t" \
+    "$(echo "$secs_copy / $(eval echo "\$secs_stdout_t$t")" | bc -l)"
 done
