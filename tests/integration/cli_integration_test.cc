@@ -313,16 +313,22 @@ void CliTest::KillMidSnapshotAndRestart(const std::string& threads) {
   first->Wait(10s);
   auto second = Start("second");
   ASSERT_TRUE(WaitForLog("second", "streaming started", second.get(), 180s)) << Log("second");
+  // Streaming follows the snapshot, encoded on the reader thread.
+  Sql("INSERT INTO t VALUES (300001, 'z')");
+  ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/second.out").size() == 300001; }, 60s))
+      << Log("second");
   second->Signal(SIGTERM);
   ASSERT_EQ(second->Wait(30s), 0) << Log("second");
   EXPECT_NE(Log("second").find("no completed snapshot recorded"), std::string::npos);
   const auto lines = ParseEvents(dir_ + "/second.out");
-  ASSERT_EQ(lines.size(), 300000u);
+  ASSERT_EQ(lines.size(), 300001u);
   for (size_t i = 0; i < lines.size(); ++i) {
     ASSERT_EQ(lines[i].id, static_cast<int64_t>(i + 1)) << "row " << i;
   }
   EXPECT_EQ(lines.front().mark, "first");
-  EXPECT_EQ(lines.back().mark, "last");
+  EXPECT_EQ(lines[299999].mark, "last");
+  EXPECT_EQ(lines.back().op, "c");
+  EXPECT_EQ(lines.back().mark, "false");
 }
 
 TEST_F(CliTest, InterruptedSnapshotIsTakenAgainFromScratch) { KillMidSnapshotAndRestart("1"); }
