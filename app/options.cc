@@ -135,7 +135,9 @@ void AddStreamOptions(std::vector<OptionSpec>& o) {
       "initial, and also when the slot lost its WAL; never / no_data: stream only",
       {"initial", "initial_only", "always", "when_needed", "never", "no_data"});
   add("snapshot.max.threads", T::kInt, "1",
-      "connections reading the snapshot; big tables are split into ctid ranges")
+      "threads taking the initial snapshot: connections reading it (tables of 2048 pages or "
+      "more are split into ctid ranges, still handed over in table order) and, with "
+      "sinks=stdout, threads encoding its rows; memory stays bounded")
       .min = 1;
   o.back().max = 64;
   add("state.dir", T::kString, "",

@@ -209,7 +209,8 @@ Status AddConfiguredSinks(const Config& config, const std::string& database, Pip
   WALCAST_ASSIGN_OR_RETURN(debezium::EncoderOptions encoder, EncoderOptionsFrom(config, database));
   for (const std::string& sink : config.GetList("sinks")) {
     if (sink == "stdout") {
-      pipeline->AddSink(std::make_unique<sinks::StdoutSink>(encoder, stdout));
+      pipeline->AddSink(std::make_unique<sinks::StdoutSink>(
+          encoder, stdout, static_cast<int>(config.GetInt("snapshot.max.threads"))));
     } else if (sink == "kafka") {
       WALCAST_ASSIGN_OR_RETURN(sinks::kafka::KafkaSinkOptions options,
                                KafkaSinkOptionsFrom(config, encoder, "sinks=kafka"));

@@ -14,6 +14,9 @@
 #                slot with an exported snapshot, reads the table, stops once
 #                every record has a delivery bench_report (acks=all)
 #   walcast_t2   the same with snapshot.max.threads=2
+#   stdout_t1, stdout_t2
+#                the same two with sinks=stdout into /dev/null: walcast's own
+#                cost, without the broker (the ≥ 0.4× COPY target)
 #   debezium     Debezium's PostgreSQL connector (scripts/versions.env) under
 #                Kafka Connect standalone, snapshot.mode=initial_only; timed
 #                from the moment its task runs (or its first record, if
@@ -50,22 +53,25 @@ for i in 1 2; do
 done
 secs_copy=$(echo "if ($secs_copy_1 < $secs_copy_2) $secs_copy_1 else $secs_copy_2" | bc -l)
 
-# 2. walcast, one and two snapshot threads.
-for threads in 1 2; do
-  bench_cpu_begin
-  bench_timed "$walcast" --set database.hostname=127.0.0.1 \
-    --set database.port="$port" --set database.dbname=bench --set slot.name="snap_t$threads" \
-    --set publication.name=bench_pub --set publication.autocreate.mode=disabled \
-    --set table.include.list='idrepo\.anonymous_profile' --set snapshot.mode=initial_only \
-    --set snapshot.max.threads="$threads" --set state.dir="$work/state" --set sinks=kafka \
-    --set kafka.bootstrap.servers="$bootstrap" --set topic.prefix="wc_t$threads" \
-    --set log.level=warn run >/dev/null 2>"$work/walcast_t$threads.log"
-  bench_cpu_end
-  [[ $run_status == 0 ]] || { cat "$work/walcast_t$threads.log" >&2; exit 1; }
-  bench_report "walcast_t$threads" "$run_seconds" \
-    "peak_rss_kb=$run_rss_kb cpu_s_per_1m_rows=$(bench_per_m "$run_cpu_s")$cpu_figures"
-  # The slot has served its purpose; it would only hold WAL.
-  psql_ -c "SELECT pg_drop_replication_slot('snap_t$threads')" >/dev/null
+# 2. walcast, one and two snapshot threads, to Kafka and to stdout.
+for sink in kafka stdout; do
+  for threads in 1 2; do
+    name=$([[ $sink == kafka ]] && echo "walcast_t$threads" || echo "stdout_t$threads")
+    bench_cpu_begin
+    bench_timed "$walcast" --set database.hostname=127.0.0.1 \
+      --set database.port="$port" --set database.dbname=bench --set slot.name="snap_$name" \
+      --set publication.name=bench_pub --set publication.autocreate.mode=disabled \
+      --set table.include.list='idrepo\.anonymous_profile' --set snapshot.mode=initial_only \
+      --set snapshot.max.threads="$threads" --set state.dir="$work/state" --set sinks="$sink" \
+      --set kafka.bootstrap.servers="$bootstrap" --set topic.prefix="wc_$name" \
+      --set log.level=warn run >/dev/null 2>"$work/$name.log"
+    bench_cpu_end
+    [[ $run_status == 0 ]] || { cat "$work/$name.log" >&2; exit 1; }
+    bench_report "$name" "$run_seconds" \
+      "peak_rss_kb=$run_rss_kb cpu_s_per_1m_rows=$(bench_per_m "$run_cpu_s")$cpu_figures"
+    # The slot has served its purpose; it would only hold WAL.
+    psql_ -c "SELECT pg_drop_replication_slot('snap_$name')" >/dev/null
+  done
 done
 
 # 3. Debezium.
@@ -77,4 +83,6 @@ for t in 1 2; do
   printf 'walcast_t%s ratio_to_copy=%.2f ratio_to_debezium=%.2f\n' "$t" \
     "$(echo "$secs_copy / $(eval echo "\$secs_walcast_t$t")" | bc -l)" \
     "$(echo "$secs_debezium / $(eval echo "\$secs_walcast_t$t")" | bc -l)"
+  printf 'stdout_t%s ratio_to_copy=%.2f\n' "$t" \
+    "$(echo "$secs_copy / $(eval echo "\$secs_stdout_t$t")" | bc -l)"
 done

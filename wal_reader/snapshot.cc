@@ -43,6 +43,10 @@ Result<PgConnPtr> OpenSnapshotConnection(const SnapshotOptions& options) {
   PgConnPtr conn(PQconnectdb(full.c_str()));
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return pg::ClassifyConnectError(conn.get());
   WALCAST_RETURN_IF_ERROR(Exec(conn.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ"));
+  // A whole-table scan of a big table may otherwise join one already
+  // running (say, a killed walcast's, still running on the server) in the
+  // middle of the heap: rows would not come in heap order.
+  WALCAST_RETURN_IF_ERROR(Exec(conn.get(), "SET LOCAL synchronize_seqscans = off"));
   Status imported = Exec(conn.get(), "SET TRANSACTION SNAPSHOT " +
                                          Literal(conn.get(), options.snapshot_name));
   if (!imported.ok()) {
@@ -88,11 +92,20 @@ Result<TransactionInfo> SnapshotTransaction(PGconn* catalog, Lsn lsn, int64_t st
   return txn;
 }
 
-// Rows of one range on their way from a reader thread to the pipeline.
+// Rows parsed together, handed over together.
+struct RowChunk {
+  std::vector<Tuple> rows;
+  size_t bytes = 0;  // their COPY text
+};
+
+// Rows of one range on their way from a reader thread to the pipeline, in
+// chunks: one lock and one wake-up per chunk, not per row.
 struct RangeQueue {
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<Tuple> rows;
+  std::deque<RowChunk> chunks;
+  size_t rows = 0;   // in `chunks`
+  size_t bytes = 0;  // their COPY text
   bool done = false;
   Status status;
 };
@@ -172,9 +185,17 @@ struct Snapshotter::Range {
 // bounded queue; the reader thread drains the queues in range order.
 class Snapshotter::RangeReaders {
  public:
+  // A chunk is handed over when it holds this many rows or bytes.
+  static constexpr size_t kChunkRows = 256;
+  static constexpr size_t kChunkBytes = size_t{256} * 1024;
+
   RangeReaders(const std::vector<Range>& ranges, const std::vector<TableMeta>& metas,
-               const std::vector<TableId>& tables, size_t queue_rows)
-      : ranges_(ranges), metas_(metas), tables_(tables), queue_rows_(queue_rows) {
+               const std::vector<TableId>& tables, size_t queue_rows, size_t queue_bytes)
+      : ranges_(ranges),
+        metas_(metas),
+        tables_(tables),
+        queue_rows_(queue_rows),
+        queue_bytes_(queue_bytes) {
     for (size_t i = 0; i < ranges.size(); ++i) queues_.push_back(std::make_unique<RangeQueue>());
   }
   ~RangeReaders() { Stop(); }
@@ -221,6 +242,7 @@ class Snapshotter::RangeReaders {
     const size_t columns = metas_[range.table].relation->columns.size();
     PgResultPtr copy(PQexec(conn, range.sql.c_str()));
     if (PQresultStatus(copy.get()) != PGRES_COPY_OUT) return pg::StatusFromResult(copy.get(), what);
+    RowChunk chunk;
     for (;;) {
       char* raw = nullptr;
       const int n = PQgetCopyData(conn, &raw, 0);
@@ -229,16 +251,15 @@ class Snapshotter::RangeReaders {
       if (n < 0) {
         return Status::Unavailable(std::string("snapshot COPY failed: ") + PQerrorMessage(conn));
       }
-      Tuple row;
       std::string_view line(buf.get(), static_cast<size_t>(n));
       if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-      WALCAST_RETURN_IF_ERROR(ParseCopyTextRow(line, columns, &row));
-      std::unique_lock lock(q->mu);
-      q->cv.wait(lock, [&] { return q->rows.size() < queue_rows_ || abort_.load(); });
-      if (abort_.load()) return Status::Unavailable("snapshot stopped");
-      q->rows.push_back(std::move(row));
-      q->cv.notify_all();
+      WALCAST_RETURN_IF_ERROR(ParseCopyTextRow(line, columns, &chunk.rows.emplace_back()));
+      chunk.bytes += static_cast<size_t>(n);
+      if (chunk.rows.size() >= kChunkRows || chunk.bytes >= kChunkBytes) {
+        WALCAST_RETURN_IF_ERROR(Push(q, &chunk));
+      }
     }
+    if (!chunk.rows.empty()) WALCAST_RETURN_IF_ERROR(Push(q, &chunk));
     PgResultPtr end(PQgetResult(conn));
     Status status = PQresultStatus(end.get()) == PGRES_COMMAND_OK
                         ? Status::Ok()
@@ -248,10 +269,30 @@ class Snapshotter::RangeReaders {
     return status;
   }
 
+  // Queues `chunk` (leaving it empty) once the queue has room: fewer than
+  // queue_rows rows and queue_bytes bytes, or nothing at all, so one chunk
+  // of rows larger than the bound still passes.
+  Status Push(RangeQueue* q, RowChunk* chunk) {
+    std::unique_lock lock(q->mu);
+    q->cv.wait(lock, [&] {
+      return q->chunks.empty() || (q->rows < queue_rows_ && q->bytes < queue_bytes_) ||
+             abort_.load();
+    });
+    if (abort_.load()) return Status::Unavailable("snapshot stopped");
+    q->rows += chunk->rows.size();
+    q->bytes += chunk->bytes;
+    q->chunks.push_back(std::move(*chunk));
+    *chunk = RowChunk{};
+    chunk->rows.reserve(kChunkRows);
+    q->cv.notify_all();
+    return Status::Ok();
+  }
+
   const std::vector<Range>& ranges_;
   const std::vector<TableMeta>& metas_;
   const std::vector<TableId>& tables_;
   const size_t queue_rows_;
+  const size_t queue_bytes_;
   size_t threads_ = 1;
   std::vector<std::unique_ptr<RangeQueue>> queues_;
   std::atomic<bool> abort_{false};
@@ -273,7 +314,7 @@ Status Snapshotter::Run(const std::vector<TableId>& tables) {
                            ReadTables(conns.catalog.get(), tables, &cache));
   const std::vector<Range> ranges = PlanRanges(tables, metas, threads);
 
-  RangeReaders readers(ranges, metas, tables, options_.queue_rows);
+  RangeReaders readers(ranges, metas, tables, options_.queue_rows, options_.queue_bytes);
   readers.Start(conns.readers);
   log::Info("snapshot started", {{"tables", tables.size()},
                                  {"estimated_rows", progress_.rows_estimated.load()},
@@ -371,35 +412,41 @@ Status Snapshotter::HandOver(const TransactionInfo& txn, const std::vector<Table
     const size_t table = ranges[i].table;
     if (i == 0 || ranges[i - 1].table != table) table_rows = 0;
     for (;;) {
-      std::optional<Tuple> row;
+      RowChunk chunk;
+      bool end = false;
       {
         // Wakes at least every 200 ms to notice a stop request.
         std::unique_lock lock(q.mu);
         q.cv.wait_for(lock, std::chrono::milliseconds(200),
-                      [&] { return !q.rows.empty() || q.done; });
-        if (!q.rows.empty()) {
-          row = std::move(q.rows.front());
-          q.rows.pop_front();
+                      [&] { return !q.chunks.empty() || q.done; });
+        if (!q.chunks.empty()) {
+          chunk = std::move(q.chunks.front());
+          q.chunks.pop_front();
+          q.rows -= chunk.rows.size();
+          q.bytes -= chunk.bytes;
           q.cv.notify_all();
         } else if (q.done) {
           WALCAST_RETURN_IF_ERROR(q.status);
-          break;
+          end = true;
         }
       }
+      if (end) break;
       if (stop_->load()) return Status::Unavailable("snapshot interrupted by a stop request");
-      if (!row) continue;
-      ChangeEvent event;
-      event.op = Op::kRead;
-      event.lsn = options_.lsn;
-      event.relation = metas[table].relation;
-      event.after = std::move(*row);
-      WALCAST_RETURN_IF_ERROR(rows.Add(table, std::move(event)));
-      ++table_rows;
-      if (std::chrono::steady_clock::now() >= next_log) {
+      for (Tuple& row : chunk.rows) {
+        ChangeEvent event;
+        event.op = Op::kRead;
+        event.lsn = options_.lsn;
+        event.relation = metas[table].relation;
+        event.after = std::move(row);
+        WALCAST_RETURN_IF_ERROR(rows.Add(table, std::move(event)));
+      }
+      table_rows += chunk.rows.size();
+      if (chunk.rows.empty()) continue;
+      if (const auto now = std::chrono::steady_clock::now(); now >= next_log) {
         log::Info("snapshot progress", {{"table", tables[table].Dotted()},
                                         {"rows_done", progress_.rows_done.load()},
                                         {"rows_estimated", progress_.rows_estimated.load()}});
-        next_log = std::chrono::steady_clock::now() + options_.progress_interval;
+        next_log = now + options_.progress_interval;
       }
     }
     if (ranges[i].last_of_table) {

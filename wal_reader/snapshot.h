@@ -27,8 +27,10 @@ struct SnapshotOptions {
   // connections, so one big table does not wait on one thread.
   int threads = 1;
   int64_t min_pages_to_split = 2048;
-  // Rows each reader may hold ahead of the pipeline, per ctid range.
+  // Rows each reader may hold ahead of the pipeline, per ctid range, and
+  // their size in COPY text (whichever is reached first).
   size_t queue_rows = 4096;
+  size_t queue_bytes = size_t{8} * 1024 * 1024;
   std::chrono::milliseconds progress_interval{10000};
 };
 
@@ -62,7 +64,9 @@ struct SnapshotProgress {
 // transaction's txid, and each row carries its SnapshotMark. Tables are read
 // in the order given (sorted by name, as Debezium does), rows in heap order;
 // with threads > 1 the ranges are read ahead in parallel and still handed
-// over in heap order. Memory is bounded by threads × queue_rows rows.
+// over in heap order. Memory is bounded: each reader holds at most two
+// ranges' queues of queue_rows rows or queue_bytes bytes (whichever comes
+// first) ahead of the hand-over, plus the chunk it is filling.
 //
 // Runs on the calling (reader) thread; its own reader threads only read and
 // parse COPY output. The exporting replication connection must stay open and

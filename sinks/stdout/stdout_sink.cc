@@ -12,10 +12,31 @@ debezium::EncoderOptions WithoutValueSchemas(debezium::EncoderOptions options) {
   return options;
 }
 
+// Appends one line per record that has a value (tombstones are not
+// written); counts them in *lines.
+void AppendLines(const std::vector<debezium::EncodedRecord>& records, std::string* out,
+                 uint64_t* lines) {
+  for (const debezium::EncodedRecord& record : records) {
+    if (!record.value) continue;  // tombstone
+    out->append(*record.value);
+    out->push_back('\n');
+    ++*lines;
+  }
+}
+
 }  // namespace
 
-StdoutSink::StdoutSink(debezium::EncoderOptions options, std::FILE* out)
-    : encoder_(WithoutValueSchemas(std::move(options))), out_(out) {}
+StdoutSink::StdoutSink(debezium::EncoderOptions options, std::FILE* out, int snapshot_threads)
+    : encoder_(WithoutValueSchemas(options)), out_(out) {
+  if (snapshot_threads <= 1) return;
+  for (int t = 0; t < snapshot_threads; ++t) {
+    worker_encoders_.push_back(
+        std::make_unique<debezium::DebeziumEncoder>(WithoutValueSchemas(options)));
+  }
+  workers_ = std::make_unique<OrderedWorkers<Batch>>(
+      worker_encoders_.size(), kMaxBatchesInFlight,
+      [this](size_t worker, Batch& batch) { EncodeBatch(worker, batch); });
+}
 
 Status StdoutSink::OnBegin(const TransactionInfo& /*txn*/) {
   order_ = debezium::TransactionOrder{};
@@ -23,21 +44,68 @@ Status StdoutSink::OnBegin(const TransactionInfo& /*txn*/) {
 }
 
 Status StdoutSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event) {
+  if (workers_ && txn.snapshot) {
+    if (batch_.events.empty()) batch_.txn = txn;
+    batch_.events.push_back(event);
+    if (event.after) {
+      for (const Datum& d : *event.after) batch_.bytes += d.data.size();
+    }
+    if (batch_.events.size() < kBatchEvents && batch_.bytes < kBatchBytes) return Status::Ok();
+    return SubmitBatch();
+  }
   records_.clear();
   WALCAST_RETURN_IF_ERROR(encoder_.Encode(txn, event, UnixMicrosNow(), &order_, &records_));
-  for (const debezium::EncodedRecord& record : records_) {
-    if (!record.value) continue;  // tombstone
-    line_.assign(*record.value);
-    line_.push_back('\n');
-    if (std::fwrite(line_.data(), 1, line_.size(), out_) != line_.size()) {
-      return Status::Fatal(std::string("stdout sink: write failed: ") + std::strerror(errno));
-    }
-    ++events_written_;
+  line_.clear();
+  AppendLines(records_, &line_, &events_written_);
+  return Write(line_);
+}
+
+// Runs on worker thread `worker`, which alone uses worker_encoders_[worker].
+// A snapshot transaction has no transaction block, so no TransactionOrder.
+void StdoutSink::EncodeBatch(size_t worker, Batch& batch) {
+  debezium::DebeziumEncoder& encoder = *worker_encoders_[worker];
+  std::vector<debezium::EncodedRecord> records;
+  for (const ChangeEvent& event : batch.events) {
+    records.clear();
+    batch.status = encoder.Encode(batch.txn, event, UnixMicrosNow(), nullptr, &records);
+    if (!batch.status.ok()) return;
+    AppendLines(records, &batch.lines, &batch.line_count);
+  }
+}
+
+Status StdoutSink::SubmitBatch() {
+  while (workers_->full()) WALCAST_RETURN_IF_ERROR(WriteBatches(/*all=*/false));
+  workers_->Submit(std::move(batch_));
+  batch_ = Batch{};
+  batch_.events.reserve(kBatchEvents);
+  return WriteBatches(/*all=*/false);
+}
+
+Status StdoutSink::WriteBatches(bool all) {
+  // Not `all`: what is done, and the oldest batch if the queue is full.
+  for (bool wait = all || workers_->full();; wait = all) {
+    Batch* batch = workers_->Front(wait);
+    if (batch == nullptr) return Status::Ok();
+    Status s = batch->status.ok() ? Write(batch->lines) : batch->status;
+    events_written_ += batch->line_count;
+    workers_->Pop();
+    WALCAST_RETURN_IF_ERROR(s);
+  }
+}
+
+Status StdoutSink::Write(const std::string& data) {
+  if (std::fwrite(data.data(), 1, data.size(), out_) != data.size()) {
+    return Status::Fatal(std::string("stdout sink: write failed: ") + std::strerror(errno));
   }
   return Status::Ok();
 }
 
 Status StdoutSink::OnCommit(const TransactionInfo& txn) {
+  if (workers_) {
+    if (!batch_.events.empty()) WALCAST_RETURN_IF_ERROR(SubmitBatch());
+    WALCAST_RETURN_IF_ERROR(WriteBatches(/*all=*/true));
+    for (auto& encoder : worker_encoders_) encoder->NoteCommit(txn);
+  }
   encoder_.NoteCommit(txn);
   if (std::fflush(out_) != 0) {
     return Status::Fatal(std::string("stdout sink: flush failed: ") + std::strerror(errno));
@@ -49,7 +117,12 @@ Status StdoutSink::OnCommit(const TransactionInfo& txn) {
 
 // Lines of an interrupted transaction are already written; the transaction
 // is not acknowledged and comes again, as at-least-once delivery allows.
-void StdoutSink::OnReset() {}
+// Its rows still being encoded are dropped.
+void StdoutSink::OnReset() {
+  if (!workers_) return;
+  batch_ = Batch{};
+  while (workers_->Front(/*wait=*/true) != nullptr) workers_->Pop();
+}
 
 Status StdoutSink::Flush(std::chrono::milliseconds /*timeout*/) {
   if (std::fflush(out_) != 0) {

@@ -1,11 +1,12 @@
 #pragma once
 
+#include <atomic>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include <atomic>
-
+#include "core/ordered_workers.h"
 #include "core/sink.h"
 #include "debezium/encoder.h"
 
@@ -16,9 +17,22 @@ namespace walcast::sinks {
 // to false; tombstones are not written). A transaction is acknowledged once
 // its lines are written and the stream is flushed. Reader thread only.
 // Borrows `out`, which must outlive the sink.
+//
+// With snapshot_threads > 1 (snapshot.max.threads), the rows of a snapshot
+// transaction are encoded on that many threads of the sink's own, each
+// with its own encoder, in batches, and written in the order they came; a
+// snapshot's lines are the same as with one thread. Memory: at most
+// kMaxBatchesInFlight batches of kBatchEvents rows or kBatchBytes of
+// values (whichever comes first; a single wider row makes its own batch),
+// and their lines.
+// Streamed transactions are encoded on the reader thread.
 class StdoutSink : public Sink {
  public:
-  StdoutSink(debezium::EncoderOptions options, std::FILE* out);
+  static constexpr size_t kBatchEvents = 128;
+  static constexpr size_t kBatchBytes = size_t{256} * 1024;
+  static constexpr size_t kMaxBatchesInFlight = 16;
+
+  StdoutSink(debezium::EncoderOptions options, std::FILE* out, int snapshot_threads = 1);
 
   const std::string& name() const override { return name_; }
   Status OnBegin(const TransactionInfo& txn) override;
@@ -38,6 +52,23 @@ class StdoutSink : public Sink {
   }
 
  private:
+  // Snapshot rows encoded together on one worker thread, and their lines.
+  struct Batch {
+    TransactionInfo txn;
+    std::vector<ChangeEvent> events;
+    size_t bytes = 0;  // of the events' values
+    std::string lines;
+    uint64_t line_count = 0;
+    Status status;
+  };
+  void EncodeBatch(size_t worker, Batch& batch);
+  // Queues the batch being filled for the workers (after writing the
+  // oldest batches while the queue is full).
+  Status SubmitBatch();
+  // Writes the encoded batches in order: those done, or all when `all`.
+  Status WriteBatches(bool all);
+  Status Write(const std::string& data);
+
   std::string name_ = "stdout";
   debezium::DebeziumEncoder encoder_;
   std::FILE* out_;
@@ -46,6 +77,10 @@ class StdoutSink : public Sink {
   std::string line_;
   uint64_t events_written_ = 0;
   std::atomic<uint64_t> transactions_written_{0};
+  // Snapshot encoding threads (snapshot_threads > 1): one encoder each.
+  std::vector<std::unique_ptr<debezium::DebeziumEncoder>> worker_encoders_;
+  std::unique_ptr<OrderedWorkers<Batch>> workers_;
+  Batch batch_;  // being filled
 };
 
 }  // namespace walcast::sinks

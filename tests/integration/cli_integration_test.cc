@@ -1,10 +1,13 @@
 // End-to-end tests of the walcast binary against a real PostgreSQL 15:
 // crash safety (kill -9), bounded memory, clean stops, CLI errors.
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <fstream>
 #include <map>
 #include <set>
@@ -53,7 +56,13 @@ std::vector<Event> ParseEvents(const std::string& path) {
   return out;
 }
 
-using CliTest = WalcastProcessTest;
+class CliTest : public WalcastProcessTest {
+ protected:
+  // Kills walcast (-9) once it has written part of the snapshot of a
+  // 300,000-row table; a second start takes the whole snapshot again, with
+  // `threads` readers and encoders.
+  void KillMidSnapshotAndRestart(const std::string& threads);
+};
 
 TEST_F(CliTest, KillNineMidStreamLosesNothingAndRepeatsNothingBelowTheWatermark) {
   Sql("CREATE TABLE t(id int PRIMARY KEY, v int)");
@@ -250,29 +259,53 @@ TEST_F(CliTest, InitialSnapshotMarksRowsAndIsTakenOnce) {
   EXPECT_EQ(again[0].id, 4);
 }
 
-TEST_F(CliTest, ParallelSnapshotReadsEveryRowOnceInHeapOrder) {
-  // Big enough to be cut into ctid ranges read by 3 connections.
-  Sql("CREATE TABLE t(id int PRIMARY KEY, v text);"
-      "INSERT INTO t SELECT i, repeat('x', 100) FROM generate_series(1, 200000) i");
+TEST_F(CliTest, ParallelSnapshotReadsEveryRowOnceInTableAndHeapOrder) {
+  // t is big enough to be cut into ctid ranges read by 3 connections; the
+  // stdout sink encodes on 3 threads. Around it: a small first table, an
+  // empty one and a one-row last table, for the markers.
+  Sql("CREATE TABLE s(id int PRIMARY KEY); INSERT INTO s SELECT generate_series(1, 3);"
+      "CREATE TABLE t(id int PRIMARY KEY, v text);"
+      "INSERT INTO t SELECT i, repeat('x', 100) FROM generate_series(1, 200000) i;"
+      "CREATE TABLE u(id int PRIMARY KEY); CREATE TABLE v(id int PRIMARY KEY);"
+      "INSERT INTO v VALUES (7)");
   const int pages = std::stoi(Sql("SELECT pg_relation_size('t') / 8192"));
   ASSERT_GT(pages, 2048);
-  WriteConfig({{"snapshot.max.threads", "3"}, {"snapshot.mode", "initial_only"}});
+  WriteConfig({{"snapshot.max.threads", "3"},
+               {"snapshot.mode", "initial_only"},
+               {"table.include.list", "public\\.(s|t|u|v)"}});
   std::string out, err;
   ASSERT_EQ(RunToEnd({"run"}, &out, &err), 0) << err;
   const auto lines = ParseEvents(dir_ + "/once.out");
-  ASSERT_EQ(lines.size(), 200000u) << err;
-  // Inserted in order into an empty table, so heap order is id order.
-  for (size_t i = 0; i < lines.size(); ++i) {
-    ASSERT_EQ(lines[i].id, static_cast<int64_t>(i + 1)) << "row " << i;
+  ASSERT_EQ(lines.size(), 3u + 200000u + 1u) << err;
+  // Tables in name order; t was inserted in order into an empty table, so
+  // its heap order is id order.
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(lines[i].table, "s");
+    ASSERT_EQ(lines[i].id, static_cast<int64_t>(i + 1));
   }
-  EXPECT_EQ(lines.front().mark, "first");
+  for (size_t i = 0; i < 200000; ++i) {
+    ASSERT_EQ(lines[3 + i].table, "t") << "row " << i;
+    ASSERT_EQ(lines[3 + i].id, static_cast<int64_t>(i + 1)) << "row " << i;
+    if (i > 0 && i + 1 < 200000) {
+      ASSERT_EQ(lines[3 + i].mark, "true") << "row " << i;
+    }
+  }
+  EXPECT_EQ(lines[0].mark, "first");
+  EXPECT_EQ(lines[1].mark, "true");
+  EXPECT_EQ(lines[2].mark, "last_in_data_collection");
+  EXPECT_EQ(lines[3].mark, "first_in_data_collection");
+  EXPECT_EQ(lines[3 + 199999].mark, "last_in_data_collection");
+  EXPECT_EQ(lines.back().table, "v");
+  EXPECT_EQ(lines.back().id, 7);
   EXPECT_EQ(lines.back().mark, "last");
+  for (const auto& e : lines) ASSERT_EQ(e.lsn, lines[0].lsn);
   EXPECT_NE(err.find("snapshot completed"), std::string::npos);
 }
 
-TEST_F(CliTest, InterruptedSnapshotIsTakenAgainFromScratch) {
+void CliTest::KillMidSnapshotAndRestart(const std::string& threads) {
   Sql("CREATE TABLE t(id int PRIMARY KEY, v text);"
       "INSERT INTO t SELECT i, repeat('y', 200) FROM generate_series(1, 300000) i");
+  WriteConfig({{"snapshot.max.threads", threads}});
   auto first = Start("first");
   ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/first.out").size() > 1000; }, 60s))
       << Log("first");
@@ -280,13 +313,77 @@ TEST_F(CliTest, InterruptedSnapshotIsTakenAgainFromScratch) {
   first->Wait(10s);
   auto second = Start("second");
   ASSERT_TRUE(WaitForLog("second", "streaming started", second.get(), 180s)) << Log("second");
+  // Streaming follows the snapshot, encoded on the reader thread.
+  Sql("INSERT INTO t VALUES (300001, 'z')");
+  ASSERT_TRUE(PollUntil([&] { return ReadLines(dir_ + "/second.out").size() == 300001; }, 60s))
+      << Log("second");
   second->Signal(SIGTERM);
   ASSERT_EQ(second->Wait(30s), 0) << Log("second");
   EXPECT_NE(Log("second").find("no completed snapshot recorded"), std::string::npos);
   const auto lines = ParseEvents(dir_ + "/second.out");
-  ASSERT_EQ(lines.size(), 300000u);
+  ASSERT_EQ(lines.size(), 300001u);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_EQ(lines[i].id, static_cast<int64_t>(i + 1)) << "row " << i;
+  }
   EXPECT_EQ(lines.front().mark, "first");
-  EXPECT_EQ(lines.back().mark, "last");
+  EXPECT_EQ(lines[299999].mark, "last");
+  EXPECT_EQ(lines.back().op, "c");
+  EXPECT_EQ(lines.back().mark, "false");
+}
+
+TEST_F(CliTest, InterruptedSnapshotIsTakenAgainFromScratch) { KillMidSnapshotAndRestart("1"); }
+
+TEST_F(CliTest, InterruptedParallelSnapshotIsTakenAgainFromScratch) {
+  KillMidSnapshotAndRestart("2");
+}
+
+TEST_F(CliTest, ParallelSnapshotOfWideRowsStaysInBoundedMemory) {
+  // 1,500 rows of 100 KB (150 MB of COPY text, stored compressed) into a
+  // stdout nobody reads for a while: the sink blocks, the encoders and the
+  // COPY readers fill what they may hold ahead and stop, and the server's
+  // COPY waits on the client. What they hold is bounded in bytes, not only
+  // in rows (4,096 rows of this table would be 400 MB).
+  Sql("CREATE TABLE w(id int PRIMARY KEY, v text);"
+      "INSERT INTO w SELECT i, repeat(md5(i::text), 3200) FROM generate_series(1, 1500) i");
+  WriteConfig({{"snapshot.max.threads", "2"},
+               {"snapshot.mode", "initial_only"},
+               {"table.include.list", "public\\.w"}});
+  const std::string fifo = dir_ + "/wide.out";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const int read_fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(read_fd, 0);
+  auto p = Start("wide");
+  // Stalled: every snapshot COPY waits to send (or has sent everything) for
+  // a whole second.
+  const std::string stalled =
+      "SELECT count(*) > 0 AND bool_and(wait_event IS NOT DISTINCT FROM 'ClientWrite' OR "
+      "state = 'idle in transaction') FROM pg_stat_activity WHERE datname = '" + db_ +
+      "' AND application_name = 'walcast-snapshot' AND query LIKE 'COPY%'";
+  auto stalled_since = std::chrono::steady_clock::now();
+  bool was_stalled = false;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        const bool now_stalled = pg_->Psql(stalled) == "t";
+        if (now_stalled && !was_stalled) stalled_since = std::chrono::steady_clock::now();
+        was_stalled = now_stalled;
+        return now_stalled && std::chrono::steady_clock::now() - stalled_since > 1s;
+      },
+      120s))
+      << Log("wide");
+  const long peak_kb = p->PeakRssKb();
+  RecordProperty("peak_rss_kb_wide_snapshot", std::to_string(peak_kb));
+  // Now read everything: the snapshot completes.
+  fcntl(read_fd, F_SETFL, 0);
+  std::string text;
+  std::array<char, 1 << 16> buf{};
+  for (ssize_t n; (n = read(read_fd, buf.data(), buf.size())) != 0;) {
+    if (n > 0) text.append(buf.data(), static_cast<size_t>(n));
+  }
+  close(read_fd);
+  ASSERT_EQ(p->Wait(60s), 0) << Log("wide");
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1500);
+  EXPECT_GT(peak_kb, 0);
+  EXPECT_LT(peak_kb, 80 * 1024) << "peak RSS " << peak_kb << " KiB";
 }
 
 TEST_F(CliTest, ForeignSlotIsNeverDroppedAndIsUsedFromItsPositionWithoutASnapshot) {
