@@ -21,13 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// One row's fields that the test compares with its document.
-struct RowFacts {
-  std::string upd_by;  // "" for NULL
-  bool is_deleted = false;
-  bool operator==(const RowFacts&) const = default;
-};
-
 class EsSinkTest : public EsProcessTest {
  protected:
   std::map<std::string, std::string> BaseConfig() const override {
@@ -46,21 +39,7 @@ class EsSinkTest : public EsProcessTest {
 
   // The table's rows by id (key column `key`).
   std::map<std::string, RowFacts> TableRows(const std::string& table, const std::string& key) {
-    std::map<std::string, RowFacts> rows;
-    const std::string text = Sql("SELECT string_agg(" + key + " || '|' || coalesce(upd_by, '') ||"
-                                 " '|' || coalesce(is_deleted, false)::text, E'\\n') FROM " +
-                                 table);
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      const std::string line = text.substr(start, end - start);
-      const size_t a = line.find('|');
-      const size_t b = line.rfind('|');
-      rows[line.substr(0, a)] = {line.substr(a + 1, b - a - 1), line.substr(b + 1) == "true"};
-      start = end + 1;
-    }
-    return rows;
+    return ParseRowFacts(Sql(RowFactsSql(table, key)));
   }
 
   // Every document of `index` by _id (a scroll: one consistent view).
@@ -70,11 +49,7 @@ class EsSinkTest : public EsProcessTest {
     for (const EsCluster::Hit& hit : es_->Scroll(index, R"({"match_all":{}})")) {
       rapidjson::Document src;
       src.Parse(hit.source.c_str());
-      RowFacts facts;
-      if (src.HasMember("upd_by") && src["upd_by"].IsString()) facts.upd_by = src["upd_by"].GetString();
-      facts.is_deleted =
-          src.HasMember("is_deleted") && src["is_deleted"].IsBool() && src["is_deleted"].GetBool();
-      docs[hit.id] = facts;
+      docs[hit.id] = RowFactsOf(src);
     }
     return docs;
   }
