@@ -211,7 +211,12 @@ class SoakTest : public MetricsEsTest {
     }
     for (const auto& [id, facts] : docs) {
       if (!rows.contains(id) && shown++ < 10) {
-        ADD_FAILURE() << index << ": document " << id << " has no row";
+        // Its version is the commit LSN that wrote it (snapshot: minus 1).
+        const std::string stored = es_->Get(index, id);
+        const size_t at = stored.find("\"_version\":");
+        ADD_FAILURE() << index << ": document " << id << " has no row; upd_by '" << facts.upd_by
+                      << "', version "
+                      << (at == std::string::npos ? "?" : stored.substr(at + 11, 12));
       }
     }
     return hits;
@@ -279,6 +284,10 @@ TEST_F(SoakTest, MillionChangesFiftyKillsTwoServerRestarts) {
   std::atomic<int> kills_done{0};
   std::atomic<bool> want_big{false};
   std::atomic<int> big_started{0};
+  // WAL positions just before the last big transaction and after its commit
+  // (0 until it committed).
+  std::atomic<uint64_t> big_from{0};
+  std::atomic<uint64_t> big_to{0};
   std::atomic<bool> workload_done{false};
   std::atomic<int64_t> changes{0};
   // Kill i may happen once this many changes are made.
@@ -297,6 +306,8 @@ TEST_F(SoakTest, MillionChangesFiftyKillsTwoServerRestarts) {
       const std::string step_seed = std::to_string(seed * 1000 + step);
       if (want_big.exchange(false)) {
         // One big transaction: inserts or an update of many rows.
+        big_to = 0;
+        big_from = Lsn::Parse(Sql("SELECT pg_current_wal_lsn()")).value_or(Lsn()).value();
         ++big_started;
         if (step % 2 == 0) {
           Generate({"--count", std::to_string(big_rows), "--seed", step_seed, "--shape", "all",
@@ -306,6 +317,7 @@ TEST_F(SoakTest, MillionChangesFiftyKillsTwoServerRestarts) {
               "', upd_dtimes = now() WHERE id IN (SELECT id FROM idrepo.anonymous_profile "
               "ORDER BY random() LIMIT " + std::to_string(big_rows) + ")");
         }
+        big_to = Lsn::Parse(Sql("SELECT pg_current_wal_lsn()")).value_or(Lsn()).value();
         continue;
       }
       // Ahead of the kills: wait for them (the load keeps to their pace).
@@ -343,16 +355,21 @@ TEST_F(SoakTest, MillionChangesFiftyKillsTwoServerRestarts) {
       while (!workload_done && changes.load() < threshold(i)) {
         std::this_thread::sleep_for(100ms);  // pacing on the load
       }
-      const int kind = i % 3;
+      const int kind = i % 5;
       if (kind == 0 && !workload_done) {
-        // During a big transaction: while it is written, or while walcast
-        // decodes and ships it after its commit.
+        // Inside a big transaction: once walcast has confirmed everything
+        // before it, while the slot has not passed its commit (it is
+        // being decoded, streamed or shipped).
         const int before = big_started.load();
         want_big = true;
         ASSERT_TRUE(PollUntil([&] { return big_started.load() > before || workload_done; }, 600s));
-        std::this_thread::sleep_for(std::chrono::milliseconds(random() % 4000));
-        Kill(KillKind::kBigTransaction);
-      } else if (kind == 1) {
+        const bool reached =
+            PollUntil([&] { return ConfirmedFlush().value() >= big_from.load(); }, 900s);
+        std::this_thread::sleep_for(std::chrono::milliseconds(random() % 1500));
+        const uint64_t to = big_to.load();
+        const bool inside = reached && (to == 0 || ConfirmedFlush().value() < to);
+        Kill(inside ? KillKind::kBigTransaction : KillKind::kStreaming);
+      } else if (kind % 2 == 1) {
         // Right after the slot's confirmed position moves: a checkpoint
         // was just made durable and confirmed, the next is being built.
         const Lsn at = ConfirmedFlush();
@@ -389,13 +406,23 @@ TEST_F(SoakTest, MillionChangesFiftyKillsTwoServerRestarts) {
   int64_t records = 0;
   int64_t duplicates = 0;
   int64_t documents = 0;
+  double kafka_check_s = 0;
+  double index_check_s = 0;
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
   for (const std::string& table : ProfileTables()) {
     SCOPED_TRACE(table);
     int64_t table_records = 0;
+    auto t = Clock::now();
     rows += ExpectTopicEqualsTable(table, &table_records, &duplicates);
+    kafka_check_s += seconds_since(t);
     records += table_records;
+    t = Clock::now();
     documents += ExpectIndexEqualsTable(table);
+    index_check_s += seconds_since(t);
   }
+  const auto metrics_began = Clock::now();
 
   // The metrics: one document per aggregate, each equal to its SQL.
   ASSERT_NO_FATAL_FAILURE(LoadMetricDocuments());
@@ -406,18 +433,21 @@ TEST_F(SoakTest, MillionChangesFiftyKillsTwoServerRestarts) {
   const std::vector<std::string> ids = MetricIds("config/metrics/mosip.json");
   const int compared = ExpectMetricsEqualSql(ids);
   EXPECT_GE(compared, static_cast<int>(ids.size()) - 3);
-  const double total_s = std::chrono::duration<double>(Clock::now() - began).count();
+  const double metrics_check_s = seconds_since(metrics_began);
+  const double total_s = seconds_since(began);
 
   std::printf(
       "soak rows=%lld changes=%lld kills=%d snapshot_kills=%d big_transaction_kills=%d "
       "checkpoint_kills=%d streaming_kills=%d server_restarts=%d kafka_records=%lld "
       "kafka_duplicates=%lld index_documents=%lld metrics_compared=%d load_and_catch_up_s=%.0f "
-      "total_s=%.0f walcast_peak_rss_kb=%ld\n",
+      "kafka_check_s=%.0f index_check_s=%.0f metrics_check_s=%.0f total_s=%.0f "
+      "walcast_peak_rss_kb=%ld\n",
       static_cast<long long>(rows), static_cast<long long>(changes.load()), total_kills_,
       kills_[KillKind::kSnapshot], kills_[KillKind::kBigTransaction],
       kills_[KillKind::kCheckpoint], kills_[KillKind::kStreaming], server_restarts_,
       static_cast<long long>(records), static_cast<long long>(duplicates),
-      static_cast<long long>(documents), compared, streamed_s, total_s, peak_rss_kb_);
+      static_cast<long long>(documents), compared, streamed_s, kafka_check_s, index_check_s,
+      metrics_check_s, total_s, peak_rss_kb_);
   std::fflush(stdout);
   EXPECT_EQ(total_kills_, planned_kills);
   EXPECT_EQ(server_restarts_, 2);
