@@ -17,7 +17,7 @@
 #                              the default run (CTest labels netfaults and
 #                              faults; docs/reliability.md says why)
 #   scripts/test.sh --soak     everything, then the soak (CTest label soak:
-#                              a million changes, 50 kills; about an hour;
+#                              a million changes, 50 kills; an hour or more;
 #                              WALCAST_SOAK_CHANGES and WALCAST_SOAK_KILLS
 #                              make it smaller; docs/reliability.md)
 #   scripts/test.sh -L unit    pass extra arguments to the final ctest run

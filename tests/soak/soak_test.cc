@@ -293,8 +293,8 @@ TEST_F(SoakTest, MillionChangesFiftyKillsTwoServerRestarts) {
   std::mt19937 random(seed);
   const auto began = Clock::now();
 
-  // A tenth of the changes exist before walcast starts: the initial
-  // snapshot reads them. Profiles are TOASTed: updates that leave them
+  // A twentieth of the changes, in profiles, exist before walcast starts: the
+  // initial snapshot reads them. Profiles are TOASTed: updates that leave them
   // alone need the old row for the metrics.
   const int64_t initial = std::max<int64_t>(target / 20, 200);
   Generate({"--count", std::to_string(initial), "--seed", std::to_string(seed * 1000),
