@@ -114,9 +114,9 @@ struct ElasticsearchSinkOptions {
 // document of each index it wrote rows to that is older than the
 // snapshot. Otherwise the documents an interrupted earlier snapshot (or an
 // earlier slot) wrote for rows deleted before this snapshot began would
-// stay, as no delete of them is ever streamed. Supersede deletes (see DocumentAction) run the same way
-// after the bulk request that wrote the superseding documents; a replay
-// runs them again.
+// stay, as no delete of them is ever streamed. Supersede deletes (see
+// DocumentAction) run the same way after the bulk request that wrote the
+// superseding documents; a replay runs them again.
 class ElasticsearchSink : public Sink {
  public:
   // A sink with a connection of its own (`transport`), one request in

@@ -55,7 +55,6 @@ class MetricsEsTest : public EsProcessTest {
   virtual std::string MetricsIndex() const { return db_ + ".metrics.anon_profile"; }
   std::string Instance() const { return db_ + "/" + db_; }
 
-
   // The _source of every document of `index` matching `query`.
   std::vector<std::string> Documents(const std::string& index, const std::string& query) {
     std::vector<std::string> docs;
@@ -92,14 +91,16 @@ class MetricsEsTest : public EsProcessTest {
     const std::string out = Sql(
         "WITH s AS MATERIALIZED (" + query +
         "), e AS (SELECT doc->'keys' AS keys, (doc->>'bucket_start')::date AS bucket_start, "
-        "(doc->>'count')::bigint AS count, (doc->>'sum')::numeric AS sum, doc->>'updated_at' AS at FROM walcast_test.docs "
+        "(doc->>'count')::bigint AS count, (doc->>'sum')::numeric AS sum, doc->>'updated_at' AS at "
+        "FROM walcast_test.docs "
         "WHERE doc->>'metric' = '" +
         id +
         "' AND (doc->>'count')::bigint > 0), d AS (SELECT coalesce(s.keys, e.keys)::text || ' @' "
         "|| coalesce(coalesce(s.bucket_start, e.bucket_start)::text, '-') || ': sql count=' || "
         "coalesce(s.count::text, '-') || ' walcast count=' || coalesce(e.count::text, '-') || "
         "' sql sum=' || coalesce(s.sum::text, '-') || ' walcast sum=' || coalesce(e.sum::text, "
-        "'-') || ' at ' || coalesce(e.at, '-') AS line FROM s FULL JOIN e ON s.keys = e.keys AND s.bucket_start IS NOT DISTINCT "
+        "'-') || ' at ' || coalesce(e.at, '-') AS line FROM s FULL JOIN e ON s.keys = e.keys AND "
+        "s.bucket_start IS NOT DISTINCT "
         "FROM e.bucket_start WHERE s.count IS DISTINCT FROM e.count OR s.sum::numeric IS DISTINCT "
         "FROM e.sum ORDER BY 1 LIMIT 10) SELECT (SELECT count(*) FROM s) || E'\\n' || "
         "coalesce((SELECT string_agg(line, E'\\n') FROM d), '')");

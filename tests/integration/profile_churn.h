@@ -45,8 +45,10 @@ inline RowFacts RowFactsOf(const rapidjson::Value& row) {
 // The SQL that lists `table`'s rows as "key|upd_by|is_deleted" lines, and
 // the parse of its output: rows by key (key column `key`).
 inline std::string RowFactsSql(const std::string& table, const std::string& key) {
-  return "SELECT string_agg(" + key + " || '|' || coalesce(upd_by, '') || '|' || "
-         "coalesce(is_deleted, false)::text, E'\\n') FROM " + table;
+  return "SELECT string_agg(" + key +
+         " || '|' || coalesce(upd_by, '') || '|' || "
+         "coalesce(is_deleted, false)::text, E'\\n') FROM " +
+         table;
 }
 inline std::map<std::string, RowFacts> ParseRowFacts(const std::string& text) {
   std::map<std::string, RowFacts> rows;

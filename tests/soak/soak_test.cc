@@ -98,9 +98,10 @@ class SoakTest : public MetricsEsTest {
 
   // Inserts, updates and deletes so far in the captured tables.
   int64_t Changes() {
-    const std::string out = Sql(
-        "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables "
-        "WHERE schemaname || '.' || relname IN (" + CapturedTables() + ")");
+    const std::string out =
+        Sql("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables "
+            "WHERE schemaname || '.' || relname IN (" +
+            CapturedTables() + ")");
     return std::atoll(out.c_str());
   }
 
@@ -115,8 +116,8 @@ class SoakTest : public MetricsEsTest {
   void ReadTopic(const std::string& table, std::unordered_map<std::string, KeyState>* keys,
                  int64_t* records, int64_t* duplicates) {
     std::unordered_set<std::string> seen;
-    *records = static_cast<int64_t>(kafka_->ConsumeEach(
-        db_ + "." + table, 5s, 600s, [&](KafkaRecord&& r) {
+    *records =
+        static_cast<int64_t>(kafka_->ConsumeEach(db_ + "." + table, 5s, 600s, [&](KafkaRecord&& r) {
           if (!r.key) {
             ADD_FAILURE() << table << ": a record without a key";
             return;
@@ -190,11 +191,11 @@ class SoakTest : public MetricsEsTest {
         ++lost;
         if (shown++ < 5) {
           ADD_FAILURE() << table << ": row " << id << " is "
-                        << (it == keys.end()           ? "not on Kafka"
-                            : !it->second.present      ? "deleted on Kafka"
-                                                       : "different on Kafka: upd_by '" +
-                                                             it->second.facts.upd_by + "' vs '" +
-                                                             facts.upd_by + "'");
+                        << (it == keys.end() ? "not on Kafka"
+                            : !it->second.present
+                                ? "deleted on Kafka"
+                                : "different on Kafka: upd_by '" + it->second.facts.upd_by +
+                                      "' vs '" + facts.upd_by + "'");
         }
       }
     }
@@ -297,8 +298,8 @@ TEST_F(SoakTest, MillionChangesFiftyKillsTwoServerRestarts) {
   // initial snapshot reads them. Profiles are TOASTed: updates that leave them
   // alone need the old row for the metrics.
   const int64_t initial = std::max<int64_t>(target / 20, 200);
-  Generate({"--count", std::to_string(initial), "--seed", std::to_string(seed * 1000),
-            "--shape", "all", "--batch-rows", "5000"});
+  Generate({"--count", std::to_string(initial), "--seed", std::to_string(seed * 1000), "--shape",
+            "all", "--batch-rows", "5000"});
   Sql("ALTER TABLE idrepo.anonymous_profile REPLICA IDENTITY FULL;"
       "ALTER TABLE regprc.anonymous_profile REPLICA IDENTITY FULL;"
       "ALTER TABLE prereg.anonymous_profile REPLICA IDENTITY FULL");
@@ -344,7 +345,8 @@ TEST_F(SoakTest, MillionChangesFiftyKillsTwoServerRestarts) {
         } else {
           Sql("UPDATE idrepo.anonymous_profile SET upd_by = 'big" + step_seed +
               "', upd_dtimes = now() WHERE id IN (SELECT id FROM idrepo.anonymous_profile "
-              "ORDER BY random() LIMIT " + std::to_string(big_rows) + ")");
+              "ORDER BY random() LIMIT " +
+              std::to_string(big_rows) + ")");
         }
         big_to = Lsn::Parse(Sql("SELECT pg_current_wal_lsn()")).value_or(Lsn()).value();
         continue;
@@ -469,14 +471,14 @@ TEST_F(SoakTest, MillionChangesFiftyKillsTwoServerRestarts) {
   std::printf(
       "soak rows=%lld changes=%lld kills=%d snapshot_kills=%d big_transaction_kills=%d "
       "checkpoint_kills=%d streaming_kills=%d server_restarts=%d kafka_records=%lld "
-      "kafka_duplicates=%lld kafka_stale_snapshot_keys=%lld index_documents=%lld metrics_compared=%d load_and_catch_up_s=%.0f "
+      "kafka_duplicates=%lld kafka_stale_snapshot_keys=%lld index_documents=%lld "
+      "metrics_compared=%d load_and_catch_up_s=%.0f "
       "kafka_check_s=%.0f index_check_s=%.0f metrics_check_s=%.0f total_s=%.0f "
       "walcast_peak_rss_kb=%ld\n",
       static_cast<long long>(rows), static_cast<long long>(changes.load()), total_kills_,
-      kills_[KillKind::kSnapshot], kills_[KillKind::kBigTransaction],
-      kills_[KillKind::kCheckpoint], kills_[KillKind::kStreaming], server_restarts_,
-      static_cast<long long>(records), static_cast<long long>(duplicates),
-      static_cast<long long>(stale_keys),
+      kills_[KillKind::kSnapshot], kills_[KillKind::kBigTransaction], kills_[KillKind::kCheckpoint],
+      kills_[KillKind::kStreaming], server_restarts_, static_cast<long long>(records),
+      static_cast<long long>(duplicates), static_cast<long long>(stale_keys),
       static_cast<long long>(documents), compared, streamed_s, kafka_check_s, index_check_s,
       metrics_check_s, total_s, peak_rss_kb_);
   std::fflush(stdout);

@@ -170,7 +170,7 @@ struct ReadGoal {
 
 struct ReadResult {
   std::vector<KafkaRecord> records;
-  size_t count = 0;  // records read, kept or handed to ReadGoal::each
+  size_t count = 0;      // records read, kept or handed to ReadGoal::each
   bool reached = false;  // the goal was met (or the topic never appeared, for quiet reads)
   std::string last_error;
 };
@@ -471,13 +471,15 @@ std::vector<KafkaRecord> KafkaCluster::ConsumeAll(const std::string& topic,
 size_t KafkaCluster::ConsumeEach(const std::string& topic, std::chrono::milliseconds quiet_period,
                                  std::chrono::milliseconds timeout,
                                  const std::function<void(KafkaRecord&&)>& each) {
-  const ReadResult r = ReadTopic(
-      bootstrap_, topic, {.quiet = quiet_period, .topic_wait = quiet_period, .each = each}, timeout);
+  const ReadResult r =
+      ReadTopic(bootstrap_, topic,
+                {.quiet = quiet_period, .topic_wait = quiet_period, .each = each}, timeout);
   if (!r.reached) {
     ADD_FAILURE() << "KafkaCluster::ConsumeEach(" << topic << "): the end of every partition was "
                   << "not reached within " << timeout.count() << " ms (" << r.count
                   << " records read); last error: "
-                  << (r.last_error.empty() ? "none" : r.last_error) << "; broker log: " << LogPath();
+                  << (r.last_error.empty() ? "none" : r.last_error)
+                  << "; broker log: " << LogPath();
   }
   return r.count;
 }
