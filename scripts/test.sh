@@ -16,14 +16,20 @@
 #   scripts/test.sh --faults   everything, then the fault tests left out of
 #                              the default run (CTest labels netfaults and
 #                              faults; docs/reliability.md says why)
+#   scripts/test.sh --soak     everything, then the soak (CTest label soak:
+#                              a million changes, 50 kills; an hour or more;
+#                              WALCAST_SOAK_CHANGES and WALCAST_SOAK_KILLS
+#                              make it smaller; docs/reliability.md)
 #   scripts/test.sh -L unit    pass extra arguments to the final ctest run
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 pg_all=0
 faults=0
-while [[ "${1:-}" == --pg-all || "${1:-}" == --faults ]]; do
+soak=0
+while [[ "${1:-}" == --pg-all || "${1:-}" == --faults || "${1:-}" == --soak ]]; do
   [[ "$1" == --pg-all ]] && pg_all=1
   [[ "$1" == --faults ]] && faults=1
+  [[ "$1" == --soak ]] && soak=1
   shift
 done
 "$root/scripts/setup.sh" --asan --fuzz
@@ -40,12 +46,17 @@ echo "== all tests"
 # Left out here, run by --faults: label `faults`, long fault tests (the
 # full state disk through the binary, about 2.5 min), and `netfaults`, the
 # network-fault tests (about 15 min of 30 s cuts). tests/integration/
-# CMakeLists.txt says more.
-ctest --test-dir "$root/build" --output-on-failure -j "$jobs" -LE '^(faults|netfaults)$' "$@"
+# CMakeLists.txt says more. Label `soak`, the hour-long soak, runs with --soak.
+ctest --test-dir "$root/build" --output-on-failure -j "$jobs" -LE '^(faults|netfaults|soak)$' "$@"
 
 if ((faults)); then
   echo "== fault tests (labels netfaults and faults)"
   ctest --test-dir "$root/build" --output-on-failure -j "$jobs" -L '^(faults|netfaults)$' "$@"
+fi
+
+if ((soak)); then
+  echo "== the soak (label soak)"
+  ctest --test-dir "$root/build" --output-on-failure -L '^soak$' "$@"
 fi
 
 if ((pg_all)); then

@@ -58,6 +58,7 @@ Status ElasticsearchSink::OnChange(const TransactionInfo& txn, const ChangeEvent
   } else if (action_.kind == DocumentAction::Kind::kTruncate) {
     return Truncate(action_.index, VersionOf(txn));
   } else if (action_.kind != DocumentAction::Kind::kSkip) {
+    if (txn.snapshot) NoteSnapshotIndex(txn, action_.index);
     WALCAST_RETURN_IF_ERROR(Append(action_, VersionOf(txn), txn.commit_lsn));
   }
   if (builder_.Full(options_.limits)) return Dispatch();
@@ -179,6 +180,32 @@ Status ElasticsearchSink::Truncate(const std::string& index, int64_t version) {
   return worker_.Submit(std::move(job));
 }
 
+void ElasticsearchSink::NoteSnapshotIndex(const TransactionInfo& txn, const std::string& index) {
+  if (txn.commit_lsn != snapshot_lsn_) {
+    snapshot_lsn_ = txn.commit_lsn;
+    snapshot_indices_.clear();
+  }
+  if (!index.empty()) snapshot_indices_.insert(index);
+}
+
+Status ElasticsearchSink::SweepBeforeSnapshot() {
+  // The snapshot's rows carry its LSN minus one (VersionOf), everything
+  // written before its slot existed less: deleting up to one below that
+  // spares this snapshot's rows and everything streamed after it. Run at
+  // the end of the snapshot, not at its start: a bulk request that a
+  // killed walcast left in flight is long finished by then.
+  const uint64_t lsn = snapshot_lsn_.value();
+  if (lsn < 2) return Status::Ok();
+  const auto before = static_cast<int64_t>((lsn - 2) & ~(uint64_t{1} << 63));
+  for (const std::string& index : snapshot_indices_) {
+    log::Info(name_ + ": deleting the documents older than the snapshot",
+              {{"index", index}, {"lsn", snapshot_lsn_.ToString()}});
+    WALCAST_RETURN_IF_ERROR(Truncate(index, before));
+  }
+  snapshot_indices_.clear();
+  return Status::Ok();
+}
+
 void ElasticsearchSink::OnRewind() {
   // Everything not yet dispatched belongs to transactions above the
   // watermark; they come again. Jobs already with the worker go on (they
@@ -202,6 +229,10 @@ Status ElasticsearchSink::OnTick(std::chrono::steady_clock::time_point now) {
 
 Status ElasticsearchSink::Flush(std::chrono::milliseconds timeout) {
   WALCAST_RETURN_IF_ERROR(Dispatch());
+  // Only the snapshot's own flush (walcast flushes once its rows are read)
+  // sweeps; a Close during a snapshot must not delete what it has not
+  // read again yet.
+  if (!closed_ && !snapshot_indices_.empty()) WALCAST_RETURN_IF_ERROR(SweepBeforeSnapshot());
   return worker_.Drain(timeout);
 }
 

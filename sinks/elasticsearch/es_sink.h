@@ -109,9 +109,14 @@ struct ElasticsearchSinkOptions {
 //
 // A truncate waits for everything before it, then deletes every document
 // of the index that no later change wrote (versioned deletes of what a
-// scroll finds). Supersede deletes (see DocumentAction) run the same way
-// after the bulk request that wrote the superseding documents; a replay
-// runs them again.
+// scroll finds). A snapshot replaces what an index held: at the flush that
+// ends it (Flush, not from Close), the sink deletes the same way every
+// document of each index it wrote rows to that is older than the
+// snapshot. Otherwise the documents an interrupted earlier snapshot (or an
+// earlier slot) wrote for rows deleted before this snapshot began would
+// stay, as no delete of them is ever streamed. Supersede deletes (see
+// DocumentAction) run the same way after the bulk request that wrote the
+// superseding documents; a replay runs them again.
 class ElasticsearchSink : public Sink {
  public:
   // A sink with a connection of its own (`transport`), one request in
@@ -152,6 +157,11 @@ class ElasticsearchSink : public Sink {
   // committed into it, to the worker.
   Status Dispatch();
   Status Truncate(const std::string& index, int64_t version);
+  // Remembers that snapshot `txn` wrote to `index`; SweepBeforeSnapshot
+  // then Truncates every such index below the snapshot's version (see the
+  // class comment).
+  void NoteSnapshotIndex(const TransactionInfo& txn, const std::string& index);
+  Status SweepBeforeSnapshot();
   Status Append(const DocumentAction& action, int64_t version, Lsn lsn);
   // Lookups: applies a lookup table's change to the store, and collects
   // the keys whose documents need their fields rewritten.
@@ -175,6 +185,10 @@ class ElasticsearchSink : public Sink {
   Lsn dispatched_through_;           // the last one handed to the worker
   bool closed_ = false;
   int lookup_subscriber_ = -1;
+  // The snapshot whose rows are being indexed, and the indices it wrote
+  // to that are not swept yet.
+  Lsn snapshot_lsn_;
+  std::set<std::string> snapshot_indices_;
   std::set<LookupChange> corrections_;  // not yet handed to the worker
 };
 

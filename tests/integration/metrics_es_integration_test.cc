@@ -24,8 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/integration/es_process_test.h"
-#include "tests/integration/metric_documents.h"
+#include "tests/integration/metrics_es_test.h"
 #include "tests/integration/profile_churn.h"
 #include "tests/support/small_disk.h"
 
@@ -33,71 +32,6 @@ namespace walcast::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string ReadSource(const std::string& relative) {
-  std::ifstream in(std::string(WALCAST_SOURCE_DIR) + "/" + relative);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The metric ids of a definitions file.
-std::vector<std::string> MetricIds(const std::string& relative) {
-  rapidjson::Document d;
-  d.Parse(ReadSource(relative).c_str());
-  std::vector<std::string> ids;
-  if (!d.IsObject() || !d.HasMember("metrics")) return ids;
-  for (const auto& m : d["metrics"].GetArray()) ids.push_back(m["id"].GetString());
-  return ids;
-}
-
-class MetricsEsTest : public EsProcessTest {
- protected:
-  std::map<std::string, std::string> BaseConfig() const override {
-    std::map<std::string, std::string> kv = EsProcessTest::BaseConfig();
-    // The metrics alone, so that nothing but their own acknowledgements
-    // holds the slot back (a test below adds the raw documents).
-    kv["sinks"] = "";
-    kv["table.include.list"] =
-        "idrepo\\.anonymous_profile,idrepo\\.channel_info,regprc\\.anonymous_profile,"
-        "prereg\\.anonymous_profile";
-    kv["metrics.definitions.file"] = std::string(WALCAST_SOURCE_DIR) + "/config/metrics/mosip.json";
-    kv["checkpoint.interval.ms"] = "200";
-    return kv;
-  }
-
-  virtual std::string MetricsIndex() const { return db_ + ".metrics.anon_profile"; }
-  std::string Instance() const { return db_ + "/" + db_; }
-
-
-  // The _source of every document of `index` matching `query`.
-  std::vector<std::string> Documents(const std::string& index, const std::string& query) {
-    std::vector<std::string> docs;
-    EXPECT_TRUE(es_->Refresh(index));
-    for (EsCluster::Hit& hit : es_->Scroll(index, query)) docs.push_back(std::move(hit.source));
-    return docs;
-  }
-
-  // Loads this instance's metric documents into walcast_test.docs.
-  void LoadMetricDocuments() {
-    ::walcast::testing::LoadMetricDocuments(
-        Documents(MetricsIndex(), R"({"term":{"instance":")" + Instance() + R"("}})"),
-        [this](const std::string& sql) { return Sql(sql); });
-  }
-
-  // Differences between metric `id`'s documents (count > 0) and its SQL.
-  std::string CompareWithSql(const std::string& id, int64_t* sql_rows,
-                             const std::string& sql_dir = "sql/metrics") {
-    return CompareMetricWithSql([this](const std::string& sql) { return Sql(sql); }, id,
-                                ReadSource(sql_dir + "/" + id + ".sql"), sql_rows);
-  }
-
-  // Aggregates with more than one document, with those documents.
-  std::string Duplicates() {
-    return DuplicateMetricDocuments([this](const std::string& sql) { return Sql(sql); });
-  }
-};
-
 
 TEST_F(MetricsEsTest, MetricsEqualTheirSqlAfterRepeatedKillNine) {
   Generate({"--count", "2000", "--seed", "11", "--shape", "all", "--malformed-ratio", "0.01"});
@@ -131,14 +65,7 @@ TEST_F(MetricsEsTest, MetricsEqualTheirSqlAfterRepeatedKillNine) {
   Sql(ReadSource("sql/metrics/00_functions.sql"));
   const std::vector<std::string> ids = MetricIds("config/metrics/mosip.json");
   ASSERT_GT(ids.size(), 20u);
-  int compared = 0;
-  for (const std::string& id : ids) {
-    SCOPED_TRACE(id);
-    int64_t sql_rows = 0;
-    const std::string differences = CompareWithSql(id, &sql_rows);
-    EXPECT_EQ(differences, "") << "first differences (keys @bucket):\n" << differences;
-    if (sql_rows > 0) ++compared;
-  }
+  const int compared = ExpectMetricsEqualSql(ids);
   // Nearly every metric has rows in this workload (a check that the
   // comparison compares something).
   EXPECT_GE(compared, static_cast<int>(ids.size()) - 3);
@@ -227,14 +154,8 @@ TEST_F(GdprMetricsEsTest, UserProfileMetricsEqualTheirSqlAfterRepeatedKillNine) 
   EXPECT_EQ(Duplicates(), "");
   const std::vector<std::string> ids = MetricIds("config/examples/gdpr-user-profiles/metrics.json");
   ASSERT_EQ(ids.size(), 7u);
-  for (const std::string& id : ids) {
-    SCOPED_TRACE(id);
-    int64_t sql_rows = 0;
-    const std::string differences =
-        CompareWithSql(id, &sql_rows, "config/examples/gdpr-user-profiles/sql");
-    EXPECT_EQ(differences, "") << "first differences (keys @bucket):\n" << differences;
-    EXPECT_GT(sql_rows, 0);
-  }
+  // Every metric has rows.
+  EXPECT_EQ(ExpectMetricsEqualSql(ids, "config/examples/gdpr-user-profiles/sql"), 7);
   // The ranking has all ten ranks (there are more domains than that).
   EXPECT_EQ(Sql("SELECT count(*) FROM walcast_test.docs WHERE doc->>'metric' = "
                 "'gdpr_top_email_domains' AND (doc->>'count')::bigint > 0"),
@@ -313,15 +234,7 @@ TEST_F(MetricsEsTest, AFullStateDiskIsOneClearErrorAndTheResumeIsExact) {
 
   ASSERT_NO_FATAL_FAILURE(LoadMetricDocuments());
   Sql(ReadSource("sql/metrics/00_functions.sql"));
-  int compared = 0;
-  for (const std::string& id : MetricIds("config/metrics/mosip.json")) {
-    SCOPED_TRACE(id);
-    int64_t sql_rows = 0;
-    const std::string differences = CompareWithSql(id, &sql_rows);
-    EXPECT_EQ(differences, "") << "first differences (keys @bucket):\n" << differences;
-    if (sql_rows > 0) ++compared;
-  }
-  EXPECT_GE(compared, 20);
+  EXPECT_GE(ExpectMetricsEqualSql(MetricIds("config/metrics/mosip.json")), 20);
   if (HasFailure()) {
     std::cerr << "--- walcast0\n" << Log("walcast0").substr(0, 6000);
     if (last != "walcast0") std::cerr << "--- " << last << "\n" << Log(last).substr(0, 6000);

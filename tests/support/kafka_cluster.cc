@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <ostream>
@@ -162,10 +163,14 @@ struct ReadGoal {
   size_t at_least = 0;                 // > 0: stop once this many records arrived
   std::chrono::milliseconds quiet{0};  // > 0: stop at every partition's end plus this long quiet
   std::chrono::milliseconds topic_wait{0};  // how long a missing topic is waited for
+  // Set: each record goes to it, in offset order per partition, instead of
+  // into ReadResult::records (for topics too large to hold).
+  std::function<void(KafkaRecord&&)> each = nullptr;
 };
 
 struct ReadResult {
   std::vector<KafkaRecord> records;
+  size_t count = 0;      // records read, kept or handed to ReadGoal::each
   bool reached = false;  // the goal was met (or the topic never appeared, for quiet reads)
   std::string last_error;
 };
@@ -228,7 +233,7 @@ ReadResult ReadTopic(const std::string& bootstrap, const std::string& topic, con
   std::map<int32_t, bool> at_end;
   auto last_activity = start;
   while (true) {
-    if (goal.at_least > 0 && result.records.size() >= goal.at_least) {
+    if (goal.at_least > 0 && result.count >= goal.at_least) {
       result.reached = true;
       break;
     }
@@ -250,7 +255,12 @@ ReadResult ReadTopic(const std::string& bootstrap, const std::string& topic, con
     } else {
       at_end[m->partition] = false;
       last_activity = Clock::now();
-      result.records.push_back(ToRecord(*m));
+      ++result.count;
+      if (goal.each) {
+        goal.each(ToRecord(*m));
+      } else {
+        result.records.push_back(ToRecord(*m));
+      }
     }
   }
   rd_kafka_consumer_close(rk.get());
@@ -456,6 +466,22 @@ std::vector<KafkaRecord> KafkaCluster::ConsumeAll(const std::string& topic,
                   << "; broker log: " << LogPath();
   }
   return std::move(r.records);
+}
+
+size_t KafkaCluster::ConsumeEach(const std::string& topic, std::chrono::milliseconds quiet_period,
+                                 std::chrono::milliseconds timeout,
+                                 const std::function<void(KafkaRecord&&)>& each) {
+  const ReadResult r =
+      ReadTopic(bootstrap_, topic,
+                {.quiet = quiet_period, .topic_wait = quiet_period, .each = each}, timeout);
+  if (!r.reached) {
+    ADD_FAILURE() << "KafkaCluster::ConsumeEach(" << topic << "): the end of every partition was "
+                  << "not reached within " << timeout.count() << " ms (" << r.count
+                  << " records read); last error: "
+                  << (r.last_error.empty() ? "none" : r.last_error)
+                  << "; broker log: " << LogPath();
+  }
+  return r.count;
 }
 
 ::testing::AssertionResult KafkaCluster::Acls(const std::vector<std::string>& args) {

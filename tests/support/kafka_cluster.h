@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -120,6 +121,12 @@ class KafkaCluster {
   std::vector<KafkaRecord> ConsumeAll(const std::string& topic,
                                       std::chrono::milliseconds quiet_period,
                                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // ConsumeAll for topics too large to hold: hands each record to `each`
+  // (on the calling thread, in offset order within a partition) instead of
+  // returning it; returns how many were read.
+  size_t ConsumeEach(const std::string& topic, std::chrono::milliseconds quiet_period,
+                     std::chrono::milliseconds timeout,
+                     const std::function<void(KafkaRecord&&)>& each);
 
  private:
   KafkaCluster(std::string dir, std::string bootstrap)
