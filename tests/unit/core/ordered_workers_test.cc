@@ -86,9 +86,12 @@ TEST(OrderedWorkersTest, CapacityBoundsTheItemsInFlight) {
 TEST(OrderedWorkersTest, ManyItemsOnManyWorkersKeepTheirOrder) {
   OrderedWorkers<Item> workers(4, 8, [](size_t worker, Item& item) {
     item.worker = worker;
-    int x = item.id;
-    for (int i = 0; i < (item.id % 7) * 1000; ++i) x = x * 31 + i;  // uneven work
-    item.result = item.id + (x & 0);
+    // Uneven work (unsigned: it wraps), kept by the volatile store.
+    unsigned x = static_cast<unsigned>(item.id);
+    for (int i = 0; i < (item.id % 7) * 1000; ++i) x = x * 31u + static_cast<unsigned>(i);
+    volatile unsigned sink = x;
+    (void)sink;
+    item.result = item.id;
   });
   std::set<size_t> used;
   int next = 0;
