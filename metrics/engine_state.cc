@@ -160,6 +160,20 @@ Status MetricsEngine::Commit(Lsn applied_lsn) {
   return Status::Ok();
 }
 
+namespace {
+
+// Pointers to a map's entries in key order.
+template <typename Map>
+std::vector<const typename Map::value_type*> SortedByKey(const Map& map) {
+  std::vector<const typename Map::value_type*> out;
+  out.reserve(map.size());
+  for (const auto& entry : map) out.push_back(&entry);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  return out;
+}
+
+}  // namespace
+
 Status MetricsEngine::WriteBatch(std::optional<Lsn> applied) {
   // Ranks first: they read this batch's weights and change aggregates.
   std::sort(ranks_to_update_.begin(), ranks_to_update_.end());
@@ -178,22 +192,14 @@ Status MetricsEngine::WriteBatch(std::optional<Lsn> applied) {
   for (uint64_t id : new_groups_) batch.Put(state_key::Group(id), groups_[id].canonical);
   // In key order: RocksDB's memtable inserts each key after the previous
   // one's place without searching from the top when keys come sorted.
-  std::vector<const std::pair<const std::string, std::optional<std::string>>*> rows;
-  rows.reserve(rows_.size());
-  for (const auto& entry : rows_) rows.push_back(&entry);
-  std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first < b->first; });
-  for (const auto* entry : rows) {
+  for (const auto* entry : SortedByKey(rows_)) {
     if (entry->second) {
       batch.Put(entry->first, *entry->second);
     } else {
       batch.Delete(entry->first);
     }
   }
-  std::vector<const std::pair<const std::string, int64_t>*> values;
-  values.reserve(values_.size());
-  for (const auto& entry : values_) values.push_back(&entry);
-  std::sort(values.begin(), values.end(), [](auto* a, auto* b) { return a->first < b->first; });
-  for (const auto* entry : values) {
+  for (const auto* entry : SortedByKey(values_)) {
     const std::string& key = entry->first;
     const int64_t weight = entry->second;
     if (weight == 0) {

@@ -99,8 +99,7 @@ Status MetricsSink::StartWrite(std::chrono::steady_clock::time_point now) {
   // nothing else: its dead letters may have been written already (the
   // engine spills inside large transactions) and its rows changed no
   // aggregate. The figure is then the only document to write.
-  const uint64_t bad = engine_->stats().bad_profiles;
-  const bool bad_changed = !bad_profiles_written_ || *bad_profiles_written_ != bad;
+  const bool bad_changed = !BadProfilesWritten();
   if (!engine_->HasPendingOutput() && !bad_changed) {
     // Nothing to index: the committed state is all there is to make durable.
     if (committed_ > acknowledged_) {
@@ -124,6 +123,7 @@ Status MetricsSink::StartWrite(std::chrono::steady_clock::time_point now) {
   }
   // walcast_bad_profiles, whenever it changed since the last write (and on
   // the first write after a start).
+  const uint64_t bad = engine_->stats().bad_profiles;
   if (bad_changed) {
     docs.push_back(BuildBadProfilesDocument(instance, bad, now_us));
     docs.back().version = committed_.value();
@@ -289,13 +289,15 @@ SinkCounters MetricsSink::counters() const {
   return c;
 }
 
+bool MetricsSink::BadProfilesWritten() const {
+  return bad_profiles_written_ && *bad_profiles_written_ == engine_->stats().bad_profiles;
+}
+
 bool MetricsSink::Idle() const {
   // Documents held back until a state is committed (after a Reset) count
   // as done: nothing depends on them being written before that.
-  const bool bad_written =
-      bad_profiles_written_ && *bad_profiles_written_ == engine_->stats().bad_profiles;
   return !in_flight_ && !engine_->HasUncommitted() &&
-         ((!engine_->HasPendingOutput() && bad_written) || !committed_.valid()) &&
+         ((!engine_->HasPendingOutput() && BadProfilesWritten()) || !committed_.valid()) &&
          acknowledged_ >= committed_;
 }
 

@@ -157,6 +157,8 @@ class MetricsSink : public Sink {
   // not one to retry.
   Status Collect(std::chrono::steady_clock::time_point now);
   bool Idle() const;
+  // The walcast_bad_profiles figure last written is the committed one.
+  bool BadProfilesWritten() const;
   // Copies the reader thread's figures for figures(); cheap, off the
   // per-row path (after commits, writes and ticks).
   void Publish();
