@@ -248,7 +248,8 @@ TEST_F(KafkaSinkTest, KillNineDuringALoadLosesNoRow) {
   std::thread writer([&] { Sql(LoadSql(1, kRows, 100)); });
   // Kill once a good part of the load is confirmed, while rows still flow.
   const bool progressed = PollUntil(
-      [&] { return ConfirmedFlush() > Lsn() && Sql("SELECT count(*) FROM t") > "40000"; }, 120s);
+      [&] { return ConfirmedFlush() > Lsn() && std::stoll(Sql("SELECT count(*) FROM t")) > 40000; },
+      120s);
   const Lsn watermark_before_kill = ConfirmedFlush();
   first->Signal(SIGKILL);
   EXPECT_EQ(first->Wait(10s), 128 + SIGKILL);
