@@ -43,8 +43,11 @@ std::string ReadFile(const std::string& path);
 std::vector<std::string> ReadLines(const std::string& path);
 // Polls `pred` until it holds or the timeout passes.
 bool PollUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
-// A loopback TCP port nobody listens on right now (another process may take
-// it before the caller binds it).
+// A loopback TCP port nobody uses right now, picked at random below the
+// kernel's ephemeral range (ip_local_port_range), the same rule as
+// scripts/lib.sh's free_port: the kernel hands ports in that range to every
+// outgoing connection, which could take the port before the caller binds it.
+// Another test may still pick the same port, but only by chance.
 int FreeLoopbackPort();
 
 }  // namespace walcast::testing

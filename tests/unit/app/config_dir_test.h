@@ -4,24 +4,18 @@
 // afterwards.
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "tests/support/test_dir.h"
+
 namespace walcast::app {
 
 class ConfigDirTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("walcast_" + std::string(info->test_suite_name()) + "_" + std::to_string(getpid()) +
-            "_" + info->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = walcast::testing::FreshTestDir(); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Writes `text` to <dir>/<name>; returns the path.

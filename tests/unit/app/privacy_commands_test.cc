@@ -10,6 +10,7 @@
 #include "app/options.h"
 #include "core/encoding.h"
 #include "privacy/cipher.h"
+#include "tests/support/test_dir.h"
 
 namespace walcast::app {
 namespace {
@@ -19,11 +20,7 @@ namespace po = boost::program_options;
 class PrivacyCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("walcast_privacy_cmd_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = walcast::testing::FreshTestDir();
     AppendBase64(std::string(32, '\x04'), &key_b64_);
     std::ofstream(dir_ / "keys") << "current=k1\nk1=" << key_b64_ << "\n";
   }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/test_dir.h"
 #include "tests/unit/privacy/test_keys.h"
 
 namespace walcast::privacy {
@@ -48,8 +49,7 @@ TEST(KeyRingTest, ErrorsNeverCarryKeyMaterial) {
 }
 
 TEST(KeyRingTest, LoadsFileAndEnvironment) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "walcast_keyring_test";
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = ::walcast::testing::FreshTestDir();
   const std::string path = (dir / "keys").string();
   std::ofstream(path) << testing::KeyRingText("k1");
   std::string k3;
@@ -66,8 +66,7 @@ TEST(KeyRingTest, LoadsFileAndEnvironment) {
 }
 
 TEST(KeyRingTest, EnvironmentMayNotRedefineAKey) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "walcast_keyring_env";
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = ::walcast::testing::FreshTestDir();
   const std::string path = (dir / "keys").string();
   std::ofstream(path) << testing::KeyRingText("k1");
   std::string other;

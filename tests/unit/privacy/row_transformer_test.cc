@@ -7,6 +7,7 @@
 
 #include "privacy/cipher.h"
 #include "privacy/decryptor.h"
+#include "tests/support/test_dir.h"
 #include "tests/unit/privacy/test_keys.h"
 
 namespace walcast::privacy {
@@ -117,10 +118,7 @@ class RowTransformerTest : public ::testing::Test {
   }
   // A new subject key store in a directory of the test's own.
   std::unique_ptr<SubjectKeyStore> OpenStore() {
-    store_dir_ = std::filesystem::temp_directory_path() /
-                 ("walcast_transformer_" +
-                  std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(store_dir_);
+    store_dir_ = ::walcast::testing::FreshTestDir();
     return SubjectKeyStore::Open(store_dir_.string(), false).value();
   }
   void TearDown() override {

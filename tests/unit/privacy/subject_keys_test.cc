@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "privacy/cipher.h"
+#include "tests/support/test_dir.h"
 #include "tests/unit/privacy/test_keys.h"
 
 namespace walcast::privacy {
@@ -15,10 +16,7 @@ namespace {
 class SubjectKeyStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("walcast_subject_keys_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
+    dir_ = ::walcast::testing::FreshTestDir();
     ring_ = std::make_unique<KeyRing>(KeyRing::Parse(testing::KeyRingText("k1"), "t").value());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
