@@ -123,9 +123,9 @@ Status KafkaSink::ProduceBatch(Batches::Batch& batch) {
   for (size_t i = 0; i < batch.events.size(); ++i) {
     const bool failed = failure != rows.failures.end() && failure->first == i;
     const Status& encoded = failed ? failure->second : Status::Ok();
-    WALCAST_RETURN_IF_ERROR(ProduceChange(
-        batch.txn, batch.events[i], encoded,
-        std::span<EncodedRecord>(rows.records).subspan(start, rows.ends[i] - start)));
+    WALCAST_RETURN_IF_ERROR(
+        ProduceChange(batch.txn, batch.events[i], encoded,
+                      std::span<EncodedRecord>(rows.records).subspan(start, rows.ends[i] - start)));
     if (failed) ++failure;
     start = rows.ends[i];
   }

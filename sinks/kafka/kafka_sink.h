@@ -192,8 +192,8 @@ class KafkaSink : public Sink, private ProducerUser {
   // Produces the records of one change, `encoded` saying whether its
   // encoding succeeded (else it is dead-lettered or returned); commits the
   // snapshot's Kafka transaction in pieces (exactly once). Reader thread.
-  Status ProduceChange(const TransactionInfo& txn, const ChangeEvent& event,
-                       const Status& encoded, std::span<debezium::EncodedRecord> records);
+  Status ProduceChange(const TransactionInfo& txn, const ChangeEvent& event, const Status& encoded,
+                       std::span<debezium::EncodedRecord> records);
   // Snapshot rows on worker thread `worker` (worker_encoders_[worker]).
   void EncodeBatch(size_t worker, Batches::Batch& batch);
   // Produces an encoded batch (reader thread, in order).

@@ -29,10 +29,10 @@ void AppendLines(const std::vector<debezium::EncodedRecord>& records, std::strin
 StdoutSink::StdoutSink(debezium::EncoderOptions options, std::FILE* out, int snapshot_threads)
     : encoder_(WithoutValueSchemas(options)), out_(out) {
   if (snapshot_threads <= 1) return;
-  for (int t = 0; t < snapshot_threads; ++t) worker_encoders_.push_back(encoder_.ForAnotherThread());
+  for (int t = 0; t < snapshot_threads; ++t)
+    worker_encoders_.push_back(encoder_.ForAnotherThread());
   batches_ = std::make_unique<Batches>(
-      worker_encoders_.size(),
-      Batches::Limits{kBatchEvents, kBatchBytes, kMaxBatchesInFlight},
+      worker_encoders_.size(), Batches::Limits{kBatchEvents, kBatchBytes, kMaxBatchesInFlight},
       [this](size_t worker, Batches::Batch& batch) { EncodeBatch(worker, batch); },
       [this](Batches::Batch& batch) { return WriteBatch(batch); });
 }

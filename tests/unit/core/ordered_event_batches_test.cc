@@ -104,7 +104,7 @@ TEST(OrderedEventBatchesTest, AFullQueueIsConsumedBeforeAddReturns) {
         consumed.fetch_add(1);
         return Status::Ok();
       });
-  ASSERT_TRUE(batches.Add(Snapshot(), Row(0)).ok());  // in flight: 1
+  ASSERT_TRUE(batches.Add(Snapshot(), Row(0)).ok());                              // in flight: 1
   std::thread adder([&] { EXPECT_TRUE(batches.Add(Snapshot(), Row(1)).ok()); });  // full
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (started.load() == 0 && std::chrono::steady_clock::now() < deadline) {
@@ -124,9 +124,7 @@ TEST(OrderedEventBatchesTest, ConsumeErrorIsReturnedAndLaterBatchesWait) {
   int calls = 0;
   Batches batches(
       2, Batches::Limits{2, size_t{1} << 20, 8}, [](size_t, Batches::Batch&) {},
-      [&](Batches::Batch&) {
-        return ++calls == 2 ? Status::Fatal("write failed") : Status::Ok();
-      });
+      [&](Batches::Batch&) { return ++calls == 2 ? Status::Fatal("write failed") : Status::Ok(); });
   for (uint64_t i = 0; i < 8; ++i) {
     Status s = batches.Add(Snapshot(), Row(i));
     if (!s.ok()) {
