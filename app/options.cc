@@ -136,8 +136,9 @@ void AddStreamOptions(std::vector<OptionSpec>& o) {
       {"initial", "initial_only", "always", "when_needed", "never", "no_data"});
   add("snapshot.max.threads", T::kInt, "1",
       "threads taking the initial snapshot: connections reading it (tables of 2048 pages or "
-      "more are split into ctid ranges, still handed over in table order) and, with "
-      "sinks=stdout, threads encoding its rows; memory stays bounded")
+      "more are split into ctid ranges, still handed over in table order) and threads "
+      "encoding its rows for the stdout and Kafka sinks (written or produced in order); "
+      "memory stays bounded")
       .min = 1;
   o.back().max = 64;
   add("state.dir", T::kString, "",

@@ -219,6 +219,7 @@ Status AddConfiguredSinks(const Config& config, const std::string& database, Pip
       options.heartbeat_interval =
           std::chrono::milliseconds(config.GetInt("heartbeat.interval.ms"));
       options.pool = shared != nullptr ? shared->producers : nullptr;
+      options.snapshot_threads = static_cast<int>(config.GetInt("snapshot.max.threads"));
       if (config.GetBool("exactly.once")) {
         sinks::kafka::ExactlyOnceOptions& eos = options.exactly_once;
         const std::string prefix = config.GetString("topic.prefix");

@@ -27,11 +27,19 @@
 # rows/s, walcast's peak RSS, ratios walcast/COPY and walcast/Debezium, and
 # CPU seconds per 1M rows of each reader (psql for COPY), the Connect JVM and
 # the broker while each ran (lib.sh's bench_timed, bench_cpu_begin/end).
+#
+#   WALCAST_BENCH_RUNS="copy walcast_t1 …"  only these runs (default: all);
+#                           ratios are printed for the runs made
+#   WALCAST_BENCH_PERF=DIR  records each walcast run with `perf record -g`
+#                           into DIR/NAME.data (the CPU figures then include
+#                           perf's own overhead in walcast's process)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-1000000}
 # shellcheck source=lib.sh
 source "$root/bench/lib.sh"
+runs=" ${WALCAST_BENCH_RUNS:-copy walcast_t1 walcast_t2 stdout_t1 stdout_t2 debezium} "
+want() { [[ $runs == *" $1 "* ]]; }
 bench_start
 bench_kafka_start
 
@@ -45,20 +53,26 @@ printf 'rows=%s table_mb=%s load_seconds=%.1f\n' "$rows" \
   "$(echo "$t1 - $t0" | bc)"
 
 # 1. COPY into /dev/null, twice.
-for i in 1 2; do
-  bench_timed psql -X -q -tA -h 127.0.0.1 -p "$port" -U postgres -d bench \
-    -c "COPY idrepo.anonymous_profile TO STDOUT" >/dev/null
-  bench_report "copy_$i" "$run_seconds" \
-    "psql_cpu_s_per_1m_rows=$(bench_per_m "$run_cpu_s")"
-done
-secs_copy=$(echo "if ($secs_copy_1 < $secs_copy_2) $secs_copy_1 else $secs_copy_2" | bc -l)
+if want copy; then
+  for i in 1 2; do
+    bench_timed psql -X -q -tA -h 127.0.0.1 -p "$port" -U postgres -d bench \
+      -c "COPY idrepo.anonymous_profile TO STDOUT" >/dev/null
+    bench_report "copy_$i" "$run_seconds" \
+      "psql_cpu_s_per_1m_rows=$(bench_per_m "$run_cpu_s")"
+  done
+  secs_copy=$(echo "if ($secs_copy_1 < $secs_copy_2) $secs_copy_1 else $secs_copy_2" | bc -l)
+fi
 
 # 2. walcast, one and two snapshot threads, to Kafka and to stdout.
 for sink in kafka stdout; do
   for threads in 1 2; do
     name=$([[ $sink == kafka ]] && echo "walcast_t$threads" || echo "stdout_t$threads")
+    want "$name" || continue
+    wrap=()
+    [[ -n "${WALCAST_BENCH_PERF:-}" ]] &&
+      wrap=(perf record -g -q -o "$WALCAST_BENCH_PERF/$name.data" --)
     bench_cpu_begin
-    bench_timed "$walcast" --set database.hostname=127.0.0.1 \
+    bench_timed "${wrap[@]}" "$walcast" --set database.hostname=127.0.0.1 \
       --set database.port="$port" --set database.dbname=bench --set slot.name="snap_$name" \
       --set publication.name=bench_pub --set publication.autocreate.mode=disabled \
       --set table.include.list='idrepo\.anonymous_profile' --set snapshot.mode=initial_only \
@@ -75,14 +89,18 @@ for sink in kafka stdout; do
 done
 
 # 3. Debezium.
-bench_debezium dbz_snap initial_only
-bench_report debezium "$dbz_seconds" \
-  "jvm_start_to_task_running_s=$(printf '%.1f' "$dbz_startup_seconds") first_to_last_record_s=$(printf '%.1f' "$dbz_first_to_last_seconds")$dbz_cpu_figures"
+if want debezium; then
+  bench_debezium dbz_snap initial_only
+  bench_report debezium "$dbz_seconds" \
+    "jvm_start_to_task_running_s=$(printf '%.1f' "$dbz_startup_seconds") first_to_last_record_s=$(printf '%.1f' "$dbz_first_to_last_seconds")$dbz_cpu_figures"
+fi
 
-for t in 1 2; do
-  printf 'walcast_t%s ratio_to_copy=%.2f ratio_to_debezium=%.2f\n' "$t" \
-    "$(echo "$secs_copy / $(eval echo "\$secs_walcast_t$t")" | bc -l)" \
-    "$(echo "$secs_debezium / $(eval echo "\$secs_walcast_t$t")" | bc -l)"
-  printf 'stdout_t%s ratio_to_copy=%.2f\n' "$t" \
-    "$(echo "$secs_copy / $(eval echo "\$secs_stdout_t$t")" | bc -l)"
+for name in walcast_t1 walcast_t2 stdout_t1 stdout_t2; do
+  want "$name" || continue
+  secs=$(eval echo "\$secs_$name")
+  line=$name
+  want copy && line+=$(printf ' ratio_to_copy=%.2f' "$(echo "$secs_copy / $secs" | bc -l)")
+  [[ $name == walcast_* ]] && want debezium &&
+    line+=$(printf ' ratio_to_debezium=%.2f' "$(echo "$secs_debezium / $secs" | bc -l)")
+  echo "$line"
 done

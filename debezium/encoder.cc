@@ -67,6 +67,14 @@ DebeziumEncoder::DebeziumEncoder(EncoderOptions options)
 
 DebeziumEncoder::~DebeziumEncoder() = default;
 
+std::unique_ptr<DebeziumEncoder> DebeziumEncoder::ForAnotherThread() const {
+  auto other = std::make_unique<DebeziumEncoder>(options_);
+  other->run_id_ = run_id_;
+  other->last_commit_lsn_ = last_commit_lsn_;
+  other->last_source_ts_us_ = last_source_ts_us_;
+  return other;
+}
+
 std::string DebeziumEncoder::Route(std::string topic) const {
   for (const TopicRoute& route : options_.routes) {
     if (std::regex_match(topic, route.regex)) {

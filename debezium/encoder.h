@@ -90,6 +90,11 @@ class DebeziumEncoder {
   explicit DebeziumEncoder(EncoderOptions options);
   ~DebeziumEncoder();
 
+  // Another encoder with these options, for another thread: its records
+  // carry this one's run id (__debezium.context.runId is one per run) and
+  // it starts from the last commit noted here; caches start empty.
+  std::unique_ptr<DebeziumEncoder> ForAnotherThread() const;
+
   // Appends the records for one change to `out`: one for c/u/r/t/m, two for
   // a delete with tombstones on, three for an update that changes the key
   // (delete, tombstone, create). Appends nothing for a skipped operation.

@@ -17,7 +17,16 @@ using debezium::EncodedRecord;
 using debezium::TransactionOrder;
 
 KafkaSink::KafkaSink(KafkaSinkOptions options)
-    : options_(std::move(options)), encoder_(options_.encoder) {}
+    : options_(std::move(options)), encoder_(options_.encoder) {
+  if (options_.snapshot_threads <= 1) return;
+  for (int t = 0; t < options_.snapshot_threads; ++t) {
+    worker_encoders_.push_back(encoder_.ForAnotherThread());
+  }
+  batches_ = std::make_unique<Batches>(
+      worker_encoders_.size(), Batches::Limits{kBatchEvents, kBatchBytes, kMaxBatchesInFlight},
+      [this](size_t worker, Batches::Batch& batch) { EncodeBatch(worker, batch); },
+      [this](Batches::Batch& batch) { return ProduceBatch(batch); });
+}
 
 Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(KafkaSinkOptions options) {
   std::unique_ptr<KafkaSink> sink(new KafkaSink(std::move(options)));
@@ -63,8 +72,14 @@ Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event)
   WALCAST_RETURN_IF_ERROR(BeginReaderCall());
   if (!current_) return Status::Internal("kafka sink: change outside a transaction");
   if (skipping_) return Status::Ok();
+  if (batches_ && txn.snapshot) return batches_->Add(txn, event);
   records_.clear();
-  Status encoded = encoder_.Encode(txn, event, UnixMicrosNow(), &order_, &records_);
+  const Status encoded = encoder_.Encode(txn, event, UnixMicrosNow(), &order_, &records_);
+  return ProduceChange(txn, event, encoded, records_);
+}
+
+Status KafkaSink::ProduceChange(const TransactionInfo& txn, const ChangeEvent& event,
+                                const Status& encoded, std::span<EncodedRecord> records) {
   if (!encoded.ok()) {
     if (!DeadLettersEnabled()) return encoded;
     // A value that cannot be converted: dead-letter the raw event position
@@ -72,7 +87,7 @@ Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event)
     return ProduceDeadLetter(UnencodableEventDeadLetter(event, encoded.message()), TableOf(event),
                              encoded.message(), current_, event.lsn);
   }
-  for (EncodedRecord& record : records_) {
+  for (EncodedRecord& record : records) {
     WALCAST_RETURN_IF_ERROR(Produce(std::move(record), current_, event.lsn));
   }
   // The snapshot is one transaction of any size: commit it in pieces, without
@@ -84,8 +99,46 @@ Status KafkaSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event)
   return Status::Ok();
 }
 
+// Runs on worker thread `worker`, which alone uses worker_encoders_[worker].
+// A snapshot transaction has no transaction block, so no TransactionOrder.
+void KafkaSink::EncodeBatch(size_t worker, Batches::Batch& batch) {
+  debezium::DebeziumEncoder& encoder = *worker_encoders_[worker];
+  EncodedRows& out = batch.encoded;
+  out.ends.reserve(batch.events.size());
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const size_t start = out.records.size();
+    Status s = encoder.Encode(batch.txn, batch.events[i], UnixMicrosNow(), nullptr, &out.records);
+    if (!s.ok()) {
+      out.records.resize(start);  // what the failed row left half done
+      out.failures.emplace_back(i, std::move(s));
+    }
+    out.ends.push_back(out.records.size());
+  }
+}
+
+Status KafkaSink::ProduceBatch(Batches::Batch& batch) {
+  EncodedRows& rows = batch.encoded;
+  auto failure = rows.failures.begin();
+  size_t start = 0;
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const bool failed = failure != rows.failures.end() && failure->first == i;
+    const Status& encoded = failed ? failure->second : Status::Ok();
+    WALCAST_RETURN_IF_ERROR(
+        ProduceChange(batch.txn, batch.events[i], encoded,
+                      std::span<EncodedRecord>(rows.records).subspan(start, rows.ends[i] - start)));
+    if (failed) ++failure;
+    start = rows.ends[i];
+  }
+  return Status::Ok();
+}
+
 Status KafkaSink::OnCommit(const TransactionInfo& txn) {
   WALCAST_RETURN_IF_ERROR(BeginReaderCall());
+  if (batches_) {
+    // The snapshot's last rows, still being encoded, go out before it commits.
+    WALCAST_RETURN_IF_ERROR(batches_->Drain());
+    for (auto& encoder : worker_encoders_) encoder->NoteCommit(txn);
+  }
   if (!current_) current_ = NewInFlight();
   if (skipping_) {
     skipping_ = false;
@@ -124,6 +177,7 @@ Status KafkaSink::OnCommit(const TransactionInfo& txn) {
 }
 
 void KafkaSink::OnReset() {
+  if (batches_) batches_->Drop();  // rows of the interrupted transaction
   if (!current_) return;
   if (exactly_once() && current_records_ > 0) {
     // Part of a transaction that will come again whole is in the open Kafka

@@ -7,12 +7,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/log.h"
+#include "core/ordered_event_batches.h"
 #include "core/sink.h"
 #include "debezium/encoder.h"
 #include "sinks/kafka/kafka_sink_options.h"
@@ -65,6 +67,15 @@ namespace walcast::sinks::kafka {
 // pipeline's next start replays them from its watermark). The exactly-once
 // sink always has a producer of its own.
 //
+// With options.snapshot_threads > 1 (snapshot.max.threads), the rows of a
+// snapshot transaction are encoded (envelope, key, headers) on that many
+// threads of the sink's own, each with its own encoder, in batches
+// (OrderedEventBatches), and produced on the reader thread in the order
+// they came: every topic and partition gets the records, snapshot marks
+// and acknowledgements of one thread. Memory: at most kMaxBatchesInFlight
+// batches of kBatchEvents rows or kBatchBytes of values, and their records.
+// Streamed transactions are encoded on the reader thread.
+//
 // Threads: OnBegin/OnChange/OnCommit/OnReset/Flush/Close on the reader
 // thread; delivery reports run on the producer's poll thread, which
 // acknowledges (at-least-once mode). A delivery that fails for good (and is
@@ -79,6 +90,10 @@ namespace walcast::sinks::kafka {
 // with no time to flush.
 class KafkaSink : public Sink, private ProducerUser {
  public:
+  static constexpr size_t kBatchEvents = 128;
+  static constexpr size_t kBatchBytes = size_t{256} * 1024;
+  static constexpr size_t kMaxBatchesInFlight = 16;
+
   // kInvalidArgument for a librdkafka property it rejects (named).
   static Result<std::unique_ptr<KafkaSink>> Create(KafkaSinkOptions options);
   ~KafkaSink() override;
@@ -163,7 +178,26 @@ class KafkaSink : public Sink, private ProducerUser {
     bool too_large = false;
   };
 
+  // What a worker thread made of a batch of snapshot rows: their records in
+  // order, and the rows it could not encode.
+  struct EncodedRows {
+    std::vector<debezium::EncodedRecord> records;
+    std::vector<size_t> ends;                         // per row: its records end here
+    std::vector<std::pair<size_t, Status>> failures;  // (row, why), in row order
+  };
+  using Batches = OrderedEventBatches<EncodedRows>;
+
   explicit KafkaSink(KafkaSinkOptions options);
+
+  // Produces the records of one change, `encoded` saying whether its
+  // encoding succeeded (else it is dead-lettered or returned); commits the
+  // snapshot's Kafka transaction in pieces (exactly once). Reader thread.
+  Status ProduceChange(const TransactionInfo& txn, const ChangeEvent& event, const Status& encoded,
+                       std::span<debezium::EncodedRecord> records);
+  // Snapshot rows on worker thread `worker` (worker_encoders_[worker]).
+  void EncodeBatch(size_t worker, Batches::Batch& batch);
+  // Produces an encoded batch (reader thread, in order).
+  Status ProduceBatch(Batches::Batch& batch);
 
   // Producer lifecycle (kafka_sink_producer.cc).
   // A producer with walcast's settings and the user's, the pool's or its
@@ -258,7 +292,8 @@ class KafkaSink : public Sink, private ProducerUser {
   bool exactly_once() const { return options_.exactly_once.enabled; }
   // init_transactions, the checkpoint topic, the newest checkpoint.
   Status StartTransactions();
-  // True when the open Kafka transaction should be committed now.
+  // True when the open Kafka transaction should be committed now, or when
+  // completed transactions wait for their checkpoint with none open.
   bool CommitDue(std::chrono::steady_clock::time_point now) const;
   // Produces the checkpoint (when PostgreSQL transactions completed in this
   // Kafka transaction), commits, and acknowledges them.
@@ -281,6 +316,9 @@ class KafkaSink : public Sink, private ProducerUser {
   debezium::TransactionOrder order_;
   std::vector<debezium::EncodedRecord> records_;
   std::chrono::steady_clock::time_point next_heartbeat_{};
+  // Snapshot encoding threads (snapshot_threads > 1): one encoder each.
+  std::vector<std::unique_ptr<debezium::DebeziumEncoder>> worker_encoders_;
+  std::unique_ptr<Batches> batches_;
 
   mutable std::mutex mu_;  // guards InFlight fields, failure_, unsettled_, deferred_, served_,
                            // authorization_problem_

@@ -57,12 +57,15 @@ Status KafkaSink::EnsureKafkaTransaction() {
 
 bool KafkaSink::CommitDue(std::chrono::steady_clock::time_point now) const {
   const ExactlyOnceOptions& eos = options_.exactly_once;
-  return transactions_->open() &&
-         (now - batch_started_ >= eos.commit_interval || batch_records_ >= eos.commit_max_records);
+  // Transactions whose records all went out in a Kafka transaction already
+  // committed (a snapshot whose last piece was just due) still need their
+  // checkpoint, in a Kafka transaction of its own.
+  if (!transactions_->open()) return !batch_.empty();
+  return now - batch_started_ >= eos.commit_interval || batch_records_ >= eos.commit_max_records;
 }
 
 Status KafkaSink::CommitKafkaTransaction() {
-  if (!transactions_->open()) return Status::Ok();
+  if (!transactions_->open() && batch_.empty()) return Status::Ok();
   const ExactlyOnceOptions& eos = options_.exactly_once;
   if (!batch_.empty()) {
     // The checkpoint commits with the records it vouches for, or not at all.

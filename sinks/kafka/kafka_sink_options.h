@@ -54,6 +54,9 @@ struct KafkaSinkOptions {
   // How long one queue-full wait lasts before logging that Kafka is slow.
   std::chrono::milliseconds queue_full_log_interval{10000};
   ExactlyOnceOptions exactly_once;
+  // snapshot.max.threads: threads of the sink's own encoding the snapshot
+  // transaction's rows (1: the reader thread encodes them).
+  int snapshot_threads = 1;
   // Several pipelines: the producers they share (borrowed; must outlive the
   // sink). Null, or exactly once: the sink creates a producer of its own.
   ProducerPool* pool = nullptr;

@@ -55,6 +55,7 @@ void KafkaSink::NeedNewProducerLocked() {
 }
 
 void KafkaSink::OnRewind() {
+  if (batches_) batches_->Drop();  // produced again from the watermark
   if (exactly_once()) {
     AbortForReplay();
   } else {

@@ -29,13 +29,12 @@ void AppendLines(const std::vector<debezium::EncodedRecord>& records, std::strin
 StdoutSink::StdoutSink(debezium::EncoderOptions options, std::FILE* out, int snapshot_threads)
     : encoder_(WithoutValueSchemas(options)), out_(out) {
   if (snapshot_threads <= 1) return;
-  for (int t = 0; t < snapshot_threads; ++t) {
-    worker_encoders_.push_back(
-        std::make_unique<debezium::DebeziumEncoder>(WithoutValueSchemas(options)));
-  }
-  workers_ = std::make_unique<OrderedWorkers<Batch>>(
-      worker_encoders_.size(), kMaxBatchesInFlight,
-      [this](size_t worker, Batch& batch) { EncodeBatch(worker, batch); });
+  for (int t = 0; t < snapshot_threads; ++t)
+    worker_encoders_.push_back(encoder_.ForAnotherThread());
+  batches_ = std::make_unique<Batches>(
+      worker_encoders_.size(), Batches::Limits{kBatchEvents, kBatchBytes, kMaxBatchesInFlight},
+      [this](size_t worker, Batches::Batch& batch) { EncodeBatch(worker, batch); },
+      [this](Batches::Batch& batch) { return WriteBatch(batch); });
 }
 
 Status StdoutSink::OnBegin(const TransactionInfo& /*txn*/) {
@@ -44,15 +43,7 @@ Status StdoutSink::OnBegin(const TransactionInfo& /*txn*/) {
 }
 
 Status StdoutSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event) {
-  if (workers_ && txn.snapshot) {
-    if (batch_.events.empty()) batch_.txn = txn;
-    batch_.events.push_back(event);
-    if (event.after) {
-      for (const Datum& d : *event.after) batch_.bytes += d.data.size();
-    }
-    if (batch_.events.size() < kBatchEvents && batch_.bytes < kBatchBytes) return Status::Ok();
-    return SubmitBatch();
-  }
+  if (batches_ && txn.snapshot) return batches_->Add(txn, event);
   records_.clear();
   WALCAST_RETURN_IF_ERROR(encoder_.Encode(txn, event, UnixMicrosNow(), &order_, &records_));
   line_.clear();
@@ -62,35 +53,21 @@ Status StdoutSink::OnChange(const TransactionInfo& txn, const ChangeEvent& event
 
 // Runs on worker thread `worker`, which alone uses worker_encoders_[worker].
 // A snapshot transaction has no transaction block, so no TransactionOrder.
-void StdoutSink::EncodeBatch(size_t worker, Batch& batch) {
+void StdoutSink::EncodeBatch(size_t worker, Batches::Batch& batch) {
   debezium::DebeziumEncoder& encoder = *worker_encoders_[worker];
   std::vector<debezium::EncodedRecord> records;
   for (const ChangeEvent& event : batch.events) {
     records.clear();
-    batch.status = encoder.Encode(batch.txn, event, UnixMicrosNow(), nullptr, &records);
-    if (!batch.status.ok()) return;
-    AppendLines(records, &batch.lines, &batch.line_count);
+    batch.encoded.status = encoder.Encode(batch.txn, event, UnixMicrosNow(), nullptr, &records);
+    if (!batch.encoded.status.ok()) return;
+    AppendLines(records, &batch.encoded.text, &batch.encoded.count);
   }
 }
 
-Status StdoutSink::SubmitBatch() {
-  while (workers_->full()) WALCAST_RETURN_IF_ERROR(WriteBatches(/*all=*/false));
-  workers_->Submit(std::move(batch_));
-  batch_ = Batch{};
-  batch_.events.reserve(kBatchEvents);
-  return WriteBatches(/*all=*/false);
-}
-
-Status StdoutSink::WriteBatches(bool all) {
-  // Not `all`: what is done, and the oldest batch if the queue is full.
-  for (bool wait = all || workers_->full();; wait = all) {
-    Batch* batch = workers_->Front(wait);
-    if (batch == nullptr) return Status::Ok();
-    Status s = batch->status.ok() ? Write(batch->lines) : batch->status;
-    events_written_ += batch->line_count;
-    workers_->Pop();
-    WALCAST_RETURN_IF_ERROR(s);
-  }
+Status StdoutSink::WriteBatch(Batches::Batch& batch) {
+  WALCAST_RETURN_IF_ERROR(batch.encoded.status);
+  events_written_ += batch.encoded.count;
+  return Write(batch.encoded.text);
 }
 
 Status StdoutSink::Write(const std::string& data) {
@@ -101,9 +78,8 @@ Status StdoutSink::Write(const std::string& data) {
 }
 
 Status StdoutSink::OnCommit(const TransactionInfo& txn) {
-  if (workers_) {
-    if (!batch_.events.empty()) WALCAST_RETURN_IF_ERROR(SubmitBatch());
-    WALCAST_RETURN_IF_ERROR(WriteBatches(/*all=*/true));
+  if (batches_) {
+    WALCAST_RETURN_IF_ERROR(batches_->Drain());
     for (auto& encoder : worker_encoders_) encoder->NoteCommit(txn);
   }
   encoder_.NoteCommit(txn);
@@ -119,9 +95,7 @@ Status StdoutSink::OnCommit(const TransactionInfo& txn) {
 // is not acknowledged and comes again, as at-least-once delivery allows.
 // Its rows still being encoded are dropped.
 void StdoutSink::OnReset() {
-  if (!workers_) return;
-  batch_ = Batch{};
-  while (workers_->Front(/*wait=*/true) != nullptr) workers_->Pop();
+  if (batches_) batches_->Drop();
 }
 
 Status StdoutSink::Flush(std::chrono::milliseconds /*timeout*/) {

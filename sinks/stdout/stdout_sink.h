@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/ordered_workers.h"
+#include "core/ordered_event_batches.h"
 #include "core/sink.h"
 #include "debezium/encoder.h"
 
@@ -20,11 +20,11 @@ namespace walcast::sinks {
 //
 // With snapshot_threads > 1 (snapshot.max.threads), the rows of a snapshot
 // transaction are encoded on that many threads of the sink's own, each
-// with its own encoder, in batches, and written in the order they came; a
-// snapshot's lines are the same as with one thread. Memory: at most
-// kMaxBatchesInFlight batches of kBatchEvents rows or kBatchBytes of
-// values (whichever comes first; a single wider row makes its own batch),
-// and their lines.
+// with its own encoder, in batches (OrderedEventBatches), and written in
+// the order they came; a snapshot's lines are the same as with one thread.
+// Memory: at most kMaxBatchesInFlight batches of kBatchEvents rows or
+// kBatchBytes of values (whichever comes first; a single wider row makes
+// its own batch), and their lines.
 // Streamed transactions are encoded on the reader thread.
 class StdoutSink : public Sink {
  public:
@@ -52,21 +52,16 @@ class StdoutSink : public Sink {
   }
 
  private:
-  // Snapshot rows encoded together on one worker thread, and their lines.
-  struct Batch {
-    TransactionInfo txn;
-    std::vector<ChangeEvent> events;
-    size_t bytes = 0;  // of the events' values
-    std::string lines;
-    uint64_t line_count = 0;
+  // What a worker thread made of a batch of snapshot rows.
+  struct Lines {
+    std::string text;
+    uint64_t count = 0;
     Status status;
   };
-  void EncodeBatch(size_t worker, Batch& batch);
-  // Queues the batch being filled for the workers (after writing the
-  // oldest batches while the queue is full).
-  Status SubmitBatch();
-  // Writes the encoded batches in order: those done, or all when `all`.
-  Status WriteBatches(bool all);
+  using Batches = OrderedEventBatches<Lines>;
+  void EncodeBatch(size_t worker, Batches::Batch& batch);
+  // Writes an encoded batch (reader thread, in order).
+  Status WriteBatch(Batches::Batch& batch);
   Status Write(const std::string& data);
 
   std::string name_ = "stdout";
@@ -79,8 +74,7 @@ class StdoutSink : public Sink {
   std::atomic<uint64_t> transactions_written_{0};
   // Snapshot encoding threads (snapshot_threads > 1): one encoder each.
   std::vector<std::unique_ptr<debezium::DebeziumEncoder>> worker_encoders_;
-  std::unique_ptr<OrderedWorkers<Batch>> workers_;
-  Batch batch_;  // being filled
+  std::unique_ptr<Batches> batches_;
 };
 
 }  // namespace walcast::sinks

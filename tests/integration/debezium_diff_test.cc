@@ -44,6 +44,9 @@ struct Variant {
   std::string prefix;  // topic.prefix
   Settings shared;
   Settings debezium_only;
+  // walcast settings with no effect on its output (snapshot.max.threads:
+  // the sinks encode the snapshot on several threads, still in order).
+  Settings walcast_only = {};
 };
 
 std::vector<Variant> Variants() {
@@ -70,6 +73,7 @@ std::vector<Variant> Variants() {
   // named at the same level.
   plain.debezium_only = {{"key.converter", "org.apache.kafka.connect.json.JsonConverter"},
                          {"value.converter", "org.apache.kafka.connect.json.JsonConverter"}};
+  plain.walcast_only = {{"snapshot.max.threads", "2"}};
   // The handling modes users switch most, each away from its default.
   Variant modes{"modes", "dbmodes", {common[0], common[1]}, {}};
   modes.shared.emplace_back("decimal.handling.mode", "string");
@@ -97,6 +101,8 @@ std::vector<Variant> Variants() {
       {"datatype.propagate.source.type", ".+\\.timestamptz,.+\\.INT2"},
       {"message.key.columns", "cols.accounts:email"},
   };
+  // The column mappers run in each snapshot encoding thread's encoder.
+  columns.walcast_only = {{"snapshot.max.threads", "2"}};
   // WALCAST_DIFF_VARIANTS (a comma list of names) keeps only those: the
   // pg-matrix runs on other PostgreSQL versions take `schemas` alone, which
   // carries the whole workload; the others vary the encoder and the column
@@ -209,7 +215,9 @@ class DebeziumDiffTest : public ::testing::Test {
         << "\ndatabase.user=postgres\ndatabase.dbname=" << db_ << "\n";
       f << "slot.name=wc_" << v.name << "\npublication.name=wc_pub_" << v.name << "\n";
       f << "topic.prefix=" << v.prefix << "\n";
-      for (const auto& [k, value] : v.shared) f << k << "=" << value << "\n";
+      for (const Settings* settings : {&v.shared, &v.walcast_only}) {
+        for (const auto& [k, value] : *settings) f << k << "=" << value << "\n";
+      }
       f << "sinks=kafka\nkafka.bootstrap.servers=" << walcast_kafka_->bootstrap() << "\n";
       f << "kafka.linger.ms=5\nstatus.update.interval.ms=200\n";
       f << "state.dir=" << dir_ << "/state-" << v.name << "\n";
@@ -436,16 +444,21 @@ TEST_F(DebeziumDiffTest, WalcastWritesWhatDebeziumWrites) {
 struct SnapshotEdgeCase {
   std::string name;  // also topic.prefix, slot and publication suffix
   std::vector<std::pair<std::string, int>> tables;  // name, rows
+  int walcast_threads = 1;                          // walcast's snapshot.max.threads
 };
 
 TEST_F(DebeziumDiffTest, SnapshotMarkersOfEmptyAndOneRowTablesAreDebeziums) {
   const std::vector<SnapshotEdgeCase> cases = {
       {"edge_last_empty", {{"t_a", 3}, {"t_b", 2}, {"t_c", 0}}},
-      {"edge_first_empty", {{"t_a", 0}, {"t_b", 2}, {"t_c", 1}}},
+      // walcast encoding on 2 threads (in batches of 128 rows) in this case
+      // and the fourth: many batches, then a table shorter than a batch.
+      {"edge_first_empty", {{"t_a", 0}, {"t_b", 700}, {"t_c", 1}}, 2},
       {"edge_one_row", {{"t_a", 1}}},
-      {"edge_one_row_then_empty", {{"t_a", 1}, {"t_b", 0}}},
+      {"edge_one_row_then_empty", {{"t_a", 1}, {"t_b", 0}}, 2},
       {"edge_all_empty", {{"t_a", 0}, {"t_b", 0}}},
   };
+  // Each case takes two of the server's 20 replication slots (both tools),
+  // after the 8 of WalcastWritesWhatDebeziumWrites.
   std::string kafka_error;
   std::thread broker([&] { debezium_kafka_ = KafkaCluster::Start(&kafka_error); });
 
@@ -454,6 +467,7 @@ TEST_F(DebeziumDiffTest, SnapshotMarkersOfEmptyAndOneRowTablesAreDebeziums) {
   std::vector<std::string> connector_files;
   for (const SnapshotEdgeCase& c : cases) {
     Variant v{c.name, c.name, {{"table.include.list", "public\\..*"}}, {}};
+    v.walcast_only = {{"snapshot.max.threads", std::to_string(c.walcast_threads)}};
     // WriteConnector and StartWalcast read the database from db_.
     db_ = pg_->CreateDatabase(c.name);
     db_of[c.name] = db_;

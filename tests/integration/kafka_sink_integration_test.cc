@@ -475,9 +475,18 @@ TEST_F(KafkaSinkTest, SnapshotThenStreamingWithConcurrentWritesGivesEveryRowOnce
   // Replay the topic per key, in partition order.
   std::map<int64_t, int64_t> state;  // id -> v
   std::map<int64_t, int> births;     // r or c per id
+  // The snapshot, encoded on 2 threads, reads the table in heap (= id)
+  // order: each partition gets its rows in that order, as from one thread.
+  std::map<int32_t, int64_t> last_read;  // partition -> id of its last r
+  std::map<std::string, int> marks;      // source.snapshot of the r records
   for (const auto& r : kafka_->ConsumeAll(Topic("t"), 3s, 120s)) {
     if (!r.value) continue;
     const Value v = ParseValue(*r.value);
+    if (v.op == "r") {
+      EXPECT_GT(v.id, last_read[r.partition]) << "partition " << r.partition << " out of order";
+      last_read[r.partition] = v.id;
+      ++marks[v.snapshot];
+    }
     if (v.op == "r" || v.op == "c") ++births[v.id];
     if (v.op == "d") {
       state.erase(v.id);
@@ -492,6 +501,7 @@ TEST_F(KafkaSinkTest, SnapshotThenStreamingWithConcurrentWritesGivesEveryRowOnce
   EXPECT_EQ(state, table) << "the topic replayed per key differs from the table";
   for (const auto& [id, n] : births) ASSERT_EQ(n, 1) << "row " << id << " read or created twice";
   EXPECT_EQ(births.size(), static_cast<size_t>(kRows + 20));
+  EXPECT_EQ(marks, (std::map<std::string, int>{{"first", 1}, {"true", kRows - 2}, {"last", 1}}));
 }
 
 TEST_F(KafkaSinkTest, HeartbeatsAdvanceTheSlotOnAnIdleTable) {

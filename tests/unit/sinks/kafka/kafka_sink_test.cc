@@ -9,7 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,11 +39,11 @@ constexpr char kDeadLetters[] = "mock.dlq";
 constexpr char kCheckpoints[] = "mock.walcast.checkpoints";
 constexpr uint64_t kStart = 0x1000;
 
-std::shared_ptr<const Relation> Table() {
+std::shared_ptr<const Relation> Table(const std::string& name = "t") {
   auto r = std::make_shared<Relation>();
   r->oid = 16384;
   r->schema = "public";
-  r->name = "t";
+  r->name = name;
   Column id;
   id.name = "id";
   id.type_oid = 23;  // int4
@@ -129,6 +132,30 @@ class KafkaSinkMockTest : public ::testing::Test {
     return pipeline->OnCommit(txn);
   }
 
+  // The snapshot as the reader hands it over: one transaction (number n) of
+  // `rows` reads of table `table` with ids 1..rows, marked first / true /
+  // last; the row with id `bad_id` (if any) has an id no int4 codec accepts.
+  Status WriteSnapshot(int n, int rows, const std::string& table = "t", int bad_id = 0) {
+    const std::shared_ptr<const Relation> relation = Table(table);
+    TransactionInfo txn = Txn(n);
+    txn.snapshot = true;
+    txn.end_lsn = EndOf(n);  // known at begin for the snapshot
+    WALCAST_RETURN_IF_ERROR(pipeline_->OnBegin(txn));
+    for (int id = 1; id <= rows; ++id) {
+      ChangeEvent e;
+      e.op = Op::kRead;
+      e.lsn = txn.commit_lsn;
+      e.relation = relation;
+      e.snapshot = id == 1      ? SnapshotMark::kFirst
+                   : id == rows ? SnapshotMark::kLast
+                                : SnapshotMark::kTrue;
+      e.after = Tuple{Datum::Text(id == bad_id ? "not-a-number" : std::to_string(id)),
+                      Datum::Text("v" + std::to_string(id))};
+      WALCAST_RETURN_IF_ERROR(pipeline_->OnChange(txn, e));
+    }
+    return pipeline_->OnCommit(txn);
+  }
+
   // After a kReplay: what the reader does before streaming from the watermark.
   void Rewind() {
     pipeline_->Rewind();
@@ -180,6 +207,35 @@ std::vector<int> Ids(const std::vector<MockRecord>& records) {
     ids.push_back(std::stoi(r.key->substr(r.key->find(':') + 1)));
   }
   return ids;
+}
+
+// The source.snapshot mark of each record, in order.
+std::vector<std::string> Marks(const std::vector<MockRecord>& records) {
+  std::vector<std::string> marks;
+  for (const MockRecord& r : records) {
+    const std::string field = "\"snapshot\":\"";
+    const size_t at = r.value ? r.value->find(field) : std::string::npos;
+    if (at == std::string::npos) {
+      marks.emplace_back();
+      continue;
+    }
+    const size_t begin = at + field.size();
+    marks.push_back(r.value->substr(begin, r.value->find('"', begin) - begin));
+  }
+  return marks;
+}
+
+// 1..n, and the marks a one-table snapshot of n rows has.
+std::vector<int> OneTo(int n) {
+  std::vector<int> ids(n);
+  for (int i = 0; i < n; ++i) ids[i] = i + 1;
+  return ids;
+}
+std::vector<std::string> SnapshotMarks(int n) {
+  std::vector<std::string> marks(n, "true");
+  marks.front() = "first";
+  marks.back() = "last";
+  return marks;
 }
 
 // The value `settings` gives `key`, or "" if none.
@@ -259,6 +315,115 @@ TEST_F(KafkaSinkMockTest, TransactionIsAcknowledgedOnceDelivered) {
   EXPECT_EQ(c.retried, 0u);
   EXPECT_TRUE(c.Reports(SinkCounters::kInFlight));
   EXPECT_FALSE(c.Reports(SinkCounters::kQueued));  // part of in flight for librdkafka
+}
+
+TEST_F(KafkaSinkMockTest, SnapshotEncodedOnTwoThreadsIsProducedInRowOrder) {
+  // Many batches (128 rows each) and a queue of batches that fills up: the
+  // topic still gets the rows, marks and run id of one thread, and the
+  // snapshot is acknowledged once every record is delivered.
+  KafkaSinkOptions options = Options();
+  options.snapshot_threads = 2;
+  ASSERT_TRUE(Start(std::move(options)));
+  constexpr int kRows = 5000;
+  ASSERT_TRUE(WriteSnapshot(1, kRows).ok());
+  ASSERT_TRUE(pipeline_->Flush(20s).ok());
+  EXPECT_EQ(watermark(), EndOf(1));
+  const std::vector<MockRecord> records = kafka_.Read(kTopic, 20s);
+  EXPECT_EQ(Ids(records), OneTo(kRows));
+  EXPECT_EQ(Marks(records), SnapshotMarks(kRows));
+  std::set<std::string> run_ids;
+  for (const MockRecord& r : records) run_ids.insert(r.headers.at("__debezium.context.runId"));
+  EXPECT_EQ(run_ids.size(), 1u);
+  EXPECT_EQ(sink_->records_delivered(), static_cast<uint64_t>(kRows));
+
+  // Streaming after the snapshot is encoded on the reader thread, as before.
+  ASSERT_TRUE(Write(2, {kRows + 1}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(2));
+  EXPECT_EQ(Ids(kafka_.Read(kTopic)).back(), kRows + 1);
+}
+
+TEST_F(KafkaSinkMockTest, SnapshotOnTwoThreadsKeepsEachPartitionsKeyOrder) {
+  // Three partitions: each gets its keys in row order, as with one thread,
+  // since one thread produces them all in order.
+  kafka_.CreateTopic("mock.public.p3", 3);
+  KafkaSinkOptions options = Options();
+  options.snapshot_threads = 2;
+  ASSERT_TRUE(Start(std::move(options)));
+  constexpr int kRows = 3000;
+  ASSERT_TRUE(WriteSnapshot(1, kRows, "p3").ok());
+  ASSERT_TRUE(pipeline_->Flush(20s).ok());
+  EXPECT_EQ(watermark(), EndOf(1));
+  const std::vector<MockRecord> records = kafka_.Read("mock.public.p3", 20s);
+  ASSERT_EQ(records.size(), static_cast<size_t>(kRows));
+  std::map<int32_t, std::vector<MockRecord>> by_partition;
+  for (const MockRecord& r : records) by_partition[r.partition].push_back(r);
+  EXPECT_EQ(by_partition.size(), 3u);
+  std::set<int> seen;
+  for (const auto& [partition, in_partition] : by_partition) {
+    const std::vector<int> ids = Ids(in_partition);
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end())) << "partition " << partition;
+    seen.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kRows));
+}
+
+TEST_F(KafkaSinkMockTest, SnapshotRowAWorkerCannotEncodeIsDeadLetteredInPlace) {
+  KafkaSinkOptions options = Options();
+  options.snapshot_threads = 2;
+  options.tolerate_errors = true;
+  ASSERT_TRUE(Start(std::move(options)));
+  constexpr int kRows = 600;
+  ASSERT_TRUE(WriteSnapshot(1, kRows, "t", /*bad_id=*/300).ok());
+  ASSERT_TRUE(pipeline_->Flush(20s).ok());
+  EXPECT_EQ(watermark(), EndOf(1));  // a dead letter settles its row
+  std::vector<int> expected = OneTo(kRows);
+  expected.erase(expected.begin() + 299);
+  EXPECT_EQ(Ids(kafka_.Read(kTopic, 20s)), expected);
+  EXPECT_EQ(sink_->records_dead_lettered(), 1u);
+  const std::vector<MockRecord> dead = kafka_.Read(kDeadLetters);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].headers.at("walcast.error.table"), "public.t");
+}
+
+TEST_F(KafkaSinkMockTest, SnapshotRowAWorkerCannotEncodeStopsWithoutTolerance) {
+  KafkaSinkOptions options = Options();
+  options.snapshot_threads = 2;
+  ASSERT_TRUE(Start(std::move(options)));
+  const Status s = WriteSnapshot(1, 600, "t", /*bad_id=*/300);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption);
+  EXPECT_EQ(watermark(), Lsn(kStart));
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceSnapshotOnTwoThreadsCommitsInPiecesInOrder) {
+  KafkaSinkOptions options = ExactlyOnce();
+  options.exactly_once.commit_max_records = 500;
+  options.snapshot_threads = 2;
+  ASSERT_TRUE(Start(std::move(options)));
+  constexpr int kRows = 2000;
+  ASSERT_TRUE(WriteSnapshot(1, kRows).ok());
+  // Pieces were committed inside the snapshot.
+  EXPECT_GE(sink_->kafka_transactions_committed(), 4u);
+  ASSERT_TRUE(pipeline_->Flush(20s).ok());
+  EXPECT_EQ(watermark(), EndOf(1));
+  EXPECT_EQ(sink_->committed_lsn(), EndOf(1));
+  const std::vector<MockRecord> records = kafka_.Read(kTopic, 20s);
+  EXPECT_EQ(Ids(records), OneTo(kRows));
+  EXPECT_EQ(Marks(records), SnapshotMarks(kRows));
+}
+
+TEST_F(KafkaSinkMockTest, ExactlyOnceSnapshotEndingWithAFullPieceIsCheckpointed) {
+  // The last row fills a piece, which is committed before the snapshot
+  // ends: the snapshot's checkpoint then goes in a Kafka transaction of its
+  // own rather than waiting for the next streamed record.
+  KafkaSinkOptions options = ExactlyOnce();
+  options.exactly_once.commit_max_records = 100;
+  ASSERT_TRUE(Start(std::move(options)));
+  ASSERT_TRUE(WriteSnapshot(1, 300).ok());
+  ASSERT_TRUE(pipeline_->Flush(20s).ok());
+  EXPECT_EQ(watermark(), EndOf(1));
+  EXPECT_EQ(sink_->committed_lsn(), EndOf(1));
+  EXPECT_EQ(Ids(kafka_.Read(kTopic)), OneTo(300));
 }
 
 TEST_F(KafkaSinkMockTest, RecordTheBrokerRejectsGoesToTheDeadLetterTopic) {
