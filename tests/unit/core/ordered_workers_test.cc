@@ -7,7 +7,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <set>
 #include <thread>
 
 namespace walcast {
@@ -93,13 +92,13 @@ TEST(OrderedWorkersTest, ManyItemsOnManyWorkersKeepTheirOrder) {
     (void)sink;
     item.result = item.id;
   });
-  std::set<size_t> used;
+  // Which worker ran what is up to the scheduler (on a loaded machine one
+  // worker may take every item); the first test proves two run at once.
   int next = 0;
   for (int id = 0; id < 2000; ++id) {
     while (workers.full()) {
       Item* item = workers.Front(/*wait=*/true);
       ASSERT_EQ(item->result, next++);
-      used.insert(item->worker);
       workers.Pop();
     }
     workers.Submit(Item{id});
@@ -109,7 +108,6 @@ TEST(OrderedWorkersTest, ManyItemsOnManyWorkersKeepTheirOrder) {
     workers.Pop();
   }
   EXPECT_EQ(next, 2000);
-  EXPECT_GT(used.size(), 1u);
 }
 
 }  // namespace
