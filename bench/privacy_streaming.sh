@@ -32,7 +32,9 @@
 # of each; target: at most 15 %).
 #
 # THREAD=1: the rules_on runs with privacy.transform.thread=true (the rules on
-# a thread of their own beside the reader).
+# a thread of their own beside the reader). THREAD=both: each round runs
+# rules_on without and then with the thread (runs on<N> and thread<N>, each
+# on a slot of its own), and the summary compares the two as well.
 #
 # PERF_DIR=DIR: each walcast run under `perf record $PERF_OPTS` (default
 # `-F 499 -g`) into DIR/<run>.data (its figures then include perf's own
@@ -61,13 +63,17 @@ common=(--set database.port="$port"
   --set metrics.definitions.file= --set status.update.interval.ms=1000 --set log.level=warn)
 on=(--config "$example/walcast.properties" --set privacy.keys.file="$work/privacy.keys")
 [[ "${THREAD:-0}" == 1 ]] && on+=(--set privacy.transform.thread=true)
+threaded=("${on[@]}" --set privacy.transform.thread=true)
 off=(--config "$work/rules-off.properties")
 
 # The table (empty), its publication and every slot, all before the load.
 "$walcast" "${off[@]}" "${common[@]}" generate-user-profiles --count 0 >/dev/null
 psql_ -c "CREATE PUBLICATION bench_users FOR TABLE public.user_profiles"
 slots=(recv)
-for r in $(seq "$rounds"); do slots+=("off$r" "on$r"); done
+for r in $(seq "$rounds"); do
+  slots+=("off$r" "on$r")
+  [[ "${THREAD:-0}" == both ]] && slots+=("thread$r")
+done
 for s in "${slots[@]}"; do
   psql_ -c "SELECT pg_create_logical_replication_slot('$s', 'pgoutput')" >/dev/null
 done
@@ -126,10 +132,18 @@ run() {
   bench_report "$name" "$secs" "$(printf 'cpu_s=%.2f cpu_us_per_row=%.1f peak_rss_kb=%s' \
     "$(echo "$user + $sys" | bc)" "$(echo "($user + $sys) * 1000000 / $rows" | bc -l)" "$rss")"
 }
-best_off_s="" best_on_s="" best_off_cpu="" best_on_cpu=""
+best_off_s="" best_on_s="" best_off_cpu="" best_on_cpu="" best_thread_s="" best_thread_cpu=""
 for r in $(seq "$rounds"); do
   run "off$r" "off$r" off
   run "on$r" "on$r" on
+  if [[ "${THREAD:-0}" == both ]]; then
+    run "thread$r" "thread$r" threaded
+    eval "s_t=\$secs_thread$r c_t=\$cpu_thread$r"
+    # shellcheck disable=SC2154
+    { [[ -z "$best_thread_s" ]] || (($(echo "$s_t < $best_thread_s" | bc))); } && best_thread_s=$s_t
+    { [[ -z "$best_thread_cpu" ]] || (($(echo "$c_t < $best_thread_cpu" | bc))); } &&
+      best_thread_cpu=$c_t
+  fi
   eval "s_off=\$secs_off$r s_on=\$secs_on$r c_off=\$cpu_off$r c_on=\$cpu_on$r"
   # shellcheck disable=SC2154
   { [[ -z "$best_off_s" ]] || (($(echo "$s_off < $best_off_s" | bc))); } && best_off_s=$s_off
@@ -142,6 +156,12 @@ printf 'rules_cost_cpu_pct=%.1f rules_cost_rows_per_s_pct=%.1f ratio_rules_off_t
   "$(echo "(1 - $best_off_s / $best_on_s) * 100" | bc -l)" \
   "$(echo "$secs_pg_recvlogical / $best_off_s" | bc -l)" \
   "$(echo "$secs_pg_recvlogical / $best_on_s" | bc -l)"
+if [[ -n "$best_thread_s" ]]; then
+  printf 'thread_cost_cpu_pct=%.1f thread_cost_rows_per_s_pct=%.1f thread_gain_rows_per_s_vs_rules_on_pct=%.1f\n' \
+    "$(echo "($best_thread_cpu - $best_off_cpu) * 100 / $best_off_cpu" | bc -l)" \
+    "$(echo "(1 - $best_off_s / $best_thread_s) * 100" | bc -l)" \
+    "$(echo "($best_on_s / $best_thread_s - 1) * 100" | bc -l)"
+fi
 
 echo "== encryption per core (build/bench/bench_privacy)"
 cmake --build "$root/build" --target bench_privacy >/dev/null

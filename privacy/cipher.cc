@@ -149,39 +149,68 @@ Status Sealer::Rekey(std::string_view key, std::string key_id) {
   return Status::Ok();
 }
 
-Result<std::string> Sealer::Seal(std::string_view plaintext, std::string_view context) {
+Status Sealer::Encrypt(std::initializer_list<std::string_view> parts, std::string_view aad) {
   if (key_id_.empty()) return Status::Internal("AES-256-GCM sealer without a key");
+  size_t plain_bytes = 0;
+  for (const std::string_view part : parts) plain_bytes += part.size();
   std::string& blob = ctx_->blob;
-  blob.resize(kIvBytes + plaintext.size() + kTagBytes);
+  blob.resize(kIvBytes + plain_bytes + kTagBytes);
   auto* iv = reinterpret_cast<unsigned char*>(blob.data());
   WALCAST_RETURN_IF_ERROR(ctx_->ivs.Take(kIvBytes, iv));
   unsigned char* out = iv + kIvBytes;
-  const std::string with_context = context.empty() ? std::string() : Aad(key_id_, context);
-  const std::string& aad = context.empty() ? ctx_->aad : with_context;
   EVP_CIPHER_CTX* ctx = ctx_->ctx.get();
   int len = 0;
   // A new IV with the key already expanded (EVP_EncryptInit_ex with a null
   // cipher and key keeps both).
   if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, iv) != 1 ||
-      EVP_EncryptUpdate(ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_EncryptUpdate(ctx, out, &len, Bytes(plaintext), static_cast<int>(plaintext.size())) !=
-          1) {
+      EVP_EncryptUpdate(ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1) {
     return Status::Internal("OpenSSL AES-256-GCM encryption failed");
   }
-  const int total = len;
+  int total = 0;
+  // GCM is a stream mode: updating part by part gives the ciphertext of
+  // the joined plaintext.
+  for (const std::string_view part : parts) {
+    if (part.empty()) continue;
+    if (EVP_EncryptUpdate(ctx, out + total, &len, Bytes(part), static_cast<int>(part.size())) !=
+        1) {
+      return Status::Internal("OpenSSL AES-256-GCM encryption failed");
+    }
+    total += len;
+  }
   if (EVP_EncryptFinal_ex(ctx, out + total, &len) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, out + total + len) != 1) {
     return Status::Internal("OpenSSL AES-256-GCM encryption failed");
   }
-  std::string text;
-  text.reserve(kSealedPrefix.size() + key_id_.size() + 1 + (blob.size() + 2) / 3 * 4);
-  text += kSealedPrefix;
-  text += key_id_;
-  text += ':';
-  AppendBase64(blob, &text);
-  // The plaintext never stays behind in the reused buffer.
+  return Status::Ok();
+}
+
+void Sealer::AppendText(std::string* out) {
+  std::string& blob = ctx_->blob;
+  out->reserve(out->size() + kSealedPrefix.size() + key_id_.size() + 1 + (blob.size() + 2) / 3 * 4);
+  *out += kSealedPrefix;
+  *out += key_id_;
+  *out += ':';
+  AppendBase64(blob, out);
+  // Nothing of the value stays behind in the reused buffer.
   OPENSSL_cleanse(blob.data(), blob.size());
+}
+
+Result<std::string> Sealer::Seal(std::string_view plaintext, std::string_view context) {
+  std::string text;
+  if (context.empty()) {
+    WALCAST_RETURN_IF_ERROR(Encrypt({plaintext}, ctx_->aad));
+  } else {
+    WALCAST_RETURN_IF_ERROR(Encrypt({plaintext}, Aad(key_id_, context)));
+  }
+  AppendText(&text);
   return text;
+}
+
+Status Sealer::SealTo(std::string_view head, std::string_view body, std::string* out) {
+  out->clear();
+  WALCAST_RETURN_IF_ERROR(Encrypt({head, body}, ctx_->aad));
+  AppendText(out);
+  return Status::Ok();
 }
 
 struct Hmac::Ctx {

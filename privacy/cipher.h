@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -85,11 +86,21 @@ class Sealer {
 
   // As the free Seal().
   Result<std::string> Seal(std::string_view plaintext, std::string_view context = {});
+  // Seals the plaintext `head` followed by `body` (without joining them
+  // first) and writes the text form into *out, replacing what it held; a
+  // reused *out keeps its capacity, so a row's seals allocate nothing.
+  // kInternal as Seal; *out is then empty.
+  Status SealTo(std::string_view head, std::string_view body, std::string* out);
   const std::string& key_id() const { return key_id_; }
 
  private:
   struct Ctx;
   Sealer(std::unique_ptr<Ctx> ctx, std::string key_id);
+  // Encrypts the concatenation of `parts` into ctx_->blob (iv | ciphertext
+  // | tag) under `aad`.
+  Status Encrypt(std::initializer_list<std::string_view> parts, std::string_view aad);
+  // Appends the text form of ctx_->blob to *out and wipes the blob.
+  void AppendText(std::string* out);
   std::unique_ptr<Ctx> ctx_;
   std::string key_id_;
 };

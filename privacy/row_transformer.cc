@@ -6,7 +6,6 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <functional>
 
 #include "core/log.h"
 #include "privacy/cipher.h"
@@ -21,15 +20,6 @@ using JsonValue = rapidjson::Value;
 using Allocator = rapidjson::Document::AllocatorType;
 
 std::string TableName(const Relation& r) { return r.schema + "." + r.name; }
-
-// `v` as compact JSON, written into a buffer with room for `expected`
-// bytes (no regrowing on the way for a column of about that size).
-std::string SerializeColumn(const JsonValue& v, size_t expected) {
-  rapidjson::StringBuffer buffer(nullptr, expected);
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 std::string Serialize(const JsonValue& v) {
   rapidjson::StringBuffer buffer;
@@ -113,26 +103,33 @@ std::string Mask(const std::string& text, int keep) {
   return out;
 }
 
-// What rules need besides the value: the hash, and sealing one value (its
-// type byte first) under the row's key, which fails with kRejected when
-// the row has no subject.
+// What rules need besides the value: the hash, and `seal(type, text, out)`
+// sealing one value (its type byte first) under the row's key into *out,
+// which fails with kRejected when the row has no subject. A template
+// parameter rather than a std::function: the row's closure is called
+// directly and never allocated.
+template <typename SealFn>
 struct ValueOps {
   Hmac* hash;  // null when no rule hashes
-  std::function<Result<std::string>(char type, const std::string& text)> seal;
+  SealFn& seal;
 };
 
-// The text that replaces `text` under a mask, hash or encrypt rule; `type`
-// is the plaintext's type byte for encryption. kRejected carries the reason
-// alone.
-Result<std::string> Protect(const Rule& rule, char type, const std::string& text,
-                            const ValueOps& ops) {
+// Writes the text that replaces `text` under a mask, hash or encrypt rule
+// into *out; `type` is the plaintext's type byte for encryption. kRejected
+// carries the reason alone.
+template <typename SealFn>
+Status Protect(const Rule& rule, char type, std::string_view text, const ValueOps<SealFn>& ops,
+               std::string* out) {
   switch (rule.op) {
     case Action::kMask:
-      return Mask(text, rule.mask_keep);
-    case Action::kHash:
-      return ops.hash->Hex(text);
+      *out = Mask(std::string(text), rule.mask_keep);
+      return Status::Ok();
+    case Action::kHash: {
+      WALCAST_ASSIGN_OR_RETURN(*out, ops.hash->Hex(text));
+      return Status::Ok();
+    }
     case Action::kEncrypt:
-      return ops.seal(type, text);
+      return ops.seal(type, text, out);
     default:
       return Status::Internal(std::string("privacy: ") + OpName(rule.op) + " protects nothing");
   }
@@ -160,13 +157,15 @@ Status NormalizeDateAt(JsonValue* v, const std::string& path, const Path& parts_
 }
 
 // Applies a rule with paths (or a concat) to the column's parsed JSON.
-// Missing paths are skipped and nulls stay. kRejected carries the reason
-// alone.
+// Missing paths are skipped and nulls stay. `scratch` is reused between
+// values and rows (its capacity stays). kRejected carries the reason alone.
+template <typename SealFn>
 Status ApplyJsonRule(const RowTransformer::Compiled& compiled, JsonValue* root, Allocator& alloc,
-                     const ValueOps& ops) {
+                     const ValueOps<SealFn>& ops, std::string* scratch) {
   const Rule& rule = *compiled.rule;
   if (rule.op == Action::kConcat) {
-    std::string joined;
+    std::string& joined = *scratch;
+    joined.clear();
     bool any = false;
     for (const Path& from : compiled.from) {
       JsonValue* v = Find(root, from);
@@ -198,21 +197,34 @@ Status ApplyJsonRule(const RowTransformer::Compiled& compiled, JsonValue* root, 
       WALCAST_RETURN_IF_ERROR(NormalizeDateAt(v, rule.paths[p], compiled.parts[p], root, alloc));
       continue;
     }
-    WALCAST_ASSIGN_OR_RETURN(
-        std::string text,
-        Protect(rule, v->IsString() ? kPlainString : kPlainJson, ValueText(*v), ops));
-    *v = JsonValue(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), alloc);
+    if (v->IsString()) {
+      // Straight from the parsed string: no copy of the value.
+      WALCAST_RETURN_IF_ERROR(Protect(rule, kPlainString,
+                                      std::string_view(v->GetString(), v->GetStringLength()), ops,
+                                      scratch));
+    } else {
+      WALCAST_RETURN_IF_ERROR(Protect(rule, kPlainJson, Serialize(*v), ops, scratch));
+    }
+    v->SetString(scratch->data(), static_cast<rapidjson::SizeType>(scratch->size()), alloc);
   }
   return Status::Ok();
 }
 
 }  // namespace
 
+// Buffers reused from row to row, so a row's values allocate nothing
+// beyond the output column itself.
+struct RowTransformer::Scratch {
+  rapidjson::StringBuffer json;  // the column written back
+  std::string value;             // a protected value, a concatenation
+};
+
 RowTransformer::RowTransformer(RuleSet rules, const KeyRing* ring, SubjectKeyStore* subjects)
     : rules_(std::move(rules)),
       ring_(ring),
       subjects_(subjects),
-      json_buffer_(new char[kJsonBufferBytes]) {
+      json_buffer_(new char[kJsonBufferBytes]),
+      scratch_(std::make_unique<Scratch>()) {
   compiled_.reserve(rules_.rules.size());
   for (const Rule& r : rules_.rules) {
     tables_[r.table] = true;
@@ -286,7 +298,10 @@ Result<std::unique_ptr<RowTransformer>> RowTransformer::Create(RuleSet rules, co
   return t;
 }
 
-RowTransformer::~RowTransformer() { ClearKeyCache(); }
+RowTransformer::~RowTransformer() {
+  ClearKeyCache();
+  OPENSSL_cleanse(scratch_->value.data(), scratch_->value.capacity());
+}
 
 void RowTransformer::ClearKeyCache() {
   for (auto& [index, key] : keys_) OPENSSL_cleanse(key.key.data(), key.key.size());
@@ -415,20 +430,15 @@ Status RowTransformer::TransformTuple(const Plan& plan, const Tuple& in, Tuple* 
   out->reserve(plan.kept.size());
   Subject subject;
   bool keyed = false;  // sealer_ holds this row's key (looked up at its first encryption)
-  auto seal = [&](char type, const std::string& text) -> Result<std::string> {
+  auto seal = [&](char type, std::string_view text, std::string* sealed) -> Status {
     if (!keyed) {
       WALCAST_RETURN_IF_ERROR(KeySealer(plan, in, &subject));
       keyed = true;
     }
-    std::string plain;
-    plain.reserve(1 + text.size());
-    plain += type;
-    plain += text;
-    Result<std::string> sealed = sealer_->Seal(plain);
-    OPENSSL_cleanse(plain.data(), plain.size());
-    return sealed;
+    return sealer_->SealTo(std::string_view(&type, 1), text, sealed);
   };
-  const ValueOps ops{hash_ ? &*hash_ : nullptr, seal};
+  const ValueOps<decltype(seal)> ops{hash_ ? &*hash_ : nullptr, seal};
+  std::string& scratch = scratch_->value;
   for (const size_t i : plan.kept) {
     if (i >= in.size()) {
       out->push_back(Datum::Null());
@@ -448,8 +458,11 @@ Status RowTransformer::TransformTuple(const Plan& plan, const Tuple& in, Tuple* 
     std::optional<PoolAllocator> pool;
     std::optional<Document> doc;
     auto serialize = [&] {
-      // About the size it came in (dropped fields against ciphertexts).
-      owned = Datum::Text(SerializeColumn(*doc, src.data.size() + src.data.size() / 4));
+      rapidjson::StringBuffer& buffer = scratch_->json;
+      buffer.Clear();  // keeps its capacity: one allocation, the column's own
+      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+      doc->Accept(writer);
+      owned = Datum::Text(std::string(buffer.GetString(), buffer.GetSize()));
       doc.reset();
       pool.reset();
     };
@@ -458,12 +471,9 @@ Status RowTransformer::TransformTuple(const Plan& plan, const Tuple& in, Tuple* 
       const Datum& d = owned ? *owned : src;
       if (rule->paths.empty() && rule->op != Action::kConcat) {
         if (doc) serialize();
-        Result<std::string> text = Protect(*rule, kPlainColumn, (owned ? *owned : src).data, ops);
-        if (text.ok()) {
-          owned = Datum::Text(std::move(text).value());
-        } else {
-          failed = text.status();
-        }
+        std::string text;
+        failed = Protect(*rule, kPlainColumn, (owned ? *owned : src).data, ops, &text);
+        if (failed.ok()) owned = Datum::Text(std::move(text));
       } else if (!doc && d.kind != Datum::Kind::kText) {
         failed = Status::Rejected("a JSON path needs the column's text (binary mode)");
       } else {
@@ -482,7 +492,9 @@ Status RowTransformer::TransformTuple(const Plan& plan, const Tuple& in, Tuple* 
             if (!subject.missing) subject.text = ValueText(*v);
           }
         }
-        if (failed.ok()) failed = ApplyJsonRule(*compiled, &*doc, doc->GetAllocator(), ops);
+        if (failed.ok()) {
+          failed = ApplyJsonRule(*compiled, &*doc, doc->GetAllocator(), ops, &scratch);
+        }
       }
       if (!failed.ok()) {
         failed_rule = rule;

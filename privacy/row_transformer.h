@@ -112,6 +112,8 @@ class RowTransformer : public RowTransform {
   std::unordered_map<const Relation*, Plan> plans_;
   std::unordered_map<std::string, SubjectKey> keys_;  // by subject index
   std::unique_ptr<char[]> json_buffer_;               // the parsed column's first chunk
+  struct Scratch;
+  std::unique_ptr<Scratch> scratch_;
   uint64_t key_lookups_ = 0;
   std::atomic<uint64_t> redacted_{0};
 };

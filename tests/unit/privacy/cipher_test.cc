@@ -127,4 +127,23 @@ TEST(CipherTest, RekeyedSealerSealsUnderTheNewKeyOnly) {
   EXPECT_EQ(Open(k1, ParseSealed(sealer.Seal("four").value()).value()).value(), "four");
 }
 
+TEST(CipherTest, SealToSealsHeadAndBodyAsOnePlaintext) {
+  Sealer sealer = Sealer::Create(kKey, "k1").value();
+  std::string out = "left over from an earlier value";
+  ASSERT_TRUE(sealer.SealTo("s", "jane.doe@example.com", &out).ok());
+  EXPECT_EQ(out.rfind("wc1:k1:", 0), 0u);
+  EXPECT_EQ(Open(kKey, ParseSealed(out).value()).value(), "sjane.doe@example.com");
+  // The reused buffer is replaced, never appended to; every seal its own IV.
+  const std::string first = out;
+  ASSERT_TRUE(sealer.SealTo("s", "jane.doe@example.com", &out).ok());
+  EXPECT_NE(out, first);
+  EXPECT_EQ(Open(kKey, ParseSealed(out).value()).value(), "sjane.doe@example.com");
+  ASSERT_TRUE(sealer.SealTo({}, {}, &out).ok());
+  EXPECT_EQ(Open(kKey, ParseSealed(out).value()).value(), "");
+  // Without a key: kInternal and nothing in the buffer.
+  EXPECT_EQ(sealer.Rekey("short", "k2").code(), Status::Code::kInternal);
+  EXPECT_EQ(sealer.SealTo("s", "x", &out).code(), Status::Code::kInternal);
+  EXPECT_TRUE(out.empty());
+}
+
 }  // namespace walcast::privacy
