@@ -115,9 +115,15 @@ wait_started() {
   while (( SECONDS < deadline )); do
     if ! alive "$pid"; then
       rm -f "$dir/pid"
-      if { tail -c +$(( offset + 1 )) "$log" 2>/dev/null
-           [[ -n "${console_log:-}" ]] && tail -c +$(( ${console_offset:-0} + 1 )) "$console_log" 2>/dev/null
-         } | grep -q "$bind_regex"; then
+      # Under pipefail, every part of the pipe must succeed: the group ends
+      # with an if (not `[[ ]] && tail`, false without a console log), and
+      # grep reads to the end (-q would stop early and fail tail with
+      # SIGPIPE), or a taken port reads as some other failure.
+      if { tail -c +$(( offset + 1 )) "$log" 2>/dev/null || true
+           if [[ -n "${console_log:-}" ]]; then
+             tail -c +$(( ${console_offset:-0} + 1 )) "$console_log" 2>/dev/null || true
+           fi
+         } | grep "$bind_regex" >/dev/null; then
         echo "$name could not bind its ports ${starting_ports:-}:" >&2
         start_failure_cause "$log" "$offset"
         # shellcheck disable=SC2086  # a list of ports

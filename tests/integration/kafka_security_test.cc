@@ -216,7 +216,11 @@ void KafkaSecurityTest::AclTakenAwayAndRestored(
   std::this_thread::sleep_for(8s);
   EXPECT_TRUE(walcast->Running()) << Log("walcast");
   EXPECT_LT(ConfirmedFlush(), written);
-  EXPECT_EQ(Occurrences(Log("walcast"), "not authorized"), 1u) << Log("walcast");
+  // One error line. The first replay's warning (rate-limited) may quote the
+  // same cause, when a produce call met the refusal before a delivery
+  // report did; it is the replay's note, not the error again.
+  EXPECT_EQ(Occurrences(Log("walcast"), "ERROR kafka: not authorized"), 1u) << Log("walcast");
+  EXPECT_LE(Occurrences(Log("walcast"), "not authorized"), 2u) << Log("walcast");
 
   ASSERT_TRUE(ChangeWriteAcl(true));
   ASSERT_TRUE(WaitConfirmed(walcast.get(), 120s));

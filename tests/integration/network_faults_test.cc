@@ -6,8 +6,9 @@
 // the Toxiproxy tests instead put latency, a bandwidth limit and connection
 // resets between walcast and that server. Afterwards every committed row
 // must be on the Kafka topic (duplicates allowed: at-least-once) and in the
-// index (no duplicate, no gap), and the same walcast process must still be
-// running. ctest runs each server's tests as an entry of its own
+// index (no duplicate, no gap), the same walcast process must still be
+// running, and, once it stops, every metric (on in every test) must equal
+// what SQL computes from the table. ctest runs each server's tests as an entry of its own
 // (--gtest_filter), so the three run in parallel.
 
 #include <signal.h>
@@ -66,7 +67,7 @@ class NetworkFaultsTest : public EsProcessTest {
           << out;
       pg_->Psql("SELECT pg_reload_conf()");
     }
-    // profile: a small JSON document, for the metrics of CutOff(..., true).
+    // profile: a small JSON document, for the metrics every test turns on.
     Sql("CREATE TABLE t(id int PRIMARY KEY, v int, profile jsonb)");
     WriteConfig({});
   }
@@ -292,8 +293,10 @@ class NetworkFaultsTest : public EsProcessTest {
 
   std::string MetricsIndex() const { return db_ + ".metrics.t"; }
 
-  // Turns the metrics on (MetricSql's), written to the search node.
-  void ConfigureMetrics() {
+  // Writes the configuration: `settings` over the fixture's, with the
+  // metrics on (MetricSql's), written to the search node. Every fault runs
+  // with them: a fault must leave each metric equal to SQL too.
+  void ConfigureWithMetrics(const std::map<std::string, std::string>& settings = {}) {
     const std::string path = dir_ + "/metrics.json";
     std::ofstream(path) << R"({"format": 1, "tables": {"document": "public.t"},
       "document_column": "profile",
@@ -303,9 +306,11 @@ class NetworkFaultsTest : public EsProcessTest {
          "measure": "count"},
         {"id": "nf_sum_v_by_k", "source": "document", "keys": [{"field": "path.k", "as": "k"}],
          "measure": {"sum": "column.v"}}]})";
-    WriteConfig({{"metrics.definitions.file", path},
-                 {"metrics.index", MetricsIndex()},
-                 {"checkpoint.interval.ms", "200"}});
+    std::map<std::string, std::string> kv = {{"metrics.definitions.file", path},
+                                             {"metrics.index", MetricsIndex()},
+                                             {"checkpoint.interval.ms", "200"}};
+    for (const auto& [key, value] : settings) kv[key] = value;
+    WriteConfig(kv);
   }
 
   // After CheckNothingLost: walcast stops (writing its last metric
@@ -333,10 +338,10 @@ class NetworkFaultsTest : public EsProcessTest {
   }
 
   // Link down for 30 s, then packets dropped for 30 s, between walcast and
-  // `server`, under load; with `metrics`, the metrics on too, checked at
-  // the end against SQL.
-  void CutOff(const std::string& server, bool metrics = false) {
-    if (metrics) ConfigureMetrics();
+  // `server`, under load, with `settings` and the metrics on; the metrics
+  // are checked at the end against SQL.
+  void CutOff(const std::string& server, const std::map<std::string, std::string>& settings = {}) {
+    ConfigureWithMetrics(settings);
     ASSERT_NO_FATAL_FAILURE(RouteServers());
     ASSERT_NO_FATAL_FAILURE(StartWalcast());
     StartLoad();
@@ -354,15 +359,16 @@ class NetworkFaultsTest : public EsProcessTest {
         server + "_packets_dropped", [&] { return lab_->SetDropping(server, true); },
         [&] { return lab_->SetDropping(server, false); }, kCut, rows_there));
     ASSERT_NO_FATAL_FAILURE(CheckNothingLost());
-    if (metrics) CheckMetrics();
+    CheckMetrics();
   }
 
   // Every connection to `server` open at one moment goes silent for good
   // while new ones get through (a firewall or NAT that lost its state):
-  // walcast must notice on its own and connect again.
+  // walcast must notice on its own and connect again. The metrics are on
+  // and checked at the end.
   void DeadConnection(const std::string& server,
                       const std::map<std::string, std::string>& settings) {
-    WriteConfig(settings);
+    ConfigureWithMetrics(settings);
     ASSERT_NO_FATAL_FAILURE(RouteServers());
     ASSERT_NO_FATAL_FAILURE(StartWalcast());
     StartLoad();
@@ -376,12 +382,15 @@ class NetworkFaultsTest : public EsProcessTest {
           return ok;
         },
         [] { return ::testing::AssertionSuccess(); }, 5s));
-    CheckNothingLost();
+    ASSERT_NO_FATAL_FAILURE(CheckNothingLost());
+    CheckMetrics();
   }
 
   // Through Toxiproxy: 500 ms of latency each way, a 16 KB/s limit towards
-  // walcast, then every connection reset for 5 s.
+  // walcast, then every connection reset for 5 s; the metrics on, checked
+  // at the end.
   void Toxics(const std::string& server) {
+    ConfigureWithMetrics();
     ASSERT_NO_FATAL_FAILURE(RouteServers(server));
     ASSERT_NO_FATAL_FAILURE(StartWalcast());
     StartLoad();
@@ -412,7 +421,8 @@ class NetworkFaultsTest : public EsProcessTest {
     ASSERT_NO_FATAL_FAILURE(Fault(server + "_resets",
                                   toxic("reset", "reset_peer", "downstream", R"({"timeout":0})"),
                                   remove("reset"), 5s));
-    CheckNothingLost();
+    ASSERT_NO_FATAL_FAILURE(CheckNothingLost());
+    CheckMetrics();
   }
 
   KafkaCluster* kafka_ = nullptr;
@@ -433,11 +443,10 @@ TEST_F(NetworkFaultsTest, KafkaCutOff) { CutOff("kafka"); }
 // With Kafka transactions carrying the checkpoint, not even Kafka may hold
 // a duplicate (read_committed).
 TEST_F(NetworkFaultsTest, KafkaCutOffExactlyOnce) {
-  WriteConfig({{"exactly.once", "true"}});
-  CutOff("kafka");
+  CutOff("kafka", {{"exactly.once", "true"}});
   EXPECT_EQ(kafka_duplicates_, 0);
 }
-TEST_F(NetworkFaultsTest, SearchCutOff) { CutOff("search", /*metrics=*/true); }
+TEST_F(NetworkFaultsTest, SearchCutOff) { CutOff("search"); }
 TEST_F(NetworkFaultsTest, PostgresToxics) { Toxics("postgres"); }
 TEST_F(NetworkFaultsTest, KafkaToxics) { Toxics("kafka"); }
 TEST_F(NetworkFaultsTest, SearchToxics) { Toxics("search"); }
