@@ -35,9 +35,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(KafkaSinkOptions options) {
   return sink;
 }
 
-KafkaSink::~KafkaSink() {
-  (void)Close(std::chrono::milliseconds(0));
-}
+KafkaSink::~KafkaSink() { (void)Close(std::chrono::milliseconds(0)); }
 
 Status KafkaSink::OnBegin(const TransactionInfo& txn) {
   WALCAST_RETURN_IF_ERROR(BeginReaderCall());
@@ -148,7 +146,9 @@ Status KafkaSink::OnCommit(const TransactionInfo& txn) {
     acker().Ack(txn.end_lsn);
     return Status::Ok();
   }
-  if (encoder_.options().provide_transaction_metadata && !txn.snapshot && order_.total > 0) {
+  // Every BEGIN gets its END, with event_count 0 when no change of the
+  // transaction became a record, as Debezium writes it.
+  if (encoder_.options().provide_transaction_metadata && !txn.snapshot && txn.xid != 0) {
     WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionEnd(txn, order_), current_, txn.end_lsn));
   }
   encoder_.NoteCommit(txn);

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -82,7 +84,8 @@ std::vector<Variant> Variants() {
   modes.shared.emplace_back("interval.handling.mode", "string");
   // column.include.list, on one table of the column options' schema.
   modes.shared[0].second += ",cols\\.accounts";
-  modes.shared.emplace_back("column.include.list", "(public|idrepo)\\..*,cols\\.accounts\\.(ID|email|owner)");
+  modes.shared.emplace_back("column.include.list",
+                            "(public|idrepo)\\..*,cols\\.accounts\\.(ID|email|owner)");
   // Debezium's column options (tests/data/debezium/columns_setup.sql says
   // what each column is for), and message.key.columns.
   Variant columns{"columns", "dbcols", {}, {}};
@@ -91,7 +94,8 @@ std::vector<Variant> Variants() {
       {"column.exclude.list", "cols\\.people\\.secret,COLS\\.PEOPLE\\.internal_note"},
       {"column.mask.with.6.chars",
        "COLS\\.PEOPLE\\.NAME,cols\\.people\\.age,cols\\.people\\.mood,cols\\.accounts\\.owner"},
-      {"column.mask.hash.SHA-256.with.salt.CzQMA0cB5K", "cols\\.people\\.email,cols\\.accounts\\.email"},
+      {"column.mask.hash.SHA-256.with.salt.CzQMA0cB5K",
+       "cols\\.people\\.email,cols\\.accounts\\.email"},
       {"column.mask.hash.v2.SHA-256.with.salt.pepper.salt",
        "cols\\.people\\.phone,cols\\.accounts\\.notes"},
       {"column.mask.hash.MD5.with.salt.s", "cols\\.people\\.city"},
@@ -111,9 +115,8 @@ std::vector<Variant> Variants() {
   std::vector<Variant> all = {schemas, plain, modes, columns};
   if (only == nullptr || *only == '\0') return all;
   const std::string wanted = std::string(",") + only + ",";
-  std::erase_if(all, [&](const Variant& v) {
-    return wanted.find("," + v.name + ",") == std::string::npos;
-  });
+  std::erase_if(
+      all, [&](const Variant& v) { return wanted.find("," + v.name + ",") == std::string::npos; });
   return all;
 }
 
@@ -121,6 +124,49 @@ size_t CountOccurrences(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
   return n;
+}
+
+// The transaction id's first part (the server's xid) in a transaction-metadata
+// key, {"id":"<xid>:<lsn>"} with or without a schema; -1 if there is none.
+int64_t KeyXid(const KafkaRecord& r) {
+  const std::string field = "\"id\":\"";
+  const size_t at = r.key ? r.key->find(field) : std::string::npos;
+  if (at == std::string::npos) return -1;
+  return std::strtoll(r.key->c_str() + at + field.size(), nullptr, 10);
+}
+
+// PostgreSQL 14 sends transactions without a published change, and those
+// between walcast's slot and Debezium's reach walcast only (see the line-up
+// before the workload). On a transaction-metadata topic walcast then starts
+// with their BEGIN and END (event_count 0), which Debezium never saw. Those
+// leading records, and only those (older than Debezium's first transaction,
+// and without events), are left out of the comparison; the offsets after
+// them move up by as many.
+void DropTransactionsOnlyWalcastSaw(const TopicRecords& debezium, TopicRecords* walcast) {
+  for (auto& [topic, records] : *walcast) {
+    const auto theirs = debezium.find(topic);
+    if (!topic.ends_with(".transaction") || theirs == debezium.end() || theirs->second.empty()) {
+      continue;
+    }
+    const int64_t first = KeyXid(theirs->second.front());
+    const auto empty = [](const KafkaRecord& r) {
+      return r.value && (r.value->find("\"event_count\":null") != std::string::npos ||
+                         r.value->find("\"event_count\":0,") != std::string::npos);
+    };
+    size_t drop = 0;
+    while (drop < records.size() && records[drop].partition == records.front().partition &&
+           KeyXid(records[drop]) >= 0 && KeyXid(records[drop]) < first && empty(records[drop])) {
+      ++drop;
+    }
+    if (drop == 0) continue;
+    std::cout << "LEFT OUT the first " << drop << " records of walcast's " << topic
+              << ": transactions without changes before Debezium's first\n";
+    const int32_t partition = records.front().partition;
+    records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(drop));
+    for (KafkaRecord& r : records) {
+      if (r.partition == partition) r.offset -= static_cast<int64_t>(drop);
+    }
+  }
 }
 
 // Broker-internal topics, not written by either tool.
@@ -345,8 +391,7 @@ TEST_F(DebeziumDiffTest, WalcastWritesWhatDebeziumWrites) {
     ChildProcess* p = walcast_[v.name].get();
     EXPECT_TRUE(PollUntil(
         [&] {
-          return WalcastLog(v.name).find("walcast starting") != std::string::npos ||
-                 !p->Running();
+          return WalcastLog(v.name).find("walcast starting") != std::string::npos || !p->Running();
         },
         60s))
         << WalcastLog(v.name);
@@ -385,9 +430,10 @@ TEST_F(DebeziumDiffTest, WalcastWritesWhatDebeziumWrites) {
   std::cout << "workload delivered by both after " << elapsed_s() << " s; comparing\n";
 
   const TopicRecords debezium = ReadAll(debezium_kafka_.get());
-  const TopicRecords walcast = ReadAll(walcast_kafka_);
+  TopicRecords walcast = ReadAll(walcast_kafka_);
   WriteRecords(debezium, dir_ + "/debezium.records");
   WriteRecords(walcast, dir_ + "/walcast.records");
+  DropTransactionsOnlyWalcastSaw(debezium, &walcast);
 
   // The comparison is only worth something if the workload reached every
   // kind of record.
@@ -492,7 +538,12 @@ TEST_F(DebeziumDiffTest, SnapshotMarkersOfEmptyAndOneRowTablesAreDebeziums) {
 
   // One streamed insert per case: once Debezium wrote it, every snapshot
   // record before it was polled, and stopping the worker flushes them.
+  // Before it, a transaction both tools see puts them on the same last
+  // commit in source.sequence: on PostgreSQL 14 the empty transactions
+  // between walcast's slot and Debezium's reach walcast only (as in
+  // WalcastWritesWhatDebeziumWrites).
   for (const Variant& v : variants) {
+    pg_->Psql("CREATE TABLE both_streaming (id int)", db_of[v.name]);
     pg_->Psql("INSERT INTO t_a VALUES (100, 'streamed')", db_of[v.name]);
   }
   const Lsn end = Lsn::Parse(pg_->Psql("SELECT pg_current_wal_lsn()")).value();
@@ -529,6 +580,7 @@ TEST_F(DebeziumDiffTest, SnapshotMarkersOfEmptyAndOneRowTablesAreDebeziums) {
     }
   }
   EXPECT_EQ(last_marks, cases.size() - 1);
+  DropTransactionsOnlyWalcastSaw(debezium, &walcast);
 
   const DiffReport report = DiffTopics(debezium, walcast);
   for (const RecordDifference& d : report.differences) std::cout << "DIFFERENCE " << d << "\n";

@@ -317,6 +317,31 @@ TEST_F(KafkaSinkMockTest, TransactionIsAcknowledgedOnceDelivered) {
   EXPECT_FALSE(c.Reports(SinkCounters::kQueued));  // part of in flight for librdkafka
 }
 
+// A transaction none of whose changes becomes a record (PostgreSQL 14 sends
+// transactions that touch no published table; filters and skipped operations
+// leave others empty) still gets its END, as Debezium writes it: event_count
+// 0 and no data collections. A BEGIN without its END was written before.
+TEST_F(KafkaSinkMockTest, ATransactionWithoutRecordsGetsItsEndToo) {
+  kafka_.CreateTopic("mock.transaction");
+  KafkaSinkOptions options = Options();
+  options.encoder.provide_transaction_metadata = true;
+  ASSERT_TRUE(Start(std::move(options)));
+  ASSERT_TRUE(Write(1, {}).ok());
+  ASSERT_TRUE(Write(2, {5}).ok());
+  ASSERT_TRUE(pipeline_->Flush(10s).ok());
+  EXPECT_EQ(watermark(), EndOf(2));
+  const std::vector<MockRecord> markers = kafka_.Read("mock.transaction");
+  ASSERT_EQ(markers.size(), 4u);
+  const auto has = [&](size_t i, const std::string& text) {
+    return markers[i].value && markers[i].value->find(text) != std::string::npos;
+  };
+  EXPECT_TRUE(has(0, "\"status\":\"BEGIN\"") && has(0, "\"id\":\"701:"));
+  EXPECT_TRUE(has(1, "\"status\":\"END\"") && has(1, "\"id\":\"701:"));
+  EXPECT_TRUE(has(1, "\"event_count\":0,\"data_collections\":[]")) << *markers[1].value;
+  EXPECT_TRUE(has(2, "\"status\":\"BEGIN\"") && has(2, "\"id\":\"702:"));
+  EXPECT_TRUE(has(3, "\"status\":\"END\"") && has(3, "\"event_count\":1,"));
+}
+
 TEST_F(KafkaSinkMockTest, SnapshotEncodedOnTwoThreadsIsProducedInRowOrder) {
   // Many batches (128 rows each) and a queue of batches that fills up: the
   // topic still gets the rows, marks and run id of one thread, and the
@@ -472,8 +497,8 @@ TEST_F(KafkaSinkMockTest, FullQueueWaitEndsWithTheFailureThatFreedRoom) {
   // A one-record queue and no broker: the second record waits for room,
   // which comes when the first one's delivery times out. That failure, not
   // a retry of the second record, ends the wait.
-  ASSERT_TRUE(Start(Options({{"queue.buffering.max.messages", "1"},
-                             {"message.timeout.ms", "300"}})));
+  ASSERT_TRUE(
+      Start(Options({{"queue.buffering.max.messages", "1"}, {"message.timeout.ms", "300"}})));
   kafka_.SetBrokerUp(false);
   const Status written = Write(1, {1, 2});
   EXPECT_EQ(written.code(), Status::Code::kReplay) << written.ToString();
