@@ -59,8 +59,7 @@ Status KafkaSink::OnBegin(const TransactionInfo& txn) {
       return Status::Ok();
     }
   }
-  // A non-transactional logical message (xid 0) has no transaction record.
-  if (encoder_.options().provide_transaction_metadata && !txn.snapshot && txn.xid != 0) {
+  if (WritesTransactionMarkers(txn)) {
     WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionBegin(txn), current_, txn.commit_lsn));
   }
   return Status::Ok();
@@ -148,7 +147,7 @@ Status KafkaSink::OnCommit(const TransactionInfo& txn) {
   }
   // Every BEGIN gets its END, with event_count 0 when no change of the
   // transaction became a record, as Debezium writes it.
-  if (encoder_.options().provide_transaction_metadata && !txn.snapshot && txn.xid != 0) {
+  if (WritesTransactionMarkers(txn)) {
     WALCAST_RETURN_IF_ERROR(Produce(encoder_.TransactionEnd(txn, order_), current_, txn.end_lsn));
   }
   encoder_.NoteCommit(txn);

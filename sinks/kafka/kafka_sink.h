@@ -241,8 +241,7 @@ class KafkaSink : public Sink, private ProducerUser {
   // Waits until the poll thread has served delivery reports since it had
   // served `served` (room in the queue) or a failure is recorded (returned);
   // logs now and then while it lasts, from *waiting_since.
-  Status WaitForQueueRoom(uint64_t served,
-                          std::chrono::steady_clock::time_point* waiting_since);
+  Status WaitForQueueRoom(uint64_t served, std::chrono::steady_clock::time_point* waiting_since);
   // A record librdkafka refused at once with `err` (not a full queue).
   Status OnProduceError(int err, debezium::EncodedRecord record,
                         const std::shared_ptr<InFlight>& txn, Lsn lsn, bool dead_letter);
@@ -290,6 +289,12 @@ class KafkaSink : public Sink, private ProducerUser {
 
   // Exactly-once mode (kafka_sink_exactly_once.cc).
   bool exactly_once() const { return options_.exactly_once.enabled; }
+  // Whether `txn` gets BEGIN and END records: with transaction metadata on,
+  // every streamed transaction; not the snapshot, nor a non-transactional
+  // logical message (xid 0).
+  bool WritesTransactionMarkers(const TransactionInfo& txn) const {
+    return encoder_.options().provide_transaction_metadata && !txn.snapshot && txn.xid != 0;
+  }
   // init_transactions, the checkpoint topic, the newest checkpoint.
   Status StartTransactions();
   // True when the open Kafka transaction should be committed now, or when
@@ -328,7 +333,7 @@ class KafkaSink : public Sink, private ProducerUser {
   // Rounds of delivery reports the poll thread has served: librdkafka frees
   // a record's place in the queue once its report has been served.
   uint64_t served_ = 0;
-  int64_t unsettled_ = 0;  // committed transactions not yet acknowledged
+  int64_t unsettled_ = 0;    // committed transactions not yet acknowledged
   uint64_t generation_ = 0;  // bumped by OnRewind; written on the reader thread only
   // Dead letters of delivery reports served on the poll thread that found
   // the producer queue full. Room comes back only as reports are served,
